@@ -1,0 +1,1 @@
+//! env (in progress)

@@ -1,0 +1,16 @@
+//! tenant-atlas: configuration-as-code for Microsoft Intune and Entra Conditional Access.
+//!
+//! Data flows one way: Graph → normalize → store (git) for backup. The library returns data and
+//! typed errors; only `cli` prints. See DESIGN.md for the contract this crate builds to.
+
+pub mod backup;
+pub mod catalog;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod emulator;
+pub mod env;
+pub mod graph;
+pub mod normalize;
+pub mod store;
