@@ -1,1 +1,431 @@
-//! config (in progress)
+//! `atlas.yaml`: tenants, schedules and options — never secrets (DESIGN.md §4).
+//!
+//! The file is read by the strict YAML loader and checked beyond its shape: tenant names are folder
+//! names, ids are GUIDs, each tenant has exactly one credential source, type keys exist in the
+//! catalog, plain-http endpoints point at loopback only. Every error names the file, the line where
+//! serde saw it, and the key.
+
+use crate::catalog;
+use crate::graph::Cloud;
+use crate::normalize::yaml::{self, YamlError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub tenants: Vec<TenantConfig>,
+    #[serde(default)]
+    pub git: GitConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerConfig>,
+}
+
+/// One tenant (DESIGN.md §4).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Folder name below `tenants/`: lower-case letters, digits and `-`.
+    pub name: String,
+    /// Entra tenant id (GUID).
+    pub tenant_id: String,
+    /// Application (client) id of the app registration (GUID).
+    pub client_id: String,
+    /// Name of the environment variable holding the client secret (the secret itself never goes here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_env: Option<String>,
+    /// Certificate credential: PEM certificate and PEM private key files (relative to the config file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateConfig>,
+    #[serde(default)]
+    pub cloud: Cloud,
+    /// Override Graph and login base URLs (for the emulator); plain http only on loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<EndpointsConfig>,
+    #[serde(default)]
+    pub types: TypesConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleConfig>,
+    #[serde(default)]
+    pub mode: Mode,
+    /// For `enforce`: the ref whose content is desired state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<String>,
+    /// Client-side request budget per 20 s window (defaults: 80% of Intune's per-app limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointsConfig {
+    pub graph: String,
+    pub login: String,
+}
+
+/// Which catalog types a tenant backs up: `all` or catalog keys.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypesConfig {
+    #[serde(default = "all_types")]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+fn all_types() -> Vec<String> {
+    vec!["all".into()]
+}
+
+impl Default for TypesConfig {
+    fn default() -> Self {
+        TypesConfig { include: all_types(), exclude: vec![] }
+    }
+}
+
+impl TypesConfig {
+    /// Is a catalog key selected?
+    pub fn selects(&self, key: &str) -> bool {
+        let included = self.include.iter().any(|k| k == "all" || k == key);
+        included && !self.exclude.iter().any(|k| k == key)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// Interval between backups, e.g. `1h`, `30m`.
+    pub backup: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Backup,
+    Report,
+    Enforce,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per 20-second window (Intune allows 1000 per app per tenant).
+    pub requests: u32,
+    /// Writes per 20-second window (Intune allows 100 per app per tenant).
+    pub writes: u32,
+    /// Length of the window in seconds (default 20, as Intune measures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitConfig {
+    /// Commit author, `Name <email>`; default: git config, else `tenant-atlas <atlas@localhost>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default = "default_remote")]
+    pub remote: String,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// Push after every backup commit.
+    #[serde(default)]
+    pub push: bool,
+}
+
+fn default_remote() -> String {
+    "origin".into()
+}
+fn default_branch() -> String {
+    "main".into()
+}
+
+impl Default for GitConfig {
+    fn default() -> Self {
+        GitConfig { author: None, remote: default_remote(), branch: default_branch(), push: false }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    #[serde(default)]
+    pub tokens: Vec<ServerToken>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerToken {
+    pub name: String,
+    /// sha256 (hex) of the bearer token.
+    pub sha256: String,
+    #[serde(default)]
+    pub tenants: Vec<String>,
+}
+
+/// A configuration error, naming the file and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Parse(#[from] YamlError),
+    #[error("{file}: {at}: {message}")]
+    Invalid { file: String, at: String, message: String },
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = fs_err::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.display().to_string(), source: e })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates config text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let config: Config = yaml::from_str(text, file)?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        let invalid = |at: String, message: String| ConfigError::Invalid { file: file.to_string(), at, message };
+        let mut names = std::collections::HashSet::new();
+        for (i, t) in self.tenants.iter().enumerate() {
+            let at = |key: &str| format!("tenants[{i}] ({}).{key}", t.name);
+            if t.name.is_empty() || !t.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                return Err(invalid(at("name"), format!("`{}` must use only a-z, 0-9 and -", t.name)));
+            }
+            if !names.insert(&t.name) {
+                return Err(invalid(at("name"), format!("tenant `{}` is listed twice", t.name)));
+            }
+            for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
+                if !is_guid(v) {
+                    return Err(invalid(at(key), format!("`{v}` is not a GUID")));
+                }
+            }
+            match (&t.client_secret_env, &t.certificate) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(at("clientSecretEnv"), "set clientSecretEnv or certificate, not both".into()));
+                }
+                (None, None) => {
+                    return Err(invalid(at("clientSecretEnv"), "a credential is needed: clientSecretEnv or certificate".into()));
+                }
+                (Some(env), None) if env.is_empty() || env.contains('=') => {
+                    return Err(invalid(at("clientSecretEnv"), "must name an environment variable".into()));
+                }
+                _ => {}
+            }
+            for (list, key) in [(&t.types.include, "types.include"), (&t.types.exclude, "types.exclude")] {
+                for k in list {
+                    if k != "all" && catalog::get(k).is_none() {
+                        return Err(invalid(at(key), format!("unknown type `{k}` (see `tenant-atlas types`)")));
+                    }
+                }
+            }
+            if let Some(ep) = &t.endpoints {
+                for (key, u) in [("endpoints.graph", &ep.graph), ("endpoints.login", &ep.login)] {
+                    check_endpoint(u).map_err(|m| invalid(at(key), m))?;
+                }
+            }
+            if let Some(r) = &t.rate_limit
+                && (r.requests == 0 || r.requests > 1000 || r.writes == 0 || r.writes > 100)
+            {
+                return Err(invalid(at("rateLimit"), "requests must be 1..=1000 and writes 1..=100 (Intune's per-app limits per 20 s)".into()));
+            }
+        }
+        if let Some(a) = &self.git.author {
+            parse_author(a).ok_or_else(|| invalid("git.author".into(), format!("`{a}` is not `Name <email>`")))?;
+        }
+        Ok(())
+    }
+
+    pub fn tenant(&self, name: &str) -> Option<&TenantConfig> {
+        self.tenants.iter().find(|t| t.name == name)
+    }
+}
+
+impl TenantConfig {
+    /// The Graph client settings for this tenant. Reads the client secret from the environment
+    /// variable the config names, or the certificate files (relative to `base`, the config's folder).
+    pub fn client_config(&self, base: &Path) -> Result<crate::graph::ClientConfig, ConfigError> {
+        use crate::graph::{ClientConfig, Credential, Endpoints, RateLimits, SecretString};
+        let invalid = |at: &str, message: String| ConfigError::Invalid {
+            file: "atlas.yaml".into(),
+            at: format!("tenant {}.{at}", self.name),
+            message,
+        };
+        let credential = match (&self.client_secret_env, &self.certificate) {
+            (Some(var), _) => {
+                let secret = crate::env::var(var).ok_or_else(|| {
+                    invalid("clientSecretEnv", format!("environment variable {var} is not set"))
+                })?;
+                Credential::Secret(SecretString::new(secret))
+            }
+            (None, Some(c)) => {
+                let read = |p: &PathBuf, key: &str| {
+                    let path = if p.is_absolute() { p.clone() } else { base.join(p) };
+                    fs_err::read_to_string(&path)
+                        .map_err(|e| invalid(&format!("certificate.{key}"), e.to_string()))
+                };
+                Credential::Certificate {
+                    cert_pem: read(&c.cert, "cert")?,
+                    key_pem: SecretString::new(read(&c.key, "key")?),
+                }
+            }
+            (None, None) => return Err(invalid("clientSecretEnv", "no credential configured".into())),
+        };
+        let endpoints = match &self.endpoints {
+            Some(e) => Some(Endpoints {
+                graph: url::Url::parse(&e.graph).map_err(|err| invalid("endpoints.graph", err.to_string()))?,
+                login: url::Url::parse(&e.login).map_err(|err| invalid("endpoints.login", err.to_string()))?,
+            }),
+            None => None,
+        };
+        let mut limits = RateLimits::default();
+        if let Some(r) = &self.rate_limit {
+            limits.requests = r.requests;
+            limits.writes = r.writes;
+            if let Some(w) = r.window_seconds {
+                limits.window = std::time::Duration::from_secs(w.max(1));
+            }
+        }
+        Ok(ClientConfig {
+            tenant_id: self.tenant_id.clone(),
+            client_id: self.client_id.clone(),
+            credential,
+            cloud: self.cloud,
+            endpoints,
+            limits,
+            retry: crate::graph::RetryPolicy::default(),
+            concurrency: 4,
+            timeout: std::time::Duration::from_secs(100),
+            user_agent: format!("tenant-atlas/{}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+}
+
+/// `Name <email>` → (name, email).
+pub fn parse_author(s: &str) -> Option<(String, String)> {
+    let (name, rest) = s.split_once('<')?;
+    let email = rest.strip_suffix('>')?;
+    let name = name.trim();
+    (!name.is_empty() && email.contains('@')).then(|| (name.to_string(), email.trim().to_string()))
+}
+
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// An endpoint must be https, or http on a loopback host.
+pub fn check_endpoint(u: &str) -> Result<(), String> {
+    let url = url::Url::parse(u).map_err(|e| format!("`{u}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            if loopback { Ok(()) } else { Err(format!("`{u}`: plain http is allowed only on loopback")) }
+        }
+        s => Err(format!("`{u}`: unsupported scheme {s}")),
+    }
+}
+
+/// JSON Schema of `atlas.yaml` (`schemas/atlas.schema.json`).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Config)).expect("schema serializes")
+}
+
+/// The example `atlas.yaml` written by `init`.
+pub const EXAMPLE: &str = r#"# yaml-language-server: $schema=schemas/atlas.schema.json
+# tenant-atlas configuration. Never put secrets here: name the environment variable that holds them.
+tenants: []
+# - name: contoso                                   # folder below tenants/, [a-z0-9-]
+#   tenantId: 00000000-0000-0000-0000-000000000000
+#   clientId: 00000000-0000-0000-0000-000000000000
+#   clientSecretEnv: CONTOSO_SECRET                 # or: certificate: {cert: certs/app.pem, key: certs/app.key}
+#   cloud: global                                   # global | usgov | usgovdod | china
+#   types: {include: [all], exclude: []}
+git:
+  remote: origin
+  branch: main
+  push: false
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "tenants:\n- name: contoso\n  tenantId: 00000000-0000-0000-0000-000000000001\n  clientId: 00000000-0000-0000-0000-000000000002\n  clientSecretEnv: CONTOSO_SECRET\n  types: {include: [all], exclude: [conditionalAccess]}\n";
+
+    #[test]
+    fn parses_a_valid_config() {
+        let c = Config::parse(GOOD, "atlas.yaml").unwrap();
+        let t = c.tenant("contoso").unwrap();
+        assert!(t.types.selects("settingsCatalog"));
+        assert!(!t.types.selects("conditionalAccess"));
+        assert_eq!(c.git.remote, "origin");
+        Config::parse(EXAMPLE, "example").unwrap();
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let text = GOOD.replace("clientSecretEnv", "clientSecretEnvv");
+        let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("atlas.yaml:2:") || e.starts_with("atlas.yaml:5:"), "{e}");
+        assert!(e.contains("clientSecretEnvv"), "{e}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_key() {
+        let cases = [
+            (GOOD.replace("name: contoso", "name: Contoso"), "name"),
+            (GOOD.replace("00000000-0000-0000-0000-000000000001", "nope"), "tenantId"),
+            (GOOD.replace("conditionalAccess", "bogus"), "types.exclude"),
+            (GOOD.replace("  clientSecretEnv: CONTOSO_SECRET\n", ""), "clientSecretEnv"),
+            (format!("{GOOD}  endpoints: {{graph: 'http://10.0.0.1', login: 'http://127.0.0.1:1'}}\n"), "endpoints.graph"),
+        ];
+        for (text, key) in cases {
+            let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
+            assert!(e.contains(&format!("(contoso).{key}")) || e.contains(&format!("(Contoso).{key}")), "{key}: {e}");
+        }
+    }
+
+    #[test]
+    fn endpoint_rules() {
+        assert!(check_endpoint("https://graph.microsoft.com").is_ok());
+        assert!(check_endpoint("http://127.0.0.1:8080").is_ok());
+        assert!(check_endpoint("http://localhost:1").is_ok());
+        assert!(check_endpoint("http://[::1]:1").is_ok());
+        assert!(check_endpoint("http://graph.microsoft.com").is_err());
+        assert!(check_endpoint("http://169.254.169.254").is_err());
+    }
+
+    #[test]
+    fn authors() {
+        assert_eq!(parse_author("A B <a@b.c>"), Some(("A B".into(), "a@b.c".into())));
+        assert_eq!(parse_author("nobody"), None);
+    }
+}

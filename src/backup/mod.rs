@@ -1,1 +1,237 @@
-//! backup (in progress)
+//! The backup run: export live → normalize → write → commit, one tenant at a time into git.
+//!
+//! Graph reads for several tenants run concurrently; git work (stage, commit) is serialized, one commit
+//! per tenant. A tenant is locked for the whole run so two backups of it never interleave. Every run
+//! writes a run log: committed beside the configuration when the run changed something, kept under
+//! `.git/atlas/runs/` when it did not, so history stays quiet.
+
+pub mod fetch;
+pub mod runlog;
+pub mod snapshot;
+
+use crate::catalog::CatalogEntry;
+use crate::graph::{Cloud, GraphClient};
+use crate::store::lock::{LockError, LockHolder, TenantLock};
+use crate::store::{self, Identity, Repo, StoreError};
+use fetch::Failure;
+use globset::GlobSet;
+use jiff::Timestamp;
+use runlog::{BackupRunLog, Outcome, TypeCounts};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One tenant to back up.
+pub struct TenantTarget {
+    /// Folder name below `tenants/`.
+    pub name: String,
+    pub tenant_id: String,
+    pub cloud: Cloud,
+    pub client: GraphClient,
+    /// The types to back up for this tenant.
+    pub entries: Vec<&'static CatalogEntry>,
+}
+
+/// What a backup run does, for every tenant.
+pub struct BackupSettings {
+    pub only: Option<GlobSet>,
+    pub message: Option<String>,
+    pub author: Identity,
+    /// (remote, branch) to push to after committing.
+    pub push: Option<(String, String)>,
+    /// The command line, recorded in the lock file.
+    pub command: String,
+}
+
+/// Progress events for the CLI's progress bar.
+pub trait Progress: Send + Sync {
+    fn tenant_started(&self, _tenant: &str) {}
+    fn tenant_fetched(&self, _tenant: &str, _objects: usize) {}
+    fn tenant_done(&self, _tenant: &str) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Result of one tenant's backup.
+#[derive(Debug)]
+pub struct TenantOutcome {
+    pub tenant: String,
+    pub run_id: String,
+    pub outcome: Outcome,
+    pub commit: Option<String>,
+    pub counts: BTreeMap<String, TypeCounts>,
+    pub failures: Vec<Failure>,
+    /// Where the run log went (relative to the repo root for committed ones).
+    pub run_log: Option<String>,
+    /// Set when the tenant could not be backed up at all.
+    pub error: Option<String>,
+    /// Set when the lock was held by another run.
+    pub locked: Option<String>,
+    pub pushed: bool,
+}
+
+/// Backs up tenants into the repository at `root`.
+pub async fn run(root: PathBuf, tenants: Vec<TenantTarget>, settings: &BackupSettings, progress: &dyn Progress) -> Vec<TenantOutcome> {
+    let git = tokio::sync::Mutex::new(());
+    let runs = tenants.into_iter().map(|t| {
+        let root = root.clone();
+        let git = &git;
+        async move {
+            let started = crate::clock::now();
+            let run_id = crate::clock::run_id(started);
+            let holder = LockHolder {
+                run_id: run_id.clone(),
+                pid: std::process::id(),
+                host: hostname(),
+                started,
+                command: settings.command.clone(),
+            };
+            let repo = match Repo::open(&root) {
+                Ok(r) => r,
+                Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
+            };
+            let lock = match TenantLock::acquire(&repo, &t.name, holder) {
+                Ok(lock) => lock,
+                Err(LockError::Held { holder, stale, .. }) => {
+                    let message = format!(
+                        "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`){}",
+                        t.name,
+                        holder.run_id,
+                        holder.pid,
+                        holder.host,
+                        holder.started,
+                        holder.command,
+                        if stale { "; that process is no longer running: the lock is stale" } else { "" }
+                    );
+                    return TenantOutcome::failed(&t.name, run_id, None, Some(message));
+                }
+                Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
+            };
+            drop(repo);
+            progress.tenant_started(&t.name);
+            let fetched = fetch::fetch(&t.client, &t.entries).await;
+            let objects: usize = fetched.types.values().flatten().map(|d| d.objects.len()).sum();
+            progress.tenant_fetched(&t.name, objects);
+            let snap = snapshot::build(&fetched, &t.entries, settings.only.as_ref());
+            let _git = git.lock().await;
+            let stats = t.client.stats();
+            let outcome = tokio::task::block_in_place(|| write(&root, &t, &fetched, snap, settings, &run_id, started, stats));
+            drop(lock);
+            progress.tenant_done(&t.name);
+            outcome
+        }
+    });
+    futures::future::join_all(runs).await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    root: &std::path::Path,
+    t: &TenantTarget,
+    fetched: &fetch::Fetched,
+    snap: snapshot::Snapshot,
+    settings: &BackupSettings,
+    run_id: &str,
+    started: Timestamp,
+    stats: crate::graph::ClientStats,
+) -> TenantOutcome {
+    let result = (|| -> Result<TenantOutcome, StoreError> {
+        let repo = Repo::open(root)?;
+        let prefix = format!("tenants/{}", t.name);
+        let all_failed = !t.entries.is_empty() && fetched.types.values().all(Option::is_none);
+        let mut files = snap.files.clone();
+        // tenant.yaml changes only together with something else, so a no-op run stays a no-op.
+        let previous_tenant_yaml = repo.read_at("HEAD", &format!("{prefix}/tenant.yaml")).ok().flatten();
+        if let Some(prev) = &previous_tenant_yaml {
+            files.insert("tenant.yaml".into(), prev.clone());
+        }
+        let summary = if all_failed {
+            store::WriteSummary::default()
+        } else {
+            repo.stage_snapshot(&prefix, &files, &|p| snap.keep(p))?
+        };
+        let changed = !summary.is_empty() || previous_tenant_yaml.is_none() && !all_failed;
+        let counts = runlog::counts(&snap.counts, &summary);
+        let outcome = if all_failed {
+            Outcome::Failed
+        } else if !snap.failures.is_empty() {
+            Outcome::Partial
+        } else if changed {
+            Outcome::Success
+        } else {
+            Outcome::NoChange
+        };
+        let finished = crate::clock::now();
+        let mut log = BackupRunLog::new(run_id, &t.name, &t.tenant_id, started, finished, outcome);
+        log.types = counts.clone();
+        log.errors = snap.failures.clone();
+        log.graph = stats;
+        log.message = settings.message.clone();
+        let mut outcome_rec = TenantOutcome {
+            tenant: t.name.clone(),
+            run_id: run_id.to_string(),
+            outcome,
+            commit: None,
+            counts,
+            failures: snap.failures.clone(),
+            run_log: None,
+            error: None,
+            locked: None,
+            pushed: false,
+        };
+        if changed {
+            let tenant_yaml = runlog::tenant_yaml(&t.name, &t.tenant_id, t.cloud, run_id, finished);
+            repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
+            let path = store::runlog::committed_path(&t.name, run_id, started);
+            repo.stage_file(&path, log.to_yaml().as_bytes())?;
+            let message = runlog::commit_message(&t.name, run_id, &summary, &snap.failures, settings.message.as_deref());
+            let oid = repo.commit(&message, &settings.author, finished)?;
+            outcome_rec.commit = oid.map(|o| o.to_string());
+            outcome_rec.run_log = Some(path);
+            if let (Some(_), Some((remote, branch))) = (&oid, &settings.push) {
+                store::push::push(&repo, remote, branch)?;
+                outcome_rec.pushed = true;
+            }
+        } else {
+            let path = store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())?;
+            outcome_rec.run_log = Some(path.display().to_string());
+        }
+        if all_failed {
+            outcome_rec.error = Some(
+                snap.failures
+                    .first()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_else(|| "every type failed".into()),
+            );
+        }
+        Ok(outcome_rec)
+    })();
+    result.unwrap_or_else(|e| TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None))
+}
+
+impl TenantOutcome {
+    fn failed(tenant: &str, run_id: String, error: Option<String>, locked: Option<String>) -> TenantOutcome {
+        TenantOutcome {
+            tenant: tenant.to_string(),
+            run_id,
+            outcome: Outcome::Failed,
+            commit: None,
+            counts: BTreeMap::new(),
+            failures: vec![],
+            run_log: None,
+            error,
+            locked,
+            pushed: false,
+        }
+    }
+}
+
+fn hostname() -> String {
+    fs_err::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}

@@ -1,1 +1,374 @@
-//! catalog (in progress)
+//! The policy-type catalog: one entry per Intune / Entra policy type.
+//!
+//! Everything type-specific lives here as data — where Graph keeps the type, how to fetch what a list
+//! omits, which fields are read-only, which arrays are sets, which fields become sidecar files, which
+//! ids refer to other objects, and what restore can do with it. Backup, normalize and restore read the
+//! entry; they never branch on a type's name. Adding a type means adding an entry in `entries.rs`.
+
+mod entries;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use crate::graph::ApiVersion;
+pub use entries::{CATALOG, REFERENCE_SOURCES};
+
+/// What restore may do with a type (DESIGN.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Backed up, diffed, planned and applied.
+    Full,
+    /// Backed up, diffed and planned; apply refuses.
+    PreviewOnly,
+    /// Backed up and diffed only.
+    BackupOnly,
+}
+
+impl Capability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Full => "full",
+            Capability::PreviewOnly => "preview-only",
+            Capability::BackupOnly => "backup-only",
+        }
+    }
+}
+
+/// One Graph collection a type is read from. Most types have one; app protection policies have three
+/// typed collections and app configurations two.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    pub version: ApiVersion,
+    /// Collection path below the version, e.g. `deviceManagement/deviceConfigurations`.
+    pub collection: &'static str,
+    /// Query options sent with the list request (without `?`), e.g. `$expand=assignments`.
+    pub list_query: &'static str,
+    /// `@odata.type`s this type accepts from the collection; empty accepts every type not claimed by
+    /// `exclude_types`.
+    pub odata_types: &'static [&'static str],
+    /// `@odata.type`s that belong to another catalog entry sharing the collection.
+    pub exclude_types: &'static [&'static str],
+    /// Objects whose field equals the value are skipped (e.g. Microsoft-published remediations).
+    pub skip_when: Option<(&'static str, SkipValue)>,
+    /// Query options for a per-object GET that returns the complete object (sent in `$batch`).
+    /// `None` when the list already returns everything.
+    pub hydrate: Option<&'static str>,
+    /// Navigation collections fetched per object (in `$batch`) and attached under their name.
+    pub navs: &'static [Nav],
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+pub enum SkipValue {
+    Bool(bool),
+}
+
+impl SkipValue {
+    fn matches(self, v: &Value) -> bool {
+        match self {
+            SkipValue::Bool(b) => v.as_bool() == Some(b),
+        }
+    }
+}
+
+/// A navigation collection fetched per object: `GET {collection}/{id}/{path}?{query}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nav {
+    /// Sub-path below the object, and the property the result is attached as.
+    pub path: &'static str,
+    pub query: &'static str,
+}
+
+/// A field whose value is a payload kept as an exact-bytes sidecar file next to the document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SidecarField {
+    /// Top-level property holding base64 (`Edm.Binary`) content.
+    pub field: &'static str,
+    /// File extension used when the object names no file.
+    pub ext: &'static str,
+    /// Infix distinguishing several sidecars of one object (`detection` → `x--1234abcd.detection.ps1`).
+    pub label: Option<&'static str>,
+    /// Property holding the original file name, whose extension wins when present.
+    pub file_name_field: Option<&'static str>,
+}
+
+/// A set-like array: its order carries no meaning, so it is sorted canonically.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetRule {
+    /// Path of the array: dotted properties, `[]` for "each element", a leading `**.` for "at any depth".
+    pub path: &'static str,
+    /// Path inside each element to sort by; `None` sorts by the element's canonical JSON.
+    pub key: Option<&'static str>,
+}
+
+/// Kinds of objects other documents refer to by tenant-specific id; their names live in `_refs/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RefKind {
+    Groups,
+    AssignmentFilters,
+    ScopeTags,
+    MobileApps,
+    NotificationTemplates,
+    NamedLocations,
+}
+
+impl RefKind {
+    pub const ALL: [RefKind; 6] = [
+        RefKind::Groups,
+        RefKind::AssignmentFilters,
+        RefKind::ScopeTags,
+        RefKind::MobileApps,
+        RefKind::NotificationTemplates,
+        RefKind::NamedLocations,
+    ];
+
+    /// File name below `_refs/`.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            RefKind::Groups => "groups",
+            RefKind::AssignmentFilters => "assignmentFilters",
+            RefKind::ScopeTags => "scopeTags",
+            RefKind::MobileApps => "mobileApps",
+            RefKind::NotificationTemplates => "notificationTemplates",
+            RefKind::NamedLocations => "namedLocations",
+        }
+    }
+}
+
+/// A property inside `spec` that holds ids of other objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefField {
+    /// Same path syntax as [`SetRule::path`]; the value is a string id or an array of string ids.
+    pub path: &'static str,
+    pub kind: RefKind,
+}
+
+/// Where a type keeps its scope tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScopeTagField {
+    /// `roleScopeTagIds` (almost every Intune type).
+    RoleScopeTagIds,
+    /// `roleScopeTags` (assignment filters).
+    RoleScopeTags,
+    /// The type has no scope tags.
+    None,
+}
+
+impl ScopeTagField {
+    pub fn property(self) -> Option<&'static str> {
+        match self {
+            ScopeTagField::RoleScopeTagIds => Some("roleScopeTagIds"),
+            ScopeTagField::RoleScopeTags => Some("roleScopeTags"),
+            ScopeTagField::None => None,
+        }
+    }
+}
+
+/// How a type's assignments are read and written.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentRule {
+    /// Body key of the `assign` action (`assignments`, `deviceManagementScriptAssignments`, …).
+    pub assign_key: &'static str,
+}
+
+/// One policy type.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogEntry {
+    /// Catalog key: the folder name below `tenants/<tenant>/` and the `kind` of its documents.
+    pub key: &'static str,
+    pub title: &'static str,
+    pub sources: &'static [Source],
+    /// Property holding the object's name (`displayName`, or `name` for settings catalog).
+    pub name_field: &'static str,
+    /// Read-only, volatile or state properties removed besides the common ones (same path syntax as sets).
+    pub strip: &'static [&'static str],
+    pub sets: &'static [SetRule],
+    pub sidecars: &'static [SidecarField],
+    pub refs: &'static [RefField],
+    pub scope_tags: ScopeTagField,
+    /// `None` when the type has no assignments.
+    pub assignments: Option<AssignmentRule>,
+    pub capability: Capability,
+    pub read_permission: &'static str,
+    pub write_permission: &'static str,
+    /// Position in restore order (DESIGN.md §9): lower first.
+    pub restore_order: u8,
+}
+
+impl CatalogEntry {
+    /// Does an object listed from `source` belong to this entry?
+    pub fn accepts(&self, source: &Source, object: &Value) -> bool {
+        let odata_type = object.get("@odata.type").and_then(Value::as_str).unwrap_or("");
+        if !source.odata_types.is_empty() && !source.odata_types.contains(&odata_type) {
+            return false;
+        }
+        if source.exclude_types.contains(&odata_type) {
+            return false;
+        }
+        if let Some((field, value)) = source.skip_when
+            && object.get(field).is_some_and(|v| value.matches(v))
+        {
+            return false;
+        }
+        true
+    }
+
+    /// Every Graph collection path (`beta/deviceManagement/…`) this entry reads.
+    pub fn paths(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .map(|s| format!("{}/{}", s.version.as_str(), s.collection))
+            .collect()
+    }
+}
+
+/// All catalog entries, in restore order.
+pub fn all() -> &'static [CatalogEntry] {
+    CATALOG
+}
+
+/// The entry for a key.
+pub fn get(key: &str) -> Option<&'static CatalogEntry> {
+    CATALOG.iter().find(|e| e.key == key)
+}
+
+/// Every catalog key, in catalog order.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|e| e.key)
+}
+
+/// Properties removed from every type: server-set ids, timestamps and versions, and OData annotations
+/// (graph.md §0.3). Root `@odata.type` is kept separately as the document's `odataType`.
+pub const COMMON_STRIP: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "modifiedDateTime",
+    "version",
+    "isAssigned",
+    "supportsScopeTags",
+    "settingCount",
+    "highestAvailableVersion",
+    "deployedAppCount",
+    "secretReferenceValueId",
+];
+
+/// Timestamps removed at any depth: they change on every server-side touch and restore cannot set them.
+pub const VOLATILE_ANY_DEPTH: &[&str] = &["createdDateTime", "lastModifiedDateTime", "modifiedDateTime"];
+
+/// Property names whose string values are secrets wherever they appear (case-insensitive).
+pub const SECRET_KEYS: &[&str] = &[
+    "password",
+    "passphrase",
+    "preSharedKey",
+    "sharedSecret",
+    "sharedKey",
+    "clientSecret",
+    "privateKey",
+    "certificatePassword",
+    "wiFiPreSharedKey",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keys_are_unique_and_folder_safe() {
+        let mut seen = HashSet::new();
+        for e in all() {
+            assert!(seen.insert(e.key), "duplicate key {}", e.key);
+            assert!(e.key.chars().all(|c| c.is_ascii_alphanumeric()), "{}", e.key);
+            assert!(!e.sources.is_empty(), "{} has no source", e.key);
+        }
+    }
+
+    #[test]
+    fn design_types_are_all_present() {
+        let design = [
+            "deviceConfigurations",
+            "windowsUpdateRings",
+            "settingsCatalog",
+            "administrativeTemplates",
+            "compliancePolicies",
+            "complianceV2",
+            "powershellScripts",
+            "shellScripts",
+            "remediations",
+            "customAttributeScripts",
+            "featureUpdateProfiles",
+            "qualityUpdateProfiles",
+            "driverUpdateProfiles",
+            "appProtectionPolicies",
+            "appConfigurations",
+            "autopilotProfiles",
+            "enrollmentStatusPages",
+            "scopeTags",
+            "assignmentFilters",
+            "notificationTemplates",
+            "namedLocations",
+            "conditionalAccess",
+            "enrollmentRestrictions",
+            "intents",
+        ];
+        for key in design {
+            assert!(get(key).is_some(), "missing catalog entry {key}");
+        }
+        assert_eq!(all().len(), design.len());
+        assert_eq!(get("conditionalAccess").unwrap().capability, Capability::PreviewOnly);
+        assert_eq!(get("enrollmentRestrictions").unwrap().capability, Capability::PreviewOnly);
+        assert_eq!(get("intents").unwrap().capability, Capability::BackupOnly);
+    }
+
+    #[test]
+    fn shared_collections_partition_their_objects() {
+        // Every object of a collection shared by several entries belongs to exactly one of them.
+        let samples = [
+            "#microsoft.graph.windowsUpdateForBusinessConfiguration",
+            "#microsoft.graph.windows10GeneralConfiguration",
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
+        ];
+        let collections: HashSet<&str> =
+            all().iter().flat_map(|e| e.sources).map(|s| s.collection).collect();
+        for collection in collections {
+            let sharing: Vec<(&CatalogEntry, &Source)> = all()
+                .iter()
+                .flat_map(|e| e.sources.iter().map(move |s| (e, s)))
+                .filter(|(_, s)| s.collection == collection)
+                .collect();
+            if sharing.len() < 2 {
+                continue;
+            }
+            for t in samples {
+                let obj = serde_json::json!({"@odata.type": t});
+                let owners: Vec<&str> =
+                    sharing.iter().filter(|(e, s)| e.accepts(s, &obj)).map(|(e, _)| e.key).collect();
+                assert!(owners.len() <= 1, "{t} in {collection} claimed by {owners:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn restore_order_follows_design() {
+        let pos = |k: &str| get(k).unwrap().restore_order;
+        assert!(pos("scopeTags") < pos("assignmentFilters"));
+        assert!(pos("assignmentFilters") < pos("notificationTemplates"));
+        assert!(pos("notificationTemplates") < pos("namedLocations"));
+        assert!(pos("namedLocations") < pos("deviceConfigurations"));
+        assert!(pos("compliancePolicies") < pos("conditionalAccess"));
+        let orders: Vec<u8> = all().iter().map(|e| e.restore_order).collect();
+        let mut sorted = orders.clone();
+        sorted.sort();
+        assert_eq!(orders, sorted, "CATALOG is listed in restore order");
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Checks the demo fixtures and the running emulator's responses against Microsoft's generated Graph
+# models (shared/tools/graph-schema-check.py). Needs python3 and PyPI; the venv is cached in /tmp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+checker="${GRAPH_SCHEMA_CHECK:-../shared/tools/graph-schema-check.py}"
+if [ ! -f "$checker" ]; then
+  echo "graph-schema-check.py not found at $checker (set GRAPH_SCHEMA_CHECK)"; exit 1
+fi
+venv=/tmp/graphcheck
+if ! "$venv/bin/python" -c "import msgraph_beta" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet msgraph-beta-sdk==1.66.0
+fi
+echo "-- fixtures"
+"$venv/bin/python" "$checker" fixtures/tenants/demo
+
+echo "-- emulator responses"
+cargo build --locked --quiet
+port=$((20000 + RANDOM % 20000))
+./target/debug/tenant-atlas emulator --demo --listen "127.0.0.1:$port" --page-size 7 > /tmp/atlas-emulator.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/_emulator/stats" >/dev/null && break; sleep 0.2; done
+tenant=$(python3 -c 'import json;print(json.load(open("fixtures/tenants/demo/tenant.json"))["tenantId"])')
+client=$(python3 -c 'import json;print(json.load(open("fixtures/tenants/demo/tenant.json"))["clients"][0]["clientId"])')
+secret=$(python3 -c 'import json;print(json.load(open("fixtures/tenants/demo/tenant.json"))["clients"][0]["clientSecret"])')
+token=$(curl -sf -X POST "http://127.0.0.1:$port/$tenant/oauth2/v2.0/token" \
+  --data-urlencode "client_id=$client" --data-urlencode "client_secret=$secret" \
+  --data-urlencode "grant_type=client_credentials" --data-urlencode "scope=http://127.0.0.1:$port/.default" \
+  | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
+"$venv/bin/python" "$checker" --url "http://127.0.0.1:$port" "$token"

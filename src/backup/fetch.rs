@@ -1,0 +1,309 @@
+//! Reading a tenant through Graph, driven by the catalog, with as few requests as Graph allows.
+//!
+//! One list request (plus its pages) per distinct collection and query — entries that share a
+//! collection (device configurations and update rings; enrollment status pages and restrictions;
+//! scope tags as a type and as reference data) share the request. Everything a list omits is
+//! hydrated with `$batch`, all types together, so batches are full. Reference names (groups, apps)
+//! are looked up only for the ids the documents use.
+
+use crate::catalog::{self, ApiVersion, CatalogEntry, RefKind, RefLookup, Source};
+use crate::graph::{GraphClient, GraphError};
+use crate::normalize::refs::{self, RefTable};
+use futures::future::join_all;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// What went wrong with a type or an object.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    /// Catalog key, or `_refs/<kind>` for reference lookups.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The object id, when one object failed rather than the whole type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub message: String,
+}
+
+impl Failure {
+    fn from_graph(kind: &str, object: Option<&str>, permission: &str, e: &GraphError) -> Failure {
+        let mut message = e.to_string();
+        if e.status() == Some(403) {
+            message = format!("{message} — the app registration needs the {permission} permission (application, admin-consented)");
+        }
+        Failure {
+            kind: kind.to_string(),
+            object: object.map(str::to_string),
+            status: e.status(),
+            request_id: e.request_id().map(str::to_string),
+            message,
+        }
+    }
+}
+
+/// The raw objects of one catalog type.
+#[derive(Debug, Default)]
+pub struct TypeData {
+    pub objects: Vec<Value>,
+    /// Objects that could not be read completely (their previous files are kept).
+    pub failed_ids: Vec<String>,
+}
+
+/// Everything read from one tenant.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// Per selected type: its objects, or `None` when the type as a whole failed.
+    pub types: BTreeMap<&'static str, Option<TypeData>>,
+    pub refs: RefTable,
+    /// Reference kinds whose names could not be read.
+    pub failed_refs: Vec<RefKind>,
+    pub failures: Vec<Failure>,
+}
+
+type ListKey = (ApiVersion, &'static str, &'static str);
+
+/// Reads the selected types of a tenant.
+pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> Fetched {
+    let mut out = Fetched::default();
+
+    // 1. One list per distinct (version, collection, query): types and list-based reference data.
+    let mut keys: Vec<ListKey> = vec![];
+    let mut add = |k: ListKey| {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    };
+    for e in entries {
+        for s in e.sources {
+            add((s.version, s.collection, s.list_query));
+        }
+    }
+    let needed = needed_refs(entries);
+    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| needed.contains(&r.kind)) {
+        if let RefLookup::List { query } = r.lookup {
+            add((r.version, r.collection, query));
+        }
+    }
+    let results = join_all(keys.iter().map(|(v, c, q)| client.list(&list_path(*v, c, q)))).await;
+    let lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> = keys.into_iter().zip(results).collect();
+
+    // 2. Reference names from the lists (scope tags, filters, notification templates, locations).
+    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| needed.contains(&r.kind)) {
+        let RefLookup::List { query } = r.lookup else { continue };
+        match &lists[&(r.version, r.collection, query)] {
+            Ok(items) => {
+                for o in items {
+                    if let (Some(id), Some(name)) = (o["id"].as_str(), o["displayName"].as_str()) {
+                        out.refs.insert(r.kind, id, name);
+                    }
+                }
+            }
+            Err(e) => {
+                out.failed_refs.push(r.kind);
+                out.failures.push(Failure::from_graph(&format!("_refs/{}", r.kind.file_stem()), None, r.read_permission, e));
+            }
+        }
+    }
+
+    // 3. Objects per type; collect what needs hydrating.
+    struct Pending {
+        entry: usize,
+        object: usize,
+        nav: Option<&'static str>,
+    }
+    let mut typed: Vec<Option<TypeData>> = vec![];
+    let mut hydrate: BTreeMap<ApiVersion, (Vec<String>, Vec<Pending>)> = BTreeMap::new();
+    for (ei, e) in entries.iter().enumerate() {
+        let mut data = TypeData::default();
+        let mut failed = false;
+        for s in e.sources {
+            match &lists[&(s.version, s.collection, s.list_query)] {
+                Ok(items) => {
+                    for o in items.iter().filter(|o| e.accepts(s, o)) {
+                        let Some(id) = o["id"].as_str() else { continue };
+                        let oi = data.objects.len();
+                        let (urls, pending) = hydrate.entry(s.version).or_default();
+                        if let Some(q) = s.hydrate {
+                            urls.push(object_url(s, id, "", q));
+                            pending.push(Pending { entry: ei, object: oi, nav: None });
+                        }
+                        for nav in s.navs {
+                            urls.push(object_url(s, id, nav.path, nav.query));
+                            pending.push(Pending { entry: ei, object: oi, nav: Some(nav.path) });
+                        }
+                        data.objects.push(o.clone());
+                    }
+                }
+                Err(err) => {
+                    failed = true;
+                    out.failures.push(Failure::from_graph(e.key, None, e.read_permission, err));
+                }
+            }
+        }
+        typed.push((!failed).then_some(data));
+    }
+
+    // 4. Hydrate with $batch, all types of a version together.
+    for (version, (urls, pending)) in hydrate {
+        let results = client.batch_get(version, &urls).await;
+        let mut gone: Vec<(usize, usize)> = vec![];
+        for (p, result) in pending.iter().zip(results) {
+            let e = entries[p.entry];
+            let Some(data) = typed[p.entry].as_mut() else { continue };
+            let obj = &mut data.objects[p.object];
+            match (result, p.nav) {
+                (Ok(full), None) => merge(obj, full),
+                (Ok(page), Some(nav)) => {
+                    let items = page.get("value").cloned().unwrap_or(Value::Array(vec![]));
+                    obj[nav] = items;
+                }
+                (Err(err), _) if is_not_found(&err) => gone.push((p.entry, p.object)),
+                (Err(err), _) => {
+                    let id = obj["id"].as_str().unwrap_or_default().to_string();
+                    if !data.failed_ids.contains(&id) {
+                        out.failures.push(Failure::from_graph(e.key, Some(&id), e.read_permission, &err));
+                        data.failed_ids.push(id);
+                    }
+                }
+            }
+        }
+        // Objects deleted between the list and the hydration are simply not there any more.
+        gone.sort();
+        gone.dedup();
+        for (ei, oi) in gone.into_iter().rev() {
+            if let Some(d) = typed[ei].as_mut() {
+                d.objects.remove(oi);
+            }
+        }
+    }
+    for (e, data) in entries.iter().zip(typed.iter_mut()) {
+        if let Some(d) = data {
+            let failed = d.failed_ids.clone();
+            d.objects.retain(|o| !failed.iter().any(|f| o["id"].as_str() == Some(f)));
+            for o in &d.objects {
+                refs::collect(e, o, &mut out.refs);
+            }
+        }
+    }
+
+    // 5. Names of referenced groups and apps, by id in $batch.
+    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| matches!(r.lookup, RefLookup::ById)) {
+        let ids = out.refs.unresolved(r.kind);
+        if ids.is_empty() {
+            continue;
+        }
+        let urls: Vec<String> = ids.iter().map(|id| format!("/{}/{id}?$select=id,displayName", r.collection)).collect();
+        let mut failed = None;
+        for (id, result) in ids.iter().zip(client.batch_get(r.version, &urls).await) {
+            match result {
+                Ok(o) => {
+                    if let Some(name) = o["displayName"].as_str() {
+                        out.refs.insert(r.kind, id, name);
+                    }
+                }
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => failed = Some(e),
+            }
+        }
+        if let Some(e) = failed {
+            out.failed_refs.push(r.kind);
+            out.failures.push(Failure::from_graph(&format!("_refs/{}", r.kind.file_stem()), None, r.read_permission, &e));
+        }
+    }
+
+    for (e, data) in entries.iter().zip(typed) {
+        out.types.insert(e.key, data);
+    }
+    out
+}
+
+/// Reference kinds the selected types can refer to: only those are looked up, so an app without,
+/// say, `Policy.Read.All` can still back up Intune types.
+fn needed_refs(entries: &[&CatalogEntry]) -> Vec<RefKind> {
+    let mut kinds = vec![];
+    for e in entries {
+        if e.scope_tags.property().is_some() {
+            kinds.push(RefKind::ScopeTags);
+        }
+        if e.assignments.is_some() {
+            kinds.extend([RefKind::Groups, RefKind::AssignmentFilters]);
+        }
+        kinds.extend(e.refs.iter().map(|r| r.kind));
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+fn list_path(version: ApiVersion, collection: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("/{}/{collection}", version.as_str())
+    } else {
+        format!("/{}/{collection}?{query}", version.as_str())
+    }
+}
+
+fn object_url(s: &Source, id: &str, nav: &str, query: &str) -> String {
+    let mut url = format!("/{}/{id}", s.collection);
+    if !nav.is_empty() {
+        url.push('/');
+        url.push_str(nav);
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// A GET by id that says the object is gone: 404, or Intune's 400 `ResourceNotFound` (graph.md §2.1).
+fn is_not_found(e: &GraphError) -> bool {
+    match e {
+        GraphError::Http { status: 404, .. } => true,
+        GraphError::Http { status: 400, code, .. } => code == "ResourceNotFound",
+        _ => false,
+    }
+}
+
+/// Overlays a hydrated object on its list entry: the per-object GET is complete, except for navigation
+/// collections it was not asked to expand (e.g. settings catalog assignments come from the list).
+fn merge(list_item: &mut Value, full: Value) {
+    if let (Value::Object(base), Value::Object(full)) = (list_item, full) {
+        for (k, v) in full {
+            base.insert(k, v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn urls() {
+        let e = catalog::get("settingsCatalog").unwrap();
+        let s = &e.sources[0];
+        assert_eq!(
+            list_path(s.version, s.collection, s.list_query),
+            "/beta/deviceManagement/configurationPolicies?$expand=assignments"
+        );
+        assert_eq!(
+            object_url(s, "X", "", "$expand=settings"),
+            "/deviceManagement/configurationPolicies/X?$expand=settings"
+        );
+        assert_eq!(object_url(s, "X", "assignments", ""), "/deviceManagement/configurationPolicies/X/assignments");
+    }
+
+    #[test]
+    fn merge_keeps_list_navigations() {
+        let mut item = json!({"id": "1", "assignments": [1], "name": "old"});
+        merge(&mut item, json!({"id": "1", "name": "new", "settings": [2]}));
+        assert_eq!(item, json!({"id": "1", "assignments": [1], "name": "new", "settings": [2]}));
+    }
+}

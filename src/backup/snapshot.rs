@@ -1,0 +1,174 @@
+//! From fetched Graph objects to the files of one tenant folder, and what must be left untouched.
+//!
+//! A backup never loses what it could not read: a type that failed keeps its previous files, an
+//! object that failed keeps its own, a run restricted by `--type` or `--only` leaves everything else
+//! as it was. Those rules are the `keep` predicate handed to the store.
+
+use super::fetch::{Failure, Fetched};
+use crate::catalog::{self, CatalogEntry};
+use crate::normalize::{self, slug};
+use globset::GlobSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The files of one tenant folder, and the rules for files this run does not own.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Paths relative to `tenants/<tenant>/`.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Documents per type.
+    pub counts: BTreeMap<String, usize>,
+    pub failures: Vec<Failure>,
+    keep: Keep,
+}
+
+#[derive(Debug, Default)]
+struct Keep {
+    /// Type folders this run did not (completely) read.
+    folders: BTreeSet<String>,
+    /// (type folder, id markers) of objects that failed: `--<short id>` or `--<hash16>`.
+    objects: Vec<(String, String)>,
+    /// `_refs/` files whose names could not be read.
+    refs: BTreeSet<String>,
+    /// With `--only`: keep every file this run did not produce.
+    only: bool,
+}
+
+impl Snapshot {
+    /// Should a file below the tenant folder that this run did not produce be left in place?
+    pub fn keep(&self, path: &str) -> bool {
+        let k = &self.keep;
+        if self.files.contains_key(path) {
+            return false;
+        }
+        if path == "tenant.yaml" {
+            return true;
+        }
+        if k.refs.contains(path) {
+            return true;
+        }
+        let Some((folder, file)) = path.split_once('/') else {
+            return true; // files at the tenant root are not ours
+        };
+        if folder == "_refs" {
+            return k.only;
+        }
+        if catalog::get(folder).is_none() || k.folders.contains(folder) {
+            return true;
+        }
+        if k.objects.iter().any(|(f, marker)| f == folder && file.contains(marker.as_str())) {
+            return true;
+        }
+        k.only
+    }
+}
+
+/// Builds the snapshot of one tenant from what was fetched.
+pub fn build(fetched: &Fetched, entries: &[&'static CatalogEntry], only: Option<&GlobSet>) -> Snapshot {
+    let mut snap = Snapshot { failures: fetched.failures.clone(), ..Default::default() };
+    let selected: BTreeSet<&str> = entries.iter().map(|e| e.key).collect();
+    for e in catalog::all().iter().filter(|e| !selected.contains(e.key)) {
+        snap.keep.folders.insert(e.key.to_string());
+    }
+    snap.keep.only = only.is_some();
+    for kind in &fetched.failed_refs {
+        snap.keep.refs.insert(format!("_refs/{}.yaml", kind.file_stem()));
+    }
+    for e in entries {
+        let Some(Some(data)) = fetched.types.get(e.key) else {
+            snap.keep.folders.insert(e.key.to_string());
+            continue;
+        };
+        for id in &data.failed_ids {
+            snap.keep.objects.extend(markers(e.key, id));
+        }
+        let stems = slug::stems(data.objects.iter().map(|o| (o["id"].as_str().unwrap_or(""), normalize::object_name(e, o))));
+        let mut count = 0;
+        for (o, stem) in data.objects.iter().zip(&stems) {
+            let name = normalize::object_name(e, o);
+            if let Some(globs) = only
+                && !globs.is_match(format!("{}/{name}", e.key))
+                && !globs.is_match(format!("{}/{stem}", e.key))
+            {
+                continue;
+            }
+            match normalize::normalize(e, o, stem, &fetched.refs) {
+                Ok(n) => {
+                    count += 1;
+                    snap.files.extend(n.files);
+                }
+                Err(err) => {
+                    let id = o["id"].as_str().unwrap_or_default();
+                    snap.keep.objects.extend(markers(e.key, id));
+                    snap.failures.push(Failure {
+                        kind: e.key.to_string(),
+                        object: Some(id.to_string()),
+                        status: None,
+                        request_id: None,
+                        message: err.to_string(),
+                    });
+                }
+            }
+        }
+        snap.counts.insert(e.key.to_string(), count);
+    }
+    if let Ok(files) = fetched.refs.files() {
+        for (path, bytes) in files {
+            if !snap.keep.refs.contains(&path) {
+                snap.files.insert(path, bytes);
+            }
+        }
+    }
+    snap
+}
+
+/// The file-name markers of an object id (see `slug::stems`).
+fn markers(folder: &str, id: &str) -> Vec<(String, String)> {
+    let hash = {
+        use sha2::{Digest, Sha256};
+        hex::encode(&Sha256::digest(id.as_bytes())[..8])
+    };
+    vec![(folder.to_string(), format!("--{}.", slug::short_id(id))), (folder.to_string(), format!("--{hash}."))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::fetch::TypeData;
+    use serde_json::json;
+
+    fn fetched() -> Fetched {
+        let mut f = Fetched::default();
+        f.types.insert(
+            "assignmentFilters",
+            Some(TypeData {
+                objects: vec![json!({"id": "aaaaaaaa-0000-4000-8000-000000000001", "displayName": "Win 11", "rule": "x", "platform": "windows10AndLater"})],
+                failed_ids: vec!["bbbbbbbb-0000-4000-8000-000000000002".into()],
+            }),
+        );
+        f.types.insert("scopeTags", None);
+        f
+    }
+
+    #[test]
+    fn failed_types_and_objects_keep_their_files() {
+        let entries = [catalog::get("assignmentFilters").unwrap(), catalog::get("scopeTags").unwrap()];
+        let s = build(&fetched(), &entries, None);
+        assert!(s.files.contains_key("assignmentFilters/win-11--aaaaaaaa.yaml"));
+        assert!(!s.keep("assignmentFilters/old--cccccccc.yaml"), "deleted objects are removed");
+        assert!(s.keep("assignmentFilters/renamed--bbbbbbbb.yaml"), "a failed object keeps its file");
+        assert!(s.keep("scopeTags/x--12345678.yaml"), "a failed type keeps its folder");
+        assert!(s.keep("settingsCatalog/x--12345678.yaml"), "unselected types are untouched");
+        assert!(s.keep("tenant.yaml"));
+        assert!(!s.keep("_refs/groups.yaml"));
+        assert_eq!(s.counts["assignmentFilters"], 1);
+    }
+
+    #[test]
+    fn only_limits_what_is_written_and_removes_nothing() {
+        let entries = [catalog::get("assignmentFilters").unwrap()];
+        let globs = globset::GlobSetBuilder::new().add(globset::Glob::new("assignmentFilters/Nope*").unwrap()).build().unwrap();
+        let s = build(&fetched(), &entries, Some(&globs));
+        assert!(s.files.keys().all(|p| p.starts_with("_refs/")));
+        assert!(s.keep("assignmentFilters/win-11--aaaaaaaa.yaml"));
+    }
+}

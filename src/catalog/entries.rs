@@ -1,0 +1,572 @@
+//! The catalog table: one `CatalogEntry` per policy type, written from graph.md (section noted per entry).
+//!
+//! Listed in restore order (DESIGN.md §9): scope tags, filters, notification templates, named
+//! locations, then policies, then Conditional Access.
+
+use super::*;
+
+const CONFIG_READ: &str = "DeviceManagementConfiguration.Read.All";
+const CONFIG_WRITE: &str = "DeviceManagementConfiguration.ReadWrite.All";
+const APPS_READ: &str = "DeviceManagementApps.Read.All";
+const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
+const SERVICE_READ: &str = "DeviceManagementServiceConfig.Read.All";
+const SERVICE_WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
+
+const ASSIGN: Option<AssignmentRule> = Some(AssignmentRule { assign_key: "assignments" });
+const SCRIPT_ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
+    assign_key: "deviceManagementScriptAssignments",
+});
+
+/// A plain source: one collection, list expands assignments, nothing else to hydrate.
+const fn source(version: ApiVersion, collection: &'static str, list_query: &'static str) -> Source {
+    Source {
+        version,
+        collection,
+        list_query,
+        odata_types: &[],
+        exclude_types: &[],
+        skip_when: None,
+        hydrate: None,
+        navs: &[],
+    }
+}
+
+const BETA: ApiVersion = ApiVersion::Beta;
+const V1: ApiVersion = ApiVersion::V1;
+
+const UPDATE_RING: &str = "#microsoft.graph.windowsUpdateForBusinessConfiguration";
+const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
+const RESTRICTION_TYPES: &[&str] = &[
+    "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
+    "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+    "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+];
+
+/// Settings catalog instances: top-level settings and choice/group children are sets keyed by definition.
+const SETTINGS_SETS: &[SetRule] = &[
+    SetRule { path: "settings", key: Some("settingInstance.settingDefinitionId") },
+    SetRule { path: "**.children", key: Some("settingDefinitionId") },
+];
+const SETTINGS_STRIP: &[&str] = &[
+    "settings[].id",
+    "settings[].settingDefinitions",
+    "creationSource",
+    "templateReference.templateFamily",
+    "templateReference.templateDisplayName",
+    "templateReference.templateDisplayVersion",
+];
+
+const SCRIPT: SidecarField = SidecarField {
+    field: "scriptContent",
+    ext: "ps1",
+    label: None,
+    file_name_field: Some("fileName"),
+};
+const SHELL_SCRIPT: SidecarField = SidecarField { ext: "sh", ..SCRIPT };
+
+/// Scripts: the list omits the content (graph.md §5), so each is read by id with its assignments.
+const fn script_source(collection: &'static str) -> Source {
+    Source { hydrate: Some("$expand=assignments"), ..source(BETA, collection, "") }
+}
+
+/// MAM typed collections: `$expand` is refused on the list (graph.md §0.2), so read each by id.
+const fn mam_source(collection: &'static str) -> Source {
+    Source { hydrate: Some("$expand=apps,assignments"), ..source(BETA, collection, "") }
+}
+
+const CA_SETS: &[SetRule] = &[
+    SetRule { path: "conditions.users.includeUsers", key: None },
+    SetRule { path: "conditions.users.excludeUsers", key: None },
+    SetRule { path: "conditions.users.includeGroups", key: None },
+    SetRule { path: "conditions.users.excludeGroups", key: None },
+    SetRule { path: "conditions.users.includeRoles", key: None },
+    SetRule { path: "conditions.users.excludeRoles", key: None },
+    SetRule { path: "conditions.applications.includeApplications", key: None },
+    SetRule { path: "conditions.applications.excludeApplications", key: None },
+    SetRule { path: "conditions.applications.includeUserActions", key: None },
+    SetRule { path: "conditions.platforms.includePlatforms", key: None },
+    SetRule { path: "conditions.platforms.excludePlatforms", key: None },
+    SetRule { path: "conditions.locations.includeLocations", key: None },
+    SetRule { path: "conditions.locations.excludeLocations", key: None },
+    SetRule { path: "conditions.clientAppTypes", key: None },
+    SetRule { path: "conditions.signInRiskLevels", key: None },
+    SetRule { path: "conditions.userRiskLevels", key: None },
+    SetRule { path: "grantControls.builtInControls", key: None },
+];
+
+/// A policy entry with the common defaults; each entry overrides what differs.
+const fn policy(key: &'static str, title: &'static str, sources: &'static [Source]) -> CatalogEntry {
+    CatalogEntry {
+        key,
+        title,
+        sources,
+        name_field: "displayName",
+        strip: &[],
+        sets: &[],
+        sidecars: &[],
+        refs: &[],
+        scope_tags: ScopeTagField::RoleScopeTagIds,
+        assignments: ASSIGN,
+        capability: Capability::Full,
+        read_permission: CONFIG_READ,
+        write_permission: CONFIG_WRITE,
+        restore_order: 50,
+    }
+}
+
+pub static CATALOG: &[CatalogEntry] = &[
+    // graph.md §10.1
+    CatalogEntry {
+        scope_tags: ScopeTagField::None,
+        strip: &["isBuiltIn"],
+        read_permission: "DeviceManagementRBAC.Read.All",
+        write_permission: "DeviceManagementRBAC.ReadWrite.All",
+        restore_order: 10,
+        ..policy(
+            "scopeTags",
+            "Scope tags",
+            &[Source {
+                skip_when: Some(("isBuiltIn", SkipValue::Bool(true))),
+                navs: &[Nav { path: "assignments", query: "" }],
+                ..source(BETA, "deviceManagement/roleScopeTags", "")
+            }],
+        )
+    },
+    // graph.md §10.2
+    CatalogEntry {
+        scope_tags: ScopeTagField::RoleScopeTags,
+        assignments: None,
+        strip: &["payloads"],
+        restore_order: 20,
+        ..policy(
+            "assignmentFilters",
+            "Assignment filters",
+            &[source(BETA, "deviceManagement/assignmentFilters", "")],
+        )
+    },
+    // graph.md §10.3
+    CatalogEntry {
+        assignments: None,
+        sets: &[SetRule { path: "localizedNotificationMessages", key: Some("locale") }],
+        strip: &["localizedNotificationMessages[].id"],
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        restore_order: 30,
+        ..policy(
+            "notificationTemplates",
+            "Compliance notification templates",
+            &[source(
+                BETA,
+                "deviceManagement/notificationMessageTemplates",
+                "$expand=localizedNotificationMessages",
+            )],
+        )
+    },
+    // graph.md §11
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        sets: &[
+            SetRule { path: "ipRanges", key: Some("cidrAddress") },
+            SetRule { path: "countriesAndRegions", key: None },
+        ],
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        restore_order: 40,
+        ..policy(
+            "namedLocations",
+            "Named locations (Entra)",
+            &[source(V1, "identity/conditionalAccess/namedLocations", "")],
+        )
+    },
+    // graph.md §1, §1.1
+    CatalogEntry {
+        strip: &["omaSettings[].isEncrypted", "omaSettings[].secretReferenceValueId"],
+        sidecars: &[SidecarField {
+            field: "payload",
+            ext: "mobileconfig",
+            label: None,
+            file_name_field: Some("payloadFileName"),
+        }],
+        ..policy(
+            "deviceConfigurations",
+            "Device configuration profiles",
+            &[Source {
+                exclude_types: &[UPDATE_RING],
+                ..source(BETA, "deviceManagement/deviceConfigurations", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §1.2
+    CatalogEntry {
+        strip: &[
+            "qualityUpdatesPauseStartDate",
+            "featureUpdatesPauseStartDate",
+            "qualityUpdatesWillBeRolledBack",
+            "featureUpdatesWillBeRolledBack",
+            "qualityUpdatesRollbackStartDateTime",
+            "featureUpdatesRollbackStartDateTime",
+        ],
+        ..policy(
+            "windowsUpdateRings",
+            "Windows Update rings",
+            &[Source {
+                odata_types: &[UPDATE_RING],
+                ..source(BETA, "deviceManagement/deviceConfigurations", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §2
+    CatalogEntry {
+        name_field: "name",
+        strip: SETTINGS_STRIP,
+        sets: SETTINGS_SETS,
+        ..policy(
+            "settingsCatalog",
+            "Settings catalog, endpoint security and baselines",
+            &[Source {
+                hydrate: Some("$expand=settings"),
+                ..source(BETA, "deviceManagement/configurationPolicies", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §3
+    CatalogEntry {
+        strip: &[
+            "policyConfigurationIngestionType",
+            "definitionValues[].id",
+            "definitionValues[].presentationValues[].id",
+        ],
+        sets: &[
+            SetRule { path: "definitionValues", key: Some("definition.id") },
+            SetRule { path: "definitionValues[].presentationValues", key: Some("presentation.id") },
+        ],
+        ..policy(
+            "administrativeTemplates",
+            "Administrative templates (ADMX)",
+            &[Source {
+                navs: &[Nav {
+                    path: "definitionValues",
+                    query: "$expand=definition,presentationValues($expand=presentation)",
+                }],
+                ..source(BETA, "deviceManagement/groupPolicyConfigurations", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §4
+    CatalogEntry {
+        strip: &[
+            "scheduledActionsForRule[].id",
+            "scheduledActionsForRule[].scheduledActionConfigurations[].id",
+        ],
+        sets: &[
+            SetRule { path: "scheduledActionsForRule", key: Some("ruleName") },
+            SetRule { path: "scheduledActionsForRule[].scheduledActionConfigurations", key: None },
+            SetRule {
+                path: "scheduledActionsForRule[].scheduledActionConfigurations[].notificationMessageCCList",
+                key: None,
+            },
+        ],
+        refs: &[
+            RefField {
+                path: "scheduledActionsForRule[].scheduledActionConfigurations[].notificationTemplateId",
+                kind: RefKind::NotificationTemplates,
+            },
+            RefField {
+                path: "scheduledActionsForRule[].scheduledActionConfigurations[].notificationMessageCCList",
+                kind: RefKind::Groups,
+            },
+        ],
+        ..policy(
+            "compliancePolicies",
+            "Compliance policies",
+            &[source(
+                BETA,
+                "deviceManagement/deviceCompliancePolicies",
+                "$expand=assignments,scheduledActionsForRule($expand=scheduledActionConfigurations)",
+            )],
+        )
+    },
+    // graph.md §4 (settings-catalog compliance)
+    CatalogEntry {
+        name_field: "name",
+        strip: SETTINGS_STRIP,
+        sets: SETTINGS_SETS,
+        ..policy(
+            "complianceV2",
+            "Compliance policies (settings catalog)",
+            &[Source {
+                hydrate: Some("$expand=settings"),
+                ..source(BETA, "deviceManagement/compliancePolicies", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §5
+    CatalogEntry {
+        sidecars: &[SCRIPT],
+        assignments: SCRIPT_ASSIGN,
+        ..policy(
+            "powershellScripts",
+            "PowerShell scripts (Windows)",
+            &[script_source("deviceManagement/deviceManagementScripts")],
+        )
+    },
+    CatalogEntry {
+        sidecars: &[SHELL_SCRIPT],
+        assignments: SCRIPT_ASSIGN,
+        ..policy(
+            "shellScripts",
+            "Shell scripts (macOS)",
+            &[script_source("deviceManagement/deviceShellScripts")],
+        )
+    },
+    CatalogEntry {
+        strip: &["isGlobalScript", "deviceHealthScriptType"],
+        sidecars: &[
+            SidecarField {
+                field: "detectionScriptContent",
+                ext: "ps1",
+                label: Some("detection"),
+                file_name_field: None,
+            },
+            SidecarField {
+                field: "remediationScriptContent",
+                ext: "ps1",
+                label: Some("remediation"),
+                file_name_field: None,
+            },
+        ],
+        assignments: Some(AssignmentRule { assign_key: "deviceHealthScriptAssignments" }),
+        ..policy(
+            "remediations",
+            "Remediations (device health scripts)",
+            &[Source {
+                skip_when: Some(("isGlobalScript", SkipValue::Bool(true))),
+                ..script_source("deviceManagement/deviceHealthScripts")
+            }],
+        )
+    },
+    CatalogEntry {
+        sidecars: &[SHELL_SCRIPT],
+        assignments: SCRIPT_ASSIGN,
+        ..policy(
+            "customAttributeScripts",
+            "Custom attribute scripts (macOS)",
+            &[script_source("deviceManagement/deviceCustomAttributeShellScripts")],
+        )
+    },
+    // graph.md §6
+    CatalogEntry {
+        strip: &["deployableContentDisplayName", "endOfSupportDate"],
+        ..policy(
+            "featureUpdateProfiles",
+            "Windows feature update profiles",
+            &[source(BETA, "deviceManagement/windowsFeatureUpdateProfiles", "$expand=assignments")],
+        )
+    },
+    CatalogEntry {
+        strip: &["releaseDateDisplayName", "deployableContentDisplayName"],
+        ..policy(
+            "qualityUpdateProfiles",
+            "Windows quality update profiles",
+            &[source(BETA, "deviceManagement/windowsQualityUpdateProfiles", "$expand=assignments")],
+        )
+    },
+    CatalogEntry {
+        strip: &["deviceReporting", "newUpdates", "inventorySyncStatus"],
+        ..policy(
+            "driverUpdateProfiles",
+            "Windows driver update profiles",
+            &[source(BETA, "deviceManagement/windowsDriverUpdateProfiles", "$expand=assignments")],
+        )
+    },
+    // graph.md §7.1
+    CatalogEntry {
+        strip: &["apps[].id", "apps[].version"],
+        sets: &[SetRule { path: "apps", key: None }],
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        ..policy(
+            "appProtectionPolicies",
+            "App protection policies (MAM)",
+            &[
+                mam_source("deviceAppManagement/iosManagedAppProtections"),
+                mam_source("deviceAppManagement/androidManagedAppProtections"),
+                mam_source("deviceAppManagement/windowsManagedAppProtections"),
+            ],
+        )
+    },
+    // graph.md §7.2, §7.3
+    CatalogEntry {
+        strip: &["apps[].id", "apps[].version"],
+        sets: &[
+            SetRule { path: "apps", key: None },
+            SetRule { path: "targetedMobileApps", key: None },
+        ],
+        refs: &[RefField { path: "targetedMobileApps", kind: RefKind::MobileApps }],
+        sidecars: &[
+            SidecarField { field: "encodedSettingXml", ext: "xml", label: None, file_name_field: None },
+            SidecarField { field: "payloadJson", ext: "json", label: None, file_name_field: None },
+        ],
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        ..policy(
+            "appConfigurations",
+            "App configuration policies",
+            &[
+                mam_source("deviceAppManagement/targetedManagedAppConfigurations"),
+                source(BETA, "deviceAppManagement/mobileAppConfigurations", "$expand=assignments"),
+            ],
+        )
+    },
+    // graph.md §9
+    CatalogEntry {
+        strip: &["outOfBoxExperienceSettings", "extractHardwareHash", "enableWhiteGlove", "language"],
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "autopilotProfiles",
+            "Windows Autopilot deployment profiles",
+            &[source(
+                BETA,
+                "deviceManagement/windowsAutopilotDeploymentProfiles",
+                "$expand=assignments",
+            )],
+        )
+    },
+    // graph.md §8
+    CatalogEntry {
+        strip: &["deviceEnrollmentConfigurationType"],
+        sets: &[SetRule { path: "selectedMobileAppIds", key: None }],
+        refs: &[RefField { path: "selectedMobileAppIds", kind: RefKind::MobileApps }],
+        assignments: Some(AssignmentRule { assign_key: "enrollmentConfigurationAssignments" }),
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "enrollmentStatusPages",
+            "Enrollment status pages",
+            &[Source {
+                odata_types: &[ESP],
+                ..source(BETA, "deviceManagement/deviceEnrollmentConfigurations", "$expand=assignments")
+            }],
+        )
+    },
+    CatalogEntry {
+        strip: &["deviceEnrollmentConfigurationType"],
+        assignments: Some(AssignmentRule { assign_key: "enrollmentConfigurationAssignments" }),
+        capability: Capability::PreviewOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "enrollmentRestrictions",
+            "Enrollment restrictions and limits",
+            &[Source {
+                odata_types: RESTRICTION_TYPES,
+                ..source(BETA, "deviceManagement/deviceEnrollmentConfigurations", "$expand=assignments")
+            }],
+        )
+    },
+    // graph.md §10.4
+    CatalogEntry {
+        strip: &["isMigratingToConfigurationPolicy", "settings[].id"],
+        sets: &[SetRule { path: "settings", key: Some("definitionId") }],
+        capability: Capability::BackupOnly,
+        ..policy(
+            "intents",
+            "Endpoint security intents (legacy)",
+            &[Source {
+                navs: &[Nav { path: "settings", query: "" }, Nav { path: "assignments", query: "" }],
+                ..source(BETA, "deviceManagement/intents", "")
+            }],
+        )
+    },
+    // graph.md §11
+    CatalogEntry {
+        scope_tags: ScopeTagField::None,
+        assignments: None,
+        strip: &["templateId"],
+        sets: CA_SETS,
+        refs: &[
+            RefField { path: "conditions.users.includeGroups", kind: RefKind::Groups },
+            RefField { path: "conditions.users.excludeGroups", kind: RefKind::Groups },
+            RefField { path: "conditions.locations.includeLocations", kind: RefKind::NamedLocations },
+            RefField { path: "conditions.locations.excludeLocations", kind: RefKind::NamedLocations },
+        ],
+        capability: Capability::PreviewOnly,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        restore_order: 90,
+        ..policy(
+            "conditionalAccess",
+            "Conditional Access policies (Entra)",
+            &[source(V1, "identity/conditionalAccess/policies", "")],
+        )
+    },
+];
+
+/// How the names of referenced objects are looked up.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RefLookup {
+    /// List the whole collection with this query (small collections; shared with the catalog entry
+    /// that backs the same collection up, so it costs no extra request when that type is selected).
+    List { query: &'static str },
+    /// `GET {collection}/{id}?$select=id,displayName` for each referenced id, in `$batch`.
+    ById,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefSource {
+    pub kind: RefKind,
+    pub version: ApiVersion,
+    pub collection: &'static str,
+    pub lookup: RefLookup,
+    pub read_permission: &'static str,
+}
+
+/// Where the names of referenced objects come from (DESIGN.md §6: reference data).
+pub static REFERENCE_SOURCES: &[RefSource] = &[
+    RefSource {
+        kind: RefKind::ScopeTags,
+        version: BETA,
+        collection: "deviceManagement/roleScopeTags",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "DeviceManagementRBAC.Read.All",
+    },
+    RefSource {
+        kind: RefKind::AssignmentFilters,
+        version: BETA,
+        collection: "deviceManagement/assignmentFilters",
+        lookup: RefLookup::List { query: "" },
+        read_permission: CONFIG_READ,
+    },
+    RefSource {
+        kind: RefKind::NotificationTemplates,
+        version: BETA,
+        collection: "deviceManagement/notificationMessageTemplates",
+        lookup: RefLookup::List { query: "$expand=localizedNotificationMessages" },
+        read_permission: SERVICE_READ,
+    },
+    RefSource {
+        kind: RefKind::NamedLocations,
+        version: V1,
+        collection: "identity/conditionalAccess/namedLocations",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "Policy.Read.All",
+    },
+    RefSource {
+        kind: RefKind::Groups,
+        version: V1,
+        collection: "groups",
+        lookup: RefLookup::ById,
+        read_permission: "Group.Read.All",
+    },
+    RefSource {
+        kind: RefKind::MobileApps,
+        version: BETA,
+        collection: "deviceAppManagement/mobileApps",
+        lookup: RefLookup::ById,
+        read_permission: APPS_READ,
+    },
+];

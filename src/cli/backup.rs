@@ -1,0 +1,258 @@
+//! `tenant-atlas backup`: export live tenants into the repository.
+
+use super::progress::Bar;
+use super::{CliError, GlobalArgs, Out, OutputFormat, exit};
+use crate::backup::runlog::Outcome;
+use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
+use crate::catalog::{self, CatalogEntry};
+use crate::config::Config;
+use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString};
+use crate::store::{Identity, Repo};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The repository (same as --repo); with --demo it is created if missing.
+    pub dir: Option<PathBuf>,
+    /// Tenant(s) from atlas.yaml to back up (default: all).
+    #[arg(long, value_name = "T", conflicts_with = "all")]
+    pub tenant: Vec<String>,
+    /// Every tenant in atlas.yaml.
+    #[arg(long)]
+    pub all: bool,
+    /// Only these catalog types (see `tenant-atlas types`); other types' files stay as they are.
+    #[arg(long = "type", value_name = "KEY")]
+    pub types: Vec<String>,
+    /// Only objects whose `<type>/<name>` or `<type>/<file stem>` matches; nothing is removed.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Back up the built-in demo tenant (embedded Graph emulator; no config or credentials needed).
+    #[arg(long, conflicts_with_all = ["tenant", "all"])]
+    pub demo: bool,
+    /// Extra text for the commit message.
+    #[arg(long, short)]
+    pub message: Option<String>,
+    /// Push after committing (git CLI; rebases on a non-fast-forward).
+    #[arg(long)]
+    pub push: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliError> {
+    let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
+    let types = selected_types(&args.types)?;
+    let only = only_globs(&args.only)?;
+    let rt = super::runtime()?;
+    let _guard = rt.enter();
+
+    let (repo, config, mut targets, _emulator) = if args.demo {
+        let repo = super::init::prepare(&dir)?;
+        let (targets, emulator) = rt.block_on(demo_targets(&types))?;
+        (repo, Config::default(), targets, Some(emulator))
+    } else {
+        let repo = Repo::open(&dir)?;
+        let config_path = global.config_path(repo.root());
+        if !config_path.exists() {
+            return Err(CliError::usage(format!("no configuration at {}", config_path.display()))
+                .hint("run `tenant-atlas init` to create one, or pass --config FILE"));
+        }
+        let config = Config::load(&config_path)?;
+        let base = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let targets = config_targets(&config, &args, &types, &base)?;
+        (repo, config, targets, None)
+    };
+    if let Some(keys) = &types {
+        for t in &mut targets {
+            t.entries = keys.clone();
+        }
+    }
+    let author = author(&config, &repo);
+    let push = (args.push || config.git.push).then(|| (config.git.remote.clone(), config.git.branch.clone()));
+    let settings = BackupSettings {
+        only,
+        message: args.message.clone(),
+        author,
+        push,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let bar = Bar::tenants(targets.len(), global);
+    let outcomes = rt.block_on(backup::run(repo.root().to_path_buf(), targets, &settings, &bar));
+    bar.finish();
+    report(out, &outcomes, args.format);
+    Ok(exit_code(&outcomes))
+}
+
+fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    keys.iter()
+        .map(|k| {
+            catalog::get(k).ok_or_else(|| {
+                CliError::usage(format!("unknown type `{k}`")).hint("`tenant-atlas types` lists the catalog keys")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        b.add(globset::Glob::new(p).map_err(|e| CliError::usage(format!("--only {p}: {e}")))?);
+    }
+    b.build().map(Some).map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn config_targets(
+    config: &Config,
+    args: &BackupArgs,
+    types: &Option<Vec<&'static CatalogEntry>>,
+    base: &Path,
+) -> Result<Vec<TenantTarget>, CliError> {
+    if config.tenants.is_empty() {
+        return Err(CliError::usage("atlas.yaml lists no tenants").hint("add a tenant under `tenants:`, or try `backup --demo`"));
+    }
+    let chosen: Vec<_> = if args.tenant.is_empty() {
+        config.tenants.iter().collect()
+    } else {
+        args.tenant
+            .iter()
+            .map(|name| config.tenant(name).ok_or_else(|| CliError::usage(format!("no tenant `{name}` in atlas.yaml"))))
+            .collect::<Result<_, _>>()?
+    };
+    chosen
+        .into_iter()
+        .map(|t| {
+            let client = GraphClient::new(t.client_config(base)?)
+                .map_err(|e| CliError::usage(format!("tenant {}: {e}", t.name)))?;
+            let entries = match types {
+                Some(list) => list.clone(),
+                None => catalog::all().iter().filter(|e| t.types.selects(e.key)).collect(),
+            };
+            Ok(TenantTarget { name: t.name.clone(), tenant_id: t.tenant_id.clone(), cloud: t.cloud, client, entries })
+        })
+        .collect()
+}
+
+/// The demo tenant on an embedded emulator bound to a free loopback port.
+async fn demo_targets(
+    types: &Option<Vec<&'static CatalogEntry>>,
+) -> Result<(Vec<TenantTarget>, crate::emulator::EmulatorHandle), CliError> {
+    let seed = crate::emulator::TenantSeed::from_files(crate::demo::files())
+        .map_err(|e| CliError::error(format!("the embedded demo tenant does not load: {e}")))?;
+    let (tenant_id, client_id, secret) =
+        crate::demo::credentials().ok_or_else(|| CliError::error("the embedded demo tenant has no client"))?;
+    let addr = "127.0.0.1:0".parse().expect("loopback address");
+    let emulator = crate::emulator::start(crate::emulator::EmulatorConfig::default(), vec![seed], addr)
+        .await
+        .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
+    let base = url::Url::parse(&emulator.base_url()).map_err(|e| CliError::error(e.to_string()))?;
+    let client = GraphClient::new(ClientConfig {
+        tenant_id: tenant_id.clone(),
+        client_id,
+        credential: Credential::Secret(SecretString::new(secret)),
+        cloud: Cloud::Global,
+        endpoints: Some(Endpoints { graph: base.clone(), login: base }),
+        limits: RateLimits::default(),
+        retry: RetryPolicy::default(),
+        concurrency: 4,
+        timeout: std::time::Duration::from_secs(100),
+        user_agent: format!("tenant-atlas/{}", env!("CARGO_PKG_VERSION")),
+    })
+    .map_err(|e| CliError::error(e.to_string()))?;
+    let entries = types.clone().unwrap_or_else(|| catalog::all().iter().collect());
+    Ok((vec![TenantTarget { name: "demo".into(), tenant_id, cloud: Cloud::Global, client, entries }], emulator))
+}
+
+fn author(config: &Config, repo: &Repo) -> Identity {
+    if let Some((name, email)) = config.git.author.as_deref().and_then(crate::config::parse_author) {
+        return Identity { name, email };
+    }
+    repo.config_identity()
+        .unwrap_or_else(|| Identity { name: "tenant-atlas".into(), email: "atlas@localhost".into() })
+}
+
+fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
+    if format == OutputFormat::Json {
+        let list: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "tenant": o.tenant, "runId": o.run_id, "outcome": o.outcome, "commit": o.commit,
+                    "types": o.counts, "errors": o.failures, "runLog": o.run_log, "error": o.error,
+                    "locked": o.locked, "pushed": o.pushed,
+                })
+            })
+            .collect();
+        out.line(serde_json::to_string_pretty(&list).unwrap_or_default());
+        return;
+    }
+    for o in outcomes {
+        let objects: usize = o.counts.values().map(|c| c.objects).sum();
+        let (added, changed, removed) = o.counts.values().fold((0, 0, 0), |(a, c, r), t| (a + t.added, c + t.changed, r + t.removed));
+        let types = o.counts.len();
+        if let Some(l) = &o.locked {
+            out.line(format!("{}: {} — {l}", o.tenant, out.paint("33", "refused")));
+            continue;
+        }
+        if let Some(e) = &o.error {
+            out.line(format!("{}: {} — {e}", o.tenant, out.paint("31", "failed")));
+        }
+        match o.outcome {
+            Outcome::Success => out.line(format!(
+                "{}: {added} added, {changed} changed, {removed} removed ({objects} objects, {types} types) — commit {}",
+                o.tenant,
+                short(&o.commit)
+            )),
+            Outcome::NoChange => out.line(format!("{}: no changes ({objects} objects, {types} types)", o.tenant)),
+            Outcome::Partial => {
+                out.line(format!(
+                    "{}: {} — {added} added, {changed} changed, {removed} removed ({objects} objects); previous files kept for:",
+                    o.tenant,
+                    out.paint("33", "partial"),
+                    
+                ));
+                if o.commit.is_some() {
+                    out.line(format!("  commit {}", short(&o.commit)));
+                }
+            }
+            Outcome::Failed => {}
+        }
+        for f in &o.failures {
+            let what = f.object.as_deref().map(|id| format!("{} {id}", f.kind)).unwrap_or_else(|| f.kind.clone());
+            out.line(format!("  ! {what}: {}", f.message));
+        }
+        if let Some(p) = &o.run_log {
+            out.line(format!("  run log: {p}"));
+        }
+        if o.pushed {
+            out.line("  pushed");
+        }
+    }
+}
+
+fn short(commit: &Option<String>) -> String {
+    commit.as_deref().map(|c| c[..c.len().min(10)].to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// 4 when refused by a lock, 1 when every tenant failed, 3 when anything failed, else 0.
+fn exit_code(outcomes: &[TenantOutcome]) -> u8 {
+    if outcomes.iter().any(|o| o.locked.is_some()) {
+        return exit::REFUSED;
+    }
+    let failed = outcomes.iter().filter(|o| o.outcome == Outcome::Failed).count();
+    if failed > 0 && failed == outcomes.len() {
+        return exit::ERROR;
+    }
+    if failed > 0 || outcomes.iter().any(|o| o.outcome == Outcome::Partial) {
+        return exit::PARTIAL;
+    }
+    exit::OK
+}

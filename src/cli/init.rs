@@ -1,0 +1,69 @@
+//! `tenant-atlas init [DIR]`: a new backup repository.
+
+use super::{CliError, GlobalArgs, Out};
+use crate::store::Repo;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to create the repository (default: --repo or the current directory).
+    pub dir: Option<PathBuf>,
+}
+
+const REPO_README: &str = "# Intune configuration backup
+
+This repository is written by [tenant-atlas](https://github.com/tenant-atlas/tenant-atlas): every commit is
+a backup of one or more Microsoft Intune / Entra tenants, every diff is drift.
+
+- `atlas.yaml` — tenants, schedules and options (never secrets).
+- `tenants/<tenant>/<type>/<name>--<id8>.yaml` — one normalized document per policy; scripts and
+  payloads as exact-bytes sidecar files beside it.
+- `tenants/<tenant>/_refs/` — names of the groups, filters, scope tags, apps and locations the
+  documents refer to.
+- `runs/<tenant>/<yyyy>/<mm>/<run-id>.yaml` — a run log for every run that changed something.
+- `schemas/` — JSON Schemas of the documents and of `atlas.yaml` (editors use them for validation).
+
+Run `tenant-atlas backup` to take a backup, `tenant-atlas types` for the supported policy types.
+";
+
+/// The files every backup repository carries, with their current content.
+pub fn repo_files() -> Vec<(&'static str, String)> {
+    let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+    vec![
+        ("schemas/policy.schema.json", pretty(crate::normalize::document_schema())),
+        ("schemas/atlas.schema.json", pretty(crate::config::schema())),
+    ]
+}
+
+/// Creates (or completes) a backup repository in `dir` and stages its files; does not commit, so the
+/// first backup commit carries them.
+pub fn prepare(dir: &Path) -> Result<Repo, CliError> {
+    let repo = Repo::init(dir)?;
+    for (path, text) in [("atlas.yaml", crate::config::EXAMPLE.to_string()), ("README.md", REPO_README.to_string())] {
+        if !dir.join(path).exists() {
+            repo.stage_file(path, text.as_bytes())?;
+        }
+    }
+    ensure_schemas(&repo)?;
+    Ok(repo)
+}
+
+/// Stages the schema files when they are missing or outdated.
+pub fn ensure_schemas(repo: &Repo) -> Result<(), CliError> {
+    for (path, text) in repo_files() {
+        let current = fs_err::read(repo.root().join(path)).ok();
+        if current.as_deref() != Some(text.as_bytes()) {
+            repo.stage_file(path, text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<u8, CliError> {
+    let dir = args.dir.unwrap_or_else(|| global.repo_dir());
+    prepare(&dir)?;
+    out.line(format!("Initialized a tenant-atlas repository in {}", dir.display()));
+    out.line("Next: add your tenants to atlas.yaml, then run `tenant-atlas backup`.");
+    Ok(super::exit::OK)
+}

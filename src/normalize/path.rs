@@ -1,0 +1,162 @@
+//! The small path language the catalog uses to point into Graph JSON.
+//!
+//! `a.b` walks properties, `a[]` means "each element of array a", and a leading `**.name` means
+//! "property `name` at any depth". The catalog names strip rules, set-like arrays and reference
+//! fields with it, so one walker serves them all.
+
+use serde_json::Value;
+
+/// Calls `f` with every value the path selects (mutable), in document order.
+pub fn for_each_mut(root: &mut Value, path: &str, f: &mut dyn FnMut(&mut Value)) {
+    if let Some(name) = path.strip_prefix("**.") {
+        any_depth_mut(root, name, f);
+        return;
+    }
+    let segments: Vec<&str> = path.split('.').collect();
+    walk_mut(root, &segments, f);
+}
+
+/// Calls `f` with every value the path selects, in document order.
+pub fn for_each(root: &Value, path: &str, f: &mut dyn FnMut(&Value)) {
+    if let Some(name) = path.strip_prefix("**.") {
+        any_depth(root, name, f);
+        return;
+    }
+    let segments: Vec<&str> = path.split('.').collect();
+    walk(root, &segments, f);
+}
+
+/// Removes the property the path ends in, wherever the path reaches.
+pub fn remove(root: &mut Value, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let last = last.trim_end_matches("[]");
+    let mut remove_in = |v: &mut Value| {
+        if let Value::Object(map) = v {
+            map.remove(last);
+        }
+    };
+    match parent {
+        None => remove_in(root),
+        Some(p) => for_each_mut(root, p, &mut |v| match v {
+            Value::Array(items) => items.iter_mut().for_each(&mut remove_in),
+            other => remove_in(other),
+        }),
+    }
+}
+
+fn walk_mut(v: &mut Value, segments: &[&str], f: &mut dyn FnMut(&mut Value)) {
+    let Some((first, rest)) = segments.split_first() else {
+        f(v);
+        return;
+    };
+    let (name, each) = match first.strip_suffix("[]") {
+        Some(n) => (n, true),
+        None => (*first, false),
+    };
+    let Some(child) = v.as_object_mut().and_then(|m| m.get_mut(name)) else {
+        return;
+    };
+    if each {
+        if let Value::Array(items) = child {
+            for item in items {
+                walk_mut(item, rest, f);
+            }
+        }
+    } else {
+        walk_mut(child, rest, f);
+    }
+}
+
+fn walk(v: &Value, segments: &[&str], f: &mut dyn FnMut(&Value)) {
+    let Some((first, rest)) = segments.split_first() else {
+        f(v);
+        return;
+    };
+    let (name, each) = match first.strip_suffix("[]") {
+        Some(n) => (n, true),
+        None => (*first, false),
+    };
+    let Some(child) = v.as_object().and_then(|m| m.get(name)) else {
+        return;
+    };
+    if each {
+        if let Value::Array(items) = child {
+            for item in items {
+                walk(item, rest, f);
+            }
+        }
+    } else {
+        walk(child, rest, f);
+    }
+}
+
+fn any_depth_mut(v: &mut Value, name: &str, f: &mut dyn FnMut(&mut Value)) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if k == name {
+                    f(child);
+                }
+                any_depth_mut(child, name, f);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| any_depth_mut(i, name, f)),
+        _ => {}
+    }
+}
+
+fn any_depth(v: &Value, name: &str, f: &mut dyn FnMut(&Value)) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k == name {
+                    f(child);
+                }
+                any_depth(child, name, f);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| any_depth(i, name, f)),
+        _ => {}
+    }
+}
+
+/// Looks up a plain dotted path (no `[]`), e.g. the sort key of a set element.
+pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, seg| v.get(seg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn walks_arrays_and_nested_properties() {
+        let mut v = json!({"a": [{"b": {"c": 1}}, {"b": {"c": 2}}, {"x": 0}]});
+        let mut seen = vec![];
+        for_each(&v, "a[].b.c", &mut |x| seen.push(x.clone()));
+        assert_eq!(seen, vec![json!(1), json!(2)]);
+        remove(&mut v, "a[].b.c");
+        assert_eq!(v, json!({"a": [{"b": {}}, {"b": {}}, {"x": 0}]}));
+    }
+
+    #[test]
+    fn any_depth_finds_every_occurrence() {
+        let mut v = json!({"children": [1], "x": {"children": [2], "y": [{"children": [3]}]}});
+        let mut n = 0;
+        for_each_mut(&mut v, "**.children", &mut |_| n += 1);
+        assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn remove_top_level_and_array_elements() {
+        let mut v = json!({"id": 1, "apps": [{"id": 2, "k": 3}]});
+        remove(&mut v, "id");
+        remove(&mut v, "apps[].id");
+        assert_eq!(v, json!({"apps": [{"k": 3}]}));
+        assert_eq!(get(&json!({"a": {"b": 5}}), "a.b"), Some(&json!(5)));
+    }
+}

@@ -1,0 +1,150 @@
+//! Reference resolution: tenant-specific ids of groups, filters, scope tags, apps, notification
+//! templates and named locations, mapped to names.
+//!
+//! Documents keep ids (restore needs them) and show names beside them where the format has room
+//! (assignments, scope tags). The `_refs/<kind>.yaml` files record id ↔ name for every referenced
+//! object, so a reader, a renderer or a restore into another tenant can map by name without Graph.
+
+use super::path;
+use crate::catalog::{CatalogEntry, RefKind};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One line of a `_refs/` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RefEntry {
+    pub id: String,
+    /// `None` when the referenced object no longer exists in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Known names per reference kind, and which ids the tenant's documents use.
+#[derive(Debug, Default, Clone)]
+pub struct RefTable {
+    names: BTreeMap<RefKind, BTreeMap<String, String>>,
+    used: BTreeMap<RefKind, BTreeSet<String>>,
+}
+
+impl RefTable {
+    pub fn insert(&mut self, kind: RefKind, id: &str, name: &str) {
+        self.names.entry(kind).or_default().insert(id.to_string(), name.to_string());
+    }
+
+    pub fn name(&self, kind: RefKind, id: &str) -> Option<&str> {
+        self.names.get(&kind)?.get(id).map(String::as_str)
+    }
+
+    /// The id of the one object of `kind` called `name`; `None` when there is none or several.
+    pub fn id_for_name(&self, kind: RefKind, name: &str) -> Option<&str> {
+        let mut found = self.names.get(&kind)?.iter().filter(|(_, n)| n.as_str() == name);
+        let (id, _) = found.next()?;
+        if found.next().is_some() { None } else { Some(id) }
+    }
+
+    pub fn mark_used(&mut self, kind: RefKind, id: &str) {
+        if !is_placeholder(id) {
+            self.used.entry(kind).or_default().insert(id.to_string());
+        }
+    }
+
+    /// Referenced ids of a kind whose names are not known yet.
+    pub fn unresolved(&self, kind: RefKind) -> Vec<String> {
+        self.used
+            .get(&kind)
+            .map(|ids| ids.iter().filter(|id| self.name(kind, id).is_none()).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The `_refs/<kind>.yaml` files (relative to the tenant folder) for every kind in use.
+    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, super::yaml::YamlError> {
+        let mut out = vec![];
+        for (kind, ids) in &self.used {
+            let entries: Vec<RefEntry> = ids
+                .iter()
+                .map(|id| RefEntry { id: id.clone(), name: self.name(*kind, id).map(str::to_string) })
+                .collect();
+            let body = super::yaml::to_string(&entries)?;
+            let text = format!(
+                "# id → name of every {} this tenant's documents refer to (no name: not found in the tenant)\n{body}",
+                kind.file_stem()
+            );
+            out.push((format!("_refs/{}.yaml", kind.file_stem()), text.into_bytes()));
+        }
+        Ok(out)
+    }
+
+    /// Loads names from `_refs/` files (kind, file text).
+    pub fn load(&mut self, kind: RefKind, text: &str, file: &str) -> Result<(), super::yaml::YamlError> {
+        let entries: Vec<RefEntry> = super::yaml::from_str(text, file)?;
+        for e in entries {
+            if let Some(name) = &e.name {
+                self.insert(kind, &e.id, name);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Ids that mean "nothing" or a built-in keyword rather than an object.
+fn is_placeholder(id: &str) -> bool {
+    id.is_empty()
+        || id == "00000000-0000-0000-0000-000000000000"
+        || matches!(id, "All" | "AllTrusted" | "None" | "GuestsOrExternalUsers")
+}
+
+/// Records every id a raw Graph object refers to.
+pub fn collect(entry: &CatalogEntry, object: &Value, table: &mut RefTable) {
+    for field in entry.refs {
+        path::for_each(object, field.path, &mut |v| match v {
+            Value::String(id) => table.mark_used(field.kind, id),
+            Value::Array(ids) => ids.iter().filter_map(Value::as_str).for_each(|id| table.mark_used(field.kind, id)),
+            _ => {}
+        });
+    }
+    if let Some(prop) = entry.scope_tags.property() {
+        for id in object.get(prop).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(id) = id.as_str() {
+                table.mark_used(RefKind::ScopeTags, id);
+            }
+        }
+    }
+    if entry.assignments.is_some() {
+        for a in object.get("assignments").and_then(Value::as_array).into_iter().flatten() {
+            let target = &a["target"];
+            if let Some(g) = target.get("groupId").and_then(Value::as_str) {
+                table.mark_used(RefKind::Groups, g);
+            }
+            if let Some(f) = super::assignments::filter_id(target) {
+                table.mark_used(RefKind::AssignmentFilters, f);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_files() {
+        let mut t = RefTable::default();
+        t.insert(RefKind::Groups, "g1", "All devices");
+        t.insert(RefKind::Groups, "g2", "Dup");
+        t.insert(RefKind::Groups, "g3", "Dup");
+        t.mark_used(RefKind::Groups, "g1");
+        t.mark_used(RefKind::Groups, "gone");
+        t.mark_used(RefKind::Groups, "00000000-0000-0000-0000-000000000000");
+        assert_eq!(t.id_for_name(RefKind::Groups, "All devices"), Some("g1"));
+        assert_eq!(t.id_for_name(RefKind::Groups, "Dup"), None, "ambiguous names never resolve");
+        assert_eq!(t.unresolved(RefKind::Groups), vec!["gone".to_string()]);
+        let files = t.files().unwrap();
+        assert_eq!(files.len(), 1);
+        let text = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(text.contains("- id: g1\n  name: All devices\n- id: gone\n"), "{text}");
+        let mut back = RefTable::default();
+        back.load(RefKind::Groups, &text, "_refs/groups.yaml").unwrap();
+        assert_eq!(back.name(RefKind::Groups, "g1"), Some("All devices"));
+    }
+}
