@@ -88,7 +88,10 @@ fn all_types() -> Vec<String> {
 
 impl Default for TypesConfig {
     fn default() -> Self {
-        TypesConfig { include: all_types(), exclude: vec![] }
+        TypesConfig {
+            include: all_types(),
+            exclude: vec![],
+        }
     }
 }
 
@@ -109,7 +112,9 @@ pub struct ScheduleConfig {
     pub jitter: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
@@ -154,7 +159,12 @@ fn default_branch() -> String {
 
 impl Default for GitConfig {
     fn default() -> Self {
-        GitConfig { author: None, remote: default_remote(), branch: default_branch(), push: false }
+        GitConfig {
+            author: None,
+            remote: default_remote(),
+            branch: default_branch(),
+            push: false,
+        }
     }
 }
 
@@ -180,18 +190,27 @@ pub struct ServerToken {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Parse(#[from] YamlError),
     #[error("{file}: {at}: {message}")]
-    Invalid { file: String, at: String, message: String },
+    Invalid {
+        file: String,
+        at: String,
+        message: String,
+    },
 }
 
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = fs_err::read_to_string(path)
-            .map_err(|e| ConfigError::Read { path: path.display().to_string(), source: e })?;
+        let text = fs_err::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            source: e,
+        })?;
         Config::parse(&text, &path.display().to_string())
     }
 
@@ -203,15 +222,30 @@ impl Config {
     }
 
     fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let invalid = |at: String, message: String| ConfigError::Invalid { file: file.to_string(), at, message };
+        let invalid = |at: String, message: String| ConfigError::Invalid {
+            file: file.to_string(),
+            at,
+            message,
+        };
         let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
             let at = |key: &str| format!("tenants[{i}] ({}).{key}", t.name);
-            if t.name.is_empty() || !t.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                return Err(invalid(at("name"), format!("`{}` must use only a-z, 0-9 and -", t.name)));
+            if t.name.is_empty()
+                || !t
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(invalid(
+                    at("name"),
+                    format!("`{}` must use only a-z, 0-9 and -", t.name),
+                ));
             }
             if !names.insert(&t.name) {
-                return Err(invalid(at("name"), format!("tenant `{}` is listed twice", t.name)));
+                return Err(invalid(
+                    at("name"),
+                    format!("tenant `{}` is listed twice", t.name),
+                ));
             }
             for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
                 if !is_guid(v) {
@@ -220,25 +254,43 @@ impl Config {
             }
             match (&t.client_secret_env, &t.certificate) {
                 (Some(_), Some(_)) => {
-                    return Err(invalid(at("clientSecretEnv"), "set clientSecretEnv or certificate, not both".into()));
+                    return Err(invalid(
+                        at("clientSecretEnv"),
+                        "set clientSecretEnv or certificate, not both".into(),
+                    ));
                 }
                 (None, None) => {
-                    return Err(invalid(at("clientSecretEnv"), "a credential is needed: clientSecretEnv or certificate".into()));
+                    return Err(invalid(
+                        at("clientSecretEnv"),
+                        "a credential is needed: clientSecretEnv or certificate".into(),
+                    ));
                 }
                 (Some(env), None) if env.is_empty() || env.contains('=') => {
-                    return Err(invalid(at("clientSecretEnv"), "must name an environment variable".into()));
+                    return Err(invalid(
+                        at("clientSecretEnv"),
+                        "must name an environment variable".into(),
+                    ));
                 }
                 _ => {}
             }
-            for (list, key) in [(&t.types.include, "types.include"), (&t.types.exclude, "types.exclude")] {
+            for (list, key) in [
+                (&t.types.include, "types.include"),
+                (&t.types.exclude, "types.exclude"),
+            ] {
                 for k in list {
                     if k != "all" && catalog::get(k).is_none() {
-                        return Err(invalid(at(key), format!("unknown type `{k}` (see `tenant-atlas types`)")));
+                        return Err(invalid(
+                            at(key),
+                            format!("unknown type `{k}` (see `tenant-atlas types`)"),
+                        ));
                     }
                 }
             }
             if let Some(ep) = &t.endpoints {
-                for (key, u) in [("endpoints.graph", &ep.graph), ("endpoints.login", &ep.login)] {
+                for (key, u) in [
+                    ("endpoints.graph", &ep.graph),
+                    ("endpoints.login", &ep.login),
+                ] {
                     check_endpoint(u).map_err(|m| invalid(at(key), m))?;
                 }
             }
@@ -249,7 +301,9 @@ impl Config {
             }
         }
         if let Some(a) = &self.git.author {
-            parse_author(a).ok_or_else(|| invalid("git.author".into(), format!("`{a}` is not `Name <email>`")))?;
+            parse_author(a).ok_or_else(|| {
+                invalid("git.author".into(), format!("`{a}` is not `Name <email>`"))
+            })?;
         }
         Ok(())
     }
@@ -272,13 +326,20 @@ impl TenantConfig {
         let credential = match (&self.client_secret_env, &self.certificate) {
             (Some(var), _) => {
                 let secret = crate::env::var(var).ok_or_else(|| {
-                    invalid("clientSecretEnv", format!("environment variable {var} is not set"))
+                    invalid(
+                        "clientSecretEnv",
+                        format!("environment variable {var} is not set"),
+                    )
                 })?;
                 Credential::Secret(SecretString::new(secret))
             }
             (None, Some(c)) => {
                 let read = |p: &PathBuf, key: &str| {
-                    let path = if p.is_absolute() { p.clone() } else { base.join(p) };
+                    let path = if p.is_absolute() {
+                        p.clone()
+                    } else {
+                        base.join(p)
+                    };
                     fs_err::read_to_string(&path)
                         .map_err(|e| invalid(&format!("certificate.{key}"), e.to_string()))
                 };
@@ -287,12 +348,19 @@ impl TenantConfig {
                     key_pem: SecretString::new(read(&c.key, "key")?),
                 }
             }
-            (None, None) => return Err(invalid("clientSecretEnv", "no credential configured".into())),
+            (None, None) => {
+                return Err(invalid(
+                    "clientSecretEnv",
+                    "no credential configured".into(),
+                ));
+            }
         };
         let endpoints = match &self.endpoints {
             Some(e) => Some(Endpoints {
-                graph: url::Url::parse(&e.graph).map_err(|err| invalid("endpoints.graph", err.to_string()))?,
-                login: url::Url::parse(&e.login).map_err(|err| invalid("endpoints.login", err.to_string()))?,
+                graph: url::Url::parse(&e.graph)
+                    .map_err(|err| invalid("endpoints.graph", err.to_string()))?,
+                login: url::Url::parse(&e.login)
+                    .map_err(|err| invalid("endpoints.login", err.to_string()))?,
             }),
             None => None,
         };
@@ -347,7 +415,11 @@ pub fn check_endpoint(u: &str) -> Result<(), String> {
                 Some(url::Host::Domain(d)) => d == "localhost",
                 None => false,
             };
-            if loopback { Ok(()) } else { Err(format!("`{u}`: plain http is allowed only on loopback")) }
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!("`{u}`: plain http is allowed only on loopback"))
+            }
         }
         s => Err(format!("`{u}`: unsupported scheme {s}")),
     }
@@ -394,7 +466,10 @@ mod tests {
     fn unknown_key_names_file_line_and_key() {
         let text = GOOD.replace("clientSecretEnv", "clientSecretEnvv");
         let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
-        assert!(e.starts_with("atlas.yaml:2:") || e.starts_with("atlas.yaml:5:"), "{e}");
+        assert!(
+            e.starts_with("atlas.yaml:2:") || e.starts_with("atlas.yaml:5:"),
+            "{e}"
+        );
         assert!(e.contains("clientSecretEnvv"), "{e}");
     }
 
@@ -402,14 +477,28 @@ mod tests {
     fn semantic_errors_name_the_key() {
         let cases = [
             (GOOD.replace("name: contoso", "name: Contoso"), "name"),
-            (GOOD.replace("00000000-0000-0000-0000-000000000001", "nope"), "tenantId"),
+            (
+                GOOD.replace("00000000-0000-0000-0000-000000000001", "nope"),
+                "tenantId",
+            ),
             (GOOD.replace("conditionalAccess", "bogus"), "types.exclude"),
-            (GOOD.replace("  clientSecretEnv: CONTOSO_SECRET\n", ""), "clientSecretEnv"),
-            (format!("{GOOD}  endpoints: {{graph: 'http://10.0.0.1', login: 'http://127.0.0.1:1'}}\n"), "endpoints.graph"),
+            (
+                GOOD.replace("  clientSecretEnv: CONTOSO_SECRET\n", ""),
+                "clientSecretEnv",
+            ),
+            (
+                format!(
+                    "{GOOD}  endpoints: {{graph: 'http://10.0.0.1', login: 'http://127.0.0.1:1'}}\n"
+                ),
+                "endpoints.graph",
+            ),
         ];
         for (text, key) in cases {
             let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
-            assert!(e.contains(&format!("(contoso).{key}")) || e.contains(&format!("(Contoso).{key}")), "{key}: {e}");
+            assert!(
+                e.contains(&format!("(contoso).{key}")) || e.contains(&format!("(Contoso).{key}")),
+                "{key}: {e}"
+            );
         }
     }
 
@@ -425,7 +514,10 @@ mod tests {
 
     #[test]
     fn authors() {
-        assert_eq!(parse_author("A B <a@b.c>"), Some(("A B".into(), "a@b.c".into())));
+        assert_eq!(
+            parse_author("A B <a@b.c>"),
+            Some(("A B".into(), "a@b.c".into()))
+        );
         assert_eq!(parse_author("nobody"), None);
     }
 }

@@ -26,7 +26,8 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(&'static str, &'static [u8
 
 /// The demo tenant's id and its first client's id and secret, from the embedded `tenant.json`.
 pub fn credentials() -> Option<(String, String, String)> {
-    let tenant: serde_json::Value = serde_json::from_slice(DEMO_SEED.get_file("tenant.json")?.contents()).ok()?;
+    let tenant: serde_json::Value =
+        serde_json::from_slice(DEMO_SEED.get_file("tenant.json")?.contents()).ok()?;
     let client = tenant.get("clients")?.get(0)?;
     Some((
         tenant.get("tenantId")?.as_str()?.to_string(),

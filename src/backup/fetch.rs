@@ -34,7 +34,9 @@ impl Failure {
     fn from_graph(kind: &str, object: Option<&str>, permission: &str, e: &GraphError) -> Failure {
         let mut message = e.to_string();
         if e.status() == Some(403) {
-            message = format!("{message} — the app registration needs the {permission} permission (application, admin-consented)");
+            message = format!(
+                "{message} — the app registration needs the {permission} permission (application, admin-consented)"
+            );
         }
         Failure {
             kind: kind.to_string(),
@@ -84,17 +86,30 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         }
     }
     let needed = needed_refs(entries);
-    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| needed.contains(&r.kind)) {
+    for r in catalog::REFERENCE_SOURCES
+        .iter()
+        .filter(|r| needed.contains(&r.kind))
+    {
         if let RefLookup::List { query } = r.lookup {
             add((r.version, r.collection, query));
         }
     }
-    let results = join_all(keys.iter().map(|(v, c, q)| client.list(&list_path(*v, c, q)))).await;
-    let lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> = keys.into_iter().zip(results).collect();
+    let results = join_all(
+        keys.iter()
+            .map(|(v, c, q)| client.list(&list_path(*v, c, q))),
+    )
+    .await;
+    let lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
+        keys.into_iter().zip(results).collect();
 
     // 2. Reference names from the lists (scope tags, filters, notification templates, locations).
-    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| needed.contains(&r.kind)) {
-        let RefLookup::List { query } = r.lookup else { continue };
+    for r in catalog::REFERENCE_SOURCES
+        .iter()
+        .filter(|r| needed.contains(&r.kind))
+    {
+        let RefLookup::List { query } = r.lookup else {
+            continue;
+        };
         match &lists[&(r.version, r.collection, query)] {
             Ok(items) => {
                 for o in items {
@@ -105,7 +120,12 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             }
             Err(e) => {
                 out.failed_refs.push(r.kind);
-                out.failures.push(Failure::from_graph(&format!("_refs/{}", r.kind.file_stem()), None, r.read_permission, e));
+                out.failures.push(Failure::from_graph(
+                    &format!("_refs/{}", r.kind.file_stem()),
+                    None,
+                    r.read_permission,
+                    e,
+                ));
             }
         }
     }
@@ -130,18 +150,27 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                         let (urls, pending) = hydrate.entry(s.version).or_default();
                         if let Some(q) = s.hydrate {
                             urls.push(object_url(s, id, "", q));
-                            pending.push(Pending { entry: ei, object: oi, nav: None });
+                            pending.push(Pending {
+                                entry: ei,
+                                object: oi,
+                                nav: None,
+                            });
                         }
                         for nav in s.navs {
                             urls.push(object_url(s, id, nav.path, nav.query));
-                            pending.push(Pending { entry: ei, object: oi, nav: Some(nav.path) });
+                            pending.push(Pending {
+                                entry: ei,
+                                object: oi,
+                                nav: Some(nav.path),
+                            });
                         }
                         data.objects.push(o.clone());
                     }
                 }
                 Err(err) => {
                     failed = true;
-                    out.failures.push(Failure::from_graph(e.key, None, e.read_permission, err));
+                    out.failures
+                        .push(Failure::from_graph(e.key, None, e.read_permission, err));
                 }
             }
         }
@@ -154,7 +183,9 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         let mut gone: Vec<(usize, usize)> = vec![];
         for (p, result) in pending.iter().zip(results) {
             let e = entries[p.entry];
-            let Some(data) = typed[p.entry].as_mut() else { continue };
+            let Some(data) = typed[p.entry].as_mut() else {
+                continue;
+            };
             let obj = &mut data.objects[p.object];
             match (result, p.nav) {
                 (Ok(full), None) => merge(obj, full),
@@ -166,7 +197,12 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                 (Err(err), _) => {
                     let id = obj["id"].as_str().unwrap_or_default().to_string();
                     if !data.failed_ids.contains(&id) {
-                        out.failures.push(Failure::from_graph(e.key, Some(&id), e.read_permission, &err));
+                        out.failures.push(Failure::from_graph(
+                            e.key,
+                            Some(&id),
+                            e.read_permission,
+                            &err,
+                        ));
                         data.failed_ids.push(id);
                     }
                 }
@@ -184,7 +220,8 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     for (e, data) in entries.iter().zip(typed.iter_mut()) {
         if let Some(d) = data {
             let failed = d.failed_ids.clone();
-            d.objects.retain(|o| !failed.iter().any(|f| o["id"].as_str() == Some(f)));
+            d.objects
+                .retain(|o| !failed.iter().any(|f| o["id"].as_str() == Some(f)));
             for o in &d.objects {
                 refs::collect(e, o, &mut out.refs);
             }
@@ -192,12 +229,18 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     }
 
     // 5. Names of referenced groups and apps, by id in $batch.
-    for r in catalog::REFERENCE_SOURCES.iter().filter(|r| matches!(r.lookup, RefLookup::ById)) {
+    for r in catalog::REFERENCE_SOURCES
+        .iter()
+        .filter(|r| matches!(r.lookup, RefLookup::ById))
+    {
         let ids = out.refs.unresolved(r.kind);
         if ids.is_empty() {
             continue;
         }
-        let urls: Vec<String> = ids.iter().map(|id| format!("/{}/{id}?$select=id,displayName", r.collection)).collect();
+        let urls: Vec<String> = ids
+            .iter()
+            .map(|id| format!("/{}/{id}?$select=id,displayName", r.collection))
+            .collect();
         let mut failed = None;
         for (id, result) in ids.iter().zip(client.batch_get(r.version, &urls).await) {
             match result {
@@ -212,7 +255,12 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         }
         if let Some(e) = failed {
             out.failed_refs.push(r.kind);
-            out.failures.push(Failure::from_graph(&format!("_refs/{}", r.kind.file_stem()), None, r.read_permission, &e));
+            out.failures.push(Failure::from_graph(
+                &format!("_refs/{}", r.kind.file_stem()),
+                None,
+                r.read_permission,
+                &e,
+            ));
         }
     }
 
@@ -265,7 +313,9 @@ fn object_url(s: &Source, id: &str, nav: &str, query: &str) -> String {
 fn is_not_found(e: &GraphError) -> bool {
     match e {
         GraphError::Http { status: 404, .. } => true,
-        GraphError::Http { status: 400, code, .. } => code == "ResourceNotFound",
+        GraphError::Http {
+            status: 400, code, ..
+        } => code == "ResourceNotFound",
         _ => false,
     }
 }
@@ -297,13 +347,22 @@ mod tests {
             object_url(s, "X", "", "$expand=settings"),
             "/deviceManagement/configurationPolicies/X?$expand=settings"
         );
-        assert_eq!(object_url(s, "X", "assignments", ""), "/deviceManagement/configurationPolicies/X/assignments");
+        assert_eq!(
+            object_url(s, "X", "assignments", ""),
+            "/deviceManagement/configurationPolicies/X/assignments"
+        );
     }
 
     #[test]
     fn merge_keeps_list_navigations() {
         let mut item = json!({"id": "1", "assignments": [1], "name": "old"});
-        merge(&mut item, json!({"id": "1", "name": "new", "settings": [2]}));
-        assert_eq!(item, json!({"id": "1", "assignments": [1], "name": "new", "settings": [2]}));
+        merge(
+            &mut item,
+            json!({"id": "1", "name": "new", "settings": [2]}),
+        );
+        assert_eq!(
+            item,
+            json!({"id": "1", "assignments": [1], "name": "new", "settings": [2]})
+        );
     }
 }

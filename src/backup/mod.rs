@@ -72,7 +72,12 @@ pub struct TenantOutcome {
 }
 
 /// Backs up tenants into the repository at `root`.
-pub async fn run(root: PathBuf, tenants: Vec<TenantTarget>, settings: &BackupSettings, progress: &dyn Progress) -> Vec<TenantOutcome> {
+pub async fn run(
+    root: PathBuf,
+    tenants: Vec<TenantTarget>,
+    settings: &BackupSettings,
+    progress: &dyn Progress,
+) -> Vec<TenantOutcome> {
     let git = tokio::sync::Mutex::new(());
     let runs = tenants.into_iter().map(|t| {
         let root = root.clone();
@@ -102,7 +107,11 @@ pub async fn run(root: PathBuf, tenants: Vec<TenantTarget>, settings: &BackupSet
                         holder.host,
                         holder.started,
                         holder.command,
-                        if stale { "; that process is no longer running: the lock is stale" } else { "" }
+                        if stale {
+                            "; that process is no longer running: the lock is stale"
+                        } else {
+                            ""
+                        }
                     );
                     return TenantOutcome::failed(&t.name, run_id, None, Some(message));
                 }
@@ -111,12 +120,19 @@ pub async fn run(root: PathBuf, tenants: Vec<TenantTarget>, settings: &BackupSet
             drop(repo);
             progress.tenant_started(&t.name);
             let fetched = fetch::fetch(&t.client, &t.entries).await;
-            let objects: usize = fetched.types.values().flatten().map(|d| d.objects.len()).sum();
+            let objects: usize = fetched
+                .types
+                .values()
+                .flatten()
+                .map(|d| d.objects.len())
+                .sum();
             progress.tenant_fetched(&t.name, objects);
             let snap = snapshot::build(&fetched, &t.entries, settings.only.as_ref());
             let _git = git.lock().await;
             let stats = t.client.stats();
-            let outcome = tokio::task::block_in_place(|| write(&root, &t, &fetched, snap, settings, &run_id, started, stats));
+            let outcome = tokio::task::block_in_place(|| {
+                write(&root, &t, &fetched, snap, settings, &run_id, started, stats)
+            });
             drop(lock);
             progress.tenant_done(&t.name);
             outcome
@@ -142,7 +158,10 @@ fn write(
         let all_failed = !t.entries.is_empty() && fetched.types.values().all(Option::is_none);
         let mut files = snap.files.clone();
         // tenant.yaml changes only together with something else, so a no-op run stays a no-op.
-        let previous_tenant_yaml = repo.read_at("HEAD", &format!("{prefix}/tenant.yaml")).ok().flatten();
+        let previous_tenant_yaml = repo
+            .read_at("HEAD", &format!("{prefix}/tenant.yaml"))
+            .ok()
+            .flatten();
         if let Some(prev) = &previous_tenant_yaml {
             files.insert("tenant.yaml".into(), prev.clone());
         }
@@ -185,7 +204,13 @@ fn write(
             repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
             let path = store::runlog::committed_path(&t.name, run_id, started);
             repo.stage_file(&path, log.to_yaml().as_bytes())?;
-            let message = runlog::commit_message(&t.name, run_id, &summary, &snap.failures, settings.message.as_deref());
+            let message = runlog::commit_message(
+                &t.name,
+                run_id,
+                &summary,
+                &snap.failures,
+                settings.message.as_deref(),
+            );
             let oid = repo.commit(&message, &settings.author, finished)?;
             outcome_rec.commit = oid.map(|o| o.to_string());
             outcome_rec.run_log = Some(path);
@@ -194,7 +219,8 @@ fn write(
                 outcome_rec.pushed = true;
             }
         } else {
-            let path = store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())?;
+            let path =
+                store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())?;
             outcome_rec.run_log = Some(path.display().to_string());
         }
         if all_failed {
@@ -207,11 +233,18 @@ fn write(
         }
         Ok(outcome_rec)
     })();
-    result.unwrap_or_else(|e| TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None))
+    result.unwrap_or_else(|e| {
+        TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None)
+    })
 }
 
 impl TenantOutcome {
-    fn failed(tenant: &str, run_id: String, error: Option<String>, locked: Option<String>) -> TenantOutcome {
+    fn failed(
+        tenant: &str,
+        run_id: String,
+        error: Option<String>,
+        locked: Option<String>,
+    ) -> TenantOutcome {
         TenantOutcome {
             tenant: tenant.to_string(),
             run_id,

@@ -49,7 +49,14 @@ pub struct BackupRunLog {
 }
 
 impl BackupRunLog {
-    pub fn new(run_id: &str, tenant: &str, tenant_id: &str, started: Timestamp, finished: Timestamp, outcome: Outcome) -> Self {
+    pub fn new(
+        run_id: &str,
+        tenant: &str,
+        tenant_id: &str,
+        started: Timestamp,
+        finished: Timestamp,
+        outcome: Outcome,
+    ) -> Self {
         BackupRunLog {
             run_id: run_id.to_string(),
             kind: "backup",
@@ -72,9 +79,22 @@ impl BackupRunLog {
 }
 
 /// Documents (not sidecars) per type, with the write summary split by type folder.
-pub fn counts(docs: &BTreeMap<String, usize>, summary: &WriteSummary) -> BTreeMap<String, TypeCounts> {
-    let mut out: BTreeMap<String, TypeCounts> =
-        docs.iter().map(|(k, n)| (k.clone(), TypeCounts { objects: *n, ..Default::default() })).collect();
+pub fn counts(
+    docs: &BTreeMap<String, usize>,
+    summary: &WriteSummary,
+) -> BTreeMap<String, TypeCounts> {
+    let mut out: BTreeMap<String, TypeCounts> = docs
+        .iter()
+        .map(|(k, n)| {
+            (
+                k.clone(),
+                TypeCounts {
+                    objects: *n,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
     let mut tally = |paths: &[String], f: fn(&mut TypeCounts)| {
         for p in paths.iter().filter(|p| is_document(p)) {
             if let Some((folder, _)) = p.split_once('/') {
@@ -97,9 +117,25 @@ fn is_document(path: &str) -> bool {
 }
 
 /// `backup(<tenant>): N added, M changed, K removed` + the objects + trailers (DESIGN.md §2).
-pub fn commit_message(tenant: &str, run_id: &str, summary: &WriteSummary, failures: &[Failure], message: Option<&str>) -> String {
-    let docs = |paths: &[String]| paths.iter().filter(|p| is_document(p)).cloned().collect::<Vec<_>>();
-    let (added, changed, removed) = (docs(&summary.added), docs(&summary.changed), docs(&summary.removed));
+pub fn commit_message(
+    tenant: &str,
+    run_id: &str,
+    summary: &WriteSummary,
+    failures: &[Failure],
+    message: Option<&str>,
+) -> String {
+    let docs = |paths: &[String]| {
+        paths
+            .iter()
+            .filter(|p| is_document(p))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (added, changed, removed) = (
+        docs(&summary.added),
+        docs(&summary.changed),
+        docs(&summary.removed),
+    );
     let mut m = format!(
         "backup({tenant}): {} added, {} changed, {} removed\n\n",
         added.len(),
@@ -110,7 +146,11 @@ pub fn commit_message(tenant: &str, run_id: &str, summary: &WriteSummary, failur
         m.push_str(text.trim());
         m.push_str("\n\n");
     }
-    for (label, list) in [("added", &added), ("changed", &changed), ("removed", &removed)] {
+    for (label, list) in [
+        ("added", &added),
+        ("changed", &changed),
+        ("removed", &removed),
+    ] {
         for p in list {
             m.push_str(&format!("{label}: {p}\n"));
         }
@@ -148,8 +188,19 @@ struct LastBackup<'a> {
 }
 
 /// `tenants/<tenant>/tenant.yaml`.
-pub fn tenant_yaml(name: &str, tenant_id: &str, cloud: Cloud, run_id: &str, at: Timestamp) -> String {
-    let t = TenantFile { name, tenant_id, cloud, last_backup: LastBackup { run_id, at } };
+pub fn tenant_yaml(
+    name: &str,
+    tenant_id: &str,
+    cloud: Cloud,
+    run_id: &str,
+    at: Timestamp,
+) -> String {
+    let t = TenantFile {
+        name,
+        tenant_id,
+        cloud,
+        last_backup: LastBackup { run_id, at },
+    };
     crate::normalize::yaml::to_string(&t).unwrap_or_default()
 }
 
@@ -160,17 +211,32 @@ mod tests {
     #[test]
     fn message_lists_documents_and_trailers() {
         let summary = WriteSummary {
-            added: vec!["settingsCatalog/a--1.yaml".into(), "powershellScripts/s--2.ps1".into(), "_refs/groups.yaml".into()],
+            added: vec![
+                "settingsCatalog/a--1.yaml".into(),
+                "powershellScripts/s--2.ps1".into(),
+                "_refs/groups.yaml".into(),
+            ],
             changed: vec!["tenant.yaml".into()],
             removed: vec!["deviceConfigurations/old--3.yaml".into()],
         };
         let m = commit_message("contoso", "r1", &summary, &[], None);
-        assert!(m.starts_with("backup(contoso): 1 added, 0 changed, 1 removed\n\n"), "{m}");
+        assert!(
+            m.starts_with("backup(contoso): 1 added, 0 changed, 1 removed\n\n"),
+            "{m}"
+        );
         assert!(m.contains("added: settingsCatalog/a--1.yaml\n"));
         assert!(!m.contains("s--2.ps1"));
         assert!(m.ends_with("Atlas-Run: r1\nAtlas-Tenant: contoso\n"), "{m}");
         let c = counts(&[("settingsCatalog".to_string(), 4)].into(), &summary);
-        assert_eq!(c["settingsCatalog"], TypeCounts { objects: 4, added: 1, changed: 0, removed: 0 });
+        assert_eq!(
+            c["settingsCatalog"],
+            TypeCounts {
+                objects: 4,
+                added: 1,
+                changed: 0,
+                removed: 0
+            }
+        );
         assert_eq!(c["deviceConfigurations"].removed, 1);
     }
 }

@@ -55,7 +55,10 @@ impl Snapshot {
         if catalog::get(folder).is_none() || k.folders.contains(folder) {
             return true;
         }
-        if k.objects.iter().any(|(f, marker)| f == folder && file.contains(marker.as_str())) {
+        if k.objects
+            .iter()
+            .any(|(f, marker)| f == folder && file.contains(marker.as_str()))
+        {
             return true;
         }
         k.only
@@ -63,15 +66,24 @@ impl Snapshot {
 }
 
 /// Builds the snapshot of one tenant from what was fetched.
-pub fn build(fetched: &Fetched, entries: &[&'static CatalogEntry], only: Option<&GlobSet>) -> Snapshot {
-    let mut snap = Snapshot { failures: fetched.failures.clone(), ..Default::default() };
+pub fn build(
+    fetched: &Fetched,
+    entries: &[&'static CatalogEntry],
+    only: Option<&GlobSet>,
+) -> Snapshot {
+    let mut snap = Snapshot {
+        failures: fetched.failures.clone(),
+        ..Default::default()
+    };
     let selected: BTreeSet<&str> = entries.iter().map(|e| e.key).collect();
     for e in catalog::all().iter().filter(|e| !selected.contains(e.key)) {
         snap.keep.folders.insert(e.key.to_string());
     }
     snap.keep.only = only.is_some();
     for kind in &fetched.failed_refs {
-        snap.keep.refs.insert(format!("_refs/{}.yaml", kind.file_stem()));
+        snap.keep
+            .refs
+            .insert(format!("_refs/{}.yaml", kind.file_stem()));
     }
     for e in entries {
         let Some(Some(data)) = fetched.types.get(e.key) else {
@@ -81,7 +93,11 @@ pub fn build(fetched: &Fetched, entries: &[&'static CatalogEntry], only: Option<
         for id in &data.failed_ids {
             snap.keep.objects.extend(markers(e.key, id));
         }
-        let stems = slug::stems(data.objects.iter().map(|o| (o["id"].as_str().unwrap_or(""), normalize::object_name(e, o))));
+        let stems = slug::stems(
+            data.objects
+                .iter()
+                .map(|o| (o["id"].as_str().unwrap_or(""), normalize::object_name(e, o))),
+        );
         let mut count = 0;
         for (o, stem) in data.objects.iter().zip(&stems) {
             let name = normalize::object_name(e, o);
@@ -127,7 +143,10 @@ fn markers(folder: &str, id: &str) -> Vec<(String, String)> {
         use sha2::{Digest, Sha256};
         hex::encode(&Sha256::digest(id.as_bytes())[..8])
     };
-    vec![(folder.to_string(), format!("--{}.", slug::short_id(id))), (folder.to_string(), format!("--{hash}."))]
+    vec![
+        (folder.to_string(), format!("--{}.", slug::short_id(id))),
+        (folder.to_string(), format!("--{hash}.")),
+    ]
 }
 
 #[cfg(test)]
@@ -151,13 +170,31 @@ mod tests {
 
     #[test]
     fn failed_types_and_objects_keep_their_files() {
-        let entries = [catalog::get("assignmentFilters").unwrap(), catalog::get("scopeTags").unwrap()];
+        let entries = [
+            catalog::get("assignmentFilters").unwrap(),
+            catalog::get("scopeTags").unwrap(),
+        ];
         let s = build(&fetched(), &entries, None);
-        assert!(s.files.contains_key("assignmentFilters/win-11--aaaaaaaa.yaml"));
-        assert!(!s.keep("assignmentFilters/old--cccccccc.yaml"), "deleted objects are removed");
-        assert!(s.keep("assignmentFilters/renamed--bbbbbbbb.yaml"), "a failed object keeps its file");
-        assert!(s.keep("scopeTags/x--12345678.yaml"), "a failed type keeps its folder");
-        assert!(s.keep("settingsCatalog/x--12345678.yaml"), "unselected types are untouched");
+        assert!(
+            s.files
+                .contains_key("assignmentFilters/win-11--aaaaaaaa.yaml")
+        );
+        assert!(
+            !s.keep("assignmentFilters/old--cccccccc.yaml"),
+            "deleted objects are removed"
+        );
+        assert!(
+            s.keep("assignmentFilters/renamed--bbbbbbbb.yaml"),
+            "a failed object keeps its file"
+        );
+        assert!(
+            s.keep("scopeTags/x--12345678.yaml"),
+            "a failed type keeps its folder"
+        );
+        assert!(
+            s.keep("settingsCatalog/x--12345678.yaml"),
+            "unselected types are untouched"
+        );
         assert!(s.keep("tenant.yaml"));
         assert!(!s.keep("_refs/groups.yaml"));
         assert_eq!(s.counts["assignmentFilters"], 1);
@@ -166,7 +203,10 @@ mod tests {
     #[test]
     fn only_limits_what_is_written_and_removes_nothing() {
         let entries = [catalog::get("assignmentFilters").unwrap()];
-        let globs = globset::GlobSetBuilder::new().add(globset::Glob::new("assignmentFilters/Nope*").unwrap()).build().unwrap();
+        let globs = globset::GlobSetBuilder::new()
+            .add(globset::Glob::new("assignmentFilters/Nope*").unwrap())
+            .build()
+            .unwrap();
         let s = build(&fetched(), &entries, Some(&globs));
         assert!(s.files.keys().all(|p| p.starts_with("_refs/")));
         assert!(s.keep("assignmentFilters/win-11--aaaaaaaa.yaml"));

@@ -12,7 +12,9 @@ const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
 const SERVICE_READ: &str = "DeviceManagementServiceConfig.Read.All";
 const SERVICE_WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
 
-const ASSIGN: Option<AssignmentRule> = Some(AssignmentRule { assign_key: "assignments" });
+const ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
+    assign_key: "assignments",
+});
 const SCRIPT_ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
     assign_key: "deviceManagementScriptAssignments",
 });
@@ -44,8 +46,14 @@ const RESTRICTION_TYPES: &[&str] = &[
 
 /// Settings catalog instances: top-level settings and choice/group children are sets keyed by definition.
 const SETTINGS_SETS: &[SetRule] = &[
-    SetRule { path: "settings", key: Some("settingInstance.settingDefinitionId") },
-    SetRule { path: "**.children", key: Some("settingDefinitionId") },
+    SetRule {
+        path: "settings",
+        key: Some("settingInstance.settingDefinitionId"),
+    },
+    SetRule {
+        path: "**.children",
+        key: Some("settingDefinitionId"),
+    },
 ];
 const SETTINGS_STRIP: &[&str] = &[
     "settings[].id",
@@ -62,40 +70,104 @@ const SCRIPT: SidecarField = SidecarField {
     label: None,
     file_name_field: Some("fileName"),
 };
-const SHELL_SCRIPT: SidecarField = SidecarField { ext: "sh", ..SCRIPT };
+const SHELL_SCRIPT: SidecarField = SidecarField {
+    ext: "sh",
+    ..SCRIPT
+};
 
 /// Scripts: the list omits the content (graph.md §5), so each is read by id with its assignments.
 const fn script_source(collection: &'static str) -> Source {
-    Source { hydrate: Some("$expand=assignments"), ..source(BETA, collection, "") }
+    Source {
+        hydrate: Some("$expand=assignments"),
+        ..source(BETA, collection, "")
+    }
 }
 
 /// MAM typed collections: `$expand` is refused on the list (graph.md §0.2), so read each by id.
 const fn mam_source(collection: &'static str) -> Source {
-    Source { hydrate: Some("$expand=apps,assignments"), ..source(BETA, collection, "") }
+    Source {
+        hydrate: Some("$expand=apps,assignments"),
+        ..source(BETA, collection, "")
+    }
 }
 
 const CA_SETS: &[SetRule] = &[
-    SetRule { path: "conditions.users.includeUsers", key: None },
-    SetRule { path: "conditions.users.excludeUsers", key: None },
-    SetRule { path: "conditions.users.includeGroups", key: None },
-    SetRule { path: "conditions.users.excludeGroups", key: None },
-    SetRule { path: "conditions.users.includeRoles", key: None },
-    SetRule { path: "conditions.users.excludeRoles", key: None },
-    SetRule { path: "conditions.applications.includeApplications", key: None },
-    SetRule { path: "conditions.applications.excludeApplications", key: None },
-    SetRule { path: "conditions.applications.includeUserActions", key: None },
-    SetRule { path: "conditions.platforms.includePlatforms", key: None },
-    SetRule { path: "conditions.platforms.excludePlatforms", key: None },
-    SetRule { path: "conditions.locations.includeLocations", key: None },
-    SetRule { path: "conditions.locations.excludeLocations", key: None },
-    SetRule { path: "conditions.clientAppTypes", key: None },
-    SetRule { path: "conditions.signInRiskLevels", key: None },
-    SetRule { path: "conditions.userRiskLevels", key: None },
-    SetRule { path: "grantControls.builtInControls", key: None },
+    SetRule {
+        path: "conditions.users.includeUsers",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.users.excludeUsers",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.users.includeGroups",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.users.excludeGroups",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.users.includeRoles",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.users.excludeRoles",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.applications.includeApplications",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.applications.excludeApplications",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.applications.includeUserActions",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.platforms.includePlatforms",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.platforms.excludePlatforms",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.locations.includeLocations",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.locations.excludeLocations",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.clientAppTypes",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.signInRiskLevels",
+        key: None,
+    },
+    SetRule {
+        path: "conditions.userRiskLevels",
+        key: None,
+    },
+    SetRule {
+        path: "grantControls.builtInControls",
+        key: None,
+    },
 ];
 
 /// A policy entry with the common defaults; each entry overrides what differs.
-const fn policy(key: &'static str, title: &'static str, sources: &'static [Source]) -> CatalogEntry {
+const fn policy(
+    key: &'static str,
+    title: &'static str,
+    sources: &'static [Source],
+) -> CatalogEntry {
     CatalogEntry {
         key,
         title,
@@ -127,7 +199,10 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Scope tags",
             &[Source {
                 skip_when: Some(("isBuiltIn", SkipValue::Bool(true))),
-                navs: &[Nav { path: "assignments", query: "" }],
+                navs: &[Nav {
+                    path: "assignments",
+                    query: "",
+                }],
                 ..source(BETA, "deviceManagement/roleScopeTags", "")
             }],
         )
@@ -147,7 +222,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     // graph.md §10.3
     CatalogEntry {
         assignments: None,
-        sets: &[SetRule { path: "localizedNotificationMessages", key: Some("locale") }],
+        sets: &[SetRule {
+            path: "localizedNotificationMessages",
+            key: Some("locale"),
+        }],
         strip: &["localizedNotificationMessages[].id"],
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
@@ -167,8 +245,14 @@ pub static CATALOG: &[CatalogEntry] = &[
         assignments: None,
         scope_tags: ScopeTagField::None,
         sets: &[
-            SetRule { path: "ipRanges", key: Some("cidrAddress") },
-            SetRule { path: "countriesAndRegions", key: None },
+            SetRule {
+                path: "ipRanges",
+                key: Some("cidrAddress"),
+            },
+            SetRule {
+                path: "countriesAndRegions",
+                key: None,
+            },
         ],
         read_permission: "Policy.Read.All",
         write_permission: "Policy.ReadWrite.ConditionalAccess",
@@ -181,7 +265,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §1, §1.1
     CatalogEntry {
-        strip: &["omaSettings[].isEncrypted", "omaSettings[].secretReferenceValueId"],
+        strip: &[
+            "omaSettings[].isEncrypted",
+            "omaSettings[].secretReferenceValueId",
+        ],
         sidecars: &[SidecarField {
             field: "payload",
             ext: "mobileconfig",
@@ -193,7 +280,11 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Device configuration profiles",
             &[Source {
                 exclude_types: &[UPDATE_RING],
-                ..source(BETA, "deviceManagement/deviceConfigurations", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/deviceConfigurations",
+                    "$expand=assignments",
+                )
             }],
         )
     },
@@ -212,7 +303,11 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Windows Update rings",
             &[Source {
                 odata_types: &[UPDATE_RING],
-                ..source(BETA, "deviceManagement/deviceConfigurations", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/deviceConfigurations",
+                    "$expand=assignments",
+                )
             }],
         )
     },
@@ -226,7 +321,11 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Settings catalog, endpoint security and baselines",
             &[Source {
                 hydrate: Some("$expand=settings"),
-                ..source(BETA, "deviceManagement/configurationPolicies", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/configurationPolicies",
+                    "$expand=assignments",
+                )
             }],
         )
     },
@@ -238,8 +337,14 @@ pub static CATALOG: &[CatalogEntry] = &[
             "definitionValues[].presentationValues[].id",
         ],
         sets: &[
-            SetRule { path: "definitionValues", key: Some("definition.id") },
-            SetRule { path: "definitionValues[].presentationValues", key: Some("presentation.id") },
+            SetRule {
+                path: "definitionValues",
+                key: Some("definition.id"),
+            },
+            SetRule {
+                path: "definitionValues[].presentationValues",
+                key: Some("presentation.id"),
+            },
         ],
         ..policy(
             "administrativeTemplates",
@@ -249,7 +354,11 @@ pub static CATALOG: &[CatalogEntry] = &[
                     path: "definitionValues",
                     query: "$expand=definition,presentationValues($expand=presentation)",
                 }],
-                ..source(BETA, "deviceManagement/groupPolicyConfigurations", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/groupPolicyConfigurations",
+                    "$expand=assignments",
+                )
             }],
         )
     },
@@ -260,8 +369,14 @@ pub static CATALOG: &[CatalogEntry] = &[
             "scheduledActionsForRule[].scheduledActionConfigurations[].id",
         ],
         sets: &[
-            SetRule { path: "scheduledActionsForRule", key: Some("ruleName") },
-            SetRule { path: "scheduledActionsForRule[].scheduledActionConfigurations", key: None },
+            SetRule {
+                path: "scheduledActionsForRule",
+                key: Some("ruleName"),
+            },
+            SetRule {
+                path: "scheduledActionsForRule[].scheduledActionConfigurations",
+                key: None,
+            },
             SetRule {
                 path: "scheduledActionsForRule[].scheduledActionConfigurations[].notificationMessageCCList",
                 key: None,
@@ -297,7 +412,11 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Compliance policies (settings catalog)",
             &[Source {
                 hydrate: Some("$expand=settings"),
-                ..source(BETA, "deviceManagement/compliancePolicies", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/compliancePolicies",
+                    "$expand=assignments",
+                )
             }],
         )
     },
@@ -336,7 +455,9 @@ pub static CATALOG: &[CatalogEntry] = &[
                 file_name_field: None,
             },
         ],
-        assignments: Some(AssignmentRule { assign_key: "deviceHealthScriptAssignments" }),
+        assignments: Some(AssignmentRule {
+            assign_key: "deviceHealthScriptAssignments",
+        }),
         ..policy(
             "remediations",
             "Remediations (device health scripts)",
@@ -352,7 +473,9 @@ pub static CATALOG: &[CatalogEntry] = &[
         ..policy(
             "customAttributeScripts",
             "Custom attribute scripts (macOS)",
-            &[script_source("deviceManagement/deviceCustomAttributeShellScripts")],
+            &[script_source(
+                "deviceManagement/deviceCustomAttributeShellScripts",
+            )],
         )
     },
     // graph.md §6
@@ -361,7 +484,11 @@ pub static CATALOG: &[CatalogEntry] = &[
         ..policy(
             "featureUpdateProfiles",
             "Windows feature update profiles",
-            &[source(BETA, "deviceManagement/windowsFeatureUpdateProfiles", "$expand=assignments")],
+            &[source(
+                BETA,
+                "deviceManagement/windowsFeatureUpdateProfiles",
+                "$expand=assignments",
+            )],
         )
     },
     CatalogEntry {
@@ -369,7 +496,11 @@ pub static CATALOG: &[CatalogEntry] = &[
         ..policy(
             "qualityUpdateProfiles",
             "Windows quality update profiles",
-            &[source(BETA, "deviceManagement/windowsQualityUpdateProfiles", "$expand=assignments")],
+            &[source(
+                BETA,
+                "deviceManagement/windowsQualityUpdateProfiles",
+                "$expand=assignments",
+            )],
         )
     },
     CatalogEntry {
@@ -377,13 +508,20 @@ pub static CATALOG: &[CatalogEntry] = &[
         ..policy(
             "driverUpdateProfiles",
             "Windows driver update profiles",
-            &[source(BETA, "deviceManagement/windowsDriverUpdateProfiles", "$expand=assignments")],
+            &[source(
+                BETA,
+                "deviceManagement/windowsDriverUpdateProfiles",
+                "$expand=assignments",
+            )],
         )
     },
     // graph.md §7.1
     CatalogEntry {
         strip: &["apps[].id", "apps[].version"],
-        sets: &[SetRule { path: "apps", key: None }],
+        sets: &[SetRule {
+            path: "apps",
+            key: None,
+        }],
         read_permission: APPS_READ,
         write_permission: APPS_WRITE,
         ..policy(
@@ -400,13 +538,32 @@ pub static CATALOG: &[CatalogEntry] = &[
     CatalogEntry {
         strip: &["apps[].id", "apps[].version"],
         sets: &[
-            SetRule { path: "apps", key: None },
-            SetRule { path: "targetedMobileApps", key: None },
+            SetRule {
+                path: "apps",
+                key: None,
+            },
+            SetRule {
+                path: "targetedMobileApps",
+                key: None,
+            },
         ],
-        refs: &[RefField { path: "targetedMobileApps", kind: RefKind::MobileApps }],
+        refs: &[RefField {
+            path: "targetedMobileApps",
+            kind: RefKind::MobileApps,
+        }],
         sidecars: &[
-            SidecarField { field: "encodedSettingXml", ext: "xml", label: None, file_name_field: None },
-            SidecarField { field: "payloadJson", ext: "json", label: None, file_name_field: None },
+            SidecarField {
+                field: "encodedSettingXml",
+                ext: "xml",
+                label: None,
+                file_name_field: None,
+            },
+            SidecarField {
+                field: "payloadJson",
+                ext: "json",
+                label: None,
+                file_name_field: None,
+            },
         ],
         read_permission: APPS_READ,
         write_permission: APPS_WRITE,
@@ -415,13 +572,22 @@ pub static CATALOG: &[CatalogEntry] = &[
             "App configuration policies",
             &[
                 mam_source("deviceAppManagement/targetedManagedAppConfigurations"),
-                source(BETA, "deviceAppManagement/mobileAppConfigurations", "$expand=assignments"),
+                source(
+                    BETA,
+                    "deviceAppManagement/mobileAppConfigurations",
+                    "$expand=assignments",
+                ),
             ],
         )
     },
     // graph.md §9
     CatalogEntry {
-        strip: &["outOfBoxExperienceSettings", "extractHardwareHash", "enableWhiteGlove", "language"],
+        strip: &[
+            "outOfBoxExperienceSettings",
+            "extractHardwareHash",
+            "enableWhiteGlove",
+            "language",
+        ],
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
         ..policy(
@@ -437,9 +603,17 @@ pub static CATALOG: &[CatalogEntry] = &[
     // graph.md §8
     CatalogEntry {
         strip: &["deviceEnrollmentConfigurationType"],
-        sets: &[SetRule { path: "selectedMobileAppIds", key: None }],
-        refs: &[RefField { path: "selectedMobileAppIds", kind: RefKind::MobileApps }],
-        assignments: Some(AssignmentRule { assign_key: "enrollmentConfigurationAssignments" }),
+        sets: &[SetRule {
+            path: "selectedMobileAppIds",
+            key: None,
+        }],
+        refs: &[RefField {
+            path: "selectedMobileAppIds",
+            kind: RefKind::MobileApps,
+        }],
+        assignments: Some(AssignmentRule {
+            assign_key: "enrollmentConfigurationAssignments",
+        }),
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
         ..policy(
@@ -447,13 +621,19 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Enrollment status pages",
             &[Source {
                 odata_types: &[ESP],
-                ..source(BETA, "deviceManagement/deviceEnrollmentConfigurations", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/deviceEnrollmentConfigurations",
+                    "$expand=assignments",
+                )
             }],
         )
     },
     CatalogEntry {
         strip: &["deviceEnrollmentConfigurationType"],
-        assignments: Some(AssignmentRule { assign_key: "enrollmentConfigurationAssignments" }),
+        assignments: Some(AssignmentRule {
+            assign_key: "enrollmentConfigurationAssignments",
+        }),
         capability: Capability::PreviewOnly,
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
@@ -462,20 +642,36 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Enrollment restrictions and limits",
             &[Source {
                 odata_types: RESTRICTION_TYPES,
-                ..source(BETA, "deviceManagement/deviceEnrollmentConfigurations", "$expand=assignments")
+                ..source(
+                    BETA,
+                    "deviceManagement/deviceEnrollmentConfigurations",
+                    "$expand=assignments",
+                )
             }],
         )
     },
     // graph.md §10.4
     CatalogEntry {
         strip: &["isMigratingToConfigurationPolicy", "settings[].id"],
-        sets: &[SetRule { path: "settings", key: Some("definitionId") }],
+        sets: &[SetRule {
+            path: "settings",
+            key: Some("definitionId"),
+        }],
         capability: Capability::BackupOnly,
         ..policy(
             "intents",
             "Endpoint security intents (legacy)",
             &[Source {
-                navs: &[Nav { path: "settings", query: "" }, Nav { path: "assignments", query: "" }],
+                navs: &[
+                    Nav {
+                        path: "settings",
+                        query: "",
+                    },
+                    Nav {
+                        path: "assignments",
+                        query: "",
+                    },
+                ],
                 ..source(BETA, "deviceManagement/intents", "")
             }],
         )
@@ -487,10 +683,22 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: &["templateId"],
         sets: CA_SETS,
         refs: &[
-            RefField { path: "conditions.users.includeGroups", kind: RefKind::Groups },
-            RefField { path: "conditions.users.excludeGroups", kind: RefKind::Groups },
-            RefField { path: "conditions.locations.includeLocations", kind: RefKind::NamedLocations },
-            RefField { path: "conditions.locations.excludeLocations", kind: RefKind::NamedLocations },
+            RefField {
+                path: "conditions.users.includeGroups",
+                kind: RefKind::Groups,
+            },
+            RefField {
+                path: "conditions.users.excludeGroups",
+                kind: RefKind::Groups,
+            },
+            RefField {
+                path: "conditions.locations.includeLocations",
+                kind: RefKind::NamedLocations,
+            },
+            RefField {
+                path: "conditions.locations.excludeLocations",
+                kind: RefKind::NamedLocations,
+            },
         ],
         capability: Capability::PreviewOnly,
         read_permission: "Policy.Read.All",
@@ -545,7 +753,9 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         kind: RefKind::NotificationTemplates,
         version: BETA,
         collection: "deviceManagement/notificationMessageTemplates",
-        lookup: RefLookup::List { query: "$expand=localizedNotificationMessages" },
+        lookup: RefLookup::List {
+            query: "$expand=localizedNotificationMessages",
+        },
         read_permission: SERVICE_READ,
     },
     RefSource {

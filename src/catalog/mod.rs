@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::graph::ApiVersion;
-pub use entries::{CATALOG, REFERENCE_SOURCES};
+pub use entries::{CATALOG, REFERENCE_SOURCES, RefLookup, RefSource};
 
 /// What restore may do with a type (DESIGN.md §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -205,7 +205,10 @@ pub struct CatalogEntry {
 impl CatalogEntry {
     /// Does an object listed from `source` belong to this entry?
     pub fn accepts(&self, source: &Source, object: &Value) -> bool {
-        let odata_type = object.get("@odata.type").and_then(Value::as_str).unwrap_or("");
+        let odata_type = object
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if !source.odata_types.is_empty() && !source.odata_types.contains(&odata_type) {
             return false;
         }
@@ -261,7 +264,11 @@ pub const COMMON_STRIP: &[&str] = &[
 ];
 
 /// Timestamps removed at any depth: they change on every server-side touch and restore cannot set them.
-pub const VOLATILE_ANY_DEPTH: &[&str] = &["createdDateTime", "lastModifiedDateTime", "modifiedDateTime"];
+pub const VOLATILE_ANY_DEPTH: &[&str] = &[
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "modifiedDateTime",
+];
 
 /// Property names whose string values are secrets wherever they appear (case-insensitive).
 pub const SECRET_KEYS: &[&str] = &[
@@ -286,7 +293,11 @@ mod tests {
         let mut seen = HashSet::new();
         for e in all() {
             assert!(seen.insert(e.key), "duplicate key {}", e.key);
-            assert!(e.key.chars().all(|c| c.is_ascii_alphanumeric()), "{}", e.key);
+            assert!(
+                e.key.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}",
+                e.key
+            );
             assert!(!e.sources.is_empty(), "{} has no source", e.key);
         }
     }
@@ -323,8 +334,14 @@ mod tests {
             assert!(get(key).is_some(), "missing catalog entry {key}");
         }
         assert_eq!(all().len(), design.len());
-        assert_eq!(get("conditionalAccess").unwrap().capability, Capability::PreviewOnly);
-        assert_eq!(get("enrollmentRestrictions").unwrap().capability, Capability::PreviewOnly);
+        assert_eq!(
+            get("conditionalAccess").unwrap().capability,
+            Capability::PreviewOnly
+        );
+        assert_eq!(
+            get("enrollmentRestrictions").unwrap().capability,
+            Capability::PreviewOnly
+        );
         assert_eq!(get("intents").unwrap().capability, Capability::BackupOnly);
     }
 
@@ -338,8 +355,11 @@ mod tests {
             "#microsoft.graph.deviceEnrollmentLimitConfiguration",
             "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
         ];
-        let collections: HashSet<&str> =
-            all().iter().flat_map(|e| e.sources).map(|s| s.collection).collect();
+        let collections: HashSet<&str> = all()
+            .iter()
+            .flat_map(|e| e.sources)
+            .map(|s| s.collection)
+            .collect();
         for collection in collections {
             let sharing: Vec<(&CatalogEntry, &Source)> = all()
                 .iter()
@@ -351,9 +371,15 @@ mod tests {
             }
             for t in samples {
                 let obj = serde_json::json!({"@odata.type": t});
-                let owners: Vec<&str> =
-                    sharing.iter().filter(|(e, s)| e.accepts(s, &obj)).map(|(e, _)| e.key).collect();
-                assert!(owners.len() <= 1, "{t} in {collection} claimed by {owners:?}");
+                let owners: Vec<&str> = sharing
+                    .iter()
+                    .filter(|(e, s)| e.accepts(s, &obj))
+                    .map(|(e, _)| e.key)
+                    .collect();
+                assert!(
+                    owners.len() <= 1,
+                    "{t} in {collection} claimed by {owners:?}"
+                );
             }
         }
     }

@@ -6,7 +6,9 @@ use crate::backup::runlog::Outcome;
 use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
-use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString};
+use crate::graph::{
+    ClientConfig, Cloud, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString,
+};
 use crate::store::{Identity, Repo};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -56,11 +58,16 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         let repo = Repo::open(&dir)?;
         let config_path = global.config_path(repo.root());
         if !config_path.exists() {
-            return Err(CliError::usage(format!("no configuration at {}", config_path.display()))
-                .hint("run `tenant-atlas init` to create one, or pass --config FILE"));
+            return Err(
+                CliError::usage(format!("no configuration at {}", config_path.display()))
+                    .hint("run `tenant-atlas init` to create one, or pass --config FILE"),
+            );
         }
         let config = Config::load(&config_path)?;
-        let base = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = config_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let targets = config_targets(&config, &args, &types, &base)?;
         (repo, config, targets, None)
     };
@@ -70,7 +77,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         }
     }
     let author = author(&config, &repo);
-    let push = (args.push || config.git.push).then(|| (config.git.remote.clone(), config.git.branch.clone()));
+    let push = (args.push || config.git.push)
+        .then(|| (config.git.remote.clone(), config.git.branch.clone()));
     let settings = BackupSettings {
         only,
         message: args.message.clone(),
@@ -79,7 +87,12 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let bar = Bar::tenants(targets.len(), global);
-    let outcomes = rt.block_on(backup::run(repo.root().to_path_buf(), targets, &settings, &bar));
+    let outcomes = rt.block_on(backup::run(
+        repo.root().to_path_buf(),
+        targets,
+        &settings,
+        &bar,
+    ));
     bar.finish();
     report(out, &outcomes, args.format);
     Ok(exit_code(&outcomes))
@@ -92,7 +105,8 @@ fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>,
     keys.iter()
         .map(|k| {
             catalog::get(k).ok_or_else(|| {
-                CliError::usage(format!("unknown type `{k}`")).hint("`tenant-atlas types` lists the catalog keys")
+                CliError::usage(format!("unknown type `{k}`"))
+                    .hint("`tenant-atlas types` lists the catalog keys")
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -107,7 +121,9 @@ fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError>
     for p in patterns {
         b.add(globset::Glob::new(p).map_err(|e| CliError::usage(format!("--only {p}: {e}")))?);
     }
-    b.build().map(Some).map_err(|e| CliError::usage(e.to_string()))
+    b.build()
+        .map(Some)
+        .map_err(|e| CliError::usage(e.to_string()))
 }
 
 fn config_targets(
@@ -117,14 +133,19 @@ fn config_targets(
     base: &Path,
 ) -> Result<Vec<TenantTarget>, CliError> {
     if config.tenants.is_empty() {
-        return Err(CliError::usage("atlas.yaml lists no tenants").hint("add a tenant under `tenants:`, or try `backup --demo`"));
+        return Err(CliError::usage("atlas.yaml lists no tenants")
+            .hint("add a tenant under `tenants:`, or try `backup --demo`"));
     }
     let chosen: Vec<_> = if args.tenant.is_empty() {
         config.tenants.iter().collect()
     } else {
         args.tenant
             .iter()
-            .map(|name| config.tenant(name).ok_or_else(|| CliError::usage(format!("no tenant `{name}` in atlas.yaml"))))
+            .map(|name| {
+                config
+                    .tenant(name)
+                    .ok_or_else(|| CliError::usage(format!("no tenant `{name}` in atlas.yaml")))
+            })
             .collect::<Result<_, _>>()?
     };
     chosen
@@ -134,9 +155,18 @@ fn config_targets(
                 .map_err(|e| CliError::usage(format!("tenant {}: {e}", t.name)))?;
             let entries = match types {
                 Some(list) => list.clone(),
-                None => catalog::all().iter().filter(|e| t.types.selects(e.key)).collect(),
+                None => catalog::all()
+                    .iter()
+                    .filter(|e| t.types.selects(e.key))
+                    .collect(),
             };
-            Ok(TenantTarget { name: t.name.clone(), tenant_id: t.tenant_id.clone(), cloud: t.cloud, client, entries })
+            Ok(TenantTarget {
+                name: t.name.clone(),
+                tenant_id: t.tenant_id.clone(),
+                cloud: t.cloud,
+                client,
+                entries,
+            })
         })
         .collect()
 }
@@ -147,19 +177,23 @@ async fn demo_targets(
 ) -> Result<(Vec<TenantTarget>, crate::emulator::EmulatorHandle), CliError> {
     let seed = crate::emulator::TenantSeed::from_files(crate::demo::files())
         .map_err(|e| CliError::error(format!("the embedded demo tenant does not load: {e}")))?;
-    let (tenant_id, client_id, secret) =
-        crate::demo::credentials().ok_or_else(|| CliError::error("the embedded demo tenant has no client"))?;
+    let (tenant_id, client_id, secret) = crate::demo::credentials()
+        .ok_or_else(|| CliError::error("the embedded demo tenant has no client"))?;
     let addr = "127.0.0.1:0".parse().expect("loopback address");
-    let emulator = crate::emulator::start(crate::emulator::EmulatorConfig::default(), vec![seed], addr)
-        .await
-        .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
+    let emulator =
+        crate::emulator::start(crate::emulator::EmulatorConfig::default(), vec![seed], addr)
+            .await
+            .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
     let base = url::Url::parse(&emulator.base_url()).map_err(|e| CliError::error(e.to_string()))?;
     let client = GraphClient::new(ClientConfig {
         tenant_id: tenant_id.clone(),
         client_id,
         credential: Credential::Secret(SecretString::new(secret)),
         cloud: Cloud::Global,
-        endpoints: Some(Endpoints { graph: base.clone(), login: base }),
+        endpoints: Some(Endpoints {
+            graph: base.clone(),
+            login: base,
+        }),
         limits: RateLimits::default(),
         retry: RetryPolicy::default(),
         concurrency: 4,
@@ -167,16 +201,34 @@ async fn demo_targets(
         user_agent: format!("tenant-atlas/{}", env!("CARGO_PKG_VERSION")),
     })
     .map_err(|e| CliError::error(e.to_string()))?;
-    let entries = types.clone().unwrap_or_else(|| catalog::all().iter().collect());
-    Ok((vec![TenantTarget { name: "demo".into(), tenant_id, cloud: Cloud::Global, client, entries }], emulator))
+    let entries = types
+        .clone()
+        .unwrap_or_else(|| catalog::all().iter().collect());
+    Ok((
+        vec![TenantTarget {
+            name: "demo".into(),
+            tenant_id,
+            cloud: Cloud::Global,
+            client,
+            entries,
+        }],
+        emulator,
+    ))
 }
 
 fn author(config: &Config, repo: &Repo) -> Identity {
-    if let Some((name, email)) = config.git.author.as_deref().and_then(crate::config::parse_author) {
+    if let Some((name, email)) = config
+        .git
+        .author
+        .as_deref()
+        .and_then(crate::config::parse_author)
+    {
         return Identity { name, email };
     }
-    repo.config_identity()
-        .unwrap_or_else(|| Identity { name: "tenant-atlas".into(), email: "atlas@localhost".into() })
+    repo.config_identity().unwrap_or_else(|| Identity {
+        name: "tenant-atlas".into(),
+        email: "atlas@localhost".into(),
+    })
 }
 
 fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
@@ -196,10 +248,16 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
     }
     for o in outcomes {
         let objects: usize = o.counts.values().map(|c| c.objects).sum();
-        let (added, changed, removed) = o.counts.values().fold((0, 0, 0), |(a, c, r), t| (a + t.added, c + t.changed, r + t.removed));
+        let (added, changed, removed) = o.counts.values().fold((0, 0, 0), |(a, c, r), t| {
+            (a + t.added, c + t.changed, r + t.removed)
+        });
         let types = o.counts.len();
         if let Some(l) = &o.locked {
-            out.line(format!("{}: {} — {l}", o.tenant, out.paint("33", "refused")));
+            out.line(format!(
+                "{}: {} — {l}",
+                o.tenant,
+                out.paint("33", "refused")
+            ));
             continue;
         }
         if let Some(e) = &o.error {
@@ -226,7 +284,11 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
             Outcome::Failed => {}
         }
         for f in &o.failures {
-            let what = f.object.as_deref().map(|id| format!("{} {id}", f.kind)).unwrap_or_else(|| f.kind.clone());
+            let what = f
+                .object
+                .as_deref()
+                .map(|id| format!("{} {id}", f.kind))
+                .unwrap_or_else(|| f.kind.clone());
             out.line(format!("  ! {what}: {}", f.message));
         }
         if let Some(p) = &o.run_log {
@@ -239,7 +301,10 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
 }
 
 fn short(commit: &Option<String>) -> String {
-    commit.as_deref().map(|c| c[..c.len().min(10)].to_string()).unwrap_or_else(|| "-".into())
+    commit
+        .as_deref()
+        .map(|c| c[..c.len().min(10)].to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// 4 when refused by a lock, 1 when every tenant failed, 3 when anything failed, else 0.
@@ -247,7 +312,10 @@ fn exit_code(outcomes: &[TenantOutcome]) -> u8 {
     if outcomes.iter().any(|o| o.locked.is_some()) {
         return exit::REFUSED;
     }
-    let failed = outcomes.iter().filter(|o| o.outcome == Outcome::Failed).count();
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.outcome == Outcome::Failed)
+        .count();
     if failed > 0 && failed == outcomes.len() {
         return exit::ERROR;
     }

@@ -62,19 +62,28 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
     }
     let mut seeds = vec![];
     for dir in &args.seed {
-        seeds.push(TenantSeed::load_dir(dir).map_err(|e| CliError::usage(format!("--seed {}: {e}", dir.display())))?);
+        seeds.push(
+            TenantSeed::load_dir(dir)
+                .map_err(|e| CliError::usage(format!("--seed {}: {e}", dir.display())))?,
+        );
     }
     if let Some(n) = args.generate {
         seeds.push(TenantSeed::generate(n, args.random_seed));
     }
     if args.demo || seeds.is_empty() {
-        seeds.push(TenantSeed::from_files(crate::demo::files()).map_err(|e| CliError::error(e.to_string()))?);
+        seeds.push(
+            TenantSeed::from_files(crate::demo::files())
+                .map_err(|e| CliError::error(e.to_string()))?,
+        );
     }
     let config = EmulatorConfig {
         page_size: args.page_size,
         latency: Duration::from_millis(args.latency_ms),
         throttle: match args.throttle {
-            ThrottleArg::Intune => Throttle::Intune { window: Duration::from_secs(20), scale: 1.0 },
+            ThrottleArg::Intune => Throttle::Intune {
+                window: Duration::from_secs(20),
+                scale: 1.0,
+            },
             ThrottleArg::Off => Throttle::Off,
         },
         fault_rate: args.fault_rate,
@@ -91,7 +100,9 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
     rt.block_on(async {
         let handle = crate::emulator::start(config, seeds, args.listen)
             .await
-            .map_err(|e| CliError::error(format!("cannot start the emulator on {}: {e}", args.listen)))?;
+            .map_err(|e| {
+                CliError::error(format!("cannot start the emulator on {}: {e}", args.listen))
+            })?;
         out.line(format!("Graph emulator listening on {}", handle.base_url()));
         for id in &ids {
             out.line(format!("  tenant {id}"));
@@ -99,7 +110,9 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         out.line(format!("  stats: {}/_emulator/stats", handle.base_url()));
         let _ = tokio::signal::ctrl_c().await;
         if let Some(dir) = &args.dump {
-            handle.dump(dir).map_err(|e| CliError::error(format!("--dump {}: {e}", dir.display())))?;
+            handle
+                .dump(dir)
+                .map_err(|e| CliError::error(format!("--dump {}: {e}", dir.display())))?;
             out.line(format!("state written to {}", dir.display()));
         }
         handle.shutdown().await;

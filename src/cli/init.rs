@@ -31,7 +31,10 @@ Run `tenant-atlas backup` to take a backup, `tenant-atlas types` for the support
 pub fn repo_files() -> Vec<(&'static str, String)> {
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     vec![
-        ("schemas/policy.schema.json", pretty(crate::normalize::document_schema())),
+        (
+            "schemas/policy.schema.json",
+            pretty(crate::normalize::document_schema()),
+        ),
         ("schemas/atlas.schema.json", pretty(crate::config::schema())),
     ]
 }
@@ -40,7 +43,10 @@ pub fn repo_files() -> Vec<(&'static str, String)> {
 /// first backup commit carries them.
 pub fn prepare(dir: &Path) -> Result<Repo, CliError> {
     let repo = Repo::init(dir)?;
-    for (path, text) in [("atlas.yaml", crate::config::EXAMPLE.to_string()), ("README.md", REPO_README.to_string())] {
+    for (path, text) in [
+        ("atlas.yaml", crate::config::EXAMPLE.to_string()),
+        ("README.md", REPO_README.to_string()),
+    ] {
         if !dir.join(path).exists() {
             repo.stage_file(path, text.as_bytes())?;
         }
@@ -63,7 +69,10 @@ pub fn ensure_schemas(repo: &Repo) -> Result<(), CliError> {
 pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<u8, CliError> {
     let dir = args.dir.unwrap_or_else(|| global.repo_dir());
     prepare(&dir)?;
-    out.line(format!("Initialized a tenant-atlas repository in {}", dir.display()));
+    out.line(format!(
+        "Initialized a tenant-atlas repository in {}",
+        dir.display()
+    ));
     out.line("Next: add your tenants to atlas.yaml, then run `tenant-atlas backup`.");
     Ok(super::exit::OK)
 }

@@ -13,13 +13,25 @@ pub fn init(global: &GlobalArgs) {
     };
     let filter = crate::env::var(crate::env::LOG)
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(format!("{default},hyper=warn,reqwest=warn,h2=warn,rustls=warn")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+        .unwrap_or_else(|| {
+            EnvFilter::new(format!(
+                "{default},hyper=warn,reqwest=warn,h2=warn,rustls=warn"
+            ))
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let _ = match global.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => {
             use std::io::IsTerminal;
-            builder.with_ansi(std::io::stderr().is_terminal() && crate::env::var(crate::env::NO_COLOR).is_none()).try_init()
+            builder
+                .with_ansi(
+                    std::io::stderr().is_terminal()
+                        && crate::env::var(crate::env::NO_COLOR).is_none(),
+                )
+                .try_init()
         }
     };
 }

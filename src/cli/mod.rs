@@ -99,7 +99,11 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        CliError { code, message: message.into(), hints: vec![] }
+        CliError {
+            code,
+            message: message.into(),
+            hints: vec![],
+        }
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(exit::USAGE, message)
@@ -139,7 +143,11 @@ impl Out {
     }
 
     pub fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 }
 
@@ -149,7 +157,9 @@ impl GlobalArgs {
     }
 
     pub fn config_path(&self, repo: &std::path::Path) -> PathBuf {
-        self.config.clone().unwrap_or_else(|| repo.join("atlas.yaml"))
+        self.config
+            .clone()
+            .unwrap_or_else(|| repo.join("atlas.yaml"))
     }
 
     fn color(&self) -> bool {
@@ -157,7 +167,9 @@ impl GlobalArgs {
         match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => crate::env::var(crate::env::NO_COLOR).is_none() && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                crate::env::var(crate::env::NO_COLOR).is_none() && std::io::stdout().is_terminal()
+            }
         }
     }
 }
@@ -167,13 +179,19 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     logging::init(&cli.global);
-    let out = Out { color: cli.global.color() };
+    let out = Out {
+        color: cli.global.color(),
+    };
     let result = match cli.command {
         Command::Init(args) => init::run(&cli.global, &out, args),
         Command::Backup(args) => backup::run(&cli.global, &out, args),

@@ -12,7 +12,11 @@ impl Bar {
     /// A bar counting tenants, or a hidden one when progress is off or stderr is not a terminal.
     pub fn tenants(total: usize, global: &super::GlobalArgs) -> Bar {
         let visible = !global.no_progress && !global.quiet && std::io::stderr().is_terminal();
-        let bar = if visible { ProgressBar::new(total as u64) } else { ProgressBar::hidden() };
+        let bar = if visible {
+            ProgressBar::new(total as u64)
+        } else {
+            ProgressBar::hidden()
+        };
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed}] {pos}/{len} tenants {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -31,7 +35,8 @@ impl Progress for Bar {
         self.bar.set_message(format!("reading {tenant}"));
     }
     fn tenant_fetched(&self, tenant: &str, objects: usize) {
-        self.bar.set_message(format!("{tenant}: {objects} objects read, writing"));
+        self.bar
+            .set_message(format!("{tenant}: {objects} objects read, writing"));
     }
     fn tenant_done(&self, _tenant: &str) {
         self.bar.inc(1);

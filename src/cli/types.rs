@@ -33,10 +33,23 @@ pub fn run(out: &Out, args: TypesArgs) -> Result<u8, CliError> {
         OutputFormat::Text => {
             let rows: Vec<[String; 4]> = catalog::all()
                 .iter()
-                .map(|e| [e.key.to_string(), e.capability.as_str().to_string(), e.paths().join(", "), e.title.to_string()])
+                .map(|e| {
+                    [
+                        e.key.to_string(),
+                        e.capability.as_str().to_string(),
+                        e.paths().join(", "),
+                        e.title.to_string(),
+                    ]
+                })
                 .collect();
             let header = ["KEY", "CAPABILITY", "GRAPH PATH", "TITLE"].map(String::from);
-            let width = |i: usize| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0);
+            let width = |i: usize| {
+                rows.iter()
+                    .chain([&header])
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            };
             let (w0, w1) = (width(0), width(1));
             for r in [&header].into_iter().chain(rows.iter()) {
                 out.line(format!("{:<w0$}  {:<w1$}  {}  ({})", r[0], r[1], r[2], r[3]).trim_end());

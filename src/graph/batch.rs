@@ -23,12 +23,22 @@ pub(super) async fn batch_get(
     version: ApiVersion,
     urls: &[String],
 ) -> Vec<Result<Value, GraphError>> {
-    let chunks = urls.chunks(MAX_BATCH).map(|chunk| run_chunk(client, version, chunk));
-    futures::future::join_all(chunks).await.into_iter().flatten().collect()
+    let chunks = urls
+        .chunks(MAX_BATCH)
+        .map(|chunk| run_chunk(client, version, chunk));
+    futures::future::join_all(chunks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// One `$batch` of at most 20 GETs, re-batching the inner requests worth retrying.
-async fn run_chunk(client: &GraphClient, version: ApiVersion, urls: &[String]) -> Vec<Result<Value, GraphError>> {
+async fn run_chunk(
+    client: &GraphClient,
+    version: ApiVersion,
+    urls: &[String],
+) -> Vec<Result<Value, GraphError>> {
     let inner = &*client.inner;
     let paths: Vec<String> = urls.iter().map(|url| format!("/{version}{url}")).collect();
     let mut results: Vec<Option<Result<Value, GraphError>>> = vec![None; urls.len()];
@@ -55,7 +65,11 @@ async fn run_chunk(client: &GraphClient, version: ApiVersion, urls: &[String]) -
             replayable: true,
         };
         bump(&inner.counters.batches, 1);
-        let responses = match client.execute(&call).await.and_then(|reply| parse_responses(&reply.body, &call)) {
+        let responses = match client
+            .execute(&call)
+            .await
+            .and_then(|reply| parse_responses(&reply.body, &call))
+        {
             Ok(responses) => responses,
             Err(err) => {
                 for &i in &pending {
@@ -97,8 +111,9 @@ async fn run_chunk(client: &GraphClient, version: ApiVersion, urls: &[String]) -
             } else if attempts[i] >= inner.retry.max_attempts {
                 results[i] = Some(Err(exhausted(&paths[i], attempts[i], err)));
             } else {
-                let retry_after = header(response, "retry-after")
-                    .and_then(|value| retry::parse_retry_after(value, std::time::SystemTime::now()));
+                let retry_after = header(response, "retry-after").and_then(|value| {
+                    retry::parse_retry_after(value, std::time::SystemTime::now())
+                });
                 wait = wait.max(retry_after);
                 results[i] = Some(Err(err));
                 again.push(i);
@@ -156,7 +171,8 @@ fn parse_responses(body: &[u8], call: &Call<'_>) -> Result<HashMap<usize, Value>
         path: super::display_path(&call.url),
         message: message.to_owned(),
     };
-    let parsed: Value = serde_json::from_slice(body).map_err(|_| invalid("$batch answer is not JSON"))?;
+    let parsed: Value =
+        serde_json::from_slice(body).map_err(|_| invalid("$batch answer is not JSON"))?;
     let Some(Value::Array(responses)) = parsed.get("responses") else {
         return Err(invalid("$batch answer without a `responses` array"));
     };
@@ -188,7 +204,9 @@ fn inner_error(response: &Value, status: u16, path: &str) -> GraphError {
         status,
         code: parsed.code,
         message: parsed.message,
-        request_id: header(response, "request-id").map(str::to_owned).or(parsed.request_id),
+        request_id: header(response, "request-id")
+            .map(str::to_owned)
+            .or(parsed.request_id),
     }
 }
 
@@ -198,7 +216,11 @@ async fn complete(client: &GraphClient, mut body: Value) -> Result<Value, GraphE
     let Value::Object(map) = &mut body else {
         return Ok(body);
     };
-    let link_keys: Vec<String> = map.keys().filter(|key| key.ends_with(NEXT_LINK)).cloned().collect();
+    let link_keys: Vec<String> = map
+        .keys()
+        .filter(|key| key.ends_with(NEXT_LINK))
+        .cloned()
+        .collect();
     for key in link_keys {
         let Some(Value::String(link)) = map.remove(&key) else {
             continue;

@@ -36,7 +36,9 @@ impl std::fmt::Display for ApiVersion {
 }
 
 /// The Microsoft cloud a tenant lives in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
     /// Global service, including GCC.

@@ -99,20 +99,39 @@ impl Assignment {
     pub fn from_graph(a: &Value, refs: &RefTable) -> Assignment {
         let empty = Map::new();
         let target = a.get("target").and_then(Value::as_object).unwrap_or(&empty);
-        let kind = target_kind(target.get("@odata.type").and_then(Value::as_str).unwrap_or(""));
-        let group = target.get("groupId").and_then(Value::as_str).map(|id| NamedId {
-            id: id.to_string(),
-            name: refs.name(RefKind::Groups, id).map(str::to_string),
-        });
+        let kind = target_kind(
+            target
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        );
+        let group = target
+            .get("groupId")
+            .and_then(Value::as_str)
+            .map(|id| NamedId {
+                id: id.to_string(),
+                name: refs.name(RefKind::Groups, id).map(str::to_string),
+            });
         let target_value = Value::Object(target.clone());
         let filter = filter_id(&target_value).map(|id| FilterRef {
             id: id.to_string(),
-            name: refs.name(RefKind::AssignmentFilters, id).map(str::to_string),
-            mode: target.get(FILTER_TYPE).and_then(Value::as_str).unwrap_or("include").to_string(),
+            name: refs
+                .name(RefKind::AssignmentFilters, id)
+                .map(str::to_string),
+            mode: target
+                .get(FILTER_TYPE)
+                .and_then(Value::as_str)
+                .unwrap_or("include")
+                .to_string(),
         });
         let target_properties = target
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "@odata.type" | "groupId" | FILTER_ID | FILTER_TYPE))
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "@odata.type" | "groupId" | FILTER_ID | FILTER_TYPE
+                )
+            })
             .filter(|(k, _)| !k.contains("@odata."))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -127,7 +146,10 @@ impl Assignment {
             target: kind,
             group,
             filter,
-            intent: obj.get("intent").and_then(Value::as_str).map(str::to_string),
+            intent: obj
+                .get("intent")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             source: obj
                 .get("source")
                 .and_then(Value::as_str)
@@ -141,7 +163,10 @@ impl Assignment {
     /// The Graph body of this assignment, as the `assign` action takes it.
     pub fn to_graph(&self) -> Value {
         let mut target = Map::new();
-        target.insert("@odata.type".into(), Value::String(target_type(&self.target)));
+        target.insert(
+            "@odata.type".into(),
+            Value::String(target_type(&self.target)),
+        );
         if let Some(g) = &self.group {
             target.insert("groupId".into(), Value::String(g.id.clone()));
         }
@@ -174,13 +199,23 @@ impl Assignment {
             "exclusionGroup" => 3,
             _ => 4,
         };
-        let group_name = self.group.as_ref().and_then(|g| g.name.clone()).unwrap_or_default();
+        let group_name = self
+            .group
+            .as_ref()
+            .and_then(|g| g.name.clone())
+            .unwrap_or_default();
         (
             self.intent.clone().unwrap_or_default(),
             rank,
             group_name.to_lowercase(),
-            self.group.as_ref().map(|g| g.id.clone()).unwrap_or_default(),
-            self.filter.as_ref().map(|f| f.id.clone()).unwrap_or_default(),
+            self.group
+                .as_ref()
+                .map(|g| g.id.clone())
+                .unwrap_or_default(),
+            self.filter
+                .as_ref()
+                .map(|f| f.id.clone())
+                .unwrap_or_default(),
             serde_json::to_string(&self.properties).unwrap_or_default(),
         )
     }
@@ -188,7 +223,10 @@ impl Assignment {
 
 /// Reads and sorts a Graph assignment list.
 pub fn from_graph(list: &[Value], refs: &RefTable) -> Vec<Assignment> {
-    let mut out: Vec<Assignment> = list.iter().map(|a| Assignment::from_graph(a, refs)).collect();
+    let mut out: Vec<Assignment> = list
+        .iter()
+        .map(|a| Assignment::from_graph(a, refs))
+        .collect();
     out.sort_by_key(Assignment::sort_key);
     out
 }
@@ -223,10 +261,16 @@ mod tests {
         assert!(a[1].properties.contains_key("runSchedule"));
         assert_eq!(a[2].target, "exclusionGroup");
         assert_eq!(a[2].group.as_ref().unwrap().name.as_deref(), Some("Zeta"));
-        assert!(a[2].filter.is_none(), "filter type none without id is no filter");
+        assert!(
+            a[2].filter.is_none(),
+            "filter type none without id is no filter"
+        );
         let body = a[1].to_graph();
         assert_eq!(body["target"]["groupId"], "g2");
-        assert_eq!(body["target"]["deviceAndAppManagementAssignmentFilterType"], "exclude");
+        assert_eq!(
+            body["target"]["deviceAndAppManagementAssignmentFilterType"],
+            "exclude"
+        );
         assert_eq!(body["runRemediationScript"], true);
         assert!(body.get("id").is_none());
     }

@@ -31,7 +31,10 @@ pub fn sort_items(items: &mut [Value], key: Option<&str>) {
     let mut keyed: Vec<(String, String, Value)> = items
         .iter_mut()
         .map(|v| {
-            let k = key.and_then(|k| path::get(v, k)).map(sort_text).unwrap_or_default();
+            let k = key
+                .and_then(|k| path::get(v, k))
+                .map(sort_text)
+                .unwrap_or_default();
             (k, to_text(v), std::mem::take(v))
         })
         .collect();
@@ -75,9 +78,18 @@ mod tests {
     #[test]
     fn sets_are_sorted_and_ordered_arrays_kept() {
         let rules = [
-            SetRule { path: "settings", key: Some("settingInstance.settingDefinitionId") },
-            SetRule { path: "**.children", key: Some("settingDefinitionId") },
-            SetRule { path: "tags", key: None },
+            SetRule {
+                path: "settings",
+                key: Some("settingInstance.settingDefinitionId"),
+            },
+            SetRule {
+                path: "**.children",
+                key: Some("settingDefinitionId"),
+            },
+            SetRule {
+                path: "tags",
+                key: None,
+            },
         ];
         let mut v = json!({
             "settings": [
@@ -88,15 +100,24 @@ mod tests {
             "ordered": [3, 1, 2]
         });
         sort_sets(&mut v, &rules);
-        assert_eq!(v["settings"][0]["settingInstance"]["settingDefinitionId"], "a");
-        assert_eq!(v["settings"][1]["settingInstance"]["children"][0]["settingDefinitionId"], "y");
+        assert_eq!(
+            v["settings"][0]["settingInstance"]["settingDefinitionId"],
+            "a"
+        );
+        assert_eq!(
+            v["settings"][1]["settingInstance"]["children"][0]["settingDefinitionId"],
+            "y"
+        );
         assert_eq!(v["tags"], json!(["1", "10", "2"]));
         assert_eq!(v["ordered"], json!([3, 1, 2]));
     }
 
     #[test]
     fn any_input_order_gives_one_output() {
-        let rules = [SetRule { path: "a", key: Some("k") }];
+        let rules = [SetRule {
+            path: "a",
+            key: Some("k"),
+        }];
         let mut x = json!({"a": [{"k": "B", "v": 1}, {"k": "a"}, {"k": "B", "v": 0}]});
         let mut y = json!({"a": [{"k": "B", "v": 0}, {"k": "B", "v": 1}, {"k": "a"}]});
         sort_sets(&mut x, &rules);

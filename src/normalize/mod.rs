@@ -24,7 +24,8 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// First line of every document: editors validate against the schema the repository carries.
-pub const SCHEMA_HEADER: &str = "# yaml-language-server: $schema=../../../schemas/policy.schema.json\n";
+pub const SCHEMA_HEADER: &str =
+    "# yaml-language-server: $schema=../../../schemas/policy.schema.json\n";
 
 /// One normalized policy document (`tenants/<tenant>/<kind>/<slug>--<id8>.yaml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -66,7 +67,12 @@ pub enum NormalizeError {
     #[error("{kind} object has no string `id`")]
     MissingId { kind: String },
     #[error("{kind} {id}: field `{field}` is not valid base64: {message}")]
-    BadPayload { kind: String, id: String, field: String, message: String },
+    BadPayload {
+        kind: String,
+        id: String,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Yaml(#[from] yaml::YamlError),
     #[error("{file}: sidecar `{field}` is missing")]
@@ -84,27 +90,47 @@ pub struct Normalized {
 
 /// The object's name as Intune shows it.
 pub fn object_name<'a>(entry: &CatalogEntry, object: &'a Value) -> &'a str {
-    object.get(entry.name_field).and_then(Value::as_str).unwrap_or("")
+    object
+        .get(entry.name_field)
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Graph JSON → document + files. `stem` is the object's file stem (`slug--id8`, see [`slug::stems`]).
-pub fn normalize(entry: &CatalogEntry, object: &Value, stem: &str, refs: &RefTable) -> Result<Normalized, NormalizeError> {
+pub fn normalize(
+    entry: &CatalogEntry,
+    object: &Value,
+    stem: &str,
+    refs: &RefTable,
+) -> Result<Normalized, NormalizeError> {
     let id = object
         .get("id")
         .and_then(Value::as_str)
-        .ok_or_else(|| NormalizeError::MissingId { kind: entry.key.to_string() })?
+        .ok_or_else(|| NormalizeError::MissingId {
+            kind: entry.key.to_string(),
+        })?
         .to_string();
     let name = object_name(entry, object).to_string();
     let mut spec = object.clone();
     let Value::Object(map) = &mut spec else {
-        return Err(NormalizeError::MissingId { kind: entry.key.to_string() });
+        return Err(NormalizeError::MissingId {
+            kind: entry.key.to_string(),
+        });
     };
-    let odata_type = map.remove("@odata.type").and_then(|v| v.as_str().map(str::to_string));
+    let odata_type = map
+        .remove("@odata.type")
+        .and_then(|v| v.as_str().map(str::to_string));
     map.remove(entry.name_field);
 
     let assignments = entry.assignments.as_ref().map(|_| {
         let list = map.remove("assignments");
-        assignments::from_graph(list.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]), refs)
+        assignments::from_graph(
+            list.as_ref()
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            refs,
+        )
     });
     let scope_tags = entry.scope_tags.property().map(|prop| {
         let ids = map.remove(prop);
@@ -126,21 +152,27 @@ pub fn normalize(entry: &CatalogEntry, object: &Value, stem: &str, refs: &RefTab
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
     for field in entry.sidecars {
-        let Some(Value::String(b64)) = spec.get(field.field) else { continue };
+        let Some(Value::String(b64)) = spec.get(field.field) else {
+            continue;
+        };
         if b64.is_empty() {
             continue;
         }
-        let bytes = BASE64.decode(b64.trim()).map_err(|e| NormalizeError::BadPayload {
-            kind: entry.key.to_string(),
-            id: id.clone(),
-            field: field.field.to_string(),
-            message: e.to_string(),
-        })?;
+        let bytes = BASE64
+            .decode(b64.trim())
+            .map_err(|e| NormalizeError::BadPayload {
+                kind: entry.key.to_string(),
+                id: id.clone(),
+                field: field.field.to_string(),
+                message: e.to_string(),
+            })?;
         let ext = field
             .file_name_field
             .and_then(|f| object.get(f).and_then(Value::as_str))
             .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
-            .filter(|e| !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|e| {
+                !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric())
+            })
             .unwrap_or_else(|| field.ext.to_string());
         let file = match field.label {
             Some(label) => format!("{stem}.{label}.{ext}"),
@@ -148,7 +180,10 @@ pub fn normalize(entry: &CatalogEntry, object: &Value, stem: &str, refs: &RefTab
         };
         sidecars.insert(
             field.field.to_string(),
-            SidecarRef { file: file.clone(), sha256: hex::encode(Sha256::digest(&bytes)) },
+            SidecarRef {
+                file: file.clone(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            },
         );
         spec.as_object_mut().expect("object").remove(field.field);
         files.push((format!("{}/{file}", entry.key), bytes));
@@ -156,8 +191,24 @@ pub fn normalize(entry: &CatalogEntry, object: &Value, stem: &str, refs: &RefTab
 
     canonical::sort_sets(&mut spec, entry.sets);
     let secrets = redact::marker_paths(&spec, "spec");
-    let doc = Document { kind: entry.key.to_string(), id, name, odata_type, scope_tags, assignments, spec, sidecars, secrets };
-    files.insert(0, (format!("{}/{stem}.yaml", entry.key), to_yaml(&doc)?.into_bytes()));
+    let doc = Document {
+        kind: entry.key.to_string(),
+        id,
+        name,
+        odata_type,
+        scope_tags,
+        assignments,
+        spec,
+        sidecars,
+        secrets,
+    };
+    files.insert(
+        0,
+        (
+            format!("{}/{stem}.yaml", entry.key),
+            to_yaml(&doc)?.into_bytes(),
+        ),
+    );
     Ok(Normalized { doc, files })
 }
 
@@ -188,7 +239,8 @@ fn strip_any_depth(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|k, _| {
-                let annotation = k != "@odata.type" && (k.starts_with('@') || k.contains("@odata."));
+                let annotation =
+                    k != "@odata.type" && (k.starts_with('@') || k.contains("@odata."));
                 !annotation && !VOLATILE_ANY_DEPTH.contains(&k.as_str())
             });
             map.values_mut().for_each(strip_any_depth);
@@ -225,21 +277,35 @@ pub fn denormalize(
     if let (Some(prop), Some(names)) = (entry.scope_tags.property(), &doc.scope_tags) {
         let ids = names
             .iter()
-            .map(|n| Value::String(refs.id_for_name(RefKind::ScopeTags, n).unwrap_or(n).to_string()))
+            .map(|n| {
+                Value::String(
+                    refs.id_for_name(RefKind::ScopeTags, n)
+                        .unwrap_or(n)
+                        .to_string(),
+                )
+            })
             .collect();
         body.insert(prop.into(), Value::Array(ids));
     }
     for (field, r) in &doc.sidecars {
-        let bytes = sidecar(&r.file)
-            .ok_or_else(|| NormalizeError::MissingSidecar { file: r.file.clone(), field: field.clone() })?;
+        let bytes = sidecar(&r.file).ok_or_else(|| NormalizeError::MissingSidecar {
+            file: r.file.clone(),
+            field: field.clone(),
+        })?;
         if hex::encode(Sha256::digest(&bytes)) != r.sha256 {
-            return Err(NormalizeError::SidecarMismatch { file: doc.id.clone(), sidecar: r.file.clone() });
+            return Err(NormalizeError::SidecarMismatch {
+                file: doc.id.clone(),
+                sidecar: r.file.clone(),
+            });
         }
         body.insert(field.clone(), Value::String(BASE64.encode(bytes)));
     }
     Ok(GraphObject {
         body: Value::Object(body),
-        assignments: doc.assignments.as_ref().map(|a| a.iter().map(Assignment::to_graph).collect()),
+        assignments: doc
+            .assignments
+            .as_ref()
+            .map(|a| a.iter().map(Assignment::to_graph).collect()),
     })
 }
 

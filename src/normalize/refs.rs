@@ -29,7 +29,10 @@ pub struct RefTable {
 
 impl RefTable {
     pub fn insert(&mut self, kind: RefKind, id: &str, name: &str) {
-        self.names.entry(kind).or_default().insert(id.to_string(), name.to_string());
+        self.names
+            .entry(kind)
+            .or_default()
+            .insert(id.to_string(), name.to_string());
     }
 
     pub fn name(&self, kind: RefKind, id: &str) -> Option<&str> {
@@ -38,9 +41,17 @@ impl RefTable {
 
     /// The id of the one object of `kind` called `name`; `None` when there is none or several.
     pub fn id_for_name(&self, kind: RefKind, name: &str) -> Option<&str> {
-        let mut found = self.names.get(&kind)?.iter().filter(|(_, n)| n.as_str() == name);
+        let mut found = self
+            .names
+            .get(&kind)?
+            .iter()
+            .filter(|(_, n)| n.as_str() == name);
         let (id, _) = found.next()?;
-        if found.next().is_some() { None } else { Some(id) }
+        if found.next().is_some() {
+            None
+        } else {
+            Some(id)
+        }
     }
 
     pub fn mark_used(&mut self, kind: RefKind, id: &str) {
@@ -53,7 +64,12 @@ impl RefTable {
     pub fn unresolved(&self, kind: RefKind) -> Vec<String> {
         self.used
             .get(&kind)
-            .map(|ids| ids.iter().filter(|id| self.name(kind, id).is_none()).cloned().collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter(|id| self.name(kind, id).is_none())
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -63,20 +79,31 @@ impl RefTable {
         for (kind, ids) in &self.used {
             let entries: Vec<RefEntry> = ids
                 .iter()
-                .map(|id| RefEntry { id: id.clone(), name: self.name(*kind, id).map(str::to_string) })
+                .map(|id| RefEntry {
+                    id: id.clone(),
+                    name: self.name(*kind, id).map(str::to_string),
+                })
                 .collect();
             let body = super::yaml::to_string(&entries)?;
             let text = format!(
                 "# id → name of every {} this tenant's documents refer to (no name: not found in the tenant)\n{body}",
                 kind.file_stem()
             );
-            out.push((format!("_refs/{}.yaml", kind.file_stem()), text.into_bytes()));
+            out.push((
+                format!("_refs/{}.yaml", kind.file_stem()),
+                text.into_bytes(),
+            ));
         }
         Ok(out)
     }
 
     /// Loads names from `_refs/` files (kind, file text).
-    pub fn load(&mut self, kind: RefKind, text: &str, file: &str) -> Result<(), super::yaml::YamlError> {
+    pub fn load(
+        &mut self,
+        kind: RefKind,
+        text: &str,
+        file: &str,
+    ) -> Result<(), super::yaml::YamlError> {
         let entries: Vec<RefEntry> = super::yaml::from_str(text, file)?;
         for e in entries {
             if let Some(name) = &e.name {
@@ -99,19 +126,32 @@ pub fn collect(entry: &CatalogEntry, object: &Value, table: &mut RefTable) {
     for field in entry.refs {
         path::for_each(object, field.path, &mut |v| match v {
             Value::String(id) => table.mark_used(field.kind, id),
-            Value::Array(ids) => ids.iter().filter_map(Value::as_str).for_each(|id| table.mark_used(field.kind, id)),
+            Value::Array(ids) => ids
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|id| table.mark_used(field.kind, id)),
             _ => {}
         });
     }
     if let Some(prop) = entry.scope_tags.property() {
-        for id in object.get(prop).and_then(Value::as_array).into_iter().flatten() {
+        for id in object
+            .get(prop)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = id.as_str() {
                 table.mark_used(RefKind::ScopeTags, id);
             }
         }
     }
     if entry.assignments.is_some() {
-        for a in object.get("assignments").and_then(Value::as_array).into_iter().flatten() {
+        for a in object
+            .get("assignments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let target = &a["target"];
             if let Some(g) = target.get("groupId").and_then(Value::as_str) {
                 table.mark_used(RefKind::Groups, g);
@@ -137,14 +177,22 @@ mod tests {
         t.mark_used(RefKind::Groups, "gone");
         t.mark_used(RefKind::Groups, "00000000-0000-0000-0000-000000000000");
         assert_eq!(t.id_for_name(RefKind::Groups, "All devices"), Some("g1"));
-        assert_eq!(t.id_for_name(RefKind::Groups, "Dup"), None, "ambiguous names never resolve");
+        assert_eq!(
+            t.id_for_name(RefKind::Groups, "Dup"),
+            None,
+            "ambiguous names never resolve"
+        );
         assert_eq!(t.unresolved(RefKind::Groups), vec!["gone".to_string()]);
         let files = t.files().unwrap();
         assert_eq!(files.len(), 1);
         let text = String::from_utf8(files[0].1.clone()).unwrap();
-        assert!(text.contains("- id: g1\n  name: All devices\n- id: gone\n"), "{text}");
+        assert!(
+            text.contains("- id: g1\n  name: All devices\n- id: gone\n"),
+            "{text}"
+        );
         let mut back = RefTable::default();
-        back.load(RefKind::Groups, &text, "_refs/groups.yaml").unwrap();
+        back.load(RefKind::Groups, &text, "_refs/groups.yaml")
+            .unwrap();
         assert_eq!(back.name(RefKind::Groups, "g1"), Some("All devices"));
     }
 }

@@ -33,7 +33,11 @@ pub fn slug(name: &str) -> String {
     }
     out.truncate(MAX_SLUG);
     let trimmed = out.trim_end_matches('-');
-    if trimmed.is_empty() { "unnamed".to_string() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "unnamed".to_string()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// Latin letters that do not decompose into ASCII plus a combining mark.
@@ -76,8 +80,10 @@ fn is_guid(id: &str) -> bool {
 /// when slug and short id collide (same name, ids sharing 8 hex digits), both get the full id's hash.
 pub fn stems<'a>(objects: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     let objects: Vec<(&str, &str)> = objects.into_iter().collect();
-    let first: Vec<String> =
-        objects.iter().map(|(id, name)| format!("{}--{}", slug(name), short_id(id))).collect();
+    let first: Vec<String> = objects
+        .iter()
+        .map(|(id, name)| format!("{}--{}", slug(name), short_id(id)))
+        .collect();
     let mut count: HashMap<&str, usize> = HashMap::new();
     for s in &first {
         *count.entry(s.as_str()).or_default() += 1;
@@ -121,7 +127,9 @@ mod tests {
         assert_eq!(short_id("0").len(), 8);
         assert_ne!(
             short_id("11111111-1111-1111-1111-111111111111_DefaultLimit"),
-            short_id("11111111-1111-1111-1111-111111111111_DefaultWindows10EnrollmentCompletionPageConfiguration")
+            short_id(
+                "11111111-1111-1111-1111-111111111111_DefaultWindows10EnrollmentCompletionPageConfiguration"
+            )
         );
     }
 

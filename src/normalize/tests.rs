@@ -32,17 +32,51 @@ fn settings_catalog_document_shape() {
               "settingDefinitionId": "a_choice", "choiceSettingValue": {"value": "a_choice_1", "children": []}}}
         ]
     });
-    let n = normalize(entry("settingsCatalog"), &obj, "edge-baseline--8d2f3c1e", &refs).unwrap();
+    let n = normalize(
+        entry("settingsCatalog"),
+        &obj,
+        "edge-baseline--8d2f3c1e",
+        &refs,
+    )
+    .unwrap();
     let d = &n.doc;
     assert_eq!(d.name, "Edge – baseline");
-    assert_eq!(d.scope_tags.as_deref(), Some(&["Berlin".to_string(), "Default".to_string()][..]));
-    assert_eq!(d.assignments.as_ref().unwrap()[0].group.as_ref().unwrap().name.as_deref(), Some("All Windows devices"));
-    assert_eq!(d.spec["settings"][0]["settingInstance"]["settingDefinitionId"], "a_choice");
+    assert_eq!(
+        d.scope_tags.as_deref(),
+        Some(&["Berlin".to_string(), "Default".to_string()][..])
+    );
+    assert_eq!(
+        d.assignments.as_ref().unwrap()[0]
+            .group
+            .as_ref()
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("All Windows devices")
+    );
+    assert_eq!(
+        d.spec["settings"][0]["settingInstance"]["settingDefinitionId"],
+        "a_choice"
+    );
     assert!(d.spec["settings"][0].get("id").is_none());
-    for gone in ["id", "name", "createdDateTime", "lastModifiedDateTime", "settingCount", "roleScopeTagIds", "assignments", "@odata.context", "assignments@odata.context", "settings@odata.context"] {
+    for gone in [
+        "id",
+        "name",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "settingCount",
+        "roleScopeTagIds",
+        "assignments",
+        "@odata.context",
+        "assignments@odata.context",
+        "settings@odata.context",
+    ] {
         assert!(d.spec.get(gone).is_none(), "{gone} should be stripped");
     }
-    assert_eq!(d.secrets, ["spec.settings[1].settingInstance.simpleSettingValue.value"]);
+    assert_eq!(
+        d.secrets,
+        ["spec.settings[1].settingInstance.simpleSettingValue.value"]
+    );
     let text = String::from_utf8(n.files[0].1.clone()).unwrap();
     assert!(text.starts_with(SCHEMA_HEADER));
     assert!(!text.contains("opaque-token"));
@@ -58,7 +92,13 @@ fn scripts_become_exact_sidecars() {
         "scriptContent": BASE64.encode(content), "runAsAccount": "system", "roleScopeTagIds": []});
     let e = entry("powershellScripts");
     let n = normalize(e, &obj, "fix--11111111", &RefTable::default()).unwrap();
-    assert_eq!(n.files[1], ("powershellScripts/fix--11111111.ps1".to_string(), content.to_vec()));
+    assert_eq!(
+        n.files[1],
+        (
+            "powershellScripts/fix--11111111.ps1".to_string(),
+            content.to_vec()
+        )
+    );
     let r = &n.doc.sidecars["scriptContent"];
     assert_eq!(r.file, "fix--11111111.ps1");
     assert!(n.doc.spec.get("scriptContent").is_none());
@@ -84,10 +124,16 @@ fn graph_order_never_changes_the_bytes() {
             {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}}]});
     let mut b = a.clone();
     b["assignments"].as_array_mut().unwrap().reverse();
-    let acts = b["scheduledActionsForRule"][0]["scheduledActionConfigurations"].as_array_mut().unwrap();
+    let acts = b["scheduledActionsForRule"][0]["scheduledActionConfigurations"]
+        .as_array_mut()
+        .unwrap();
     acts.reverse();
-    acts[1]["notificationMessageCCList"].as_array_mut().unwrap().reverse();
-    b["scheduledActionsForRule"][0]["scheduledActionConfigurations"][0]["id"] = json!("other-server-id");
+    acts[1]["notificationMessageCCList"]
+        .as_array_mut()
+        .unwrap()
+        .reverse();
+    b["scheduledActionsForRule"][0]["scheduledActionConfigurations"][0]["id"] =
+        json!("other-server-id");
     let x = normalize(e, &a, "w--c0000000", &RefTable::default()).unwrap();
     let y = normalize(e, &b, "w--c0000000", &RefTable::default()).unwrap();
     assert_eq!(x.files, y.files);
@@ -97,8 +143,17 @@ fn graph_order_never_changes_the_bytes() {
 fn unknown_types_and_fields_are_kept() {
     let obj = json!({"id": "d0000000-0000-4000-8000-000000000001", "displayName": "Future",
         "@odata.type": "#microsoft.graph.windows12QuantumConfiguration", "newField": {"deep": [1, 2]}});
-    let n = normalize(entry("deviceConfigurations"), &obj, "future--d0000000", &RefTable::default()).unwrap();
-    assert_eq!(n.doc.odata_type.as_deref(), Some("#microsoft.graph.windows12QuantumConfiguration"));
+    let n = normalize(
+        entry("deviceConfigurations"),
+        &obj,
+        "future--d0000000",
+        &RefTable::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        n.doc.odata_type.as_deref(),
+        Some("#microsoft.graph.windows12QuantumConfiguration")
+    );
     assert_eq!(n.doc.spec["newField"], json!({"deep": [1, 2]}));
 }
 
@@ -106,7 +161,17 @@ fn unknown_types_and_fields_are_kept() {
 fn schema_describes_documents() {
     let schema = document_schema();
     let props = &schema["properties"];
-    for key in ["kind", "id", "name", "odataType", "scopeTags", "assignments", "spec", "sidecars", "secrets"] {
+    for key in [
+        "kind",
+        "id",
+        "name",
+        "odataType",
+        "scopeTags",
+        "assignments",
+        "spec",
+        "sidecars",
+        "secrets",
+    ] {
         assert!(props.get(key).is_some(), "schema lacks {key}");
     }
 }
@@ -116,36 +181,48 @@ fn schema_describes_documents() {
 /// Removes what restore cannot send back: what normalize strips, plus assignment read-only fields and
 /// a filter of type `none` (Graph's way of saying "no filter").
 fn comparable(entry: &CatalogEntry, mut v: Value) -> (Value, Option<Value>) {
-    let assignments = v.as_object_mut().unwrap().remove("assignments").map(|list| {
-        let mut items: Vec<Value> = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                let mut a = a.clone();
-                let m = a.as_object_mut().unwrap();
-                m.retain(|k, _| !matches!(k.as_str(), "id" | "sourceId" | "@odata.type") && !k.contains("@odata."));
-                if m.get("source").and_then(Value::as_str) == Some("direct") {
-                    m.remove("source");
-                }
-                let t = m.get_mut("target").unwrap().as_object_mut().unwrap();
-                if assignments::filter_id(&Value::Object(t.clone())).is_none() {
-                    t.remove("deviceAndAppManagementAssignmentFilterId");
-                    t.remove("deviceAndAppManagementAssignmentFilterType");
-                }
-                a
-            })
-            .collect();
-        canonical::sort_items(&mut items, None);
-        Value::Array(items)
-    });
-    let tags = entry.scope_tags.property().map(|p| v.as_object_mut().unwrap().remove(p));
+    let assignments = v
+        .as_object_mut()
+        .unwrap()
+        .remove("assignments")
+        .map(|list| {
+            let mut items: Vec<Value> = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let mut a = a.clone();
+                    let m = a.as_object_mut().unwrap();
+                    m.retain(|k, _| {
+                        !matches!(k.as_str(), "id" | "sourceId" | "@odata.type")
+                            && !k.contains("@odata.")
+                    });
+                    if m.get("source").and_then(Value::as_str) == Some("direct") {
+                        m.remove("source");
+                    }
+                    let t = m.get_mut("target").unwrap().as_object_mut().unwrap();
+                    if assignments::filter_id(&Value::Object(t.clone())).is_none() {
+                        t.remove("deviceAndAppManagementAssignmentFilterId");
+                        t.remove("deviceAndAppManagementAssignmentFilterType");
+                    }
+                    a
+                })
+                .collect();
+            canonical::sort_items(&mut items, None);
+            Value::Array(items)
+        });
+    let tags = entry
+        .scope_tags
+        .property()
+        .map(|p| v.as_object_mut().unwrap().remove(p));
     redact::redact(&mut v);
     strip(entry, &mut v);
     canonical::sort_sets(&mut v, entry.sets);
     if let (Some(p), Some(Some(Value::Array(mut ids)))) = (entry.scope_tags.property(), tags) {
         ids.sort_by_key(|x| x.to_string());
-        v.as_object_mut().unwrap().insert(p.into(), Value::Array(ids));
+        v.as_object_mut()
+            .unwrap()
+            .insert(p.into(), Value::Array(ids));
     }
     (v, assignments)
 }
@@ -157,10 +234,15 @@ fn demo_objects() -> BTreeMap<&'static str, Vec<Value>> {
     for e in catalog::all() {
         for s in e.sources {
             let dir = root.join(s.version.as_str()).join(s.collection);
-            let Ok(files) = std::fs::read_dir(&dir) else { continue };
+            let Ok(files) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             let mut files: Vec<_> = files.map(|f| f.unwrap().path()).collect();
             files.sort();
-            for f in files.into_iter().filter(|f| f.extension().is_some_and(|x| x == "json")) {
+            for f in files
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            {
                 let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
                 if e.accepts(s, &v) {
                     out.entry(e.key).or_default().push(v);
@@ -176,20 +258,37 @@ fn every_catalog_type_round_trips_over_the_demo_tenant() {
     let objects = demo_objects();
     let mut refs = RefTable::default();
     for o in objects.get("scopeTags").into_iter().flatten() {
-        refs.insert(RefKind::ScopeTags, o["id"].as_str().unwrap(), o["displayName"].as_str().unwrap());
+        refs.insert(
+            RefKind::ScopeTags,
+            o["id"].as_str().unwrap(),
+            o["displayName"].as_str().unwrap(),
+        );
     }
     refs.insert(RefKind::ScopeTags, "0", "Default");
     for e in catalog::all() {
-        let list = objects.get(e.key).unwrap_or_else(|| panic!("demo tenant has no {} objects", e.key));
-        assert!(list.len() >= 3, "demo tenant has fewer than three {} objects", e.key);
-        let ids: Vec<(&str, &str)> = list.iter().map(|o| (o["id"].as_str().unwrap(), object_name(e, o))).collect();
+        let list = objects
+            .get(e.key)
+            .unwrap_or_else(|| panic!("demo tenant has no {} objects", e.key));
+        assert!(
+            list.len() >= 3,
+            "demo tenant has fewer than three {} objects",
+            e.key
+        );
+        let ids: Vec<(&str, &str)> = list
+            .iter()
+            .map(|o| (o["id"].as_str().unwrap(), object_name(e, o)))
+            .collect();
         let stems = slug::stems(ids);
         for (o, stem) in list.iter().zip(&stems) {
             let n = normalize(e, o, stem, &refs).unwrap();
             let text = String::from_utf8(n.files[0].1.clone()).unwrap();
             let doc = from_yaml(&text, &n.files[0].0).unwrap();
             assert_eq!(doc, n.doc, "{}: YAML round trip", n.files[0].0);
-            let files: BTreeMap<String, Vec<u8>> = n.files.iter().map(|(p, b)| (p.rsplit('/').next().unwrap().to_string(), b.clone())).collect();
+            let files: BTreeMap<String, Vec<u8>> = n
+                .files
+                .iter()
+                .map(|(p, b)| (p.rsplit('/').next().unwrap().to_string(), b.clone()))
+                .collect();
             let g = denormalize(e, &doc, &|f| files.get(f).cloned(), &refs).unwrap();
             let (want, want_assignments) = comparable(e, o.clone());
             let mut body = g.body.clone();
@@ -198,14 +297,24 @@ fn every_catalog_type_round_trips_over_the_demo_tenant() {
             want_body.as_object_mut().unwrap().remove("@odata.type");
             let (got, _) = comparable(e, body);
             assert_eq!(got, want_body, "{}: body differs", n.files[0].0);
-            assert_eq!(g.body.get("@odata.type"), o.get("@odata.type"), "{}", n.files[0].0);
+            assert_eq!(
+                g.body.get("@odata.type"),
+                o.get("@odata.type"),
+                "{}",
+                n.files[0].0
+            );
             let got_assignments = g.assignments.map(|list| {
                 let mut items = list;
                 canonical::sort_items(&mut items, None);
                 Value::Array(items)
             });
             if e.assignments.is_some() {
-                assert_eq!(got_assignments.unwrap(), want_assignments.unwrap_or(json!([])), "{}: assignments", n.files[0].0);
+                assert_eq!(
+                    got_assignments.unwrap(),
+                    want_assignments.unwrap_or(json!([])),
+                    "{}: assignments",
+                    n.files[0].0
+                );
             }
         }
     }

@@ -71,7 +71,11 @@ fn check_shape(text: &str, file: &str) -> Result<(), YamlError> {
         message,
     };
     if text.len() > MAX_BYTES {
-        return Err(err(None, None, format!("document is {} bytes; the limit is {MAX_BYTES}", text.len())));
+        return Err(err(
+            None,
+            None,
+            format!("document is {} bytes; the limit is {MAX_BYTES}", text.len()),
+        ));
     }
     let mut depth = 0usize;
     let mut documents = 0usize;
@@ -94,14 +98,22 @@ fn check_shape(text: &str, file: &str) -> Result<(), YamlError> {
                 }
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(err(line, col, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(err(
+                        line,
+                        col,
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(err(line, col, "more than one YAML document in the file".into()));
+                    return Err(err(
+                        line,
+                        col,
+                        "more than one YAML document in the file".into(),
+                    ));
                 }
             }
             _ => {}
@@ -125,7 +137,10 @@ mod tests {
         let text = to_string(&v).unwrap();
         let back: Value = from_str(&text, "t.yaml").unwrap();
         assert_eq!(back, v);
-        assert!(text.contains("s: |"), "multi-line text is a block scalar:\n{text}");
+        assert!(
+            text.contains("s: |"),
+            "multi-line text is a block scalar:\n{text}"
+        );
     }
 
     #[test]
@@ -143,7 +158,12 @@ mod tests {
         let e = from_str::<Value>(&deep, "d.yaml").unwrap_err();
         assert!(e.message.contains("nesting"), "{e}");
         let huge = "a: ".to_string() + &"x".repeat(MAX_BYTES);
-        assert!(from_str::<Value>(&huge, "h.yaml").unwrap_err().message.contains("limit"));
+        assert!(
+            from_str::<Value>(&huge, "h.yaml")
+                .unwrap_err()
+                .message
+                .contains("limit")
+        );
     }
 
     #[test]

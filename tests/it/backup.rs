@@ -31,21 +31,48 @@ fn demo_backup_matches_the_golden_tree_and_is_idempotent() {
         }
     }
     assert_same_tree(&got, &golden(), "demo backup vs golden fixture");
-    assert_eq!(commit_count(&env.repo()), 1, "one commit holds the whole first backup");
+    assert_eq!(
+        commit_count(&env.repo()),
+        1,
+        "one commit holds the whole first backup"
+    );
     let msg = git(&env.repo(), &["log", "-1", "--format=%B"]);
     assert!(msg.starts_with("backup(demo): "), "{msg}");
-    assert!(msg.contains("Atlas-Run: 20260115T093000Z-test01\nAtlas-Tenant: demo"), "{msg}");
-    assert!(env.repo().join("runs/demo/2026/01/20260115T093000Z-test01.yaml").exists());
-    assert!(env.repo().join("atlas.yaml").exists() && env.repo().join("schemas/policy.schema.json").exists());
+    assert!(
+        msg.contains("Atlas-Run: 20260115T093000Z-test01\nAtlas-Tenant: demo"),
+        "{msg}"
+    );
+    assert!(
+        env.repo()
+            .join("runs/demo/2026/01/20260115T093000Z-test01.yaml")
+            .exists()
+    );
+    assert!(
+        env.repo().join("atlas.yaml").exists()
+            && env.repo().join("schemas/policy.schema.json").exists()
+    );
     let status = git(&env.repo(), &["status", "--porcelain"]);
     assert_eq!(status, "", "everything the run wrote is committed");
 
-    let second = env.cmd(&["backup", "--demo", "repo"]).env("ATLAS_RUN_ID", "20260115T093000Z-test02").output().unwrap();
+    let second = env
+        .cmd(&["backup", "--demo", "repo"])
+        .env("ATLAS_RUN_ID", "20260115T093000Z-test02")
+        .output()
+        .unwrap();
     let (code, stdout, stderr) = out(&second);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("demo: no changes"), "{stdout}");
-    assert_eq!(commit_count(&env.repo()), 1, "a second backup makes no commit");
-    assert!(env.repo().join(".git/atlas/runs/demo/20260115T093000Z-test02.yaml").exists(), "no-op run log kept out of git");
+    assert_eq!(
+        commit_count(&env.repo()),
+        1,
+        "a second backup makes no commit"
+    );
+    assert!(
+        env.repo()
+            .join(".git/atlas/runs/demo/20260115T093000Z-test02.yaml")
+            .exists(),
+        "no-op run log kept out of git"
+    );
     assert_same_tree(&tenant_tree(&env, "demo"), &golden(), "second backup");
 }
 
@@ -70,8 +97,16 @@ fn list_order_and_page_size_change_nothing() {
         (ListOrder::AsStored, None),
     ];
     for (order, page_size) in cases {
-        let (env, _) = backup_via_config(EmulatorConfig { order, page_size, ..EmulatorConfig::default() });
-        assert_same_tree(&tenant_tree(&env, "demo"), &golden(), &format!("order {order:?}, page size {page_size:?}"));
+        let (env, _) = backup_via_config(EmulatorConfig {
+            order,
+            page_size,
+            ..EmulatorConfig::default()
+        });
+        assert_same_tree(
+            &tenant_tree(&env, "demo"),
+            &golden(),
+            &format!("order {order:?}, page size {page_size:?}"),
+        );
     }
 }
 
@@ -84,7 +119,10 @@ fn requests_are_lists_plus_batched_hydration() {
     assert_eq!(tokens, 1, "one token for the whole run");
     assert!(batches >= 1, "per-object hydration goes through $batch");
     // Every catalog collection is listed once (shared collections once), then full batches.
-    assert!(http <= 40, "backup of the demo tenant took {http} HTTP requests: {stats}");
+    assert!(
+        http <= 40,
+        "backup of the demo tenant took {http} HTTP requests: {stats}"
+    );
 }
 
 #[test]
@@ -106,9 +144,10 @@ fn all_tenants_get_a_commit_each() {
         .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
         .find(|t: &serde_json::Value| t["tenantId"] != tenant.as_str())
         .unwrap();
-    let env = TestEnv::new()
-        .env(DEMO_SECRET_ENV, &secret)
-        .env("GEN_SECRET", gen_json["clients"][0]["clientSecret"].as_str().unwrap());
+    let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret).env(
+        "GEN_SECRET",
+        gen_json["clients"][0]["clientSecret"].as_str().unwrap(),
+    );
     let (code, _, err) = out(&env.run(&["init", "repo"]));
     assert_eq!(code, 0, "{err}");
     let url = emu.url();
@@ -121,9 +160,18 @@ fn all_tenants_get_a_commit_each() {
     std::fs::write(env.repo().join("atlas.yaml"), config).unwrap();
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo", "--all"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert_eq!(commit_count(&env.repo()), 2, "{}", git(&env.repo(), &["log", "--oneline"]));
+    assert_eq!(
+        commit_count(&env.repo()),
+        2,
+        "{}",
+        git(&env.repo(), &["log", "--oneline"])
+    );
     assert!(env.repo().join("tenants/generated/tenant.yaml").exists());
-    assert_same_tree(&tenant_tree(&env, "demo"), &golden(), "demo next to another tenant");
+    assert_same_tree(
+        &tenant_tree(&env, "demo"),
+        &golden(),
+        "demo next to another tenant",
+    );
 }
 
 #[test]
@@ -131,7 +179,15 @@ fn type_and_only_leave_the_rest_alone() {
     let env = TestEnv::new();
     assert_eq!(out(&env.run(&["backup", "--demo", "repo"])).0, 0);
     let before = tenant_tree(&env, "demo");
-    let (code, stdout, stderr) = out(&env.run(&["backup", "--demo", "repo", "--type", "scopeTags", "--only", "scopeTags/B*"]));
+    let (code, stdout, stderr) = out(&env.run(&[
+        "backup",
+        "--demo",
+        "repo",
+        "--type",
+        "scopeTags",
+        "--only",
+        "scopeTags/B*",
+    ]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_same_tree(&tenant_tree(&env, "demo"), &before, "restricted re-backup");
     let (code, _, stderr) = out(&env.run(&["backup", "--demo", "repo", "--type", "nope"]));
@@ -143,9 +199,19 @@ fn type_and_only_leave_the_rest_alone() {
 fn push_sends_the_commit_to_the_remote() {
     let env = TestEnv::new();
     let remote = env.path().join("remote.git");
-    assert!(std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap().success());
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&remote)
+            .status()
+            .unwrap()
+            .success()
+    );
     assert_eq!(out(&env.run(&["init", "repo"])).0, 0);
-    git(&env.repo(), &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(
+        &env.repo(),
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
     let (code, stdout, stderr) = out(&env.run(&["backup", "--demo", "repo", "--push"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("pushed"), "{stdout}");

@@ -14,8 +14,14 @@ fn malformed_config_names_file_line_and_key() {
     .unwrap();
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 64, "{stdout}\n{stderr}");
-    assert!(stderr.contains("atlas.yaml:5:"), "names file and line: {stderr}");
-    assert!(stderr.contains("clientSecretEnvv"), "names the key: {stderr}");
+    assert!(
+        stderr.contains("atlas.yaml:5:"),
+        "names file and line: {stderr}"
+    );
+    assert!(
+        stderr.contains("clientSecretEnvv"),
+        "names the key: {stderr}"
+    );
 
     std::fs::write(env.repo().join("atlas.yaml"), "tenants: [\n").unwrap();
     let (code, _, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
@@ -32,8 +38,14 @@ fn wrong_credentials_give_a_clear_401_without_the_secret() {
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo", "-vv"]));
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     let all = format!("{stdout}{stderr}");
-    assert!(all.contains("401") || all.contains("invalid_client"), "{all}");
-    assert!(all.contains("AADSTS"), "the token endpoint's reason is shown: {all}");
+    assert!(
+        all.contains("401") || all.contains("invalid_client"),
+        "{all}"
+    );
+    assert!(
+        all.contains("AADSTS"),
+        "the token endpoint's reason is shown: {all}"
+    );
     assert!(!all.contains(wrong), "the secret is never echoed");
     assert!(grep_dir(&env.repo(), wrong).is_empty());
     assert_eq!(commit_count(&env.repo()), 0, "nothing committed");
@@ -55,26 +67,52 @@ fn forbidden_type_names_the_permission_and_the_rest_is_backed_up() {
     let seed_dir = tempfile::tempdir().unwrap();
     copy_dir(&demo_seed_dir(), seed_dir.path());
     let tenant_json = seed_dir.path().join("tenant.json");
-    let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
+    let mut t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
     t["clients"][0]["roles"] = serde_json::json!([
-        "DeviceManagementConfiguration.Read.All", "DeviceManagementServiceConfig.Read.All",
-        "DeviceManagementRBAC.Read.All", "Policy.Read.All", "Group.Read.All"
+        "DeviceManagementConfiguration.Read.All",
+        "DeviceManagementServiceConfig.Read.All",
+        "DeviceManagementRBAC.Read.All",
+        "Policy.Read.All",
+        "Group.Read.All"
     ]);
     std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    let emu = Emu::start(EmulatorConfig::default(), vec![TenantSeed::load_dir(seed_dir.path()).unwrap()]);
+    let emu = Emu::start(
+        EmulatorConfig::default(),
+        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
+    );
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     init_repo_for(&env, &emu, "demo", "");
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 3, "{stdout}\n{stderr}");
-    assert!(stdout.contains("appProtectionPolicies") && stdout.contains("DeviceManagementApps.Read.All"), "{stdout}");
+    assert!(
+        stdout.contains("appProtectionPolicies")
+            && stdout.contains("DeviceManagementApps.Read.All"),
+        "{stdout}"
+    );
     let tenant = env.repo().join("tenants/demo");
-    assert!(!tenant.join("appProtectionPolicies").exists(), "the forbidden type is not committed");
-    assert!(tenant.join("settingsCatalog").exists() && tenant.join("deviceConfigurations").exists());
+    assert!(
+        !tenant.join("appProtectionPolicies").exists(),
+        "the forbidden type is not committed"
+    );
+    assert!(
+        tenant.join("settingsCatalog").exists() && tenant.join("deviceConfigurations").exists()
+    );
     let msg = git(&env.repo(), &["log", "-1", "--format=%B"]);
-    assert!(msg.contains("Atlas-Partial: true") && msg.contains("- appProtectionPolicies"), "{msg}");
-    let log = std::fs::read_to_string(env.repo().join("runs/demo/2026/01/20260115T093000Z-test01.yaml")).unwrap();
-    assert!(log.contains("outcome: partial") && log.contains("status: 403"), "{log}");
+    assert!(
+        msg.contains("Atlas-Partial: true") && msg.contains("- appProtectionPolicies"),
+        "{msg}"
+    );
+    let log = std::fs::read_to_string(
+        env.repo()
+            .join("runs/demo/2026/01/20260115T093000Z-test01.yaml"),
+    )
+    .unwrap();
+    assert!(
+        log.contains("outcome: partial") && log.contains("status: 403"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -89,7 +127,10 @@ fn missing_or_corrupt_repository_writes_nothing() {
     let (code, _, stderr) = out(&env.run(&["backup", "--repo", "plain"]));
     assert_eq!(code, 1);
     assert!(stderr.contains("not a git repository"), "{stderr}");
-    assert_eq!(std::fs::read_dir(env.path().join("plain")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(env.path().join("plain")).unwrap().count(),
+        0
+    );
 
     assert_eq!(out(&env.run(&["backup", "--demo", "repo"])).0, 0);
     let head = git(&env.repo(), &["rev-parse", "HEAD"]);
@@ -99,7 +140,11 @@ fn missing_or_corrupt_repository_writes_nothing() {
     let (code, _, stderr) = out(&env.run(&["backup", "--demo", "repo"]));
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.to_lowercase().contains("corrupt"), "{stderr}");
-    assert_same_tree(&tree(&env.repo()), &before, "a corrupt repository is left alone");
+    assert_same_tree(
+        &tree(&env.repo()),
+        &before,
+        "a corrupt repository is left alone",
+    );
 }
 
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

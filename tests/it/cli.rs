@@ -15,7 +15,10 @@ fn types_table() {
     let (code, json, _) = out(&env.run(&["types", "--format", "json"]));
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), tenant_atlas::catalog::all().len());
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        tenant_atlas::catalog::all().len()
+    );
     assert_eq!(v[0]["key"], "scopeTags");
 }
 
@@ -40,17 +43,34 @@ fn demo_backup_output() {
     let commit = git(&env.repo(), &["rev-parse", "HEAD"]);
     let stdout = stdout.replace(&commit.trim()[..10], "[COMMIT]");
     insta::assert_snapshot!("demo-backup", stdout);
-    assert_eq!(stderr, "", "no progress bar or logs when stderr is not a terminal");
-    let (code, stdout, _) = out(&env.cmd(&["backup", "--demo", "repo"]).env("ATLAS_RUN_ID", "r2").output().unwrap());
+    assert_eq!(
+        stderr, "",
+        "no progress bar or logs when stderr is not a terminal"
+    );
+    let (code, stdout, _) = out(&env
+        .cmd(&["backup", "--demo", "repo"])
+        .env("ATLAS_RUN_ID", "r2")
+        .output()
+        .unwrap());
     assert_eq!(code, 0);
-    insta::assert_snapshot!("demo-backup-again", stdout.replace(env.repo().to_str().unwrap(), "[REPO]"));
+    insta::assert_snapshot!(
+        "demo-backup-again",
+        stdout.replace(env.repo().to_str().unwrap(), "[REPO]")
+    );
 }
 
 /// The README's supported-types table is generated from the catalog.
 fn types_table_markdown() -> String {
-    let mut s = String::from("| type key | what | Graph collection | restore |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("| type key | what | Graph collection | restore |\n|---|---|---|---|\n");
     for e in tenant_atlas::catalog::all() {
-        s.push_str(&format!("| `{}` | {} | `{}` | {} |\n", e.key, e.title, e.paths().join("`, `"), e.capability.as_str()));
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            e.key,
+            e.title,
+            e.paths().join("`, `"),
+            e.capability.as_str()
+        ));
     }
     s
 }
@@ -67,22 +87,36 @@ fn readme_types_table_matches_the_catalog() {
         std::fs::write(&path, format!("{}{want}{}", &readme[..i], &readme[j..])).unwrap();
         return;
     }
-    assert_eq!(&readme[i..j], want, "README types table is stale; re-run with ATLAS_BLESS=1");
+    assert_eq!(
+        &readme[i..j],
+        want,
+        "README types table is stale; re-run with ATLAS_BLESS=1"
+    );
 }
 
 #[test]
 fn committed_schemas_match_the_types() {
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap() + "\n";
     for (file, want) in [
-        ("schemas/policy.schema.json", pretty(tenant_atlas::normalize::document_schema())),
-        ("schemas/atlas.schema.json", pretty(tenant_atlas::config::schema())),
+        (
+            "schemas/policy.schema.json",
+            pretty(tenant_atlas::normalize::document_schema()),
+        ),
+        (
+            "schemas/atlas.schema.json",
+            pretty(tenant_atlas::config::schema()),
+        ),
     ] {
         let path = manifest_dir().join(file);
         if bless() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &want).unwrap();
         }
-        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), want, "{file} is stale; re-run with ATLAS_BLESS=1");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            want,
+            "{file} is stale; re-run with ATLAS_BLESS=1"
+        );
     }
 }
 
@@ -97,7 +131,9 @@ fn golden_documents_validate_against_the_schema() {
         if !path.ends_with(".yaml") || tenant_atlas::catalog::get(folder).is_none() {
             continue;
         }
-        let doc: serde_json::Value = tenant_atlas::normalize::yaml::from_str(std::str::from_utf8(bytes).unwrap(), path).unwrap();
+        let doc: serde_json::Value =
+            tenant_atlas::normalize::yaml::from_str(std::str::from_utf8(bytes).unwrap(), path)
+                .unwrap();
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{path}: {errors:?}");
         n += 1;

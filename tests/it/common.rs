@@ -29,7 +29,10 @@ impl TestEnv {
     pub fn new() -> TestEnv {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("home")).unwrap();
-        TestEnv { tmp, extra_env: vec![] }
+        TestEnv {
+            tmp,
+            extra_env: vec![],
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -89,15 +92,29 @@ pub struct Emu {
 
 impl Emu {
     pub fn start(config: EmulatorConfig, seeds: Vec<TenantSeed>) -> Emu {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let handle = rt
-            .block_on(emulator::start(config, seeds, "127.0.0.1:0".parse().unwrap()))
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
             .unwrap();
-        Emu { rt, handle: Some(handle) }
+        let handle = rt
+            .block_on(emulator::start(
+                config,
+                seeds,
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .unwrap();
+        Emu {
+            rt,
+            handle: Some(handle),
+        }
     }
 
     pub fn demo(config: EmulatorConfig) -> Emu {
-        Emu::start(config, vec![TenantSeed::load_dir(&demo_seed_dir()).unwrap()])
+        Emu::start(
+            config,
+            vec![TenantSeed::load_dir(&demo_seed_dir()).unwrap()],
+        )
     }
 
     pub fn url(&self) -> String {
@@ -134,14 +151,20 @@ pub fn init_repo_for(env: &TestEnv, emu: &Emu, name: &str, extra: &str) {
     let (code, _, err) = out(&env.run(&["init", "repo"]));
     assert_eq!(code, 0, "{err}");
     let (tenant, client, _) = demo_credentials();
-    std::fs::write(env.repo().join("atlas.yaml"), config_for(name, &tenant, &client, &emu.url(), extra)).unwrap();
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        config_for(name, &tenant, &client, &emu.url(), extra),
+    )
+    .unwrap();
 }
 
 /// Every file below `dir`, relative, with its bytes.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.file_name().is_some_and(|n| n == ".git") {
@@ -150,7 +173,11 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
@@ -160,14 +187,23 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Compares two trees and panics with the first differences.
-pub fn assert_same_tree(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>, what: &str) {
+pub fn assert_same_tree(
+    got: &BTreeMap<String, Vec<u8>>,
+    want: &BTreeMap<String, Vec<u8>>,
+    what: &str,
+) {
     let missing: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
     let extra: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).collect();
-    let differ: Vec<&String> = want.keys().filter(|k| got.get(*k).is_some_and(|g| g != &want[*k])).collect();
+    let differ: Vec<&String> = want
+        .keys()
+        .filter(|k| got.get(*k).is_some_and(|g| g != &want[*k]))
+        .collect();
     if missing.is_empty() && extra.is_empty() && differ.is_empty() {
         return;
     }
-    let mut msg = format!("{what}: trees differ\n missing: {missing:?}\n extra: {extra:?}\n differ: {differ:?}\n");
+    let mut msg = format!(
+        "{what}: trees differ\n missing: {missing:?}\n extra: {extra:?}\n differ: {differ:?}\n"
+    );
     if let Some(k) = differ.first() {
         msg.push_str(&format!(
             "--- want {k}\n{}\n--- got\n{}\n",
@@ -191,14 +227,19 @@ pub fn git(repo: &Path, args: &[&str]) -> String {
 }
 
 pub fn commit_count(repo: &Path) -> usize {
-    git(repo, &["rev-list", "--count", "HEAD"]).trim().parse().unwrap_or(0)
+    git(repo, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap_or(0)
 }
 
 /// Searches every file below `dir` (including .git internals such as run logs) for `needle`.
 pub fn grep_dir(dir: &Path, needle: &str) -> Vec<String> {
     let mut hits = vec![];
     fn walk(dir: &Path, needle: &[u8], hits: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.is_dir() {

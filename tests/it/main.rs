@@ -14,7 +14,10 @@ fn no_forgotten_test_files() {
     for f in std::fs::read_dir(&dir).unwrap() {
         let name = f.unwrap().file_name().to_string_lossy().into_owned();
         if let Some(m) = name.strip_suffix(".rs").filter(|m| *m != "main") {
-            assert!(main.contains(&format!("mod {m};")), "tests/it/{name} is not in main.rs");
+            assert!(
+                main.contains(&format!("mod {m};")),
+                "tests/it/{name} is not in main.rs"
+            );
         }
     }
 }

@@ -40,17 +40,33 @@ fn next_link_to_another_host_is_refused() {
     let (target, hits) = decoy();
     let emu = Emu::demo(EmulatorConfig {
         page_size: Some(2),
-        hostile_next_link: Some(HostileLink { collection: "deviceManagement/deviceConfigurations".into(), target_base: target }),
+        hostile_next_link: Some(HostileLink {
+            collection: "deviceManagement/deviceConfigurations".into(),
+            target_base: target,
+        }),
         ..EmulatorConfig::default()
     });
     let (env, code, stdout, stderr) = backup(&emu, "");
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "no request reached the other host");
-    assert!(stdout.contains("deviceConfigurations") && stdout.contains("127.0.0.2"), "{stdout}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "no request reached the other host"
+    );
+    assert!(
+        stdout.contains("deviceConfigurations") && stdout.contains("127.0.0.2"),
+        "{stdout}"
+    );
     let tenant = env.repo().join("tenants/demo");
-    assert!(!tenant.join("deviceConfigurations").exists(), "a truncated type is never committed");
-    assert!(!tenant.join("windowsUpdateRings").exists(), "nor the type sharing its collection");
+    assert!(
+        !tenant.join("deviceConfigurations").exists(),
+        "a truncated type is never committed"
+    );
+    assert!(
+        !tenant.join("windowsUpdateRings").exists(),
+        "nor the type sharing its collection"
+    );
     assert!(tenant.join("settingsCatalog").exists());
     let msg = git(&env.repo(), &["log", "-1", "--format=%B"]);
     assert!(msg.contains("Atlas-Partial: true"), "{msg}");
@@ -68,11 +84,23 @@ fn looping_next_link_fails_the_type_and_keeps_its_previous_files() {
         ..EmulatorConfig::default()
     });
     let (tenant, client, _) = demo_credentials();
-    std::fs::write(env.repo().join("atlas.yaml"), config_for("demo", &tenant, &client, &looping.url(), "")).unwrap();
-    let (code, stdout, stderr) = out(&env.cmd(&["backup", "--repo", "repo"]).env("ATLAS_RUN_ID", "r2").output().unwrap());
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        config_for("demo", &tenant, &client, &looping.url(), ""),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&env
+        .cmd(&["backup", "--repo", "repo"])
+        .env("ATLAS_RUN_ID", "r2")
+        .output()
+        .unwrap());
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     assert!(stdout.contains("settingsCatalog"), "{stdout}");
-    assert_same_tree(&tree(&env.repo().join("tenants/demo")), &golden(), "previous files kept");
+    assert_same_tree(
+        &tree(&env.repo().join("tenants/demo")),
+        &golden(),
+        "previous files kept",
+    );
     assert_eq!(commit_count(&env.repo()), 1);
     let log = std::fs::read_to_string(env.repo().join(".git/atlas/runs/demo/r2.yaml")).unwrap();
     assert!(log.contains("outcome: partial"), "{log}");
@@ -80,20 +108,36 @@ fn looping_next_link_fails_the_type_and_keeps_its_previous_files() {
 
 #[test]
 fn faults_do_not_change_a_byte() {
-    let emu = Emu::demo(EmulatorConfig { fault_rate: 0.1, fault_seed: 11, page_size: Some(5), ..EmulatorConfig::default() });
+    let emu = Emu::demo(EmulatorConfig {
+        fault_rate: 0.1,
+        fault_seed: 11,
+        page_size: Some(5),
+        ..EmulatorConfig::default()
+    });
     let (env, code, stdout, stderr) = backup(&emu, "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let stats = emu.stats();
-    assert!(stats["faults"].as_u64().unwrap() > 0, "faults were injected: {stats}");
-    assert_same_tree(&tree(&env.repo().join("tenants/demo")), &golden(), "backup under faults");
+    assert!(
+        stats["faults"].as_u64().unwrap() > 0,
+        "faults were injected: {stats}"
+    );
+    assert_same_tree(
+        &tree(&env.repo().join("tenants/demo")),
+        &golden(),
+        "backup under faults",
+    );
 }
 
 /// The generated tenant's credentials (from the emulator's dump).
 fn generated_env(emu: &Emu, extra: &str) -> TestEnv {
     let dump = tempfile::tempdir().unwrap();
     emu.handle.as_ref().unwrap().dump(dump.path()).unwrap();
-    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(dump.path().join("tenant.json")).unwrap()).unwrap();
-    let env = TestEnv::new().env(DEMO_SECRET_ENV, t["clients"][0]["clientSecret"].as_str().unwrap());
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dump.path().join("tenant.json")).unwrap()).unwrap();
+    let env = TestEnv::new().env(
+        DEMO_SECRET_ENV,
+        t["clients"][0]["clientSecret"].as_str().unwrap(),
+    );
     assert_eq!(out(&env.run(&["init", "repo"])).0, 0);
     let config = config_for(
         "gen",
@@ -119,16 +163,33 @@ fn throttled_backup_of_2000_objects_is_complete_and_waits_for_retry_after() {
 
     // Intune's limits, scaled to a 2 s window with a tenth of the budget so the client is throttled.
     let throttled = Emu::start(
-        EmulatorConfig { throttle: Throttle::Intune { window: Duration::from_secs(2), scale: 0.1 }, ..EmulatorConfig::default() },
+        EmulatorConfig {
+            throttle: Throttle::Intune {
+                window: Duration::from_secs(2),
+                scale: 0.1,
+            },
+            ..EmulatorConfig::default()
+        },
         vec![seed],
     );
     let env = generated_env(&throttled, "");
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let stats = throttled.stats();
-    assert!(stats["throttled"].as_u64().unwrap() > 0, "the run was throttled: {stats}");
-    assert_eq!(stats["earlyRetries"].as_u64().unwrap(), 0, "nothing sent before Retry-After passed: {stats}");
-    assert_same_tree(&tree(&env.repo().join("tenants/gen")), &reference, "throttled backup");
+    assert!(
+        stats["throttled"].as_u64().unwrap() > 0,
+        "the run was throttled: {stats}"
+    );
+    assert_eq!(
+        stats["earlyRetries"].as_u64().unwrap(),
+        0,
+        "nothing sent before Retry-After passed: {stats}"
+    );
+    assert_same_tree(
+        &tree(&env.repo().join("tenants/gen")),
+        &reference,
+        "throttled backup",
+    );
 }
 
 #[test]
@@ -136,7 +197,16 @@ fn intune_limits_are_kept_by_the_client_itself() {
     // Intune's published limits over the real 20 s window; the client's own limiter (80% of them)
     // keeps every window under the limit, so the emulator never has to throttle.
     let seed = TenantSeed::generate(2000, 9);
-    let emu = Emu::start(EmulatorConfig { throttle: Throttle::Intune { window: Duration::from_secs(20), scale: 1.0 }, ..EmulatorConfig::default() }, vec![seed]);
+    let emu = Emu::start(
+        EmulatorConfig {
+            throttle: Throttle::Intune {
+                window: Duration::from_secs(20),
+                scale: 1.0,
+            },
+            ..EmulatorConfig::default()
+        },
+        vec![seed],
+    );
     let env = generated_env(&emu, "");
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -144,36 +214,61 @@ fn intune_limits_are_kept_by_the_client_itself() {
     assert_eq!(stats["throttled"].as_u64().unwrap(), 0, "{stats}");
     let max = stats["maxInWindow"]["app"]["any"].as_u64().unwrap();
     assert!(max <= 1000, "at most 1000 requests per 20 s per app: {max}");
-    let docs = tree(&env.repo().join("tenants/gen")).keys().filter(|k| k.ends_with(".yaml") && !k.starts_with("_refs") && *k != "tenant.yaml").count();
+    let docs = tree(&env.repo().join("tenants/gen"))
+        .keys()
+        .filter(|k| k.ends_with(".yaml") && !k.starts_with("_refs") && *k != "tenant.yaml")
+        .count();
     assert_eq!(docs, 2000, "every generated object is backed up");
 }
 
 #[test]
 fn a_smaller_configured_budget_is_respected() {
     let emu = Emu::start(
-        EmulatorConfig { throttle: Throttle::Intune { window: Duration::from_secs(2), scale: 0.1 }, ..EmulatorConfig::default() },
+        EmulatorConfig {
+            throttle: Throttle::Intune {
+                window: Duration::from_secs(2),
+                scale: 0.1,
+            },
+            ..EmulatorConfig::default()
+        },
         vec![TenantSeed::generate(300, 4)],
     );
-    let env = generated_env(&emu, "  rateLimit: {requests: 90, writes: 9, windowSeconds: 2}\n");
+    let env = generated_env(
+        &emu,
+        "  rateLimit: {requests: 90, writes: 9, windowSeconds: 2}\n",
+    );
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let stats = emu.stats();
     assert_eq!(stats["throttled"].as_u64().unwrap(), 0, "{stats}");
-    assert!(stats["maxInWindow"]["app"]["any"].as_u64().unwrap() <= 90, "{stats}");
+    assert!(
+        stats["maxInWindow"]["app"]["any"].as_u64().unwrap() <= 90,
+        "{stats}"
+    );
 }
 
 #[test]
 fn certificate_credentials_work() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["tenant-atlas-test".into()]).unwrap().self_signed(&key).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["tenant-atlas-test".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
     let seed_dir = tempfile::tempdir().unwrap();
     crate::bad_input::copy_dir(&demo_seed_dir(), seed_dir.path());
     let tenant_json = seed_dir.path().join("tenant.json");
-    let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
+    let mut t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
     t["clients"][0]["certificates"] = serde_json::json!([cert.pem()]);
-    t["clients"][0].as_object_mut().unwrap().remove("clientSecret");
+    t["clients"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("clientSecret");
     std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    let emu = Emu::start(EmulatorConfig::default(), vec![TenantSeed::load_dir(seed_dir.path()).unwrap()]);
+    let emu = Emu::start(
+        EmulatorConfig::default(),
+        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
+    );
     let env = TestEnv::new();
     assert_eq!(out(&env.run(&["init", "repo"])).0, 0);
     std::fs::create_dir_all(env.repo().join("certs")).unwrap();
@@ -192,5 +287,9 @@ fn certificate_credentials_work() {
     .unwrap();
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert_same_tree(&tree(&env.repo().join("tenants/demo")), &golden(), "certificate-authenticated backup");
+    assert_same_tree(
+        &tree(&env.repo().join("tenants/demo")),
+        &golden(),
+        "certificate-authenticated backup",
+    );
 }
