@@ -92,7 +92,10 @@ pub(crate) struct AssertionClaims {
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
 
 impl AssertionSigner {
-    pub(crate) fn new(cert_pem: &str, key_pem: &SecretString) -> Result<AssertionSigner, GraphError> {
+    pub(crate) fn new(
+        cert_pem: &str,
+        key_pem: &SecretString,
+    ) -> Result<AssertionSigner, GraphError> {
         let certificate = |message: String| GraphError::Certificate { message };
         let der = x509_parser::pem::Pem::iter_from_buffer(cert_pem.as_bytes())
             .filter_map(Result::ok)
@@ -111,7 +114,12 @@ impl AssertionSigner {
     }
 
     /// An RS256 assertion for `token_url`, valid for ten minutes from `now`.
-    pub(crate) fn sign(&self, client_id: &str, token_url: &str, now: SystemTime) -> Result<String, GraphError> {
+    pub(crate) fn sign(
+        &self,
+        client_id: &str,
+        token_url: &str,
+        now: SystemTime,
+    ) -> Result<String, GraphError> {
         let mut header = Header::new(Algorithm::RS256);
         header.typ = Some("JWT".into());
         header.x5t = Some(self.x5t.clone());
@@ -171,8 +179,12 @@ impl TokenCache {
         client_id: &str,
         credential: &Credential,
     ) -> Result<TokenCache, GraphError> {
-        let token_url = format!("{}/{tenant_id}/oauth2/v2.0/token", super::cloud::trimmed(login_base));
-        let token_url = Url::parse(&token_url).map_err(|_| GraphError::InsecureEndpoint { url: token_url })?;
+        let token_url = format!(
+            "{}/{tenant_id}/oauth2/v2.0/token",
+            super::cloud::trimmed(login_base)
+        );
+        let token_url =
+            Url::parse(&token_url).map_err(|_| GraphError::InsecureEndpoint { url: token_url })?;
         let proof = match credential {
             Credential::Secret(secret) => Proof::Secret(secret.clone()),
             Credential::Certificate { cert_pem, key_pem } => {
@@ -213,7 +225,10 @@ impl TokenCache {
     /// Forget `rejected` (Graph said it is invalid) unless it was already replaced.
     pub(crate) async fn invalidate(&self, rejected: &SecretString) {
         let mut current = self.current.lock().await;
-        if current.as_ref().is_some_and(|token| &token.value == rejected) {
+        if current
+            .as_ref()
+            .is_some_and(|token| &token.value == rejected)
+        {
             *current = None;
         }
     }
@@ -243,7 +258,11 @@ impl TokenCache {
                     last: Box::new(error),
                 });
             }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying token request");
+            tracing::debug!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "retrying token request"
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -275,7 +294,14 @@ impl TokenCache {
         let transport = |err: reqwest::Error| {
             let failure = Failure::from_reqwest(&err);
             let message = super::error::transport_message(&err);
-            (failure, GraphError::Transport { path: path.clone(), message }, None)
+            (
+                failure,
+                GraphError::Transport {
+                    path: path.clone(),
+                    message,
+                },
+                None,
+            )
         };
         let started = Instant::now();
         let response = http
@@ -288,7 +314,11 @@ impl TokenCache {
         let status = response.status().as_u16();
         let retry_after = retry::retry_after_header(response.headers());
         let body = response.bytes().await.map_err(transport)?;
-        tracing::debug!(status, duration_ms = started.elapsed().as_millis() as u64, "token request");
+        tracing::debug!(
+            status,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "token request"
+        );
         if (200..300).contains(&status) {
             let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
                 let err = GraphError::InvalidResponse {
@@ -303,10 +333,18 @@ impl TokenCache {
                 _ => None,
             }
             .unwrap_or(300);
-            return Ok((SecretString(parsed.access_token), cache_lifetime(expires_in)));
+            return Ok((
+                SecretString(parsed.access_token),
+                cache_lifetime(expires_in),
+            ));
         }
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let text = |key: &str| json.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let text = |key: &str| {
+            json.get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
         let mut description = text("error_description");
         if description.is_empty() {
             description = super::error::parse_error_body(&body).message;
@@ -360,7 +398,8 @@ mod tests {
 
     #[test]
     fn certificate_errors_are_clear_and_keyless() {
-        let key = SecretString::new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        let key =
+            SecretString::new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
         let err = AssertionSigner::new("no pem here", &key).err().unwrap();
         assert!(err.to_string().contains("no CERTIFICATE block"));
         let cert = rcgen::generate_simple_self_signed(vec!["atlas".into()]).unwrap();

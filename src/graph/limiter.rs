@@ -76,7 +76,8 @@ impl Limiter {
                         prune(&mut state.writes, now, window);
                         let free_at = |log: &VecDeque<Instant>, limit: u32, want: usize| {
                             let limit = limit as usize;
-                            (log.len() + want > limit).then(|| log[log.len() + want - limit - 1] + window)
+                            (log.len() + want > limit)
+                                .then(|| log[log.len() + want - limit - 1] + window)
                         };
                         let blocked = [
                             free_at(&state.requests, self.limits.requests, cost),
@@ -124,7 +125,12 @@ mod tests {
     fn max_in_window(times: &[Instant], window: Duration) -> usize {
         times
             .iter()
-            .map(|&start| times.iter().filter(|&&t| t >= start && t < start + window).count())
+            .map(|&start| {
+                times
+                    .iter()
+                    .filter(|&&t| t >= start && t < start + window)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }
@@ -177,7 +183,10 @@ mod tests {
         let start = Instant::now();
         limiter.acquire(15, 0).await;
         limiter.acquire(15, 0).await;
-        assert!(start.elapsed() >= window, "second batch waits for the first to age out");
+        assert!(
+            start.elapsed() >= window,
+            "second batch waits for the first to age out"
+        );
         // A cost above the window is clamped instead of waiting forever.
         limiter.acquire(50, 0).await;
     }

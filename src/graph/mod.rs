@@ -13,9 +13,9 @@ mod limiter;
 mod paging;
 mod retry;
 #[cfg(test)]
-mod testserver;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testserver;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -216,14 +216,19 @@ impl GraphClient {
         loop {
             let shown = display_path(&url);
             let mut page = self.get_url(url).await?;
-            let Some(serde_json::Value::Array(values)) = page.get_mut("value").map(serde_json::Value::take) else {
+            let Some(serde_json::Value::Array(values)) =
+                page.get_mut("value").map(serde_json::Value::take)
+            else {
                 return Err(GraphError::InvalidResponse {
                     path: shown,
                     message: "collection page without a `value` array".into(),
                 });
             };
             items.extend(values);
-            match page.get("@odata.nextLink").and_then(serde_json::Value::as_str) {
+            match page
+                .get("@odata.nextLink")
+                .and_then(serde_json::Value::as_str)
+            {
                 Some(link) => url = guard.next(link)?,
                 None => return Ok(items),
             }
@@ -323,7 +328,10 @@ impl GraphClient {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            let token = inner.auth.token(&inner.http, &inner.retry, &inner.budget).await?;
+            let token = inner
+                .auth
+                .token(&inner.http, &inner.retry, &inner.budget)
+                .await?;
             let (failure, error, retry_after) = match self.attempt(call, &token, &path).await {
                 Ok(reply) => return Ok(reply),
                 Err(failed) => failed,
@@ -359,9 +367,18 @@ impl GraphClient {
     }
 
     /// One HTTP exchange: wait for a permit and the limiter, send, read the whole body.
-    async fn attempt(&self, call: &Call<'_>, token: &SecretString, path: &str) -> Result<Reply, Failed> {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        token: &SecretString,
+        path: &str,
+    ) -> Result<Reply, Failed> {
         let inner = &*self.inner;
-        let _permit = inner.permits.acquire().await.expect("the semaphore is never closed");
+        let _permit = inner
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         inner.limiter.acquire(call.cost, call.writes).await;
         let mut request = inner
             .http
@@ -378,7 +395,14 @@ impl GraphClient {
             let failure = Failure::from_reqwest(&err);
             let message = error::transport_message(&err);
             tracing::debug!(method = %call.method, path, error = %message, "transport error");
-            (failure, GraphError::Transport { path: path.to_owned(), message }, None)
+            (
+                failure,
+                GraphError::Transport {
+                    path: path.to_owned(),
+                    message,
+                },
+                None,
+            )
         };
         let started = Instant::now();
         let response = request.send().await.map_err(transport)?;
@@ -399,7 +423,11 @@ impl GraphClient {
             "graph request"
         );
         if (200..300).contains(&status) {
-            return Ok(Reply { status, body, request_id });
+            return Ok(Reply {
+                status,
+                body,
+                request_id,
+            });
         }
         let parsed = error::parse_error_body(&body);
         let error = GraphError::Http {

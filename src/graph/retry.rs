@@ -149,9 +149,15 @@ mod tests {
             assert!(!retryable(Failure::Status(status), true), "{status}");
         }
         assert!(retryable(Failure::Connect, true));
-        assert!(retryable(Failure::Connect, false), "unsent POST may be retried");
+        assert!(
+            retryable(Failure::Connect, false),
+            "unsent POST may be retried"
+        );
         assert!(retryable(Failure::Timeout, true));
-        assert!(!retryable(Failure::Timeout, false), "a timed-out POST may have landed");
+        assert!(
+            !retryable(Failure::Timeout, false),
+            "a timed-out POST may have landed"
+        );
         assert!(retryable(Failure::Body, true));
         assert!(!retryable(Failure::Body, false));
         assert!(!method_replayable(&reqwest::Method::POST));
@@ -175,7 +181,10 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);

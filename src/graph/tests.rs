@@ -27,7 +27,9 @@ async fn paged_server(total: usize, page: usize) -> TestServer {
     let server = TestServer::start(move |hit| {
         let skip = query_param(hit, "skip").unwrap_or(0);
         let end = (skip + page).min(total);
-        let items: Vec<Value> = (skip..end).map(|i| json!({"id": format!("item-{i}")})).collect();
+        let items: Vec<Value> = (skip..end)
+            .map(|i| json!({"id": format!("item-{i}")}))
+            .collect();
         let mut body = json!({"@odata.context": "ctx", "value": items});
         if end < total {
             let base = shared.lock().unwrap().clone();
@@ -56,8 +58,14 @@ async fn one_token_for_many_concurrent_calls() {
     let token = &server.token_hits()[0];
     assert_eq!(token.uri, "/tenant-1/oauth2/v2.0/token");
     assert_eq!(token.form_value("client_id").as_deref(), Some("client-1"));
-    assert_eq!(token.form_value("grant_type").as_deref(), Some("client_credentials"));
-    assert_eq!(token.form_value("client_secret").as_deref(), Some(TEST_SECRET));
+    assert_eq!(
+        token.form_value("grant_type").as_deref(),
+        Some("client_credentials")
+    );
+    assert_eq!(
+        token.form_value("client_secret").as_deref(),
+        Some(TEST_SECRET)
+    );
     let scope = format!("{}/.default", server.base.as_str().trim_end_matches('/'));
     assert_eq!(token.form_value("scope"), Some(scope));
 
@@ -67,7 +75,11 @@ async fn one_token_for_many_concurrent_calls() {
     for hit in &hits {
         assert_eq!(hit.header("authorization"), Some("Bearer tok-1"));
         assert_eq!(hit.header("accept"), Some("application/json"));
-        assert!(hit.header("user-agent").unwrap().starts_with("tenant-atlas/"));
+        assert!(
+            hit.header("user-agent")
+                .unwrap()
+                .starts_with("tenant-atlas/")
+        );
         let id = hit.header("client-request-id").unwrap();
         assert!(uuid::Uuid::parse_str(id).is_ok());
         ids.insert(id.to_owned());
@@ -124,8 +136,14 @@ async fn certificate_assertion_is_signed_and_shaped() {
     let header = jsonwebtoken::decode_header(&assertion).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
     let der = cert.der();
-    assert_eq!(header.x5t, Some(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(der))));
-    assert_eq!(header.x5t_s256, Some(URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der))));
+    assert_eq!(
+        header.x5t,
+        Some(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(der)))
+    );
+    assert_eq!(
+        header.x5t_s256,
+        Some(URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der)))
+    );
 
     let token_url = format!("{}tenant-1/oauth2/v2.0/token", server.base);
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
@@ -136,11 +154,17 @@ async fn certificate_assertion_is_signed_and_shaped() {
         .unwrap()
         .claims;
     assert_eq!(claims.aud, token_url);
-    assert_eq!((claims.iss.as_str(), claims.sub.as_str()), ("client-1", "client-1"));
+    assert_eq!(
+        (claims.iss.as_str(), claims.sub.as_str()),
+        ("client-1", "client-1")
+    );
     assert!(uuid::Uuid::parse_str(&claims.jti).is_ok());
     assert_eq!(claims.nbf, claims.iat);
     assert_eq!(claims.exp - claims.iat, 600);
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     assert!(claims.iat.abs_diff(now) < 60);
 
     // Signed by another key: the signature does not verify.
@@ -156,11 +180,23 @@ async fn certificate_assertion_is_signed_and_shaped() {
 
 #[tokio::test]
 async fn paging_is_complete_for_every_page_size() {
-    for (total, page) in [(0, 25), (1, 1), (1, 25), (25, 25), (26, 25), (120, 1), (1001, 25), (1001, 1000), (2500, 1000)] {
+    for (total, page) in [
+        (0, 25),
+        (1, 1),
+        (1, 25),
+        (25, 25),
+        (26, 25),
+        (120, 1),
+        (1001, 25),
+        (1001, 1000),
+        (2500, 1000),
+    ] {
         let server = paged_server(total, page).await;
         let items = server.client().list("/beta/items").await.unwrap();
         assert_eq!(items.len(), total, "total {total}, page {page}");
-        let expected: Vec<Value> = (0..total).map(|i| json!({"id": format!("item-{i}")})).collect();
+        let expected: Vec<Value> = (0..total)
+            .map(|i| json!({"id": format!("item-{i}")}))
+            .collect();
         assert_eq!(items, expected);
         assert_eq!(server.hits().len(), total.div_ceil(page).max(1));
     }
@@ -171,7 +207,10 @@ async fn foreign_next_link_is_refused_unsent() {
     let other = TestServer::start(|_| Reply::json(200, json!({"value": []}))).await;
     let other_link = other.url("beta/items?skip=1");
     let server = TestServer::start(move |_| {
-        Reply::json(200, json!({"value": [{"id": 1}], "@odata.nextLink": other_link}))
+        Reply::json(
+            200,
+            json!({"value": [{"id": 1}], "@odata.nextLink": other_link}),
+        )
     })
     .await;
     let err = server.client().list("/beta/items").await.unwrap_err();
@@ -215,7 +254,10 @@ async fn retry_after_seconds_is_honoured() {
     assert_eq!(hits.len(), 2);
     assert!(hits[1].at - hits[0].at >= Duration::from_secs(1));
     let stats = client.stats();
-    assert_eq!((stats.throttled, stats.retries, stats.retry_sleep_ms), (1, 1, 1000));
+    assert_eq!(
+        (stats.throttled, stats.retries, stats.retry_sleep_ms),
+        (1, 1, 1000)
+    );
 }
 
 #[tokio::test]
@@ -243,12 +285,21 @@ async fn client_errors_are_not_retried() {
             Reply::error(status, "Nope").header("request-id", "rid-123")
         })
         .await;
-        let err = server.client().get("/beta/deviceManagement/x?$expand=settings").await.unwrap_err();
+        let err = server
+            .client()
+            .get("/beta/deviceManagement/x?$expand=settings")
+            .await
+            .unwrap_err();
         assert_eq!(server.hits().len(), 1, "{status}");
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.request_id(), Some("rid-123"));
         let text = err.to_string();
-        assert!(text.starts_with(&format!("GET /beta/deviceManagement/x?$expand=settings failed: {status}")), "{text}");
+        assert!(
+            text.starts_with(&format!(
+                "GET /beta/deviceManagement/x?$expand=settings failed: {status}"
+            )),
+            "{text}"
+        );
         assert!(text.contains("request-id rid-123"), "{text}");
     }
 }
@@ -274,12 +325,27 @@ async fn post_is_not_retried_but_patch_is() {
     .await;
     let client = server.client();
     let response = client
-        .send(reqwest::Method::PATCH, "/beta/x/1", Some(&json!({"displayName": "n"})))
+        .send(
+            reqwest::Method::PATCH,
+            "/beta/x/1",
+            Some(&json!({"displayName": "n"})),
+        )
         .await
         .unwrap();
-    assert_eq!(response, GraphResponse { status: 204, body: None, request_id: Some("rid-p".into()) });
+    assert_eq!(
+        response,
+        GraphResponse {
+            status: 204,
+            body: None,
+            request_id: Some("rid-p".into())
+        }
+    );
     let created = client
-        .send(reqwest::Method::POST, "/beta/x", Some(&json!({"displayName": "n"})))
+        .send(
+            reqwest::Method::POST,
+            "/beta/x",
+            Some(&json!({"displayName": "n"})),
+        )
         .await
         .unwrap();
     assert_eq!(created.status, 201);
@@ -291,7 +357,9 @@ async fn post_is_not_retried_but_patch_is() {
 
 #[tokio::test]
 async fn retry_budget_is_shared_and_bounded() {
-    let server = TestServer::start(|_| Reply::error(503, "ServiceUnavailable").header("Retry-After", "0.2")).await;
+    let server =
+        TestServer::start(|_| Reply::error(503, "ServiceUnavailable").header("Retry-After", "0.2"))
+            .await;
     let mut config = server.config();
     config.retry.max_attempts = 100;
     config.retry.budget = Duration::from_millis(500);
@@ -300,12 +368,18 @@ async fn retry_budget_is_shared_and_bounded() {
     let GraphError::RetriesExhausted { attempts, last, .. } = &err else {
         panic!("{err}");
     };
-    assert_eq!(*attempts, 3, "two 200 ms sleeps fit in 500 ms, a third does not");
+    assert_eq!(
+        *attempts, 3,
+        "two 200 ms sleeps fit in 500 ms, a third does not"
+    );
     assert_eq!(last.status(), Some(503));
     assert_eq!(client.stats().retry_sleep_ms, 400);
     // The budget is per client: the next request cannot sleep at all.
     let err = client.get("/beta/y").await.unwrap_err();
-    assert!(matches!(err, GraphError::RetriesExhausted { attempts: 1, .. }));
+    assert!(matches!(
+        err,
+        GraphError::RetriesExhausted { attempts: 1, .. }
+    ));
     assert_eq!(server.hits().len(), 4);
 }
 
@@ -317,11 +391,16 @@ async fn max_attempts_bound_transport_retries() {
     let tokens = TestServer::start(|_| Reply::empty(500)).await;
     let mut config = tokens.config();
     let graph = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    config.endpoints = Some(Endpoints { graph, login: tokens.base.clone() });
+    config.endpoints = Some(Endpoints {
+        graph,
+        login: tokens.base.clone(),
+    });
     let client = GraphClient::new(config).unwrap();
     let err = client.get("/beta/x").await.unwrap_err();
     match &err {
-        GraphError::RetriesExhausted { attempts: 4, last, .. } => {
+        GraphError::RetriesExhausted {
+            attempts: 4, last, ..
+        } => {
             assert!(matches!(**last, GraphError::Transport { .. }), "{last}")
         }
         other => panic!("{other}"),
@@ -334,13 +413,20 @@ async fn limiter_holds_the_window_at_the_server() {
     let server = TestServer::start(|_| Reply::json(200, json!({}))).await;
     let mut config = server.config();
     let window = Duration::from_millis(200);
-    config.limits = RateLimits { requests: 3, writes: 1, window };
+    config.limits = RateLimits {
+        requests: 3,
+        writes: 1,
+        window,
+    };
     let client = GraphClient::new(config).unwrap();
     let calls = (0..9).map(|i| {
         let client = client.clone();
         async move {
             if i % 3 == 0 {
-                client.send(reqwest::Method::DELETE, &format!("/beta/x/{i}"), None).await.map(|_| ())
+                client
+                    .send(reqwest::Method::DELETE, &format!("/beta/x/{i}"), None)
+                    .await
+                    .map(|_| ())
             } else {
                 client.get(&format!("/beta/x/{i}")).await.map(|_| ())
             }
@@ -354,7 +440,12 @@ async fn limiter_holds_the_window_at_the_server() {
         let times: Vec<Instant> = hits.iter().filter(|h| filter(h)).map(|h| h.at).collect();
         times
             .iter()
-            .map(|&start| times.iter().filter(|&&t| t >= start && t < start + window).count())
+            .map(|&start| {
+                times
+                    .iter()
+                    .filter(|&&t| t >= start && t < start + window)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     };
@@ -386,19 +477,29 @@ async fn a_429_holds_every_request_of_the_client() {
     let hits = server.hits();
     let throttled_at = hits.iter().find(|h| h.uri == "/beta/a").unwrap().at;
     let b_at = hits.iter().find(|h| h.uri == "/beta/b").unwrap().at;
-    assert!(b_at - throttled_at >= Duration::from_millis(490), "{:?}", b_at - throttled_at);
+    assert!(
+        b_at - throttled_at >= Duration::from_millis(490),
+        "{:?}",
+        b_at - throttled_at
+    );
 }
 
 #[tokio::test]
 async fn http_endpoints_are_refused_off_loopback() {
-    let mut config = ClientConfig::new("t", "c", Credential::Secret(SecretString::new(TEST_SECRET)));
+    let mut config =
+        ClientConfig::new("t", "c", Credential::Secret(SecretString::new(TEST_SECRET)));
     config.endpoints = Some(Endpoints {
         graph: url::Url::parse("http://graph.example.com/").unwrap(),
         login: url::Url::parse("https://login.example.com/").unwrap(),
     });
     let err = GraphClient::new(config).unwrap_err();
     assert!(matches!(err, GraphError::InsecureEndpoint { .. }));
-    let client = GraphClient::new(ClientConfig::new("t", "c", Credential::Secret(SecretString::new("s")))).unwrap();
+    let client = GraphClient::new(ClientConfig::new(
+        "t",
+        "c",
+        Credential::Secret(SecretString::new("s")),
+    ))
+    .unwrap();
     assert_eq!(client.graph_base().as_str(), "https://graph.microsoft.com/");
 }
 
@@ -415,21 +516,40 @@ async fn secrets_stay_out_of_errors_and_debug() {
     .await;
     let client = server.client();
     let err = client.get("/beta/x").await.unwrap_err();
-    assert!(matches!(&err, GraphError::Auth { status: 401, code, .. } if code == "invalid_client"), "{err}");
-    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}"), format!("{:?}", server.config())] {
+    assert!(
+        matches!(&err, GraphError::Auth { status: 401, code, .. } if code == "invalid_client"),
+        "{err}"
+    );
+    for text in [
+        err.to_string(),
+        format!("{err:?}"),
+        format!("{client:?}"),
+        format!("{:?}", server.config()),
+    ] {
         assert!(!text.contains(TEST_SECRET), "{text}");
     }
     assert!(err.to_string().contains("AADSTS7000215"));
-    assert_eq!(server.token_hits().len(), 1, "a refused credential is not retried");
+    assert_eq!(
+        server.token_hits().len(),
+        1,
+        "a refused credential is not retried"
+    );
 
     let server = TestServer::start_with(token_ok, |hit| {
         // A hostile Graph echoing the Authorization header in its error.
         let auth = hit.header("authorization").unwrap_or_default().to_owned();
-        Reply::json(400, json!({"error": {"code": "BadRequest", "message": "bad"}})).header("x-echo", &auth)
+        Reply::json(
+            400,
+            json!({"error": {"code": "BadRequest", "message": "bad"}}),
+        )
+        .header("x-echo", &auth)
     })
     .await;
     let err = server.client().get("/beta/x").await.unwrap_err();
     for text in [err.to_string(), format!("{err:?}")] {
-        assert!(!text.contains("tok-1") && !text.contains("Bearer"), "{text}");
+        assert!(
+            !text.contains("tok-1") && !text.contains("Bearer"),
+            "{text}"
+        );
     }
 }

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{ClientConfig, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString};
+use super::{
+    ClientConfig, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString,
+};
 
 /// The client secret the test configuration uses.
 pub(crate) const TEST_SECRET: &str = "canary-client-secret-5f1c";
@@ -40,11 +42,16 @@ impl Hit {
 
     /// The form fields of a token request.
     pub(crate) fn form(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body).into_owned().collect()
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
     }
 
     pub(crate) fn form_value(&self, key: &str) -> Option<String> {
-        self.form().into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -78,7 +85,10 @@ impl Reply {
 
     /// A Graph error body with `code`.
     pub(crate) fn error(status: u16, code: &str) -> Reply {
-        Reply::json(status, json!({"error": {"code": code, "message": format!("{code} happened")}}))
+        Reply::json(
+            status,
+            json!({"error": {"code": code, "message": format!("{code} happened")}}),
+        )
     }
 
     pub(crate) fn header(mut self, name: &str, value: &str) -> Reply {
@@ -105,12 +115,17 @@ impl Drop for TestServer {
 
 /// Token endpoint answer: a numbered token valid for an hour.
 pub(crate) fn token_ok(_hit: &Hit, n: usize) -> Reply {
-    Reply::json(200, json!({"token_type": "Bearer", "expires_in": 3599, "access_token": format!("tok-{n}")}))
+    Reply::json(
+        200,
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": format!("tok-{n}")}),
+    )
 }
 
 impl TestServer {
     /// Serve Graph requests with `handler` and tokens with [`token_ok`].
-    pub(crate) async fn start(handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static) -> TestServer {
+    pub(crate) async fn start(
+        handler: impl Fn(&Hit) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
         TestServer::start_with(token_ok, handler).await
     }
 
@@ -126,15 +141,25 @@ impl TestServer {
         let token = Arc::new(token);
         let (graph_log, token_log) = (hits.clone(), token_hits.clone());
         let app = axum::Router::new().fallback(move |request: Request| {
-            let (graph_log, token_log, handler, token) =
-                (graph_log.clone(), token_log.clone(), handler.clone(), token.clone());
+            let (graph_log, token_log, handler, token) = (
+                graph_log.clone(),
+                token_log.clone(),
+                handler.clone(),
+                token.clone(),
+            );
             async move {
                 let at = Instant::now();
                 let (parts, body) = request.into_parts();
-                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+                let body = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .unwrap_or_default();
                 let hit = Hit {
                     method: parts.method.to_string(),
-                    uri: parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default(),
+                    uri: parts
+                        .uri
+                        .path_and_query()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
                     headers: parts.headers,
                     body: body.to_vec(),
                     at,
@@ -184,7 +209,10 @@ impl TestServer {
 
     /// An absolute URL on this server for `path` ("beta/…").
     pub(crate) fn url(&self, path: &str) -> String {
-        self.base.join(path.trim_start_matches('/')).unwrap().to_string()
+        self.base
+            .join(path.trim_start_matches('/'))
+            .unwrap()
+            .to_string()
     }
 
     /// A fast client configuration pointing at this server.
