@@ -222,7 +222,49 @@ async fn foreign_next_link_is_refused_unsent() {
     // An absolute URL given directly is pinned the same way.
     let err = server.client().get(&other.url("beta/x")).await.unwrap_err();
     assert!(matches!(err, GraphError::ForeignNextLink { .. }));
+    // A path that looks like a host stays a path on the Graph host.
+    for path in [
+        "//evil.example.com/beta/x",
+        "\\\\evil.example.com/beta/x",
+        "@evil.example.com/x",
+    ] {
+        server.client().get(path).await.unwrap();
+    }
+    assert_eq!(server.hits().len(), 4);
     assert_eq!(other.hits().len(), 0);
+}
+
+#[tokio::test]
+async fn client_is_shared_across_spawned_tasks() {
+    fn shared<T: Send + Sync + Clone + 'static>(_: &T) {}
+    let server = TestServer::start(|hit| {
+        if hit.uri.ends_with("$batch") {
+            Reply::json(
+                200,
+                json!({"responses": [{"id": "0", "status": 200, "body": {"id": "a"}}]}),
+            )
+        } else {
+            Reply::json(200, json!({"value": []}))
+        }
+    })
+    .await;
+    let client = server.client();
+    shared(&client);
+    let c = client.clone();
+    let list = tokio::spawn(async move { c.list("/beta/x").await });
+    let c = client.clone();
+    let batch =
+        tokio::spawn(async move { c.batch_get(ApiVersion::Beta, &["/a".to_owned()]).await });
+    let c = client.clone();
+    let send =
+        tokio::spawn(async move { c.send(reqwest::Method::DELETE, "/beta/x/1", None).await });
+    assert!(list.await.unwrap().unwrap().is_empty());
+    assert_eq!(
+        batch.await.unwrap()[0].as_ref().unwrap(),
+        &json!({"id": "a"})
+    );
+    assert_eq!(send.await.unwrap().unwrap().status, 200);
+    assert_eq!(client.stats().http_requests, 3);
 }
 
 #[tokio::test]
@@ -435,6 +477,9 @@ async fn limiter_holds_the_window_at_the_server() {
     for result in futures::future::join_all(calls).await {
         result.unwrap();
     }
+    // Arrival times at the server carry connection jitter; the exact window is checked on the
+    // client side in limiter::tests.
+    const JITTER: Duration = Duration::from_millis(25);
     let hits = server.hits();
     let max_in_window = |filter: &dyn Fn(&Hit) -> bool| {
         let times: Vec<Instant> = hits.iter().filter(|h| filter(h)).map(|h| h.at).collect();
@@ -443,7 +488,7 @@ async fn limiter_holds_the_window_at_the_server() {
             .map(|&start| {
                 times
                     .iter()
-                    .filter(|&&t| t >= start && t < start + window)
+                    .filter(|&&t| t >= start && t < start + window - JITTER)
                     .count()
             })
             .max()
@@ -552,4 +597,41 @@ async fn secrets_stay_out_of_errors_and_debug() {
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn token_is_renewed_before_it_expires() {
+    let server = TestServer::start_with(
+        |_, n| {
+            Reply::json(
+                200,
+                json!({"access_token": format!("tok-{n}"), "expires_in": "1"}),
+            )
+        },
+        |_| Reply::json(200, json!({})),
+    )
+    .await;
+    let client = server.client();
+    client.get("/beta/a").await.unwrap();
+    client.get("/beta/b").await.unwrap();
+    assert_eq!(server.token_hits().len(), 1);
+    // A 1 s token is used for half its life, then replaced once.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client.get("/beta/c").await.unwrap();
+    client.get("/beta/d").await.unwrap();
+    assert_eq!(server.token_hits().len(), 2);
+    let tokens: Vec<_> = server
+        .hits()
+        .iter()
+        .map(|h| h.header("authorization").unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            "Bearer tok-1",
+            "Bearer tok-1",
+            "Bearer tok-2",
+            "Bearer tok-2"
+        ]
+    );
 }
