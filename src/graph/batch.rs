@@ -243,3 +243,226 @@ async fn complete(client: &GraphClient, mut body: Value) -> Result<Value, GraphE
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use super::super::testserver::{Hit, Reply, TestServer};
+    use super::*;
+
+    /// Answers a `$batch` with `answer(id, url)` for each inner request, in reverse order.
+    fn batch_reply(hit: &Hit, answer: &dyn Fn(&str, &str) -> Value) -> Reply {
+        let requests = hit.json()["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let responses: Vec<Value> = requests
+            .iter()
+            .rev()
+            .map(|r| {
+                let (id, url) = (r["id"].as_str().unwrap(), r["url"].as_str().unwrap());
+                let mut response = answer(id, url);
+                response["id"] = json!(id);
+                response
+            })
+            .collect();
+        Reply::json(200, json!({ "responses": responses }))
+    }
+
+    fn urls(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("/deviceManagement/things/{i}?$expand=settings"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn chunks_at_twenty_and_keeps_input_order() {
+        let server = TestServer::start(|hit| {
+            assert_eq!(hit.method, "POST");
+            assert_eq!(hit.uri, "/beta/$batch");
+            batch_reply(hit, &|_, url| json!({"status": 200, "body": {"url": url}}))
+        })
+        .await;
+        let client = server.client();
+        let urls = urls(45);
+        let results = client.batch_get(ApiVersion::Beta, &urls).await;
+        assert_eq!(results.len(), 45);
+        for (url, result) in urls.iter().zip(&results) {
+            assert_eq!(result.as_ref().unwrap(), &json!({"url": url}));
+        }
+        let hits = server.hits();
+        let sizes: Vec<usize> = hits
+            .iter()
+            .map(|h| h.json()["requests"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(sizes.iter().sum::<usize>(), 45);
+        assert!(sizes.iter().all(|&n| n <= MAX_BATCH));
+        for hit in &hits {
+            let ids: std::collections::HashSet<_> = hit.json()["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone())
+                .collect();
+            assert_eq!(
+                ids.len(),
+                hit.json()["requests"].as_array().unwrap().len(),
+                "unique ids"
+            );
+        }
+        let stats = client.stats();
+        assert_eq!(
+            (stats.batches, stats.http_requests, stats.graph_requests),
+            (3, 3, 45)
+        );
+        assert!(client.batch_get(ApiVersion::V1, &[]).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn inner_throttling_is_retried_alone_after_its_retry_after() {
+        let throttled = AtomicUsize::new(0);
+        let server = TestServer::start(move |hit| {
+            batch_reply(hit, &|id, url| {
+                if id == "3" && throttled.fetch_add(1, Ordering::SeqCst) == 0 {
+                    json!({"status": 429, "headers": {"Retry-After": "1"},
+                           "body": {"error": {"code": "TooManyRequests", "message": "later"}}})
+                } else if id == "4" {
+                    json!({"status": 404, "headers": {"request-id": "rid-4"},
+                           "body": {"error": {"code": "ResourceNotFound", "message": "gone"}}})
+                } else {
+                    json!({"status": 200, "body": {"url": url}})
+                }
+            })
+        })
+        .await;
+        let client = server.client();
+        let urls = urls(6);
+        let results = client.batch_get(ApiVersion::V1, &urls).await;
+        assert_eq!(results[3].as_ref().unwrap(), &json!({"url": urls[3]}));
+        let missing = results[4].as_ref().unwrap_err();
+        assert_eq!(missing.status(), Some(404));
+        assert_eq!(missing.request_id(), Some("rid-4"));
+        assert!(
+            missing
+                .to_string()
+                .starts_with("GET /v1.0/deviceManagement/things/4?$expand=settings failed: 404")
+        );
+        let hits = server.hits();
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].uri, "/v1.0/$batch");
+        let retried = hits[1].json()["requests"].clone();
+        assert_eq!(
+            retried,
+            json!([{"id": "3", "method": "GET", "url": urls[3]}])
+        );
+        assert!(hits[1].at - hits[0].at >= Duration::from_secs(1));
+        let stats = client.stats();
+        assert_eq!(
+            (stats.throttled, stats.retries, stats.graph_requests),
+            (1, 1, 7)
+        );
+    }
+
+    #[tokio::test]
+    async fn inner_unavailable_gives_up_after_max_attempts() {
+        let server = TestServer::start(|hit| {
+            batch_reply(
+                hit,
+                &|_, _| json!({"status": 503, "body": {"error": {"code": "ServiceUnavailable"}}}),
+            )
+        })
+        .await;
+        let results = server.client().batch_get(ApiVersion::Beta, &urls(2)).await;
+        for result in results {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, GraphError::RetriesExhausted { attempts: 4, .. }),
+                "{err}"
+            );
+            assert_eq!(err.status(), Some(503));
+        }
+        assert_eq!(server.hits().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn outer_failure_is_retried_then_reported_per_item() {
+        let calls = AtomicUsize::new(0);
+        let server = TestServer::start(move |hit| match calls.fetch_add(1, Ordering::SeqCst) {
+            0 => Reply::error(504, "GatewayTimeout"),
+            1 => batch_reply(hit, &|_, _| json!({"status": 200, "body": {"ok": 1}})),
+            _ => Reply::error(400, "BadRequest"),
+        })
+        .await;
+        let client = server.client();
+        let results = client.batch_get(ApiVersion::Beta, &urls(2)).await;
+        assert!(results.iter().all(Result::is_ok));
+        let results = client.batch_get(ApiVersion::Beta, &urls(2)).await;
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().unwrap_err().status() == Some(400))
+        );
+        assert_eq!(server.hits().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn inner_next_links_are_followed() {
+        let base = Arc::new(Mutex::new(String::new()));
+        let shared = base.clone();
+        let server = TestServer::start(move |hit| {
+            let base = shared.lock().unwrap().clone();
+            match hit.uri.as_str() {
+                "/beta/$batch" => batch_reply(hit, &|id, _| match id {
+                    "0" => json!({"status": 200, "body": {
+                        "value": [{"n": 1}], "@odata.nextLink": format!("{base}beta/list?page=2")}}),
+                    _ => json!({"status": 200, "body": {
+                        "id": "p", "settings": [{"n": 1}],
+                        "settings@odata.context": "ctx",
+                        "settings@odata.nextLink": format!("{base}beta/p/settings?page=2")}}),
+                }),
+                "/beta/list?page=2" => Reply::json(200, json!({"value": [{"n": 2}]})),
+                "/beta/p/settings?page=2" => Reply::json(
+                    200,
+                    json!({"value": [{"n": 2}], "@odata.nextLink": format!("{base}beta/p/settings?page=3")}),
+                ),
+                "/beta/p/settings?page=3" => Reply::json(200, json!({"value": [{"n": 3}]})),
+                other => panic!("unexpected {other}"),
+            }
+        })
+        .await;
+        *base.lock().unwrap() = server.base.to_string();
+        let urls = vec!["/list".to_owned(), "/p?$expand=settings".to_owned()];
+        let results = server.client().batch_get(ApiVersion::Beta, &urls).await;
+        assert_eq!(
+            results[0].as_ref().unwrap(),
+            &json!({"value": [{"n": 1}, {"n": 2}]})
+        );
+        assert_eq!(
+            results[1].as_ref().unwrap(),
+            &json!({"id": "p", "settings": [{"n": 1}, {"n": 2}, {"n": 3}], "settings@odata.context": "ctx"})
+        );
+        assert_eq!(server.hits().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn inner_foreign_next_link_fails_only_that_item() {
+        let other = TestServer::start(|_| Reply::json(200, json!({"value": []}))).await;
+        let link = other.url("beta/list?page=2");
+        let server = TestServer::start(move |hit| {
+            batch_reply(hit, &|id, _| match id {
+                "0" => json!({"status": 200, "body": {"value": [], "@odata.nextLink": link}}),
+                _ => json!({"status": 200, "body": {"id": "ok"}}),
+            })
+        })
+        .await;
+        let results = server.client().batch_get(ApiVersion::Beta, &urls(2)).await;
+        assert!(matches!(
+            results[0],
+            Err(GraphError::ForeignNextLink { .. })
+        ));
+        assert_eq!(results[1].as_ref().unwrap(), &json!({"id": "ok"}));
+        assert_eq!(other.hits().len(), 0);
+    }
+}

@@ -43,7 +43,7 @@ pub enum GraphError {
         last: Box<GraphError>,
     },
     /// An endpoint override using `http://` on a non-loopback host, or another scheme.
-    #[error("insecure endpoint {url}: http:// is allowed only on loopback hosts")]
+    #[error("endpoint {url} refused: use an https:// URL (http:// only on a loopback host)")]
     InsecureEndpoint { url: String },
     /// The client certificate or its private key could not be used.
     #[error("client certificate: {message}")]

@@ -299,10 +299,8 @@ impl GraphClient {
         }
         let slash = if path.starts_with('/') { "" } else { "/" };
         let text = format!("{}{slash}{path}", cloud::trimmed(&self.inner.graph));
-        Url::parse(&text).map_err(|err| GraphError::InvalidResponse {
-            path: path.to_owned(),
-            message: format!("not a valid request path: {err}"),
-        })
+        // Parsing may normalise the path; the result must still be on the Graph host.
+        paging::pinned(&self.inner.graph, &text)
     }
 
     async fn get_url(&self, url: Url) -> Result<serde_json::Value, GraphError> {

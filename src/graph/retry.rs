@@ -43,11 +43,15 @@ pub(crate) enum Failure {
     Timeout,
     /// Sending or reading the body failed midway (it may have reached the server).
     Body,
+    /// The request could not even be built: sending it again cannot help.
+    Invalid,
 }
 
 impl Failure {
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Failure {
-        if err.is_connect() {
+        if err.is_builder() {
+            Failure::Invalid
+        } else if err.is_connect() {
             Failure::Connect
         } else if err.is_timeout() {
             Failure::Timeout
@@ -63,7 +67,7 @@ pub(crate) fn retryable(failure: Failure, replayable: bool) -> bool {
     match failure {
         Failure::Connect => true,
         Failure::Status(429 | 503 | 504) | Failure::Timeout | Failure::Body => replayable,
-        Failure::Status(_) => false,
+        Failure::Status(_) | Failure::Invalid => false,
     }
 }
 
@@ -160,6 +164,7 @@ mod tests {
         );
         assert!(retryable(Failure::Body, true));
         assert!(!retryable(Failure::Body, false));
+        assert!(!retryable(Failure::Invalid, true));
         assert!(!method_replayable(&reqwest::Method::POST));
         for method in [
             reqwest::Method::GET,
