@@ -1,1 +1,149 @@
-//! emulator (in progress)
+//! A Microsoft Graph emulator: a real HTTP server on loopback that behaves like Graph for every
+//! policy type, for reads and writes (DESIGN.md §8).
+//!
+//! It exists so backups, restores, benchmarks and the `--demo` mode run without a tenant, and so
+//! the client is tested against an independent reading of graph.md: this module keeps its own
+//! table of Graph behaviour (`behaviour`) and imports neither `catalog`, `graph` nor `normalize`.
+//!
+//! Documented choices where graph.md leaves room:
+//! - `settings` expanded on a by-id GET returns every setting, unpaged (graph.md §2.1 saw a
+//!   306-setting policy come back complete); the `/settings` route itself pages.
+//! - The page-size knob is the server's maximum page: `$top` may ask for less, never more.
+//! - `stats.requests` counts Graph requests including `$batch` items but not the envelopes
+//!   (those are `batches`); an injected connection reset is logged with status 0.
+
+mod actions;
+mod auth;
+mod batch;
+mod behaviour;
+mod config;
+mod error;
+mod faults;
+mod generate;
+mod query;
+mod routes;
+mod seed;
+mod server;
+mod state;
+mod stats;
+mod throttle;
+mod writes;
+
+#[cfg(test)]
+mod tests_api;
+#[cfg(test)]
+mod tests_writes;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+pub use config::{EmulatorConfig, HostileLink, ListOrder, Throttle};
+pub use error::EmulatorError;
+pub use seed::TenantSeed;
+
+use auth::AuthClient;
+use faults::Faults;
+use server::{Shared, lock};
+use state::Tenant;
+use stats::Stats;
+use throttle::Throttler;
+
+/// A running emulator.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+/// Starts an emulator serving `tenants` on `addr` (`127.0.0.1:0` picks a free port).
+pub async fn start(config: EmulatorConfig, tenants: Vec<TenantSeed>, addr: SocketAddr) -> Result<EmulatorHandle, EmulatorError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| EmulatorError::Bind { addr, source })?;
+    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+    let base = format!("http://{addr}");
+    let mut by_id = HashMap::new();
+    let mut auth = HashMap::new();
+    for seed in tenants {
+        let key = seed.tenant_id().to_ascii_lowercase();
+        auth.insert(key.clone(), seed.info.clients.iter().map(AuthClient::new).collect::<Vec<_>>());
+        let t = Tenant::from_seed(seed).map_err(|e| EmulatorError::Seed(e.message))?;
+        by_id.insert(key, t);
+    }
+    let throttle = match config.throttle {
+        Throttle::Off => None,
+        Throttle::Intune { window, scale } => Some(Mutex::new(Throttler::new(window, scale))),
+    };
+    let shared = Arc::new(Shared {
+        faults: Mutex::new(Faults::new(config.fault_rate, config.fault_seed)),
+        cfg: config,
+        base,
+        tenants: Mutex::new(by_id),
+        auth,
+        tokens: Mutex::new(HashMap::new()),
+        stats: Mutex::new(Stats::default()),
+        throttle,
+    });
+    let app = server::router(shared.clone());
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!(error = %e, "emulator server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "graph emulator listening");
+    Ok(EmulatorHandle { addr, shared, stop, task })
+}
+
+impl EmulatorHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// Same JSON as `GET /_emulator/stats`.
+    pub fn stats(&self) -> serde_json::Value {
+        self.shared.stats_json()
+    }
+
+    /// Writes the current state of every tenant in seed format (one subdirectory per tenant id
+    /// when there is more than one tenant, else `dir` itself).
+    pub fn dump(&self, dir: &Path) -> Result<(), EmulatorError> {
+        let tenants = lock(&self.shared.tenants);
+        if tenants.len() == 1 {
+            for t in tenants.values() {
+                seed::dump_tenant(t, dir)?;
+            }
+            return Ok(());
+        }
+        for t in tenants.values() {
+            seed::dump_tenant(t, &dir.join(&t.id))?;
+        }
+        Ok(())
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded), and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Bound actions: `assign` (replace-all, graph.md §0.2), `updateDefinitionValues` (§3),
+//! `scheduleActionsForRules` (§4), `setPriority` (§8), `targetApps` (§7.1), intents
+//! `createInstance` / `updateSettings` (§10.4), autopilot device `assign` (§9).
+
+use serde_json::{Map, Value, json};
+
+use super::behaviour::{self, Assign, Coll};
+use super::error::GraphError;
+use super::routes::{Ctx, R, Req, Resp, find_obj, present};
+use super::query::Query;
+use super::state::{Tenant, ingest_secrets, now};
+use super::writes::{check_block_action, id_rules, is_default_enrollment};
+
+/// Well-known ids Intune uses for the virtual "all devices" / "all users" groups.
+const ALL_DEVICES: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
+const ALL_USERS: &str = "acacacac-9df4-4c7d-9d50-4ef0226f57a9";
+
+fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
+    req.body
+        .as_ref()
+        .and_then(Value::as_object)
+        .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))
+}
+
+fn touch(t: &mut Tenant, coll: &Coll, id: &str, f: impl FnOnce(&mut Map<String, Value>) -> Result<(), GraphError>) -> Result<(), GraphError> {
+    let obj = t
+        .store_mut(coll)
+        .items
+        .get_mut(id)
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
+    f(obj)?;
+    obj.insert(coll.modified.to_string(), json!(now()));
+    Ok(())
+}
+
+pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, name: &str) -> R {
+    find_obj(t, coll, id)?;
+    match name {
+        "assign" => assign(t, ctx, req, coll, id),
+        "updateDefinitionValues" if coll.navs.contains(&"definitionValues") => update_definition_values(t, req, coll, id),
+        "scheduleActionsForRules" if coll.path == "deviceManagement/deviceCompliancePolicies" => {
+            let rules = body(req)?
+                .get("deviceComplianceScheduledActionForRules")
+                .filter(|v| v.is_array())
+                .cloned()
+                .ok_or_else(|| GraphError::bad_request("deviceComplianceScheduledActionForRules is required"))?;
+            check_block_action(&rules)?;
+            touch(t, coll, id, |o| {
+                o.insert("scheduledActionsForRule".into(), id_rules(&rules));
+                Ok(())
+            })?;
+            Ok(Resp::empty(204))
+        }
+        "setPriority" if coll.path == "deviceManagement/deviceEnrollmentConfigurations" => {
+            if is_default_enrollment(coll, id) {
+                return Err(GraphError::bad_request("The priority of a default configuration cannot be changed"));
+            }
+            let p = body(req)?
+                .get("priority")
+                .and_then(Value::as_i64)
+                .filter(|p| *p > 0)
+                .ok_or_else(|| GraphError::bad_request("priority must be a positive integer"))?;
+            touch(t, coll, id, |o| {
+                o.insert("priority".into(), json!(p));
+                Ok(())
+            })?;
+            Ok(Resp::empty(204))
+        }
+        "targetApps" if coll.navs.contains(&"apps") => target_apps(t, req, coll, id),
+        "updateSettings" if coll.path == "deviceManagement/intents" => {
+            let settings = body(req)?
+                .get("settings")
+                .and_then(Value::as_array)
+                .cloned()
+                .ok_or_else(|| GraphError::bad_request("settings is required"))?;
+            touch(t, coll, id, |o| {
+                let mut cur = o.get("settings").and_then(Value::as_array).cloned().unwrap_or_default();
+                for mut s in settings {
+                    let def = s["definitionId"].clone();
+                    match cur.iter_mut().find(|c| c["definitionId"] == def) {
+                        Some(c) => {
+                            s["id"] = c["id"].clone();
+                            *c = s;
+                        }
+                        None => {
+                            s["id"] = json!(uuid::Uuid::new_v4().to_string());
+                            cur.push(s);
+                        }
+                    }
+                }
+                o.insert("settings".into(), Value::Array(cur));
+                Ok(())
+            })?;
+            Ok(Resp::empty(204))
+        }
+        _ => Err(GraphError::no_route()),
+    }
+}
+
+fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    let (key, value) = match coll.assign {
+        Assign::No => return Err(GraphError::no_route()),
+        Assign::Devices => {
+            // graph.md §9: autopilot `assign` assigns devices, not groups.
+            body(req)?
+                .get("deviceIds")
+                .filter(|v| v.is_array())
+                .ok_or_else(|| GraphError::bad_request("deviceIds is required"))?;
+            return Ok(Resp::empty(204));
+        }
+        Assign::Replace { key, value } => (key, value),
+    };
+    if is_default_enrollment(coll, id) {
+        return Err(GraphError::bad_request("Default enrollment configurations cannot be assigned"));
+    }
+    let given = body(req)?
+        .get(key)
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| GraphError::bad_request(format!("The request body must contain '{key}'.")))?;
+    let mut out = Vec::with_capacity(given.len());
+    for a in given {
+        let Some(mut a) = a.as_object().cloned() else {
+            return Err(GraphError::bad_request("Invalid assignment"));
+        };
+        let target = a.get("target").and_then(Value::as_object).ok_or_else(|| GraphError::bad_request("Assignment target is required"))?;
+        let ty = target.get("@odata.type").and_then(Value::as_str).unwrap_or_default();
+        if !ty.ends_with("AssignmentTarget") {
+            return Err(GraphError::bad_request(format!("Invalid assignment target type '{ty}'")));
+        }
+        let gid = match ty {
+            "#microsoft.graph.allDevicesAssignmentTarget" => ALL_DEVICES.to_string(),
+            "#microsoft.graph.allLicensedUsersAssignmentTarget" => ALL_USERS.to_string(),
+            _ => target
+                .get("groupId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| GraphError::bad_request("groupId is required for a group assignment target"))?,
+        };
+        let mut aid = format!("{id}_{gid}");
+        if out.iter().any(|o: &Value| o["id"] == aid.as_str()) {
+            aid = format!("{aid}_{}", out.len());
+        }
+        a.retain(|k, _| !k.contains("@odata.context"));
+        a.insert("id".into(), json!(aid));
+        a.insert("source".into(), json!("direct"));
+        a.insert("sourceId".into(), json!(id));
+        out.push(Value::Object(a));
+    }
+    let stored = Value::Array(out);
+    touch(t, coll, id, |o| {
+        o.insert("assignments".into(), stored.clone());
+        Ok(())
+    })?;
+    if value {
+        let ctxs = format!("{}/{}/$metadata#Collection({})", ctx.base, req.ver.as_str(), "microsoft.graph.assignment");
+        return Ok(Resp::json(200, json!({"@odata.context": ctxs, "value": stored})));
+    }
+    Ok(Resp::empty(204))
+}
+
+/// Definition id in `…/groupPolicyDefinitions('DEF')`, and presentation id after `/presentations('P')`.
+fn bind_ids(bind: &str) -> (Option<String>, Option<String>) {
+    let grab = |marker: &str| {
+        let i = bind.find(marker)? + marker.len();
+        let rest = &bind[i..];
+        let end = rest.find("')")?;
+        Some(rest[..end].to_string())
+    };
+    (grab("groupPolicyDefinitions('"), grab("presentations('"))
+}
+
+fn definition(t: &Tenant, bind: Option<&Value>) -> Result<Value, GraphError> {
+    let bind = bind.and_then(Value::as_str).ok_or_else(|| GraphError::bad_request("definition@odata.bind is required"))?;
+    let (Some(def_id), _) = bind_ids(bind) else {
+        return Err(GraphError::bad_request("Invalid definition@odata.bind"));
+    };
+    let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions").ok_or_else(GraphError::no_route)?;
+    t.store(defs)
+        .get(&def_id)
+        .cloned()
+        .ok_or_else(|| GraphError::not_found(404, &format!("groupPolicyDefinitions('{def_id}')")))
+}
+
+fn presentation_values(def: &Value, given: Option<&Value>, old: &[Value]) -> Result<Value, GraphError> {
+    let mut out = Vec::new();
+    for pv in given.and_then(Value::as_array).into_iter().flatten() {
+        let mut pv = pv.as_object().cloned().ok_or_else(|| GraphError::bad_request("Invalid presentation value"))?;
+        let bind = pv.remove("presentation@odata.bind");
+        let existing = pv.get("id").and_then(Value::as_str).and_then(|i| old.iter().find(|o| o["id"].as_str() == Some(i)));
+        let presentation = match bind.as_ref().and_then(Value::as_str) {
+            Some(b) => {
+                let (_, Some(pid)) = bind_ids(b) else {
+                    return Err(GraphError::bad_request("Invalid presentation@odata.bind"));
+                };
+                def["presentations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["id"].as_str() == Some(pid.as_str()))
+                    .cloned()
+                    .ok_or_else(|| GraphError::not_found(404, &format!("presentations('{pid}')")))?
+            }
+            None => existing
+                .and_then(|e| e.get("presentation").cloned())
+                .ok_or_else(|| GraphError::bad_request("presentation@odata.bind is required"))?,
+        };
+        let id = existing
+            .and_then(|e| e["id"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        pv.insert("id".into(), json!(id));
+        pv.insert("lastModifiedDateTime".into(), json!(now()));
+        pv.entry("createdDateTime").or_insert(json!(now()));
+        pv.insert("presentation".into(), presentation);
+        out.push(Value::Object(pv));
+    }
+    Ok(Value::Array(out))
+}
+
+fn inline_definition(def: &Value) -> Value {
+    let mut d = def.clone();
+    if let Some(o) = d.as_object_mut() {
+        o.remove("presentations");
+    }
+    d
+}
+
+/// `POST /groupPolicyConfigurations/{id}/updateDefinitionValues` → 204 (graph.md §3).
+fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+    let b = body(req)?.clone();
+    let mut dvs = find_obj(t, coll, id)?["definitionValues"].as_array().cloned().unwrap_or_default();
+    for del in b.get("deletedIds").and_then(Value::as_array).into_iter().flatten() {
+        let before = dvs.len();
+        dvs.retain(|d| d["id"] != *del);
+        if dvs.len() == before {
+            return Err(GraphError::not_found(404, del.as_str().unwrap_or_default()));
+        }
+    }
+    for u in b.get("updated").and_then(Value::as_array).into_iter().flatten() {
+        let uid = u["id"].as_str().ok_or_else(|| GraphError::bad_request("updated entries need an id"))?;
+        let pos = dvs.iter().position(|d| d["id"].as_str() == Some(uid)).ok_or_else(|| GraphError::not_found(404, uid))?;
+        let def = match u.get("definition@odata.bind") {
+            Some(bind) => definition(t, Some(bind))?,
+            None => dvs[pos]["definition"].clone(),
+        };
+        let old_pvs = dvs[pos]["presentationValues"].as_array().cloned().unwrap_or_default();
+        let full_def = definition(t, Some(&json!(format!("groupPolicyDefinitions('{}')", def["id"].as_str().unwrap_or_default()))))
+            .unwrap_or_else(|_| def.clone());
+        let pvs = match u.get("presentationValues") {
+            Some(p) => presentation_values(&full_def, Some(p), &old_pvs)?,
+            None => Value::Array(old_pvs),
+        };
+        let d = &mut dvs[pos];
+        if let Some(e) = u.get("enabled") {
+            d["enabled"] = e.clone();
+        }
+        if let Some(c) = u.get("configurationType") {
+            d["configurationType"] = c.clone();
+        }
+        d["definition"] = inline_definition(&def);
+        d["presentationValues"] = pvs;
+        d["lastModifiedDateTime"] = json!(now());
+    }
+    for a in b.get("added").and_then(Value::as_array).into_iter().flatten() {
+        let def = definition(t, a.get("definition@odata.bind"))?;
+        let pvs = presentation_values(&def, a.get("presentationValues"), &[])?;
+        dvs.push(json!({
+            "id": uuid::Uuid::new_v4().to_string(),
+            "enabled": a.get("enabled").cloned().unwrap_or(json!(true)),
+            "configurationType": a.get("configurationType").cloned().unwrap_or(json!("policy")),
+            "createdDateTime": now(),
+            "lastModifiedDateTime": now(),
+            "definition": inline_definition(&def),
+            "presentationValues": pvs,
+        }));
+    }
+    touch(t, coll, id, |o| {
+        o.insert("definitionValues".into(), Value::Array(dvs));
+        Ok(())
+    })?;
+    Ok(Resp::empty(204))
+}
+
+/// `POST /{typed MAM}/{id}/targetApps` → 204 (graph.md §7.1).
+fn target_apps(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+    let b = body(req)?.clone();
+    let apps = b.get("apps").and_then(Value::as_array).cloned().ok_or_else(|| GraphError::bad_request("apps is required"))?;
+    let mut out = Vec::new();
+    for app in apps {
+        let ident = app.get("mobileAppIdentifier").and_then(Value::as_object).ok_or_else(|| GraphError::bad_request("mobileAppIdentifier is required"))?;
+        let ty = ident.get("@odata.type").and_then(Value::as_str).unwrap_or_default();
+        let (key, suffix) = match ty {
+            "#microsoft.graph.iosMobileAppIdentifier" => ("bundleId", ".ios"),
+            "#microsoft.graph.androidMobileAppIdentifier" => ("packageId", ".android"),
+            "#microsoft.graph.windowsAppIdentifier" => ("windowsAppId", ".windows"),
+            _ => return Err(GraphError::bad_request(format!("Unknown mobileAppIdentifier type '{ty}'"))),
+        };
+        let value = ident.get(key).and_then(Value::as_str).ok_or_else(|| GraphError::bad_request(format!("{key} is required")))?;
+        out.push(json!({"id": format!("{value}{suffix}"), "version": "-1", "mobileAppIdentifier": Value::Object(ident.clone())}));
+    }
+    touch(t, coll, id, |o| {
+        o.insert("apps".into(), Value::Array(out));
+        if let Some(g) = b.get("appGroupType") {
+            o.insert("appGroupType".into(), g.clone());
+        }
+        Ok(())
+    })?;
+    Ok(Resp::empty(204))
+}
+
+/// `POST /deviceManagement/templates/{templateId}/createInstance` → 200 intent at the root (graph.md §10.4).
+pub(crate) fn create_instance(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, template: &str) -> R {
+    let b = body(req)?.clone();
+    let name = b.get("displayName").and_then(Value::as_str).ok_or_else(|| GraphError::bad_request("displayName is required"))?;
+    let mut settings = b.get("settingsDelta").and_then(Value::as_array).cloned().unwrap_or_default();
+    for s in &mut settings {
+        s["id"] = json!(uuid::Uuid::new_v4().to_string());
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut obj = json!({
+        "@odata.type": coll.base_type,
+        "id": id,
+        "displayName": name,
+        "description": b.get("description").cloned().unwrap_or(json!("")),
+        "isAssigned": false,
+        "isMigratingToConfigurationPolicy": false,
+        "lastModifiedDateTime": now(),
+        "templateId": template,
+        "roleScopeTagIds": b.get("roleScopeTagIds").cloned().unwrap_or(json!(["0"])),
+        "settings": settings,
+        "assignments": [],
+    });
+    ingest_secrets(&mut obj, &mut t.secrets)?;
+    t.store_mut(coll).insert(id, obj.clone());
+    let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
+    v["@odata.context"] = json!(format!("{}/{}/$metadata#{}/$entity", ctx.base, req.ver.as_str(), coll.path));
+    Ok(Resp::json(200, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_ids_parse() {
+        let (d, p) = bind_ids("https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('DEF')/presentations('PRES')");
+        assert_eq!(d.as_deref(), Some("DEF"));
+        assert_eq!(p.as_deref(), Some("PRES"));
+        assert_eq!(bind_ids("nothing"), (None, None));
+    }
+}

@@ -1,0 +1,546 @@
+//! The emulator's own table of Microsoft Graph behaviour, written from graph.md.
+//!
+//! Deliberately independent of the crate's `catalog`: two readings of Graph catch each other's
+//! mistakes. Every row cites the graph.md section it comes from.
+
+/// API version segment of a Graph URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Ver {
+    Beta,
+    V1,
+}
+
+impl Ver {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ver::Beta => "beta",
+            Ver::V1 => "v1.0",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Ver> {
+        match s {
+            "beta" => Some(Ver::Beta),
+            "v1.0" => Some(Ver::V1),
+            _ => None,
+        }
+    }
+}
+
+/// How `POST /{id}/assign` behaves (graph.md §0.1, §0.2, §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assign {
+    /// No assign action on this collection.
+    No,
+    /// Replace-all assignments under `key`; `value` = answer 200 `{"value":[…]}` else 204.
+    Replace { key: &'static str, value: bool },
+    /// Autopilot: `assign {deviceIds}` → 204; group assignments via `/{id}/assignments`.
+    Devices,
+}
+
+/// Server-managed `version` field (graph.md §12.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionKind {
+    None,
+    Int,
+    Str,
+}
+
+/// One Graph collection as the emulator serves it.
+#[derive(Debug)]
+pub(crate) struct Coll {
+    /// Path below the version, e.g. `deviceManagement/deviceConfigurations`.
+    pub path: &'static str,
+    /// The version objects are stored (and dumped) under.
+    pub primary: Ver,
+    /// Served under both versions (same store).
+    pub both: bool,
+    /// `@odata.type` of the entity when the collection is not polymorphic (or its base type).
+    pub base_type: &'static str,
+    /// Root `@odata.type` required on create (graph.md §0.3).
+    pub polymorphic: bool,
+    /// Substring every created `@odata.type` must contain ("" = no check).
+    pub type_hint: &'static str,
+    pub read_role: &'static str,
+    /// All roles required to write (graph.md §12.5).
+    pub write_roles: &'static [&'static str],
+    /// Default page size of lists (graph.md §2.1, §12.1).
+    pub page: usize,
+    /// Navigation properties stored inline in the seed, omitted unless expanded.
+    pub navs: &'static [&'static str],
+    /// Lazy fields omitted from lists (graph.md §5).
+    pub lazy: &'static [&'static str],
+    /// PATCH success status: 204 or 200 + object (graph.md §0.1, IntuneCD values).
+    pub patch: u16,
+    /// DELETE success status (graph.md §0.1).
+    pub delete: u16,
+    /// `PUT /{id}` replaces the whole object incl. settings → 204 (graph.md §2.3).
+    pub put: bool,
+    pub assign: Assign,
+    pub version: VersionKind,
+    /// Ids are numeric strings (roleScopeTags, graph.md §10.1) instead of GUIDs.
+    pub numeric_id: bool,
+    /// Status for GET/DELETE of a missing id (400 on configurationPolicies, graph.md §2.1).
+    pub missing: u16,
+    /// Name of the modified timestamp (`modifiedDateTime` on CA, graph.md §11).
+    pub modified: &'static str,
+    /// Has `createdDateTime`.
+    pub created: bool,
+    /// Collection-specific read-only fields dropped from write bodies.
+    pub read_only: &'static [&'static str],
+    /// Accepts writes at all.
+    pub writable: bool,
+}
+
+const CFG_R: &str = "DeviceManagementConfiguration.Read.All";
+const CFG_W: &[&str] = &["DeviceManagementConfiguration.ReadWrite.All"];
+const APP_R: &str = "DeviceManagementApps.Read.All";
+const APP_W: &[&str] = &["DeviceManagementApps.ReadWrite.All"];
+const SVC_R: &str = "DeviceManagementServiceConfig.Read.All";
+const SVC_W: &[&str] = &["DeviceManagementServiceConfig.ReadWrite.All"];
+
+/// Read-only fields of every entity (graph.md §0.3).
+pub(crate) const COMMON_READ_ONLY: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "modifiedDateTime",
+    "version",
+    "isAssigned",
+    "supportsScopeTags",
+    "settingCount",
+    "isGlobalScript",
+    "highestAvailableVersion",
+    "deployedAppCount",
+    "isBuiltIn",
+];
+
+const fn coll(path: &'static str, base_type: &'static str) -> Coll {
+    Coll {
+        path,
+        primary: Ver::Beta,
+        both: false,
+        base_type,
+        polymorphic: false,
+        type_hint: "",
+        read_role: CFG_R,
+        write_roles: CFG_W,
+        page: 100,
+        navs: &["assignments"],
+        lazy: &[],
+        patch: 200,
+        delete: 200,
+        put: false,
+        assign: Assign::Replace {
+            key: "assignments",
+            value: false,
+        },
+        version: VersionKind::None,
+        numeric_id: false,
+        missing: 404,
+        modified: "lastModifiedDateTime",
+        created: true,
+        read_only: &[],
+        writable: true,
+    }
+}
+
+const SCRIPT_ASSIGN: Assign = Assign::Replace {
+    key: "deviceManagementScriptAssignments",
+    value: false,
+};
+const VALUE_ASSIGN: Assign = Assign::Replace {
+    key: "assignments",
+    value: true,
+};
+
+/// The table. Order matters only for readability.
+pub(crate) static COLLECTIONS: &[Coll] = &[
+    // §1: polymorphic, int version, PATCH 204, assign 200 value; also v1.0.
+    Coll {
+        both: true,
+        polymorphic: true,
+        type_hint: "Configuration",
+        patch: 204,
+        assign: VALUE_ASSIGN,
+        version: VersionKind::Int,
+        ..coll(
+            "deviceManagement/deviceConfigurations",
+            "#microsoft.graph.deviceConfiguration",
+        )
+    },
+    // §2: settings catalog; 25 per page, settings nav, PUT, missing id → 400.
+    Coll {
+        page: 25,
+        navs: &["assignments", "settings"],
+        put: true,
+        assign: VALUE_ASSIGN,
+        missing: 400,
+        patch: 204,
+        read_only: &["creationSource", "templateFamily", "templateDisplayName", "templateDisplayVersion"],
+        ..coll(
+            "deviceManagement/configurationPolicies",
+            "#microsoft.graph.deviceManagementConfigurationPolicy",
+        )
+    },
+    // §4 (settings-catalog compliance, configurationPolicies shape).
+    Coll {
+        page: 25,
+        navs: &["assignments", "settings", "scheduledActionsForRule"],
+        put: true,
+        assign: VALUE_ASSIGN,
+        missing: 400,
+        patch: 204,
+        read_only: &["creationSource"],
+        ..coll(
+            "deviceManagement/compliancePolicies",
+            "#microsoft.graph.deviceManagementCompliancePolicy",
+        )
+    },
+    // §3: ADMX; DELETE 204.
+    Coll {
+        navs: &["assignments", "definitionValues"],
+        delete: 204,
+        patch: 204,
+        assign: VALUE_ASSIGN,
+        read_only: &["policyConfigurationIngestionType"],
+        ..coll(
+            "deviceManagement/groupPolicyConfigurations",
+            "#microsoft.graph.groupPolicyConfiguration",
+        )
+    },
+    // §4: compliance; polymorphic, int version, PATCH 204, also v1.0.
+    Coll {
+        both: true,
+        polymorphic: true,
+        type_hint: "CompliancePolicy",
+        navs: &["assignments", "scheduledActionsForRule"],
+        patch: 204,
+        assign: VALUE_ASSIGN,
+        version: VersionKind::Int,
+        ..coll(
+            "deviceManagement/deviceCompliancePolicies",
+            "#microsoft.graph.deviceCompliancePolicy",
+        )
+    },
+    // §5 scripts: lazy content, PATCH 200.
+    Coll {
+        lazy: &["scriptContent"],
+        assign: SCRIPT_ASSIGN,
+        ..coll(
+            "deviceManagement/deviceManagementScripts",
+            "#microsoft.graph.deviceManagementScript",
+        )
+    },
+    Coll {
+        lazy: &["scriptContent"],
+        assign: SCRIPT_ASSIGN,
+        ..coll(
+            "deviceManagement/deviceShellScripts",
+            "#microsoft.graph.deviceShellScript",
+        )
+    },
+    Coll {
+        lazy: &["scriptContent"],
+        assign: SCRIPT_ASSIGN,
+        ..coll(
+            "deviceManagement/deviceCustomAttributeShellScripts",
+            "#microsoft.graph.deviceCustomAttributeShellScript",
+        )
+    },
+    Coll {
+        lazy: &["detectionScriptContent", "remediationScriptContent"],
+        assign: Assign::Replace {
+            key: "deviceHealthScriptAssignments",
+            value: false,
+        },
+        version: VersionKind::Str,
+        read_only: &["deviceHealthScriptType"],
+        ..coll(
+            "deviceManagement/deviceHealthScripts",
+            "#microsoft.graph.deviceHealthScript",
+        )
+    },
+    // §6 update profiles.
+    Coll {
+        read_only: &["deployableContentDisplayName", "endOfSupportDate"],
+        ..coll(
+            "deviceManagement/windowsFeatureUpdateProfiles",
+            "#microsoft.graph.windowsFeatureUpdateProfile",
+        )
+    },
+    Coll {
+        read_only: &["releaseDateDisplayName", "deployableContentDisplayName"],
+        ..coll(
+            "deviceManagement/windowsQualityUpdateProfiles",
+            "#microsoft.graph.windowsQualityUpdateProfile",
+        )
+    },
+    Coll {
+        read_only: &["deviceReporting", "newUpdates", "inventorySyncStatus"],
+        ..coll(
+            "deviceManagement/windowsDriverUpdateProfiles",
+            "#microsoft.graph.windowsDriverUpdateProfile",
+        )
+    },
+    // §9 autopilot: polymorphic, service config perms, assignments per target.
+    Coll {
+        polymorphic: true,
+        type_hint: "AutopilotDeploymentProfile",
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        assign: Assign::Devices,
+        ..coll(
+            "deviceManagement/windowsAutopilotDeploymentProfiles",
+            "#microsoft.graph.windowsAutopilotDeploymentProfile",
+        )
+    },
+    // §8 enrollment configurations.
+    Coll {
+        polymorphic: true,
+        type_hint: "Configuration",
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        assign: Assign::Replace {
+            key: "enrollmentConfigurationAssignments",
+            value: false,
+        },
+        version: VersionKind::Int,
+        read_only: &["priority", "deviceEnrollmentConfigurationType"],
+        ..coll(
+            "deviceManagement/deviceEnrollmentConfigurations",
+            "#microsoft.graph.deviceEnrollmentConfiguration",
+        )
+    },
+    // §10.1 scope tags: numeric ids, RBAC perms, assign 200 value.
+    Coll {
+        read_role: "DeviceManagementRBAC.Read.All",
+        write_roles: &["DeviceManagementRBAC.ReadWrite.All"],
+        assign: VALUE_ASSIGN,
+        numeric_id: true,
+        created: false,
+        ..coll(
+            "deviceManagement/roleScopeTags",
+            "#microsoft.graph.roleScopeTag",
+        )
+    },
+    // §10.2 filters: no assignments.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        read_only: &["payloads"],
+        ..coll(
+            "deviceManagement/assignmentFilters",
+            "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
+        )
+    },
+    // §10.3 notification templates (also v1.0).
+    Coll {
+        both: true,
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        navs: &["localizedNotificationMessages"],
+        assign: Assign::No,
+        patch: 204,
+        created: false,
+        ..coll(
+            "deviceManagement/notificationMessageTemplates",
+            "#microsoft.graph.notificationMessageTemplate",
+        )
+    },
+    // §10.4 intents.
+    Coll {
+        navs: &["assignments", "settings"],
+        patch: 204,
+        created: false,
+        read_only: &["isMigratingToConfigurationPolicy"],
+        ..coll(
+            "deviceManagement/intents",
+            "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // §3 reference data: ADMX definitions with inline presentations.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        writable: false,
+        ..coll(
+            "deviceManagement/groupPolicyDefinitions",
+            "#microsoft.graph.groupPolicyDefinition",
+        )
+    },
+    // §7.1 MAM typed collections.
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &["assignments", "apps"],
+        patch: 204,
+        ..coll(
+            "deviceAppManagement/iosManagedAppProtections",
+            "#microsoft.graph.iosManagedAppProtection",
+        )
+    },
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &["assignments", "apps"],
+        patch: 204,
+        ..coll(
+            "deviceAppManagement/androidManagedAppProtections",
+            "#microsoft.graph.androidManagedAppProtection",
+        )
+    },
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &["assignments", "apps"],
+        patch: 204,
+        ..coll(
+            "deviceAppManagement/windowsManagedAppProtections",
+            "#microsoft.graph.windowsManagedAppProtection",
+        )
+    },
+    // §7.2
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &["assignments", "apps"],
+        patch: 204,
+        ..coll(
+            "deviceAppManagement/targetedManagedAppConfigurations",
+            "#microsoft.graph.targetedManagedAppConfiguration",
+        )
+    },
+    // §7.3 managed device app configurations (also v1.0), polymorphic, PATCH 204.
+    Coll {
+        both: true,
+        polymorphic: true,
+        type_hint: "AppConfiguration",
+        read_role: APP_R,
+        write_roles: APP_W,
+        patch: 204,
+        ..coll(
+            "deviceAppManagement/mobileAppConfigurations",
+            "#microsoft.graph.managedDeviceMobileAppConfiguration",
+        )
+    },
+    // §7.3 reference data.
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &[],
+        assign: Assign::No,
+        ..coll(
+            "deviceAppManagement/mobileApps",
+            "#microsoft.graph.mobileApp",
+        )
+    },
+    // §11 Conditional Access (v1.0 primary, beta too): PATCH/DELETE 204, modifiedDateTime.
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Policy.Read.All",
+        write_roles: &[
+            "Policy.ReadWrite.ConditionalAccess",
+            "Policy.Read.All",
+            "Application.Read.All",
+        ],
+        navs: &[],
+        assign: Assign::No,
+        patch: 204,
+        delete: 204,
+        modified: "modifiedDateTime",
+        read_only: &["templateId"],
+        ..coll(
+            "identity/conditionalAccess/policies",
+            "#microsoft.graph.conditionalAccessPolicy",
+        )
+    },
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        polymorphic: true,
+        type_hint: "NamedLocation",
+        read_role: "Policy.Read.All",
+        write_roles: &["Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"],
+        navs: &[],
+        assign: Assign::No,
+        patch: 204,
+        delete: 204,
+        modified: "modifiedDateTime",
+        ..coll(
+            "identity/conditionalAccess/namedLocations",
+            "#microsoft.graph.namedLocation",
+        )
+    },
+    // Groups for assignment remapping (graph.md §12.5, inferred permission).
+    Coll {
+        primary: Ver::V1,
+        read_role: "Group.Read.All",
+        write_roles: &["Group.ReadWrite.All"],
+        navs: &[],
+        assign: Assign::No,
+        patch: 204,
+        delete: 204,
+        modified: "renewedDateTime",
+        ..coll("groups", "#microsoft.graph.group")
+    },
+];
+
+/// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
+pub(crate) const MANAGED_APP_POLICIES: &str = "deviceAppManagement/managedAppPolicies";
+/// Typed collections shown through [`MANAGED_APP_POLICIES`].
+pub(crate) const MAM_TYPED: &[&str] = &[
+    "deviceAppManagement/iosManagedAppProtections",
+    "deviceAppManagement/androidManagedAppProtections",
+    "deviceAppManagement/windowsManagedAppProtections",
+    "deviceAppManagement/targetedManagedAppConfigurations",
+];
+
+/// Collection by its path, regardless of version.
+pub(crate) fn by_path(path: &str) -> Option<&'static Coll> {
+    COLLECTIONS.iter().find(|c| c.path == path)
+}
+
+/// Collection served at `path` under `ver`.
+pub(crate) fn served(ver: Ver, path: &str) -> Option<&'static Coll> {
+    by_path(path).filter(|c| c.primary == ver || c.both)
+}
+
+/// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (graph.md §12.5).
+pub(crate) fn has_role(roles: Option<&[String]>, role: &str) -> bool {
+    let Some(roles) = roles else { return true };
+    roles.iter().any(|r| {
+        r == role || (role.contains(".Read.") && *r == role.replacen(".Read.", ".ReadWrite.", 1))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_unique_and_resolvable() {
+        for c in COLLECTIONS {
+            assert_eq!(COLLECTIONS.iter().filter(|o| o.path == c.path).count(), 1, "{}", c.path);
+            assert!(served(c.primary, c.path).is_some());
+        }
+    }
+
+    #[test]
+    fn versions_per_graph_md() {
+        assert!(served(Ver::V1, "deviceManagement/configurationPolicies").is_none());
+        assert!(served(Ver::V1, "deviceManagement/deviceConfigurations").is_some());
+        assert!(served(Ver::Beta, "identity/conditionalAccess/policies").is_some());
+        assert!(served(Ver::Beta, "groups").is_none());
+    }
+
+    #[test]
+    fn readwrite_implies_read() {
+        let roles = vec!["DeviceManagementConfiguration.ReadWrite.All".to_string()];
+        assert!(has_role(Some(&roles), CFG_R));
+        assert!(!has_role(Some(&roles), APP_R));
+        assert!(has_role(None, APP_R));
+        let ro = vec![CFG_R.to_string()];
+        assert!(!has_role(Some(&ro), CFG_W[0]));
+    }
+}

@@ -1,0 +1,77 @@
+//! Knobs of the emulator (DESIGN.md §8): page size, latency, throttling, faults, list order and the
+//! hostile / looping nextLink cases a Graph client must survive.
+
+use std::time::Duration;
+
+/// How the emulator behaves beyond plain Graph semantics.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Server page size; `None` = per-collection default (25 for configurationPolicies,
+    /// compliancePolicies and every `/settings`; 100 elsewhere). A `$top` may ask for less.
+    pub page_size: Option<usize>,
+    /// Added to every Graph request.
+    pub latency: Duration,
+    pub throttle: Throttle,
+    /// Fraction (0.0..=1.0) of Graph GET / list / batch-inner requests that fail
+    /// (503, 504 or a connection reset, rotating); never token or `/_emulator` requests.
+    pub fault_rate: f64,
+    pub fault_seed: u64,
+    /// Order in which list results are returned.
+    pub order: ListOrder,
+    pub hostile_next_link: Option<HostileLink>,
+    /// Collection path whose nextLink always points back at the same page.
+    pub looping_next_link: Option<String>,
+    /// `expires_in` of issued tokens.
+    pub token_lifetime: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            page_size: None,
+            latency: Duration::ZERO,
+            throttle: Throttle::Off,
+            fault_rate: 0.0,
+            fault_seed: 0,
+            order: ListOrder::AsStored,
+            hostile_next_link: None,
+            looping_next_link: None,
+            token_lifetime: Duration::from_secs(3599),
+        }
+    }
+}
+
+/// Throttling model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Throttle {
+    Off,
+    /// Intune's published limits (graph.md §12.3) as sliding windows; `scale` multiplies the
+    /// limits (1.0 = published), `window` is 20 s in the service.
+    Intune { window: Duration, scale: f64 },
+}
+
+impl Throttle {
+    /// Intune's published limits over the published 20 s window.
+    pub fn intune() -> Throttle {
+        Throttle::Intune {
+            window: Duration::from_secs(20),
+            scale: 1.0,
+        }
+    }
+}
+
+/// Order of list results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    AsStored,
+    Reverse,
+    /// Deterministic shuffle by this seed.
+    Shuffle(u64),
+}
+
+/// First page of `collection` gets `@odata.nextLink` = `target_base + "/beta/<collection>?$skiptoken=x"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostileLink {
+    pub collection: String,
+    pub target_base: String,
+}

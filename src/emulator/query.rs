@@ -1,0 +1,226 @@
+//! OData query options as Graph accepts them (graph.md §12.1): `$top` (or bare `top`),
+//! `$skiptoken`, `$expand` with nested options, the `$filter` forms tools use, `$select`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+use super::error::GraphError;
+
+/// Largest honoured `$top` (graph.md §12.1: max unverified, 1000 is what tools send).
+pub(crate) const TOP_CAP: usize = 1000;
+
+/// One `$expand` item with its nested `$expand`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Expand {
+    pub name: String,
+    pub nested: Vec<Expand>,
+}
+
+/// Find an expand item by name.
+pub(crate) fn find<'a>(items: &'a [Expand], name: &str) -> Option<&'a Expand> {
+    items.iter().find(|e| e.name.eq_ignore_ascii_case(name))
+}
+
+/// A supported `$filter`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Filter {
+    IsOf(String),
+    NotIsOf(String),
+    Eq(String, Value),
+}
+
+impl Filter {
+    pub fn matches(&self, obj: &Value) -> bool {
+        let ty = obj["@odata.type"].as_str().unwrap_or_default();
+        match self {
+            Filter::IsOf(t) => ty == format!("#{t}"),
+            Filter::NotIsOf(t) => ty != format!("#{t}"),
+            Filter::Eq(field, v) => match (obj.get(field), v) {
+                (Some(a), b) => a == b,
+                (None, Value::Bool(false)) => true,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Parsed query options of one request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Query {
+    /// Raw pairs in order, to rebuild nextLinks.
+    pub raw: Vec<(String, String)>,
+    pub top: Option<usize>,
+    pub skip: usize,
+    pub expand: Vec<Expand>,
+    pub filter: Option<Filter>,
+    pub select: Option<Vec<String>>,
+}
+
+impl Query {
+    pub fn parse(qs: &str) -> Result<Query, GraphError> {
+        let mut q = Query::default();
+        for (k, v) in url::form_urlencoded::parse(qs.as_bytes()) {
+            let (k, v) = (k.into_owned(), v.into_owned());
+            let name = k.trim_start_matches('$').to_ascii_lowercase();
+            match name.as_str() {
+                "top" => {
+                    let n: usize = v
+                        .parse()
+                        .map_err(|_| GraphError::bad_request(format!("Invalid $top value '{v}'")))?;
+                    q.top = Some(n.clamp(1, TOP_CAP));
+                }
+                "skiptoken" => q.skip = decode_skiptoken(&v)?,
+                "expand" => q.expand = parse_expand(&v)?,
+                "filter" => q.filter = Some(parse_filter(&v)?),
+                "select" => {
+                    q.select = Some(v.split(',').map(|s| s.trim().to_string()).collect());
+                }
+                _ => {}
+            }
+            if name != "skiptoken" {
+                q.raw.push((k, v));
+            }
+        }
+        Ok(q)
+    }
+
+    /// Query string of the next page: every option but `$skiptoken`, plus the new one.
+    pub fn next_query(&self, skip: usize) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.raw {
+            s.append_pair(k, v);
+        }
+        s.append_pair("$skiptoken", &encode_skiptoken(skip));
+        s.finish()
+    }
+}
+
+/// Opaque page token (graph.md §12.1: clients must not parse it).
+pub(crate) fn encode_skiptoken(skip: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("emu1:{skip}"))
+}
+
+fn decode_skiptoken(t: &str) -> Result<usize, GraphError> {
+    let bad = || GraphError::bad_request("Invalid $skiptoken");
+    let raw = URL_SAFE_NO_PAD.decode(t).map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    s.strip_prefix("emu1:").and_then(|n| n.parse().ok()).ok_or_else(bad)
+}
+
+/// Splits on `sep` outside parentheses.
+fn split_top(s: &str, sep: char) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0i32, 0usize, Vec::new());
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            c if c == sep && depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+pub(crate) fn parse_expand(s: &str) -> Result<Vec<Expand>, GraphError> {
+    let mut out = Vec::new();
+    for item in split_top(s, ',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(GraphError::bad_request("Invalid $expand"));
+        }
+        let (name, opts) = match item.find('(') {
+            Some(i) if item.ends_with(')') => (&item[..i], &item[i + 1..item.len() - 1]),
+            Some(_) => return Err(GraphError::bad_request("Invalid $expand")),
+            None => (item, ""),
+        };
+        let mut nested = Vec::new();
+        for opt in split_top(opts, ';') {
+            if let Some((k, v)) = opt.split_once('=')
+                && k.trim().trim_start_matches('$').eq_ignore_ascii_case("expand")
+            {
+                nested = parse_expand(v)?;
+            }
+        }
+        out.push(Expand {
+            name: name.trim().to_string(),
+            nested,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn parse_filter(s: &str) -> Result<Filter, GraphError> {
+    let bad = || GraphError::bad_request(format!("Invalid filter clause: {s}"));
+    let t = s.trim();
+    let isof = |x: &str| -> Option<String> {
+        let inner = x.trim().strip_prefix("isof(")?.strip_suffix(')')?.trim();
+        let inner = inner.strip_prefix('\'')?.strip_suffix('\'')?;
+        Some(inner.to_string())
+    };
+    if let Some(rest) = t.strip_prefix("not ") {
+        return isof(rest).map(Filter::NotIsOf).ok_or_else(bad);
+    }
+    if t.starts_with("isof(") {
+        return isof(t).map(Filter::IsOf).ok_or_else(bad);
+    }
+    let mut parts = t.splitn(3, ' ');
+    let (field, op, value) = (parts.next(), parts.next(), parts.next());
+    let (Some(field), Some("eq"), Some(value)) = (field, op, value) else {
+        return Err(bad());
+    };
+    let value = value.trim();
+    let v = match (field, value) {
+        ("isBuiltIn" | "isGlobalScript", "false") => Value::Bool(false),
+        ("isBuiltIn" | "isGlobalScript", "true") => Value::Bool(true),
+        ("displayName" | "name", v) if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') => {
+            Value::String(v[1..v.len() - 1].replace("''", "'"))
+        }
+        _ => return Err(bad()),
+    };
+    Ok(Filter::Eq(field.to_string(), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expand_nested_and_combined() {
+        let e = parse_expand("definition,presentationValues($expand=presentation)").unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].nested[0].name, "presentation");
+        let e = parse_expand("scheduledActionsForRule($expand=scheduledActionConfigurations),assignments").unwrap();
+        assert_eq!(e[0].nested[0].name, "scheduledActionConfigurations");
+        assert!(parse_expand("a,,b").is_err());
+    }
+
+    #[test]
+    fn filters() {
+        let f = parse_filter("isof('microsoft.graph.windows10CustomConfiguration')").unwrap();
+        assert!(f.matches(&json!({"@odata.type":"#microsoft.graph.windows10CustomConfiguration"})));
+        let f = parse_filter("not isof('microsoft.graph.x')").unwrap();
+        assert!(!f.matches(&json!({"@odata.type":"#microsoft.graph.x"})));
+        let f = parse_filter("displayName eq 'O''Brien'").unwrap();
+        assert!(f.matches(&json!({"displayName":"O'Brien"})));
+        assert!(parse_filter("isBuiltIn eq false").unwrap().matches(&json!({"isBuiltIn":false})));
+        assert!(parse_filter("startswith(displayName,'a')").is_err());
+        assert!(parse_filter("foo eq 1").is_err());
+    }
+
+    #[test]
+    fn top_bare_and_capped_and_skiptoken_round_trip() {
+        let q = Query::parse("top=5000&$expand=assignments").unwrap();
+        assert_eq!(q.top, Some(TOP_CAP));
+        let next = q.next_query(25);
+        let q2 = Query::parse(&next).unwrap();
+        assert_eq!(q2.skip, 25);
+        assert_eq!(q2.expand[0].name, "assignments");
+        assert!(Query::parse("$skiptoken=zzz").is_err());
+    }
+}

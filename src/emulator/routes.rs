@@ -1,0 +1,514 @@
+//! Route dispatch below `/{version}/` and the read side: lists with paging, get by id, navigation
+//! routes, `$expand` forms and their quirks (graph.md §0.2, §2.1, §3, §4, §12.1).
+
+use serde_json::{Value, json};
+
+use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, Ver};
+use super::config::{EmulatorConfig, ListOrder};
+use super::error::GraphError;
+use super::query::{self, Expand, Query};
+use super::state::{Tenant, mask_secrets};
+use super::{actions, writes};
+
+/// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
+#[derive(Debug, Clone)]
+pub(crate) struct Req {
+    pub method: String,
+    pub ver: Ver,
+    /// Path below the version, percent-decoded, no leading slash.
+    pub path: String,
+    pub query: String,
+    pub body: Option<Value>,
+}
+
+/// A Graph answer before it becomes HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl Resp {
+    pub fn json(status: u16, body: Value) -> Resp {
+        Resp {
+            status,
+            body: Some(body),
+        }
+    }
+    pub fn empty(status: u16) -> Resp {
+        Resp { status, body: None }
+    }
+}
+
+/// What a handler needs besides the tenant.
+pub(crate) struct Ctx<'a> {
+    pub cfg: &'a EmulatorConfig,
+    /// `http://127.0.0.1:PORT`
+    pub base: &'a str,
+    /// `None` = every permission.
+    pub roles: Option<&'a [String]>,
+}
+
+pub(crate) type R = Result<Resp, GraphError>;
+
+/// Splits a path into segments, turning `name('key')` into `name`, `key`.
+pub(crate) fn segments(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        match seg.find("('") {
+            Some(i) if seg.ends_with("')") => {
+                out.push(seg[..i].to_string());
+                out.push(seg[i + 2..seg.len() - 2].replace("''", "'"));
+            }
+            _ => out.push(seg.to_string()),
+        }
+    }
+    out
+}
+
+fn check_role(ctx: &Ctx, coll: &Coll, write: bool) -> Result<(), GraphError> {
+    let ok = if write {
+        coll.write_roles.iter().all(|r| behaviour::has_role(ctx.roles, r))
+    } else {
+        behaviour::has_role(ctx.roles, coll.read_role)
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(GraphError::new(
+            403,
+            "Forbidden",
+            "Application is not authorized to perform this operation. Application must have one of the following scopes: ".to_string()
+                + &if write { coll.write_roles.join(", ") } else { coll.read_role.to_string() },
+        ))
+    }
+}
+
+/// Entry point for every Graph request.
+pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
+    let segs = segments(&req.path);
+    let q = Query::parse(&req.query)?;
+    let m = req.method.as_str();
+    // Intent creation lives under the templates collection (graph.md §10.4).
+    if segs.len() == 4 && segs[0] == "deviceManagement" && segs[1] == "templates" && segs[3] == "createInstance" {
+        let coll = behaviour::by_path("deviceManagement/intents").ok_or_else(GraphError::no_route)?;
+        if req.ver != Ver::Beta || m != "POST" {
+            return Err(GraphError::no_route());
+        }
+        check_role(ctx, coll, true)?;
+        return actions::create_instance(t, ctx, req, coll, &segs[2]);
+    }
+    let joined2 = segs.iter().take(2).cloned().collect::<Vec<_>>().join("/");
+    if joined2 == MANAGED_APP_POLICIES {
+        return managed_app_policies(t, ctx, req, &segs[2..], &q);
+    }
+    let (coll, rest) = (1..=segs.len().min(3))
+        .rev()
+        .find_map(|n| behaviour::served(req.ver, &segs[..n].join("/")).map(|c| (c, &segs[n..])))
+        .ok_or_else(GraphError::no_route)?;
+    let is_read = m == "GET";
+    check_role(ctx, coll, !is_read)?;
+    match (m, rest) {
+        ("GET", []) => list(t, ctx, req, coll, &q),
+        ("POST", []) => writes::create(t, ctx, req, coll),
+        ("GET", [id]) => get(t, ctx, req, coll, id, &q),
+        ("PATCH", [id]) => writes::patch(t, ctx, req, coll, id),
+        ("PUT", [id]) => writes::put(t, req, coll, id),
+        ("DELETE", [id]) => writes::delete(t, coll, id),
+        ("GET", [id, f]) if f.starts_with("getOmaSettingPlainTextValue(") => oma_plain(t, coll, id, f),
+        ("GET", [id, nav]) => nav_list(t, ctx, req, coll, id, nav, &q),
+        ("GET", [id, nav, sub]) => nav_item(t, ctx, req, coll, id, nav, sub, &q),
+        ("GET", [id, dvs, dv, pvs]) if dvs == "definitionValues" && pvs == "presentationValues" => {
+            presentation_values(t, ctx, req, coll, id, dv, &q)
+        }
+        ("POST", [id, nav]) if nav == "assignments" && coll.assign == behaviour::Assign::Devices => {
+            writes::add_autopilot_assignment(t, ctx, req, coll, id)
+        }
+        ("DELETE", [id, nav, aid]) if nav == "assignments" && coll.assign == behaviour::Assign::Devices => {
+            writes::delete_autopilot_assignment(t, coll, id, aid)
+        }
+        ("POST", [id, nav]) if nav == "localizedNotificationMessages" && coll.navs.contains(&"localizedNotificationMessages") => {
+            writes::add_message(t, ctx, req, coll, id)
+        }
+        ("PATCH", [id, nav, mid]) if nav == "localizedNotificationMessages" && coll.navs.contains(&"localizedNotificationMessages") => {
+            writes::patch_message(t, req, coll, id, mid)
+        }
+        ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
+        _ => Err(GraphError::no_route()),
+    }
+}
+
+fn context(ctx: &Ctx, ver: Ver, what: &str) -> String {
+    format!("{}/{}/$metadata#{what}", ctx.base, ver.as_str())
+}
+
+/// Effective page size: the knob is the server's maximum, `$top` asks for less (graph.md §12.1).
+fn page_size(ctx: &Ctx, q: &Query, default: usize) -> usize {
+    match (ctx.cfg.page_size, q.top) {
+        (Some(k), Some(t)) => k.min(t).max(1),
+        (Some(k), None) => k.max(1),
+        (None, Some(t)) => t,
+        (None, None) => default,
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn id_hash(seed: u64, id: &str) -> u64 {
+    id.bytes().fold(splitmix(seed), |h, b| splitmix(h ^ u64::from(b)))
+}
+
+/// Applies the configured list order (stable for a given config).
+pub(crate) fn order(cfg: &EmulatorConfig, items: &mut Vec<Value>) {
+    match cfg.order {
+        ListOrder::AsStored => {}
+        ListOrder::Reverse => items.reverse(),
+        ListOrder::Shuffle(seed) => {
+            items.sort_by_cached_key(|v| id_hash(seed, v["id"].as_str().unwrap_or_default()));
+        }
+    }
+}
+
+/// One page of `items` with an absolute nextLink (graph.md §12.1) and the hostile/looping knobs.
+fn page(ctx: &Ctx, req: &Req, q: &Query, coll_key: &str, items: Vec<Value>, default: usize, ctx_what: String) -> Resp {
+    let size = page_size(ctx, q, default);
+    let total = items.len();
+    let slice: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
+    let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what), "value": slice});
+    let link = |skip: usize| format!("{}/{}/{}?{}", ctx.base, req.ver.as_str(), req.path, q.next_query(skip));
+    if q.skip + size < total {
+        body["@odata.nextLink"] = json!(link(q.skip + size));
+    }
+    if ctx.cfg.looping_next_link.as_deref() == Some(coll_key) {
+        body["@odata.nextLink"] = json!(link(q.skip));
+    }
+    if let Some(h) = &ctx.cfg.hostile_next_link
+        && h.collection == coll_key
+        && q.skip == 0
+    {
+        body["@odata.nextLink"] = json!(format!("{}/beta/{}?$skiptoken=x", h.target_base, coll_key));
+    }
+    Resp::json(200, body)
+}
+
+fn check_expand(coll: &Coll, expand: &[Expand]) -> Result<(), GraphError> {
+    for e in expand {
+        if !coll.navs.iter().any(|n| n.eq_ignore_ascii_case(&e.name)) {
+            return Err(GraphError::bad_request(format!(
+                "Could not find a property named '{}' on type '{}'.",
+                e.name,
+                coll.base_type.trim_start_matches('#')
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An object as served: navigations only when expanded (with quirks), lazy fields off lists,
+/// secrets masked, `$select` applied.
+pub(crate) fn present(ctx: &Ctx, ver: Ver, coll: &Coll, obj: &Value, q: &Query, list: bool) -> Value {
+    let mut v = obj.clone();
+    let id = obj["id"].as_str().unwrap_or_default().to_string();
+    let Some(m) = v.as_object_mut() else { return v };
+    for nav in coll.navs {
+        let Some(e) = query::find(&q.expand, nav) else {
+            m.remove(*nav);
+            continue;
+        };
+        let mut val = m.remove(*nav).unwrap_or_else(|| json!([]));
+        // graph.md §0.2: by-id expand of assignments is empty on configurationPolicies; always on scope tags.
+        let empty = *nav == "assignments"
+            && ((coll.path == "deviceManagement/configurationPolicies" && !list)
+                || coll.path == "deviceManagement/roleScopeTags");
+        if empty {
+            val = json!([]);
+        }
+        transform_nav(nav, &mut val, &e.nested);
+        m.insert(
+            format!("{nav}@odata.context"),
+            json!(context(ctx, ver, &format!("{}('{id}')/{nav}", coll.path))),
+        );
+        m.insert((*nav).to_string(), val);
+    }
+    if list {
+        for f in coll.lazy {
+            m.remove(*f);
+        }
+    }
+    mask_secrets(&mut v);
+    if let Some(sel) = &q.select {
+        v = select(&v, sel);
+    }
+    v
+}
+
+fn select(v: &Value, sel: &[String]) -> Value {
+    let ty = v["@odata.type"].as_str().unwrap_or_default().trim_start_matches('#').to_string();
+    let mut out = serde_json::Map::new();
+    if let Some(t) = v.get("@odata.type") {
+        out.insert("@odata.type".into(), t.clone());
+    }
+    for s in sel {
+        let field = match s.split_once('/') {
+            Some((cast, f)) if cast == ty => f,
+            Some(_) => continue,
+            None => s.as_str(),
+        };
+        if let Some(x) = v.get(field) {
+            out.insert(field.to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Nested `$expand` on navigation items (graph.md §3, §4).
+fn transform_nav(nav: &str, val: &mut Value, nested: &[Expand]) {
+    let Some(items) = val.as_array_mut() else { return };
+    for it in items {
+        match nav {
+            "definitionValues" => definition_value_view(it, nested),
+            "scheduledActionsForRule" => {
+                if query::find(nested, "scheduledActionConfigurations").is_none()
+                    && let Some(o) = it.as_object_mut()
+                {
+                    o.remove("scheduledActionConfigurations");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn definition_value_view(dv: &mut Value, expand: &[Expand]) {
+    let Some(o) = dv.as_object_mut() else { return };
+    if query::find(expand, "definition").is_none() {
+        o.remove("definition");
+    }
+    match query::find(expand, "presentationValues") {
+        None => {
+            o.remove("presentationValues");
+        }
+        Some(pv) => {
+            if let Some(Value::Array(pvs)) = o.get_mut("presentationValues") {
+                for p in pvs {
+                    presentation_value_view(p, &pv.nested);
+                }
+            }
+        }
+    }
+}
+
+fn presentation_value_view(pv: &mut Value, expand: &[Expand]) {
+    if query::find(expand, "presentation").is_none()
+        && let Some(o) = pv.as_object_mut()
+    {
+        o.remove("presentation");
+    }
+}
+
+fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
+    if !q.expand.is_empty() && coll.path == "deviceAppManagement/targetedManagedAppConfigurations" {
+        return Err(GraphError::bad_request("expand is not allowed on this collection"));
+    }
+    check_expand(coll, &q.expand)?;
+    let mut items: Vec<Value> = t
+        .store(coll)
+        .values()
+        .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
+        .map(|o| present(ctx, req.ver, coll, o, q, true))
+        .collect();
+    order(ctx.cfg, &mut items);
+    let mut r = page(ctx, req, q, coll.path, items, coll.page, coll.path.to_string());
+    if coll.page == 25
+        && let Some(b) = r.body.as_mut()
+    {
+        // graph.md §2.1: the settings catalog list says it returns a subset of properties.
+        b["@microsoft.graph.tips"] = json!(
+            "This request only returns a subset of the resource's properties. Your app will need to use $select to return non-default properties. To find out what other properties are available for this resource see https://learn.microsoft.com/graph/api/resources/intune-deviceconfigv2-devicemanagementconfigurationpolicy"
+        );
+    }
+    Ok(r)
+}
+
+pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
+    t.store(coll).get(id).ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
+fn get(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, q: &Query) -> R {
+    check_expand(coll, &q.expand)?;
+    let obj = find_obj(t, coll, id)?;
+    let mut v = present(ctx, req.ver, coll, obj, q, false);
+    v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
+    Ok(Resp::json(200, v))
+}
+
+fn oma_plain(t: &Tenant, coll: &Coll, id: &str, f: &str) -> R {
+    let obj = find_obj(t, coll, id)?;
+    let reference = f
+        .strip_prefix("getOmaSettingPlainTextValue(secretReferenceValueId=")
+        .and_then(|s| s.strip_suffix(')'))
+        .map(|s| s.trim_matches('\''))
+        .ok_or_else(GraphError::no_route)?;
+    obj["omaSettings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["secretReferenceValueId"].as_str() == Some(reference))
+        .map(|s| Resp::json(200, json!({"value": s["value"].clone()})))
+        .ok_or_else(|| GraphError::not_found(404, reference))
+}
+
+fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, q: &Query) -> R {
+    if !coll.navs.contains(&nav) {
+        return Err(GraphError::no_route());
+    }
+    if nav == "assignments"
+        && matches!(
+            coll.path,
+            "deviceManagement/deviceShellScripts" | "deviceManagement/deviceCustomAttributeShellScripts"
+        )
+    {
+        // graph.md §0.2
+        return Err(GraphError::bad_request(format!(
+            "No OData route exists that match template ~/singleton/navigation/key/navigation with http verb GET for request /DeviceFE/StatelessDeviceFEService/{}/{id}/assignments.",
+            coll.path
+        )));
+    }
+    if nav == "scheduledActionsForRule" {
+        // graph.md §4: the nav route answers 400; use $expand on the policy.
+        return Err(GraphError::bad_request("An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000"));
+    }
+    let obj = find_obj(t, coll, id)?;
+    let mut items: Vec<Value> = obj[nav].as_array().cloned().unwrap_or_default();
+    for it in &mut items {
+        match nav {
+            "definitionValues" => definition_value_view(it, &q.expand),
+            _ => {}
+        }
+        mask_secrets(it);
+    }
+    let what = format!("{}('{id}')/{nav}", coll.path);
+    if nav == "settings" {
+        return Ok(page(ctx, req, q, &format!("{}/settings", coll.path), items, 25, what));
+    }
+    Ok(Resp::json(200, json!({"@odata.context": context(ctx, req.ver, &what), "value": items})))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn nav_item(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, sub: &str, q: &Query) -> R {
+    if !coll.navs.contains(&nav) {
+        return Err(GraphError::no_route());
+    }
+    let obj = find_obj(t, coll, id)?;
+    let mut it = obj[nav]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["id"].as_str() == Some(sub))
+        .cloned()
+        .ok_or_else(|| GraphError::not_found(404, sub))?;
+    if nav == "definitionValues" {
+        definition_value_view(&mut it, &q.expand);
+    }
+    mask_secrets(&mut it);
+    it["@odata.context"] = json!(context(ctx, req.ver, &format!("{}('{id}')/{nav}/$entity", coll.path)));
+    Ok(Resp::json(200, it))
+}
+
+fn presentation_values(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, dv: &str, q: &Query) -> R {
+    let obj = find_obj(t, coll, id)?;
+    let dvv = obj["definitionValues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["id"].as_str() == Some(dv))
+        .ok_or_else(|| GraphError::not_found(404, dv))?;
+    let mut pvs = dvv["presentationValues"].as_array().cloned().unwrap_or_default();
+    pvs.iter_mut().for_each(|p| presentation_value_view(p, &q.expand));
+    let what = format!("{}('{id}')/definitionValues('{dv}')/presentationValues", coll.path);
+    Ok(Resp::json(200, json!({"@odata.context": context(ctx, req.ver, &what), "value": pvs})))
+}
+
+/// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
+fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q: &Query) -> R {
+    let typed: Vec<&Coll> = MAM_TYPED.iter().filter_map(|p| behaviour::by_path(p)).collect();
+    let first = typed.first().copied().ok_or_else(GraphError::no_route)?;
+    if req.ver != Ver::Beta && req.ver != Ver::V1 {
+        return Err(GraphError::no_route());
+    }
+    check_role(ctx, first, req.method != "GET")?;
+    let owner = |t: &Tenant, id: &str| typed.iter().copied().find(|c| t.store(c).get(id).is_some());
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            if !q.expand.is_empty() {
+                return Err(GraphError::bad_request("expand is not allowed on managedAppPolicies"));
+            }
+            let plain = Query { expand: vec![], ..q.clone() };
+            let mut items: Vec<Value> = typed
+                .iter()
+                .flat_map(|c| t.store(c).values().map(move |o| (*c, o)))
+                .filter(|(_, o)| q.filter.as_ref().is_none_or(|f| f.matches(o)))
+                .map(|(c, o)| present(ctx, req.ver, c, o, &plain, true))
+                .collect();
+            order(ctx.cfg, &mut items);
+            Ok(page(ctx, req, q, MANAGED_APP_POLICIES, items, 100, MANAGED_APP_POLICIES.to_string()))
+        }
+        ("GET", [id]) => {
+            let c = owner(t, id).ok_or_else(|| GraphError::not_found(404, id))?;
+            let plain = Query { expand: vec![], ..q.clone() };
+            Ok(Resp::json(200, present(ctx, req.ver, c, find_obj(t, c, id)?, &plain, false)))
+        }
+        ("POST", [id, a]) if a == "targetApps" => {
+            let c = owner(t, id).ok_or_else(|| GraphError::not_found(404, id))?;
+            actions::action(t, ctx, req, c, id, a)
+        }
+        _ => Err(GraphError::no_route()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_keys() {
+        assert_eq!(
+            segments("deviceManagement/groupPolicyDefinitions('D1')/presentations('P')"),
+            vec!["deviceManagement", "groupPolicyDefinitions", "D1", "presentations", "P"]
+        );
+        let s = segments("deviceManagement/deviceConfigurations/x/getOmaSettingPlainTextValue(secretReferenceValueId='r')");
+        assert_eq!(s.len(), 4);
+    }
+
+    #[test]
+    fn shuffle_is_stable_and_differs_by_seed() {
+        let mk = || (0..20).map(|i| json!({"id": format!("id{i}")})).collect::<Vec<_>>();
+        let cfg = EmulatorConfig { order: ListOrder::Shuffle(7), ..Default::default() };
+        let (mut a, mut b) = (mk(), mk());
+        order(&cfg, &mut a);
+        order(&cfg, &mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, mk());
+        let cfg2 = EmulatorConfig { order: ListOrder::Shuffle(8), ..Default::default() };
+        let mut c = mk();
+        order(&cfg2, &mut c);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn definition_value_nested_expand() {
+        let dv = json!({"id":"d","definition":{"id":"x"},"presentationValues":[{"id":"p","presentation":{"id":"q"}}]});
+        let mut a = dv.clone();
+        definition_value_view(&mut a, &query::parse_expand("definition,presentationValues($expand=presentation)").unwrap());
+        assert_eq!(a, dv);
+        let mut b = dv.clone();
+        definition_value_view(&mut b, &query::parse_expand("presentationValues").unwrap());
+        assert!(b.get("definition").is_none());
+        assert!(b["presentationValues"][0].get("presentation").is_none());
+    }
+}

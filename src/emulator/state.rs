@@ -1,0 +1,293 @@
+//! In-memory tenants: objects per collection as a GET-by-id with every navigation expanded returns
+//! them, secrets in plaintext, plus what the service layers on top when serving (graph.md §1.1, §2.2).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::behaviour::{self, Coll};
+use super::error::GraphError;
+use super::seed::{ClientSeed, TenantSeed};
+
+/// Internal key holding a secret setting's stable opaque token; never served or dumped.
+pub(crate) const TOKEN_KEY: &str = "__emulatorSecretToken";
+
+/// Objects of one collection in stored order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Store {
+    pub order: Vec<String>,
+    pub items: HashMap<String, Value>,
+}
+
+impl Store {
+    pub fn get(&self, id: &str) -> Option<&Value> {
+        self.items.get(id)
+    }
+    pub fn insert(&mut self, id: String, v: Value) {
+        if self.items.insert(id.clone(), v).is_none() {
+            self.order.push(id);
+        }
+    }
+    pub fn remove(&mut self, id: &str) -> Option<Value> {
+        let v = self.items.remove(id)?;
+        self.order.retain(|x| x != id);
+        Some(v)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.order.iter().filter_map(|id| self.items.get(id))
+    }
+}
+
+/// One emulated tenant.
+pub(crate) struct Tenant {
+    pub id: String,
+    pub display_name: String,
+    pub clients: Vec<ClientSeed>,
+    pub colls: HashMap<&'static str, Store>,
+    /// Secret reference ids and setting tokens → plaintext, to resolve echoed tokens on write.
+    pub secrets: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("id", &self.id)
+            .field("collections", &self.colls.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tenant {
+    pub fn from_seed(seed: TenantSeed) -> Result<Tenant, GraphError> {
+        let mut t = Tenant {
+            id: seed.info.tenant_id.clone(),
+            display_name: seed.info.display_name.clone(),
+            clients: seed.info.clients.clone(),
+            colls: HashMap::new(),
+            secrets: HashMap::new(),
+        };
+        for c in behaviour::COLLECTIONS {
+            t.colls.insert(c.path, Store::default());
+        }
+        for (coll, mut obj) in seed.objects {
+            ingest_secrets(&mut obj, &mut t.secrets)?;
+            let id = obj["id"].as_str().unwrap_or_default().to_string();
+            if coll.path == "deviceManagement/groupPolicyConfigurations" {
+                t.register_definitions(&obj);
+            }
+            t.store_mut(coll).insert(id, obj);
+        }
+        Ok(t)
+    }
+
+    pub fn store(&self, coll: &Coll) -> &Store {
+        &self.colls[coll.path]
+    }
+    pub fn store_mut(&mut self, coll: &Coll) -> &mut Store {
+        self.colls.entry(coll.path).or_default()
+    }
+
+    /// Definitions inlined in definitionValues become known definitions (seed format).
+    pub fn register_definitions(&mut self, obj: &Value) {
+        let defs: Vec<Value> = obj["definitionValues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|dv| dv.get("definition").cloned())
+            .filter(|d| d.get("id").and_then(Value::as_str).is_some())
+            .collect();
+        let store = self.colls.entry("deviceManagement/groupPolicyDefinitions").or_default();
+        for d in defs {
+            let id = d["id"].as_str().unwrap_or_default().to_string();
+            if store.get(&id).is_none() {
+                let mut d = d;
+                if d.get("presentations").is_none() {
+                    d["presentations"] = json!([]);
+                }
+                store.insert(id, d);
+            }
+        }
+    }
+}
+
+/// Store secrets in plaintext and give each a stable handle (graph.md §1.1, §2.2):
+/// encrypted OMA settings get a `secretReferenceValueId`; secret setting values a random opaque
+/// token. A masked `****` or an echoed token resolves to the stored plaintext.
+pub(crate) fn ingest_secrets(v: &mut Value, secrets: &mut HashMap<String, String>) -> Result<(), GraphError> {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(oma)) = m.get_mut("omaSettings") {
+                for s in oma.iter_mut() {
+                    ingest_oma(s, secrets)?;
+                }
+            }
+            let is_secret = m
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("SecretSettingValue"));
+            if is_secret {
+                ingest_secret_value(m, secrets)?;
+            }
+            for (k, child) in m.iter_mut() {
+                if k != "omaSettings" {
+                    ingest_secrets(child, secrets)?;
+                }
+            }
+        }
+        Value::Array(a) => {
+            for child in a {
+                ingest_secrets(child, secrets)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn ingest_oma(s: &mut Value, secrets: &mut HashMap<String, String>) -> Result<(), GraphError> {
+    if s.get("isEncrypted") != Some(&Value::Bool(true)) {
+        return Ok(());
+    }
+    let reference = s["secretReferenceValueId"].as_str().map(str::to_string);
+    let value = s["value"].as_str().map(str::to_string);
+    match (value.as_deref(), reference) {
+        (Some("****"), Some(r)) => {
+            let plain = secrets
+                .get(&r)
+                .cloned()
+                .ok_or_else(|| GraphError::bad_request("Unknown secretReferenceValueId for a masked value"))?;
+            s["value"] = json!(plain);
+        }
+        (Some("****"), None) => {
+            return Err(GraphError::bad_request("A masked value cannot be stored"));
+        }
+        (_, r) => {
+            let r = r
+                .filter(|r| secrets.contains_key(r))
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            secrets.insert(r.clone(), value.unwrap_or_default());
+            s["secretReferenceValueId"] = json!(r);
+        }
+    }
+    Ok(())
+}
+
+fn ingest_secret_value(m: &mut Map<String, Value>, secrets: &mut HashMap<String, String>) -> Result<(), GraphError> {
+    let state = m.get("valueState").and_then(Value::as_str).unwrap_or("notEncrypted");
+    let value = m.get("value").and_then(Value::as_str).unwrap_or_default().to_string();
+    if state == "encryptedValueToken" {
+        let plain = secrets
+            .get(&value)
+            .cloned()
+            .ok_or_else(|| GraphError::bad_request("Invalid secret value token"))?;
+        m.insert("value".into(), json!(plain));
+        m.insert(TOKEN_KEY.into(), json!(value));
+    } else {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        secrets.insert(token.clone(), value);
+        m.insert(TOKEN_KEY.into(), json!(token));
+    }
+    m.insert("valueState".into(), json!("notEncrypted"));
+    Ok(())
+}
+
+/// Serve secrets the way Graph does: OMA `****`, secret settings as their token.
+pub(crate) fn mask_secrets(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(oma)) = m.get_mut("omaSettings") {
+                for s in oma.iter_mut() {
+                    if s.get("isEncrypted") == Some(&Value::Bool(true)) {
+                        s["value"] = json!("****");
+                    }
+                }
+            }
+            if let Some(tok) = m.remove(TOKEN_KEY) {
+                m.insert("value".into(), tok);
+                m.insert("valueState".into(), json!("encryptedValueToken"));
+            }
+            for child in m.values_mut() {
+                mask_secrets(child);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+/// Seed form of a stored object: plaintext secrets, internal keys dropped.
+pub(crate) fn seed_form(v: &Value) -> Value {
+    let mut v = v.clone();
+    strip_internal(&mut v);
+    v
+}
+
+fn strip_internal(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove(TOKEN_KEY);
+            m.values_mut().for_each(strip_internal);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_internal),
+        _ => {}
+    }
+}
+
+/// Current time as Graph writes timestamps.
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S.%7fZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oma_secret_gets_reference_and_masks() {
+        let mut secrets = HashMap::new();
+        let mut v = json!({"omaSettings":[{"isEncrypted":true,"value":"hunter2"},{"value":"plain"}]});
+        ingest_secrets(&mut v, &mut secrets).unwrap();
+        let r = v["omaSettings"][0]["secretReferenceValueId"].as_str().unwrap().to_string();
+        assert_eq!(secrets[&r], "hunter2");
+        assert!(v["omaSettings"][1].get("secretReferenceValueId").is_none());
+        let mut served = v.clone();
+        mask_secrets(&mut served);
+        assert_eq!(served["omaSettings"][0]["value"], "****");
+        assert_eq!(served["omaSettings"][1]["value"], "plain");
+        // Writing back the masked value with its reference keeps the plaintext.
+        ingest_secrets(&mut served, &mut secrets).unwrap();
+        assert_eq!(served["omaSettings"][0]["value"], "hunter2");
+        assert_eq!(served["omaSettings"][0]["secretReferenceValueId"], r.as_str());
+    }
+
+    #[test]
+    fn secret_setting_token_round_trip() {
+        let mut secrets = HashMap::new();
+        let ty = "#microsoft.graph.deviceManagementConfigurationSecretSettingValue";
+        let mut v = json!({"x":{"@odata.type": ty, "value":"s3cret","valueState":"notEncrypted"}});
+        ingest_secrets(&mut v, &mut secrets).unwrap();
+        let mut served = v.clone();
+        mask_secrets(&mut served);
+        let tok = served["x"]["value"].as_str().unwrap().to_string();
+        assert_ne!(tok, "s3cret");
+        assert_eq!(served["x"]["valueState"], "encryptedValueToken");
+        ingest_secrets(&mut served, &mut secrets).unwrap();
+        assert_eq!(served["x"]["value"], "s3cret");
+        assert_eq!(seed_form(&served)["x"].get(TOKEN_KEY), None);
+        let mut bad = json!({"@odata.type": ty, "value":"nope","valueState":"encryptedValueToken"});
+        assert!(ingest_secrets(&mut bad, &mut secrets).is_err());
+    }
+
+    #[test]
+    fn store_keeps_order() {
+        let mut s = Store::default();
+        s.insert("b".into(), json!(1));
+        s.insert("a".into(), json!(2));
+        s.insert("b".into(), json!(3));
+        assert_eq!(s.order, vec!["b", "a"]);
+        s.remove("b");
+        assert_eq!(s.values().count(), 1);
+    }
+}

@@ -1,0 +1,403 @@
+//! Create / update / replace / delete on every collection, with server-set read-only fields and the
+//! success codes of graph.md §0.1; plus the per-item sub-resources (autopilot assignments §9,
+//! localized notification messages §10.3).
+
+use serde_json::{Map, Value, json};
+
+use super::behaviour::{self, Coll, VersionKind};
+use super::error::GraphError;
+use super::routes::{Ctx, R, Req, Resp, find_obj, present};
+use super::query::Query;
+use super::state::{Tenant, ingest_secrets, now};
+
+/// Suffixes of the default enrollment configurations (graph.md §8).
+const DEFAULT_ENROLLMENT: &[&str] = &[
+    "_DefaultLimit",
+    "_DefaultPlatformRestrictions",
+    "_DefaultWindowsHelloForBusiness",
+    "_DefaultWindows10EnrollmentCompletionPageConfiguration",
+    "_WindowsRestore",
+];
+
+pub(crate) fn is_default_enrollment(coll: &Coll, id: &str) -> bool {
+    coll.path == "deviceManagement/deviceEnrollmentConfigurations" && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
+}
+
+fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
+    match &req.body {
+        Some(Value::Object(m)) => Ok(m.clone()),
+        _ => Err(GraphError::bad_request("Empty Payload. JSON content expected.")),
+    }
+}
+
+/// Drops read-only fields and OData annotations except the root `@odata.type` (graph.md §0.3).
+fn strip_read_only(coll: &Coll, m: &mut Map<String, Value>) {
+    for f in behaviour::COMMON_READ_ONLY.iter().chain(coll.read_only) {
+        m.remove(*f);
+    }
+    m.retain(|k, _| k == "@odata.type" || !k.contains('@'));
+}
+
+fn type_name(coll: &Coll) -> &str {
+    coll.base_type.trim_start_matches('#')
+}
+
+fn new_id(t: &Tenant, coll: &Coll) -> String {
+    if coll.numeric_id {
+        let max = t.store(coll).order.iter().filter_map(|i| i.parse::<u64>().ok()).max().unwrap_or(0);
+        return (max + 1).to_string();
+    }
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn bump(coll: &Coll, m: &mut Map<String, Value>) {
+    m.insert(coll.modified.to_string(), json!(now()));
+    match coll.version {
+        VersionKind::None => {}
+        VersionKind::Int => {
+            let v = m.get("version").and_then(Value::as_i64).unwrap_or(0);
+            m.insert("version".into(), json!(v + 1));
+        }
+        VersionKind::Str => {
+            let v = m.get("version").and_then(Value::as_str).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+            m.insert("version".into(), json!((v + 1).to_string()));
+        }
+    }
+}
+
+/// graph.md §4: exactly one `block` action across the rules.
+pub(crate) fn check_block_action(rules: &Value) -> Result<(), GraphError> {
+    let blocks = rules
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["scheduledActionConfigurations"].as_array().into_iter().flatten())
+        .filter(|a| a["actionType"] == "block")
+        .count();
+    if blocks == 1 {
+        Ok(())
+    } else {
+        Err(GraphError::bad_request("Compliance policy must have one and only one block scheduled action"))
+    }
+}
+
+/// Server ids on scheduled action rules and their configurations.
+pub(crate) fn id_rules(rules: &Value) -> Value {
+    let mut rules = rules.clone();
+    for r in rules.as_array_mut().into_iter().flatten() {
+        r["id"] = json!(uuid::Uuid::new_v4().to_string());
+        for a in r["scheduledActionConfigurations"].as_array_mut().into_iter().flatten() {
+            a["id"] = json!(uuid::Uuid::new_v4().to_string());
+        }
+        if r.get("scheduledActionConfigurations").is_none() {
+            r["scheduledActionConfigurations"] = json!([]);
+        }
+    }
+    rules
+}
+
+/// Settings as stored: `id` = index, no expanded definitions (graph.md §2.2, §2.3).
+pub(crate) fn id_settings(settings: &Value) -> Value {
+    let mut s = settings.clone();
+    for (i, it) in s.as_array_mut().into_iter().flatten().enumerate() {
+        if let Some(o) = it.as_object_mut() {
+            o.remove("settingDefinitions");
+            o.insert("id".into(), json!(i.to_string()));
+        }
+    }
+    s
+}
+
+fn check_type(coll: &Coll, m: &mut Map<String, Value>) -> Result<(), GraphError> {
+    match m.get("@odata.type").and_then(Value::as_str) {
+        None if coll.polymorphic => Err(GraphError::bad_request(format!(
+            "The '@odata.type' property is required on create for the abstract type '{}'.",
+            type_name(coll)
+        ))),
+        None => {
+            m.insert("@odata.type".into(), json!(coll.base_type));
+            Ok(())
+        }
+        Some(t) if coll.polymorphic && !t.contains(coll.type_hint) => Err(GraphError::bad_request(format!(
+            "A type named '{}' could not be resolved as a derived type of '{}'.",
+            t.trim_start_matches('#'),
+            type_name(coll)
+        ))),
+        Some(t) if !coll.polymorphic && t != coll.base_type => Err(GraphError::bad_request(format!(
+            "A type named '{}' is not compatible with '{}'.",
+            t.trim_start_matches('#'),
+            type_name(coll)
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
+    if !coll.writable {
+        return Err(GraphError::no_route());
+    }
+    let mut m = body_object(req)?;
+    if let Some(id) = m.get("id").and_then(Value::as_str)
+        && is_default_enrollment(coll, id)
+    {
+        return Err(GraphError::bad_request("Default enrollment configurations cannot be created"));
+    }
+    strip_read_only(coll, &mut m);
+    check_type(coll, &mut m)?;
+    for nav in coll.navs {
+        let given = m.remove(*nav);
+        let v = match (*nav, given) {
+            ("settings", Some(s)) => id_settings(&s),
+            ("scheduledActionsForRule", given) if coll.path == "deviceManagement/deviceCompliancePolicies" => {
+                let rules = given.unwrap_or_else(|| json!([]));
+                check_block_action(&rules)?;
+                id_rules(&rules)
+            }
+            ("scheduledActionsForRule", Some(r)) => id_rules(&r),
+            _ => json!([]),
+        };
+        m.insert((*nav).to_string(), v);
+    }
+    let id = new_id(t, coll);
+    m.insert("id".into(), json!(id));
+    if coll.created {
+        m.insert("createdDateTime".into(), json!(now()));
+    }
+    defaults_on_create(t, coll, &mut m);
+    bump(coll, &mut m);
+    let mut obj = Value::Object(m);
+    ingest_secrets(&mut obj, &mut t.secrets)?;
+    t.store_mut(coll).insert(id, obj.clone());
+    let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
+    v["@odata.context"] = json!(format!("{}/{}/$metadata#{}/$entity", ctx.base, req.ver.as_str(), coll.path));
+    Ok(Resp::json(201, v))
+}
+
+fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
+    let intune = coll.path.starts_with("deviceManagement/") || coll.path.starts_with("deviceAppManagement/");
+    let no_tags = matches!(
+        coll.path,
+        "deviceManagement/roleScopeTags" | "deviceManagement/assignmentFilters" | "deviceAppManagement/mobileApps"
+    );
+    if intune && !no_tags && !m.contains_key("roleScopeTagIds") {
+        m.insert("roleScopeTagIds".into(), json!(["0"]));
+    }
+    match coll.path {
+        "deviceManagement/configurationPolicies" | "deviceManagement/compliancePolicies" => {
+            let n = m.get("settings").and_then(Value::as_array).map_or(0, Vec::len);
+            m.insert("settingCount".into(), json!(n));
+            m.insert("isAssigned".into(), json!(false));
+        }
+        "deviceManagement/roleScopeTags" => {
+            m.insert("isBuiltIn".into(), json!(false));
+        }
+        "deviceManagement/deviceHealthScripts" => {
+            m.insert("isGlobalScript".into(), json!(false));
+            m.entry("deviceHealthScriptType").or_insert(json!("deviceHealthScript"));
+        }
+        "deviceManagement/deviceEnrollmentConfigurations" => {
+            let max = t.store(coll).values().filter_map(|o| o["priority"].as_i64()).max().unwrap_or(0);
+            m.insert("priority".into(), json!(max + 1));
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    if !coll.writable {
+        return Err(GraphError::no_route());
+    }
+    let mut m = body_object(req)?;
+    for nav in coll.navs {
+        if m.contains_key(*nav) {
+            // graph.md §2.3
+            return Err(GraphError::bad_request(format!(
+                "Cannot apply PATCH to navigation property '{nav}' on entity type '{}'.",
+                type_name(coll)
+            )));
+        }
+    }
+    let stored_type = find_obj(t, coll, id)?["@odata.type"].clone();
+    match m.get("@odata.type") {
+        None if coll.path == "identity/conditionalAccess/namedLocations" => {
+            return Err(GraphError::bad_request("The '@odata.type' property is required to update a named location."));
+        }
+        Some(ty) if *ty != stored_type => {
+            return Err(GraphError::bad_request("The '@odata.type' of the payload does not match the entity type."));
+        }
+        _ => {}
+    }
+    strip_read_only(coll, &mut m);
+    let mut patch = Value::Object(m);
+    ingest_secrets(&mut patch, &mut t.secrets)?;
+    let store = t.store_mut(coll);
+    let obj = store.items.get_mut(id).ok_or_else(|| GraphError::not_found(coll.missing, id))?;
+    let (Some(o), Value::Object(p)) = (obj.as_object_mut(), patch) else {
+        return Err(GraphError::bad_request("Invalid payload"));
+    };
+    for (k, v) in p {
+        o.insert(k, v);
+    }
+    bump(coll, o);
+    if coll.patch == 204 {
+        return Ok(Resp::empty(204));
+    }
+    let obj = obj.clone();
+    Ok(Resp::json(200, present(ctx, req.ver, coll, &obj, &Query::default(), false)))
+}
+
+/// `PUT` replaces the whole object including settings (graph.md §2.3) → 204.
+pub(crate) fn put(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+    if !coll.put {
+        return Err(GraphError::no_route());
+    }
+    let mut m = body_object(req)?;
+    let old = find_obj(t, coll, id)?.clone();
+    if let Some(ty) = m.get("@odata.type")
+        && *ty != old["@odata.type"]
+    {
+        return Err(GraphError::bad_request("The '@odata.type' of the payload does not match the entity type."));
+    }
+    strip_read_only(coll, &mut m);
+    m.retain(|k, _| !coll.navs.contains(&k.as_str()) || k == "settings");
+    let settings = m.remove("settings").map(|s| id_settings(&s)).unwrap_or_else(|| json!([]));
+    let mut new = Map::new();
+    for keep in ["@odata.type", "id", "createdDateTime", "creationSource", "isAssigned"] {
+        if let Some(v) = old.get(keep) {
+            new.insert(keep.into(), v.clone());
+        }
+    }
+    for nav in coll.navs.iter().filter(|n| **n != "settings") {
+        new.insert((*nav).to_string(), old.get(*nav).cloned().unwrap_or_else(|| json!([])));
+    }
+    new.insert("settingCount".into(), json!(settings.as_array().map_or(0, Vec::len)));
+    new.insert("settings".into(), settings);
+    new.extend(m);
+    bump(coll, &mut new);
+    let mut obj = Value::Object(new);
+    ingest_secrets(&mut obj, &mut t.secrets)?;
+    t.store_mut(coll).insert(id.to_string(), obj);
+    Ok(Resp::empty(204))
+}
+
+pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
+    if !coll.writable {
+        return Err(GraphError::no_route());
+    }
+    if is_default_enrollment(coll, id) {
+        return Err(GraphError::bad_request("Default enrollment configurations cannot be deleted"));
+    }
+    t.store_mut(coll).remove(id).ok_or_else(|| GraphError::not_found(coll.missing, id))?;
+    Ok(Resp::empty(coll.delete))
+}
+
+/// `POST /windowsAutopilotDeploymentProfiles/{id}/assignments {"target":…}` → 201 (graph.md §9).
+pub(crate) fn add_autopilot_assignment(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    let m = body_object(req)?;
+    let target = m.get("target").filter(|v| v.is_object()).cloned().ok_or_else(|| GraphError::bad_request("target is required"))?;
+    find_obj(t, coll, id)?;
+    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
+    let a = json!({"id": aid, "target": target, "source": "direct", "sourceId": id});
+    match obj["assignments"].as_array_mut() {
+        Some(arr) => arr.push(a.clone()),
+        None => obj["assignments"] = json!([a.clone()]),
+    }
+    let mut a = a;
+    a["@odata.context"] = json!(format!("{}/{}/$metadata#{}('{id}')/assignments/$entity", ctx.base, req.ver.as_str(), coll.path));
+    Ok(Resp::json(201, a))
+}
+
+pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
+    find_obj(t, coll, id)?;
+    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let arr = obj["assignments"].as_array_mut().ok_or_else(|| GraphError::not_found(404, aid))?;
+    let before = arr.len();
+    arr.retain(|a| a["id"].as_str() != Some(aid));
+    if arr.len() == before {
+        return Err(GraphError::not_found(404, aid));
+    }
+    Ok(Resp::empty(200))
+}
+
+/// `POST /notificationMessageTemplates/{id}/localizedNotificationMessages` → 201 (graph.md §10.3).
+pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    let mut m = body_object(req)?;
+    strip_read_only(coll, &mut m);
+    if m.get("locale").and_then(Value::as_str).is_none() {
+        return Err(GraphError::bad_request("locale is required"));
+    }
+    find_obj(t, coll, id)?;
+    m.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+    m.insert("lastModifiedDateTime".into(), json!(now()));
+    m.entry("isDefault").or_insert(json!(false));
+    let msg = Value::Object(m);
+    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    match obj["localizedNotificationMessages"].as_array_mut() {
+        Some(arr) => arr.push(msg.clone()),
+        None => obj["localizedNotificationMessages"] = json!([msg.clone()]),
+    }
+    if let Some(o) = obj.as_object_mut() {
+        bump(coll, o);
+    }
+    let mut msg = msg;
+    msg["@odata.context"] = json!(format!(
+        "{}/{}/$metadata#{}('{id}')/localizedNotificationMessages/$entity",
+        ctx.base,
+        req.ver.as_str(),
+        coll.path
+    ));
+    Ok(Resp::json(201, msg))
+}
+
+pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mid: &str) -> R {
+    let mut m = body_object(req)?;
+    strip_read_only(coll, &mut m);
+    find_obj(t, coll, id)?;
+    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let msg = obj["localizedNotificationMessages"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .find(|x| x["id"].as_str() == Some(mid))
+        .ok_or_else(|| GraphError::not_found(404, mid))?;
+    for (k, v) in m {
+        msg[k] = v;
+    }
+    msg["lastModifiedDateTime"] = json!(now());
+    Ok(Resp::empty(204))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_action_rule() {
+        let ok = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"block"},{"actionType":"notification"}]}]);
+        assert!(check_block_action(&ok).is_ok());
+        let none = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"notification"}]}]);
+        assert!(check_block_action(&none).is_err());
+        let two = json!([{"scheduledActionConfigurations":[{"actionType":"block"}]},{"scheduledActionConfigurations":[{"actionType":"block"}]}]);
+        assert!(check_block_action(&two).is_err());
+    }
+
+    #[test]
+    fn strip_keeps_root_type_only() {
+        let coll = behaviour::by_path("deviceManagement/deviceConfigurations").unwrap();
+        let mut m = json!({"@odata.type":"#t","@odata.context":"x","assignments@odata.context":"y","id":"1","version":3,"displayName":"d"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        strip_read_only(coll, &mut m);
+        let keys: Vec<&String> = m.keys().collect();
+        assert_eq!(keys, vec!["@odata.type", "displayName"]);
+    }
+
+    #[test]
+    fn default_enrollment_ids() {
+        let coll = behaviour::by_path("deviceManagement/deviceEnrollmentConfigurations").unwrap();
+        assert!(is_default_enrollment(coll, "abc_DefaultLimit"));
+        assert!(!is_default_enrollment(coll, "abc_Limit"));
+    }
+}
