@@ -94,11 +94,8 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             add((r.version, r.collection, query));
         }
     }
-    let results = join_all(
-        keys.iter()
-            .map(|(v, c, q)| client.list(&list_path(*v, c, q))),
-    )
-    .await;
+    let paths: Vec<String> = keys.iter().map(|(v, c, q)| list_path(*v, c, q)).collect();
+    let results = join_all(paths.iter().map(|p| client.list(p))).await;
     let lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
         keys.into_iter().zip(results).collect();
 

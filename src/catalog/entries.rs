@@ -174,6 +174,7 @@ const fn policy(
         sources,
         name_field: "displayName",
         strip: &[],
+        project: &[],
         sets: &[],
         sidecars: &[],
         refs: &[],
@@ -335,6 +336,10 @@ pub static CATALOG: &[CatalogEntry] = &[
             "policyConfigurationIngestionType",
             "definitionValues[].id",
             "definitionValues[].presentationValues[].id",
+        ],
+        project: &[
+            ("definitionValues[].definition", &["@odata.type", "id", "displayName", "categoryPath", "classType"]),
+            ("definitionValues[].presentationValues[].presentation", &["@odata.type", "id", "label"]),
         ],
         sets: &[
             SetRule {

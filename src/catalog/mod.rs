@@ -189,6 +189,9 @@ pub struct CatalogEntry {
     pub name_field: &'static str,
     /// Read-only, volatile or state properties removed besides the common ones (same path syntax as sets).
     pub strip: &'static [&'static str],
+    /// Embedded read-only objects reduced to the properties that identify and describe them
+    /// (path, kept keys) — e.g. an ADMX value's `definition`.
+    pub project: &'static [(&'static str, &'static [&'static str])],
     pub sets: &'static [SetRule],
     pub sidecars: &'static [SidecarField],
     pub refs: &'static [RefField],

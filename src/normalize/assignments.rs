@@ -91,7 +91,10 @@ fn target_type(kind: &str) -> String {
 
 /// Is this an OData annotation (other than a nested `@odata.type`) or a server-set property?
 fn dropped_assignment_key(k: &str) -> bool {
-    matches!(k, "id" | "sourceId" | "@odata.type") || k.starts_with('@') || k.contains("@odata.")
+    matches!(k, "id" | "sourceId" | "@odata.type")
+        || k.starts_with('@')
+        || k.contains("@odata.")
+        || crate::catalog::VOLATILE_ANY_DEPTH.contains(&k)
 }
 
 impl Assignment {

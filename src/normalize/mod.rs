@@ -232,6 +232,13 @@ pub fn strip(entry: &CatalogEntry, spec: &mut Value) {
     for path in entry.strip {
         path::remove(spec, path);
     }
+    for (path, keep) in entry.project {
+        path::for_each_mut(spec, path, &mut |v| {
+            if let Value::Object(map) = v {
+                map.retain(|k, _| keep.contains(&k.as_str()));
+            }
+        });
+    }
     strip_any_depth(spec);
 }
 

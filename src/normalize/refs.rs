@@ -86,7 +86,7 @@ impl RefTable {
                 .collect();
             let body = super::yaml::to_string(&entries)?;
             let text = format!(
-                "# id → name of every {} this tenant's documents refer to (no name: not found in the tenant)\n{body}",
+                "# {}: id → name of each one this tenant's documents refer to (no name: not found in the tenant)\n{body}",
                 kind.file_stem()
             );
             out.push((

@@ -196,6 +196,7 @@ fn comparable(entry: &CatalogEntry, mut v: Value) -> (Value, Option<Value>) {
                     m.retain(|k, _| {
                         !matches!(k.as_str(), "id" | "sourceId" | "@odata.type")
                             && !k.contains("@odata.")
+                            && !crate::catalog::VOLATILE_ANY_DEPTH.contains(&k.as_str())
                     });
                     if m.get("source").and_then(Value::as_str) == Some("direct") {
                         m.remove("source");
