@@ -50,6 +50,9 @@ pub enum StoreError {
     /// The commit message is empty after clean-up.
     #[error("refusing to commit with an empty message")]
     EmptyMessage,
+    /// Another writer kept the repository's write session for too long.
+    #[error("another tenant-atlas run is writing to this repository (lock {}); try again later", path.display())]
+    Busy { path: PathBuf },
     /// Pushing through the git CLI failed.
     #[error("push failed: {message}")]
     Push { message: String },

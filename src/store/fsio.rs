@@ -62,6 +62,12 @@ pub(crate) fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Makes a file's content durable (e.g. the index libgit2 wrote without fsync).
+pub(crate) fn fsync_file(path: &Path) -> Result<(), StoreError> {
+    let handle = fs_err::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    handle.sync_all().map_err(|e| StoreError::io(path, e))
+}
+
 /// The bytes of `path` if it is a regular file (symlinks are not followed); None otherwise.
 pub(crate) fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
     match fs_err::symlink_metadata(path) {

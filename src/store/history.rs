@@ -17,7 +17,22 @@ impl Repo {
     /// Uses `when` as author and committer time (UTC). Updates HEAD's branch with a
     /// compare-and-swap on the old head (`StoreError::Concurrent` if it moved); objects and refs
     /// are fsynced (enabled process-wide when the repository is opened).
+    ///
+    /// Ends the write session begun by the first `stage_*` call (see `session`), whatever the
+    /// outcome.
     pub fn commit(
+        &self,
+        message: &str,
+        author: &Identity,
+        when: jiff::Timestamp,
+    ) -> Result<Option<git2::Oid>, StoreError> {
+        self.begin_write()?;
+        let result = self.commit_in_session(message, author, when);
+        self.end_write();
+        result
+    }
+
+    fn commit_in_session(
         &self,
         message: &str,
         author: &Identity,

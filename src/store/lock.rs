@@ -254,7 +254,7 @@ fn is_stale(holder: &LockHolder) -> bool {
 
 /// Whether a process exists on this host. Where that cannot be told (no `/proc`), it is
 /// assumed alive, so a lock is never called stale by mistake.
-fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }

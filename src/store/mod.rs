@@ -13,6 +13,7 @@ pub mod lock;
 mod paths;
 pub mod push;
 pub mod runlog;
+mod session;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ pub struct Repo {
     root: PathBuf,
     git_dir: PathBuf,
     git: Mutex<git2::Repository>,
+    /// The write session held between the first `stage_*` and `commit`.
+    session: Mutex<Option<session::SessionLock>>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -145,6 +148,7 @@ impl Repo {
             root,
             git_dir,
             git: Mutex::new(git),
+            session: Mutex::new(None),
         })
     }
 

@@ -54,6 +54,7 @@ impl Repo {
             paths::validate(rel)?;
         }
         paths::check_coexist(files.keys().map(String::as_str))?;
+        self.begin_write()?;
         let git = self.lock_git();
         let mut index = git
             .index()
@@ -170,6 +171,7 @@ impl Repo {
         index
             .write()
             .map_err(|e| StoreError::git("write the index", e))?;
+        fsio::fsync_file(&self.git_dir.join("index"))?;
 
         let before = head_entries_below(&git, prefix)?;
         let summary = summarize(&before, &after);
@@ -186,6 +188,7 @@ impl Repo {
     /// Write one extra file (e.g. a run log) at `path` relative to the root, and stage it.
     pub fn stage_file(&self, path: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let parts = paths::validate(path)?;
+        self.begin_write()?;
         let git = self.lock_git();
         let mut index = git
             .index()
@@ -212,7 +215,8 @@ impl Repo {
         stage_bytes(&git, &mut index, &self.root, path, bytes)?;
         index
             .write()
-            .map_err(|e| StoreError::git("write the index", e))
+            .map_err(|e| StoreError::git("write the index", e))?;
+        fsio::fsync_file(&self.git_dir.join("index"))
     }
 }
 
