@@ -202,8 +202,17 @@ fn index_tree(git: &git2::Repository) -> Result<git2::Oid, StoreError> {
         .map_err(|e| StoreError::git("write the index as a tree", e))
 }
 
-/// The tree of a revision (anything that peels to a tree).
+/// The tree of a revision (anything that peels to a tree). `HEAD` on an unborn branch is the
+/// empty tree, so a first backup can read "the previous state" like any other.
 fn tree_at<'r>(git: &'r git2::Repository, rev: &str) -> Result<git2::Tree<'r>, StoreError> {
+    if rev == "HEAD" && super::head_commit(git)?.is_none() {
+        let empty = git
+            .treebuilder(None)
+            .and_then(|builder| builder.write())
+            .and_then(|oid| git.find_tree(oid))
+            .map_err(|e| StoreError::git("build the empty tree", e))?;
+        return Ok(empty);
+    }
     let object = git.revparse_single(rev).map_err(|e| match e.code() {
         git2::ErrorCode::NotFound | git2::ErrorCode::InvalidSpec | git2::ErrorCode::Ambiguous => {
             StoreError::RevNotFound {

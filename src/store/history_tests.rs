@@ -161,10 +161,15 @@ fn read_at_any_revision() {
 }
 
 #[test]
-fn read_at_on_unborn_branch_is_rev_not_found() {
+fn unborn_head_reads_as_empty_tree() {
     let (_tmp, repo) = new_repo();
+    assert_eq!(repo.read_at("HEAD", "a").unwrap(), None);
+    assert_eq!(
+        repo.list_at("HEAD", "tenants/c").unwrap(),
+        Vec::<String>::new()
+    );
     assert!(matches!(
-        repo.read_at("HEAD", "a"),
+        repo.read_at("main", "a"),
         Err(StoreError::RevNotFound { .. })
     ));
 }

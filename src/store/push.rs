@@ -84,7 +84,11 @@ pub fn push_with_env(
                 message: format!("git fetch {remote} {branch} failed: {}", describe(&fetched)),
             });
         }
-        rebase_onto_fetched(&cli, remote, branch)?;
+        // The rebase rewrites the index and work tree: no local writer may be mid-snapshot.
+        repo.begin_write()?;
+        let result = rebase_onto_fetched(&cli, remote, branch);
+        repo.end_write();
+        result?;
         rebased = true;
     }
     Err(StoreError::Push {

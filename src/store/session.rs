@@ -225,6 +225,49 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_writers_of_different_tenants_lose_no_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        Repo::init(tmp.path()).unwrap();
+        let writers = 4;
+        let rounds = 5;
+        std::thread::scope(|scope| {
+            for w in 0..writers {
+                let dir = tmp.path();
+                scope.spawn(move || {
+                    // Each writer is its own `Repo`, as separate processes would be.
+                    let repo = Repo::open(dir).unwrap();
+                    for round in 0..rounds {
+                        let files: BTreeMap<String, Vec<u8>> = [(
+                            format!("p--{round:08}.yaml"),
+                            format!("{w}/{round}\n").into_bytes(),
+                        )]
+                        .into();
+                        let prefix = format!("tenants/t{w}");
+                        repo.stage_snapshot(&prefix, &files, &|_: &str| false)
+                            .unwrap();
+                        let message = format!("backup(t{w}): round {round}");
+                        repo.commit(&message, &identity(), fixed_time())
+                            .unwrap()
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let repo = Repo::open(tmp.path()).unwrap();
+        let git = repo.lock_git();
+        let mut walk = git.revwalk().unwrap();
+        walk.push_head().unwrap();
+        assert_eq!(walk.count(), writers * rounds);
+        drop(git);
+        let last = format!("p--{:08}.yaml", rounds - 1);
+        for w in 0..writers {
+            let listed = repo.list_at("HEAD", &format!("tenants/t{w}")).unwrap();
+            assert_eq!(listed, vec![last.clone()], "writer {w}");
+        }
+        assert!(!repo.has_staged_changes().unwrap());
+    }
+
+    #[test]
     fn commit_without_changes_ends_the_session() {
         let tmp = tempfile::tempdir().unwrap();
         let repo = Repo::init(tmp.path()).unwrap();
