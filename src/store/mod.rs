@@ -322,6 +322,31 @@ mod tests {
     }
 
     #[test]
+    fn open_with_missing_head_tree_is_corrupt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let oid = commit_files(&repo, &[("a.yaml", "a")], "first");
+        let tree = repo
+            .lock_git()
+            .find_commit(oid)
+            .unwrap()
+            .tree_id()
+            .to_string();
+        let object = repo
+            .git_dir()
+            .join("objects")
+            .join(&tree[..2])
+            .join(&tree[2..]);
+        drop(repo);
+        fs_err::remove_file(object).unwrap();
+        let before = dir_state(tmp.path());
+        let err = Repo::open(tmp.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("tree"), "{err}");
+        assert_eq!(dir_state(tmp.path()), before);
+    }
+
+    #[test]
     fn open_garbage_head_is_corrupt() {
         let tmp = tempfile::tempdir().unwrap();
         let repo = Repo::init(tmp.path()).unwrap();
@@ -330,13 +355,7 @@ mod tests {
         fs_err::write(&head, b"this is not a ref\n").unwrap();
         let before = dir_state(tmp.path());
         let err = Repo::open(tmp.path()).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StoreError::Corrupt { .. } | StoreError::NotARepository { .. }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         assert_eq!(dir_state(tmp.path()), before);
     }
 
