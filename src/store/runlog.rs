@@ -1,0 +1,87 @@
+//! Where run logs live.
+//!
+//! A run that changed something commits its log beside the configuration, so auditors find who,
+//! what and when in history; a no-op run keeps its log privately under `.git/atlas/runs/` so
+//! history stays quiet. This module owns both locations; the log's content is the caller's.
+
+use std::path::PathBuf;
+
+use super::{Repo, StoreError, fsio, paths};
+
+/// Path of a committed run log: "runs/<tenant>/<yyyy>/<mm>/<run-id>.yaml" (UTC year/month of
+/// `started`).
+pub fn committed_path(tenant: &str, run_id: &str, started: jiff::Timestamp) -> String {
+    let utc = started.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    format!(
+        "runs/{tenant}/{:04}/{:02}/{run_id}.yaml",
+        utc.year(),
+        utc.month()
+    )
+}
+
+/// Write a run log that is kept out of git (no-op runs): `.git/atlas/runs/<tenant>/<run-id>.yaml`;
+/// returns its path. The write is atomic.
+pub fn write_private(
+    repo: &Repo,
+    tenant: &str,
+    run_id: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, StoreError> {
+    paths::validate_component(tenant)?;
+    paths::validate_component(run_id)?;
+    let dir = repo.state_dir()?.join("runs").join(tenant);
+    fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+    let path = dir.join(format!("{run_id}.yaml"));
+    fsio::atomic_write(&path, bytes)?;
+    fsio::fsync_dir(&dir)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_path_uses_utc_year_and_month() {
+        // 2026-02-28T23:30:00-05:00 is already March in UTC.
+        let started: jiff::Timestamp = "2026-02-28T23:30:00-05:00".parse().unwrap();
+        assert_eq!(
+            committed_path("contoso", "r-1", started),
+            "runs/contoso/2026/03/r-1.yaml"
+        );
+        let january: jiff::Timestamp = "2027-01-05T10:00:00Z".parse().unwrap();
+        assert_eq!(
+            committed_path("fabrikam", "20270105-abc", january),
+            "runs/fabrikam/2027/01/20270105-abc.yaml"
+        );
+    }
+
+    #[test]
+    fn committed_path_is_a_safe_store_path() {
+        let path = committed_path("contoso", "run-7", "2026-11-26T00:00:00Z".parse().unwrap());
+        assert!(paths::validate(&path).is_ok());
+    }
+
+    #[test]
+    fn write_private_lands_in_state_dir_and_stays_out_of_git() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let path = write_private(&repo, "contoso", "run-1", b"result: noop\n").unwrap();
+        assert_eq!(path, repo.git_dir().join("atlas/runs/contoso/run-1.yaml"));
+        assert_eq!(fs_err::read(&path).unwrap(), b"result: noop\n");
+        // Overwrite is atomic and complete.
+        write_private(&repo, "contoso", "run-1", b"second\n").unwrap();
+        assert_eq!(fs_err::read(&path).unwrap(), b"second\n");
+        assert!(!repo.has_staged_changes().unwrap());
+    }
+
+    #[test]
+    fn write_private_refuses_traversal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        for (tenant, run) in [("..", "r"), ("contoso", "../../hooks/x"), ("a/b", "r")] {
+            let err = write_private(&repo, tenant, run, b"x").unwrap_err();
+            assert!(matches!(err, StoreError::UnsafePath { .. }), "{err:?}");
+        }
+    }
+}

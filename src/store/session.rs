@@ -1,0 +1,282 @@
+//! Write sessions: one writer at a time between the first staged file and the commit.
+//!
+//! Several processes may back up different tenants into one repository, and they share one
+//! index. Without coordination one writer's staging could overwrite another's, or one writer's
+//! commit could carry another's half-staged snapshot. So the first `stage_*` call takes a
+//! repository-wide session lock (`.git/atlas/write.lock`, O_EXCL) that `commit` releases; others
+//! wait for it. A session starts from HEAD: whatever a crashed session left staged is unstaged
+//! first, so it can never be committed as if it were complete. The lock of a dead process on
+//! this host is taken over (it guards seconds of local disk work, not a tenant).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Repo, StoreError};
+
+/// How long a writer waits for another session to commit.
+const WAIT_LIMIT: Duration = Duration::from_secs(120);
+const POLL: Duration = Duration::from_millis(25);
+
+/// Proof that this `Repo` holds the write session; removing the lock file on drop.
+#[derive(Debug)]
+pub(crate) struct SessionLock {
+    path: PathBuf,
+    token: String,
+}
+
+impl Drop for SessionLock {
+    fn drop(&mut self) {
+        if fs_err::read_to_string(&self.path).is_ok_and(|held| held == self.token)
+            && let Err(e) = fs_err::remove_file(&self.path)
+        {
+            tracing::warn!(error = %e, "could not remove the write-session lock");
+        }
+    }
+}
+
+impl Repo {
+    /// Starts a write session unless this `Repo` already holds one.
+    pub(crate) fn begin_write(&self) -> Result<(), StoreError> {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if session.is_some() {
+            return Ok(());
+        }
+        let lock = acquire(&self.state_dir()?.join("write.lock"))?;
+        self.unstage_leftovers()?;
+        *session = Some(lock);
+        Ok(())
+    }
+
+    /// Ends the write session (after a commit, or when it made none).
+    pub(crate) fn end_write(&self) {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        session.take();
+    }
+
+    /// Resets the index to HEAD's tree if it differs: staging nobody committed.
+    fn unstage_leftovers(&self) -> Result<(), StoreError> {
+        let git = self.lock_git();
+        let mut index = git
+            .index()
+            .map_err(|e| StoreError::git("open the index", e))?;
+        index
+            .read(true)
+            .map_err(|e| StoreError::git("read the index", e))?;
+        let staged = index
+            .write_tree()
+            .map_err(|e| StoreError::git("write the index as a tree", e))?;
+        let head = super::head_commit(&git)?;
+        let differs = match &head {
+            Some(head) => head.tree_id() != staged,
+            None => !index.is_empty(),
+        };
+        if !differs {
+            return Ok(());
+        }
+        tracing::warn!("unstaging changes left by an interrupted run before writing");
+        match head {
+            Some(head) => {
+                let tree = head
+                    .tree()
+                    .map_err(|e| StoreError::git("read the tree of HEAD", e))?;
+                index
+                    .read_tree(&tree)
+                    .map_err(|e| StoreError::git("reset the index to HEAD", e))?;
+            }
+            None => index
+                .clear()
+                .map_err(|e| StoreError::git("clear the index", e))?,
+        }
+        index
+            .write()
+            .map_err(|e| StoreError::git("write the index", e))?;
+        super::fsio::fsync_file(&self.git_dir.join("index"))
+    }
+}
+
+/// Takes the session lock file, waiting for a live holder and taking over from a dead one.
+fn acquire(path: &Path) -> Result<SessionLock, StoreError> {
+    let host = super::lock::current_host();
+    let token = format!(
+        "{} {} {}",
+        std::process::id(),
+        host,
+        uuid::Uuid::new_v4().simple()
+    );
+    let started = Instant::now();
+    loop {
+        match fs_err::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut file) => {
+                file.write_all(token.as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| StoreError::io(path, e))?;
+                return Ok(SessionLock {
+                    path: path.to_path_buf(),
+                    token,
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if holder_is_dead(path, &host) {
+                    tracing::warn!(path = %path.display(), "taking over the write session of a dead process");
+                    match fs_err::remove_file(path) {
+                        Ok(()) => continue,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(StoreError::io(path, e)),
+                    }
+                }
+                if started.elapsed() > WAIT_LIMIT {
+                    return Err(StoreError::Busy {
+                        path: path.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(POLL);
+            }
+            Err(e) => return Err(StoreError::io(path, e)),
+        }
+    }
+}
+
+/// True when the lock names a process on this host that no longer exists.
+fn holder_is_dead(path: &Path, host: &str) -> bool {
+    let Ok(content) = fs_err::read_to_string(path) else {
+        return false;
+    };
+    let mut parts = content.split(' ');
+    match (
+        parts.next().and_then(|p| p.parse::<u32>().ok()),
+        parts.next(),
+    ) {
+        (Some(pid), Some(holder_host)) => holder_host == host && !super::lock::process_alive(pid),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn second_writer_waits_until_the_first_commits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = Repo::init(tmp.path()).unwrap();
+        let b = Repo::open(tmp.path()).unwrap();
+        a.stage_file("tenants/a/x.yaml", b"a\n").unwrap();
+        let lock = a.git_dir().join("atlas/write.lock");
+        assert!(lock.exists());
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                b.stage_file("tenants/b/y.yaml", b"b\n").unwrap();
+                b.commit("b", &identity(), fixed_time()).unwrap()
+            });
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(!writer.is_finished(), "b must wait for a's session");
+            let first = a.commit("a", &identity(), fixed_time()).unwrap().unwrap();
+            let second = writer.join().unwrap().unwrap();
+            let git = a.lock_git();
+            let commit = git.find_commit(second).unwrap();
+            assert_eq!(commit.parent_id(0).unwrap(), first);
+            // Each commit carries only its own tenant.
+            let first_tree = git.find_commit(first).unwrap().tree().unwrap();
+            assert!(first_tree.get_path(Path::new("tenants/b")).is_err());
+        });
+        assert!(!lock.exists());
+    }
+
+    #[test]
+    fn leftovers_of_a_crashed_session_are_not_committed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let crashed = Repo::init(tmp.path()).unwrap();
+        commit_files(&crashed, &[("atlas.yaml", "t\n")], "first");
+        let partial: BTreeMap<String, Vec<u8>> = [("half.yaml".to_string(), b"h".to_vec())].into();
+        crashed
+            .stage_snapshot("tenants/b", &partial, &|_: &str| false)
+            .unwrap();
+        // Simulate a crash: the process is gone, its lock names a dead pid.
+        let lock = crashed.git_dir().join("atlas/write.lock");
+        std::mem::forget(crashed);
+        fs_err::write(
+            &lock,
+            format!("{} {} x", u32::MAX - 1, super::super::lock::current_host()),
+        )
+        .unwrap();
+
+        let repo = Repo::open(tmp.path()).unwrap();
+        repo.stage_file("tenants/a/a.yaml", b"a\n").unwrap();
+        let oid = repo
+            .commit("a", &identity(), fixed_time())
+            .unwrap()
+            .unwrap();
+        let files = repo.list_at(&oid.to_string(), "").unwrap();
+        assert_eq!(files, vec!["atlas.yaml", "tenants/a/a.yaml"]);
+    }
+
+    #[test]
+    fn concurrent_writers_of_different_tenants_lose_no_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        Repo::init(tmp.path()).unwrap();
+        let writers = 4;
+        let rounds = 5;
+        std::thread::scope(|scope| {
+            for w in 0..writers {
+                let dir = tmp.path();
+                scope.spawn(move || {
+                    // Each writer is its own `Repo`, as separate processes would be.
+                    let repo = Repo::open(dir).unwrap();
+                    for round in 0..rounds {
+                        let files: BTreeMap<String, Vec<u8>> = [(
+                            format!("p--{round:08}.yaml"),
+                            format!("{w}/{round}\n").into_bytes(),
+                        )]
+                        .into();
+                        let prefix = format!("tenants/t{w}");
+                        repo.stage_snapshot(&prefix, &files, &|_: &str| false)
+                            .unwrap();
+                        let message = format!("backup(t{w}): round {round}");
+                        repo.commit(&message, &identity(), fixed_time())
+                            .unwrap()
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let repo = Repo::open(tmp.path()).unwrap();
+        let git = repo.lock_git();
+        let mut walk = git.revwalk().unwrap();
+        walk.push_head().unwrap();
+        assert_eq!(walk.count(), writers * rounds);
+        drop(git);
+        let last = format!("p--{:08}.yaml", rounds - 1);
+        for w in 0..writers {
+            let listed = repo.list_at("HEAD", &format!("tenants/t{w}")).unwrap();
+            assert_eq!(listed, vec![last.clone()], "writer {w}");
+        }
+        assert!(!repo.has_staged_changes().unwrap());
+    }
+
+    #[test]
+    fn commit_without_changes_ends_the_session() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        commit_files(&repo, &[("a", "1")], "first");
+        repo.stage_file("a", b"1").unwrap();
+        assert_eq!(
+            repo.commit("noop", &identity(), fixed_time()).unwrap(),
+            None
+        );
+        assert!(!repo.git_dir().join("atlas/write.lock").exists());
+    }
+}
