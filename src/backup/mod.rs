@@ -53,6 +53,14 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Repository files `init` writes; a backup commit adopts them while git does not track them yet.
+pub const REPO_FILES: &[&str] = &[
+    "atlas.yaml",
+    "README.md",
+    "schemas/policy.schema.json",
+    "schemas/atlas.schema.json",
+];
+
 /// Result of one tenant's backup.
 #[derive(Debug)]
 pub struct TenantOutcome {
@@ -200,6 +208,13 @@ fn write(
             pushed: false,
         };
         if changed {
+            for path in REPO_FILES {
+                if repo.read_at("HEAD", path)?.is_none()
+                    && let Ok(bytes) = fs_err::read(repo.root().join(path))
+                {
+                    repo.stage_file(path, &bytes)?;
+                }
+            }
             let tenant_yaml = runlog::tenant_yaml(&t.name, &t.tenant_id, t.cloud, run_id, finished);
             repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
             let path = store::runlog::committed_path(&t.name, run_id, started);

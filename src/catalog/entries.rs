@@ -338,8 +338,20 @@ pub static CATALOG: &[CatalogEntry] = &[
             "definitionValues[].presentationValues[].id",
         ],
         project: &[
-            ("definitionValues[].definition", &["@odata.type", "id", "displayName", "categoryPath", "classType"]),
-            ("definitionValues[].presentationValues[].presentation", &["@odata.type", "id", "label"]),
+            (
+                "definitionValues[].definition",
+                &[
+                    "@odata.type",
+                    "id",
+                    "displayName",
+                    "categoryPath",
+                    "classType",
+                ],
+            ),
+            (
+                "definitionValues[].presentationValues[].presentation",
+                &["@odata.type", "id", "label"],
+            ),
         ],
         sets: &[
             SetRule {

@@ -275,7 +275,6 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
                     "{}: {} — {added} added, {changed} changed, {removed} removed ({objects} objects); previous files kept for:",
                     o.tenant,
                     out.paint("33", "partial"),
-                    
                 ));
                 if o.commit.is_some() {
                     out.line(format!("  commit {}", short(&o.commit)));

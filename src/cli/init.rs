@@ -39,31 +39,28 @@ pub fn repo_files() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Creates (or completes) a backup repository in `dir` and stages its files; does not commit, so the
-/// first backup commit carries them.
+/// Creates (or completes) a backup repository in `dir`: the files are written, not committed — the
+/// first backup commit adopts them (see `backup::REPO_FILES`), so a new repository's first commit is
+/// its first backup.
 pub fn prepare(dir: &Path) -> Result<Repo, CliError> {
     let repo = Repo::init(dir)?;
-    for (path, text) in [
+    let mut files = vec![
         ("atlas.yaml", crate::config::EXAMPLE.to_string()),
         ("README.md", REPO_README.to_string()),
-    ] {
-        if !dir.join(path).exists() {
-            repo.stage_file(path, text.as_bytes())?;
+    ];
+    files.extend(repo_files());
+    for (path, text) in files {
+        let target = repo.root().join(path);
+        let schema = path.starts_with("schemas/");
+        let current = fs_err::read(&target).ok();
+        if current.is_none() || (schema && current.as_deref() != Some(text.as_bytes())) {
+            if let Some(parent) = target.parent() {
+                fs_err::create_dir_all(parent).map_err(|e| CliError::error(e.to_string()))?;
+            }
+            fs_err::write(&target, text).map_err(|e| CliError::error(e.to_string()))?;
         }
     }
-    ensure_schemas(&repo)?;
     Ok(repo)
-}
-
-/// Stages the schema files when they are missing or outdated.
-pub fn ensure_schemas(repo: &Repo) -> Result<(), CliError> {
-    for (path, text) in repo_files() {
-        let current = fs_err::read(repo.root().join(path)).ok();
-        if current.as_deref() != Some(text.as_bytes()) {
-            repo.stage_file(path, text.as_bytes())?;
-        }
-    }
-    Ok(())
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<u8, CliError> {

@@ -86,7 +86,9 @@ impl GraphError {
 
 /// Now as Graph writes `innerError.date`: seconds precision, no zone suffix.
 pub(crate) fn now_second() -> String {
-    let s = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let s = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
     s
 }
 
@@ -120,7 +122,8 @@ mod tests {
 
     #[test]
     fn throttle_body_carries_429_inner_fields() {
-        let b = GraphError::new(429, "TooManyRequests", "Please retry again later.").body("r", None);
+        let b =
+            GraphError::new(429, "TooManyRequests", "Please retry again later.").body("r", None);
         assert_eq!(b["error"]["innerError"]["status"], "429");
         assert!(b["error"]["innerError"].get("client-request-id").is_none());
     }
@@ -129,6 +132,11 @@ mod tests {
     fn aad_error_lists_code() {
         let b = aad_error("invalid_client", 7000215, "Invalid client secret provided.");
         assert_eq!(b["error_codes"][0], 7000215);
-        assert!(b["error_description"].as_str().unwrap().starts_with("AADSTS7000215:"));
+        assert!(
+            b["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with("AADSTS7000215:")
+        );
     }
 }
