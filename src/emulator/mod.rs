@@ -32,6 +32,8 @@ mod writes;
 #[cfg(test)]
 mod tests_api;
 #[cfg(test)]
+mod tests_protocol;
+#[cfg(test)]
 mod tests_writes;
 
 use std::collections::HashMap;
