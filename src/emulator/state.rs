@@ -70,6 +70,7 @@ impl Tenant {
             t.colls.insert(c.path, Store::default());
         }
         for (coll, mut obj) in seed.objects {
+            register_seed_references(&obj, &mut t.secrets);
             ingest_secrets(&mut obj, &mut t.secrets)?;
             let id = obj["id"].as_str().unwrap_or_default().to_string();
             if coll.path == "deviceManagement/groupPolicyConfigurations" {
@@ -107,6 +108,25 @@ impl Tenant {
                 store.insert(id, d);
             }
         }
+    }
+}
+
+/// A dumped seed keeps its `secretReferenceValueId`s: register them so they stay stable.
+fn register_seed_references(v: &Value, secrets: &mut HashMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for s in m.get("omaSettings").and_then(Value::as_array).into_iter().flatten() {
+                if let (Some(r), Some(val)) = (s["secretReferenceValueId"].as_str(), s["value"].as_str())
+                    && s.get("isEncrypted") == Some(&Value::Bool(true))
+                    && val != "****"
+                {
+                    secrets.insert(r.to_string(), val.to_string());
+                }
+            }
+            m.values().for_each(|c| register_seed_references(c, secrets));
+        }
+        Value::Array(a) => a.iter().for_each(|c| register_seed_references(c, secrets)),
+        _ => {}
     }
 }
 
