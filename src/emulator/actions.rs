@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::behaviour::{self, Assign, Coll};
 use super::error::GraphError;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::query::Query;
+use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::state::{Tenant, ingest_secrets, now};
 use super::writes::{check_block_action, id_rules, is_default_enrollment};
 
@@ -22,7 +22,12 @@ fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
         .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))
 }
 
-fn touch(t: &mut Tenant, coll: &Coll, id: &str, f: impl FnOnce(&mut Map<String, Value>) -> Result<(), GraphError>) -> Result<(), GraphError> {
+fn touch(
+    t: &mut Tenant,
+    coll: &Coll,
+    id: &str,
+    f: impl FnOnce(&mut Map<String, Value>) -> Result<(), GraphError>,
+) -> Result<(), GraphError> {
     let obj = t
         .store_mut(coll)
         .items
@@ -38,13 +43,17 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
     find_obj(t, coll, id)?;
     match name {
         "assign" => assign(t, ctx, req, coll, id),
-        "updateDefinitionValues" if coll.navs.contains(&"definitionValues") => update_definition_values(t, req, coll, id),
+        "updateDefinitionValues" if coll.navs.contains(&"definitionValues") => {
+            update_definition_values(t, req, coll, id)
+        }
         "scheduleActionsForRules" if coll.path == "deviceManagement/deviceCompliancePolicies" => {
             let rules = body(req)?
                 .get("deviceComplianceScheduledActionForRules")
                 .filter(|v| v.is_array())
                 .cloned()
-                .ok_or_else(|| GraphError::bad_request("deviceComplianceScheduledActionForRules is required"))?;
+                .ok_or_else(|| {
+                    GraphError::bad_request("deviceComplianceScheduledActionForRules is required")
+                })?;
             check_block_action(&rules)?;
             touch(t, coll, id, |o| {
                 o.insert("scheduledActionsForRule".into(), id_rules(&rules));
@@ -54,7 +63,9 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
         }
         "setPriority" if coll.path == "deviceManagement/deviceEnrollmentConfigurations" => {
             if is_default_enrollment(coll, id) {
-                return Err(GraphError::bad_request("The priority of a default configuration cannot be changed"));
+                return Err(GraphError::bad_request(
+                    "The priority of a default configuration cannot be changed",
+                ));
             }
             let p = body(req)?
                 .get("priority")
@@ -75,7 +86,11 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
                 .cloned()
                 .ok_or_else(|| GraphError::bad_request("settings is required"))?;
             touch(t, coll, id, |o| {
-                let mut cur = o.get("settings").and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut cur = o
+                    .get("settings")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for mut s in settings {
                     let def = s["definitionId"].clone();
                     match cur.iter_mut().find(|c| c["definitionId"] == def) {
@@ -112,22 +127,34 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
         Assign::Replace { key, value } => (key, value),
     };
     if is_default_enrollment(coll, id) {
-        return Err(GraphError::bad_request("Default enrollment configurations cannot be assigned"));
+        return Err(GraphError::bad_request(
+            "Default enrollment configurations cannot be assigned",
+        ));
     }
     let given = body(req)?
         .get(key)
         .and_then(Value::as_array)
         .cloned()
-        .ok_or_else(|| GraphError::bad_request(format!("The request body must contain '{key}'.")))?;
+        .ok_or_else(|| {
+            GraphError::bad_request(format!("The request body must contain '{key}'."))
+        })?;
     let mut out = Vec::with_capacity(given.len());
     for a in given {
         let Some(mut a) = a.as_object().cloned() else {
             return Err(GraphError::bad_request("Invalid assignment"));
         };
-        let target = a.get("target").and_then(Value::as_object).ok_or_else(|| GraphError::bad_request("Assignment target is required"))?;
-        let ty = target.get("@odata.type").and_then(Value::as_str).unwrap_or_default();
+        let target = a
+            .get("target")
+            .and_then(Value::as_object)
+            .ok_or_else(|| GraphError::bad_request("Assignment target is required"))?;
+        let ty = target
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !ty.ends_with("AssignmentTarget") {
-            return Err(GraphError::bad_request(format!("Invalid assignment target type '{ty}'")));
+            return Err(GraphError::bad_request(format!(
+                "Invalid assignment target type '{ty}'"
+            )));
         }
         let gid = match ty {
             "#microsoft.graph.allDevicesAssignmentTarget" => ALL_DEVICES.to_string(),
@@ -136,7 +163,9 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
                 .get("groupId")
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| GraphError::bad_request("groupId is required for a group assignment target"))?,
+                .ok_or_else(|| {
+                    GraphError::bad_request("groupId is required for a group assignment target")
+                })?,
         };
         let mut aid = format!("{id}_{gid}");
         if out.iter().any(|o: &Value| o["id"] == aid.as_str()) {
@@ -154,8 +183,16 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
         Ok(())
     })?;
     if value {
-        let ctxs = format!("{}/{}/$metadata#Collection({})", ctx.base, req.ver.as_str(), "microsoft.graph.assignment");
-        return Ok(Resp::json(200, json!({"@odata.context": ctxs, "value": stored})));
+        let ctxs = format!(
+            "{}/{}/$metadata#Collection({})",
+            ctx.base,
+            req.ver.as_str(),
+            "microsoft.graph.assignment"
+        );
+        return Ok(Resp::json(
+            200,
+            json!({"@odata.context": ctxs, "value": stored}),
+        ));
     }
     Ok(Resp::empty(204))
 }
@@ -172,23 +209,36 @@ fn bind_ids(bind: &str) -> (Option<String>, Option<String>) {
 }
 
 fn definition(t: &Tenant, bind: Option<&Value>) -> Result<Value, GraphError> {
-    let bind = bind.and_then(Value::as_str).ok_or_else(|| GraphError::bad_request("definition@odata.bind is required"))?;
+    let bind = bind
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::bad_request("definition@odata.bind is required"))?;
     let (Some(def_id), _) = bind_ids(bind) else {
         return Err(GraphError::bad_request("Invalid definition@odata.bind"));
     };
-    let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions").ok_or_else(GraphError::no_route)?;
+    let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions")
+        .ok_or_else(GraphError::no_route)?;
     t.store(defs)
         .get(&def_id)
         .cloned()
         .ok_or_else(|| GraphError::not_found(404, &format!("groupPolicyDefinitions('{def_id}')")))
 }
 
-fn presentation_values(def: &Value, given: Option<&Value>, old: &[Value]) -> Result<Value, GraphError> {
+fn presentation_values(
+    def: &Value,
+    given: Option<&Value>,
+    old: &[Value],
+) -> Result<Value, GraphError> {
     let mut out = Vec::new();
     for pv in given.and_then(Value::as_array).into_iter().flatten() {
-        let mut pv = pv.as_object().cloned().ok_or_else(|| GraphError::bad_request("Invalid presentation value"))?;
+        let mut pv = pv
+            .as_object()
+            .cloned()
+            .ok_or_else(|| GraphError::bad_request("Invalid presentation value"))?;
         let bind = pv.remove("presentation@odata.bind");
-        let existing = pv.get("id").and_then(Value::as_str).and_then(|i| old.iter().find(|o| o["id"].as_str() == Some(i)));
+        let existing = pv
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|i| old.iter().find(|o| o["id"].as_str() == Some(i)));
         let presentation = match bind.as_ref().and_then(Value::as_str) {
             Some(b) => {
                 let (_, Some(pid)) = bind_ids(b) else {
@@ -230,24 +280,51 @@ fn inline_definition(def: &Value) -> Value {
 /// `POST /groupPolicyConfigurations/{id}/updateDefinitionValues` → 204 (graph.md §3).
 fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     let b = body(req)?.clone();
-    let mut dvs = find_obj(t, coll, id)?["definitionValues"].as_array().cloned().unwrap_or_default();
-    for del in b.get("deletedIds").and_then(Value::as_array).into_iter().flatten() {
+    let mut dvs = find_obj(t, coll, id)?["definitionValues"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for del in b
+        .get("deletedIds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let before = dvs.len();
         dvs.retain(|d| d["id"] != *del);
         if dvs.len() == before {
             return Err(GraphError::not_found(404, del.as_str().unwrap_or_default()));
         }
     }
-    for u in b.get("updated").and_then(Value::as_array).into_iter().flatten() {
-        let uid = u["id"].as_str().ok_or_else(|| GraphError::bad_request("updated entries need an id"))?;
-        let pos = dvs.iter().position(|d| d["id"].as_str() == Some(uid)).ok_or_else(|| GraphError::not_found(404, uid))?;
+    for u in b
+        .get("updated")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let uid = u["id"]
+            .as_str()
+            .ok_or_else(|| GraphError::bad_request("updated entries need an id"))?;
+        let pos = dvs
+            .iter()
+            .position(|d| d["id"].as_str() == Some(uid))
+            .ok_or_else(|| GraphError::not_found(404, uid))?;
         let def = match u.get("definition@odata.bind") {
             Some(bind) => definition(t, Some(bind))?,
             None => dvs[pos]["definition"].clone(),
         };
-        let old_pvs = dvs[pos]["presentationValues"].as_array().cloned().unwrap_or_default();
-        let full_def = definition(t, Some(&json!(format!("groupPolicyDefinitions('{}')", def["id"].as_str().unwrap_or_default()))))
-            .unwrap_or_else(|_| def.clone());
+        let old_pvs = dvs[pos]["presentationValues"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let full_def = definition(
+            t,
+            Some(&json!(format!(
+                "groupPolicyDefinitions('{}')",
+                def["id"].as_str().unwrap_or_default()
+            ))),
+        )
+        .unwrap_or_else(|_| def.clone());
         let pvs = match u.get("presentationValues") {
             Some(p) => presentation_values(&full_def, Some(p), &old_pvs)?,
             None => Value::Array(old_pvs),
@@ -263,7 +340,12 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
         d["presentationValues"] = pvs;
         d["lastModifiedDateTime"] = json!(now());
     }
-    for a in b.get("added").and_then(Value::as_array).into_iter().flatten() {
+    for a in b
+        .get("added")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let def = definition(t, a.get("definition@odata.bind"))?;
         let pvs = presentation_values(&def, a.get("presentationValues"), &[])?;
         dvs.push(json!({
@@ -286,18 +368,35 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
 /// `POST /{typed MAM}/{id}/targetApps` → 204 (graph.md §7.1).
 fn target_apps(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     let b = body(req)?.clone();
-    let apps = b.get("apps").and_then(Value::as_array).cloned().ok_or_else(|| GraphError::bad_request("apps is required"))?;
+    let apps = b
+        .get("apps")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| GraphError::bad_request("apps is required"))?;
     let mut out = Vec::new();
     for app in apps {
-        let ident = app.get("mobileAppIdentifier").and_then(Value::as_object).ok_or_else(|| GraphError::bad_request("mobileAppIdentifier is required"))?;
-        let ty = ident.get("@odata.type").and_then(Value::as_str).unwrap_or_default();
+        let ident = app
+            .get("mobileAppIdentifier")
+            .and_then(Value::as_object)
+            .ok_or_else(|| GraphError::bad_request("mobileAppIdentifier is required"))?;
+        let ty = ident
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let (key, suffix) = match ty {
             "#microsoft.graph.iosMobileAppIdentifier" => ("bundleId", ".ios"),
             "#microsoft.graph.androidMobileAppIdentifier" => ("packageId", ".android"),
             "#microsoft.graph.windowsAppIdentifier" => ("windowsAppId", ".windows"),
-            _ => return Err(GraphError::bad_request(format!("Unknown mobileAppIdentifier type '{ty}'"))),
+            _ => {
+                return Err(GraphError::bad_request(format!(
+                    "Unknown mobileAppIdentifier type '{ty}'"
+                )));
+            }
         };
-        let value = ident.get(key).and_then(Value::as_str).ok_or_else(|| GraphError::bad_request(format!("{key} is required")))?;
+        let value = ident
+            .get(key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| GraphError::bad_request(format!("{key} is required")))?;
         out.push(json!({"id": format!("{value}{suffix}"), "version": "-1", "mobileAppIdentifier": Value::Object(ident.clone())}));
     }
     touch(t, coll, id, |o| {
@@ -311,10 +410,23 @@ fn target_apps(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
 }
 
 /// `POST /deviceManagement/templates/{templateId}/createInstance` → 200 intent at the root (graph.md §10.4).
-pub(crate) fn create_instance(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, template: &str) -> R {
+pub(crate) fn create_instance(
+    t: &mut Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    template: &str,
+) -> R {
     let b = body(req)?.clone();
-    let name = b.get("displayName").and_then(Value::as_str).ok_or_else(|| GraphError::bad_request("displayName is required"))?;
-    let mut settings = b.get("settingsDelta").and_then(Value::as_array).cloned().unwrap_or_default();
+    let name = b
+        .get("displayName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::bad_request("displayName is required"))?;
+    let mut settings = b
+        .get("settingsDelta")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for s in &mut settings {
         s["id"] = json!(uuid::Uuid::new_v4().to_string());
     }
@@ -335,7 +447,12 @@ pub(crate) fn create_instance(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll,
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(format!("{}/{}/$metadata#{}/$entity", ctx.base, req.ver.as_str(), coll.path));
+    v["@odata.context"] = json!(format!(
+        "{}/{}/$metadata#{}/$entity",
+        ctx.base,
+        req.ver.as_str(),
+        coll.path
+    ));
     Ok(Resp::json(200, v))
 }
 
@@ -345,7 +462,9 @@ mod tests {
 
     #[test]
     fn bind_ids_parse() {
-        let (d, p) = bind_ids("https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('DEF')/presentations('PRES')");
+        let (d, p) = bind_ids(
+            "https://graph.microsoft.com/beta/deviceManagement/groupPolicyDefinitions('DEF')/presentations('PRES')",
+        );
         assert_eq!(d.as_deref(), Some("DEF"));
         assert_eq!(p.as_deref(), Some("PRES"));
         assert_eq!(bind_ids("nothing"), (None, None));

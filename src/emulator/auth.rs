@@ -33,8 +33,15 @@ pub(crate) struct AuthClient {
 
 impl AuthClient {
     pub fn new(seed: &ClientSeed) -> AuthClient {
-        let certs = seed.certificates.iter().filter_map(|pem| cert_key(pem)).collect();
-        AuthClient { seed: seed.clone(), certs }
+        let certs = seed
+            .certificates
+            .iter()
+            .filter_map(|pem| cert_key(pem))
+            .collect();
+        AuthClient {
+            seed: seed.clone(),
+            certs,
+        }
     }
 }
 
@@ -42,7 +49,12 @@ fn cert_key(pem: &str) -> Option<CertKey> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
     let der = pem.contents;
     let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
-    let pk = cert.tbs_certificate.subject_pki.subject_public_key.data.to_vec();
+    let pk = cert
+        .tbs_certificate
+        .subject_pki
+        .subject_public_key
+        .data
+        .to_vec();
     Some(CertKey {
         x5t: URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der)),
         x5t_s256: URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&der)),
@@ -72,34 +84,100 @@ pub(crate) fn authenticate(
 ) -> Result<TokenInfo, AadError> {
     let get = |k: &str| form.get(k).map(String::as_str);
     if get("grant_type") != Some("client_credentials") {
-        return Err((400, aad_error("unsupported_grant_type", 70003, "The app requested an unsupported grant type.")));
+        return Err((
+            400,
+            aad_error(
+                "unsupported_grant_type",
+                70003,
+                "The app requested an unsupported grant type.",
+            ),
+        ));
     }
     let Some(scope) = get("scope") else {
-        return Err((400, aad_error("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")));
+        return Err((
+            400,
+            aad_error(
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'scope'.",
+            ),
+        ));
     };
     if !scope.ends_with("/.default") {
-        return Err((400, aad_error("invalid_scope", 1002012, "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.")));
+        return Err((
+            400,
+            aad_error(
+                "invalid_scope",
+                1002012,
+                "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
+            ),
+        ));
     }
     let Some(client_id) = get("client_id") else {
-        return Err((400, aad_error("invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")));
+        return Err((
+            400,
+            aad_error(
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'client_id'.",
+            ),
+        ));
     };
-    let Some(client) = clients.iter().find(|c| c.seed.client_id.eq_ignore_ascii_case(client_id)) else {
-        return Err((400, aad_error("unauthorized_client", 700016, "Application with the given identifier was not found in the directory.")));
+    let Some(client) = clients
+        .iter()
+        .find(|c| c.seed.client_id.eq_ignore_ascii_case(client_id))
+    else {
+        return Err((
+            400,
+            aad_error(
+                "unauthorized_client",
+                700016,
+                "Application with the given identifier was not found in the directory.",
+            ),
+        ));
     };
     let invalid = |code, msg: &str| (401, aad_error("invalid_client", code, msg));
-    match (get("client_secret"), get("client_assertion_type"), get("client_assertion")) {
+    match (
+        get("client_secret"),
+        get("client_assertion_type"),
+        get("client_assertion"),
+    ) {
         (Some(secret), _, _) => {
-            let ok = client.seed.client_secret.as_deref().is_some_and(|s| constant_eq(s.as_bytes(), secret.as_bytes()));
+            let ok = client
+                .seed
+                .client_secret
+                .as_deref()
+                .is_some_and(|s| constant_eq(s.as_bytes(), secret.as_bytes()));
             if !ok {
-                return Err(invalid(7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app."));
+                return Err(invalid(
+                    7000215,
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+                ));
             }
         }
-        (None, Some(ASSERTION_TYPE), Some(assertion)) => verify_assertion(client, token_url, assertion).map_err(|(code, msg)| invalid(code, msg))?,
+        (None, Some(ASSERTION_TYPE), Some(assertion)) => {
+            verify_assertion(client, token_url, assertion)
+                .map_err(|(code, msg)| invalid(code, msg))?
+        }
         (None, Some(_), Some(_)) => {
-            return Err((400, aad_error("invalid_request", 70011, "The provided client_assertion_type is not supported.")));
+            return Err((
+                400,
+                aad_error(
+                    "invalid_request",
+                    70011,
+                    "The provided client_assertion_type is not supported.",
+                ),
+            ));
         }
         _ => {
-            return Err((400, aad_error("invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")));
+            return Err((
+                400,
+                aad_error(
+                    "invalid_client",
+                    7000218,
+                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                ),
+            ));
         }
     }
     Ok(TokenInfo {
@@ -114,16 +192,30 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn verify_assertion(client: &AuthClient, token_url: &str, assertion: &str) -> Result<(), (u32, &'static str)> {
-    let header = jsonwebtoken::decode_header(assertion).map_err(|_| (700025u32, "Client assertion is not a valid JWT."))?;
+fn verify_assertion(
+    client: &AuthClient,
+    token_url: &str,
+    assertion: &str,
+) -> Result<(), (u32, &'static str)> {
+    let header = jsonwebtoken::decode_header(assertion)
+        .map_err(|_| (700025u32, "Client assertion is not a valid JWT."))?;
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err((700027, "Client assertion failed signature validation. [Reason - unsupported algorithm.]"));
+        return Err((
+            700027,
+            "Client assertion failed signature validation. [Reason - unsupported algorithm.]",
+        ));
     }
     let cert = client
         .certs
         .iter()
-        .find(|c| header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str()) || header.x5t.as_deref() == Some(c.x5t.as_str()))
-        .ok_or((700027, "Client assertion failed signature validation. [Reason - The key was not found.]"))?;
+        .find(|c| {
+            header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str())
+                || header.x5t.as_deref() == Some(c.x5t.as_str())
+        })
+        .ok_or((
+            700027,
+            "Client assertion failed signature validation. [Reason - The key was not found.]",
+        ))?;
     let key = DecodingKey::from_rsa_der(&cert.public_key_der);
     let mut v = Validation::new(header.alg);
     v.algorithms = vec![Algorithm::RS256, Algorithm::PS256];
@@ -136,11 +228,18 @@ fn verify_assertion(client: &AuthClient, token_url: &str, assertion: &str) -> Re
     jsonwebtoken::decode::<Value>(assertion, &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
         match e.kind() {
-            K::ExpiredSignature | K::ImmatureSignature => (700024u32, "Client assertion is not within its valid time range."),
-            K::InvalidAudience => (700212, "Client assertion audience claim does not match the token endpoint."),
-            K::InvalidIssuer | K::InvalidSubject | K::MissingRequiredClaim(_) => {
-                (700021, "Client assertion application identifier doesn't match 'client_id' parameter.")
-            }
+            K::ExpiredSignature | K::ImmatureSignature => (
+                700024u32,
+                "Client assertion is not within its valid time range.",
+            ),
+            K::InvalidAudience => (
+                700212,
+                "Client assertion audience claim does not match the token endpoint.",
+            ),
+            K::InvalidIssuer | K::InvalidSubject | K::MissingRequiredClaim(_) => (
+                700021,
+                "Client assertion application identifier doesn't match 'client_id' parameter.",
+            ),
             _ => (700027, "Client assertion failed signature validation."),
         }
     })?;
@@ -149,7 +248,11 @@ fn verify_assertion(client: &AuthClient, token_url: &str, assertion: &str) -> Re
 
 /// A fresh opaque access token (not a JWT) and its success body.
 pub(crate) fn token_body(lifetime: Duration) -> (String, Value) {
-    let token = format!("emu.{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let token = format!(
+        "emu.{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let secs = lifetime.as_secs();
     let body = json!({"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": token});
     (token, body)
@@ -169,12 +272,19 @@ mod tests {
     }
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn secret_ok_and_wrong() {
-        let base = [("grant_type", "client_credentials"), ("scope", "https://graph.microsoft.com/.default"), ("client_id", "cid")];
+        let base = [
+            ("grant_type", "client_credentials"),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_id", "cid"),
+        ];
         let mut ok = form(&base);
         ok.insert("client_secret".into(), "topsecret".into());
         assert!(authenticate(&[client()], "t", "u", &ok).is_ok());
@@ -185,15 +295,32 @@ mod tests {
         assert_eq!(body["error_codes"][0], 7000215);
         assert!(!body.to_string().contains("guess-me"));
         let none = form(&base);
-        assert_eq!(authenticate(&[client()], "t", "u", &none).unwrap_err().0, 400);
+        assert_eq!(
+            authenticate(&[client()], "t", "u", &none).unwrap_err().0,
+            400
+        );
     }
 
     #[test]
     fn scope_and_grant_checked() {
-        let f = form(&[("grant_type", "password"), ("scope", "x/.default"), ("client_id", "cid")]);
-        assert_eq!(authenticate(&[client()], "t", "u", &f).unwrap_err().1["error"], "unsupported_grant_type");
-        let f = form(&[("grant_type", "client_credentials"), ("scope", "x"), ("client_id", "cid")]);
-        assert_eq!(authenticate(&[client()], "t", "u", &f).unwrap_err().1["error"], "invalid_scope");
+        let f = form(&[
+            ("grant_type", "password"),
+            ("scope", "x/.default"),
+            ("client_id", "cid"),
+        ]);
+        assert_eq!(
+            authenticate(&[client()], "t", "u", &f).unwrap_err().1["error"],
+            "unsupported_grant_type"
+        );
+        let f = form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "x"),
+            ("client_id", "cid"),
+        ]);
+        assert_eq!(
+            authenticate(&[client()], "t", "u", &f).unwrap_err().1["error"],
+            "invalid_scope"
+        );
     }
 
     #[test]

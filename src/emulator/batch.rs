@@ -30,7 +30,9 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
         .and_then(Value::as_array)
         .ok_or_else(|| GraphError::bad_request("Invalid batch payload format."))?;
     if requests.is_empty() {
-        return Err(GraphError::bad_request("Invalid batch payload format: no requests."));
+        return Err(GraphError::bad_request(
+            "Invalid batch payload format: no requests.",
+        ));
     }
     if requests.len() > MAX_ITEMS {
         return Err(GraphError::bad_request(format!(
@@ -40,17 +42,27 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
     let mut seen = HashSet::new();
     let mut items = Vec::new();
     for r in requests {
-        let id = r["id"].as_str().ok_or_else(|| GraphError::bad_request("Batch request is missing an id."))?;
+        let id = r["id"]
+            .as_str()
+            .ok_or_else(|| GraphError::bad_request("Batch request is missing an id."))?;
         if !seen.insert(id.to_ascii_lowercase()) {
-            return Err(GraphError::bad_request(format!("Batch request id '{id}' is duplicated.")));
+            return Err(GraphError::bad_request(format!(
+                "Batch request id '{id}' is duplicated."
+            )));
         }
         let method = r["method"]
             .as_str()
-            .ok_or_else(|| GraphError::bad_request(format!("Batch request {id} is missing a method.")))?
+            .ok_or_else(|| {
+                GraphError::bad_request(format!("Batch request {id} is missing a method."))
+            })?
             .to_ascii_uppercase();
-        let url = r["url"].as_str().ok_or_else(|| GraphError::bad_request(format!("Batch request {id} is missing a url.")))?;
+        let url = r["url"].as_str().ok_or_else(|| {
+            GraphError::bad_request(format!("Batch request {id} is missing a url."))
+        })?;
         if url.starts_with("http://") || url.starts_with("https://") {
-            return Err(GraphError::bad_request(format!("Batch request {id}: url must be relative.")));
+            return Err(GraphError::bad_request(format!(
+                "Batch request {id}: url must be relative."
+            )));
         }
         let body = r.get("body").filter(|b| !b.is_null()).cloned();
         if body.is_some() {
@@ -95,7 +107,13 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
 }
 
 /// Runs a batch; returns the envelope status and body.
-pub(crate) fn run(sh: &Shared, tok: &TokenInfo, ver: Ver, body: Option<Value>, crid: Option<&str>) -> (u16, Value) {
+pub(crate) fn run(
+    sh: &Shared,
+    tok: &TokenInfo,
+    ver: Ver,
+    body: Option<Value>,
+    crid: Option<&str>,
+) -> (u16, Value) {
     let batch_no = {
         let mut s = lock(&sh.stats);
         s.batches += 1;
@@ -111,13 +129,18 @@ pub(crate) fn run(sh: &Shared, tok: &TokenInfo, ver: Ver, body: Option<Value>, c
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::with_capacity(items.len());
     for it in items {
-        let failed_dep = it
-            .depends
-            .iter()
-            .any(|d| !statuses.get(&d.to_ascii_lowercase()).is_some_and(|s| (200..300).contains(s)));
+        let failed_dep = it.depends.iter().any(|d| {
+            !statuses
+                .get(&d.to_ascii_lowercase())
+                .is_some_and(|s| (200..300).contains(s))
+        });
         let (status, body, retry_after, rid) = if failed_dep {
             let rid = uuid::Uuid::new_v4().to_string();
-            let e = GraphError::new(424, "FailedDependency", "A request this request depends on failed.");
+            let e = GraphError::new(
+                424,
+                "FailedDependency",
+                "A request this request depends on failed.",
+            );
             lock(&sh.stats).record(LogEntry {
                 method: it.req.method.clone(),
                 path: format!("/{}/{}", ver.as_str(), it.req.path),
@@ -147,7 +170,14 @@ pub(crate) fn run(sh: &Shared, tok: &TokenInfo, ver: Ver, body: Option<Value>, c
     }
     // graph.md §12.2: answers come in any order; shuffle deterministically by the fault seed.
     let seed = sh.cfg.fault_seed ^ mix(batch_no);
-    responses.sort_by_cached_key(|r| mix(seed ^ mix(r["id"].as_str().unwrap_or_default().bytes().fold(0u64, |h, b| mix(h ^ u64::from(b))))));
+    responses.sort_by_cached_key(|r| {
+        mix(seed
+            ^ mix(r["id"]
+                .as_str()
+                .unwrap_or_default()
+                .bytes()
+                .fold(0u64, |h, b| mix(h ^ u64::from(b)))))
+    });
     (200, json!({"responses": responses}))
 }
 
@@ -167,7 +197,9 @@ mod tests {
         assert!(parse(Ver::Beta, Some(dup)).is_err());
         let no_ct = json!({"requests":[{"id":"a","method":"POST","url":"/x","body":{}}]});
         assert!(parse(Ver::Beta, Some(no_ct)).is_err());
-        let many: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method":"GET","url":"/x"})).collect();
+        let many: Vec<Value> = (0..21)
+            .map(|i| json!({"id": i.to_string(), "method":"GET","url":"/x"}))
+            .collect();
         assert!(parse(Ver::Beta, Some(json!({"requests": many}))).is_err());
         let fwd = json!({"requests":[{"id":"a","method":"GET","url":"/x","dependsOn":["b"]},{"id":"b","method":"GET","url":"/y"}]});
         assert!(parse(Ver::Beta, Some(fwd)).is_err());

@@ -176,7 +176,12 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         assign: VALUE_ASSIGN,
         missing: 400,
         patch: 204,
-        read_only: &["creationSource", "templateFamily", "templateDisplayName", "templateDisplayVersion"],
+        read_only: &[
+            "creationSource",
+            "templateFamily",
+            "templateDisplayName",
+            "templateDisplayVersion",
+        ],
         ..coll(
             "deviceManagement/configurationPolicies",
             "#microsoft.graph.deviceManagementConfigurationPolicy",
@@ -521,7 +526,12 @@ mod tests {
     #[test]
     fn paths_unique_and_resolvable() {
         for c in COLLECTIONS {
-            assert_eq!(COLLECTIONS.iter().filter(|o| o.path == c.path).count(), 1, "{}", c.path);
+            assert_eq!(
+                COLLECTIONS.iter().filter(|o| o.path == c.path).count(),
+                1,
+                "{}",
+                c.path
+            );
             assert!(served(c.primary, c.path).is_some());
         }
     }

@@ -47,7 +47,10 @@ pub enum Throttle {
     Off,
     /// Intune's published limits (graph.md §12.3) as sliding windows; `scale` multiplies the
     /// limits (1.0 = published), `window` is 20 s in the service.
-    Intune { window: Duration, scale: f64 },
+    Intune {
+        window: Duration,
+        scale: f64,
+    },
 }
 
 impl Throttle {

@@ -86,8 +86,9 @@ impl GraphError {
 
 /// Now as Graph writes `innerError.date`: seconds precision, no zone suffix.
 pub(crate) fn now_second() -> String {
-    let s = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    s
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
 }
 
 /// An AAD token endpoint error body (graph.md §12.4), never echoing the submitted credential.
@@ -120,7 +121,8 @@ mod tests {
 
     #[test]
     fn throttle_body_carries_429_inner_fields() {
-        let b = GraphError::new(429, "TooManyRequests", "Please retry again later.").body("r", None);
+        let b =
+            GraphError::new(429, "TooManyRequests", "Please retry again later.").body("r", None);
         assert_eq!(b["error"]["innerError"]["status"], "429");
         assert!(b["error"]["innerError"].get("client-request-id").is_none());
     }
@@ -129,6 +131,11 @@ mod tests {
     fn aad_error_lists_code() {
         let b = aad_error("invalid_client", 7000215, "Invalid client secret provided.");
         assert_eq!(b["error_codes"][0], 7000215);
-        assert!(b["error_description"].as_str().unwrap().starts_with("AADSTS7000215:"));
+        assert!(
+            b["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with("AADSTS7000215:")
+        );
     }
 }

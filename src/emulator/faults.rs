@@ -74,7 +74,10 @@ mod tests {
         assert_ne!(a, run(2));
         let hits: Vec<Fault> = a.iter().flatten().copied().collect();
         assert!((200..400).contains(&hits.len()), "{}", hits.len());
-        assert_eq!(&hits[..3], &[Fault::Unavailable, Fault::GatewayTimeout, Fault::Reset]);
+        assert_eq!(
+            &hits[..3],
+            &[Fault::Unavailable, Fault::GatewayTimeout, Fault::Reset]
+        );
     }
 
     #[test]

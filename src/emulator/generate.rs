@@ -87,7 +87,7 @@ impl TenantSeed {
     /// A realistic tenant with `objects` policies (plus reference data), deterministic for `seed`.
     /// Its single client has id and secret derived from the seed (see `tenant.json` of a dump).
     pub fn generate(objects: usize, seed: u64) -> TenantSeed {
-        let mut r = Rng(seed ^ 0x5eed_0f_a71a5);
+        let mut r = Rng(seed ^ 0x5eed_0fa7_1a50_0000);
         let tenant_id = r.guid();
         let client_id = r.guid();
         let info = TenantInfo {
@@ -141,16 +141,22 @@ fn references(r: &mut Rng, tenant: &str, out: &mut Vec<(&'static Coll, Value)>) 
     let tags: Vec<String> = (0..TAGS).map(|i| i.to_string()).collect();
     for t in &tags {
         let builtin = t == "0";
-        out.push((coll("deviceManagement/roleScopeTags"), json!({
+        out.push((
+            coll("deviceManagement/roleScopeTags"),
+            json!({
             "@odata.type":"#microsoft.graph.roleScopeTag","id": t,
             "displayName": if builtin { "Default".to_string() } else { format!("Region {t}") },
-            "description": "", "isBuiltIn": builtin, "assignments": []})));
+            "description": "", "isBuiltIn": builtin, "assignments": []}),
+        ));
     }
     let apps: Vec<String> = (0..APPS).map(|_| r.guid()).collect();
     for (i, a) in apps.iter().enumerate() {
-        out.push((coll("deviceAppManagement/mobileApps"), json!({
+        out.push((
+            coll("deviceAppManagement/mobileApps"),
+            json!({
             "@odata.type":"#microsoft.graph.iosVppApp","id": a, "displayName": format!("App {i}"),
-            "bundleId": format!("com.example.app{i}"), "publisher": "Example"})));
+            "bundleId": format!("com.example.app{i}"), "publisher": "Example"}),
+        ));
     }
     let definitions: Vec<Value> = (0..DEFINITIONS)
         .map(|i| {
@@ -166,16 +172,31 @@ fn references(r: &mut Rng, tenant: &str, out: &mut Vec<(&'static Coll, Value)>) 
     }
     for (suffix, ty) in [
         ("DefaultLimit", "deviceEnrollmentLimitConfiguration"),
-        ("DefaultPlatformRestrictions", "deviceEnrollmentPlatformRestrictionsConfiguration"),
-        ("DefaultWindowsHelloForBusiness", "deviceEnrollmentWindowsHelloForBusinessConfiguration"),
-        ("DefaultWindows10EnrollmentCompletionPageConfiguration", "windows10EnrollmentCompletionPageConfiguration"),
+        (
+            "DefaultPlatformRestrictions",
+            "deviceEnrollmentPlatformRestrictionsConfiguration",
+        ),
+        (
+            "DefaultWindowsHelloForBusiness",
+            "deviceEnrollmentWindowsHelloForBusinessConfiguration",
+        ),
+        (
+            "DefaultWindows10EnrollmentCompletionPageConfiguration",
+            "windows10EnrollmentCompletionPageConfiguration",
+        ),
     ] {
         out.push((coll("deviceManagement/deviceEnrollmentConfigurations"), json!({
             "@odata.type": format!("#microsoft.graph.{ty}"), "id": format!("{tenant}_{suffix}"),
             "displayName": "All users and all devices", "description": "", "priority": 0, "version": 0,
             "createdDateTime": "0001-01-01T00:00:00Z", "lastModifiedDateTime": TS, "roleScopeTagIds": [], "assignments": []})));
     }
-    Refs { groups, filters, tags, apps, definitions }
+    Refs {
+        groups,
+        filters,
+        tags,
+        apps,
+        definitions,
+    }
 }
 
 fn assignments(r: &mut Rng, refs: &Refs, id: &str) -> Value {
@@ -195,9 +216,13 @@ fn assignments(r: &mut Rng, refs: &Refs, id: &str) -> Value {
         } else {
             json!({"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId": g})
         };
-        if target["@odata.type"] != "#microsoft.graph.exclusionGroupAssignmentTarget" && r.chance(30) {
-            target["deviceAndAppManagementAssignmentFilterId"] = json!(refs.filters[r.below(refs.filters.len())]);
-            target["deviceAndAppManagementAssignmentFilterType"] = json!(if r.chance(70) { "include" } else { "exclude" });
+        if target["@odata.type"] != "#microsoft.graph.exclusionGroupAssignmentTarget"
+            && r.chance(30)
+        {
+            target["deviceAndAppManagementAssignmentFilterId"] =
+                json!(refs.filters[r.below(refs.filters.len())]);
+            target["deviceAndAppManagementAssignmentFilterType"] =
+                json!(if r.chance(70) { "include" } else { "exclude" });
         }
         out.push(json!({"id": format!("{id}_{g}"), "source": "direct", "sourceId": id, "target": target}));
     }
@@ -215,28 +240,45 @@ fn tags(r: &mut Rng, refs: &Refs) -> Value {
 fn setting(r: &mut Rng, i: usize, policy: usize) -> Value {
     let def = format!("device_vendor_msft_policy_config_generated_{policy}_{i}");
     let inst = match r.below(5) {
-        0 => json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
-            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value": r.below(100)}}),
-        1 => json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
-            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationStringSettingValue","value": format!("value-{i}")}}),
-        2 => json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId": def,
+        0 => {
+            json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
+            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value": r.below(100)}})
+        }
+        1 => {
+            json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
+            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationStringSettingValue","value": format!("value-{i}")}})
+        }
+        2 => {
+            json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId": def,
             "choiceSettingValue":{"value": format!("{def}_1"), "children":[
                 {"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": format!("{def}_child"),
-                 "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value": 5}}]}}),
-        3 if r.chance(15) => json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
-            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSecretSettingValue","value": format!("secret-{policy}-{i}"),"valueState":"notEncrypted"}}),
-        _ => json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId": def,
-            "choiceSettingValue":{"value": format!("{def}_0"), "children": []}}),
+                 "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value": 5}}]}})
+        }
+        3 if r.chance(15) => {
+            json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId": def,
+            "simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSecretSettingValue","value": format!("secret-{policy}-{i}"),"valueState":"notEncrypted"}})
+        }
+        _ => {
+            json!({"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId": def,
+            "choiceSettingValue":{"value": format!("{def}_0"), "children": []}})
+        }
     };
     json!({"id": i.to_string(), "settingInstance": inst})
 }
 
 fn script(r: &mut Rng, i: usize) -> String {
-    STANDARD.encode(format!("# generated script {i}\r\nWrite-Output \"{}\"\r\n", r.next()))
+    STANDARD.encode(format!(
+        "# generated script {i}\r\nWrite-Output \"{}\"\r\n",
+        r.next()
+    ))
 }
 
 fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
-    let id = if c.numeric_id { (100 + i).to_string() } else { r.guid() };
+    let id = if c.numeric_id {
+        (100 + i).to_string()
+    } else {
+        r.guid()
+    };
     let name = format!("{} {i:05}", c.path.rsplit('/').next().unwrap_or("policy"));
     let mut o = json!({"@odata.type": c.base_type, "id": id, "displayName": name, "description": "Generated",
         "createdDateTime": TS, "lastModifiedDateTime": TS});
@@ -308,7 +350,9 @@ fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
                 .collect();
             o["definitionValues"] = Value::Array(dvs);
         }
-        "deviceManagement/deviceManagementScripts" | "deviceManagement/deviceShellScripts" | "deviceManagement/deviceCustomAttributeShellScripts" => {
+        "deviceManagement/deviceManagementScripts"
+        | "deviceManagement/deviceShellScripts"
+        | "deviceManagement/deviceCustomAttributeShellScripts" => {
             o["scriptContent"] = json!(script(r, i));
             o["runAsAccount"] = json!("system");
             o["fileName"] = json!(format!("script{i}.ps1"));
@@ -325,8 +369,13 @@ fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
             o["remediationScriptContent"] = json!(script(r, i + 1));
             o["runAsAccount"] = json!("system");
         }
-        "deviceManagement/windowsFeatureUpdateProfiles" => o["featureUpdateVersion"] = json!("Windows 11, version 23H2"),
-        "deviceManagement/windowsQualityUpdateProfiles" => o["expeditedUpdateSettings"] = json!({"qualityUpdateRelease": "2025-01-14T00:00:00Z", "daysUntilForcedReboot": 1}),
+        "deviceManagement/windowsFeatureUpdateProfiles" => {
+            o["featureUpdateVersion"] = json!("Windows 11, version 23H2")
+        }
+        "deviceManagement/windowsQualityUpdateProfiles" => {
+            o["expeditedUpdateSettings"] =
+                json!({"qualityUpdateRelease": "2025-01-14T00:00:00Z", "daysUntilForcedReboot": 1})
+        }
         "deviceManagement/windowsDriverUpdateProfiles" => o["approvalType"] = json!("manual"),
         "deviceManagement/windowsAutopilotDeploymentProfiles" => {
             o["@odata.type"] = json!("#microsoft.graph.azureADWindowsAutopilotDeploymentProfile");
@@ -334,7 +383,8 @@ fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
             o["deviceType"] = json!("windowsPc");
         }
         "deviceManagement/deviceEnrollmentConfigurations" => {
-            o["@odata.type"] = json!("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration");
+            o["@odata.type"] =
+                json!("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration");
             o["priority"] = json!(1 + i);
             o["version"] = json!(1);
             o["showInstallationProgress"] = json!(true);
@@ -348,7 +398,10 @@ fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
             o["templateId"] = json!(r.guid());
             o["settings"] = json!([{"@odata.type":"#microsoft.graph.deviceManagementBooleanSettingInstance","id": r.guid(),"definitionId":"deviceConfiguration--example","valueJson":"true"}]);
         }
-        "deviceAppManagement/iosManagedAppProtections" | "deviceAppManagement/androidManagedAppProtections" | "deviceAppManagement/windowsManagedAppProtections" | "deviceAppManagement/targetedManagedAppConfigurations" => {
+        "deviceAppManagement/iosManagedAppProtections"
+        | "deviceAppManagement/androidManagedAppProtections"
+        | "deviceAppManagement/windowsManagedAppProtections"
+        | "deviceAppManagement/targetedManagedAppConfigurations" => {
             o["apps"] = json!([{"id": "com.microsoft.office.outlook.ios", "mobileAppIdentifier": {"@odata.type":"#microsoft.graph.iosMobileAppIdentifier","bundleId":"com.microsoft.office.outlook"}}]);
             o["appGroupType"] = json!("selectedPublicApps");
         }
@@ -396,10 +449,17 @@ mod tests {
         assert_eq!(av, bv);
         assert_ne!(TenantSeed::generate(10, 43).tenant_id(), a.tenant_id());
         let count = |p: &str| a.objects.iter().filter(|(c, _)| c.path == p).count();
-        assert!(count("deviceManagement/deviceConfigurations") > count("deviceManagement/configurationPolicies"));
+        assert!(
+            count("deviceManagement/deviceConfigurations")
+                > count("deviceManagement/configurationPolicies")
+        );
         assert!(count("deviceManagement/configurationPolicies") > 50);
         assert_eq!(count("groups"), GROUPS);
-        let sc = a.objects.iter().find(|(c, _)| c.path == "deviceManagement/configurationPolicies").unwrap();
+        let sc = a
+            .objects
+            .iter()
+            .find(|(c, _)| c.path == "deviceManagement/configurationPolicies")
+            .unwrap();
         let n = sc.1["settings"].as_array().unwrap().len();
         assert!((5..=40).contains(&n));
     }
@@ -409,6 +469,10 @@ mod tests {
         let t = std::time::Instant::now();
         let s = TenantSeed::generate(10_000, 1);
         assert!(s.objects.len() >= 10_000);
-        assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

@@ -62,22 +62,37 @@ pub struct EmulatorHandle {
 
 impl std::fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmulatorHandle").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
 /// Starts an emulator serving `tenants` on `addr` (`127.0.0.1:0` picks a free port).
-pub async fn start(config: EmulatorConfig, tenants: Vec<TenantSeed>, addr: SocketAddr) -> Result<EmulatorHandle, EmulatorError> {
+pub async fn start(
+    config: EmulatorConfig,
+    tenants: Vec<TenantSeed>,
+    addr: SocketAddr,
+) -> Result<EmulatorHandle, EmulatorError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| EmulatorError::Bind { addr, source })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { addr, source })?;
     let base = format!("http://{addr}");
     let mut by_id = HashMap::new();
     let mut auth = HashMap::new();
     for seed in tenants {
         let key = seed.tenant_id().to_ascii_lowercase();
-        auth.insert(key.clone(), seed.info.clients.iter().map(AuthClient::new).collect::<Vec<_>>());
+        auth.insert(
+            key.clone(),
+            seed.info
+                .clients
+                .iter()
+                .map(AuthClient::new)
+                .collect::<Vec<_>>(),
+        );
         let t = Tenant::from_seed(seed).map_err(|e| EmulatorError::Seed(e.message))?;
         by_id.insert(key, t);
     }
@@ -106,7 +121,12 @@ pub async fn start(config: EmulatorConfig, tenants: Vec<TenantSeed>, addr: Socke
         }
     });
     tracing::info!(%addr, "graph emulator listening");
-    Ok(EmulatorHandle { addr, shared, stop, task })
+    Ok(EmulatorHandle {
+        addr,
+        shared,
+        stop,
+        task,
+    })
 }
 
 impl EmulatorHandle {
@@ -144,7 +164,10 @@ impl EmulatorHandle {
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let mut task = self.task;
-        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await.is_err() {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
             task.abort();
         }
     }

@@ -65,9 +65,9 @@ impl Query {
             let name = k.trim_start_matches('$').to_ascii_lowercase();
             match name.as_str() {
                 "top" => {
-                    let n: usize = v
-                        .parse()
-                        .map_err(|_| GraphError::bad_request(format!("Invalid $top value '{v}'")))?;
+                    let n: usize = v.parse().map_err(|_| {
+                        GraphError::bad_request(format!("Invalid $top value '{v}'"))
+                    })?;
                     q.top = Some(n.clamp(1, TOP_CAP));
                 }
                 "skiptoken" => q.skip = decode_skiptoken(&v)?,
@@ -105,7 +105,9 @@ fn decode_skiptoken(t: &str) -> Result<usize, GraphError> {
     let bad = || GraphError::bad_request("Invalid $skiptoken");
     let raw = URL_SAFE_NO_PAD.decode(t).map_err(|_| bad())?;
     let s = String::from_utf8(raw).map_err(|_| bad())?;
-    s.strip_prefix("emu1:").and_then(|n| n.parse().ok()).ok_or_else(bad)
+    s.strip_prefix("emu1:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(bad)
 }
 
 /// Splits on `sep` outside parentheses.
@@ -141,7 +143,9 @@ pub(crate) fn parse_expand(s: &str) -> Result<Vec<Expand>, GraphError> {
         let mut nested = Vec::new();
         for opt in split_top(opts, ';') {
             if let Some((k, v)) = opt.split_once('=')
-                && k.trim().trim_start_matches('$').eq_ignore_ascii_case("expand")
+                && k.trim()
+                    .trim_start_matches('$')
+                    .eq_ignore_ascii_case("expand")
             {
                 nested = parse_expand(v)?;
             }
@@ -195,7 +199,10 @@ mod tests {
         let e = parse_expand("definition,presentationValues($expand=presentation)").unwrap();
         assert_eq!(e.len(), 2);
         assert_eq!(e[1].nested[0].name, "presentation");
-        let e = parse_expand("scheduledActionsForRule($expand=scheduledActionConfigurations),assignments").unwrap();
+        let e = parse_expand(
+            "scheduledActionsForRule($expand=scheduledActionConfigurations),assignments",
+        )
+        .unwrap();
         assert_eq!(e[0].nested[0].name, "scheduledActionConfigurations");
         assert!(parse_expand("a,,b").is_err());
     }
@@ -208,7 +215,11 @@ mod tests {
         assert!(!f.matches(&json!({"@odata.type":"#microsoft.graph.x"})));
         let f = parse_filter("displayName eq 'O''Brien'").unwrap();
         assert!(f.matches(&json!({"displayName":"O'Brien"})));
-        assert!(parse_filter("isBuiltIn eq false").unwrap().matches(&json!({"isBuiltIn":false})));
+        assert!(
+            parse_filter("isBuiltIn eq false")
+                .unwrap()
+                .matches(&json!({"isBuiltIn":false}))
+        );
         assert!(parse_filter("startswith(displayName,'a')").is_err());
         assert!(parse_filter("foo eq 1").is_err());
     }

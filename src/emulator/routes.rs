@@ -68,7 +68,9 @@ pub(crate) fn segments(path: &str) -> Vec<String> {
 
 fn check_role(ctx: &Ctx, coll: &Coll, write: bool) -> Result<(), GraphError> {
     let ok = if write {
-        coll.write_roles.iter().all(|r| behaviour::has_role(ctx.roles, r))
+        coll.write_roles
+            .iter()
+            .all(|r| behaviour::has_role(ctx.roles, r))
     } else {
         behaviour::has_role(ctx.roles, coll.read_role)
     };
@@ -90,8 +92,13 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
     let q = Query::parse(&req.query)?;
     let m = req.method.as_str();
     // Intent creation lives under the templates collection (graph.md §10.4).
-    if segs.len() == 4 && segs[0] == "deviceManagement" && segs[1] == "templates" && segs[3] == "createInstance" {
-        let coll = behaviour::by_path("deviceManagement/intents").ok_or_else(GraphError::no_route)?;
+    if segs.len() == 4
+        && segs[0] == "deviceManagement"
+        && segs[1] == "templates"
+        && segs[3] == "createInstance"
+    {
+        let coll =
+            behaviour::by_path("deviceManagement/intents").ok_or_else(GraphError::no_route)?;
         if req.ver != Ver::Beta || m != "POST" {
             return Err(GraphError::no_route());
         }
@@ -115,22 +122,34 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("PATCH", [id]) => writes::patch(t, ctx, req, coll, id),
         ("PUT", [id]) => writes::put(t, req, coll, id),
         ("DELETE", [id]) => writes::delete(t, coll, id),
-        ("GET", [id, f]) if f.starts_with("getOmaSettingPlainTextValue(") => oma_plain(t, coll, id, f),
+        ("GET", [id, f]) if f.starts_with("getOmaSettingPlainTextValue(") => {
+            oma_plain(t, coll, id, f)
+        }
         ("GET", [id, nav]) => nav_list(t, ctx, req, coll, id, nav, &q),
         ("GET", [id, nav, sub]) => nav_item(t, ctx, req, coll, id, nav, sub, &q),
         ("GET", [id, dvs, dv, pvs]) if dvs == "definitionValues" && pvs == "presentationValues" => {
             presentation_values(t, ctx, req, coll, id, dv, &q)
         }
-        ("POST", [id, nav]) if nav == "assignments" && coll.assign == behaviour::Assign::Devices => {
+        ("POST", [id, nav])
+            if nav == "assignments" && coll.assign == behaviour::Assign::Devices =>
+        {
             writes::add_autopilot_assignment(t, ctx, req, coll, id)
         }
-        ("DELETE", [id, nav, aid]) if nav == "assignments" && coll.assign == behaviour::Assign::Devices => {
+        ("DELETE", [id, nav, aid])
+            if nav == "assignments" && coll.assign == behaviour::Assign::Devices =>
+        {
             writes::delete_autopilot_assignment(t, coll, id, aid)
         }
-        ("POST", [id, nav]) if nav == "localizedNotificationMessages" && coll.navs.contains(&"localizedNotificationMessages") => {
+        ("POST", [id, nav])
+            if nav == "localizedNotificationMessages"
+                && coll.navs.contains(&"localizedNotificationMessages") =>
+        {
             writes::add_message(t, ctx, req, coll, id)
         }
-        ("PATCH", [id, nav, mid]) if nav == "localizedNotificationMessages" && coll.navs.contains(&"localizedNotificationMessages") => {
+        ("PATCH", [id, nav, mid])
+            if nav == "localizedNotificationMessages"
+                && coll.navs.contains(&"localizedNotificationMessages") =>
+        {
             writes::patch_message(t, req, coll, id, mid)
         }
         ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
@@ -160,11 +179,12 @@ fn splitmix(mut x: u64) -> u64 {
 }
 
 fn id_hash(seed: u64, id: &str) -> u64 {
-    id.bytes().fold(splitmix(seed), |h, b| splitmix(h ^ u64::from(b)))
+    id.bytes()
+        .fold(splitmix(seed), |h, b| splitmix(h ^ u64::from(b)))
 }
 
 /// Applies the configured list order (stable for a given config).
-pub(crate) fn order(cfg: &EmulatorConfig, items: &mut Vec<Value>) {
+pub(crate) fn order(cfg: &EmulatorConfig, items: &mut [Value]) {
     match cfg.order {
         ListOrder::AsStored => {}
         ListOrder::Reverse => items.reverse(),
@@ -175,12 +195,28 @@ pub(crate) fn order(cfg: &EmulatorConfig, items: &mut Vec<Value>) {
 }
 
 /// One page of `items` with an absolute nextLink (graph.md §12.1) and the hostile/looping knobs.
-fn page(ctx: &Ctx, req: &Req, q: &Query, coll_key: &str, items: Vec<Value>, default: usize, ctx_what: String) -> Resp {
+fn page(
+    ctx: &Ctx,
+    req: &Req,
+    q: &Query,
+    coll_key: &str,
+    items: Vec<Value>,
+    default: usize,
+    ctx_what: String,
+) -> Resp {
     let size = page_size(ctx, q, default);
     let total = items.len();
     let slice: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
     let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what), "value": slice});
-    let link = |skip: usize| format!("{}/{}/{}?{}", ctx.base, req.ver.as_str(), req.path, q.next_query(skip));
+    let link = |skip: usize| {
+        format!(
+            "{}/{}/{}?{}",
+            ctx.base,
+            req.ver.as_str(),
+            req.path,
+            q.next_query(skip)
+        )
+    };
     if q.skip + size < total {
         body["@odata.nextLink"] = json!(link(q.skip + size));
     }
@@ -191,7 +227,8 @@ fn page(ctx: &Ctx, req: &Req, q: &Query, coll_key: &str, items: Vec<Value>, defa
         && h.collection == coll_key
         && q.skip == 0
     {
-        body["@odata.nextLink"] = json!(format!("{}/beta/{}?$skiptoken=x", h.target_base, coll_key));
+        body["@odata.nextLink"] =
+            json!(format!("{}/beta/{}?$skiptoken=x", h.target_base, coll_key));
     }
     Resp::json(200, body)
 }
@@ -211,7 +248,14 @@ fn check_expand(coll: &Coll, expand: &[Expand]) -> Result<(), GraphError> {
 
 /// An object as served: navigations only when expanded (with quirks), lazy fields off lists,
 /// secrets masked, `$select` applied.
-pub(crate) fn present(ctx: &Ctx, ver: Ver, coll: &Coll, obj: &Value, q: &Query, list: bool) -> Value {
+pub(crate) fn present(
+    ctx: &Ctx,
+    ver: Ver,
+    coll: &Coll,
+    obj: &Value,
+    q: &Query,
+    list: bool,
+) -> Value {
     let mut v = obj.clone();
     let id = obj["id"].as_str().unwrap_or_default().to_string();
     let Some(m) = v.as_object_mut() else { return v };
@@ -248,7 +292,11 @@ pub(crate) fn present(ctx: &Ctx, ver: Ver, coll: &Coll, obj: &Value, q: &Query, 
 }
 
 fn select(v: &Value, sel: &[String]) -> Value {
-    let ty = v["@odata.type"].as_str().unwrap_or_default().trim_start_matches('#').to_string();
+    let ty = v["@odata.type"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('#')
+        .to_string();
     let mut out = serde_json::Map::new();
     if let Some(t) = v.get("@odata.type") {
         out.insert("@odata.type".into(), t.clone());
@@ -268,7 +316,9 @@ fn select(v: &Value, sel: &[String]) -> Value {
 
 /// Nested `$expand` on navigation items (graph.md §3, §4).
 fn transform_nav(nav: &str, val: &mut Value, nested: &[Expand]) {
-    let Some(items) = val.as_array_mut() else { return };
+    let Some(items) = val.as_array_mut() else {
+        return;
+    };
     for it in items {
         match nav {
             "definitionValues" => definition_value_view(it, nested),
@@ -313,7 +363,9 @@ fn presentation_value_view(pv: &mut Value, expand: &[Expand]) {
 
 fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
     if !q.expand.is_empty() && coll.path == "deviceAppManagement/targetedManagedAppConfigurations" {
-        return Err(GraphError::bad_request("expand is not allowed on this collection"));
+        return Err(GraphError::bad_request(
+            "expand is not allowed on this collection",
+        ));
     }
     check_expand(coll, &q.expand)?;
     let mut items: Vec<Value> = t
@@ -323,7 +375,15 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         .map(|o| present(ctx, req.ver, coll, o, q, true))
         .collect();
     order(ctx.cfg, &mut items);
-    let mut r = page(ctx, req, q, coll.path, items, coll.page, coll.path.to_string());
+    let mut r = page(
+        ctx,
+        req,
+        q,
+        coll.path,
+        items,
+        coll.page,
+        coll.path.to_string(),
+    );
     if coll.page == 25
         && let Some(b) = r.body.as_mut()
     {
@@ -336,7 +396,9 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
 }
 
 pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
-    t.store(coll).get(id).ok_or_else(|| GraphError::not_found(coll.missing, id))
+    t.store(coll)
+        .get(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
 }
 
 fn get(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, q: &Query) -> R {
@@ -370,7 +432,8 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     if nav == "assignments"
         && matches!(
             coll.path,
-            "deviceManagement/deviceShellScripts" | "deviceManagement/deviceCustomAttributeShellScripts"
+            "deviceManagement/deviceShellScripts"
+                | "deviceManagement/deviceCustomAttributeShellScripts"
         )
     {
         // graph.md §0.2
@@ -381,26 +444,47 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     }
     if nav == "scheduledActionsForRule" {
         // graph.md §4: the nav route answers 400; use $expand on the policy.
-        return Err(GraphError::bad_request("An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000"));
+        return Err(GraphError::bad_request(
+            "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000",
+        ));
     }
     let obj = find_obj(t, coll, id)?;
     let mut items: Vec<Value> = obj[nav].as_array().cloned().unwrap_or_default();
     for it in &mut items {
-        match nav {
-            "definitionValues" => definition_value_view(it, &q.expand),
-            _ => {}
+        if nav == "definitionValues" {
+            definition_value_view(it, &q.expand);
         }
         mask_secrets(it);
     }
     let what = format!("{}('{id}')/{nav}", coll.path);
     if nav == "settings" {
-        return Ok(page(ctx, req, q, &format!("{}/settings", coll.path), items, 25, what));
+        return Ok(page(
+            ctx,
+            req,
+            q,
+            &format!("{}/settings", coll.path),
+            items,
+            25,
+            what,
+        ));
     }
-    Ok(Resp::json(200, json!({"@odata.context": context(ctx, req.ver, &what), "value": items})))
+    Ok(Resp::json(
+        200,
+        json!({"@odata.context": context(ctx, req.ver, &what), "value": items}),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
-fn nav_item(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, sub: &str, q: &Query) -> R {
+fn nav_item(
+    t: &Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    id: &str,
+    nav: &str,
+    sub: &str,
+    q: &Query,
+) -> R {
     if !coll.navs.contains(&nav) {
         return Err(GraphError::no_route());
     }
@@ -416,11 +500,23 @@ fn nav_item(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
         definition_value_view(&mut it, &q.expand);
     }
     mask_secrets(&mut it);
-    it["@odata.context"] = json!(context(ctx, req.ver, &format!("{}('{id}')/{nav}/$entity", coll.path)));
+    it["@odata.context"] = json!(context(
+        ctx,
+        req.ver,
+        &format!("{}('{id}')/{nav}/$entity", coll.path)
+    ));
     Ok(Resp::json(200, it))
 }
 
-fn presentation_values(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, dv: &str, q: &Query) -> R {
+fn presentation_values(
+    t: &Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    id: &str,
+    dv: &str,
+    q: &Query,
+) -> R {
     let obj = find_obj(t, coll, id)?;
     let dvv = obj["definitionValues"]
         .as_array()
@@ -428,15 +524,28 @@ fn presentation_values(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, 
         .flatten()
         .find(|x| x["id"].as_str() == Some(dv))
         .ok_or_else(|| GraphError::not_found(404, dv))?;
-    let mut pvs = dvv["presentationValues"].as_array().cloned().unwrap_or_default();
-    pvs.iter_mut().for_each(|p| presentation_value_view(p, &q.expand));
-    let what = format!("{}('{id}')/definitionValues('{dv}')/presentationValues", coll.path);
-    Ok(Resp::json(200, json!({"@odata.context": context(ctx, req.ver, &what), "value": pvs})))
+    let mut pvs = dvv["presentationValues"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    pvs.iter_mut()
+        .for_each(|p| presentation_value_view(p, &q.expand));
+    let what = format!(
+        "{}('{id}')/definitionValues('{dv}')/presentationValues",
+        coll.path
+    );
+    Ok(Resp::json(
+        200,
+        json!({"@odata.context": context(ctx, req.ver, &what), "value": pvs}),
+    ))
 }
 
 /// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
 fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q: &Query) -> R {
-    let typed: Vec<&Coll> = MAM_TYPED.iter().filter_map(|p| behaviour::by_path(p)).collect();
+    let typed: Vec<&Coll> = MAM_TYPED
+        .iter()
+        .filter_map(|p| behaviour::by_path(p))
+        .collect();
     let first = typed.first().copied().ok_or_else(GraphError::no_route)?;
     if req.ver != Ver::Beta && req.ver != Ver::V1 {
         return Err(GraphError::no_route());
@@ -446,9 +555,14 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
     match (req.method.as_str(), rest) {
         ("GET", []) => {
             if !q.expand.is_empty() {
-                return Err(GraphError::bad_request("expand is not allowed on managedAppPolicies"));
+                return Err(GraphError::bad_request(
+                    "expand is not allowed on managedAppPolicies",
+                ));
             }
-            let plain = Query { expand: vec![], ..q.clone() };
+            let plain = Query {
+                expand: vec![],
+                ..q.clone()
+            };
             let mut items: Vec<Value> = typed
                 .iter()
                 .flat_map(|c| t.store(c).values().map(move |o| (*c, o)))
@@ -456,12 +570,26 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
                 .map(|(c, o)| present(ctx, req.ver, c, o, &plain, true))
                 .collect();
             order(ctx.cfg, &mut items);
-            Ok(page(ctx, req, q, MANAGED_APP_POLICIES, items, 100, MANAGED_APP_POLICIES.to_string()))
+            Ok(page(
+                ctx,
+                req,
+                q,
+                MANAGED_APP_POLICIES,
+                items,
+                100,
+                MANAGED_APP_POLICIES.to_string(),
+            ))
         }
         ("GET", [id]) => {
             let c = owner(t, id).ok_or_else(|| GraphError::not_found(404, id))?;
-            let plain = Query { expand: vec![], ..q.clone() };
-            Ok(Resp::json(200, present(ctx, req.ver, c, find_obj(t, c, id)?, &plain, false)))
+            let plain = Query {
+                expand: vec![],
+                ..q.clone()
+            };
+            Ok(Resp::json(
+                200,
+                present(ctx, req.ver, c, find_obj(t, c, id)?, &plain, false),
+            ))
         }
         ("POST", [id, a]) if a == "targetApps" => {
             let c = owner(t, id).ok_or_else(|| GraphError::not_found(404, id))?;
@@ -479,22 +607,40 @@ mod tests {
     fn segments_split_keys() {
         assert_eq!(
             segments("deviceManagement/groupPolicyDefinitions('D1')/presentations('P')"),
-            vec!["deviceManagement", "groupPolicyDefinitions", "D1", "presentations", "P"]
+            vec![
+                "deviceManagement",
+                "groupPolicyDefinitions",
+                "D1",
+                "presentations",
+                "P"
+            ]
         );
-        let s = segments("deviceManagement/deviceConfigurations/x/getOmaSettingPlainTextValue(secretReferenceValueId='r')");
+        let s = segments(
+            "deviceManagement/deviceConfigurations/x/getOmaSettingPlainTextValue(secretReferenceValueId='r')",
+        );
         assert_eq!(s.len(), 4);
     }
 
     #[test]
     fn shuffle_is_stable_and_differs_by_seed() {
-        let mk = || (0..20).map(|i| json!({"id": format!("id{i}")})).collect::<Vec<_>>();
-        let cfg = EmulatorConfig { order: ListOrder::Shuffle(7), ..Default::default() };
+        let mk = || {
+            (0..20)
+                .map(|i| json!({"id": format!("id{i}")}))
+                .collect::<Vec<_>>()
+        };
+        let cfg = EmulatorConfig {
+            order: ListOrder::Shuffle(7),
+            ..Default::default()
+        };
         let (mut a, mut b) = (mk(), mk());
         order(&cfg, &mut a);
         order(&cfg, &mut b);
         assert_eq!(a, b);
         assert_ne!(a, mk());
-        let cfg2 = EmulatorConfig { order: ListOrder::Shuffle(8), ..Default::default() };
+        let cfg2 = EmulatorConfig {
+            order: ListOrder::Shuffle(8),
+            ..Default::default()
+        };
         let mut c = mk();
         order(&cfg2, &mut c);
         assert_ne!(a, c);
@@ -504,7 +650,10 @@ mod tests {
     fn definition_value_nested_expand() {
         let dv = json!({"id":"d","definition":{"id":"x"},"presentationValues":[{"id":"p","presentation":{"id":"q"}}]});
         let mut a = dv.clone();
-        definition_value_view(&mut a, &query::parse_expand("definition,presentationValues($expand=presentation)").unwrap());
+        definition_value_view(
+            &mut a,
+            &query::parse_expand("definition,presentationValues($expand=presentation)").unwrap(),
+        );
         assert_eq!(a, dv);
         let mut b = dv.clone();
         definition_value_view(&mut b, &query::parse_expand("presentationValues").unwrap());

@@ -28,7 +28,10 @@ impl std::fmt::Debug for ClientSeed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientSeed")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("certificates", &self.certificates.len())
             .field("roles", &self.roles)
             .finish()
@@ -89,26 +92,31 @@ impl TenantSeed {
             };
             if path == "tenant.json" {
                 let v = json(bytes)?;
-                let t: TenantInfo = serde_json::from_value(v).map_err(|source| EmulatorError::Json {
-                    path: path.to_string(),
-                    source,
-                })?;
+                let t: TenantInfo =
+                    serde_json::from_value(v).map_err(|source| EmulatorError::Json {
+                        path: path.to_string(),
+                        source,
+                    })?;
                 info = Some(t);
                 continue;
             }
-            let (ver, rest) = path
-                .split_once('/')
-                .ok_or_else(|| EmulatorError::Seed(format!("{path}: not under a version folder")))?;
-            let ver = Ver::parse(ver).ok_or_else(|| EmulatorError::Seed(format!("{path}: unknown version folder")))?;
+            let (ver, rest) = path.split_once('/').ok_or_else(|| {
+                EmulatorError::Seed(format!("{path}: not under a version folder"))
+            })?;
+            let ver = Ver::parse(ver)
+                .ok_or_else(|| EmulatorError::Seed(format!("{path}: unknown version folder")))?;
             let coll_path = rest
                 .rsplit_once('/')
                 .map(|(c, _)| c)
                 .ok_or_else(|| EmulatorError::Seed(format!("{path}: no collection folder")))?;
-            let coll = behaviour::served(ver, coll_path)
-                .ok_or_else(|| EmulatorError::Seed(format!("{path}: unknown collection {coll_path}")))?;
+            let coll = behaviour::served(ver, coll_path).ok_or_else(|| {
+                EmulatorError::Seed(format!("{path}: unknown collection {coll_path}"))
+            })?;
             let v = json(bytes)?;
             if !v.is_object() || v.get("id").and_then(Value::as_str).is_none() {
-                return Err(EmulatorError::Seed(format!("{path}: object without a string id")));
+                return Err(EmulatorError::Seed(format!(
+                    "{path}: object without a string id"
+                )));
             }
             objects.push((coll, v));
         }
@@ -145,7 +153,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Emulato
         if p.is_dir() {
             collect(root, &p, out)?;
         } else if let Ok(rel) = p.strip_prefix(root) {
-            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             out.push(parts.join("/"));
         }
     }
@@ -178,7 +189,13 @@ pub(crate) fn dump_tenant(t: &Tenant, dir: &Path) -> Result<(), EmulatorError> {
             let id = obj["id"].as_str().unwrap_or_default();
             let name: String = id
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             let file = folder.join(format!("{name}.json"));
             let text = serde_json::to_string_pretty(&seed_form(obj)).unwrap_or_default();
@@ -192,15 +209,22 @@ pub(crate) fn dump_tenant(t: &Tenant, dir: &Path) -> Result<(), EmulatorError> {
 mod tests {
     use super::*;
 
-    const TENANT: &str = r#"{"tenantId":"t1","displayName":"T","clients":[{"clientId":"c","clientSecret":"s"}]}"#;
+    const TENANT: &str =
+        r#"{"tenantId":"t1","displayName":"T","clients":[{"clientId":"c","clientSecret":"s"}]}"#;
 
     #[test]
     fn from_files_maps_collections() {
         let obj = br#"{"id":"a","displayName":"x"}"#;
         let s = TenantSeed::from_files([
             ("tenant.json", TENANT.as_bytes()),
-            ("beta/deviceManagement/deviceConfigurations/a.json", obj.as_slice()),
-            ("v1.0/identity/conditionalAccess/policies/p.json", obj.as_slice()),
+            (
+                "beta/deviceManagement/deviceConfigurations/a.json",
+                obj.as_slice(),
+            ),
+            (
+                "v1.0/identity/conditionalAccess/policies/p.json",
+                obj.as_slice(),
+            ),
         ])
         .unwrap();
         assert_eq!(s.tenant_id(), "t1");
@@ -216,7 +240,10 @@ mod tests {
             ("beta/deviceManagement/nope/a.json", obj.as_slice()),
         ]);
         assert!(matches!(e, Err(EmulatorError::Seed(_))));
-        let e = TenantSeed::from_files([("beta/deviceManagement/deviceConfigurations/a.json", obj.as_slice())]);
+        let e = TenantSeed::from_files([(
+            "beta/deviceManagement/deviceConfigurations/a.json",
+            obj.as_slice(),
+        )]);
         assert!(matches!(e, Err(EmulatorError::Seed(_))));
     }
 

@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::auth::{self, AuthClient, TokenInfo};
-use super::behaviour::Ver;
 use super::batch;
+use super::behaviour::Ver;
 use super::config::EmulatorConfig;
 use super::error::{GraphError, aad_error};
 use super::faults::{Fault, Faults};
@@ -53,7 +53,12 @@ impl Shared {
                 let t = lock(t);
                 (t.throttled, t.early_retries, t.max_json(), t.limits_json())
             }
-            None => (0, 0, json!({"tenant": {"any": 0, "writes": 0}, "app": {"any": 0, "writes": 0}}), Value::Null),
+            None => (
+                0,
+                0,
+                json!({"tenant": {"any": 0, "writes": 0}, "app": {"any": 0, "writes": 0}}),
+                Value::Null,
+            ),
         };
         j["throttled"] = json!(throttled);
         j["earlyRetries"] = json!(early);
@@ -95,7 +100,11 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let key = tenant.to_ascii_lowercase();
     let Some(clients) = sh.auth.get(&key) else {
-        let b = aad_error("invalid_request", 90002, "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.");
+        let b = aad_error(
+            "invalid_request",
+            90002,
+            "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+        );
         return (StatusCode::BAD_REQUEST, axum::Json(b)).into_response();
     };
     let url = format!("{}/{tenant}/oauth2/v2.0/token", sh.base);
@@ -109,7 +118,11 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
         }
         Err((status, body)) => {
             tracing::debug!(tenant = %key, status, "token request rejected");
-            (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), axum::Json(body)).into_response()
+            (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                axum::Json(body),
+            )
+                .into_response()
         }
     }
 }
@@ -154,9 +167,21 @@ fn record(sh: &Shared, method: &str, path: &str, o: &Outcome, crid: Option<&str>
 }
 
 /// Throttle, fault, dispatch and record one request on behalf of `tok`.
-pub(crate) fn run_item(sh: &Shared, tok: &TokenInfo, req: &Req, in_batch: bool, crid: Option<&str>) -> Outcome {
+pub(crate) fn run_item(
+    sh: &Shared,
+    tok: &TokenInfo,
+    req: &Req,
+    in_batch: bool,
+    crid: Option<&str>,
+) -> Outcome {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let log_path = format!("/{}/{}{}{}", req.ver.as_str(), req.path, if req.query.is_empty() { "" } else { "?" }, req.query);
+    let log_path = format!(
+        "/{}/{}{}{}",
+        req.ver.as_str(),
+        req.path,
+        if req.query.is_empty() { "" } else { "?" },
+        req.query
+    );
     let err = |e: GraphError, rid: &str| Outcome {
         status: e.status,
         body: Some(e.body(rid, crid)),
@@ -166,9 +191,17 @@ pub(crate) fn run_item(sh: &Shared, tok: &TokenInfo, req: &Req, in_batch: bool, 
     };
     let mut out = None;
     if let Some(th) = &sh.throttle
-        && let Err(secs) = lock(th).check(&tok.tenant, &tok.client_id, req.method != "GET", Instant::now())
+        && let Err(secs) = lock(th).check(
+            &tok.tenant,
+            &tok.client_id,
+            req.method != "GET",
+            Instant::now(),
+        )
     {
-        let mut o = err(GraphError::new(429, "TooManyRequests", "Please retry again later."), &request_id);
+        let mut o = err(
+            GraphError::new(429, "TooManyRequests", "Please retry again later."),
+            &request_id,
+        );
         o.retry_after = Some(secs);
         out = Some(o);
     }
@@ -176,8 +209,18 @@ pub(crate) fn run_item(sh: &Shared, tok: &TokenInfo, req: &Req, in_batch: bool, 
         let fault = lock(&sh.faults).next(in_batch);
         out = match fault {
             None => None,
-            Some(Fault::Unavailable) => Some(err(GraphError::new(503, "ServiceUnavailable", "The service is temporarily unavailable."), &request_id)),
-            Some(Fault::GatewayTimeout) => Some(err(GraphError::new(504, "GatewayTimeout", "The gateway timed out."), &request_id)),
+            Some(Fault::Unavailable) => Some(err(
+                GraphError::new(
+                    503,
+                    "ServiceUnavailable",
+                    "The service is temporarily unavailable.",
+                ),
+                &request_id,
+            )),
+            Some(Fault::GatewayTimeout) => Some(err(
+                GraphError::new(504, "GatewayTimeout", "The gateway timed out."),
+                &request_id,
+            )),
             Some(Fault::Reset) => Some(Outcome {
                 status: 200,
                 body: None,
@@ -190,7 +233,14 @@ pub(crate) fn run_item(sh: &Shared, tok: &TokenInfo, req: &Req, in_batch: bool, 
     let o = out.unwrap_or_else(|| {
         let mut tenants = lock(&sh.tenants);
         let Some(t) = tenants.get_mut(&tok.tenant) else {
-            return err(GraphError::new(401, "InvalidAuthenticationToken", "Access token validation failure."), &request_id);
+            return err(
+                GraphError::new(
+                    401,
+                    "InvalidAuthenticationToken",
+                    "Access token validation failure.",
+                ),
+                &request_id,
+            );
         };
         let ctx = Ctx {
             cfg: &sh.cfg,
@@ -227,7 +277,10 @@ fn respond(o: Outcome, crid: Option<&str>) -> Response {
     if o.reset {
         // A body that fails makes hyper abort the connection: the client sees a transport error.
         let stream = futures::stream::once(async {
-            Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset"))
+            Err::<Bytes, std::io::Error>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected connection reset",
+            ))
         });
         return (status, headers, Body::from_stream(stream)).into_response();
     }
@@ -240,7 +293,11 @@ fn respond(o: Outcome, crid: Option<&str>) -> Response {
 async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     lock(&sh.stats).http_requests += 1;
     let (parts, body) = req.into_parts();
-    let crid = parts.headers.get("client-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let crid = parts
+        .headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let crid = crid.as_deref();
     if !sh.cfg.latency.is_zero() {
         tokio::time::sleep(sh.cfg.latency).await;
@@ -258,26 +315,47 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         record(&sh, &method, &raw_path, &o, crid);
         respond(o, crid)
     };
-    let Some((ver, rest)) = raw_path.trim_start_matches('/').split_once('/').and_then(|(v, r)| Some((Ver::parse(v)?, r))) else {
+    let Some((ver, rest)) = raw_path
+        .trim_start_matches('/')
+        .split_once('/')
+        .and_then(|(v, r)| Some((Ver::parse(v)?, r)))
+    else {
         return fail(GraphError::no_route());
     };
     let bearer = parts
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::to_string);
     let tok = bearer.and_then(|b| lock(&sh.tokens).get(&b).cloned());
     let tok = match tok {
-        None => return fail(GraphError::new(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")),
+        None => {
+            return fail(GraphError::new(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token is empty or invalid.",
+            ));
+        }
         Some(t) if t.expires <= Instant::now() => {
-            return fail(GraphError::new(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."));
+            return fail(GraphError::new(
+                401,
+                "InvalidAuthenticationToken",
+                "Lifetime validation failed, the token is expired.",
+            ));
         }
         Some(t) => t,
     };
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return fail(GraphError::bad_request("Request body too large or unreadable")),
+        Err(_) => {
+            return fail(GraphError::bad_request(
+                "Request body too large or unreadable",
+            ));
+        }
     };
     let json_body = if bytes.iter().all(u8::is_ascii_whitespace) {
         None

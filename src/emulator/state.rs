@@ -97,7 +97,10 @@ impl Tenant {
             .filter_map(|dv| dv.get("definition").cloned())
             .filter(|d| d.get("id").and_then(Value::as_str).is_some())
             .collect();
-        let store = self.colls.entry("deviceManagement/groupPolicyDefinitions").or_default();
+        let store = self
+            .colls
+            .entry("deviceManagement/groupPolicyDefinitions")
+            .or_default();
         for d in defs {
             let id = d["id"].as_str().unwrap_or_default().to_string();
             if store.get(&id).is_none() {
@@ -115,15 +118,22 @@ impl Tenant {
 fn register_seed_references(v: &Value, secrets: &mut HashMap<String, String>) {
     match v {
         Value::Object(m) => {
-            for s in m.get("omaSettings").and_then(Value::as_array).into_iter().flatten() {
-                if let (Some(r), Some(val)) = (s["secretReferenceValueId"].as_str(), s["value"].as_str())
+            for s in m
+                .get("omaSettings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(r), Some(val)) =
+                    (s["secretReferenceValueId"].as_str(), s["value"].as_str())
                     && s.get("isEncrypted") == Some(&Value::Bool(true))
                     && val != "****"
                 {
                     secrets.insert(r.to_string(), val.to_string());
                 }
             }
-            m.values().for_each(|c| register_seed_references(c, secrets));
+            m.values()
+                .for_each(|c| register_seed_references(c, secrets));
         }
         Value::Array(a) => a.iter().for_each(|c| register_seed_references(c, secrets)),
         _ => {}
@@ -133,7 +143,10 @@ fn register_seed_references(v: &Value, secrets: &mut HashMap<String, String>) {
 /// Store secrets in plaintext and give each a stable handle (graph.md §1.1, §2.2):
 /// encrypted OMA settings get a `secretReferenceValueId`; secret setting values a random opaque
 /// token. A masked `****` or an echoed token resolves to the stored plaintext.
-pub(crate) fn ingest_secrets(v: &mut Value, secrets: &mut HashMap<String, String>) -> Result<(), GraphError> {
+pub(crate) fn ingest_secrets(
+    v: &mut Value,
+    secrets: &mut HashMap<String, String>,
+) -> Result<(), GraphError> {
     match v {
         Value::Object(m) => {
             if let Some(Value::Array(oma)) = m.get_mut("omaSettings") {
@@ -172,10 +185,9 @@ fn ingest_oma(s: &mut Value, secrets: &mut HashMap<String, String>) -> Result<()
     let value = s["value"].as_str().map(str::to_string);
     match (value.as_deref(), reference) {
         (Some("****"), Some(r)) => {
-            let plain = secrets
-                .get(&r)
-                .cloned()
-                .ok_or_else(|| GraphError::bad_request("Unknown secretReferenceValueId for a masked value"))?;
+            let plain = secrets.get(&r).cloned().ok_or_else(|| {
+                GraphError::bad_request("Unknown secretReferenceValueId for a masked value")
+            })?;
             s["value"] = json!(plain);
         }
         (Some("****"), None) => {
@@ -192,9 +204,19 @@ fn ingest_oma(s: &mut Value, secrets: &mut HashMap<String, String>) -> Result<()
     Ok(())
 }
 
-fn ingest_secret_value(m: &mut Map<String, Value>, secrets: &mut HashMap<String, String>) -> Result<(), GraphError> {
-    let state = m.get("valueState").and_then(Value::as_str).unwrap_or("notEncrypted");
-    let value = m.get("value").and_then(Value::as_str).unwrap_or_default().to_string();
+fn ingest_secret_value(
+    m: &mut Map<String, Value>,
+    secrets: &mut HashMap<String, String>,
+) -> Result<(), GraphError> {
+    let state = m
+        .get("valueState")
+        .and_then(Value::as_str)
+        .unwrap_or("notEncrypted");
+    let value = m
+        .get("value")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if state == "encryptedValueToken" {
         let plain = secrets
             .get(&value)
@@ -267,9 +289,13 @@ mod tests {
     #[test]
     fn oma_secret_gets_reference_and_masks() {
         let mut secrets = HashMap::new();
-        let mut v = json!({"omaSettings":[{"isEncrypted":true,"value":"hunter2"},{"value":"plain"}]});
+        let mut v =
+            json!({"omaSettings":[{"isEncrypted":true,"value":"hunter2"},{"value":"plain"}]});
         ingest_secrets(&mut v, &mut secrets).unwrap();
-        let r = v["omaSettings"][0]["secretReferenceValueId"].as_str().unwrap().to_string();
+        let r = v["omaSettings"][0]["secretReferenceValueId"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(secrets[&r], "hunter2");
         assert!(v["omaSettings"][1].get("secretReferenceValueId").is_none());
         let mut served = v.clone();
@@ -279,7 +305,10 @@ mod tests {
         // Writing back the masked value with its reference keeps the plaintext.
         ingest_secrets(&mut served, &mut secrets).unwrap();
         assert_eq!(served["omaSettings"][0]["value"], "hunter2");
-        assert_eq!(served["omaSettings"][0]["secretReferenceValueId"], r.as_str());
+        assert_eq!(
+            served["omaSettings"][0]["secretReferenceValueId"],
+            r.as_str()
+        );
     }
 
     #[test]

@@ -56,7 +56,10 @@ impl Throttler {
         if self.retry_at.get(&app_key).is_some_and(|t| now < *t) {
             self.early_retries += 1;
         }
-        let mut kinds = vec![(Kind::TenantAny, tenant.to_string()), (Kind::AppAny, app_key.clone())];
+        let mut kinds = vec![
+            (Kind::TenantAny, tenant.to_string()),
+            (Kind::AppAny, app_key.clone()),
+        ];
         if write {
             kinds.push((Kind::TenantWrites, tenant.to_string()));
             kinds.push((Kind::AppWrites, app_key.clone()));
@@ -64,7 +67,10 @@ impl Throttler {
         let mut wait: Option<Duration> = None;
         for key in &kinds {
             let w = self.windows.entry(key.clone()).or_default();
-            while w.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            while w
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.window)
+            {
                 w.pop_front();
             }
             if w.len() >= self.limits[idx(key.0)] {
@@ -77,7 +83,8 @@ impl Throttler {
             let secs = free.as_secs() + u64::from(free.subsec_nanos() > 0);
             let secs = secs.max(1);
             self.throttled += 1;
-            self.retry_at.insert(app_key, now + Duration::from_secs(secs));
+            self.retry_at
+                .insert(app_key, now + Duration::from_secs(secs));
             return Err(secs);
         }
         for key in kinds {
@@ -130,10 +137,14 @@ mod tests {
         // Another app of the same tenant still has room (tenant any = 10).
         t.check("t", "b", false, start).unwrap();
         // Early retry is counted.
-        assert!(t.check("t", "a", false, start + Duration::from_millis(500)).is_err());
+        assert!(
+            t.check("t", "a", false, start + Duration::from_millis(500))
+                .is_err()
+        );
         assert_eq!(t.early_retries, 1);
         // After the window the app is admitted again.
-        t.check("t", "a", false, start + Duration::from_secs(3)).unwrap();
+        t.check("t", "a", false, start + Duration::from_secs(3))
+            .unwrap();
         assert_eq!(t.max_json()["app"]["any"], 5);
     }
 

@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::behaviour::{self, Coll, VersionKind};
 use super::error::GraphError;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::query::Query;
+use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::state::{Tenant, ingest_secrets, now};
 
 /// Suffixes of the default enrollment configurations (graph.md §8).
@@ -20,13 +20,16 @@ const DEFAULT_ENROLLMENT: &[&str] = &[
 ];
 
 pub(crate) fn is_default_enrollment(coll: &Coll, id: &str) -> bool {
-    coll.path == "deviceManagement/deviceEnrollmentConfigurations" && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
+    coll.path == "deviceManagement/deviceEnrollmentConfigurations"
+        && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
 }
 
 fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
     match &req.body {
         Some(Value::Object(m)) => Ok(m.clone()),
-        _ => Err(GraphError::bad_request("Empty Payload. JSON content expected.")),
+        _ => Err(GraphError::bad_request(
+            "Empty Payload. JSON content expected.",
+        )),
     }
 }
 
@@ -44,7 +47,13 @@ fn type_name(coll: &Coll) -> &str {
 
 fn new_id(t: &Tenant, coll: &Coll) -> String {
     if coll.numeric_id {
-        let max = t.store(coll).order.iter().filter_map(|i| i.parse::<u64>().ok()).max().unwrap_or(0);
+        let max = t
+            .store(coll)
+            .order
+            .iter()
+            .filter_map(|i| i.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
         return (max + 1).to_string();
     }
     uuid::Uuid::new_v4().to_string()
@@ -59,7 +68,11 @@ fn bump(coll: &Coll, m: &mut Map<String, Value>) {
             m.insert("version".into(), json!(v + 1));
         }
         VersionKind::Str => {
-            let v = m.get("version").and_then(Value::as_str).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+            let v = m
+                .get("version")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0);
             m.insert("version".into(), json!((v + 1).to_string()));
         }
     }
@@ -71,13 +84,20 @@ pub(crate) fn check_block_action(rules: &Value) -> Result<(), GraphError> {
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|r| r["scheduledActionConfigurations"].as_array().into_iter().flatten())
+        .flat_map(|r| {
+            r["scheduledActionConfigurations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
         .filter(|a| a["actionType"] == "block")
         .count();
     if blocks == 1 {
         Ok(())
     } else {
-        Err(GraphError::bad_request("Compliance policy must have one and only one block scheduled action"))
+        Err(GraphError::bad_request(
+            "Compliance policy must have one and only one block scheduled action",
+        ))
     }
 }
 
@@ -86,7 +106,11 @@ pub(crate) fn id_rules(rules: &Value) -> Value {
     let mut rules = rules.clone();
     for r in rules.as_array_mut().into_iter().flatten() {
         r["id"] = json!(uuid::Uuid::new_v4().to_string());
-        for a in r["scheduledActionConfigurations"].as_array_mut().into_iter().flatten() {
+        for a in r["scheduledActionConfigurations"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
             a["id"] = json!(uuid::Uuid::new_v4().to_string());
         }
         if r.get("scheduledActionConfigurations").is_none() {
@@ -118,16 +142,20 @@ fn check_type(coll: &Coll, m: &mut Map<String, Value>) -> Result<(), GraphError>
             m.insert("@odata.type".into(), json!(coll.base_type));
             Ok(())
         }
-        Some(t) if coll.polymorphic && !t.contains(coll.type_hint) => Err(GraphError::bad_request(format!(
-            "A type named '{}' could not be resolved as a derived type of '{}'.",
-            t.trim_start_matches('#'),
-            type_name(coll)
-        ))),
-        Some(t) if !coll.polymorphic && t != coll.base_type => Err(GraphError::bad_request(format!(
-            "A type named '{}' is not compatible with '{}'.",
-            t.trim_start_matches('#'),
-            type_name(coll)
-        ))),
+        Some(t) if coll.polymorphic && !t.contains(coll.type_hint) => {
+            Err(GraphError::bad_request(format!(
+                "A type named '{}' could not be resolved as a derived type of '{}'.",
+                t.trim_start_matches('#'),
+                type_name(coll)
+            )))
+        }
+        Some(t) if !coll.polymorphic && t != coll.base_type => {
+            Err(GraphError::bad_request(format!(
+                "A type named '{}' is not compatible with '{}'.",
+                t.trim_start_matches('#'),
+                type_name(coll)
+            )))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -140,7 +168,9 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     if let Some(id) = m.get("id").and_then(Value::as_str)
         && is_default_enrollment(coll, id)
     {
-        return Err(GraphError::bad_request("Default enrollment configurations cannot be created"));
+        return Err(GraphError::bad_request(
+            "Default enrollment configurations cannot be created",
+        ));
     }
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;
@@ -148,7 +178,9 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         let given = m.remove(*nav);
         let v = match (*nav, given) {
             ("settings", Some(s)) => id_settings(&s),
-            ("scheduledActionsForRule", given) if coll.path == "deviceManagement/deviceCompliancePolicies" => {
+            ("scheduledActionsForRule", given)
+                if coll.path == "deviceManagement/deviceCompliancePolicies" =>
+            {
                 let rules = given.unwrap_or_else(|| json!([]));
                 check_block_action(&rules)?;
                 id_rules(&rules)
@@ -169,22 +201,33 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(format!("{}/{}/$metadata#{}/$entity", ctx.base, req.ver.as_str(), coll.path));
+    v["@odata.context"] = json!(format!(
+        "{}/{}/$metadata#{}/$entity",
+        ctx.base,
+        req.ver.as_str(),
+        coll.path
+    ));
     Ok(Resp::json(201, v))
 }
 
 fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
-    let intune = coll.path.starts_with("deviceManagement/") || coll.path.starts_with("deviceAppManagement/");
+    let intune =
+        coll.path.starts_with("deviceManagement/") || coll.path.starts_with("deviceAppManagement/");
     let no_tags = matches!(
         coll.path,
-        "deviceManagement/roleScopeTags" | "deviceManagement/assignmentFilters" | "deviceAppManagement/mobileApps"
+        "deviceManagement/roleScopeTags"
+            | "deviceManagement/assignmentFilters"
+            | "deviceAppManagement/mobileApps"
     );
     if intune && !no_tags && !m.contains_key("roleScopeTagIds") {
         m.insert("roleScopeTagIds".into(), json!(["0"]));
     }
     match coll.path {
         "deviceManagement/configurationPolicies" | "deviceManagement/compliancePolicies" => {
-            let n = m.get("settings").and_then(Value::as_array).map_or(0, Vec::len);
+            let n = m
+                .get("settings")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
             m.insert("settingCount".into(), json!(n));
             m.insert("isAssigned".into(), json!(false));
         }
@@ -193,10 +236,16 @@ fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
         }
         "deviceManagement/deviceHealthScripts" => {
             m.insert("isGlobalScript".into(), json!(false));
-            m.entry("deviceHealthScriptType").or_insert(json!("deviceHealthScript"));
+            m.entry("deviceHealthScriptType")
+                .or_insert(json!("deviceHealthScript"));
         }
         "deviceManagement/deviceEnrollmentConfigurations" => {
-            let max = t.store(coll).values().filter_map(|o| o["priority"].as_i64()).max().unwrap_or(0);
+            let max = t
+                .store(coll)
+                .values()
+                .filter_map(|o| o["priority"].as_i64())
+                .max()
+                .unwrap_or(0);
             m.insert("priority".into(), json!(max + 1));
         }
         _ => {}
@@ -220,10 +269,14 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     let stored_type = find_obj(t, coll, id)?["@odata.type"].clone();
     match m.get("@odata.type") {
         None if coll.path == "identity/conditionalAccess/namedLocations" => {
-            return Err(GraphError::bad_request("The '@odata.type' property is required to update a named location."));
+            return Err(GraphError::bad_request(
+                "The '@odata.type' property is required to update a named location.",
+            ));
         }
         Some(ty) if *ty != stored_type => {
-            return Err(GraphError::bad_request("The '@odata.type' of the payload does not match the entity type."));
+            return Err(GraphError::bad_request(
+                "The '@odata.type' of the payload does not match the entity type.",
+            ));
         }
         _ => {}
     }
@@ -231,7 +284,10 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     let mut patch = Value::Object(m);
     ingest_secrets(&mut patch, &mut t.secrets)?;
     let store = t.store_mut(coll);
-    let obj = store.items.get_mut(id).ok_or_else(|| GraphError::not_found(coll.missing, id))?;
+    let obj = store
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
     let (Some(o), Value::Object(p)) = (obj.as_object_mut(), patch) else {
         return Err(GraphError::bad_request("Invalid payload"));
     };
@@ -243,7 +299,10 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
         return Ok(Resp::empty(204));
     }
     let obj = obj.clone();
-    Ok(Resp::json(200, present(ctx, req.ver, coll, &obj, &Query::default(), false)))
+    Ok(Resp::json(
+        200,
+        present(ctx, req.ver, coll, &obj, &Query::default(), false),
+    ))
 }
 
 /// `PUT` replaces the whole object including settings (graph.md §2.3) → 204.
@@ -256,21 +315,38 @@ pub(crate) fn put(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     if let Some(ty) = m.get("@odata.type")
         && *ty != old["@odata.type"]
     {
-        return Err(GraphError::bad_request("The '@odata.type' of the payload does not match the entity type."));
+        return Err(GraphError::bad_request(
+            "The '@odata.type' of the payload does not match the entity type.",
+        ));
     }
     strip_read_only(coll, &mut m);
     m.retain(|k, _| !coll.navs.contains(&k.as_str()) || k == "settings");
-    let settings = m.remove("settings").map(|s| id_settings(&s)).unwrap_or_else(|| json!([]));
+    let settings = m
+        .remove("settings")
+        .map(|s| id_settings(&s))
+        .unwrap_or_else(|| json!([]));
     let mut new = Map::new();
-    for keep in ["@odata.type", "id", "createdDateTime", "creationSource", "isAssigned"] {
+    for keep in [
+        "@odata.type",
+        "id",
+        "createdDateTime",
+        "creationSource",
+        "isAssigned",
+    ] {
         if let Some(v) = old.get(keep) {
             new.insert(keep.into(), v.clone());
         }
     }
     for nav in coll.navs.iter().filter(|n| **n != "settings") {
-        new.insert((*nav).to_string(), old.get(*nav).cloned().unwrap_or_else(|| json!([])));
+        new.insert(
+            (*nav).to_string(),
+            old.get(*nav).cloned().unwrap_or_else(|| json!([])),
+        );
     }
-    new.insert("settingCount".into(), json!(settings.as_array().map_or(0, Vec::len)));
+    new.insert(
+        "settingCount".into(),
+        json!(settings.as_array().map_or(0, Vec::len)),
+    );
     new.insert("settings".into(), settings);
     new.extend(m);
     bump(coll, &mut new);
@@ -285,18 +361,36 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
         return Err(GraphError::no_route());
     }
     if is_default_enrollment(coll, id) {
-        return Err(GraphError::bad_request("Default enrollment configurations cannot be deleted"));
+        return Err(GraphError::bad_request(
+            "Default enrollment configurations cannot be deleted",
+        ));
     }
-    t.store_mut(coll).remove(id).ok_or_else(|| GraphError::not_found(coll.missing, id))?;
+    t.store_mut(coll)
+        .remove(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
     Ok(Resp::empty(coll.delete))
 }
 
 /// `POST /windowsAutopilotDeploymentProfiles/{id}/assignments {"target":…}` → 201 (graph.md §9).
-pub(crate) fn add_autopilot_assignment(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+pub(crate) fn add_autopilot_assignment(
+    t: &mut Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    id: &str,
+) -> R {
     let m = body_object(req)?;
-    let target = m.get("target").filter(|v| v.is_object()).cloned().ok_or_else(|| GraphError::bad_request("target is required"))?;
+    let target = m
+        .get("target")
+        .filter(|v| v.is_object())
+        .cloned()
+        .ok_or_else(|| GraphError::bad_request("target is required"))?;
     find_obj(t, coll, id)?;
-    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = t
+        .store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(404, id))?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
     let a = json!({"id": aid, "target": target, "source": "direct", "sourceId": id});
     match obj["assignments"].as_array_mut() {
@@ -304,14 +398,25 @@ pub(crate) fn add_autopilot_assignment(t: &mut Tenant, ctx: &Ctx, req: &Req, col
         None => obj["assignments"] = json!([a.clone()]),
     }
     let mut a = a;
-    a["@odata.context"] = json!(format!("{}/{}/$metadata#{}('{id}')/assignments/$entity", ctx.base, req.ver.as_str(), coll.path));
+    a["@odata.context"] = json!(format!(
+        "{}/{}/$metadata#{}('{id}')/assignments/$entity",
+        ctx.base,
+        req.ver.as_str(),
+        coll.path
+    ));
     Ok(Resp::json(201, a))
 }
 
 pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
     find_obj(t, coll, id)?;
-    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
-    let arr = obj["assignments"].as_array_mut().ok_or_else(|| GraphError::not_found(404, aid))?;
+    let obj = t
+        .store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(404, id))?;
+    let arr = obj["assignments"]
+        .as_array_mut()
+        .ok_or_else(|| GraphError::not_found(404, aid))?;
     let before = arr.len();
     arr.retain(|a| a["id"].as_str() != Some(aid));
     if arr.len() == before {
@@ -332,7 +437,11 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
     m.insert("lastModifiedDateTime".into(), json!(now()));
     m.entry("isDefault").or_insert(json!(false));
     let msg = Value::Object(m);
-    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = t
+        .store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(404, id))?;
     match obj["localizedNotificationMessages"].as_array_mut() {
         Some(arr) => arr.push(msg.clone()),
         None => obj["localizedNotificationMessages"] = json!([msg.clone()]),
@@ -354,7 +463,11 @@ pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mi
     let mut m = body_object(req)?;
     strip_read_only(coll, &mut m);
     find_obj(t, coll, id)?;
-    let obj = t.store_mut(coll).items.get_mut(id).ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = t
+        .store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(404, id))?;
     let msg = obj["localizedNotificationMessages"]
         .as_array_mut()
         .into_iter()
