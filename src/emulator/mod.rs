@@ -30,9 +30,15 @@ mod throttle;
 mod writes;
 
 #[cfg(test)]
+mod tests_actions;
+#[cfg(test)]
 mod tests_api;
 #[cfg(test)]
+mod tests_fixture;
+#[cfg(test)]
 mod tests_protocol;
+#[cfg(test)]
+mod tests_reads;
 #[cfg(test)]
 mod tests_writes;
 

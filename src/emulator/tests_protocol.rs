@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_api::{Env, boot};
+use super::tests_fixture::{Env, boot};
 use super::*;
 
 async fn batch(env: &Env, body: Value) -> (u16, Value) {
@@ -205,10 +205,10 @@ async fn faults_rotate_and_spare_writes_and_tokens() {
     );
     assert_eq!(
         env.token_req(
-            super::tests_api::TENANT,
+            super::tests_fixture::TENANT,
             &[
-                ("client_id", super::tests_api::APP),
-                ("client_secret", super::tests_api::SECRET)
+                ("client_id", super::tests_fixture::APP),
+                ("client_secret", super::tests_fixture::SECRET)
             ]
         )
         .await
