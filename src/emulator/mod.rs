@@ -11,6 +11,11 @@
 //! - The page-size knob is the server's maximum page: `$top` may ask for less, never more.
 //! - `stats.requests` counts Graph requests including `$batch` items but not the envelopes
 //!   (those are `batches`); an injected connection reset is logged with status 0.
+//! - Throttling counts every `$batch` item on its own and not the envelope; latency is added once
+//!   per HTTP request (a batch sleeps once).
+//! - PATCH success codes follow IntuneCD where graph.md gives them; where it gives none
+//!   (configurationPolicies, ADMX, MAM, notification templates, intents) the emulator answers 204.
+//! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
 
 mod actions;
 mod auth;

@@ -11,7 +11,7 @@ use super::state::{Tenant, mask_secrets};
 use super::{actions, writes};
 
 /// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Req {
     pub method: String,
     pub ver: Ver,
@@ -19,6 +19,19 @@ pub(crate) struct Req {
     pub path: String,
     pub query: String,
     pub body: Option<Value>,
+}
+
+/// Bodies may carry plaintext secrets being written: Debug leaves them out.
+impl std::fmt::Debug for Req {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Req")
+            .field("method", &self.method)
+            .field("ver", &self.ver)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body", &self.body.as_ref().map(|_| "<omitted>"))
+            .finish()
+    }
 }
 
 /// A Graph answer before it becomes HTTP.
