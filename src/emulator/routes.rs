@@ -197,29 +197,37 @@ fn id_hash(seed: u64, id: &str) -> u64 {
 }
 
 /// Applies the configured list order (stable for a given config).
-pub(crate) fn order(cfg: &EmulatorConfig, items: &mut [Value]) {
+pub(crate) fn order<T>(cfg: &EmulatorConfig, items: &mut [T], obj: fn(&T) -> &Value) {
     match cfg.order {
         ListOrder::AsStored => {}
         ListOrder::Reverse => items.reverse(),
         ListOrder::Shuffle(seed) => {
-            items.sort_by_cached_key(|v| id_hash(seed, v["id"].as_str().unwrap_or_default()));
+            items.sort_by_cached_key(|v| id_hash(seed, obj(v)["id"].as_str().unwrap_or_default()));
         }
     }
 }
 
 /// One page of `items` with an absolute nextLink (graph.md §12.1) and the hostile/looping knobs.
-fn page(
+/// Only the page's items go through `show`, so paging a large collection stays linear.
+#[allow(clippy::too_many_arguments)]
+fn page<T>(
     ctx: &Ctx,
     req: &Req,
     q: &Query,
     coll_key: &str,
-    items: Vec<Value>,
+    items: Vec<T>,
     default: usize,
     ctx_what: String,
+    show: impl FnMut(T) -> Value,
 ) -> Resp {
     let size = page_size(ctx, q, default);
     let total = items.len();
-    let slice: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip(q.skip)
+        .take(size)
+        .map(show)
+        .collect();
     let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what), "value": slice});
     let link = |skip: usize| {
         format!(
@@ -381,13 +389,12 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         ));
     }
     check_expand(coll, &q.expand)?;
-    let mut items: Vec<Value> = t
+    let mut items: Vec<&Value> = t
         .store(coll)
         .values()
         .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-        .map(|o| present(ctx, req.ver, coll, o, q, true))
         .collect();
-    order(ctx.cfg, &mut items);
+    order(ctx.cfg, &mut items, |v| v);
     let mut r = page(
         ctx,
         req,
@@ -396,6 +403,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         items,
         coll.page,
         coll.path.to_string(),
+        |o| present(ctx, req.ver, coll, o, q, true),
     );
     if coll.page == 25
         && let Some(b) = r.body.as_mut()
@@ -479,6 +487,7 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             items,
             25,
             what,
+            |v| v,
         ));
     }
     Ok(Resp::json(
@@ -576,13 +585,12 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
                 expand: vec![],
                 ..q.clone()
             };
-            let mut items: Vec<Value> = typed
+            let mut items: Vec<(&Coll, &Value)> = typed
                 .iter()
                 .flat_map(|c| t.store(c).values().map(move |o| (*c, o)))
                 .filter(|(_, o)| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-                .map(|(c, o)| present(ctx, req.ver, c, o, &plain, true))
                 .collect();
-            order(ctx.cfg, &mut items);
+            order(ctx.cfg, &mut items, |(_, o)| o);
             Ok(page(
                 ctx,
                 req,
@@ -591,6 +599,7 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
                 items,
                 100,
                 MANAGED_APP_POLICIES.to_string(),
+                |(c, o)| present(ctx, req.ver, c, o, &plain, true),
             ))
         }
         ("GET", [id]) => {
@@ -615,6 +624,10 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn itself(v: &Value) -> &Value {
+        v
+    }
 
     #[test]
     fn segments_split_keys() {
@@ -646,8 +659,8 @@ mod tests {
             ..Default::default()
         };
         let (mut a, mut b) = (mk(), mk());
-        order(&cfg, &mut a);
-        order(&cfg, &mut b);
+        order(&cfg, &mut a, itself);
+        order(&cfg, &mut b, itself);
         assert_eq!(a, b);
         assert_ne!(a, mk());
         let cfg2 = EmulatorConfig {
@@ -655,7 +668,7 @@ mod tests {
             ..Default::default()
         };
         let mut c = mk();
-        order(&cfg2, &mut c);
+        order(&cfg2, &mut c, itself);
         assert_ne!(a, c);
     }
 

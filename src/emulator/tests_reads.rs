@@ -302,3 +302,63 @@ async fn filter_select_and_order() {
     rev.reverse();
     assert_eq!(rev, stored);
 }
+
+#[tokio::test]
+async fn generated_tenant_pages_completely() {
+    let seed = TenantSeed::generate(3000, 11);
+    let tenant = seed.tenant_id().to_string();
+    let client = seed.info.clients[0].clone();
+    let expected = seed
+        .objects
+        .iter()
+        .filter(|(c, _)| c.path == "deviceManagement/configurationPolicies")
+        .count();
+    let h = start(
+        EmulatorConfig::default(),
+        vec![seed],
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "https://graph.microsoft.com/.default"),
+        ("client_id", client.client_id.as_str()),
+        ("client_secret", client.client_secret.as_deref().unwrap_or_default()),
+    ];
+    let tok: serde_json::Value = http
+        .post(format!("{}/{tenant}/oauth2/v2.0/token", h.base_url()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tok["access_token"].as_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let mut next = Some(format!(
+        "{}/beta/deviceManagement/configurationPolicies",
+        h.base_url()
+    ));
+    let (mut seen, mut pages) = (0, 0);
+    while let Some(url) = next.take() {
+        let b: serde_json::Value = http
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen += b["value"].as_array().unwrap().len();
+        pages += 1;
+        next = b["@odata.nextLink"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, expected);
+    assert_eq!(pages, expected.div_ceil(25));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    h.shutdown().await;
+}
