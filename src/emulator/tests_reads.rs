@@ -325,7 +325,10 @@ async fn generated_tenant_pages_completely() {
         ("grant_type", "client_credentials"),
         ("scope", "https://graph.microsoft.com/.default"),
         ("client_id", client.client_id.as_str()),
-        ("client_secret", client.client_secret.as_deref().unwrap_or_default()),
+        (
+            "client_secret",
+            client.client_secret.as_deref().unwrap_or_default(),
+        ),
     ];
     let tok: serde_json::Value = http
         .post(format!("{}/{tenant}/oauth2/v2.0/token", h.base_url()))
