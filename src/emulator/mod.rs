@@ -96,6 +96,12 @@ pub async fn start(
     let mut auth = HashMap::new();
     for seed in tenants {
         let key = seed.tenant_id().to_ascii_lowercase();
+        if by_id.contains_key(&key) {
+            return Err(EmulatorError::Seed(format!(
+                "tenant {} is seeded twice",
+                seed.tenant_id()
+            )));
+        }
         auth.insert(
             key.clone(),
             seed.info
