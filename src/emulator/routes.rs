@@ -238,6 +238,9 @@ fn page<T>(
             q.next_query(skip)
         )
     };
+    if q.count {
+        body["@odata.count"] = json!(total);
+    }
     if q.skip + size < total {
         body["@odata.nextLink"] = json!(link(q.skip + size));
     }

@@ -31,6 +31,10 @@ async fn paging_complete_for_every_page_size() {
     assert_eq!(b["value"].as_array().unwrap().len(), 10);
     let next = b["@odata.nextLink"].as_str().unwrap();
     assert!(next.contains("skiptoken") && next.contains("filter") && next.contains("top=10"));
+    let (_, b) = env
+        .get("/beta/deviceManagement/deviceConfigurations?$top=3&$count=true")
+        .await;
+    assert_eq!(b["@odata.count"], 31);
     let (items, pages) = env
         .get_all("/beta/deviceManagement/deviceConfigurations?top=7")
         .await;
