@@ -480,6 +480,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // Groups for assignment remapping (graph.md §12.5, inferred permission).
     Coll {
         primary: Ver::V1,
+        both: true,
         read_role: "Group.Read.All",
         write_roles: &["Group.ReadWrite.All"],
         navs: &[],
@@ -541,7 +542,8 @@ mod tests {
         assert!(served(Ver::V1, "deviceManagement/configurationPolicies").is_none());
         assert!(served(Ver::V1, "deviceManagement/deviceConfigurations").is_some());
         assert!(served(Ver::Beta, "identity/conditionalAccess/policies").is_some());
-        assert!(served(Ver::Beta, "groups").is_none());
+        assert!(served(Ver::Beta, "groups").is_some());
+        assert!(served(Ver::V1, "deviceManagement/roleScopeTags").is_none());
     }
 
     #[test]

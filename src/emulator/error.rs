@@ -86,10 +86,9 @@ impl GraphError {
 
 /// Now as Graph writes `innerError.date`: seconds precision, no zone suffix.
 pub(crate) fn now_second() -> String {
-    let s = jiff::Timestamp::now()
+    jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    s
+        .to_string()
 }
 
 /// An AAD token endpoint error body (graph.md §12.4), never echoing the submitted credential.

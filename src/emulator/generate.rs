@@ -87,7 +87,7 @@ impl TenantSeed {
     /// A realistic tenant with `objects` policies (plus reference data), deterministic for `seed`.
     /// Its single client has id and secret derived from the seed (see `tenant.json` of a dump).
     pub fn generate(objects: usize, seed: u64) -> TenantSeed {
-        let mut r = Rng(seed ^ 0x5eed_0f_a71a5);
+        let mut r = Rng(seed ^ 0x5eed_0fa7_1a50_0000);
         let tenant_id = r.guid();
         let client_id = r.guid();
         let info = TenantInfo {

@@ -11,6 +11,11 @@
 //! - The page-size knob is the server's maximum page: `$top` may ask for less, never more.
 //! - `stats.requests` counts Graph requests including `$batch` items but not the envelopes
 //!   (those are `batches`); an injected connection reset is logged with status 0.
+//! - Throttling counts every `$batch` item on its own and not the envelope; latency is added once
+//!   per HTTP request (a batch sleeps once).
+//! - PATCH success codes follow IntuneCD where graph.md gives them; where it gives none
+//!   (configurationPolicies, ADMX, MAM, notification templates, intents) the emulator answers 204.
+//! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
 
 mod actions;
 mod auth;
@@ -30,7 +35,15 @@ mod throttle;
 mod writes;
 
 #[cfg(test)]
+mod tests_actions;
+#[cfg(test)]
 mod tests_api;
+#[cfg(test)]
+mod tests_fixture;
+#[cfg(test)]
+mod tests_protocol;
+#[cfg(test)]
+mod tests_reads;
 #[cfg(test)]
 mod tests_writes;
 
@@ -83,6 +96,12 @@ pub async fn start(
     let mut auth = HashMap::new();
     for seed in tenants {
         let key = seed.tenant_id().to_ascii_lowercase();
+        if by_id.contains_key(&key) {
+            return Err(EmulatorError::Seed(format!(
+                "tenant {} is seeded twice",
+                seed.tenant_id()
+            )));
+        }
         auth.insert(
             key.clone(),
             seed.info

@@ -55,6 +55,8 @@ pub(crate) struct Query {
     pub expand: Vec<Expand>,
     pub filter: Option<Filter>,
     pub select: Option<Vec<String>>,
+    /// `$count=true` adds `@odata.count` (graph.md §12.1).
+    pub count: bool,
 }
 
 impl Query {
@@ -73,6 +75,7 @@ impl Query {
                 "skiptoken" => q.skip = decode_skiptoken(&v)?,
                 "expand" => q.expand = parse_expand(&v)?,
                 "filter" => q.filter = Some(parse_filter(&v)?),
+                "count" => q.count = v.eq_ignore_ascii_case("true"),
                 "select" => {
                     q.select = Some(v.split(',').map(|s| s.trim().to_string()).collect());
                 }

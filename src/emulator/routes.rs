@@ -11,7 +11,7 @@ use super::state::{Tenant, mask_secrets};
 use super::{actions, writes};
 
 /// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Req {
     pub method: String,
     pub ver: Ver,
@@ -19,6 +19,19 @@ pub(crate) struct Req {
     pub path: String,
     pub query: String,
     pub body: Option<Value>,
+}
+
+/// Bodies may carry plaintext secrets being written: Debug leaves them out.
+impl std::fmt::Debug for Req {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Req")
+            .field("method", &self.method)
+            .field("ver", &self.ver)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body", &self.body.as_ref().map(|_| "<omitted>"))
+            .finish()
+    }
 }
 
 /// A Graph answer before it becomes HTTP.
@@ -184,29 +197,37 @@ fn id_hash(seed: u64, id: &str) -> u64 {
 }
 
 /// Applies the configured list order (stable for a given config).
-pub(crate) fn order(cfg: &EmulatorConfig, items: &mut Vec<Value>) {
+pub(crate) fn order<T>(cfg: &EmulatorConfig, items: &mut [T], obj: fn(&T) -> &Value) {
     match cfg.order {
         ListOrder::AsStored => {}
         ListOrder::Reverse => items.reverse(),
         ListOrder::Shuffle(seed) => {
-            items.sort_by_cached_key(|v| id_hash(seed, v["id"].as_str().unwrap_or_default()));
+            items.sort_by_cached_key(|v| id_hash(seed, obj(v)["id"].as_str().unwrap_or_default()));
         }
     }
 }
 
 /// One page of `items` with an absolute nextLink (graph.md §12.1) and the hostile/looping knobs.
-fn page(
+/// Only the page's items go through `show`, so paging a large collection stays linear.
+#[allow(clippy::too_many_arguments)]
+fn page<T>(
     ctx: &Ctx,
     req: &Req,
     q: &Query,
     coll_key: &str,
-    items: Vec<Value>,
+    items: Vec<T>,
     default: usize,
     ctx_what: String,
+    show: impl FnMut(T) -> Value,
 ) -> Resp {
     let size = page_size(ctx, q, default);
     let total = items.len();
-    let slice: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip(q.skip)
+        .take(size)
+        .map(show)
+        .collect();
     let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what), "value": slice});
     let link = |skip: usize| {
         format!(
@@ -217,6 +238,9 @@ fn page(
             q.next_query(skip)
         )
     };
+    if q.count {
+        body["@odata.count"] = json!(total);
+    }
     if q.skip + size < total {
         body["@odata.nextLink"] = json!(link(q.skip + size));
     }
@@ -368,13 +392,12 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         ));
     }
     check_expand(coll, &q.expand)?;
-    let mut items: Vec<Value> = t
+    let mut items: Vec<&Value> = t
         .store(coll)
         .values()
         .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-        .map(|o| present(ctx, req.ver, coll, o, q, true))
         .collect();
-    order(ctx.cfg, &mut items);
+    order(ctx.cfg, &mut items, |v| v);
     let mut r = page(
         ctx,
         req,
@@ -383,6 +406,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         items,
         coll.page,
         coll.path.to_string(),
+        |o| present(ctx, req.ver, coll, o, q, true),
     );
     if coll.page == 25
         && let Some(b) = r.body.as_mut()
@@ -451,9 +475,8 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     let obj = find_obj(t, coll, id)?;
     let mut items: Vec<Value> = obj[nav].as_array().cloned().unwrap_or_default();
     for it in &mut items {
-        match nav {
-            "definitionValues" => definition_value_view(it, &q.expand),
-            _ => {}
+        if nav == "definitionValues" {
+            definition_value_view(it, &q.expand);
         }
         mask_secrets(it);
     }
@@ -467,6 +490,7 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             items,
             25,
             what,
+            |v| v,
         ));
     }
     Ok(Resp::json(
@@ -564,13 +588,12 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
                 expand: vec![],
                 ..q.clone()
             };
-            let mut items: Vec<Value> = typed
+            let mut items: Vec<(&Coll, &Value)> = typed
                 .iter()
                 .flat_map(|c| t.store(c).values().map(move |o| (*c, o)))
                 .filter(|(_, o)| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-                .map(|(c, o)| present(ctx, req.ver, c, o, &plain, true))
                 .collect();
-            order(ctx.cfg, &mut items);
+            order(ctx.cfg, &mut items, |(_, o)| o);
             Ok(page(
                 ctx,
                 req,
@@ -579,6 +602,7 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
                 items,
                 100,
                 MANAGED_APP_POLICIES.to_string(),
+                |(c, o)| present(ctx, req.ver, c, o, &plain, true),
             ))
         }
         ("GET", [id]) => {
@@ -603,6 +627,10 @@ fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn itself(v: &Value) -> &Value {
+        v
+    }
 
     #[test]
     fn segments_split_keys() {
@@ -634,8 +662,8 @@ mod tests {
             ..Default::default()
         };
         let (mut a, mut b) = (mk(), mk());
-        order(&cfg, &mut a);
-        order(&cfg, &mut b);
+        order(&cfg, &mut a, itself);
+        order(&cfg, &mut b, itself);
         assert_eq!(a, b);
         assert_ne!(a, mk());
         let cfg2 = EmulatorConfig {
@@ -643,7 +671,7 @@ mod tests {
             ..Default::default()
         };
         let mut c = mk();
-        order(&cfg2, &mut c);
+        order(&cfg2, &mut c, itself);
         assert_ne!(a, c);
     }
 

@@ -49,10 +49,21 @@ pub(crate) struct TenantInfo {
 }
 
 /// One tenant to serve: `tenant.json` and its objects.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TenantSeed {
     pub(crate) info: TenantInfo,
     pub(crate) objects: Vec<(&'static Coll, Value)>,
+}
+
+/// Objects carry plaintext secrets: Debug shows only the tenant and the object count.
+impl std::fmt::Debug for TenantSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantSeed")
+            .field("tenant_id", &self.info.tenant_id)
+            .field("clients", &self.info.clients)
+            .field("objects", &self.objects.len())
+            .finish()
+    }
 }
 
 impl TenantSeed {
@@ -253,5 +264,21 @@ mod tests {
         let d = format!("{:?}", info);
         assert!(!d.contains("\"s\""), "{d}");
         assert!(d.contains("redacted"));
+    }
+
+    #[test]
+    fn seed_debug_hides_object_secrets() {
+        let obj = br#"{"id":"a","omaSettings":[{"isEncrypted":true,"value":"plain-oma-secret"}]}"#;
+        let s = TenantSeed::from_files([
+            ("tenant.json", TENANT.as_bytes()),
+            (
+                "beta/deviceManagement/deviceConfigurations/a.json",
+                obj.as_slice(),
+            ),
+        ])
+        .unwrap();
+        let d = format!("{s:?}");
+        assert!(!d.contains("plain-oma-secret"), "{d}");
+        assert!(d.contains("objects: 1"));
     }
 }

@@ -70,8 +70,12 @@ impl Tenant {
             t.colls.insert(c.path, Store::default());
         }
         for (coll, mut obj) in seed.objects {
-            ingest_secrets(&mut obj, &mut t.secrets)?;
+            strip_response_annotations(&mut obj);
+            register_seed_references(&obj, &mut t.secrets);
             let id = obj["id"].as_str().unwrap_or_default().to_string();
+            ingest_secrets(&mut obj, &mut t.secrets).map_err(|e| {
+                GraphError::bad_request(format!("{}/{id}: {}", coll.path, e.message))
+            })?;
             if coll.path == "deviceManagement/groupPolicyConfigurations" {
                 t.register_definitions(&obj);
             }
@@ -110,6 +114,45 @@ impl Tenant {
                 store.insert(id, d);
             }
         }
+    }
+}
+
+/// Response annotations copied into a seed (`@odata.context`, `assignments@odata.context`, …) are
+/// regenerated when serving; only `@odata.type` is data.
+fn strip_response_annotations(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, _| !k.contains('@') || k == "@odata.type");
+            m.values_mut().for_each(strip_response_annotations);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_response_annotations),
+        _ => {}
+    }
+}
+
+/// A dumped seed keeps its `secretReferenceValueId`s: register them so they stay stable.
+fn register_seed_references(v: &Value, secrets: &mut HashMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for s in m
+                .get("omaSettings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(r), Some(val)) =
+                    (s["secretReferenceValueId"].as_str(), s["value"].as_str())
+                    && s.get("isEncrypted") == Some(&Value::Bool(true))
+                    && val != "****"
+                {
+                    secrets.insert(r.to_string(), val.to_string());
+                }
+            }
+            m.values()
+                .for_each(|c| register_seed_references(c, secrets));
+        }
+        Value::Array(a) => a.iter().for_each(|c| register_seed_references(c, secrets)),
+        _ => {}
     }
 }
 
@@ -300,6 +343,17 @@ mod tests {
         assert_eq!(seed_form(&served)["x"].get(TOKEN_KEY), None);
         let mut bad = json!({"@odata.type": ty, "value":"nope","valueState":"encryptedValueToken"});
         assert!(ingest_secrets(&mut bad, &mut secrets).is_err());
+    }
+
+    #[test]
+    fn seed_annotations_are_dropped() {
+        let mut v = json!({"@odata.context":"x","@odata.type":"#t","assignments@odata.context":"y",
+            "assignments":[{"@odata.type":"#a","target":{"@odata.type":"#g"}}],"@microsoft.graph.tips":"z"});
+        strip_response_annotations(&mut v);
+        assert_eq!(
+            v,
+            json!({"@odata.type":"#t","assignments":[{"@odata.type":"#a","target":{"@odata.type":"#g"}}]})
+        );
     }
 
     #[test]
