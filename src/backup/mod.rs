@@ -40,6 +40,9 @@ pub struct BackupSettings {
     pub push: Option<(String, String)>,
     /// The command line, recorded in the lock file.
     pub command: String,
+    /// Set when the run reads only part of a tenant (`--type`, `--only`): references of the parts it
+    /// did not read are kept from the last commit.
+    pub restricted: bool,
 }
 
 /// Progress events for the CLI's progress bar.
@@ -96,7 +99,7 @@ pub async fn run(
             let holder = LockHolder {
                 run_id: run_id.clone(),
                 pid: std::process::id(),
-                host: hostname(),
+                host: crate::store::lock::current_host(),
                 started,
                 command: settings.command.clone(),
             };
@@ -127,7 +130,10 @@ pub async fn run(
             };
             drop(repo);
             progress.tenant_started(&t.name);
-            let fetched = fetch::fetch(&t.client, &t.entries).await;
+            let mut fetched = fetch::fetch(&t.client, &t.entries).await;
+            if settings.restricted {
+                keep_committed_refs(&root, &t.name, &mut fetched);
+            }
             let objects: usize = fetched
                 .types
                 .values()
@@ -275,11 +281,18 @@ impl TenantOutcome {
     }
 }
 
-fn hostname() -> String {
-    fs_err::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
+/// Merges the committed `_refs/` files of a tenant into what was fetched.
+fn keep_committed_refs(root: &std::path::Path, tenant: &str, fetched: &mut fetch::Fetched) {
+    let Ok(repo) = Repo::open(root) else { return };
+    for kind in crate::catalog::RefKind::ALL {
+        let path = format!("tenants/{tenant}/_refs/{}.yaml", kind.file_stem());
+        if let Ok(Some(bytes)) = repo.read_at("HEAD", &path)
+            && let Err(e) =
+                fetched
+                    .refs
+                    .merge_committed(kind, &String::from_utf8_lossy(&bytes), &path)
+        {
+            tracing::warn!(file = %path, error = %e, "ignoring an unreadable committed _refs file");
+        }
+    }
 }

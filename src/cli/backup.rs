@@ -85,6 +85,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         author,
         push,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        restricted: types.is_some() || !args.only.is_empty(),
     };
     let bar = Bar::tenants(targets.len(), global);
     let outcomes = rt.block_on(backup::run(

@@ -37,12 +37,12 @@ pub fn run(out: &Out, args: TypesArgs) -> Result<u8, CliError> {
                     [
                         e.key.to_string(),
                         e.capability.as_str().to_string(),
-                        e.paths().join(", "),
                         e.title.to_string(),
+                        e.paths().join(", "),
                     ]
                 })
                 .collect();
-            let header = ["KEY", "CAPABILITY", "GRAPH PATH", "TITLE"].map(String::from);
+            let header = ["KEY", "RESTORE", "TYPE", "GRAPH COLLECTION"].map(String::from);
             let width = |i: usize| {
                 rows.iter()
                     .chain([&header])
@@ -50,9 +50,12 @@ pub fn run(out: &Out, args: TypesArgs) -> Result<u8, CliError> {
                     .max()
                     .unwrap_or(0)
             };
-            let (w0, w1) = (width(0), width(1));
+            let (w0, w1, w2) = (width(0), width(1), width(2));
             for r in [&header].into_iter().chain(rows.iter()) {
-                out.line(format!("{:<w0$}  {:<w1$}  {}  ({})", r[0], r[1], r[2], r[3]).trim_end());
+                out.line(format!(
+                    "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+                    r[0], r[1], r[2], r[3]
+                ));
             }
         }
     }

@@ -194,6 +194,7 @@ pub(crate) fn run_item(
         && let Err(secs) = lock(th).check(
             &tok.tenant,
             &tok.client_id,
+            &format!("{} {log_path}", req.method),
             req.method != "GET",
             Instant::now(),
         )

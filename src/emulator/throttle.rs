@@ -27,7 +27,8 @@ pub(crate) struct Throttler {
     limits: [usize; 4],
     windows: HashMap<(Kind, String), VecDeque<Instant>>,
     max: [usize; 4],
-    retry_at: HashMap<String, Instant>,
+    /// (tenant/app, method + path) of throttled requests → when their Retry-After passes.
+    retry_at: HashMap<(String, String), Instant>,
     pub throttled: u64,
     pub early_retries: u64,
 }
@@ -51,11 +52,24 @@ impl Throttler {
     }
 
     /// Admits a request or returns the whole seconds until a slot frees (`Retry-After`).
-    pub fn check(&mut self, tenant: &str, app: &str, write: bool, now: Instant) -> Result<(), u64> {
+    ///
+    /// `resource` (method and path) identifies the request: sending a throttled request again before
+    /// the Retry-After it was given has passed counts as an early retry. Other requests that were
+    /// already on their way (in flight, or items of the same `$batch`) are not retries of it.
+    pub fn check(
+        &mut self,
+        tenant: &str,
+        app: &str,
+        resource: &str,
+        write: bool,
+        now: Instant,
+    ) -> Result<(), u64> {
         let app_key = format!("{tenant}/{app}");
-        if self.retry_at.get(&app_key).is_some_and(|t| now < *t) {
+        let retry_key = (app_key.clone(), resource.to_string());
+        if self.retry_at.get(&retry_key).is_some_and(|t| now < *t) {
             self.early_retries += 1;
         }
+        self.retry_at.retain(|_, t| *t > now);
         let mut kinds = vec![
             (Kind::TenantAny, tenant.to_string()),
             (Kind::AppAny, app_key.clone()),
@@ -84,7 +98,7 @@ impl Throttler {
             let secs = secs.max(1);
             self.throttled += 1;
             self.retry_at
-                .insert(app_key, now + Duration::from_secs(secs));
+                .insert(retry_key, now + Duration::from_secs(secs));
             return Err(secs);
         }
         for key in kinds {
@@ -129,21 +143,27 @@ mod tests {
         let mut t = Throttler::new(Duration::from_secs(2), 0.005);
         let start = Instant::now();
         for _ in 0..5 {
-            t.check("t", "a", false, start).unwrap();
+            t.check("t", "a", "GET /x", false, start).unwrap();
         }
-        let secs = t.check("t", "a", false, start).unwrap_err();
+        let secs = t.check("t", "a", "GET /x", false, start).unwrap_err();
         assert_eq!(secs, 2);
         assert_eq!(t.throttled, 1);
         // Another app of the same tenant still has room (tenant any = 10).
-        t.check("t", "b", false, start).unwrap();
+        t.check("t", "b", "GET /x", false, start).unwrap();
         // Early retry is counted.
         assert!(
-            t.check("t", "a", false, start + Duration::from_millis(500))
-                .is_err()
+            t.check(
+                "t",
+                "a",
+                "GET /x",
+                false,
+                start + Duration::from_millis(500)
+            )
+            .is_err()
         );
         assert_eq!(t.early_retries, 1);
         // After the window the app is admitted again.
-        t.check("t", "a", false, start + Duration::from_secs(3))
+        t.check("t", "a", "GET /x", false, start + Duration::from_secs(3))
             .unwrap();
         assert_eq!(t.max_json()["app"]["any"], 5);
     }
@@ -152,9 +172,9 @@ mod tests {
     fn writes_limited_separately() {
         let mut t = Throttler::new(Duration::from_secs(1), 0.01);
         let now = Instant::now();
-        t.check("t", "a", true, now).unwrap();
-        assert!(t.check("t", "a", true, now).is_err());
-        assert!(t.check("t", "a", false, now).is_ok());
+        t.check("t", "a", "POST /x", true, now).unwrap();
+        assert!(t.check("t", "a", "POST /x", true, now).is_err());
+        assert!(t.check("t", "a", "GET /x", false, now).is_ok());
         assert_eq!(t.limits_json()["app"]["writes"], 1);
     }
 }

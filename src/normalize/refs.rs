@@ -97,6 +97,25 @@ impl RefTable {
         Ok(out)
     }
 
+    /// Adds a committed `_refs/` file: its ids count as used, its names fill what is not known live.
+    pub fn merge_committed(
+        &mut self,
+        kind: RefKind,
+        text: &str,
+        file: &str,
+    ) -> Result<(), super::yaml::YamlError> {
+        let entries: Vec<RefEntry> = super::yaml::from_str(text, file)?;
+        for e in entries {
+            self.mark_used(kind, &e.id);
+            if let Some(name) = &e.name
+                && self.name(kind, &e.id).is_none()
+            {
+                self.insert(kind, &e.id, name);
+            }
+        }
+        Ok(())
+    }
+
     /// Loads names from `_refs/` files (kind, file text).
     pub fn load(
         &mut self,
