@@ -503,6 +503,15 @@ mod tests {
     }
 
     #[test]
+    fn shipped_example_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/atlas.yaml");
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.tenants.len(), 3);
+        assert!(c.tenant("fabrikam-gov").unwrap().certificate.is_some());
+        assert!(c.git.push);
+    }
+
+    #[test]
     fn endpoint_rules() {
         assert!(check_endpoint("https://graph.microsoft.com").is_ok());
         assert!(check_endpoint("http://127.0.0.1:8080").is_ok());

@@ -40,6 +40,8 @@ pub struct BackupSettings {
     pub push: Option<(String, String)>,
     /// The command line, recorded in the lock file.
     pub command: String,
+    /// Run id of a stale lock to remove before locking (`--break-lock`); a live holder is never broken.
+    pub break_lock: Option<String>,
     /// Set when the run reads only part of a tenant (`--type`, `--only`): references of the parts it
     /// did not read are kept from the last commit.
     pub restricted: bool,
@@ -107,24 +109,34 @@ pub async fn run(
                 Ok(r) => r,
                 Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
             };
+            if let Some(stale_run) = &settings.break_lock {
+                match TenantLock::break_stale(&repo, &t.name, stale_run) {
+                    Ok(old) => tracing::warn!(tenant = %t.name, run = %old.run_id, "removed a stale lock"),
+                    Err(LockError::NotHeld { .. }) => {}
+                    Err(e) => return TenantOutcome::failed(&t.name, run_id, None, Some(e.to_string())),
+                }
+            }
             let lock = match TenantLock::acquire(&repo, &t.name, holder) {
                 Ok(lock) => lock,
                 Err(LockError::Held { holder, stale, .. }) => {
-                    let message = format!(
-                        "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`){}",
-                        t.name,
-                        holder.run_id,
-                        holder.pid,
-                        holder.host,
-                        holder.started,
-                        holder.command,
-                        if stale {
-                            "; that process is no longer running: the lock is stale"
-                        } else {
-                            ""
-                        }
+                    let mut message = format!(
+                        "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`)",
+                        t.name, holder.run_id, holder.pid, holder.host, holder.started, holder.command,
                     );
-                    return TenantOutcome::failed(&t.name, run_id, None, Some(message));
+                    if stale {
+                        message.push_str(&format!(
+                            "; that process is no longer running: remove the stale lock with `--break-lock {}`",
+                            holder.run_id
+                        ));
+                    }
+                    let mut log = BackupRunLog::new(&run_id, &t.name, &t.tenant_id, started, crate::clock::now(), Outcome::Refused);
+                    log.message = Some(message.clone());
+                    let mut outcome = TenantOutcome::failed(&t.name, run_id.clone(), None, Some(message));
+                    outcome.outcome = Outcome::Refused;
+                    outcome.run_log = crate::store::runlog::write_private(&repo, &t.name, &run_id, log.to_yaml().as_bytes())
+                        .ok()
+                        .map(|p| p.display().to_string());
+                    return outcome;
                 }
                 Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
             };

@@ -18,6 +18,8 @@ pub enum Outcome {
     Partial,
     /// Nothing could be backed up.
     Failed,
+    /// Not run: another run holds the tenant's lock.
+    Refused,
 }
 
 /// Per type: documents in the tenant and what changed.

@@ -38,6 +38,9 @@ pub struct BackupArgs {
     /// Push after committing (git CLI; rebases on a non-fast-forward).
     #[arg(long)]
     pub push: bool,
+    /// Remove the stale lock left by this run id (a lock whose process is still running is never broken).
+    #[arg(long, value_name = "RUN-ID")]
+    pub break_lock: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -86,6 +89,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         push,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         restricted: types.is_some() || !args.only.is_empty(),
+        break_lock: args.break_lock.clone(),
     };
     let bar = Bar::tenants(targets.len(), global);
     let outcomes = rt.block_on(backup::run(
@@ -281,7 +285,7 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
                     out.line(format!("  commit {}", short(&o.commit)));
                 }
             }
-            Outcome::Failed => {}
+            Outcome::Failed | Outcome::Refused => {}
         }
         for f in &o.failures {
             let what = f

@@ -154,3 +154,49 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         std::fs::write(p, bytes).unwrap();
     }
 }
+
+#[test]
+fn a_held_lock_refuses_and_a_stale_one_can_be_broken() {
+    use tenant_atlas::store::{
+        Repo,
+        lock::{LockHolder, TenantLock},
+    };
+    let env = TestEnv::new();
+    assert_eq!(out(&env.run(&["backup", "--demo", "repo"])).0, 0);
+    let repo = Repo::open(&env.repo()).unwrap();
+    let holder = |pid: u32, run: &str| LockHolder {
+        run_id: run.into(),
+        pid,
+        host: tenant_atlas::store::lock::current_host(),
+        started: NOW.parse().unwrap(),
+        command: "tenant-atlas backup".into(),
+    };
+    // Held by a live process (this test): refused with the holder named, exit 4, nothing written.
+    let live = TenantLock::acquire(&repo, "demo", holder(std::process::id(), "live-run")).unwrap();
+    let (code, stdout, _) = out(&env.run(&["backup", "--demo", "repo"]));
+    assert_eq!(code, 4, "{stdout}");
+    assert!(
+        stdout.contains("locked by run live-run")
+            && stdout.contains(&format!("pid {}", std::process::id())),
+        "{stdout}"
+    );
+    let (code, stdout, _) =
+        out(&env.run(&["backup", "--demo", "repo", "--break-lock", "live-run"]));
+    assert_eq!(code, 4, "a live holder's lock is never broken: {stdout}");
+    drop(live);
+
+    // Left by a process that no longer runs: reported as stale, broken only with its run id.
+    std::mem::forget(TenantLock::acquire(&repo, "demo", holder(4_000_000, "dead-run")).unwrap());
+    let (code, stdout, _) = out(&env.run(&["backup", "--demo", "repo"]));
+    assert_eq!(code, 4);
+    assert!(
+        stdout.contains("no longer running") && stdout.contains("--break-lock dead-run"),
+        "{stdout}"
+    );
+    let (code, _, _) = out(&env.run(&["backup", "--demo", "repo", "--break-lock", "wrong"]));
+    assert_eq!(code, 4, "a wrong run id breaks nothing");
+    let (code, stdout, stderr) =
+        out(&env.run(&["backup", "--demo", "repo", "--break-lock", "dead-run"]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("no changes"), "{stdout}");
+}
