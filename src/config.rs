@@ -135,6 +135,18 @@ pub struct RateLimitConfig {
     pub window_seconds: Option<u64>,
 }
 
+impl RateLimitConfig {
+    /// At or under Intune's per-app limits (1000 requests, 100 writes per 20 s) whatever the window.
+    pub fn within_intune_limits(&self) -> bool {
+        let window = self.window_seconds.unwrap_or(20).max(1) as f64;
+        let per20 = |n: u32| f64::from(n) * 20.0 / window;
+        self.requests > 0
+            && self.writes > 0
+            && per20(self.requests) <= 1000.0
+            && per20(self.writes) <= 100.0
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GitConfig {
@@ -295,9 +307,9 @@ impl Config {
                 }
             }
             if let Some(r) = &t.rate_limit
-                && (r.requests == 0 || r.requests > 1000 || r.writes == 0 || r.writes > 100)
+                && !r.within_intune_limits()
             {
-                return Err(invalid(at("rateLimit"), "requests must be 1..=1000 and writes 1..=100 (Intune's per-app limits per 20 s)".into()));
+                return Err(invalid(at("rateLimit"), "requests and writes must stay at or under Intune's per-app limits (1000 and 100 per 20 s)".into()));
             }
         }
         if let Some(a) = &self.git.author {
@@ -372,18 +384,12 @@ impl TenantConfig {
                 limits.window = std::time::Duration::from_secs(w.max(1));
             }
         }
-        Ok(ClientConfig {
-            tenant_id: self.tenant_id.clone(),
-            client_id: self.client_id.clone(),
-            credential,
-            cloud: self.cloud,
-            endpoints,
-            limits,
-            retry: crate::graph::RetryPolicy::default(),
-            concurrency: 4,
-            timeout: std::time::Duration::from_secs(100),
-            user_agent: format!("tenant-atlas/{}", env!("CARGO_PKG_VERSION")),
-        })
+        let mut config =
+            ClientConfig::new(self.tenant_id.clone(), self.client_id.clone(), credential);
+        config.cloud = self.cloud;
+        config.endpoints = endpoints;
+        config.limits = limits;
+        Ok(config)
     }
 }
 
@@ -396,33 +402,15 @@ pub fn parse_author(s: &str) -> Option<(String, String)> {
 }
 
 pub fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    crate::normalize::slug::is_guid(s)
 }
 
-/// An endpoint must be https, or http on a loopback host.
+/// An endpoint must be https, or http on a loopback host, without credentials in the URL (the
+/// Graph client's own rule, so config and client never disagree).
 pub fn check_endpoint(u: &str) -> Result<(), String> {
-    let url = url::Url::parse(u).map_err(|e| format!("`{u}` is not a URL: {e}"))?;
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            };
-            if loopback {
-                Ok(())
-            } else {
-                Err(format!("`{u}`: plain http is allowed only on loopback"))
-            }
-        }
-        s => Err(format!("`{u}`: unsupported scheme {s}")),
-    }
+    crate::graph::check_endpoint(u).map(|_| ()).map_err(|_| {
+        format!("`{u}`: must be https, or plain http on a loopback address, without credentials")
+    })
 }
 
 /// JSON Schema of `atlas.yaml` (`schemas/atlas.schema.json`).

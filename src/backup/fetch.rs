@@ -31,6 +31,16 @@ pub struct Failure {
 }
 
 impl Failure {
+    fn plain(kind: &str, object: Option<&str>, message: String) -> Failure {
+        Failure {
+            kind: kind.to_string(),
+            object: object.map(str::to_string),
+            status: None,
+            request_id: None,
+            message,
+        }
+    }
+
     fn from_graph(kind: &str, object: Option<&str>, permission: &str, e: &GraphError) -> Failure {
         let mut message = e.to_string();
         if e.status() == Some(403) {
@@ -68,6 +78,9 @@ pub struct Fetched {
 }
 
 type ListKey = (ApiVersion, &'static str, &'static str);
+
+/// An item of a navigation result to complete: (entry, object, nav, item index, item property).
+type Completion = (usize, usize, &'static str, usize, &'static str);
 
 /// Reads the selected types of a tenant.
 pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> Fetched {
@@ -131,68 +144,154 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     struct Pending {
         entry: usize,
         object: usize,
-        nav: Option<&'static str>,
+        nav: Option<&'static crate::catalog::Nav>,
     }
     let mut typed: Vec<Option<TypeData>> = vec![];
     let mut hydrate: BTreeMap<ApiVersion, (Vec<String>, Vec<Pending>)> = BTreeMap::new();
     for (ei, e) in entries.iter().enumerate() {
         let mut data = TypeData::default();
         let mut failed = false;
+        let mut seen = std::collections::HashSet::new();
         for s in e.sources {
-            match &lists[&(s.version, s.collection, s.list_query)] {
-                Ok(items) => {
-                    for o in items.iter().filter(|o| e.accepts(s, o)) {
-                        let Some(id) = o["id"].as_str() else { continue };
-                        let oi = data.objects.len();
-                        let (urls, pending) = hydrate.entry(s.version).or_default();
-                        if let Some(q) = s.hydrate {
-                            urls.push(object_url(s, id, "", q));
-                            pending.push(Pending {
-                                entry: ei,
-                                object: oi,
-                                nav: None,
-                            });
-                        }
-                        for nav in s.navs {
-                            urls.push(object_url(s, id, nav.path, nav.query));
-                            pending.push(Pending {
-                                entry: ei,
-                                object: oi,
-                                nav: Some(nav.path),
-                            });
-                        }
-                        data.objects.push(o.clone());
-                    }
-                }
+            let items = match &lists[&(s.version, s.collection, s.list_query)] {
+                Ok(items) => items,
                 Err(err) => {
                     failed = true;
                     out.failures
                         .push(Failure::from_graph(e.key, None, e.read_permission, err));
+                    continue;
                 }
+            };
+            for o in items.iter().filter(|o| e.accepts(s, o)) {
+                let Some(id) = o["id"].as_str() else {
+                    failed = true;
+                    out.failures.push(Failure::plain(
+                        e.key,
+                        None,
+                        format!("{} returned an object without an id", s.collection),
+                    ));
+                    continue;
+                };
+                if !seen.insert(id.to_string()) {
+                    continue; // the same object on two pages
+                }
+                if let Some(nav) = truncated_nav(o) {
+                    // An expanded navigation that was paged inside a list item: never half a list.
+                    let message = format!(
+                        "{} {id}: `{nav}` came back paged inside the list; not backed up this run",
+                        s.collection
+                    );
+                    out.failures.push(Failure::plain(e.key, Some(id), message));
+                    data.failed_ids.push(id.to_string());
+                }
+                let oi = data.objects.len();
+                let (urls, pending) = hydrate.entry(s.version).or_default();
+                if let Some(q) = s.hydrate {
+                    urls.push(object_url(s, id, "", q));
+                    pending.push(Pending {
+                        entry: ei,
+                        object: oi,
+                        nav: None,
+                    });
+                }
+                for nav in s.navs {
+                    urls.push(object_url(s, id, nav.path, nav.query));
+                    pending.push(Pending {
+                        entry: ei,
+                        object: oi,
+                        nav: Some(nav),
+                    });
+                }
+                data.objects.push(o.clone());
             }
         }
         typed.push((!failed).then_some(data));
     }
 
     // 4. Hydrate with $batch, all types of a version together.
+    let mut gone: Vec<(usize, usize)> = vec![];
+    let mut completions: BTreeMap<ApiVersion, (Vec<String>, Vec<Completion>)> = BTreeMap::new();
     for (version, (urls, pending)) in hydrate {
         let results = client.batch_get(version, &urls).await;
-        let mut gone: Vec<(usize, usize)> = vec![];
         for (p, result) in pending.iter().zip(results) {
             let e = entries[p.entry];
             let Some(data) = typed[p.entry].as_mut() else {
                 continue;
             };
             let obj = &mut data.objects[p.object];
-            match (result, p.nav) {
-                (Ok(full), None) => merge(obj, full),
-                (Ok(page), Some(nav)) => {
-                    let items = page.get("value").cloned().unwrap_or(Value::Array(vec![]));
-                    obj[nav] = items;
+            let id = obj["id"].as_str().unwrap_or_default().to_string();
+            let failure = match (result, p.nav) {
+                (Ok(full), None) => {
+                    merge(obj, full);
+                    None
                 }
-                (Err(err), _) if is_not_found(&err) => gone.push((p.entry, p.object)),
-                (Err(err), _) => {
-                    let id = obj["id"].as_str().unwrap_or_default().to_string();
+                (Ok(page), Some(nav)) => match page.get("value") {
+                    Some(Value::Array(items)) => {
+                        // Items the expand did not complete (graph.md marks nested expands UNVERIFIED).
+                        if let Some((field, query)) = nav.complete {
+                            for (ii, item) in items.iter().enumerate() {
+                                if item.get(field).is_none()
+                                    && let Some(item_id) = item["id"].as_str()
+                                {
+                                    let source = e
+                                        .sources
+                                        .iter()
+                                        .find(|s| s.navs.iter().any(|n| n.path == nav.path));
+                                    if let Some(s) = source {
+                                        let (urls, list) = completions.entry(version).or_default();
+                                        urls.push(object_url(
+                                            s,
+                                            &id,
+                                            &format!("{}/{item_id}/{field}", nav.path),
+                                            query,
+                                        ));
+                                        list.push((p.entry, p.object, nav.path, ii, field));
+                                    }
+                                }
+                            }
+                        }
+                        obj[nav.path] = Value::Array(items.clone());
+                        None
+                    }
+                    _ => Some(Failure::plain(
+                        e.key,
+                        Some(&id),
+                        format!("`{}` of {id} came back without a `value` list", nav.path),
+                    )),
+                },
+                // The object itself is gone (deleted between the list and now).
+                (Err(err), None) if is_not_found(&err) => {
+                    gone.push((p.entry, p.object));
+                    None
+                }
+                (Err(err), _) => Some(Failure::from_graph(
+                    e.key,
+                    Some(&id),
+                    e.read_permission,
+                    &err,
+                )),
+            };
+            if let Some(f) = failure
+                && !data.failed_ids.contains(&id)
+            {
+                out.failures.push(f);
+                data.failed_ids.push(id);
+            }
+        }
+    }
+    for (version, (urls, list)) in completions {
+        let results = client.batch_get(version, &urls).await;
+        for ((ei, oi, nav, ii, field), result) in list.into_iter().zip(results) {
+            let e = entries[ei];
+            let Some(data) = typed[ei].as_mut() else {
+                continue;
+            };
+            let obj = &mut data.objects[oi];
+            let id = obj["id"].as_str().unwrap_or_default().to_string();
+            match result.map(|page| page.get("value").cloned()) {
+                Ok(Some(values)) => obj[nav][ii][field] = values,
+                Ok(None) => {}
+                Err(err) => {
                     if !data.failed_ids.contains(&id) {
                         out.failures.push(Failure::from_graph(
                             e.key,
@@ -205,13 +304,13 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                 }
             }
         }
-        // Objects deleted between the list and the hydration are simply not there any more.
-        gone.sort();
-        gone.dedup();
-        for (ei, oi) in gone.into_iter().rev() {
-            if let Some(d) = typed[ei].as_mut() {
-                d.objects.remove(oi);
-            }
+    }
+    // Removed after every version is done, so indexes stay valid above.
+    gone.sort();
+    gone.dedup();
+    for (ei, oi) in gone.into_iter().rev() {
+        if let Some(d) = typed[ei].as_mut() {
+            d.objects.remove(oi);
         }
     }
     for (e, data) in entries.iter().zip(typed.iter_mut()) {
@@ -283,6 +382,13 @@ fn needed_refs(entries: &[&CatalogEntry]) -> Vec<RefKind> {
     kinds.sort();
     kinds.dedup();
     kinds
+}
+
+/// The first navigation a list item carries only a first page of (`<nav>@odata.nextLink`).
+fn truncated_nav(item: &Value) -> Option<&str> {
+    item.as_object()?
+        .keys()
+        .find_map(|k| k.strip_suffix("@odata.nextLink"))
 }
 
 fn list_path(version: ApiVersion, collection: &str, query: &str) -> String {

@@ -66,6 +66,9 @@ pub const REPO_FILES: &[&str] = &[
     "schemas/atlas.schema.json",
 ];
 
+/// How many tenants are read from Graph at the same time.
+pub const TENANT_CONCURRENCY: usize = 4;
+
 /// Result of one tenant's backup.
 #[derive(Debug)]
 pub struct TenantOutcome {
@@ -143,7 +146,10 @@ pub async fn run(
             drop(repo);
             progress.tenant_started(&t.name);
             let mut fetched = fetch::fetch(&t.client, &t.entries).await;
-            if settings.restricted {
+            // A run that did not read everything keeps documents it did not rewrite; their references
+            // (and the names of reference kinds that failed) come from the last commit.
+            let complete = t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
+            if settings.restricted || !complete {
                 keep_committed_refs(&root, &t.name, &mut fetched);
             }
             let objects: usize = fetched
@@ -159,12 +165,19 @@ pub async fn run(
             let outcome = tokio::task::block_in_place(|| {
                 write(&root, &t, &fetched, snap, settings, &run_id, started, stats)
             });
-            drop(lock);
+            if let Err(e) = lock.release() {
+                tracing::warn!(tenant = %t.name, error = %e, "could not remove the tenant lock");
+            }
             progress.tenant_done(&t.name);
             outcome
         }
     });
-    futures::future::join_all(runs).await
+    // Tenants run a few at a time (each has its own Graph budget); results keep the input order.
+    use futures::StreamExt;
+    futures::stream::iter(runs)
+        .buffered(TENANT_CONCURRENCY)
+        .collect()
+        .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -178,6 +191,7 @@ fn write(
     started: Timestamp,
     stats: crate::graph::ClientStats,
 ) -> TenantOutcome {
+    let snap_failures = snap.failures.clone();
     let result = (|| -> Result<TenantOutcome, StoreError> {
         let repo = Repo::open(root)?;
         let prefix = format!("tenants/{}", t.name);
@@ -248,8 +262,13 @@ fn write(
             outcome_rec.commit = oid.map(|o| o.to_string());
             outcome_rec.run_log = Some(path);
             if let (Some(_), Some((remote, branch))) = (&oid, &settings.push) {
-                store::push::push(&repo, remote, branch)?;
-                outcome_rec.pushed = true;
+                match store::push::push(&repo, remote, branch) {
+                    Ok(_) => outcome_rec.pushed = true,
+                    // The backup is committed; only the push failed, and the report says so.
+                    Err(e) => {
+                        outcome_rec.error = Some(format!("committed, but the push failed: {e}"))
+                    }
+                }
             }
         } else {
             let path =
@@ -267,7 +286,26 @@ fn write(
         Ok(outcome_rec)
     })();
     result.unwrap_or_else(|e| {
-        TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None)
+        // Even a run the store could not record keeps a run log, outside history.
+        let mut outcome =
+            TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None);
+        let mut log = BackupRunLog::new(
+            run_id,
+            &t.name,
+            &t.tenant_id,
+            started,
+            crate::clock::now(),
+            Outcome::Failed,
+        );
+        log.message = Some(e.to_string());
+        log.errors = snap_failures;
+        outcome.run_log = Repo::open(root)
+            .and_then(|repo| {
+                store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())
+            })
+            .map(|p| p.display().to_string())
+            .ok();
+        outcome
     })
 }
 

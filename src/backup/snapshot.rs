@@ -127,26 +127,39 @@ pub fn build(
         }
         snap.counts.insert(e.key.to_string(), count);
     }
-    if let Ok(files) = fetched.refs.files() {
-        for (path, bytes) in files {
-            if !snap.keep.refs.contains(&path) {
-                snap.files.insert(path, bytes);
+    match fetched.refs.files() {
+        Ok(files) => {
+            for (path, bytes) in files {
+                if !snap.keep.refs.contains(&path) {
+                    snap.files.insert(path, bytes);
+                }
             }
+        }
+        Err(e) => {
+            // Keep every committed `_refs/` file rather than lose them.
+            for kind in crate::catalog::RefKind::ALL {
+                snap.keep
+                    .refs
+                    .insert(format!("_refs/{}.yaml", kind.file_stem()));
+            }
+            snap.failures.push(Failure {
+                kind: "_refs".into(),
+                object: None,
+                status: None,
+                request_id: None,
+                message: e.to_string(),
+            });
         }
     }
     snap
 }
 
-/// The file-name markers of an object id (see `slug::stems`).
+/// (type folder, marker) pairs that find an object's files.
 fn markers(folder: &str, id: &str) -> Vec<(String, String)> {
-    let hash = {
-        use sha2::{Digest, Sha256};
-        hex::encode(&Sha256::digest(id.as_bytes())[..8])
-    };
-    vec![
-        (folder.to_string(), format!("--{}.", slug::short_id(id))),
-        (folder.to_string(), format!("--{hash}.")),
-    ]
+    slug::id_markers(id)
+        .into_iter()
+        .map(|m| (folder.to_string(), m))
+        .collect()
 }
 
 #[cfg(test)]

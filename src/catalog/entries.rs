@@ -38,11 +38,6 @@ const V1: ApiVersion = ApiVersion::V1;
 
 const UPDATE_RING: &str = "#microsoft.graph.windowsUpdateForBusinessConfiguration";
 const ESP: &str = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration";
-const RESTRICTION_TYPES: &[&str] = &[
-    "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
-    "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
-    "#microsoft.graph.deviceEnrollmentLimitConfiguration",
-];
 
 /// Settings catalog instances: top-level settings and choice/group children are sets keyed by definition.
 const SETTINGS_SETS: &[SetRule] = &[
@@ -203,6 +198,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                 navs: &[Nav {
                     path: "assignments",
                     query: "",
+                    complete: None,
                 }],
                 ..source(BETA, "deviceManagement/roleScopeTags", "")
             }],
@@ -256,7 +252,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             },
         ],
         read_permission: "Policy.Read.All",
-        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        write_permission: "Policy.ReadWrite.ConditionalAccess, Policy.Read.All",
         restore_order: 40,
         ..policy(
             "namedLocations",
@@ -367,9 +363,12 @@ pub static CATALOG: &[CatalogEntry] = &[
             "administrativeTemplates",
             "Administrative templates (ADMX)",
             &[Source {
+                // One request per policy; values whose presentations the nested expand did not
+                // return are completed per value (graph.md §3's two-step form).
                 navs: &[Nav {
                     path: "definitionValues",
                     query: "$expand=definition,presentationValues($expand=presentation)",
+                    complete: Some(("presentationValues", "$expand=presentation")),
                 }],
                 ..source(
                     BETA,
@@ -656,9 +655,11 @@ pub static CATALOG: &[CatalogEntry] = &[
         write_permission: SERVICE_WRITE,
         ..policy(
             "enrollmentRestrictions",
-            "Enrollment restrictions and limits",
+            "Enrollment restrictions, limits and other enrollment configurations",
             &[Source {
-                odata_types: RESTRICTION_TYPES,
+                // Restrictions, limits, Windows Hello, co-management, …: everything but the ESPs, so
+                // no enrollment configuration is ever left out (unknown types are kept, DESIGN.md §3).
+                exclude_types: &[ESP],
                 ..source(
                     BETA,
                     "deviceManagement/deviceEnrollmentConfigurations",
@@ -683,10 +684,12 @@ pub static CATALOG: &[CatalogEntry] = &[
                     Nav {
                         path: "settings",
                         query: "",
+                        complete: None,
                     },
                     Nav {
                         path: "assignments",
                         query: "",
+                        complete: None,
                     },
                 ],
                 ..source(BETA, "deviceManagement/intents", "")
@@ -719,7 +722,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         ],
         capability: Capability::PreviewOnly,
         read_permission: "Policy.Read.All",
-        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        write_permission: "Policy.ReadWrite.ConditionalAccess, Policy.Read.All, Application.Read.All",
         restore_order: 90,
         ..policy(
             "conditionalAccess",

@@ -79,6 +79,9 @@ pub struct Nav {
     /// Sub-path below the object, and the property the result is attached as.
     pub path: &'static str,
     pub query: &'static str,
+    /// When an item of the result lacks this property (the query's nested `$expand` was not
+    /// honoured), fetch `{nav}/{item id}/{property}?{query}` for it.
+    pub complete: Option<(&'static str, &'static str)>,
 }
 
 /// A field whose value is a payload kept as an exact-bytes sidecar file next to the document.
@@ -357,6 +360,8 @@ mod tests {
             "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
             "#microsoft.graph.deviceEnrollmentLimitConfiguration",
             "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
+            "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+            "#microsoft.graph.somethingIntroducedNextYear",
         ];
         let collections: HashSet<&str> = all()
             .iter()

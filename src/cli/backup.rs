@@ -6,9 +6,7 @@ use crate::backup::runlog::Outcome;
 use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
-use crate::graph::{
-    ClientConfig, Cloud, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString,
-};
+use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, SecretString};
 use crate::store::{Identity, Repo};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -53,7 +51,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     let rt = super::runtime()?;
     let _guard = rt.enter();
 
-    let (repo, config, mut targets, _emulator) = if args.demo {
+    let (repo, config, targets, _emulator) = if args.demo {
         let repo = super::init::prepare(&dir)?;
         let (targets, emulator) = rt.block_on(demo_targets(&types))?;
         (repo, Config::default(), targets, Some(emulator))
@@ -74,11 +72,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         let targets = config_targets(&config, &args, &types, &base)?;
         (repo, config, targets, None)
     };
-    if let Some(keys) = &types {
-        for t in &mut targets {
-            t.entries = keys.clone();
-        }
-    }
     let author = author(&config, &repo);
     let push = (args.push || config.git.push)
         .then(|| (config.git.remote.clone(), config.git.branch.clone()));
@@ -190,22 +183,16 @@ async fn demo_targets(
             .await
             .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
     let base = url::Url::parse(&emulator.base_url()).map_err(|e| CliError::error(e.to_string()))?;
-    let client = GraphClient::new(ClientConfig {
-        tenant_id: tenant_id.clone(),
+    let mut config = ClientConfig::new(
+        tenant_id.clone(),
         client_id,
-        credential: Credential::Secret(SecretString::new(secret)),
-        cloud: Cloud::Global,
-        endpoints: Some(Endpoints {
-            graph: base.clone(),
-            login: base,
-        }),
-        limits: RateLimits::default(),
-        retry: RetryPolicy::default(),
-        concurrency: 4,
-        timeout: std::time::Duration::from_secs(100),
-        user_agent: format!("tenant-atlas/{}", env!("CARGO_PKG_VERSION")),
-    })
-    .map_err(|e| CliError::error(e.to_string()))?;
+        Credential::Secret(SecretString::new(secret)),
+    );
+    config.endpoints = Some(Endpoints {
+        graph: base.clone(),
+        login: base,
+    });
+    let client = GraphClient::new(config).map_err(|e| CliError::error(e.to_string()))?;
     let entries = types
         .clone()
         .unwrap_or_else(|| catalog::all().iter().collect());

@@ -57,6 +57,12 @@ pub enum OrderArg {
 }
 
 pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
+    if !args.listen.ip().is_loopback() {
+        return Err(CliError::usage(format!(
+            "--listen {}: the emulator serves tokens and tenant data and listens on loopback only",
+            args.listen
+        )));
+    }
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(CliError::usage("--fault-rate must be between 0 and 1"));
     }

@@ -116,6 +116,15 @@ impl Endpoints {
     }
 }
 
+/// Parses and checks one endpoint URL with the rules of [`Endpoints::validate`].
+pub fn check_endpoint(text: &str) -> Result<Url, GraphError> {
+    let url = Url::parse(text).map_err(|_| GraphError::InsecureEndpoint {
+        url: text.to_owned(),
+    })?;
+    check_secure(&url)?;
+    Ok(url)
+}
+
 fn check_secure(url: &Url) -> Result<(), GraphError> {
     let ok = match url.scheme() {
         "https" => url.host().is_some(),

@@ -27,7 +27,7 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use auth::{Credential, SecretString};
-pub use cloud::{ApiVersion, Cloud, Endpoints};
+pub use cloud::{ApiVersion, Cloud, Endpoints, check_endpoint};
 pub use error::GraphError;
 pub use limiter::RateLimits;
 pub use retry::RetryPolicy;

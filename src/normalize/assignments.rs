@@ -194,7 +194,7 @@ impl Assignment {
         Value::Object(out)
     }
 
-    fn sort_key(&self) -> (String, u8, String, String, String, String) {
+    fn sort_key(&self) -> (String, u8, String, String, String, String, String) {
         let rank = match self.target.as_str() {
             "allDevices" => 0,
             "allLicensedUsers" => 1,
@@ -220,6 +220,8 @@ impl Assignment {
                 .map(|f| f.id.clone())
                 .unwrap_or_default(),
             serde_json::to_string(&self.properties).unwrap_or_default(),
+            // Everything else, so no two different assignments ever tie.
+            serde_json::to_string(self).unwrap_or_default(),
         )
     }
 }

@@ -75,6 +75,8 @@ pub enum NormalizeError {
     },
     #[error(transparent)]
     Yaml(#[from] yaml::YamlError),
+    #[error("{kind} {id}: Graph returned no `assignments` for it, so its assignments are unknown")]
+    MissingAssignments { kind: String, id: String },
     #[error("{file}: sidecar `{field}` is missing")]
     MissingSidecar { file: String, field: String },
     #[error("{file}: sidecar {sidecar} does not match its sha256 (edited outside tenant-atlas?)")]
@@ -122,16 +124,17 @@ pub fn normalize(
         .and_then(|v| v.as_str().map(str::to_string));
     map.remove(entry.name_field);
 
-    let assignments = entry.assignments.as_ref().map(|_| {
-        let list = map.remove("assignments");
-        assignments::from_graph(
-            list.as_ref()
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            refs,
-        )
-    });
+    let assignments = match (&entry.assignments, map.remove("assignments")) {
+        (None, _) => None,
+        (Some(_), Some(Value::Array(list))) => Some(assignments::from_graph(&list, refs)),
+        // Absent is not empty: writing `[]` would claim the policy is unassigned.
+        (Some(_), _) => {
+            return Err(NormalizeError::MissingAssignments {
+                kind: entry.key.to_string(),
+                id,
+            });
+        }
+    };
     let scope_tags = entry.scope_tags.property().map(|prop| {
         let ids = map.remove(prop);
         let mut names: Vec<String> = ids

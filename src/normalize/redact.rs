@@ -16,10 +16,17 @@ pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             let encrypted = map.get("isEncrypted").and_then(Value::as_bool) == Some(true);
+            // A secret setting value, by type or by its `valueState` (graph.md §2.2).
             let secret_setting = map
                 .get("@odata.type")
                 .and_then(Value::as_str)
-                .is_some_and(|t| t.ends_with("SecretSettingValue"));
+                .is_some_and(|t| t.ends_with("SecretSettingValue"))
+                || map
+                    .get("valueState")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| {
+                        matches!(s, "encryptedValueToken" | "notEncrypted" | "invalid")
+                    });
             if (encrypted || secret_setting) && map.get("value").is_some_and(|v| !v.is_null()) {
                 map.insert("value".into(), Value::String(MARKER.into()));
             }
@@ -29,7 +36,12 @@ pub fn redact(v: &mut Value) {
             }
             for (k, child) in map.iter_mut() {
                 let secret_key = SECRET_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k));
-                if secret_key && child.as_str().is_some_and(|s| !s.is_empty()) {
+                let present = match child {
+                    Value::Null => false,
+                    Value::String(s) => !s.is_empty(),
+                    _ => true,
+                };
+                if secret_key && present {
                     *child = Value::String(MARKER.into());
                 } else {
                     redact(child);
@@ -73,6 +85,8 @@ mod tests {
     #[test]
     fn redacts_oma_secret_settings_and_secret_keys() {
         let mut v = json!({
+            "untyped": {"value": "tok", "valueState": "encryptedValueToken"},
+            "vpn": {"password": {"value": "nested"}},
             "omaSettings": [
                 {"omaUri": "./a", "value": "plain", "isEncrypted": false},
                 {"omaUri": "./b", "value": "****", "isEncrypted": true, "secretReferenceValueId": "r"}
@@ -90,12 +104,16 @@ mod tests {
         assert!(secret.get("valueState").is_none());
         assert_eq!(v["wifi"]["preSharedKey"], MARKER);
         assert_eq!(v["wifi"]["password"], "", "empty values are not secrets");
+        assert_eq!(v["untyped"]["value"], MARKER, "secret by valueState");
+        assert_eq!(v["vpn"]["password"], MARKER, "non-string secret values too");
         let paths = marker_paths(&v, "spec");
         assert_eq!(
             paths,
             [
                 "spec.omaSettings[1].value",
                 "spec.settings[0].settingInstance.simpleSettingValue.value",
+                "spec.untyped.value",
+                "spec.vpn.password",
                 "spec.wifi.preSharedKey"
             ]
         );

@@ -68,7 +68,8 @@ pub fn short_id(id: &str) -> String {
     }
 }
 
-fn is_guid(id: &str) -> bool {
+/// A GUID in its usual 8-4-4-4-12 form.
+pub fn is_guid(id: &str) -> bool {
     id.len() == 36
         && id.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
@@ -100,6 +101,16 @@ pub fn stems<'a>(objects: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<S
             }
         })
         .collect()
+}
+
+/// The markers an object's file names carry, whichever form [`stems`] chose: `--<short id>.` or
+/// `--<16 hex of the id's sha256>.`. Used to find a failed object's previous files.
+pub fn id_markers(id: &str) -> [String; 2] {
+    let digest = Sha256::digest(id.as_bytes());
+    [
+        format!("--{}.", short_id(id)),
+        format!("--{}.", hex::encode(&digest[..8])),
+    ]
 }
 
 #[cfg(test)]
@@ -142,6 +153,13 @@ mod tests {
         assert_ne!(s[0], s[1]);
         assert_eq!(s[2], "same--cccccccc");
         assert!(s[0].starts_with("same--") && s[0].len() == "same--".len() + 16);
+        for (stem, id) in s.iter().zip([a, b, c]) {
+            let file = format!("{stem}.yaml");
+            assert!(
+                id_markers(id).iter().any(|m| file.contains(m.as_str())),
+                "{file} carries a marker of {id}"
+            );
+        }
         let again = stems([(a, "Same"), (b, "Same")]);
         assert_eq!(&again[..], &s[..2]);
     }

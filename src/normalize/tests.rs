@@ -89,7 +89,7 @@ fn settings_catalog_document_shape() {
 fn scripts_become_exact_sidecars() {
     let content: &[u8] = b"\xEF\xBB\xBFWrite-Host \"Gr\xC3\xBC\xC3\x9Fe\"\r\n\tExit 0\r\n";
     let obj = json!({"id": "11111111-2222-4333-8444-555555555555", "displayName": "Fix", "fileName": "fix.PS1",
-        "scriptContent": BASE64.encode(content), "runAsAccount": "system", "roleScopeTagIds": []});
+        "scriptContent": BASE64.encode(content), "runAsAccount": "system", "roleScopeTagIds": [], "assignments": []});
     let e = entry("powershellScripts");
     let n = normalize(e, &obj, "fix--11111111", &RefTable::default()).unwrap();
     assert_eq!(
@@ -142,7 +142,7 @@ fn graph_order_never_changes_the_bytes() {
 #[test]
 fn unknown_types_and_fields_are_kept() {
     let obj = json!({"id": "d0000000-0000-4000-8000-000000000001", "displayName": "Future",
-        "@odata.type": "#microsoft.graph.windows12QuantumConfiguration", "newField": {"deep": [1, 2]}});
+        "@odata.type": "#microsoft.graph.windows12QuantumConfiguration", "newField": {"deep": [1, 2]}, "assignments": []});
     let n = normalize(
         entry("deviceConfigurations"),
         &obj,
@@ -155,6 +155,30 @@ fn unknown_types_and_fields_are_kept() {
         Some("#microsoft.graph.windows12QuantumConfiguration")
     );
     assert_eq!(n.doc.spec["newField"], json!({"deep": [1, 2]}));
+}
+
+#[test]
+fn absent_assignments_are_not_empty_assignments() {
+    let obj = json!({"id": "e0000000-0000-4000-8000-000000000001", "displayName": "X"});
+    let err = normalize(
+        entry("deviceConfigurations"),
+        &obj,
+        "x--e0000000",
+        &RefTable::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, NormalizeError::MissingAssignments { .. }),
+        "{err}"
+    );
+    // Types without assignments do not need them.
+    normalize(
+        entry("assignmentFilters"),
+        &obj,
+        "x--e0000000",
+        &RefTable::default(),
+    )
+    .unwrap();
 }
 
 #[test]
