@@ -190,7 +190,14 @@ fn minimum_requests(seed: &Path, repo_tenant: &Path) -> u64 {
 
 fn reset(url: &str) {
     let _ = Command::new("curl")
-        .args(["-s", "-X", "POST", &format!("{url}/_emulator/reset")])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-X",
+            "POST",
+            &format!("{url}/_emulator/reset"),
+        ])
         .status();
 }
 

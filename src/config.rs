@@ -208,9 +208,11 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Parse(#[from] YamlError),
-    #[error("{file}: {at}: {message}")]
+    #[error("{file}{}: {at}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
         file: String,
+        /// Line of the offending key (or of its tenant) when known.
+        line: Option<usize>,
         at: String,
         message: String,
     },
@@ -229,19 +231,33 @@ impl Config {
     /// Parses and validates config text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let config: Config = yaml::from_str(text, file)?;
-        config.validate(file)?;
+        config.validate(file, text)?;
         Ok(config)
     }
 
-    fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let invalid = |at: String, message: String| ConfigError::Invalid {
-            file: file.to_string(),
-            at,
-            message,
+    fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
+        let lines = yaml::key_lines(text);
+        // `at` is (what the user reads, the YAML path); the line is the key's, else its tenant's.
+        let invalid = |(at, path): (String, String), message: String| {
+            let tenant = path
+                .split_once('.')
+                .map(|(t, _)| format!("{t}.name"))
+                .unwrap_or_default();
+            ConfigError::Invalid {
+                file: file.to_string(),
+                line: lines.get(&path).or_else(|| lines.get(&tenant)).copied(),
+                at,
+                message,
+            }
         };
         let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
-            let at = |key: &str| format!("tenants[{i}] ({}).{key}", t.name);
+            let at = |key: &str| {
+                (
+                    format!("tenants[{i}] ({}).{key}", t.name),
+                    format!("tenants[{i}].{key}"),
+                )
+            };
             if t.name.is_empty()
                 || !t
                     .name
@@ -314,7 +330,10 @@ impl Config {
         }
         if let Some(a) = &self.git.author {
             parse_author(a).ok_or_else(|| {
-                invalid("git.author".into(), format!("`{a}` is not `Name <email>`"))
+                invalid(
+                    ("git.author".into(), "git.author".into()),
+                    format!("`{a}` is not `Name <email>`"),
+                )
             })?;
         }
         Ok(())
@@ -327,11 +346,16 @@ impl Config {
 
 impl TenantConfig {
     /// The Graph client settings for this tenant. Reads the client secret from the environment
-    /// variable the config names, or the certificate files (relative to `base`, the config's folder).
-    pub fn client_config(&self, base: &Path) -> Result<crate::graph::ClientConfig, ConfigError> {
+    /// variable the config names, or the certificate files (relative to the config file's folder).
+    pub fn client_config(
+        &self,
+        config_file: &Path,
+    ) -> Result<crate::graph::ClientConfig, ConfigError> {
         use crate::graph::{ClientConfig, Credential, Endpoints, RateLimits, SecretString};
+        let base = config_file.parent().unwrap_or(Path::new("."));
         let invalid = |at: &str, message: String| ConfigError::Invalid {
-            file: "atlas.yaml".into(),
+            file: config_file.display().to_string(),
+            line: None,
             at: format!("tenant {}.{at}", self.name),
             message,
         };
@@ -483,6 +507,14 @@ mod tests {
         ];
         for (text, key) in cases {
             let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
+            let line = e
+                .strip_prefix("atlas.yaml:")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            assert!(
+                line.is_some_and(|l| (2..=7).contains(&l)),
+                "{key}: the error names a line: {e}"
+            );
             assert!(
                 e.contains(&format!("(contoso).{key}")) || e.contains(&format!("(Contoso).{key}")),
                 "{key}: {e}"

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use runlog::{BackupRunLog, Outcome, TypeCounts};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One tenant to back up.
 pub struct TenantTarget {
@@ -91,93 +92,150 @@ pub struct TenantOutcome {
 pub async fn run(
     root: PathBuf,
     tenants: Vec<TenantTarget>,
-    settings: &BackupSettings,
-    progress: &dyn Progress,
+    settings: Arc<BackupSettings>,
+    progress: Arc<dyn Progress>,
 ) -> Vec<TenantOutcome> {
-    let git = tokio::sync::Mutex::new(());
-    let runs = tenants.into_iter().map(|t| {
-        let root = root.clone();
-        let git = &git;
-        async move {
-            let started = crate::clock::now();
-            let run_id = crate::clock::run_id(started);
-            let holder = LockHolder {
-                run_id: run_id.clone(),
-                pid: std::process::id(),
-                host: crate::store::lock::current_host(),
-                started,
-                command: settings.command.clone(),
-            };
-            let repo = match Repo::open(&root) {
-                Ok(r) => r,
-                Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
-            };
-            if let Some(stale_run) = &settings.break_lock {
-                match TenantLock::break_stale(&repo, &t.name, stale_run) {
-                    Ok(old) => tracing::warn!(tenant = %t.name, run = %old.run_id, "removed a stale lock"),
-                    Err(LockError::NotHeld { .. }) => {}
-                    Err(e) => return TenantOutcome::failed(&t.name, run_id, None, Some(e.to_string())),
-                }
-            }
-            let lock = match TenantLock::acquire(&repo, &t.name, holder) {
-                Ok(lock) => lock,
-                Err(LockError::Held { holder, stale, .. }) => {
-                    let mut message = format!(
-                        "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`)",
-                        t.name, holder.run_id, holder.pid, holder.host, holder.started, holder.command,
-                    );
-                    if stale {
-                        message.push_str(&format!(
-                            "; that process is no longer running: remove the stale lock with `--break-lock {}`",
-                            holder.run_id
-                        ));
-                    }
-                    let mut log = BackupRunLog::new(&run_id, &t.name, &t.tenant_id, started, crate::clock::now(), Outcome::Refused);
-                    log.message = Some(message.clone());
-                    let mut outcome = TenantOutcome::failed(&t.name, run_id.clone(), None, Some(message));
-                    outcome.outcome = Outcome::Refused;
-                    outcome.run_log = crate::store::runlog::write_private(&repo, &t.name, &run_id, log.to_yaml().as_bytes())
-                        .ok()
-                        .map(|p| p.display().to_string());
-                    return outcome;
-                }
-                Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
-            };
-            drop(repo);
-            progress.tenant_started(&t.name);
-            let mut fetched = fetch::fetch(&t.client, &t.entries).await;
-            // A run that did not read everything keeps documents it did not rewrite; their references
-            // (and the names of reference kinds that failed) come from the last commit.
-            let complete = t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
-            if settings.restricted || !complete {
-                keep_committed_refs(&root, &t.name, &mut fetched);
-            }
-            let objects: usize = fetched
-                .types
-                .values()
-                .flatten()
-                .map(|d| d.objects.len())
-                .sum();
-            progress.tenant_fetched(&t.name, objects);
-            let snap = snapshot::build(&fetched, &t.entries, settings.only.as_ref());
-            let _git = git.lock().await;
-            let stats = t.client.stats();
-            let outcome = tokio::task::block_in_place(|| {
-                write(&root, &t, &fetched, snap, settings, &run_id, started, stats)
+    // Each tenant is its own task, a few at a time (each has its own Graph budget); normalization and
+    // git work run on blocking threads, git work one tenant at a time; results keep the input order.
+    let git = Arc::new(std::sync::Mutex::new(()));
+    let slots = Arc::new(tokio::sync::Semaphore::new(TENANT_CONCURRENCY));
+    let tasks: Vec<_> = tenants
+        .into_iter()
+        .map(|t| {
+            let (root, settings, progress, git, slots) = (
+                root.clone(),
+                settings.clone(),
+                progress.clone(),
+                git.clone(),
+                slots.clone(),
+            );
+            let name = t.name.clone();
+            let task = tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                backup_tenant(root, t, settings, progress, git).await
             });
-            if let Err(e) = lock.release() {
-                tracing::warn!(tenant = %t.name, error = %e, "could not remove the tenant lock");
-            }
-            progress.tenant_done(&t.name);
-            outcome
+            (name, task)
+        })
+        .collect();
+    let mut outcomes = vec![];
+    for (name, task) in tasks {
+        outcomes.push(task.await.unwrap_or_else(|e| {
+            TenantOutcome::failed(
+                &name,
+                String::new(),
+                Some(format!("the backup task failed: {e}")),
+                None,
+            )
+        }));
+    }
+    outcomes
+}
+
+async fn backup_tenant(
+    root: PathBuf,
+    t: TenantTarget,
+    settings: Arc<BackupSettings>,
+    progress: Arc<dyn Progress>,
+    git: Arc<std::sync::Mutex<()>>,
+) -> TenantOutcome {
+    let started = crate::clock::now();
+    let run_id = crate::clock::run_id(started);
+    let holder = LockHolder {
+        run_id: run_id.clone(),
+        pid: std::process::id(),
+        host: crate::store::lock::current_host(),
+        started,
+        command: settings.command.clone(),
+    };
+    let repo = match Repo::open(&root) {
+        Ok(r) => r,
+        Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
+    };
+    if let Some(stale_run) = &settings.break_lock {
+        match TenantLock::break_stale(&repo, &t.name, stale_run) {
+            Ok(old) => tracing::warn!(tenant = %t.name, run = %old.run_id, "removed a stale lock"),
+            Err(LockError::NotHeld { .. }) => {}
+            Err(e) => return TenantOutcome::failed(&t.name, run_id, None, Some(e.to_string())),
         }
+    }
+    let lock = match TenantLock::acquire(&repo, &t.name, holder) {
+        Ok(lock) => lock,
+        Err(LockError::Held { holder, stale, .. }) => {
+            let mut message = format!(
+                "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`)",
+                t.name, holder.run_id, holder.pid, holder.host, holder.started, holder.command,
+            );
+            if stale {
+                message.push_str(&format!(
+                    "; that process is no longer running: remove the stale lock with `--break-lock {}`",
+                    holder.run_id
+                ));
+            }
+            let mut log = BackupRunLog::new(
+                &run_id,
+                &t.name,
+                &t.tenant_id,
+                started,
+                crate::clock::now(),
+                Outcome::Refused,
+            );
+            log.message = Some(message.clone());
+            let mut outcome = TenantOutcome::failed(&t.name, run_id.clone(), None, Some(message));
+            outcome.outcome = Outcome::Refused;
+            outcome.run_log = crate::store::runlog::write_private(
+                &repo,
+                &t.name,
+                &run_id,
+                log.to_yaml().as_bytes(),
+            )
+            .ok()
+            .map(|p| p.display().to_string());
+            return outcome;
+        }
+        Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
+    };
+    drop(repo);
+    progress.tenant_started(&t.name);
+    let mut fetched = fetch::fetch(&t.client, &t.entries).await;
+    let objects: usize = fetched
+        .types
+        .values()
+        .flatten()
+        .map(|d| d.objects.len())
+        .sum();
+    progress.tenant_fetched(&t.name, objects);
+    let stats = t.client.stats();
+    let name = t.name.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        // A run that did not read everything keeps documents it did not rewrite; their references
+        // (and the names of reference kinds that failed) come from the last commit.
+        let complete =
+            t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
+        if settings.restricted || !complete {
+            keep_committed_refs(&root, &t.name, &mut fetched);
+        }
+        let snap = snapshot::build(&fetched, &t.entries, settings.only.as_ref());
+        let _git = git
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        write(
+            &root, &t, &fetched, snap, &settings, &run_id, started, stats,
+        )
+    })
+    .await
+    .unwrap_or_else(|e| {
+        TenantOutcome::failed(
+            &name,
+            String::new(),
+            Some(format!("the backup task failed: {e}")),
+            None,
+        )
     });
-    // Tenants run a few at a time (each has its own Graph budget); results keep the input order.
-    use futures::StreamExt;
-    futures::stream::iter(runs)
-        .buffered(TENANT_CONCURRENCY)
-        .collect()
-        .await
+    if let Err(e) = lock.release() {
+        tracing::warn!(tenant = %name, error = %e, "could not remove the tenant lock");
+    }
+    progress.tenant_done(&name);
+    outcome
 }
 
 #[allow(clippy::too_many_arguments)]

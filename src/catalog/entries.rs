@@ -14,9 +14,11 @@ const SERVICE_WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
 
 const ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
     assign_key: "assignments",
+    write: AssignWrite::AssignAction,
 });
 const SCRIPT_ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
     assign_key: "deviceManagementScriptAssignments",
+    write: AssignWrite::AssignAction,
 });
 
 /// A plain source: one collection, list expands assignments, nothing else to hydrate.
@@ -473,6 +475,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         ],
         assignments: Some(AssignmentRule {
             assign_key: "deviceHealthScriptAssignments",
+            write: AssignWrite::AssignAction,
         }),
         ..policy(
             "remediations",
@@ -598,6 +601,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §9
     CatalogEntry {
+        assignments: Some(AssignmentRule {
+            assign_key: "assignments",
+            write: AssignWrite::PerTarget,
+        }),
         strip: &[
             "outOfBoxExperienceSettings",
             "extractHardwareHash",
@@ -629,6 +636,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         }],
         assignments: Some(AssignmentRule {
             assign_key: "enrollmentConfigurationAssignments",
+            write: AssignWrite::AssignAction,
         }),
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
@@ -649,6 +657,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: &["deviceEnrollmentConfigurationType"],
         assignments: Some(AssignmentRule {
             assign_key: "enrollmentConfigurationAssignments",
+            write: AssignWrite::AssignAction,
         }),
         capability: Capability::PreviewOnly,
         read_permission: SERVICE_READ,

@@ -178,6 +178,17 @@ impl ScopeTagField {
 pub struct AssignmentRule {
     /// Body key of the `assign` action (`assignments`, `deviceManagementScriptAssignments`, …).
     pub assign_key: &'static str,
+    /// How assignments are written: the `assign` action with the whole set (replace-all), or one
+    /// `POST {id}/assignments` per target and `DELETE {id}/assignments/{aid}` (Autopilot profiles,
+    /// whose `assign` action assigns devices, graph.md §9).
+    pub write: AssignWrite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AssignWrite {
+    AssignAction,
+    PerTarget,
 }
 
 /// One policy type.

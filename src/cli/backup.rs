@@ -51,6 +51,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     let rt = super::runtime()?;
     let _guard = rt.enter();
 
+    let mut config_errors: Vec<String> = vec![];
     let (repo, config, targets, _emulator) = if args.demo {
         let repo = super::init::prepare(&dir)?;
         let (targets, emulator) = rt.block_on(demo_targets(&types))?;
@@ -65,11 +66,12 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
             );
         }
         let config = Config::load(&config_path)?;
-        let base = config_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let targets = config_targets(&config, &args, &types, &base)?;
+        let (targets, unusable) = config_targets(&config, &args, &types, &config_path)?;
+        if targets.is_empty() {
+            // Every chosen tenant is misconfigured: a configuration error, nothing ran.
+            return Err(CliError::usage(unusable.join("\n")));
+        }
+        config_errors = unusable;
         (repo, config, targets, None)
     };
     let author = author(&config, &repo);
@@ -84,16 +86,27 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         restricted: types.is_some() || !args.only.is_empty(),
         break_lock: args.break_lock.clone(),
     };
-    let bar = Bar::tenants(targets.len(), global);
+    let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
     let outcomes = rt.block_on(backup::run(
         repo.root().to_path_buf(),
         targets,
-        &settings,
-        &bar,
+        std::sync::Arc::new(settings),
+        bar.clone(),
     ));
     bar.finish();
     report(out, &outcomes, args.format);
-    Ok(exit_code(&outcomes))
+    // Tenants whose configuration is unusable did not run; the others did, so the run is partial.
+    for e in &config_errors {
+        out.line(format!("{}: {e}", out.paint("31", "not run")));
+    }
+    let code = exit_code(&outcomes);
+    Ok(
+        if config_errors.is_empty() || code == exit::REFUSED || code == exit::ERROR {
+            code
+        } else {
+            exit::PARTIAL
+        },
+    )
 }
 
 fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
@@ -124,12 +137,14 @@ fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError>
         .map_err(|e| CliError::usage(e.to_string()))
 }
 
+/// The tenants to back up, and the errors of chosen tenants whose credentials or endpoints are
+/// unusable (one misconfigured tenant does not stop the others).
 fn config_targets(
     config: &Config,
     args: &BackupArgs,
     types: &Option<Vec<&'static CatalogEntry>>,
-    base: &Path,
-) -> Result<Vec<TenantTarget>, CliError> {
+    config_path: &Path,
+) -> Result<(Vec<TenantTarget>, Vec<String>), CliError> {
     if config.tenants.is_empty() {
         return Err(CliError::usage("atlas.yaml lists no tenants")
             .hint("add a tenant under `tenants:`, or try `backup --demo`"));
@@ -146,27 +161,36 @@ fn config_targets(
             })
             .collect::<Result<_, _>>()?
     };
-    chosen
-        .into_iter()
-        .map(|t| {
-            let client = GraphClient::new(t.client_config(base)?)
-                .map_err(|e| CliError::usage(format!("tenant {}: {e}", t.name)))?;
-            let entries = match types {
-                Some(list) => list.clone(),
-                None => catalog::all()
-                    .iter()
-                    .filter(|e| t.types.selects(e.key))
-                    .collect(),
-            };
-            Ok(TenantTarget {
-                name: t.name.clone(),
-                tenant_id: t.tenant_id.clone(),
-                cloud: t.cloud,
-                client,
-                entries,
-            })
-        })
-        .collect()
+    let mut targets = vec![];
+    let mut unusable = vec![];
+    for t in chosen {
+        let client = match t
+            .client_config(config_path)
+            .map_err(|e| e.to_string())
+            .and_then(|c| GraphClient::new(c).map_err(|e| format!("tenant {}: {e}", t.name)))
+        {
+            Ok(client) => client,
+            Err(e) => {
+                unusable.push(e);
+                continue;
+            }
+        };
+        let entries = match types {
+            Some(list) => list.clone(),
+            None => catalog::all()
+                .iter()
+                .filter(|e| t.types.selects(e.key))
+                .collect(),
+        };
+        targets.push(TenantTarget {
+            name: t.name.clone(),
+            tenant_id: t.tenant_id.clone(),
+            cloud: t.cloud,
+            client,
+            entries,
+        });
+    }
+    Ok((targets, unusable))
 }
 
 /// The demo tenant on an embedded emulator bound to a free loopback port.

@@ -122,6 +122,67 @@ fn check_shape(text: &str, file: &str) -> Result<(), YamlError> {
     Ok(())
 }
 
+/// The line of every mapping key, by path (`tenants[0].types.exclude`), so that errors found after
+/// parsing can still point at a line. Best effort: unparsable text gives what was read so far.
+pub fn key_lines(text: &str) -> std::collections::BTreeMap<String, usize> {
+    enum Frame {
+        Map(Option<String>),
+        Seq(usize),
+    }
+    fn path(stack: &[Frame], last: &str) -> String {
+        let mut p = String::new();
+        for f in stack {
+            match f {
+                Frame::Map(Some(k)) => {
+                    if !p.is_empty() {
+                        p.push('.');
+                    }
+                    p.push_str(k);
+                }
+                Frame::Seq(i) => p.push_str(&format!("[{i}]")),
+                Frame::Map(None) => {}
+            }
+        }
+        if !p.is_empty() {
+            p.push('.');
+        }
+        p.push_str(last);
+        p
+    }
+    fn value_done(stack: &mut [Frame]) {
+        match stack.last_mut() {
+            Some(Frame::Map(key)) => *key = None,
+            Some(Frame::Seq(i)) => *i += 1,
+            None => {}
+        }
+    }
+    let mut stack: Vec<Frame> = vec![];
+    let mut out = std::collections::BTreeMap::new();
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else { break };
+        match event {
+            Event::Scalar(v, ..) => {
+                if let Some(Frame::Map(None)) = stack.last() {
+                    out.insert(path(&stack, &v), span.start.line());
+                    if let Some(Frame::Map(key)) = stack.last_mut() {
+                        *key = Some(v.to_string());
+                    }
+                } else {
+                    value_done(&mut stack);
+                }
+            }
+            Event::MappingStart(..) => stack.push(Frame::Map(None)),
+            Event::SequenceStart(..) => stack.push(Frame::Seq(0)),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                value_done(&mut stack);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +225,17 @@ mod tests {
                 .message
                 .contains("limit")
         );
+    }
+
+    #[test]
+    fn key_lines_by_path() {
+        let text = "tenants:\n- name: a\n  types: {include: [all], exclude: [x]}\n- name: b\n  tenantId: t\ngit:\n  push: true\n";
+        let lines = key_lines(text);
+        assert_eq!(lines["tenants"], 1);
+        assert_eq!(lines["tenants[0].name"], 2);
+        assert_eq!(lines["tenants[0].types.exclude"], 3);
+        assert_eq!(lines["tenants[1].tenantId"], 5);
+        assert_eq!(lines["git.push"], 7);
     }
 
     #[test]

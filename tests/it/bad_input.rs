@@ -62,6 +62,27 @@ fn missing_secret_variable_is_a_config_error() {
 }
 
 #[test]
+fn one_misconfigured_tenant_does_not_stop_the_others() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let (tenant, client, secret) = demo_credentials();
+    let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
+    init_repo_for(&env, &emu, "demo", "");
+    let url = emu.url();
+    let mut config = std::fs::read_to_string(env.repo().join("atlas.yaml")).unwrap();
+    config.push_str(&format!(
+        "- name: other\n  tenantId: {tenant}\n  clientId: {client}\n  clientSecretEnv: OTHER_UNSET_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n"
+    ));
+    std::fs::write(env.repo().join("atlas.yaml"), config).unwrap();
+    let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert!(stdout.contains("demo: 96 added"), "{stdout}");
+    assert!(
+        stdout.contains("not run") && stdout.contains("OTHER_UNSET_SECRET"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn forbidden_type_names_the_permission_and_the_rest_is_backed_up() {
     // A copy of the demo seed whose app lacks DeviceManagementApps.Read.All.
     let seed_dir = tempfile::tempdir().unwrap();
