@@ -109,7 +109,7 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     }
     let paths: Vec<String> = keys.iter().map(|(v, c, q)| list_path(*v, c, q)).collect();
     let results = join_all(paths.iter().map(|p| client.list(p))).await;
-    let lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
+    let mut lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
         keys.into_iter().zip(results).collect();
 
     // 2. Reference names from the lists (scope tags, filters, notification templates, locations).
@@ -153,17 +153,24 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         let mut failed = false;
         let mut seen = std::collections::HashSet::new();
         for s in e.sources {
-            let items = match &lists[&(s.version, s.collection, s.list_query)] {
-                Ok(items) => items,
-                Err(err) => {
+            // Objects move out of the list into their one owner (catalog entries sharing a
+            // collection partition it), so a tenant is held in memory once.
+            let items = match lists.get_mut(&(s.version, s.collection, s.list_query)) {
+                Some(Ok(items)) => {
+                    let (mine, rest): (Vec<Value>, Vec<Value>) =
+                        std::mem::take(items).into_iter().partition(|o| e.accepts(s, o));
+                    *items = rest;
+                    mine
+                }
+                Some(Err(err)) => {
                     failed = true;
-                    out.failures
-                        .push(Failure::from_graph(e.key, None, e.read_permission, err));
+                    out.failures.push(Failure::from_graph(e.key, None, e.read_permission, err));
                     continue;
                 }
+                None => continue,
             };
-            for o in items.iter().filter(|o| e.accepts(s, o)) {
-                let Some(id) = o["id"].as_str() else {
+            for o in items {
+                let Some(id) = o["id"].as_str().map(str::to_string) else {
                     failed = true;
                     out.failures.push(Failure::plain(
                         e.key,
@@ -172,10 +179,11 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                     ));
                     continue;
                 };
+                let id = id.as_str();
                 if !seen.insert(id.to_string()) {
                     continue; // the same object on two pages
                 }
-                if let Some(nav) = truncated_nav(o) {
+                if let Some(nav) = truncated_nav(&o) {
                     // An expanded navigation that was paged inside a list item: never half a list.
                     let message = format!(
                         "{} {id}: `{nav}` came back paged inside the list; not backed up this run",
@@ -202,11 +210,13 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                         nav: Some(nav),
                     });
                 }
-                data.objects.push(o.clone());
+                data.objects.push(o);
             }
         }
         typed.push((!failed).then_some(data));
     }
+
+    drop(lists);
 
     // 4. Hydrate with $batch, all types of a version together.
     let mut gone: Vec<(usize, usize)> = vec![];

@@ -214,7 +214,7 @@ async fn backup_tenant(
         if settings.restricted || !complete {
             keep_committed_refs(&root, &t.name, &mut fetched);
         }
-        let snap = snapshot::build(&fetched, &t.entries, settings.only.as_ref());
+        let snap = snapshot::build(&mut fetched, &t.entries, settings.only.as_ref());
         let _git = git
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -243,7 +243,7 @@ fn write(
     root: &std::path::Path,
     t: &TenantTarget,
     fetched: &fetch::Fetched,
-    snap: snapshot::Snapshot,
+    mut snap: snapshot::Snapshot,
     settings: &BackupSettings,
     run_id: &str,
     started: Timestamp,
@@ -254,7 +254,7 @@ fn write(
         let repo = Repo::open(root)?;
         let prefix = format!("tenants/{}", t.name);
         let all_failed = !t.entries.is_empty() && fetched.types.values().all(Option::is_none);
-        let mut files = snap.files.clone();
+        let mut files = std::mem::take(&mut snap.files);
         // tenant.yaml changes only together with something else, so a no-op run stays a no-op.
         let previous_tenant_yaml = repo
             .read_at("HEAD", &format!("{prefix}/tenant.yaml"))

@@ -35,11 +35,9 @@ struct Keep {
 
 impl Snapshot {
     /// Should a file below the tenant folder that this run did not produce be left in place?
+    /// (The store asks only about files that are not in the snapshot.)
     pub fn keep(&self, path: &str) -> bool {
         let k = &self.keep;
-        if self.files.contains_key(path) {
-            return false;
-        }
         if path == "tenant.yaml" {
             return true;
         }
@@ -66,8 +64,10 @@ impl Snapshot {
 }
 
 /// Builds the snapshot of one tenant from what was fetched.
+/// The raw objects are consumed: each is dropped as soon as it is normalized, so a tenant's objects
+/// are never held twice.
 pub fn build(
-    fetched: &Fetched,
+    fetched: &mut Fetched,
     entries: &[&'static CatalogEntry],
     only: Option<&GlobSet>,
 ) -> Snapshot {
@@ -86,7 +86,7 @@ pub fn build(
             .insert(format!("_refs/{}.yaml", kind.file_stem()));
     }
     for e in entries {
-        let Some(Some(data)) = fetched.types.get(e.key) else {
+        let Some(Some(data)) = fetched.types.get_mut(e.key) else {
             snap.keep.folders.insert(e.key.to_string());
             continue;
         };
@@ -99,7 +99,8 @@ pub fn build(
                 .map(|o| (o["id"].as_str().unwrap_or(""), normalize::object_name(e, o))),
         );
         let mut count = 0;
-        for (o, stem) in data.objects.iter().zip(&stems) {
+        for (o, stem) in std::mem::take(&mut data.objects).into_iter().zip(&stems) {
+            let o = &o;
             let name = normalize::object_name(e, o);
             if let Some(globs) = only
                 && !globs.is_match(format!("{}/{name}", e.key))
@@ -187,7 +188,7 @@ mod tests {
             catalog::get("assignmentFilters").unwrap(),
             catalog::get("scopeTags").unwrap(),
         ];
-        let s = build(&fetched(), &entries, None);
+        let s = build(&mut fetched(), &entries, None);
         assert!(
             s.files
                 .contains_key("assignmentFilters/win-11--aaaaaaaa.yaml")
@@ -220,7 +221,7 @@ mod tests {
             .add(globset::Glob::new("assignmentFilters/Nope*").unwrap())
             .build()
             .unwrap();
-        let s = build(&fetched(), &entries, Some(&globs));
+        let s = build(&mut fetched(), &entries, Some(&globs));
         assert!(s.files.keys().all(|p| p.starts_with("_refs/")));
         assert!(s.keep("assignmentFilters/win-11--aaaaaaaa.yaml"));
     }
