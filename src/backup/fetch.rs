@@ -6,7 +6,7 @@
 //! hydrated with `$batch`, all types together, so batches are full. Reference names (groups, apps)
 //! are looked up only for the ids the documents use.
 
-use crate::catalog::{self, ApiVersion, CatalogEntry, RefKind, RefLookup, Source};
+use crate::catalog::{self, ApiVersion, CatalogEntry, Nav, RefKind, RefLookup, Source};
 use crate::graph::{GraphClient, GraphError};
 use crate::normalize::refs::{self, RefTable};
 use futures::future::join_all;
@@ -58,10 +58,35 @@ impl Failure {
     }
 }
 
+/// A fetched object, packed as compact JSON until it is normalized: a tenant's objects as
+/// `serde_json::Value`s take several times their JSON size, and only one is needed at a time.
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    pub id: String,
+    /// The name the catalog entry reads (`displayName` or `name`).
+    pub name: String,
+    json: Vec<u8>,
+}
+
+impl RawObject {
+    pub fn pack(entry: &CatalogEntry, value: &Value) -> RawObject {
+        RawObject {
+            id: value["id"].as_str().unwrap_or_default().to_string(),
+            name: crate::normalize::object_name(entry, value).to_string(),
+            json: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    /// The object as Graph returned it (hydrated).
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.json).unwrap_or(Value::Null)
+    }
+}
+
 /// The raw objects of one catalog type.
 #[derive(Debug, Default)]
 pub struct TypeData {
-    pub objects: Vec<Value>,
+    pub objects: Vec<RawObject>,
     /// Objects that could not be read completely (their previous files are kept).
     pub failed_ids: Vec<String>,
 }
@@ -79,8 +104,135 @@ pub struct Fetched {
 
 type ListKey = (ApiVersion, &'static str, &'static str);
 
-/// An item of a navigation result to complete: (entry, object, nav, item index, item property).
-type Completion = (usize, usize, &'static str, usize, &'static str);
+/// Requests per hydration chunk: objects are packed as each chunk completes, so only a chunk's
+/// objects are ever held as JSON values.
+const HYDRATE_CHUNK: usize = 400;
+
+/// An object waiting for hydration.
+struct Work {
+    entry: usize,
+    source: &'static Source,
+    id: String,
+    value: Value,
+    /// Per-object GET (`None`) or navigation, with its URL.
+    requests: Vec<(String, Option<&'static Nav>)>,
+    outcome: Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Complete,
+    Failed,
+    /// Deleted between the list and the hydration.
+    Gone,
+}
+
+/// Sends a chunk's hydration requests (per API version) and applies the answers to its objects.
+async fn hydrate_chunk(
+    client: &GraphClient,
+    entries: &[&'static CatalogEntry],
+    chunk: &mut [Work],
+    failures: &mut Vec<Failure>,
+) {
+    let mut by_version: BTreeMap<ApiVersion, (Vec<String>, Vec<(usize, Option<&'static Nav>)>)> =
+        BTreeMap::new();
+    for (wi, w) in chunk.iter().enumerate() {
+        let (urls, back) = by_version.entry(w.source.version).or_default();
+        for (url, nav) in &w.requests {
+            urls.push(url.clone());
+            back.push((wi, *nav));
+        }
+    }
+    // Items of a navigation result its nested `$expand` did not complete (graph.md §3 marks that
+    // form UNVERIFIED): (object, nav, item index, item property) and the URL that completes them.
+    let mut completions: BTreeMap<
+        ApiVersion,
+        (Vec<String>, Vec<(usize, &'static str, usize, &'static str)>),
+    > = BTreeMap::new();
+    for (version, (urls, back)) in by_version {
+        let results = client.batch_get(version, &urls).await;
+        for ((wi, nav), result) in back.into_iter().zip(results) {
+            let w = &mut chunk[wi];
+            if w.outcome != Done::Complete {
+                continue;
+            }
+            let e = entries[w.entry];
+            let failure = match (result, nav) {
+                (Ok(full), None) => {
+                    merge(&mut w.value, full);
+                    None
+                }
+                (Ok(mut page), Some(nav)) => match page.get_mut("value").map(Value::take) {
+                    Some(Value::Array(items)) => {
+                        if let Some((field, query)) = nav.complete {
+                            for (ii, item) in items.iter().enumerate() {
+                                if item.get(field).is_none()
+                                    && let Some(item_id) = item["id"].as_str()
+                                {
+                                    let (urls, list) = completions.entry(version).or_default();
+                                    let sub = format!("{}/{item_id}/{field}", nav.path);
+                                    urls.push(object_url(w.source, &w.id, &sub, query));
+                                    list.push((wi, nav.path, ii, field));
+                                }
+                            }
+                        }
+                        w.value[nav.path] = Value::Array(items);
+                        None
+                    }
+                    _ => Some(Failure::plain(
+                        e.key,
+                        Some(&w.id),
+                        format!(
+                            "`{}` of {} came back without a `value` list",
+                            nav.path, w.id
+                        ),
+                    )),
+                },
+                // The object itself is gone (deleted between the list and now).
+                (Err(err), None) if is_not_found(&err) => {
+                    w.outcome = Done::Gone;
+                    None
+                }
+                (Err(err), _) => Some(Failure::from_graph(
+                    e.key,
+                    Some(&w.id),
+                    e.read_permission,
+                    &err,
+                )),
+            };
+            if let Some(f) = failure {
+                failures.push(f);
+                w.outcome = Done::Failed;
+            }
+        }
+    }
+    for (version, (urls, list)) in completions {
+        let results = client.batch_get(version, &urls).await;
+        for ((wi, nav, ii, field), result) in list.into_iter().zip(results) {
+            let w = &mut chunk[wi];
+            if w.outcome != Done::Complete {
+                continue;
+            }
+            match result {
+                Ok(mut page) => {
+                    if let Some(values) = page.get_mut("value").map(Value::take) {
+                        w.value[nav][ii][field] = values;
+                    }
+                }
+                Err(err) => {
+                    let e = entries[w.entry];
+                    failures.push(Failure::from_graph(
+                        e.key,
+                        Some(&w.id),
+                        e.read_permission,
+                        &err,
+                    ));
+                    w.outcome = Done::Failed;
+                }
+            }
+        }
+    }
+}
 
 /// Reads the selected types of a tenant.
 pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> Fetched {
@@ -140,14 +292,10 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         }
     }
 
-    // 3. Objects per type; collect what needs hydrating.
-    struct Pending {
-        entry: usize,
-        object: usize,
-        nav: Option<&'static crate::catalog::Nav>,
-    }
+    // 3. Objects per type. Those the list returns complete are packed right away; the others are
+    // hydrated below, a chunk at a time, and packed as each chunk completes.
     let mut typed: Vec<Option<TypeData>> = vec![];
-    let mut hydrate: BTreeMap<ApiVersion, (Vec<String>, Vec<Pending>)> = BTreeMap::new();
+    let mut work: Vec<Work> = vec![];
     for (ei, e) in entries.iter().enumerate() {
         let mut data = TypeData::default();
         let mut failed = false;
@@ -157,14 +305,16 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             // collection partition it), so a tenant is held in memory once.
             let items = match lists.get_mut(&(s.version, s.collection, s.list_query)) {
                 Some(Ok(items)) => {
-                    let (mine, rest): (Vec<Value>, Vec<Value>) =
-                        std::mem::take(items).into_iter().partition(|o| e.accepts(s, o));
+                    let (mine, rest): (Vec<Value>, Vec<Value>) = std::mem::take(items)
+                        .into_iter()
+                        .partition(|o| e.accepts(s, o));
                     *items = rest;
                     mine
                 }
                 Some(Err(err)) => {
                     failed = true;
-                    out.failures.push(Failure::from_graph(e.key, None, e.read_permission, err));
+                    out.failures
+                        .push(Failure::from_graph(e.key, None, e.read_permission, err));
                     continue;
                 }
                 None => continue,
@@ -172,15 +322,11 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             for o in items {
                 let Some(id) = o["id"].as_str().map(str::to_string) else {
                     failed = true;
-                    out.failures.push(Failure::plain(
-                        e.key,
-                        None,
-                        format!("{} returned an object without an id", s.collection),
-                    ));
+                    let message = format!("{} returned an object without an id", s.collection);
+                    out.failures.push(Failure::plain(e.key, None, message));
                     continue;
                 };
-                let id = id.as_str();
-                if !seen.insert(id.to_string()) {
+                if !seen.insert(id.clone()) {
                     continue; // the same object on two pages
                 }
                 if let Some(nav) = truncated_nav(&o) {
@@ -189,149 +335,64 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                         "{} {id}: `{nav}` came back paged inside the list; not backed up this run",
                         s.collection
                     );
-                    out.failures.push(Failure::plain(e.key, Some(id), message));
-                    data.failed_ids.push(id.to_string());
+                    out.failures.push(Failure::plain(e.key, Some(&id), message));
+                    data.failed_ids.push(id);
+                    continue;
                 }
-                let oi = data.objects.len();
-                let (urls, pending) = hydrate.entry(s.version).or_default();
+                let mut requests: Vec<(String, Option<&'static Nav>)> = vec![];
                 if let Some(q) = s.hydrate {
-                    urls.push(object_url(s, id, "", q));
-                    pending.push(Pending {
-                        entry: ei,
-                        object: oi,
-                        nav: None,
-                    });
+                    requests.push((object_url(s, &id, "", q), None));
                 }
                 for nav in s.navs {
-                    urls.push(object_url(s, id, nav.path, nav.query));
-                    pending.push(Pending {
+                    requests.push((object_url(s, &id, nav.path, nav.query), Some(nav)));
+                }
+                if requests.is_empty() {
+                    refs::collect(e, &o, &mut out.refs);
+                    data.objects.push(RawObject::pack(e, &o));
+                } else {
+                    work.push(Work {
                         entry: ei,
-                        object: oi,
-                        nav: Some(nav),
+                        source: s,
+                        id,
+                        value: o,
+                        requests,
+                        outcome: Done::Complete,
                     });
                 }
-                data.objects.push(o);
             }
         }
         typed.push((!failed).then_some(data));
     }
-
     drop(lists);
 
-    // 4. Hydrate with $batch, all types of a version together.
-    let mut gone: Vec<(usize, usize)> = vec![];
-    let mut completions: BTreeMap<ApiVersion, (Vec<String>, Vec<Completion>)> = BTreeMap::new();
-    for (version, (urls, pending)) in hydrate {
-        let results = client.batch_get(version, &urls).await;
-        for (p, result) in pending.iter().zip(results) {
-            let e = entries[p.entry];
-            let Some(data) = typed[p.entry].as_mut() else {
+    // 4. Hydrate with $batch, all types together, a chunk of objects at a time.
+    let mut start = 0;
+    while start < work.len() {
+        let mut end = start;
+        let mut size = 0;
+        while end < work.len() && size < HYDRATE_CHUNK {
+            size += work[end].requests.len();
+            end += 1;
+        }
+        let chunk = &mut work[start..end];
+        hydrate_chunk(client, entries, chunk, &mut out.failures).await;
+        for w in chunk.iter_mut() {
+            let e = entries[w.entry];
+            let Some(data) = typed[w.entry].as_mut() else {
                 continue;
             };
-            let obj = &mut data.objects[p.object];
-            let id = obj["id"].as_str().unwrap_or_default().to_string();
-            let failure = match (result, p.nav) {
-                (Ok(full), None) => {
-                    merge(obj, full);
-                    None
+            match w.outcome {
+                Done::Complete => {
+                    let value = std::mem::take(&mut w.value);
+                    refs::collect(e, &value, &mut out.refs);
+                    data.objects.push(RawObject::pack(e, &value));
                 }
-                (Ok(page), Some(nav)) => match page.get("value") {
-                    Some(Value::Array(items)) => {
-                        // Items the expand did not complete (graph.md marks nested expands UNVERIFIED).
-                        if let Some((field, query)) = nav.complete {
-                            for (ii, item) in items.iter().enumerate() {
-                                if item.get(field).is_none()
-                                    && let Some(item_id) = item["id"].as_str()
-                                {
-                                    let source = e
-                                        .sources
-                                        .iter()
-                                        .find(|s| s.navs.iter().any(|n| n.path == nav.path));
-                                    if let Some(s) = source {
-                                        let (urls, list) = completions.entry(version).or_default();
-                                        urls.push(object_url(
-                                            s,
-                                            &id,
-                                            &format!("{}/{item_id}/{field}", nav.path),
-                                            query,
-                                        ));
-                                        list.push((p.entry, p.object, nav.path, ii, field));
-                                    }
-                                }
-                            }
-                        }
-                        obj[nav.path] = Value::Array(items.clone());
-                        None
-                    }
-                    _ => Some(Failure::plain(
-                        e.key,
-                        Some(&id),
-                        format!("`{}` of {id} came back without a `value` list", nav.path),
-                    )),
-                },
-                // The object itself is gone (deleted between the list and now).
-                (Err(err), None) if is_not_found(&err) => {
-                    gone.push((p.entry, p.object));
-                    None
-                }
-                (Err(err), _) => Some(Failure::from_graph(
-                    e.key,
-                    Some(&id),
-                    e.read_permission,
-                    &err,
-                )),
-            };
-            if let Some(f) = failure
-                && !data.failed_ids.contains(&id)
-            {
-                out.failures.push(f);
-                data.failed_ids.push(id);
+                Done::Failed => data.failed_ids.push(std::mem::take(&mut w.id)),
+                Done::Gone => {}
             }
+            w.value = Value::Null;
         }
-    }
-    for (version, (urls, list)) in completions {
-        let results = client.batch_get(version, &urls).await;
-        for ((ei, oi, nav, ii, field), result) in list.into_iter().zip(results) {
-            let e = entries[ei];
-            let Some(data) = typed[ei].as_mut() else {
-                continue;
-            };
-            let obj = &mut data.objects[oi];
-            let id = obj["id"].as_str().unwrap_or_default().to_string();
-            match result.map(|page| page.get("value").cloned()) {
-                Ok(Some(values)) => obj[nav][ii][field] = values,
-                Ok(None) => {}
-                Err(err) => {
-                    if !data.failed_ids.contains(&id) {
-                        out.failures.push(Failure::from_graph(
-                            e.key,
-                            Some(&id),
-                            e.read_permission,
-                            &err,
-                        ));
-                        data.failed_ids.push(id);
-                    }
-                }
-            }
-        }
-    }
-    // Removed after every version is done, so indexes stay valid above.
-    gone.sort();
-    gone.dedup();
-    for (ei, oi) in gone.into_iter().rev() {
-        if let Some(d) = typed[ei].as_mut() {
-            d.objects.remove(oi);
-        }
-    }
-    for (e, data) in entries.iter().zip(typed.iter_mut()) {
-        if let Some(d) = data {
-            let failed = d.failed_ids.clone();
-            d.objects
-                .retain(|o| !failed.iter().any(|f| o["id"].as_str() == Some(f)));
-            for o in &d.objects {
-                refs::collect(e, o, &mut out.refs);
-            }
-        }
+        start = end;
     }
 
     // 5. Names of referenced groups and apps, by id in $batch.

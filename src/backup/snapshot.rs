@@ -96,25 +96,24 @@ pub fn build(
         let stems = slug::stems(
             data.objects
                 .iter()
-                .map(|o| (o["id"].as_str().unwrap_or(""), normalize::object_name(e, o))),
+                .map(|o| (o.id.as_str(), o.name.as_str())),
         );
         let mut count = 0;
         for (o, stem) in std::mem::take(&mut data.objects).into_iter().zip(&stems) {
-            let o = &o;
-            let name = normalize::object_name(e, o);
+            let name = o.name.as_str();
             if let Some(globs) = only
                 && !globs.is_match(format!("{}/{name}", e.key))
                 && !globs.is_match(format!("{}/{stem}", e.key))
             {
                 continue;
             }
-            match normalize::normalize(e, o, stem, &fetched.refs) {
+            match normalize::normalize(e, o.value(), stem, &fetched.refs) {
                 Ok(n) => {
                     count += 1;
                     snap.files.extend(n.files);
                 }
                 Err(err) => {
-                    let id = o["id"].as_str().unwrap_or_default();
+                    let id = o.id.as_str();
                     snap.keep.objects.extend(markers(e.key, id));
                     snap.failures.push(Failure {
                         kind: e.key.to_string(),
@@ -166,7 +165,7 @@ fn markers(folder: &str, id: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::fetch::TypeData;
+    use crate::backup::fetch::{RawObject, TypeData};
     use serde_json::json;
 
     fn fetched() -> Fetched {
@@ -174,7 +173,10 @@ mod tests {
         f.types.insert(
             "assignmentFilters",
             Some(TypeData {
-                objects: vec![json!({"id": "aaaaaaaa-0000-4000-8000-000000000001", "displayName": "Win 11", "rule": "x", "platform": "windows10AndLater"})],
+                objects: vec![RawObject::pack(
+                    catalog::get("assignmentFilters").unwrap(),
+                    &json!({"id": "aaaaaaaa-0000-4000-8000-000000000001", "displayName": "Win 11", "rule": "x", "platform": "windows10AndLater"}),
+                )],
                 failed_ids: vec!["bbbbbbbb-0000-4000-8000-000000000002".into()],
             }),
         );

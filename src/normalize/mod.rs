@@ -99,9 +99,10 @@ pub fn object_name<'a>(entry: &CatalogEntry, object: &'a Value) -> &'a str {
 }
 
 /// Graph JSON → document + files. `stem` is the object's file stem (`slug--id8`, see [`slug::stems`]).
+/// Takes the object by value: it becomes the document's `spec` without a copy.
 pub fn normalize(
     entry: &CatalogEntry,
-    object: &Value,
+    object: Value,
     stem: &str,
     refs: &RefTable,
 ) -> Result<Normalized, NormalizeError> {
@@ -112,8 +113,19 @@ pub fn normalize(
             kind: entry.key.to_string(),
         })?
         .to_string();
-    let name = object_name(entry, object).to_string();
-    let mut spec = object.clone();
+    let name = object_name(entry, &object).to_string();
+    // File names that give sidecars their extension, read before the fields are stripped.
+    let file_names: Vec<Option<String>> = entry
+        .sidecars
+        .iter()
+        .map(|f| {
+            f.file_name_field
+                .and_then(|n| object.get(n))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    let mut spec = object;
     let Value::Object(map) = &mut spec else {
         return Err(NormalizeError::MissingId {
             kind: entry.key.to_string(),
@@ -154,7 +166,7 @@ pub fn normalize(
 
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
-    for field in entry.sidecars {
+    for (field, file_name) in entry.sidecars.iter().zip(&file_names) {
         let Some(Value::String(b64)) = spec.get(field.field) else {
             continue;
         };
@@ -169,9 +181,8 @@ pub fn normalize(
                 field: field.field.to_string(),
                 message: e.to_string(),
             })?;
-        let ext = field
-            .file_name_field
-            .and_then(|f| object.get(f).and_then(Value::as_str))
+        let ext = file_name
+            .as_deref()
             .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
             .filter(|e| {
                 !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric())

@@ -34,7 +34,7 @@ fn settings_catalog_document_shape() {
     });
     let n = normalize(
         entry("settingsCatalog"),
-        &obj,
+        obj.clone(),
         "edge-baseline--8d2f3c1e",
         &refs,
     )
@@ -91,7 +91,7 @@ fn scripts_become_exact_sidecars() {
     let obj = json!({"id": "11111111-2222-4333-8444-555555555555", "displayName": "Fix", "fileName": "fix.PS1",
         "scriptContent": BASE64.encode(content), "runAsAccount": "system", "roleScopeTagIds": [], "assignments": []});
     let e = entry("powershellScripts");
-    let n = normalize(e, &obj, "fix--11111111", &RefTable::default()).unwrap();
+    let n = normalize(e, obj.clone(), "fix--11111111", &RefTable::default()).unwrap();
     assert_eq!(
         n.files[1],
         (
@@ -134,8 +134,8 @@ fn graph_order_never_changes_the_bytes() {
         .reverse();
     b["scheduledActionsForRule"][0]["scheduledActionConfigurations"][0]["id"] =
         json!("other-server-id");
-    let x = normalize(e, &a, "w--c0000000", &RefTable::default()).unwrap();
-    let y = normalize(e, &b, "w--c0000000", &RefTable::default()).unwrap();
+    let x = normalize(e, a.clone(), "w--c0000000", &RefTable::default()).unwrap();
+    let y = normalize(e, b.clone(), "w--c0000000", &RefTable::default()).unwrap();
     assert_eq!(x.files, y.files);
 }
 
@@ -145,7 +145,7 @@ fn unknown_types_and_fields_are_kept() {
         "@odata.type": "#microsoft.graph.windows12QuantumConfiguration", "newField": {"deep": [1, 2]}, "assignments": []});
     let n = normalize(
         entry("deviceConfigurations"),
-        &obj,
+        obj.clone(),
         "future--d0000000",
         &RefTable::default(),
     )
@@ -162,7 +162,7 @@ fn absent_assignments_are_not_empty_assignments() {
     let obj = json!({"id": "e0000000-0000-4000-8000-000000000001", "displayName": "X"});
     let err = normalize(
         entry("deviceConfigurations"),
-        &obj,
+        obj.clone(),
         "x--e0000000",
         &RefTable::default(),
     )
@@ -174,7 +174,7 @@ fn absent_assignments_are_not_empty_assignments() {
     // Types without assignments do not need them.
     normalize(
         entry("assignmentFilters"),
-        &obj,
+        obj.clone(),
         "x--e0000000",
         &RefTable::default(),
     )
@@ -305,7 +305,7 @@ fn every_catalog_type_round_trips_over_the_demo_tenant() {
             .collect();
         let stems = slug::stems(ids);
         for (o, stem) in list.iter().zip(&stems) {
-            let n = normalize(e, o, stem, &refs).unwrap();
+            let n = normalize(e, o.clone(), stem, &refs).unwrap();
             let text = String::from_utf8(n.files[0].1.clone()).unwrap();
             let doc = from_yaml(&text, &n.files[0].0).unwrap();
             assert_eq!(doc, n.doc, "{}: YAML round trip", n.files[0].0);
