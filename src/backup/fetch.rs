@@ -108,6 +108,9 @@ type ListKey = (ApiVersion, &'static str, &'static str);
 /// objects are ever held as JSON values.
 const HYDRATE_CHUNK: usize = 400;
 
+/// Requests per API version: their URLs, and what each answer belongs to.
+type Batches<T> = BTreeMap<ApiVersion, (Vec<String>, Vec<T>)>;
+
 /// An object waiting for hydration.
 struct Work {
     entry: usize,
@@ -134,8 +137,7 @@ async fn hydrate_chunk(
     chunk: &mut [Work],
     failures: &mut Vec<Failure>,
 ) {
-    let mut by_version: BTreeMap<ApiVersion, (Vec<String>, Vec<(usize, Option<&'static Nav>)>)> =
-        BTreeMap::new();
+    let mut by_version: Batches<(usize, Option<&'static Nav>)> = BTreeMap::new();
     for (wi, w) in chunk.iter().enumerate() {
         let (urls, back) = by_version.entry(w.source.version).or_default();
         for (url, nav) in &w.requests {
@@ -145,10 +147,7 @@ async fn hydrate_chunk(
     }
     // Items of a navigation result its nested `$expand` did not complete (graph.md §3 marks that
     // form UNVERIFIED): (object, nav, item index, item property) and the URL that completes them.
-    let mut completions: BTreeMap<
-        ApiVersion,
-        (Vec<String>, Vec<(usize, &'static str, usize, &'static str)>),
-    > = BTreeMap::new();
+    let mut completions: Batches<(usize, &'static str, usize, &'static str)> = BTreeMap::new();
     for (version, (urls, back)) in by_version {
         let results = client.batch_get(version, &urls).await;
         for ((wi, nav), result) in back.into_iter().zip(results) {
