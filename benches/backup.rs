@@ -35,18 +35,37 @@ fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Measure {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn CLI");
+    let pid = child.id() as i32;
+    // Peak memory is the child's own high-water mark (VmHWM), sampled until it exits: rusage's
+    // ru_maxrss would include this process's footprint (it hosts the emulator), which Linux carries
+    // into a child across fork and exec.
+    let mut hwm_kib = 0i64;
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child and fills a zeroed rusage.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert!(pid > 0, "wait4 failed");
+    loop {
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        {
+            hwm_kib = hwm_kib.max(kib);
+        }
+        // SAFETY: polls our own child and fills a zeroed rusage.
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        assert!(done >= 0, "wait4 failed");
+        if done == pid {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
     Measure {
         wall: start.elapsed(),
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss,
+        max_rss_kib: hwm_kib,
         code: libc::WEXITSTATUS(status),
     }
 }
