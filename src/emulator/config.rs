@@ -23,6 +23,9 @@ pub struct EmulatorConfig {
     pub looping_next_link: Option<String>,
     /// `expires_in` of issued tokens.
     pub token_lifetime: Duration,
+    /// Answer `definitionValues?$expand=…,presentationValues($expand=presentation)` without the
+    /// nested presentation values, as Graph might (graph.md §3 documents only the two-step form).
+    pub ignore_nested_expand: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -36,6 +39,7 @@ impl Default for EmulatorConfig {
             order: ListOrder::AsStored,
             hostile_next_link: None,
             looping_next_link: None,
+            ignore_nested_expand: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

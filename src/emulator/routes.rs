@@ -474,9 +474,18 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     }
     let obj = find_obj(t, coll, id)?;
     let mut items: Vec<Value> = obj[nav].as_array().cloned().unwrap_or_default();
+    let expand: Vec<Expand> = if ctx.cfg.ignore_nested_expand {
+        q.expand
+            .iter()
+            .filter(|e| e.nested.is_empty())
+            .cloned()
+            .collect()
+    } else {
+        q.expand.clone()
+    };
     for it in &mut items {
         if nav == "definitionValues" {
-            definition_value_view(it, &q.expand);
+            definition_value_view(it, &expand);
         }
         mask_secrets(it);
     }

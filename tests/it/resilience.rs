@@ -306,3 +306,34 @@ fn certificate_credentials_work() {
         "certificate-authenticated backup",
     );
 }
+
+#[test]
+fn admx_values_are_completed_when_the_nested_expand_is_ignored() {
+    // graph.md §3 documents definition values and their presentation values as two steps; when Graph
+    // ignores the nested `$expand`, each value's presentations are fetched on their own.
+    let emu = Emu::demo(EmulatorConfig {
+        ignore_nested_expand: true,
+        ..EmulatorConfig::default()
+    });
+    let (env, code, stdout, stderr) = backup(&emu, "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let completions = emu.stats()["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/presentationValues?$expand=presentation"))
+        })
+        .count();
+    assert!(
+        completions > 0,
+        "presentation values were fetched per definition value"
+    );
+    assert_same_tree(
+        &tree(&env.repo().join("tenants/demo")),
+        &golden(),
+        "completed ADMX values",
+    );
+}
