@@ -447,11 +447,10 @@ pub(crate) fn create_instance(
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(format!(
-        "{}/{}/$metadata#{}/$entity",
-        ctx.base,
-        req.ver.as_str(),
-        coll.path
+    v["@odata.context"] = json!(super::routes::context(
+        ctx,
+        req.ver,
+        &format!("{}/$entity", coll.path)
     ));
     Ok(Resp::json(200, v))
 }

@@ -170,7 +170,8 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
     }
 }
 
-fn context(ctx: &Ctx, ver: Ver, what: &str) -> String {
+/// `@odata.context` of a response: `<base>/<version>/$metadata#<what>`.
+pub(crate) fn context(ctx: &Ctx, ver: Ver, what: &str) -> String {
     format!("{}/{}/$metadata#{what}", ctx.base, ver.as_str())
 }
 

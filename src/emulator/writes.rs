@@ -201,11 +201,10 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(format!(
-        "{}/{}/$metadata#{}/$entity",
-        ctx.base,
-        req.ver.as_str(),
-        coll.path
+    v["@odata.context"] = json!(super::routes::context(
+        ctx,
+        req.ver,
+        &format!("{}/$entity", coll.path)
     ));
     Ok(Resp::json(201, v))
 }
@@ -398,11 +397,10 @@ pub(crate) fn add_autopilot_assignment(
         None => obj["assignments"] = json!([a.clone()]),
     }
     let mut a = a;
-    a["@odata.context"] = json!(format!(
-        "{}/{}/$metadata#{}('{id}')/assignments/$entity",
-        ctx.base,
-        req.ver.as_str(),
-        coll.path
+    a["@odata.context"] = json!(super::routes::context(
+        ctx,
+        req.ver,
+        &format!("{}('{id}')/assignments/$entity", coll.path)
     ));
     Ok(Resp::json(201, a))
 }
@@ -450,11 +448,13 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
         bump(coll, o);
     }
     let mut msg = msg;
-    msg["@odata.context"] = json!(format!(
-        "{}/{}/$metadata#{}('{id}')/localizedNotificationMessages/$entity",
-        ctx.base,
-        req.ver.as_str(),
-        coll.path
+    msg["@odata.context"] = json!(super::routes::context(
+        ctx,
+        req.ver,
+        &format!(
+            "{}('{id}')/localizedNotificationMessages/$entity",
+            coll.path
+        )
     ));
     Ok(Resp::json(201, msg))
 }
