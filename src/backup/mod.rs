@@ -252,6 +252,13 @@ fn write(
     let snap_failures = snap.failures.clone();
     let result = (|| -> Result<TenantOutcome, StoreError> {
         let repo = Repo::open(root)?;
+        // Run logs of runs killed before their commit must not be committed as if they had finished.
+        for path in store::runlog::set_aside_interrupted(&repo, &t.name)? {
+            tracing::warn!(
+                path,
+                "moved the run log of an interrupted run to .git/atlas/runs"
+            );
+        }
         let prefix = format!("tenants/{}", t.name);
         let all_failed = !t.entries.is_empty() && fetched.types.values().all(Option::is_none);
         let mut files = std::mem::take(&mut snap.files);

@@ -37,9 +37,70 @@ pub fn write_private(
     Ok(path)
 }
 
+/// Moves run logs of runs that were interrupted between writing their log and committing it (in
+/// `runs/<tenant>/` but not in HEAD) to `.git/atlas/runs/<tenant>/<name>.interrupted.yaml`: they
+/// must not be committed by a later run as if theirs had finished, and they are kept as evidence.
+/// Returns the moved paths (relative to the root).
+pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, StoreError> {
+    paths::validate_component(tenant)?;
+    let dir = repo.root().join("runs").join(tenant);
+    if !dir.is_dir() {
+        return Ok(vec![]);
+    }
+    let committed: std::collections::BTreeSet<String> = repo
+        .list_at("HEAD", &format!("runs/{tenant}"))?
+        .into_iter()
+        .collect();
+    let mut moved = vec![];
+    for (rel, (path, kind)) in fsio::walk(&dir)? {
+        if kind != fsio::EntryKind::File || committed.contains(&rel) || !rel.ends_with(".yaml") {
+            continue;
+        }
+        let name = rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(&rel)
+            .trim_end_matches(".yaml")
+            .to_string();
+        paths::validate_component(&name)?;
+        let bytes = fs_err::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let target_dir = repo.state_dir()?.join("runs").join(tenant);
+        fs_err::create_dir_all(&target_dir).map_err(|e| StoreError::io(&target_dir, e))?;
+        fsio::atomic_write(&target_dir.join(format!("{name}.interrupted.yaml")), &bytes)?;
+        fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+        moved.push(format!("runs/{tenant}/{rel}"));
+    }
+    fsio::prune_empty_dirs(&dir)?;
+    Ok(moved)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interrupted_run_logs_are_set_aside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        super::super::testutil::commit_files(&repo, &[("runs/t/2026/01/done.yaml", "ok")], "first");
+        std::fs::write(
+            tmp.path().join("runs/t/2026/01/cut.yaml"),
+            "outcome: success",
+        )
+        .unwrap();
+        let moved = set_aside_interrupted(&repo, "t").unwrap();
+        assert_eq!(moved, ["runs/t/2026/01/cut.yaml"]);
+        assert!(!tmp.path().join("runs/t/2026/01/cut.yaml").exists());
+        assert!(
+            tmp.path().join("runs/t/2026/01/done.yaml").exists(),
+            "committed logs stay"
+        );
+        let kept = repo
+            .state_dir()
+            .unwrap()
+            .join("runs/t/cut.interrupted.yaml");
+        assert_eq!(std::fs::read_to_string(kept).unwrap(), "outcome: success");
+    }
 
     #[test]
     fn committed_path_uses_utc_year_and_month() {

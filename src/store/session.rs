@@ -17,6 +17,8 @@ use super::{Repo, StoreError};
 /// How long a writer waits for another session to commit.
 const WAIT_LIMIT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(25);
+/// How long a git lock file may stand before it counts as left behind.
+const GIT_LOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// Proof that this `Repo` holds the write session; removing the lock file on drop.
 #[derive(Debug)]
@@ -46,6 +48,7 @@ impl Repo {
             return Ok(());
         }
         let lock = acquire(&self.state_dir()?.join("write.lock"))?;
+        self.clear_git_lock_leftovers()?;
         self.unstage_leftovers()?;
         *session = Some(lock);
         Ok(())
@@ -58,6 +61,32 @@ impl Repo {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         session.take();
+    }
+
+    /// Removes git lock files (`index.lock`, `<branch>.lock`) that a killed writer left behind. The
+    /// write session proves no other tenant-atlas writer is active; a lock that a person's own
+    /// `git` holds lives milliseconds, so one still there after a short wait is a leftover.
+    fn clear_git_lock_leftovers(&self) -> Result<(), StoreError> {
+        let mut candidates = vec![self.git_dir.join("index.lock")];
+        {
+            let git = self.lock_git();
+            if let Ok(head) = git.find_reference("HEAD")
+                && let Ok(Some(branch)) = head.symbolic_target()
+            {
+                candidates.push(self.git_dir.join(format!("{branch}.lock")));
+            }
+        }
+        for lock in candidates {
+            let waited = Instant::now();
+            while lock.exists() && waited.elapsed() < GIT_LOCK_GRACE {
+                std::thread::sleep(POLL);
+            }
+            if lock.exists() {
+                tracing::warn!(path = %lock.display(), "removing a git lock file left by an interrupted run");
+                fs_err::remove_file(&lock).map_err(|e| StoreError::io(&lock, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Resets the index to HEAD's tree if it differs: staging nobody committed.
@@ -222,6 +251,26 @@ mod tests {
             .unwrap();
         let files = repo.list_at(&oid.to_string(), "").unwrap();
         assert_eq!(files, vec!["atlas.yaml", "tenants/a/a.yaml"]);
+    }
+
+    #[test]
+    fn git_lock_files_of_a_killed_writer_do_not_block_the_next() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        commit_files(&repo, &[("a.txt", "1")], "first");
+        // What a writer killed between creating and renaming its lock files leaves behind.
+        let git_dir = repo.git_dir().to_path_buf();
+        std::fs::write(git_dir.join("index.lock"), b"partial").unwrap();
+        std::fs::write(git_dir.join("refs/heads/main.lock"), b"0000").unwrap();
+        repo.stage_file("b.txt", b"2").unwrap();
+        assert!(
+            repo.commit("second", &identity(), fixed_time())
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            !git_dir.join("index.lock").exists() && !git_dir.join("refs/heads/main.lock").exists()
+        );
     }
 
     #[test]

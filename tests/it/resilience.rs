@@ -337,3 +337,83 @@ fn admx_values_are_completed_when_the_nested_expand_is_ignored() {
         "completed ADMX values",
     );
 }
+
+#[test]
+fn killed_backups_leave_a_consistent_repository() {
+    // reliability.md §3.1: kill -9 at points across fetch, write, index and commit; the repository
+    // stays consistent, HEAD is never torn, and the next run completes the backup.
+    let seed = TenantSeed::generate(300, 6);
+    let (reference, full_run) = {
+        let emu = Emu::start(EmulatorConfig::default(), vec![seed.clone()]);
+        let env = generated_env(&emu, "");
+        let started = std::time::Instant::now();
+        assert_eq!(out(&env.run(&["backup", "--repo", "repo"])).0, 0);
+        (tree(&env.repo().join("tenants/gen")), started.elapsed())
+    };
+    let emu = Emu::start(EmulatorConfig::default(), vec![seed]);
+    let env = generated_env(&emu, "");
+    // The run id of a lock a killed run left behind (it is stale: its process is gone).
+    let holder = || -> String {
+        std::fs::read(env.repo().join(".git/atlas/locks/gen.lock"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["runId"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "none".into())
+    };
+    // Kill points spread over a whole uninterrupted run: reading, normalizing, writing, committing.
+    let delays = (1..=10).map(|k| full_run.mul_f64(f64::from(k) * 0.095));
+    for (i, delay) in delays.enumerate() {
+        let mut child = env
+            .cmd(&["backup", "--repo", "repo", "--break-lock", &holder()])
+            .env("ATLAS_RUN_ID", format!("killed-{i}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        let fsck = std::process::Command::new("git")
+            .args(["fsck", "--full", "--no-progress"])
+            .current_dir(env.repo())
+            .output()
+            .unwrap();
+        assert!(
+            fsck.status.success(),
+            "git fsck after a kill at {delay:?}: {}",
+            String::from_utf8_lossy(&fsck.stderr)
+        );
+        assert!(
+            commit_count(&env.repo()) <= 1,
+            "never more than the one backup commit"
+        );
+    }
+    let (code, stdout, stderr) =
+        out(&env.run(&["backup", "--repo", "repo", "--break-lock", &holder()]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(
+        commit_count(&env.repo()),
+        1,
+        "{}",
+        git(&env.repo(), &["log", "--oneline"])
+    );
+    // Everything but tenant.yaml is byte-identical; tenant.yaml names the run that committed (a
+    // killed run may have committed before it was killed, the last run then being a no-op).
+    let (mut got, mut want) = (tree(&env.repo().join("tenants/gen")), reference);
+    let tenant_yaml = String::from_utf8(got.remove("tenant.yaml").unwrap()).unwrap();
+    want.remove("tenant.yaml");
+    assert_same_tree(&got, &want, "backup after killed runs");
+    let committed_by = git(
+        &env.repo(),
+        &["log", "-1", "--format=%(trailers:key=Atlas-Run,valueonly)"],
+    );
+    assert!(
+        tenant_yaml.contains(&format!("runId: {}", committed_by.trim())),
+        "{tenant_yaml} vs {committed_by}"
+    );
+    assert_eq!(
+        git(&env.repo(), &["status", "--porcelain"]),
+        "",
+        "nothing left staged or stray"
+    );
+}
