@@ -276,7 +276,7 @@ impl Config {
                 ));
             }
             for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
-                if !is_guid(v) {
+                if !crate::normalize::slug::is_guid(v) {
                     return Err(invalid(at(key), format!("`{v}` is not a GUID")));
                 }
             }
@@ -423,10 +423,6 @@ pub fn parse_author(s: &str) -> Option<(String, String)> {
     let email = rest.strip_suffix('>')?;
     let name = name.trim();
     (!name.is_empty() && email.contains('@')).then(|| (name.to_string(), email.trim().to_string()))
-}
-
-pub fn is_guid(s: &str) -> bool {
-    crate::normalize::slug::is_guid(s)
 }
 
 /// An endpoint must be https, or http on a loopback host, without credentials in the URL (the

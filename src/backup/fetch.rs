@@ -31,7 +31,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn plain(kind: &str, object: Option<&str>, message: String) -> Failure {
+    pub(crate) fn plain(kind: &str, object: Option<&str>, message: String) -> Failure {
         Failure {
             kind: kind.to_string(),
             object: object.map(str::to_string),

@@ -55,10 +55,6 @@ pub trait Progress: Send + Sync {
     fn tenant_done(&self, _tenant: &str) {}
 }
 
-/// A progress sink that ignores everything.
-pub struct NoProgress;
-impl Progress for NoProgress {}
-
 /// Repository files `init` writes; a backup commit adopts them while git does not track them yet.
 pub const REPO_FILES: &[&str] = &[
     "atlas.yaml",
@@ -194,7 +190,6 @@ async fn backup_tenant(
         }
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
     };
-    drop(repo);
     progress.tenant_started(&t.name);
     let mut fetched = fetch::fetch(&t.client, &t.entries).await;
     let objects: usize = fetched
@@ -212,14 +207,14 @@ async fn backup_tenant(
         let complete =
             t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
         if settings.restricted || !complete {
-            keep_committed_refs(&root, &t.name, &mut fetched);
+            keep_committed_refs(&repo, &t.name, &mut fetched);
         }
         let snap = snapshot::build(&mut fetched, &t.entries, settings.only.as_ref());
         let _git = git
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         write(
-            &root, &t, &fetched, snap, &settings, &run_id, started, stats,
+            &repo, &t, &fetched, snap, &settings, &run_id, started, stats,
         )
     })
     .await
@@ -240,7 +235,7 @@ async fn backup_tenant(
 
 #[allow(clippy::too_many_arguments)]
 fn write(
-    root: &std::path::Path,
+    repo: &Repo,
     t: &TenantTarget,
     fetched: &fetch::Fetched,
     mut snap: snapshot::Snapshot,
@@ -251,9 +246,8 @@ fn write(
 ) -> TenantOutcome {
     let snap_failures = snap.failures.clone();
     let result = (|| -> Result<TenantOutcome, StoreError> {
-        let repo = Repo::open(root)?;
         // Run logs of runs killed before their commit must not be committed as if they had finished.
-        for path in store::runlog::set_aside_interrupted(&repo, &t.name)? {
+        for path in store::runlog::set_aside_interrupted(repo, &t.name)? {
             tracing::warn!(
                 path,
                 "moved the run log of an interrupted run to .git/atlas/runs"
@@ -327,7 +321,7 @@ fn write(
             outcome_rec.commit = oid.map(|o| o.to_string());
             outcome_rec.run_log = Some(path);
             if let (Some(_), Some((remote, branch))) = (&oid, &settings.push) {
-                match store::push::push(&repo, remote, branch) {
+                match store::push::push(repo, remote, branch) {
                     Ok(_) => outcome_rec.pushed = true,
                     // The backup is committed; only the push failed, and the report says so.
                     Err(e) => {
@@ -337,7 +331,7 @@ fn write(
             }
         } else {
             let path =
-                store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())?;
+                store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
             outcome_rec.run_log = Some(path.display().to_string());
         }
         if all_failed {
@@ -364,12 +358,10 @@ fn write(
         );
         log.message = Some(e.to_string());
         log.errors = snap_failures;
-        outcome.run_log = Repo::open(root)
-            .and_then(|repo| {
-                store::runlog::write_private(&repo, &t.name, run_id, log.to_yaml().as_bytes())
-            })
-            .map(|p| p.display().to_string())
-            .ok();
+        outcome.run_log =
+            store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())
+                .map(|p| p.display().to_string())
+                .ok();
         outcome
     })
 }
@@ -397,8 +389,7 @@ impl TenantOutcome {
 }
 
 /// Merges the committed `_refs/` files of a tenant into what was fetched.
-fn keep_committed_refs(root: &std::path::Path, tenant: &str, fetched: &mut fetch::Fetched) {
-    let Ok(repo) = Repo::open(root) else { return };
+fn keep_committed_refs(repo: &Repo, tenant: &str, fetched: &mut fetch::Fetched) {
     for kind in crate::catalog::RefKind::ALL {
         let path = format!("tenants/{tenant}/_refs/{}.yaml", kind.file_stem());
         if let Ok(Some(bytes)) = repo.read_at("HEAD", &path)

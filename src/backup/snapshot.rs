@@ -115,13 +115,8 @@ pub fn build(
                 Err(err) => {
                     let id = o.id.as_str();
                     snap.keep.objects.extend(markers(e.key, id));
-                    snap.failures.push(Failure {
-                        kind: e.key.to_string(),
-                        object: Some(id.to_string()),
-                        status: None,
-                        request_id: None,
-                        message: err.to_string(),
-                    });
+                    snap.failures
+                        .push(Failure::plain(e.key, Some(id), err.to_string()));
                 }
             }
         }
@@ -142,13 +137,8 @@ pub fn build(
                     .refs
                     .insert(format!("_refs/{}.yaml", kind.file_stem()));
             }
-            snap.failures.push(Failure {
-                kind: "_refs".into(),
-                object: None,
-                status: None,
-                request_id: None,
-                message: e.to_string(),
-            });
+            snap.failures
+                .push(Failure::plain("_refs", None, e.to_string()));
         }
     }
     snap

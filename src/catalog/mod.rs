@@ -259,11 +259,6 @@ pub fn get(key: &str) -> Option<&'static CatalogEntry> {
     CATALOG.iter().find(|e| e.key == key)
 }
 
-/// Every catalog key, in catalog order.
-pub fn keys() -> impl Iterator<Item = &'static str> {
-    CATALOG.iter().map(|e| e.key)
-}
-
 /// Properties removed from every type: server-set ids, timestamps and versions, and OData annotations
 /// (graph.md §0.3). Root `@odata.type` is kept separately as the document's `odataType`.
 pub const COMMON_STRIP: &[&str] = &[

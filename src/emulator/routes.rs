@@ -426,6 +426,18 @@ pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a V
         .ok_or_else(|| GraphError::not_found(coll.missing, id))
 }
 
+/// The stored object, for changing it; the same "missing" answer as [`find_obj`].
+pub(crate) fn find_obj_mut<'a>(
+    t: &'a mut Tenant,
+    coll: &Coll,
+    id: &str,
+) -> Result<&'a mut Value, GraphError> {
+    t.store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
 fn get(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, q: &Query) -> R {
     check_expand(coll, &q.expand)?;
     let obj = find_obj(t, coll, id)?;

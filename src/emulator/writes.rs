@@ -384,12 +384,7 @@ pub(crate) fn add_autopilot_assignment(
         .filter(|v| v.is_object())
         .cloned()
         .ok_or_else(|| GraphError::bad_request("target is required"))?;
-    find_obj(t, coll, id)?;
-    let obj = t
-        .store_mut(coll)
-        .items
-        .get_mut(id)
-        .ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = super::routes::find_obj_mut(t, coll, id)?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
     let a = json!({"id": aid, "target": target, "source": "direct", "sourceId": id});
     match obj["assignments"].as_array_mut() {
@@ -406,12 +401,7 @@ pub(crate) fn add_autopilot_assignment(
 }
 
 pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
-    find_obj(t, coll, id)?;
-    let obj = t
-        .store_mut(coll)
-        .items
-        .get_mut(id)
-        .ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = super::routes::find_obj_mut(t, coll, id)?;
     let arr = obj["assignments"]
         .as_array_mut()
         .ok_or_else(|| GraphError::not_found(404, aid))?;
@@ -462,12 +452,7 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
 pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mid: &str) -> R {
     let mut m = body_object(req)?;
     strip_read_only(coll, &mut m);
-    find_obj(t, coll, id)?;
-    let obj = t
-        .store_mut(coll)
-        .items
-        .get_mut(id)
-        .ok_or_else(|| GraphError::not_found(404, id))?;
+    let obj = super::routes::find_obj_mut(t, coll, id)?;
     let msg = obj["localizedNotificationMessages"]
         .as_array_mut()
         .into_iter()

@@ -115,22 +115,6 @@ impl RefTable {
         }
         Ok(())
     }
-
-    /// Loads names from `_refs/` files (kind, file text).
-    pub fn load(
-        &mut self,
-        kind: RefKind,
-        text: &str,
-        file: &str,
-    ) -> Result<(), super::yaml::YamlError> {
-        let entries: Vec<RefEntry> = super::yaml::from_str(text, file)?;
-        for e in entries {
-            if let Some(name) = &e.name {
-                self.insert(kind, &e.id, name);
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Ids that mean "nothing" or a built-in keyword rather than an object.
@@ -210,7 +194,7 @@ mod tests {
             "{text}"
         );
         let mut back = RefTable::default();
-        back.load(RefKind::Groups, &text, "_refs/groups.yaml")
+        back.merge_committed(RefKind::Groups, &text, "_refs/groups.yaml")
             .unwrap();
         assert_eq!(back.name(RefKind::Groups, "g1"), Some("All devices"));
     }

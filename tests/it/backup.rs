@@ -179,6 +179,17 @@ fn type_and_only_leave_the_rest_alone() {
     let env = TestEnv::new();
     assert_eq!(out(&env.run(&["backup", "--demo", "repo"])).0, 0);
     let before = tenant_tree(&env, "demo");
+    // A matching object is rewritten from Graph (a hand edit of it is undone); nothing else moves.
+    let matched = before
+        .keys()
+        .find(|k| k.starts_with("scopeTags/berlin"))
+        .expect("the demo has a Berlin scope tag")
+        .clone();
+    std::fs::write(
+        env.repo().join("tenants/demo").join(&matched),
+        "edited by hand\n",
+    )
+    .unwrap();
     let (code, stdout, stderr) = out(&env.run(&[
         "backup",
         "--demo",
@@ -190,6 +201,8 @@ fn type_and_only_leave_the_rest_alone() {
     ]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_same_tree(&tenant_tree(&env, "demo"), &before, "restricted re-backup");
+    assert!(stdout.contains("no changes"), "{stdout}");
+    assert_eq!(commit_count(&env.repo()), 1);
     let (code, _, stderr) = out(&env.run(&["backup", "--demo", "repo", "--type", "nope"]));
     assert_eq!(code, 64);
     assert!(stderr.contains("unknown type `nope`"), "{stderr}");
