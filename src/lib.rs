@@ -13,4 +13,5 @@ pub mod emulator;
 pub mod env;
 pub mod graph;
 pub mod normalize;
+pub mod render;
 pub mod store;

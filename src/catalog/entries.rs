@@ -181,6 +181,7 @@ const fn policy(
         read_permission: CONFIG_READ,
         write_permission: CONFIG_WRITE,
         restore_order: 50,
+        view: ViewShape::Properties,
     }
 }
 
@@ -315,6 +316,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         name_field: "name",
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
+        view: ViewShape::SettingsCatalog("settings"),
         ..policy(
             "settingsCatalog",
             "Settings catalog, endpoint security and baselines",
@@ -330,6 +332,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §3
     CatalogEntry {
+        view: ViewShape::AdministrativeTemplate("definitionValues"),
         strip: &[
             "policyConfigurationIngestionType",
             "definitionValues[].id",
@@ -425,6 +428,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         name_field: "name",
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
+        view: ViewShape::SettingsCatalog("settings"),
         ..policy(
             "complianceV2",
             "Compliance policies (settings catalog)",

@@ -217,6 +217,21 @@ pub struct CatalogEntry {
     pub write_permission: &'static str,
     /// Position in restore order (DESIGN.md §9): lower first.
     pub restore_order: u8,
+    /// How readable views show the document's `spec`.
+    pub view: ViewShape,
+}
+
+/// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the
+/// properties it does not own as `property = value` lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "shape", content = "field")]
+pub enum ViewShape {
+    /// Properties only: nested objects as paths, arrays as lists.
+    Properties,
+    /// Settings catalog instances under this property (`settings`), shown by setting name.
+    SettingsCatalog(&'static str),
+    /// Administrative template definition values under this property (`definitionValues`).
+    AdministrativeTemplate(&'static str),
 }
 
 impl CatalogEntry {

@@ -1,0 +1,1 @@
+//! Renderers over the demo tenant's golden backup.
