@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod drift;
 pub mod emulator;
 pub mod env;
 pub mod graph;

@@ -46,6 +46,8 @@ pub struct BackupSettings {
     /// Set when the run reads only part of a tenant (`--type`, `--only`): references of the parts it
     /// did not read are kept from the last commit.
     pub restricted: bool,
+    /// Regenerate the tenant's markdown documentation (`docs/<tenant>/`) in the same commit.
+    pub docs: bool,
 }
 
 /// Progress events for the CLI's progress bar.
@@ -207,7 +209,7 @@ async fn backup_tenant(
         let complete =
             t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
         if settings.restricted || !complete {
-            keep_committed_refs(&repo, &t.name, &mut fetched);
+            keep_committed_refs(&repo, "HEAD", &t.name, &mut fetched);
         }
         let snap = snapshot::build(&mut fetched, &t.entries, settings.only.as_ref());
         let _git = git
@@ -269,7 +271,13 @@ fn write(
         } else {
             repo.stage_snapshot(&prefix, &files, &|p| snap.keep(p))?
         };
-        let changed = !summary.is_empty() || previous_tenant_yaml.is_none() && !all_failed;
+        let docs_changed = if settings.docs && !all_failed {
+            !write_docs(repo, &t.name)?.is_empty()
+        } else {
+            false
+        };
+        let changed =
+            !summary.is_empty() || docs_changed || previous_tenant_yaml.is_none() && !all_failed;
         let counts = runlog::counts(&snap.counts, &summary);
         let outcome = if all_failed {
             Outcome::Failed
@@ -388,11 +396,56 @@ impl TenantOutcome {
     }
 }
 
+/// What a backup of one tenant would write, read from Graph exactly as a backup reads it, without
+/// writing or locking anything (`drift`). References of types it did not read come from `rev`.
+pub async fn preview(repo: &Repo, rev: &str, t: &TenantTarget) -> snapshot::Snapshot {
+    let mut fetched = fetch::fetch(&t.client, &t.entries).await;
+    let complete = t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
+    if !complete {
+        keep_committed_refs(repo, rev, &t.name, &mut fetched);
+    }
+    snapshot::build(&mut fetched, &t.entries, None)
+}
+
+/// Regenerates `docs/<tenant>/` from the tenant's documents as now written, and stages it.
+fn write_docs(repo: &Repo, tenant: &str) -> Result<store::WriteSummary, StoreError> {
+    let base = repo.root().join("tenants").join(tenant);
+    let mut paths = vec![];
+    for dir in fs_err::read_dir(&base).map_err(|e| StoreError::io(&base, e))? {
+        let dir = dir.map_err(|e| StoreError::io(&base, e))?;
+        let folder = dir.file_name().to_string_lossy().to_string();
+        if folder.starts_with(['_', '.']) || !dir.path().is_dir() {
+            continue;
+        }
+        for file in fs_err::read_dir(dir.path()).map_err(|e| StoreError::io(&base, e))? {
+            let name = file
+                .map_err(|e| StoreError::io(&base, e))?
+                .file_name()
+                .to_string_lossy()
+                .to_string();
+            if name.ends_with(".yaml") {
+                paths.push(format!("tenants/{tenant}/{folder}/{name}"));
+            }
+        }
+    }
+    paths.sort();
+    let files = crate::render::load::DiskFiles { root: repo.root() };
+    let (pages, warnings) = crate::render::docs::tenant(&files, tenant, &paths);
+    for w in &warnings {
+        tracing::warn!("docs: {w}");
+    }
+    let pages: BTreeMap<String, Vec<u8>> = pages
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
+    repo.stage_snapshot(&format!("docs/{tenant}"), &pages, &|_| false)
+}
+
 /// Merges the committed `_refs/` files of a tenant into what was fetched.
-fn keep_committed_refs(repo: &Repo, tenant: &str, fetched: &mut fetch::Fetched) {
+fn keep_committed_refs(repo: &Repo, rev: &str, tenant: &str, fetched: &mut fetch::Fetched) {
     for kind in crate::catalog::RefKind::ALL {
         let path = format!("tenants/{tenant}/_refs/{}.yaml", kind.file_stem());
-        if let Ok(Some(bytes)) = repo.read_at("HEAD", &path)
+        if let Ok(Some(bytes)) = repo.read_at(rev, &path)
             && let Err(e) =
                 fetched
                     .refs

@@ -39,6 +39,9 @@ pub struct BackupArgs {
     /// Remove the stale lock left by this run id (a lock whose process is still running is never broken).
     #[arg(long, value_name = "RUN-ID")]
     pub break_lock: Option<String>,
+    /// Also regenerate each tenant's markdown documentation (`docs/<tenant>/`) in the same commit.
+    #[arg(long)]
+    pub docs: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -66,7 +69,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
             );
         }
         let config = Config::load(&config_path)?;
-        let (targets, unusable) = config_targets(&config, &args, &types, &config_path)?;
+        let (targets, unusable) = config_targets(&config, &args.tenant, &types, &config_path)?;
         if targets.is_empty() {
             // Every chosen tenant is misconfigured: a configuration error, nothing ran.
             return Err(CliError::usage(unusable.join("\n")));
@@ -85,6 +88,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         command: std::env::args().collect::<Vec<_>>().join(" "),
         restricted: types.is_some() || !args.only.is_empty(),
         break_lock: args.break_lock.clone(),
+        docs: args.docs,
     };
     let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
     let outcomes = rt.block_on(backup::run(
@@ -109,7 +113,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     )
 }
 
-fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
+pub(super) fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
     if keys.is_empty() {
         return Ok(None);
     }
@@ -139,9 +143,9 @@ fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError>
 
 /// The tenants to back up, and the errors of chosen tenants whose credentials or endpoints are
 /// unusable (one misconfigured tenant does not stop the others).
-fn config_targets(
+pub(super) fn config_targets(
     config: &Config,
-    args: &BackupArgs,
+    tenants: &[String],
     types: &Option<Vec<&'static CatalogEntry>>,
     config_path: &Path,
 ) -> Result<(Vec<TenantTarget>, Vec<String>), CliError> {
@@ -149,10 +153,10 @@ fn config_targets(
         return Err(CliError::usage("atlas.yaml lists no tenants")
             .hint("add a tenant under `tenants:`, or try `backup --demo`"));
     }
-    let chosen: Vec<_> = if args.tenant.is_empty() {
+    let chosen: Vec<_> = if tenants.is_empty() {
         config.tenants.iter().collect()
     } else {
-        args.tenant
+        tenants
             .iter()
             .map(|name| {
                 config
@@ -194,7 +198,7 @@ fn config_targets(
 }
 
 /// The demo tenant on an embedded emulator bound to a free loopback port.
-async fn demo_targets(
+pub(super) async fn demo_targets(
     types: &Option<Vec<&'static CatalogEntry>>,
 ) -> Result<(Vec<TenantTarget>, crate::emulator::EmulatorHandle), CliError> {
     let seed = crate::emulator::TenantSeed::from_files(crate::demo::files())

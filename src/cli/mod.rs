@@ -2,11 +2,17 @@
 //! The only module that prints.
 
 mod backup;
+mod diff;
+mod docs;
+mod drift;
 mod emulator;
 mod init;
+mod log;
 mod logging;
 mod progress;
+mod show;
 mod types;
+mod views;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -83,6 +89,16 @@ pub enum Command {
     Init(init::InitArgs),
     /// Export live tenants, normalize, write and commit (no commit when nothing changed).
     Backup(backup::BackupArgs),
+    /// The live tenant against a commit (default HEAD), readable; exit 2 when it drifted.
+    Drift(drift::DriftArgs),
+    /// What changed between two commits (or a commit and the work tree), readable.
+    Diff(diff::DiffArgs),
+    /// History of a tenant or one policy: commits, who, what changed.
+    Log(log::LogArgs),
+    /// One policy at a version, readable: settings by name, assignments, scripts as text.
+    Show(show::ShowArgs),
+    /// Markdown documentation of a tenant's configuration.
+    Docs(docs::DocsArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -195,6 +211,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => init::run(&cli.global, &out, args),
         Command::Backup(args) => backup::run(&cli.global, &out, args),
+        Command::Drift(args) => drift::run(&cli.global, &out, args),
+        Command::Diff(args) => diff::run(&cli.global, &out, args),
+        Command::Log(args) => log::run(&cli.global, &out, args),
+        Command::Show(args) => show::run(&cli.global, &out, args),
+        Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
     };

@@ -102,6 +102,27 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// A type or object Graph did not return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Unread {
+    /// Catalog key, or `_refs/<kind>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.object {
+            Some(o) => write!(f, "{} {o}: {}", self.kind, self.message),
+            None => write!(f, "{}: {}", self.kind, self.message),
+        }
+    }
+}
+
 /// Counts per change kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
@@ -153,6 +174,9 @@ pub struct Report {
     pub objects: Vec<ObjectChange>,
     /// Documents that could not be read; each was skipped.
     pub warnings: Vec<Warning>,
+    /// Types or objects that could not be read from Graph (`drift`): their drift is unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
     /// How many documents were parsed to build the report (both sides).
     pub documents_read: usize,
 }
@@ -167,6 +191,7 @@ impl Report {
             summary: Summary::default(),
             objects: vec![],
             warnings: vec![],
+            unread: vec![],
             documents_read: 0,
         }
     }

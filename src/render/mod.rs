@@ -4,16 +4,20 @@
 //! JSON. A document becomes a [`View`]: flat, labelled fields (one renderer per `spec` shape, picked
 //! by the catalog's [`ViewShape`]), assignments and scope tags by name, sidecars as text. Two views
 //! compare field by field into an [`ObjectChange`]; a [`Report`] of changes is written as text,
-//! markdown or JSON by the CLI. Rendering never calls Graph: names of
+//! markdown or JSON by [`text`], [`markdown`] and serde (JSON), as strings the CLI prints. Rendering never calls Graph: names of
 //! settings come from the tenant's `_refs/settingDefinitions.yaml`.
 
 pub mod admx;
 pub mod assign;
 pub mod compare;
+pub mod docs;
 pub mod load;
+pub mod locate;
+pub mod markdown;
 pub mod properties;
 pub mod settings;
 pub mod sidecar;
+pub mod text;
 
 use crate::catalog::{self, ViewShape};
 use crate::normalize::Document;
@@ -21,7 +25,7 @@ use crate::normalize::refs::RefEntry;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use compare::{ChangeKind, FieldChange, ObjectChange, Report, Summary, Warning};
+pub use compare::{ChangeKind, FieldChange, ObjectChange, Report, Summary, Unread, Warning};
 
 /// Display names of setting definitions and of their options (`itemId`s), from `_refs/`.
 #[derive(Debug, Default, Clone)]

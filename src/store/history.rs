@@ -131,6 +131,20 @@ impl Repo {
 
     /// Files below `prefix` at a revision, relative to prefix, sorted ("" lists the whole tree).
     /// Symlinks and submodules are skipped.
+    /// Git blob ids of the files below `prefix` at `rev`, by path relative to `prefix`: lets a
+    /// caller find changed files by hashing its own bytes ([`blob_id`]) without reading any blob.
+    pub fn blob_ids_at(&self, rev: &str, prefix: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        if !prefix.is_empty() {
+            paths::validate(prefix)?;
+        }
+        let git = self.lock_git();
+        let tree = tree_at(&git, rev)?;
+        Ok(blobs_below(&git, &tree, prefix)?
+            .into_iter()
+            .map(|(path, oid)| (path, oid.to_string()))
+            .collect())
+    }
+
     pub fn list_at(&self, rev: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
         if !prefix.is_empty() {
             paths::validate(prefix)?;
@@ -271,3 +285,10 @@ pub(crate) fn blobs_below(
 #[cfg(test)]
 #[path = "history_tests.rs"]
 mod tests;
+
+/// The git blob id of some bytes (what `git hash-object` prints).
+pub fn blob_id(bytes: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}

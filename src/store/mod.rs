@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
 
 pub use error::StoreError;
+pub use history::blob_id;
 pub use snapshot::WriteSummary;
 
 /// Author and committer of backup commits.

@@ -1,0 +1,81 @@
+//! `tenant-atlas docs`: markdown documentation of tenants, written to a folder.
+
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::render::load::RevFiles;
+use crate::store::Repo;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct DocsArgs {
+    /// Tenant(s) to document (default: every tenant folder in the repository).
+    #[arg(long, value_name = "T")]
+    pub tenant: Vec<String>,
+    /// Output folder; each tenant gets `<DIR>/<tenant>/` (default: `<repo>/docs`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The commit to document.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliError> {
+    let repo = Repo::open(&global.repo_dir())?;
+    let all = repo.list_at(&args.rev, "tenants")?;
+    let mut tenants: Vec<String> = all
+        .iter()
+        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+        .collect();
+    tenants.dedup();
+    if !args.tenant.is_empty() {
+        for t in &args.tenant {
+            if !tenants.contains(t) {
+                return Err(CliError::usage(format!("no tenant folder `tenants/{t}` at {}", args.rev)));
+            }
+        }
+        tenants.retain(|t| args.tenant.contains(t));
+    }
+    let root = args.out.clone().unwrap_or_else(|| repo.root().join("docs"));
+    let files = RevFiles {
+        repo: &repo,
+        rev: args.rev.clone(),
+    };
+    let mut partial = false;
+    for t in &tenants {
+        let docs: Vec<String> = all
+            .iter()
+            .filter(|p| p.starts_with(&format!("{t}/")))
+            .map(|p| format!("tenants/{p}"))
+            .filter(|p| crate::render::load::document_of(p).as_deref() == Some(p.as_str()))
+            .collect();
+        let (pages, warnings) = crate::render::docs::tenant(&files, t, &docs);
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        partial |= !warnings.is_empty();
+        let dir = root.join(t);
+        write_pages(&dir, &pages)?;
+        out.line(format!("{t}: {} pages in {}", pages.len(), dir.display()));
+    }
+    Ok(if partial { exit::PARTIAL } else { exit::OK })
+}
+
+/// Writes the pages and removes markdown files of types that no longer have policies.
+pub fn write_pages(dir: &Path, pages: &std::collections::BTreeMap<String, String>) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::error(e.to_string());
+    fs_err::create_dir_all(dir).map_err(io)?;
+    for entry in fs_err::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".md") && !pages.contains_key(&name) {
+            fs_err::remove_file(entry.path()).map_err(io)?;
+        }
+    }
+    for (name, text) in pages {
+        let path = dir.join(name);
+        if fs_err::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            fs_err::write(&path, text).map_err(io)?;
+        }
+    }
+    Ok(())
+}

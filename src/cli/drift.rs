@@ -1,0 +1,68 @@
+//! `tenant-atlas drift`: the live tenant against a commit, without writing anything.
+
+use super::views;
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::config::Config;
+use crate::render::Format;
+use crate::store::Repo;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct DriftArgs {
+    /// The repository (same as --repo).
+    pub dir: Option<PathBuf>,
+    /// Tenant(s) from atlas.yaml (default: all).
+    #[arg(long, value_name = "T")]
+    pub tenant: Vec<String>,
+    /// The commit to compare with.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub against: String,
+    /// Compare the built-in demo tenant (embedded Graph emulator) with the repository.
+    #[arg(long, conflicts_with = "tenant")]
+    pub demo: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliError> {
+    let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
+    let repo = Repo::open(&dir)?;
+    let label = views::rev_label(&repo, &args.against)?;
+    let rt = super::runtime()?;
+    let _guard = rt.enter();
+    let (targets, _emulator, not_run) = if args.demo {
+        let (targets, emulator) = rt.block_on(super::backup::demo_targets(&None))?;
+        (targets, Some(emulator), vec![])
+    } else {
+        let config_path = global.config_path(repo.root());
+        if !config_path.exists() {
+            return Err(
+                CliError::usage(format!("no configuration at {}", config_path.display()))
+                    .hint("drift reads the tenants from atlas.yaml; try `drift --demo` for the demo tenant"),
+            );
+        }
+        let config = Config::load(&config_path)?;
+        let (targets, unusable) =
+            super::backup::config_targets(&config, &args.tenant, &None, &config_path)?;
+        if targets.is_empty() {
+            return Err(CliError::usage(unusable.join("\n")));
+        }
+        (targets, None, unusable)
+    };
+    let mut reports = vec![];
+    let mut failed = false;
+    for t in &targets {
+        let d = rt.block_on(crate::drift::drift(&repo, &args.against, &label, t))?;
+        failed |= !d.failures.is_empty();
+        reports.push(d.report);
+    }
+    views::warn_all(&reports);
+    views::print_reports(out, &reports, args.format);
+    // Tenants whose configuration is unusable did not run.
+    for e in &not_run {
+        tracing::error!("not run: {e}");
+    }
+    let code = views::exit_code(&reports, true);
+    Ok(if failed || !not_run.is_empty() { exit::PARTIAL } else { code })
+}

@@ -1,0 +1,271 @@
+//! `tenant-atlas log [POLICY]`: the history of a tenant or of one policy — who changed what, when.
+
+use super::views;
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::render::load::{self, Loader, RevFiles};
+use crate::render::{Format, markdown};
+use crate::store::Repo;
+use crate::store::revisions::{CommitInfo, LogEntry, LogQuery};
+use clap::Args;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// One policy (path, id or name), followed through renames; without it, every commit touching the tenant(s).
+    pub policy: Option<String>,
+    /// Limit to one tenant.
+    #[arg(long, value_name = "T")]
+    pub tenant: Option<String>,
+    /// Only commits at or after: a date (2026-01-31), a timestamp, or an age (7d, 12h, 30m).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only commits at or before (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// At most this many commits.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub max_count: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// One commit of the history, as shown.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogLine {
+    pub commit: String,
+    pub short_id: String,
+    pub author: String,
+    pub email: String,
+    pub time: String,
+    /// `Atlas-Run` trailer, when the commit was made by a run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    pub subject: String,
+    /// What changed, in one line.
+    pub changes: String,
+    /// The policy's path at this commit (when following one policy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {
+    let repo = Repo::open(&global.repo_dir())?;
+    let now = crate::clock::now();
+    let since = args.since.as_deref().map(|s| parse_when(s, now)).transpose()?;
+    let until = args.until.as_deref().map(|s| parse_when(s, now)).transpose()?;
+    let mut query = LogQuery {
+        since,
+        until,
+        limit: args.max_count,
+        ..Default::default()
+    };
+    let following = match &args.policy {
+        Some(p) => {
+            let (rev, q) = super::show::split_rev(&repo, p);
+            let path = super::show::find(&repo, &rev, &q, args.tenant.as_deref())?;
+            query.rev = Some(rev);
+            query.follow = Some(path.clone());
+            Some(path)
+        }
+        None => {
+            query.paths = vec![match &args.tenant {
+                Some(t) => format!("tenants/{t}"),
+                None => "tenants".into(),
+            }];
+            None
+        }
+    };
+    let entries = repo.log(&query)?;
+    let mut lines = vec![];
+    let mut warnings = vec![];
+    for e in &entries {
+        let changes = if following.is_some() {
+            policy_changes(&repo, e, &mut warnings)
+        } else {
+            tenant_changes(e)
+        };
+        lines.push(line(&e.commit, changes, following.as_ref().map(|_| e)));
+    }
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    match args.format {
+        Format::Json => out.line(serde_json::to_string_pretty(&lines).unwrap_or_default()),
+        Format::Markdown => {
+            let mut s = String::from("| Commit | Date | Author | Run | Change |\n|---|---|---|---|---|\n");
+            for l in &lines {
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} |\n",
+                    l.short_id,
+                    l.time,
+                    markdown::cell(&l.author),
+                    l.run.as_deref().map(|r| format!("`{r}`")).unwrap_or_default(),
+                    markdown::cell(&format!("{} — {}", l.subject, l.changes))
+                ));
+            }
+            out.line(s.trim_end());
+        }
+        Format::Text => {
+            let p = crate::render::text::Paint(out.color);
+            for l in &lines {
+                let run = l.run.as_deref().map(|r| format!("  run {r}")).unwrap_or_default();
+                out.line(format!(
+                    "{}  {}  {}{}",
+                    p.yellow(&l.short_id),
+                    l.time,
+                    p.bold(&l.author),
+                    p.dim(&run)
+                ));
+                out.line(format!("    {}", l.subject));
+                if !l.changes.is_empty() {
+                    out.line(format!("    {}", l.changes));
+                }
+                if let Some(path) = &l.path {
+                    out.line(format!("    {}", p.dim(path)));
+                }
+            }
+            if lines.is_empty() {
+                out.line("no commits");
+            }
+        }
+    }
+    Ok(if warnings.is_empty() { exit::OK } else { exit::PARTIAL })
+}
+
+fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {
+    LogLine {
+        commit: c.id.clone(),
+        short_id: c.short_id.clone(),
+        author: c.author.clone(),
+        email: c.email.clone(),
+        time: c.time.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        run: c.trailers.get("Atlas-Run").cloned(),
+        subject: c.summary.clone(),
+        changes,
+        path: entry.and_then(|e| {
+            e.changes
+                .iter()
+                .find_map(|c| c.new_path.clone().or_else(|| c.old_path.clone()))
+        }),
+    }
+}
+
+/// Per type: how many objects were added, changed, removed — from paths alone.
+fn tenant_changes(e: &LogEntry) -> String {
+    let pairs = load::document_pairs(
+        &e.changes
+            .iter()
+            .map(|c| (c.old_path.clone(), c.new_path.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let mut per_type: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+    for p in &pairs {
+        let path = p.new.as_ref().or(p.old.as_ref()).cloned().unwrap_or_default();
+        let kind = path.split('/').nth(2).unwrap_or("").to_string();
+        let slot = match (&p.old, &p.new) {
+            (None, Some(_)) => 0,
+            (Some(_), Some(_)) => 1,
+            _ => 2,
+        };
+        per_type.entry(kind).or_default()[slot] += 1;
+    }
+    per_type
+        .iter()
+        .map(|(k, [a, c, r])| {
+            let mut parts = vec![];
+            if *a > 0 {
+                parts.push(format!("+{a}"));
+            }
+            if *c > 0 {
+                parts.push(format!("~{c}"));
+            }
+            if *r > 0 {
+                parts.push(format!("-{r}"));
+            }
+            format!("{k} {}", parts.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The readable names of what changed in the followed policy at this commit.
+fn policy_changes(repo: &Repo, e: &LogEntry, warnings: &mut Vec<crate::render::Warning>) -> String {
+    let Some(c) = e.changes.iter().find(|c| {
+        c.new_path.as_deref().or(c.old_path.as_deref()).is_some_and(|p| p.ends_with(".yaml"))
+    }) else {
+        return String::new();
+    };
+    let parent = format!("{}^", e.commit.id);
+    let (old_files, new_files) = (
+        RevFiles {
+            repo,
+            rev: parent,
+        },
+        RevFiles {
+            repo,
+            rev: e.commit.id.clone(),
+        },
+    );
+    let (mut old, mut new) = (Loader::new(&old_files), Loader::new(&new_files));
+    let pairs = [load::Pair {
+        old: c.old_path.clone(),
+        new: c.new_path.clone(),
+    }];
+    let objects = load::compare_pairs(&mut old, &mut new, &pairs, warnings);
+    let Some(o) = objects.first() else {
+        return "no visible change".into();
+    };
+    let mut parts = vec![o.change.as_str().to_string()];
+    if let Some(old_name) = &o.old_name {
+        parts.push(format!("name: {old_name} → {}", o.name));
+    }
+    let mut labels: Vec<&str> = o.fields.iter().map(|f| f.label.as_str()).collect();
+    labels.dedup();
+    if !labels.is_empty() && o.change != crate::render::ChangeKind::Added {
+        let shown: Vec<&str> = labels.iter().take(3).copied().collect();
+        let more = labels.len().saturating_sub(3);
+        parts.push(if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        });
+    }
+    if !o.assignments.is_empty() {
+        parts.push(format!("{} assignment change(s)", o.assignments.len()));
+    }
+    if !o.scope_tags.is_empty() {
+        parts.push("scope tags".into());
+    }
+    for s in &o.sidecars {
+        parts.push(s.note.clone().unwrap_or_else(|| format!("{} edited", s.field)));
+    }
+    parts.join("; ")
+}
+
+/// `2026-01-31`, an RFC 3339 timestamp, or an age before now (`7d`, `12h`, `30m`).
+fn parse_when(s: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp, CliError> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| CliError::usage(format!("{s}: {e}")));
+    }
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let seconds = match (n.parse::<i64>(), unit) {
+        (Ok(n), "d") => n * 86_400,
+        (Ok(n), "h") => n * 3_600,
+        (Ok(n), "m") => n * 60,
+        _ => {
+            return Err(CliError::usage(format!(
+                "cannot read `{s}` as a time: use 2026-01-31, 2026-01-31T09:00:00Z or an age such as 7d"
+            )));
+        }
+    };
+    now.checked_sub(jiff::SignedDuration::from_secs(seconds))
+        .map_err(|e| CliError::usage(format!("{s}: {e}")))
+}
