@@ -4,7 +4,7 @@ use super::views;
 use super::{CliError, GlobalArgs, Out};
 use crate::render::load::{self, DiskFiles, Files, Loader, RevFiles};
 use crate::render::{Format, Report};
-use crate::store::revisions::Side;
+use crate::store::Side;
 use crate::store::Repo;
 use clap::Args;
 use std::collections::BTreeMap;

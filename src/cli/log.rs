@@ -1,11 +1,10 @@
 //! `tenant-atlas log [POLICY]`: the history of a tenant or of one policy — who changed what, when.
 
-use super::views;
 use super::{CliError, GlobalArgs, Out, exit};
 use crate::render::load::{self, Loader, RevFiles};
 use crate::render::{Format, markdown};
 use crate::store::Repo;
-use crate::store::revisions::{CommitInfo, LogEntry, LogQuery};
+use crate::store::{CommitInfo, LogEntry, LogQuery};
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -250,9 +249,8 @@ fn parse_when(s: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp, CliError
         return Ok(t);
     }
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        return d
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp())
+        return jiff::tz::TimeZone::UTC
+            .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
             .map_err(|e| CliError::usage(format!("{s}: {e}")));
     }
     let (n, unit) = s.split_at(s.len().saturating_sub(1));

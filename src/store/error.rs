@@ -41,6 +41,9 @@ pub enum StoreError {
     /// A revision (commit id, branch, `HEAD`) does not name a commit or tree.
     #[error("revision {rev:?} not found in the backup repository")]
     RevNotFound { rev: String },
+    /// A blob id does not name a blob in the repository (or is not a full hex id).
+    #[error("blob {oid:?} not found in the backup repository")]
+    BlobNotFound { oid: String },
     /// HEAD is detached, so there is no branch to advance.
     #[error("HEAD of {} is detached; check out a branch before committing", path.display())]
     DetachedHead { path: PathBuf },

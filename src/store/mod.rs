@@ -10,8 +10,10 @@ mod error;
 mod fsio;
 mod history;
 pub mod lock;
+pub mod log;
 mod paths;
 pub mod push;
+pub mod revisions;
 pub mod runlog;
 mod session;
 mod snapshot;
@@ -21,6 +23,8 @@ use std::sync::{Mutex, MutexGuard, Once};
 
 pub use error::StoreError;
 pub use history::blob_id;
+pub use log::{LogEntry, LogQuery};
+pub use revisions::{ChangeKind, CommitInfo, FileChange, Side};
 pub use snapshot::WriteSummary;
 
 /// Author and committer of backup commits.
