@@ -113,7 +113,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     )
 }
 
-pub(super) fn selected_types(keys: &[String]) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
+pub(super) fn selected_types(
+    keys: &[String],
+) -> Result<Option<Vec<&'static CatalogEntry>>, CliError> {
     if keys.is_empty() {
         return Ok(None);
     }

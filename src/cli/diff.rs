@@ -4,8 +4,8 @@ use super::views;
 use super::{CliError, GlobalArgs, Out};
 use crate::render::load::{self, DiskFiles, Files, Loader, RevFiles};
 use crate::render::{Format, Report};
-use crate::store::Side;
 use crate::store::Repo;
+use crate::store::Side;
 use clap::Args;
 use std::collections::BTreeMap;
 
@@ -54,7 +54,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliErro
         .map(|t| format!("tenants/{t}"))
         .unwrap_or_default();
     let prefixes: Vec<String> = if remaining.is_empty() {
-        vec![if base.is_empty() { "tenants".into() } else { base.clone() }]
+        vec![if base.is_empty() {
+            "tenants".into()
+        } else {
+            base.clone()
+        }]
     } else {
         remaining
             .iter()
@@ -82,7 +86,12 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliErro
     // One report per tenant.
     let mut by_tenant: BTreeMap<String, Vec<load::Pair>> = BTreeMap::new();
     for p in pairs {
-        let path = p.new.as_ref().or(p.old.as_ref()).cloned().unwrap_or_default();
+        let path = p
+            .new
+            .as_ref()
+            .or(p.old.as_ref())
+            .cloned()
+            .unwrap_or_default();
         let tenant = path.split('/').nth(1).unwrap_or("").to_string();
         by_tenant.entry(tenant).or_default().push(p);
     }
@@ -106,14 +115,24 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliErro
         let mut warnings = vec![];
         let (before_old, before_new) = (old.documents_read, new.documents_read);
         let objects = load::compare_pairs(&mut old, &mut new, pairs, &mut warnings);
-        let mut r = Report::new("diff", Some(tenant.clone()), from_label.clone(), to_label.clone());
+        let mut r = Report::new(
+            "diff",
+            Some(tenant.clone()),
+            from_label.clone(),
+            to_label.clone(),
+        );
         r.extend(objects);
         r.warnings = warnings;
         r.documents_read = old.documents_read - before_old + new.documents_read - before_new;
         reports.push(r);
     }
     if reports.is_empty() {
-        reports.push(Report::new("diff", args.tenant.clone(), from_label, to_label));
+        reports.push(Report::new(
+            "diff",
+            args.tenant.clone(),
+            from_label,
+            to_label,
+        ));
     }
     views::warn_all(&reports);
     views::print_reports(out, &reports, args.format);

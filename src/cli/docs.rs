@@ -30,7 +30,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliErro
     if !args.tenant.is_empty() {
         for t in &args.tenant {
             if !tenants.contains(t) {
-                return Err(CliError::usage(format!("no tenant folder `tenants/{t}` at {}", args.rev)));
+                return Err(CliError::usage(format!(
+                    "no tenant folder `tenants/{t}` at {}",
+                    args.rev
+                )));
             }
         }
         tenants.retain(|t| args.tenant.contains(t));
@@ -61,7 +64,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliErro
 }
 
 /// Writes the pages and removes markdown files of types that no longer have policies.
-pub fn write_pages(dir: &Path, pages: &std::collections::BTreeMap<String, String>) -> Result<(), CliError> {
+pub fn write_pages(
+    dir: &Path,
+    pages: &std::collections::BTreeMap<String, String>,
+) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::error(e.to_string());
     fs_err::create_dir_all(dir).map_err(io)?;
     for entry in fs_err::read_dir(dir).map_err(io)? {

@@ -64,5 +64,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
         tracing::error!("not run: {e}");
     }
     let code = views::exit_code(&reports, true);
-    Ok(if failed || !not_run.is_empty() { exit::PARTIAL } else { code })
+    Ok(if failed || !not_run.is_empty() {
+        exit::PARTIAL
+    } else {
+        code
+    })
 }

@@ -2,7 +2,7 @@
 
 use super::{CliError, GlobalArgs, Out, exit};
 use crate::render::load::{self, Loader, RevFiles};
-use crate::render::{Format, markdown};
+use crate::render::{ChangeKind, Format, markdown};
 use crate::store::Repo;
 use crate::store::{CommitInfo, LogEntry, LogQuery};
 use clap::Args;
@@ -52,8 +52,16 @@ pub struct LogLine {
 pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {
     let repo = Repo::open(&global.repo_dir())?;
     let now = crate::clock::now();
-    let since = args.since.as_deref().map(|s| parse_when(s, now)).transpose()?;
-    let until = args.until.as_deref().map(|s| parse_when(s, now)).transpose()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_when(s, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_when(s, now))
+        .transpose()?;
     let mut query = LogQuery {
         since,
         until,
@@ -93,14 +101,18 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
     match args.format {
         Format::Json => out.line(serde_json::to_string_pretty(&lines).unwrap_or_default()),
         Format::Markdown => {
-            let mut s = String::from("| Commit | Date | Author | Run | Change |\n|---|---|---|---|---|\n");
+            let mut s =
+                String::from("| Commit | Date | Author | Run | Change |\n|---|---|---|---|---|\n");
             for l in &lines {
                 s.push_str(&format!(
                     "| `{}` | {} | {} | {} | {} |\n",
                     l.short_id,
                     l.time,
                     markdown::cell(&l.author),
-                    l.run.as_deref().map(|r| format!("`{r}`")).unwrap_or_default(),
+                    l.run
+                        .as_deref()
+                        .map(|r| format!("`{r}`"))
+                        .unwrap_or_default(),
                     markdown::cell(&format!("{} — {}", l.subject, l.changes))
                 ));
             }
@@ -109,7 +121,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
         Format::Text => {
             let p = crate::render::text::Paint(out.color);
             for l in &lines {
-                let run = l.run.as_deref().map(|r| format!("  run {r}")).unwrap_or_default();
+                let run = l
+                    .run
+                    .as_deref()
+                    .map(|r| format!("  run {r}"))
+                    .unwrap_or_default();
                 out.line(format!(
                     "{}  {}  {}{}",
                     p.yellow(&l.short_id),
@@ -130,7 +146,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
             }
         }
     }
-    Ok(if warnings.is_empty() { exit::OK } else { exit::PARTIAL })
+    Ok(if warnings.is_empty() {
+        exit::OK
+    } else {
+        exit::PARTIAL
+    })
 }
 
 fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {
@@ -161,7 +181,12 @@ fn tenant_changes(e: &LogEntry) -> String {
     );
     let mut per_type: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for p in &pairs {
-        let path = p.new.as_ref().or(p.old.as_ref()).cloned().unwrap_or_default();
+        let path = p
+            .new
+            .as_ref()
+            .or(p.old.as_ref())
+            .cloned()
+            .unwrap_or_default();
         let kind = path.split('/').nth(2).unwrap_or("").to_string();
         let slot = match (&p.old, &p.new) {
             (None, Some(_)) => 0,
@@ -192,16 +217,16 @@ fn tenant_changes(e: &LogEntry) -> String {
 /// The readable names of what changed in the followed policy at this commit.
 fn policy_changes(repo: &Repo, e: &LogEntry, warnings: &mut Vec<crate::render::Warning>) -> String {
     let Some(c) = e.changes.iter().find(|c| {
-        c.new_path.as_deref().or(c.old_path.as_deref()).is_some_and(|p| p.ends_with(".yaml"))
+        c.new_path
+            .as_deref()
+            .or(c.old_path.as_deref())
+            .is_some_and(|p| p.ends_with(".yaml"))
     }) else {
         return String::new();
     };
     let parent = format!("{}^", e.commit.id);
     let (old_files, new_files) = (
-        RevFiles {
-            repo,
-            rev: parent,
-        },
+        RevFiles { repo, rev: parent },
         RevFiles {
             repo,
             rev: e.commit.id.clone(),
@@ -216,13 +241,16 @@ fn policy_changes(repo: &Repo, e: &LogEntry, warnings: &mut Vec<crate::render::W
     let Some(o) = objects.first() else {
         return "no visible change".into();
     };
+    if matches!(o.change, ChangeKind::Added | ChangeKind::Removed) {
+        return o.change.as_str().to_string();
+    }
     let mut parts = vec![o.change.as_str().to_string()];
     if let Some(old_name) = &o.old_name {
         parts.push(format!("name: {old_name} → {}", o.name));
     }
     let mut labels: Vec<&str> = o.fields.iter().map(|f| f.label.as_str()).collect();
     labels.dedup();
-    if !labels.is_empty() && o.change != crate::render::ChangeKind::Added {
+    if !labels.is_empty() {
         let shown: Vec<&str> = labels.iter().take(3).copied().collect();
         let more = labels.len().saturating_sub(3);
         parts.push(if more > 0 {
@@ -238,7 +266,11 @@ fn policy_changes(repo: &Repo, e: &LogEntry, warnings: &mut Vec<crate::render::W
         parts.push("scope tags".into());
     }
     for s in &o.sidecars {
-        parts.push(s.note.clone().unwrap_or_else(|| format!("{} edited", s.field)));
+        parts.push(
+            s.note
+                .clone()
+                .unwrap_or_else(|| format!("{} edited", s.field)),
+        );
     }
     parts.join("; ")
 }

@@ -55,7 +55,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliErro
             out.line(format!("\n(at {label})"));
         }
     }
-    Ok(if warnings.is_empty() { exit::OK } else { exit::PARTIAL })
+    Ok(if warnings.is_empty() {
+        exit::OK
+    } else {
+        exit::PARTIAL
+    })
 }
 
 /// `REV:POLICY` when the part before the first `:` is a revision; else the whole text at HEAD

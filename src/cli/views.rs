@@ -50,11 +50,14 @@ pub fn exit_code(reports: &[Report], changes_exit: bool) -> u8 {
 /// A revision as reports name it: `HEAD (3c1cb1b0aa)`.
 pub fn rev_label(repo: &crate::store::Repo, rev: &str) -> Result<String, CliError> {
     let info = repo.commit_info(rev).map_err(|e| {
-        CliError::usage(e.to_string()).hint("any git revision works: HEAD~1, a branch, a tag, a commit id")
+        CliError::usage(e.to_string())
+            .hint("any git revision works: HEAD~1, a branch, a tag, a commit id")
     })?;
-    Ok(if rev.starts_with(&info.short_id) || info.id.starts_with(rev) {
-        info.short_id
-    } else {
-        format!("{rev} ({})", info.short_id)
-    })
+    Ok(
+        if rev.starts_with(&info.short_id) || info.id.starts_with(rev) {
+            info.short_id
+        } else {
+            format!("{rev} ({})", info.short_id)
+        },
+    )
 }

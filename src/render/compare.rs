@@ -241,6 +241,7 @@ pub fn compare(
                 leaf: "@odata.type".into(),
                 depth: 0,
                 value: v.odata_type.clone().unwrap_or_else(|| "(not set)".into()),
+                detail: false,
             }]
         })
         .unwrap_or_default()
@@ -413,6 +414,7 @@ mod tests {
             leaf: key.into(),
             depth: 0,
             value: value.into(),
+            detail: false,
         }
     }
 

@@ -27,7 +27,10 @@ pub fn tenant(
                 .unwrap_or("")
                 .trim_end_matches(".yaml")
                 .to_string();
-            by_kind.entry(l.view.kind.clone()).or_default().push((l.view, stem));
+            by_kind
+                .entry(l.view.kind.clone())
+                .or_default()
+                .push((l.view, stem));
         }
     }
     // Types in catalog (restore) order, unknown kinds after them.
@@ -71,7 +74,10 @@ pub fn tenant(
                 Some(a) => format!(
                     " — {}",
                     markdown::inline(
-                        &a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; ")
+                        &a.iter()
+                            .map(|l| l.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     )
                 ),
                 None => String::new(),

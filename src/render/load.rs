@@ -191,15 +191,6 @@ impl<'a> Loader<'a> {
         }
         let names = self.names(path, warnings).clone();
         let view = super::view(&doc, path, &sidecars, &names);
-        for s in &view.sidecars {
-            if let (Some(problem), true) = (&s.problem, s.text.is_some() || s.bytes > 0) {
-                warnings.push(Warning {
-                    file: path.into(),
-                    line: None,
-                    message: problem.clone(),
-                });
-            }
-        }
         Ok(Some(Loaded { view, sidecars }))
     }
 }

@@ -139,13 +139,18 @@ mod tests {
 
     fn read(p: &str) -> Option<(String, String)> {
         Some(match p {
-            "tenants/a/settingsCatalog/edge-baseline--8d2f3c1e.yaml" => {
-                ("8d2f3c1e-0000-4000-8000-000000000001".into(), "Edge – baseline".into())
-            }
-            "tenants/b/settingsCatalog/edge-baseline--99990000.yaml" => {
-                ("99990000-0000-4000-8000-000000000001".into(), "Edge – baseline".into())
-            }
-            _ => ("11112222-0000-4000-8000-000000000001".into(), "Setup".into()),
+            "tenants/a/settingsCatalog/edge-baseline--8d2f3c1e.yaml" => (
+                "8d2f3c1e-0000-4000-8000-000000000001".into(),
+                "Edge – baseline".into(),
+            ),
+            "tenants/b/settingsCatalog/edge-baseline--99990000.yaml" => (
+                "99990000-0000-4000-8000-000000000001".into(),
+                "Edge – baseline".into(),
+            ),
+            _ => (
+                "11112222-0000-4000-8000-000000000001".into(),
+                "Setup".into(),
+            ),
         })
     }
 
@@ -154,12 +159,24 @@ mod tests {
         let p = paths();
         let find = |q: &str, t: Option<&str>| locate(&p, q, t, &mut read);
         let edge = "tenants/a/settingsCatalog/edge-baseline--8d2f3c1e.yaml";
-        assert_eq!(find("settingsCatalog/edge-baseline--8d2f3c1e.yaml", None).unwrap(), edge);
-        assert_eq!(find("tenants/a/powershellScripts/setup--11112222.ps1", None).unwrap(), "tenants/a/powershellScripts/setup--11112222.yaml");
+        assert_eq!(
+            find("settingsCatalog/edge-baseline--8d2f3c1e.yaml", None).unwrap(),
+            edge
+        );
+        assert_eq!(
+            find("tenants/a/powershellScripts/setup--11112222.ps1", None).unwrap(),
+            "tenants/a/powershellScripts/setup--11112222.yaml"
+        );
         assert_eq!(find("8d2f3c1e", None).unwrap(), edge);
-        assert_eq!(find("8d2f3c1e-0000-4000-8000-000000000001", None).unwrap(), edge);
+        assert_eq!(
+            find("8d2f3c1e-0000-4000-8000-000000000001", None).unwrap(),
+            edge
+        );
         assert_eq!(find("Edge – baseline", Some("a")).unwrap(), edge);
-        assert_eq!(find("setup", None).unwrap(), "tenants/a/powershellScripts/setup--11112222.yaml");
+        assert_eq!(
+            find("setup", None).unwrap(),
+            "tenants/a/powershellScripts/setup--11112222.yaml"
+        );
     }
 
     #[test]
@@ -173,6 +190,9 @@ mod tests {
             locate(&p, "8d2f3c1e-0000-4000-8000-00000000ffff", None, &mut read),
             Err(LocateError::NotFound { .. })
         ));
-        assert!(matches!(locate(&p, "groups", None, &mut read), Err(LocateError::NotFound { .. })));
+        assert!(matches!(
+            locate(&p, "groups", None, &mut read),
+            Err(LocateError::NotFound { .. })
+        ));
     }
 }

@@ -15,14 +15,20 @@ pub fn cell(s: &str) -> String {
     if s.is_empty() {
         return "*(empty)*".into();
     }
-    inline(s).replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    inline(s)
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 /// Text safe in running markdown (no accidental emphasis, links, HTML or code).
 pub fn inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -87,7 +93,10 @@ fn object(out: &mut String, o: &ObjectChange, fold: bool) {
     let _ = writeln!(body, "{path} · id `{}`\n", o.id);
     if !o.fields.is_empty() {
         let mut table = String::new();
-        let _ = writeln!(table, "| Section | Setting | Before | After |\n|---|---|---|---|");
+        let _ = writeln!(
+            table,
+            "| Section | Setting | Before | After |\n|---|---|---|---|"
+        );
         for f in &o.fields {
             let _ = writeln!(
                 table,
@@ -130,7 +139,10 @@ fn object(out: &mut String, o: &ObjectChange, fold: bool) {
         }
     }
     if fold {
-        let _ = writeln!(out, "<details><summary>{title}</summary>\n\n{body}</details>\n");
+        let _ = writeln!(
+            out,
+            "<details><summary>{title}</summary>\n\n{body}</details>\n"
+        );
     } else {
         let _ = writeln!(out, "#### {title}\n\n{body}");
     }
@@ -213,13 +225,21 @@ pub fn view(v: &View, level: usize) -> String {
         }
         let title = section.map(super::text::section_title).unwrap_or("");
         if rows > FOLD_FIELDS * 2 {
-            let _ = writeln!(out, "<details><summary>{rows} {title}</summary>\n\n{table}\n</details>\n");
+            let _ = writeln!(
+                out,
+                "<details><summary>{rows} {title}</summary>\n\n{table}\n</details>\n"
+            );
         } else {
-            let _ = writeln!(out, "**{}{}**\n\n{table}", title[..1].to_uppercase(), &title[1..]);
+            let _ = writeln!(
+                out,
+                "**{}{}**\n\n{table}",
+                title[..1].to_uppercase(),
+                &title[1..]
+            );
         }
         table.clear();
     };
-    for f in &v.fields {
+    for f in v.fields.iter().filter(|f| !f.detail) {
         if section != Some(f.section) {
             flush(&mut out, &mut table, section, rows);
             section = Some(f.section);
@@ -230,12 +250,24 @@ pub fn view(v: &View, level: usize) -> String {
             Section::Properties => cell(&f.label),
             _ => format!("{}{}", "&nbsp;&nbsp;".repeat(f.depth * 2), cell(&f.leaf)),
         };
-        let _ = writeln!(table, "| {label} | {} |", if f.value.is_empty() { String::new() } else { cell(&f.value) });
+        let _ = writeln!(
+            table,
+            "| {label} | {} |",
+            if f.value.is_empty() {
+                String::new()
+            } else {
+                cell(&f.value)
+            }
+        );
         rows += 1;
     }
     flush(&mut out, &mut table, section, rows);
     for s in &v.sidecars {
-        let _ = writeln!(out, "**{}** (`{}`, {}, {} bytes)\n", s.field, s.file, s.encoding, s.bytes);
+        let _ = writeln!(
+            out,
+            "**{}** (`{}`, {}, {} bytes)\n",
+            s.field, s.file, s.encoding, s.bytes
+        );
         if let Some(p) = &s.problem {
             let _ = writeln!(out, "> warning: {}\n", inline(p));
         }

@@ -86,6 +86,10 @@ pub struct Field {
     /// Nesting depth (0 for top-level settings and properties).
     pub depth: usize,
     pub value: String,
+    /// Bookkeeping a reader rarely needs (template references): compared and in JSON, left out of
+    /// the text and markdown views of a whole document.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub detail: bool,
 }
 
 impl Field {
@@ -97,6 +101,7 @@ impl Field {
             leaf: path.last().cloned().unwrap_or_default(),
             depth: path.len().saturating_sub(1),
             value,
+            detail: false,
         }
     }
 }

@@ -75,6 +75,7 @@ fn push(path: &[String], value: String, out: &mut Vec<Field>) {
         depth: path.len().saturating_sub(1),
         label,
         value,
+        detail: false,
     });
 }
 

@@ -187,6 +187,9 @@ impl Walk<'_> {
         } else {
             id
         });
+        if let Some(f) = self.out.last_mut() {
+            f.detail = true;
+        }
         self.keys.pop();
         self.labels.pop();
     }

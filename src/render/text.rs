@@ -128,7 +128,13 @@ fn field(out: &mut String, f: &FieldChange, paint: Paint) {
             );
         }
         (None, Some(b)) => {
-            let _ = writeln!(out, "    {} {} = {}", paint.green("+"), f.label, one_line(b));
+            let _ = writeln!(
+                out,
+                "    {} {} = {}",
+                paint.green("+"),
+                f.label,
+                one_line(b)
+            );
         }
         (Some(a), None) => {
             let _ = writeln!(out, "    {} {} = {}", paint.red("-"), f.label, one_line(a));
@@ -219,7 +225,7 @@ pub fn view(v: &View, paint: Paint) -> String {
         }
     }
     let mut section = None;
-    for f in &v.fields {
+    for f in v.fields.iter().filter(|f| !f.detail) {
         if section != Some(f.section) {
             section = Some(f.section);
             let _ = writeln!(out, "\n{}", paint.cyan(section_title(f.section)));
@@ -230,7 +236,10 @@ pub fn view(v: &View, paint: Paint) -> String {
         };
         let value = if f.value.contains('\n') {
             let indent = " ".repeat(4 + 2 * f.depth);
-            format!("|\n{indent}{}", f.value.replace('\n', &format!("\n{indent}")))
+            format!(
+                "|\n{indent}{}",
+                f.value.replace('\n', &format!("\n{indent}"))
+            )
         } else {
             f.value.clone()
         };

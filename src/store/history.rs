@@ -133,7 +133,11 @@ impl Repo {
     /// Symlinks and submodules are skipped.
     /// Git blob ids of the files below `prefix` at `rev`, by path relative to `prefix`: lets a
     /// caller find changed files by hashing its own bytes ([`blob_id`]) without reading any blob.
-    pub fn blob_ids_at(&self, rev: &str, prefix: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    pub fn blob_ids_at(
+        &self,
+        rev: &str,
+        prefix: &str,
+    ) -> Result<BTreeMap<String, String>, StoreError> {
         if !prefix.is_empty() {
             paths::validate(prefix)?;
         }
