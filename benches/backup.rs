@@ -6,69 +6,12 @@
 //!
 //! `cargo bench --bench backup` (sizes 1000 and 10000); `ATLAS_BENCH_SIZES=200` for a quick run.
 
+mod common;
+
+use common::{reset, run_cli, walk};
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed, Throttle};
-
-struct Measure {
-    wall: Duration,
-    cpu: Duration,
-    max_rss_kib: i64,
-    code: i32,
-}
-
-/// Runs the CLI and reads its own resource usage with wait4 (which also reaps the child, hence the
-/// `zombie_processes` allowance: std's `wait` would reap it without the usage).
-#[allow(clippy::zombie_processes)]
-fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Measure {
-    let start = Instant::now();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenant-atlas"));
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@localhost");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn CLI");
-    let pid = child.id() as i32;
-    // Peak memory is the child's own high-water mark (VmHWM), sampled until it exits: rusage's
-    // ru_maxrss would include this process's footprint (it hosts the emulator), which Linux carries
-    // into a child across fork and exec.
-    let mut hwm_kib = 0i64;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            && let Some(kib) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
-        {
-            hwm_kib = hwm_kib.max(kib);
-        }
-        // SAFETY: polls our own child and fills a zeroed rusage.
-        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(done >= 0, "wait4 failed");
-        if done == pid {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    Measure {
-        wall: start.elapsed(),
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kib: hwm_kib,
-        code: libc::WEXITSTATUS(status),
-    }
-}
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
@@ -207,19 +150,6 @@ fn minimum_requests(seed: &Path, repo_tenant: &Path) -> u64 {
     1 + pages + inner.values().map(|n| n.div_ceil(20)).sum::<u64>()
 }
 
-fn reset(url: &str) {
-    let _ = Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-X",
-            "POST",
-            &format!("{url}/_emulator/reset"),
-        ])
-        .status();
-}
-
 /// Policy documents written (the generator adds reference objects — filters, scope tags — on top of n).
 fn documents(dir: &Path) -> usize {
     let mut count = 0;
@@ -230,17 +160,4 @@ fn documents(dir: &Path) -> usize {
         }
     }
     count
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
-    }
-    out
 }

@@ -1,0 +1,184 @@
+//! Drift and diff benchmark on a generated tenant (emulator with latency and Intune throttling).
+//!
+//! One backup of `n` objects, then: `drift` with no change, `drift` after 100 objects were changed
+//! through Graph, and `diff` between two commits 10 documents apart — wall time, CPU time and peak
+//! memory of the CLI process, and how many documents each parsed.
+//!
+//! `cargo bench --bench views` (10000 objects); `ATLAS_BENCH_SIZES=500` for a quick run.
+
+mod common;
+
+use common::{reset, run_cli};
+use std::path::Path;
+use std::time::Duration;
+use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed, Throttle};
+use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!("| objects | command | changes | wall s | CPU s | peak RSS MiB | documents parsed |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let config = EmulatorConfig {
+            latency: Duration::from_millis(50),
+            throttle: Throttle::Intune {
+                window: Duration::from_secs(20),
+                scale: 1.0,
+            },
+            ..EmulatorConfig::default()
+        };
+        let handle = rt
+            .block_on(emulator::start(
+                config,
+                vec![TenantSeed::generate(n, 42)],
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let seed = dir.path().join("seed");
+        handle.dump(&seed).unwrap();
+        let tenant: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(seed.join("tenant.json")).unwrap()).unwrap();
+        let (tenant_id, client_id, secret) = (
+            tenant["tenantId"].as_str().unwrap().to_string(),
+            tenant["clients"][0]["clientId"].as_str().unwrap().to_string(),
+            tenant["clients"][0]["clientSecret"].as_str().unwrap().to_string(),
+        );
+        let repo = dir.path().join("repo");
+        let r = repo.to_str().unwrap();
+        assert_eq!(run_cli(&["init", r], &[]).code, 0);
+        let url = handle.base_url();
+        std::fs::write(
+            repo.join("atlas.yaml"),
+            format!(
+                "tenants:\n- name: bench\n  tenantId: {tenant_id}\n  clientId: {client_id}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n"
+            ),
+        )
+        .unwrap();
+        let env = [("BENCH_SECRET", secret.as_str())];
+        assert_eq!(run_cli(&["backup", "--repo", r], &env).code, 0);
+        let window = || std::thread::sleep(Duration::from_secs(21));
+
+        // drift, nothing changed
+        window();
+        reset(&url);
+        let out = dir.path().join("drift.json");
+        let m = common::run_cli_to(&["drift", "--repo", r, "--format", "json"], &env, &out);
+        assert_eq!(m.code, 0, "an unchanged tenant drifted");
+        row(n, "drift", 0, &m, parsed(&out));
+
+        // drift, 100 objects changed through Graph
+        let changed = change_objects(&rt, &url, &tenant_id, &client_id, &secret, &seed, 100);
+        window();
+        reset(&url);
+        let m = common::run_cli_to(&["drift", "--repo", r, "--format", "json"], &env, &out);
+        assert_eq!(m.code, 2, "drift not found");
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let found = report["reports"][0]["objects"].as_array().map_or(0, Vec::len);
+        assert_eq!(found, changed, "drift found {found} of {changed} changes");
+        row(n, "drift", changed, &m, parsed(&out));
+
+        // diff between two commits 10 documents apart
+        edit_documents(&repo.join("tenants/bench/deviceConfigurations"), 10);
+        git(&repo, &["commit", "-qam", "ten edits"]);
+        let m = common::run_cli_to(&["diff", "--repo", r, "HEAD~1", "HEAD", "--format", "json"], &[], &out);
+        assert_eq!(m.code, 0);
+        row(n, "diff", 10, &m, parsed(&out));
+        rt.block_on(handle.shutdown());
+    }
+}
+
+fn row(n: usize, command: &str, changes: usize, m: &common::Measure, parsed: u64) {
+    println!(
+        "| {n} | {command} | {changes} | {:.1} | {:.2} | {:.0} | {parsed} |",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        m.max_rss_kib as f64 / 1024.0
+    );
+}
+
+fn parsed(out: &Path) -> u64 {
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    report["reports"]
+        .as_array()
+        .map(|r| r.iter().map(|r| r["documentsRead"].as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0)
+}
+
+/// PATCHes the description of `count` device configurations; returns how many changed.
+fn change_objects(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    tenant: &str,
+    client: &str,
+    secret: &str,
+    seed: &Path,
+    count: usize,
+) -> usize {
+    let mut config = ClientConfig::new(
+        tenant.to_string(),
+        client.to_string(),
+        Credential::Secret(SecretString::new(secret.to_string())),
+    );
+    let base = url::Url::parse(url).unwrap();
+    config.endpoints = Some(Endpoints {
+        graph: base.clone(),
+        login: base,
+    });
+    let graph = GraphClient::new(config).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let mut changed = 0;
+    for f in files.iter().take(count) {
+        let o: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+        let body = serde_json::json!({
+            "@odata.type": o["@odata.type"],
+            "description": format!("changed by the benchmark {changed}"),
+        });
+        let path = format!("beta/deviceManagement/deviceConfigurations/{}", o["id"].as_str().unwrap());
+        rt.block_on(graph.send(reqwest::Method::PATCH, &path, Some(&body)))
+            .unwrap();
+        changed += 1;
+    }
+    changed
+}
+
+/// Changes one line of `count` documents in a folder.
+fn edit_documents(dir: &Path, count: usize) {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    for f in files.iter().rev().take(count) {
+        let text = std::fs::read_to_string(f).unwrap();
+        let text = text.replacen("\nname: ", "\nname: edited ", 1);
+        std::fs::write(f, text).unwrap();
+    }
+}
+
+fn git(repo: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=bench", "-c", "user.email=bench@localhost"])
+        .args(args)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
