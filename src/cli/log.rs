@@ -2,11 +2,10 @@
 
 use super::{CliError, GlobalArgs, Out, exit};
 use crate::render::load::{self, Loader, RevFiles};
-use crate::render::{ChangeKind, Format, markdown};
+use crate::render::{ChangeKind, Format, LogLine, markdown};
 use crate::store::Repo;
 use crate::store::{CommitInfo, LogEntry, LogQuery};
 use clap::Args;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Args, Debug)]
@@ -27,26 +26,6 @@ pub struct LogArgs {
     pub max_count: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-/// One commit of the history, as shown.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LogLine {
-    pub commit: String,
-    pub short_id: String,
-    pub author: String,
-    pub email: String,
-    pub time: String,
-    /// `Atlas-Run` trailer, when the commit was made by a run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<String>,
-    pub subject: String,
-    /// What changed, in one line.
-    pub changes: String,
-    /// The policy's path at this commit (when following one policy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {

@@ -8,8 +8,7 @@ use crate::render::{self, Format, Report, text::Paint};
 pub fn print_reports(out: &Out, reports: &[Report], format: Format) {
     match format {
         Format::Json => out.line(
-            serde_json::to_string_pretty(&serde_json::json!({ "reports": reports }))
-                .unwrap_or_default(),
+            serde_json::to_string_pretty(&render::Reports { reports }).unwrap_or_default(),
         ),
         Format::Markdown => {
             for r in reports {

@@ -15,6 +15,7 @@ pub mod load;
 pub mod locate;
 pub mod markdown;
 pub mod properties;
+pub mod schemas;
 pub mod settings;
 pub mod sidecar;
 pub mod text;
@@ -25,6 +26,7 @@ use crate::normalize::refs::RefEntry;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub use schemas::{LogLine, Reports};
 pub use compare::{ChangeKind, FieldChange, ObjectChange, Report, Summary, Unread, Warning};
 
 /// Display names of setting definitions and of their options (`itemId`s), from `_refs/`.
