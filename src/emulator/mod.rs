@@ -43,6 +43,8 @@ mod tests_actions;
 #[cfg(test)]
 mod tests_api;
 #[cfg(test)]
+mod tests_definitions;
+#[cfg(test)]
 mod tests_fixture;
 #[cfg(test)]
 mod tests_protocol;
