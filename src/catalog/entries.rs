@@ -52,9 +52,20 @@ const SETTINGS_SETS: &[SetRule] = &[
         key: Some("settingDefinitionId"),
     },
 ];
+/// Where settings arrive with their definitions (kept as names in `_refs/settingDefinitions.yaml`).
+const SETTINGS_DEFINITIONS: &str = "settings[].settingDefinitions";
+/// Settings are read through the paged `settings` navigation with their definitions expanded
+/// (graph.md §2.1): one request per policy, as `$expand=settings` on the object would be; the object
+/// itself comes from the list. `$top=1000` as IntuneCD sends it, so large policies take one page;
+/// any nextLink is still followed.
+const SETTINGS_NAV: &[Nav] = &[Nav {
+    path: "settings",
+    query: "$expand=settingDefinitions&$top=1000",
+    complete: None,
+}];
 const SETTINGS_STRIP: &[&str] = &[
     "settings[].id",
-    "settings[].settingDefinitions",
+    SETTINGS_DEFINITIONS,
     "creationSource",
     "templateReference.templateFamily",
     "templateReference.templateDisplayName",
@@ -170,6 +181,7 @@ const fn policy(
         title,
         sources,
         name_field: "displayName",
+        definitions: None,
         strip: &[],
         project: &[],
         sets: &[],
@@ -314,6 +326,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     // graph.md §2
     CatalogEntry {
         name_field: "name",
+        definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
@@ -321,7 +334,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             "settingsCatalog",
             "Settings catalog, endpoint security and baselines",
             &[Source {
-                hydrate: Some("$expand=settings"),
+                navs: SETTINGS_NAV,
                 ..source(
                     BETA,
                     "deviceManagement/configurationPolicies",
@@ -426,6 +439,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     // graph.md §4 (settings-catalog compliance)
     CatalogEntry {
         name_field: "name",
+        definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
@@ -433,7 +447,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             "complianceV2",
             "Compliance policies (settings catalog)",
             &[Source {
-                hydrate: Some("$expand=settings"),
+                navs: SETTINGS_NAV,
                 ..source(
                     BETA,
                     "deviceManagement/compliancePolicies",

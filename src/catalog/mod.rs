@@ -117,16 +117,20 @@ pub enum RefKind {
     MobileApps,
     NotificationTemplates,
     NamedLocations,
+    /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
+    /// kept so documents can be read as `Setting name = Option label` without Graph.
+    SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 6] = [
+    pub const ALL: [RefKind; 7] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
         RefKind::MobileApps,
         RefKind::NotificationTemplates,
         RefKind::NamedLocations,
+        RefKind::SettingDefinitions,
     ];
 
     /// File name below `_refs/`.
@@ -138,6 +142,7 @@ impl RefKind {
             RefKind::MobileApps => "mobileApps",
             RefKind::NotificationTemplates => "notificationTemplates",
             RefKind::NamedLocations => "namedLocations",
+            RefKind::SettingDefinitions => "settingDefinitions",
         }
     }
 }
@@ -201,6 +206,10 @@ pub struct CatalogEntry {
     pub sources: &'static [Source],
     /// Property holding the object's name (`displayName`, or `name` for settings catalog).
     pub name_field: &'static str,
+    /// Where the fetched object carries the definitions of the settings it uses (same path syntax as
+    /// sets, e.g. `settings[].settingDefinitions`): their display names and option labels are kept in
+    /// `_refs/settingDefinitions.yaml`. `None` when the type carries none.
+    pub definitions: Option<&'static str>,
     /// Read-only, volatile or state properties removed besides the common ones (same path syntax as sets).
     pub strip: &'static [&'static str],
     /// Embedded read-only objects reduced to the properties that identify and describe them

@@ -373,6 +373,18 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.groupPolicyDefinition",
         )
     },
+    // §2.1 reference data: settings catalog definitions (the `configurationSettings` collection),
+    // attached to setting items by `settings?$expand=settingDefinitions`.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        writable: false,
+        created: false,
+        ..coll(
+            SETTING_DEFINITIONS,
+            "#microsoft.graph.deviceManagementConfigurationSettingDefinition",
+        )
+    },
     // §7.1 MAM typed collections.
     Coll {
         read_role: APP_R,
@@ -491,6 +503,11 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll("groups", "#microsoft.graph.group")
     },
 ];
+
+/// Setting definitions of the settings catalog (graph.md §2.1).
+pub(crate) const SETTING_DEFINITIONS: &str = "deviceManagement/configurationSettings";
+/// The navigation property `$expand` attaches to each setting item of a `settings` navigation.
+pub(crate) const SETTING_DEFINITIONS_NAV: &str = "settingDefinitions";
 
 /// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
 pub(crate) const MANAGED_APP_POLICIES: &str = "deviceAppManagement/managedAppPolicies";

@@ -15,6 +15,9 @@
 //!   per HTTP request (a batch sleeps once).
 //! - PATCH success codes follow IntuneCD where graph.md gives them; where it gives none
 //!   (configurationPolicies, ADMX, MAM, notification templates, intents) the emulator answers 204.
+//! - `settings?$expand=settingDefinitions` attaches to each setting item the definitions (from the
+//!   `configurationSettings` collection) of every setting in its instance tree; unknown ids are left
+//!   out, and the `settings` route accepts no other `$expand`.
 //! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
 
 mod actions;
@@ -22,6 +25,7 @@ mod auth;
 mod batch;
 mod behaviour;
 mod config;
+mod definitions;
 mod error;
 mod faults;
 mod generate;
@@ -38,6 +42,8 @@ mod writes;
 mod tests_actions;
 #[cfg(test)]
 mod tests_api;
+#[cfg(test)]
+mod tests_definitions;
 #[cfg(test)]
 mod tests_fixture;
 #[cfg(test)]

@@ -3,12 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, Ver};
+use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
 use super::config::{EmulatorConfig, ListOrder};
 use super::error::GraphError;
 use super::query::{self, Expand, Query};
 use super::state::{Tenant, mask_secrets};
-use super::{actions, writes};
+use super::{actions, definitions, writes};
 
 /// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
 #[derive(Clone)]
@@ -485,6 +485,9 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000",
         ));
     }
+    if nav == "settings" {
+        definitions::check_settings_expand(&q.expand)?;
+    }
     let obj = find_obj(t, coll, id)?;
     let mut items: Vec<Value> = obj[nav].as_array().cloned().unwrap_or_default();
     let expand: Vec<Expand> = if ctx.cfg.ignore_nested_expand {
@@ -504,6 +507,8 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     }
     let what = format!("{}('{id}')/{nav}", coll.path);
     if nav == "settings" {
+        // Definitions are attached per page, so a large policy is expanded a page at a time.
+        let with_definitions = query::find(&q.expand, SETTING_DEFINITIONS_NAV).is_some();
         return Ok(page(
             ctx,
             req,
@@ -512,7 +517,12 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             items,
             25,
             what,
-            |v| v,
+            |mut v| {
+                if with_definitions {
+                    definitions::attach(t, &mut v);
+                }
+                v
+            },
         ));
     }
     Ok(Resp::json(

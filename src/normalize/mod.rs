@@ -7,6 +7,7 @@
 
 pub mod assignments;
 pub mod canonical;
+pub mod definitions;
 pub mod path;
 pub mod redact;
 pub mod refs;

@@ -1,5 +1,5 @@
 //! Reference resolution: tenant-specific ids of groups, filters, scope tags, apps, notification
-//! templates and named locations, mapped to names.
+//! templates and named locations — and the settings catalog definitions a tenant uses — mapped to names.
 //!
 //! Documents keep ids (restore needs them) and show names beside them where the format has room
 //! (assignments, scope tags). The `_refs/<kind>.yaml` files record id ↔ name for every referenced
@@ -135,6 +135,9 @@ pub fn collect(entry: &CatalogEntry, object: &Value, table: &mut RefTable) {
                 .for_each(|id| table.mark_used(field.kind, id)),
             _ => {}
         });
+    }
+    if let Some(definitions) = entry.definitions {
+        super::definitions::harvest(definitions, object, table);
     }
     if let Some(prop) = entry.scope_tags.property() {
         for id in object
