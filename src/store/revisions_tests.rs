@@ -3,19 +3,19 @@
 use super::super::testutil::*;
 use super::*;
 
-pub(super) fn new_repo() -> (tempfile::TempDir, Repo) {
+pub(crate) fn new_repo() -> (tempfile::TempDir, Repo) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = Repo::init(tmp.path()).unwrap();
     (tmp, repo)
 }
 
 /// The fixed time plus `days`.
-pub(super) fn day(days: i64) -> jiff::Timestamp {
+pub(crate) fn day(days: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_second(fixed_time().as_second() + days * 86_400).unwrap()
 }
 
 /// Makes `prefix` hold exactly `files` (relative to it) and commits at `when`.
-pub(super) fn snapshot(
+pub(crate) fn snapshot(
     repo: &Repo,
     prefix: &str,
     files: &[(&str, &str)],
@@ -33,7 +33,7 @@ pub(super) fn snapshot(
 }
 
 /// A 30-line policy document; documents with the same `variant` differ only in the name line.
-pub(super) fn doc(name: &str, variant: &str) -> String {
+pub(crate) fn doc(name: &str, variant: &str) -> String {
     let mut out = format!("kind: deviceConfigurations\nname: {name}\nspec:\n");
     for i in 0..30 {
         out.push_str(&format!("  setting{i:02}: value-{variant}-{i}\n"));
