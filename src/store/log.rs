@@ -140,9 +140,9 @@ fn follow_step(
         return Ok(changes);
     }
     let everything = tree_changes(git, old, Some(new), &[])?;
-    let renamed = everything.into_iter().find(|c| {
-        c.kind == ChangeKind::Renamed && c.new_path.as_deref() == Some(path.as_str())
-    });
+    let renamed = everything
+        .into_iter()
+        .find(|c| c.kind == ChangeKind::Renamed && c.new_path.as_deref() == Some(path.as_str()));
     match renamed {
         Some(rename) => {
             if let Some(from) = &rename.old_path {

@@ -178,18 +178,12 @@ fn follow_goes_back_through_two_renames() {
         follow: Some(O.into()),
         ..LogQuery::default()
     };
-    assert_eq!(
-        summaries(&repo.log(&plain).unwrap()),
-        ["c5", "c2", "c0"]
-    );
+    assert_eq!(summaries(&repo.log(&plain).unwrap()), ["c5", "c2", "c0"]);
     let bad = LogQuery {
         follow: Some("/etc/passwd".into()),
         ..LogQuery::default()
     };
-    assert!(matches!(
-        repo.log(&bad),
-        Err(StoreError::UnsafePath { .. })
-    ));
+    assert!(matches!(repo.log(&bad), Err(StoreError::UnsafePath { .. })));
 }
 
 #[test]
@@ -221,7 +215,11 @@ fn merge_commits_are_compared_with_their_first_parent() {
     fs_err::write(root.join("c.yaml"), "c\n").unwrap();
     git(root, home.path(), &["add", "c.yaml"]);
     git(root, home.path(), &["commit", "-q", "-m", "main"]);
-    git(root, home.path(), &["merge", "-q", "--no-edit", "-m", "merge", "side"]);
+    git(
+        root,
+        home.path(),
+        &["merge", "-q", "--no-edit", "-m", "merge", "side"],
+    );
     let log = repo.log(&LogQuery::default()).unwrap();
     assert_eq!(log.len(), 4, "{:?}", summaries(&log));
     assert_eq!(log[0].commit.summary, "merge");

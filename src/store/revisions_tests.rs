@@ -71,14 +71,20 @@ fn added_removed_and_modified_between_commits_with_blob_ids() {
     snapshot(
         &repo,
         t,
-        &[("a/x--11111111.yaml", "x1\n"), ("a/y--22222222.yaml", "y1\n")],
+        &[
+            ("a/x--11111111.yaml", "x1\n"),
+            ("a/y--22222222.yaml", "y1\n"),
+        ],
         "one",
         day(0),
     );
     snapshot(
         &repo,
         t,
-        &[("a/x--11111111.yaml", "x2\n"), ("b/z--33333333.yaml", "z1\n")],
+        &[
+            ("a/x--11111111.yaml", "x2\n"),
+            ("b/z--33333333.yaml", "z1\n"),
+        ],
         "two",
         day(1),
     );
@@ -103,13 +109,11 @@ fn added_removed_and_modified_between_commits_with_blob_ids() {
         Some(blob_at(&repo, "HEAD~1", "tenants/c/a/x--11111111.yaml").as_str())
     );
     assert_eq!(
-        repo.read_blob(modified.old_blob.as_ref().unwrap())
-            .unwrap(),
+        repo.read_blob(modified.old_blob.as_ref().unwrap()).unwrap(),
         b"x1\n"
     );
     assert_eq!(
-        repo.read_blob(modified.new_blob.as_ref().unwrap())
-            .unwrap(),
+        repo.read_blob(modified.new_blob.as_ref().unwrap()).unwrap(),
         b"x2\n"
     );
     assert_eq!(changes[1].new_blob, None);
@@ -159,7 +163,9 @@ fn similar_content_with_a_new_name_is_a_rename() {
         "two",
         day(1),
     );
-    let changes = repo.diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[]).unwrap();
+    let changes = repo
+        .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert_eq!(
         summary(&changes),
         vec![(Renamed, Some("t/old-name.yaml"), Some("t/new-name.yaml"))]
@@ -199,7 +205,9 @@ fn same_id_in_the_same_folder_is_a_rename_even_when_content_differs() {
         "two",
         day(1),
     );
-    let changes = repo.diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[]).unwrap();
+    let changes = repo
+        .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert_eq!(
         summary(&changes),
         vec![
@@ -228,7 +236,9 @@ fn identical_content_under_another_id_is_not_a_rename() {
     let body = doc("Same", "a");
     snapshot(&repo, "t", &[("one--11111111.yaml", &body)], "one", day(0));
     snapshot(&repo, "t", &[("two--22222222.yaml", &body)], "two", day(1));
-    let changes = repo.diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[]).unwrap();
+    let changes = repo
+        .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert_eq!(
         summary(&changes),
         vec![
@@ -255,7 +265,9 @@ fn same_id_in_another_folder_with_other_content_is_not_a_rename() {
         "two",
         day(1),
     );
-    let changes = repo.diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[]).unwrap();
+    let changes = repo
+        .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert_eq!(
         summary(&changes),
         vec![
@@ -320,8 +332,14 @@ fn prefixes_limit_the_diff_to_folders_and_files() {
             .map(|c| c.path().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(diff(&["tenants/c"]), ["tenants/c/a.yaml", "tenants/c/sub/b.yaml"]);
-    assert_eq!(diff(&["tenants/c/"]), ["tenants/c/a.yaml", "tenants/c/sub/b.yaml"]);
+    assert_eq!(
+        diff(&["tenants/c"]),
+        ["tenants/c/a.yaml", "tenants/c/sub/b.yaml"]
+    );
+    assert_eq!(
+        diff(&["tenants/c/"]),
+        ["tenants/c/a.yaml", "tenants/c/sub/b.yaml"]
+    );
     assert_eq!(diff(&["tenants/c/sub/b.yaml"]), ["tenants/c/sub/b.yaml"]);
     assert_eq!(
         diff(&["tenants/contoso", "tenants/c/sub"]),
@@ -333,7 +351,10 @@ fn prefixes_limit_the_diff_to_folders_and_files() {
         let err = repo
             .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &strings(&[bad]))
             .unwrap_err();
-        assert!(matches!(err, StoreError::UnsafePath { .. }), "{bad}: {err:?}");
+        assert!(
+            matches!(err, StoreError::UnsafePath { .. }),
+            "{bad}: {err:?}"
+        );
     }
 }
 
@@ -430,7 +451,9 @@ fn staged_but_uncommitted_files_count_on_the_work_tree_side() {
     repo.stage_file("t/b.yaml", b"2").unwrap();
     let changes = repo.diff(Side::Rev("HEAD"), Side::WorkTree, &[]).unwrap();
     assert_eq!(summary(&changes), vec![(Added, None, Some("t/b.yaml"))]);
-    let committed = repo.diff(Side::Rev("HEAD"), Side::Rev("HEAD"), &[]).unwrap();
+    let committed = repo
+        .diff(Side::Rev("HEAD"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert!(committed.is_empty());
 }
 
@@ -475,7 +498,9 @@ fn unchanged_blobs_are_never_read() {
         repo.read_blob(&unchanged),
         Err(StoreError::BlobNotFound { .. })
     ));
-    let changes = repo.diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[]).unwrap();
+    let changes = repo
+        .diff(Side::Rev("HEAD~1"), Side::Rev("HEAD"), &[])
+        .unwrap();
     assert_eq!(
         summary(&changes),
         vec![
@@ -484,7 +509,11 @@ fn unchanged_blobs_are_never_read() {
                 Some("t/edit--22222222.yaml"),
                 Some("t/edit--22222222.yaml")
             ),
-            (Renamed, Some("t/old--33333333.yaml"), Some("t/new--33333333.yaml")),
+            (
+                Renamed,
+                Some("t/old--33333333.yaml"),
+                Some("t/new--33333333.yaml")
+            ),
         ]
     );
     // The work tree side recognises the unchanged file by its index entry, not by reading it.
@@ -535,14 +564,12 @@ fn commit_info_resolves_any_revision_and_parses_trailers() {
                    - settingsCatalog/edge--8d2f3c1e.yaml\n- x\n\n\
                    Atlas-Run: 2026-01-01T000000Z-abc\nAtlas-Tenant: contoso\nAtlas-Partial: true";
     let when = day(3);
-    let second = repo
-        .commit(message, &identity(), when)
-        .unwrap()
-        .unwrap();
+    let second = repo.commit(message, &identity(), when).unwrap().unwrap();
     {
         let git = repo.lock_git();
         let commit = git.find_commit(first).unwrap();
-        git.tag_lightweight("v1", commit.as_object(), false).unwrap();
+        git.tag_lightweight("v1", commit.as_object(), false)
+            .unwrap();
     }
     let info = repo.commit_info("HEAD").unwrap();
     assert_eq!(info.id, second.to_string());
@@ -550,18 +577,31 @@ fn commit_info_resolves_any_revision_and_parses_trailers() {
     assert_eq!(info.author, "Atlas Test");
     assert_eq!(info.email, "atlas@example.test");
     assert_eq!(info.time, when);
-    assert_eq!(info.summary, "backup(contoso): 1 added, 2 changed, 0 removed");
+    assert_eq!(
+        info.summary,
+        "backup(contoso): 1 added, 2 changed, 0 removed"
+    );
     assert_eq!(info.body, "- settingsCatalog/edge--8d2f3c1e.yaml\n- x");
     assert_eq!(
         info.trailers,
         BTreeMap::from([
             ("Atlas-Partial".to_string(), "true".to_string()),
-            ("Atlas-Run".to_string(), "2026-01-01T000000Z-abc".to_string()),
+            (
+                "Atlas-Run".to_string(),
+                "2026-01-01T000000Z-abc".to_string()
+            ),
             ("Atlas-Tenant".to_string(), "contoso".to_string()),
         ])
     );
     let first_hex = first.to_string();
-    for rev in ["HEAD~1", "HEAD^", "v1", &first_hex, &first_hex[..8], "main~1"] {
+    for rev in [
+        "HEAD~1",
+        "HEAD^",
+        "v1",
+        &first_hex,
+        &first_hex[..8],
+        "main~1",
+    ] {
         assert_eq!(repo.commit_info(rev).unwrap().id, first_hex, "{rev}");
     }
     assert_eq!(repo.commit_info("main").unwrap().id, second.to_string());
@@ -596,7 +636,10 @@ fn unknown_revisions_are_named_in_the_error() {
     commit_files(&repo, &[("a", "1")], "first");
     for rev in ["no-such-branch", "HEAD~5", "deadbeef", "", "HEAD:a"] {
         let err = repo.commit_info(rev).unwrap_err();
-        assert!(matches!(err, StoreError::RevNotFound { .. }), "{rev}: {err:?}");
+        assert!(
+            matches!(err, StoreError::RevNotFound { .. }),
+            "{rev}: {err:?}"
+        );
         assert!(err.to_string().contains(&format!("{rev:?}")), "{err}");
     }
     let err = repo
@@ -618,7 +661,10 @@ fn read_blob_refuses_unknown_and_short_ids() {
     assert_eq!(repo.read_blob(&oid.to_uppercase()).unwrap(), b"content");
     for bad in [&oid[..10], "zz", "", &"1".repeat(40)] {
         let err = repo.read_blob(bad).unwrap_err();
-        assert!(matches!(err, StoreError::BlobNotFound { .. }), "{bad}: {err:?}");
+        assert!(
+            matches!(err, StoreError::BlobNotFound { .. }),
+            "{bad}: {err:?}"
+        );
     }
     // A commit id is not a blob.
     let head = repo.head().unwrap().unwrap().to_string();
