@@ -513,4 +513,4 @@ fn split_rename(change: FileChange) -> (FileChange, FileChange) {
 
 #[cfg(test)]
 #[path = "revisions_tests.rs"]
-mod tests;
+pub(super) mod tests;
