@@ -49,8 +49,14 @@ fn main() {
             serde_json::from_slice(&std::fs::read(seed.join("tenant.json")).unwrap()).unwrap();
         let (tenant_id, client_id, secret) = (
             tenant["tenantId"].as_str().unwrap().to_string(),
-            tenant["clients"][0]["clientId"].as_str().unwrap().to_string(),
-            tenant["clients"][0]["clientSecret"].as_str().unwrap().to_string(),
+            tenant["clients"][0]["clientId"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            tenant["clients"][0]["clientSecret"]
+                .as_str()
+                .unwrap()
+                .to_string(),
         );
         let repo = dir.path().join("repo");
         let r = repo.to_str().unwrap();
@@ -81,15 +87,22 @@ fn main() {
         reset(&url);
         let m = common::run_cli_to(&["drift", "--repo", r, "--format", "json"], &env, &out);
         assert_eq!(m.code, 2, "drift not found");
-        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-        let found = report["reports"][0]["objects"].as_array().map_or(0, Vec::len);
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let found = report["reports"][0]["objects"]
+            .as_array()
+            .map_or(0, Vec::len);
         assert_eq!(found, changed, "drift found {found} of {changed} changes");
         row(n, "drift", changed, &m, parsed(&out));
 
         // diff between two commits 10 documents apart
         edit_documents(&repo.join("tenants/bench/deviceConfigurations"), 10);
         git(&repo, &["commit", "-qam", "ten edits"]);
-        let m = common::run_cli_to(&["diff", "--repo", r, "HEAD~1", "HEAD", "--format", "json"], &[], &out);
+        let m = common::run_cli_to(
+            &["diff", "--repo", r, "HEAD~1", "HEAD", "--format", "json"],
+            &[],
+            &out,
+        );
         assert_eq!(m.code, 0);
         row(n, "diff", 10, &m, parsed(&out));
         rt.block_on(handle.shutdown());
@@ -109,7 +122,11 @@ fn parsed(out: &Path) -> u64 {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
     report["reports"]
         .as_array()
-        .map(|r| r.iter().map(|r| r["documentsRead"].as_u64().unwrap_or(0)).sum())
+        .map(|r| {
+            r.iter()
+                .map(|r| r["documentsRead"].as_u64().unwrap_or(0))
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -134,11 +151,12 @@ fn change_objects(
         login: base,
     });
     let graph = GraphClient::new(config).unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
     files.sort();
     let mut changed = 0;
     for f in files.iter().take(count) {
@@ -147,7 +165,10 @@ fn change_objects(
             "@odata.type": o["@odata.type"],
             "description": format!("changed by the benchmark {changed}"),
         });
-        let path = format!("beta/deviceManagement/deviceConfigurations/{}", o["id"].as_str().unwrap());
+        let path = format!(
+            "beta/deviceManagement/deviceConfigurations/{}",
+            o["id"].as_str().unwrap()
+        );
         rt.block_on(graph.send(reqwest::Method::PATCH, &path, Some(&body)))
             .unwrap();
         changed += 1;

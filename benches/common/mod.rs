@@ -22,7 +22,13 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Measure {
 
 /// As [`run_cli`], with the CLI's standard output written to `out`.
 pub fn run_cli_to(args: &[&str], env: &[(&str, &str)], out: &Path) -> Measure {
-    run(args, env, std::fs::File::create(out).expect("create output file").into())
+    run(
+        args,
+        env,
+        std::fs::File::create(out)
+            .expect("create output file")
+            .into(),
+    )
 }
 
 #[allow(clippy::zombie_processes)]
@@ -36,10 +42,7 @@ fn run(args: &[&str], env: &[(&str, &str)], stdout: std::process::Stdio) -> Meas
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd
-        .stdout(stdout)
-        .spawn()
-        .expect("spawn CLI");
+    let child = cmd.stdout(stdout).spawn().expect("spawn CLI");
     let pid = child.id() as i32;
     // Peak memory is the child's own high-water mark (VmHWM), sampled until it exits: rusage's
     // ru_maxrss would include this process's footprint (it hosts the emulator), which Linux carries

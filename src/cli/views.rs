@@ -7,9 +7,9 @@ use crate::render::{self, Format, Report, text::Paint};
 /// Prints reports in the chosen format; JSON is one object `{"reports": [...]}`.
 pub fn print_reports(out: &Out, reports: &[Report], format: Format) {
     match format {
-        Format::Json => out.line(
-            serde_json::to_string_pretty(&render::Reports { reports }).unwrap_or_default(),
-        ),
+        Format::Json => {
+            out.line(serde_json::to_string_pretty(&render::Reports { reports }).unwrap_or_default())
+        }
         Format::Markdown => {
             for r in reports {
                 out.line(render::markdown::report(r).trim_end());

@@ -39,14 +39,19 @@ fn line(a: &Assignment) -> AssignmentLine {
     if let Some(source) = &a.source {
         text.push_str(&format!(", via {source}"));
     }
-    let mut extra: Vec<String> = a
+    // Other properties (a remediation's schedule, …) as `property = value`, nested ones as paths.
+    let extra: serde_json::Map<String, serde_json::Value> = a
         .target_properties
         .iter()
         .chain(&a.properties)
-        .map(|(k, v)| format!("{k} = {}", super::scalar(v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let extra: Vec<String> = super::properties::fields(&serde_json::Value::Object(extra), None)
+        .into_iter()
+        .filter(|f| f.leaf != "@odata.type")
+        .map(|f| format!("{} = {}", f.label, f.value))
         .collect();
     if !extra.is_empty() {
-        extra.sort();
         text.push_str(&format!(" [{}]", extra.join("; ")));
     }
     let key = format!(

@@ -26,8 +26,8 @@ use crate::normalize::refs::RefEntry;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use schemas::{LogLine, Reports};
 pub use compare::{ChangeKind, FieldChange, ObjectChange, Report, Summary, Unread, Warning};
+pub use schemas::{LogLine, Reports};
 
 /// Display names of setting definitions and of their options (`itemId`s), from `_refs/`.
 #[derive(Debug, Default, Clone)]

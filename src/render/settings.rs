@@ -212,11 +212,16 @@ impl Walk<'_> {
         self.labels.pop();
     }
 
+    /// A definition's or option's display name (Intune's often end in `:`), else its id.
     fn name(&self, id: &str) -> String {
-        self.names
+        match self
+            .names
             .get(id)
-            .map(str::to_string)
-            .unwrap_or_else(|| id.to_string())
+            .map(|n| n.trim_end_matches(':').trim_end())
+        {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => id.to_string(),
+        }
     }
 
     fn option(&self, value: Option<&Value>) -> String {
