@@ -217,11 +217,9 @@ pub fn document_pairs(changes: &[(Option<String>, Option<String>)]) -> Vec<Pair>
         }
         pairs.push(Pair { old, new });
     }
+    // A document listed as changed by itself and by its sidecar appears once.
     pairs.sort();
     pairs.dedup();
-    // A document listed as changed by itself and by its sidecar appears once.
-    let mut seen = std::collections::BTreeSet::new();
-    pairs.retain(|p| seen.insert((p.old.clone(), p.new.clone())));
     // Removed + added with the same id marker in one folder: one object, renamed.
     let mut added: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (i, p) in pairs.iter().enumerate() {
