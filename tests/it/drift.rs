@@ -1,0 +1,774 @@
+//! The read-only views against real repositories: `drift` with live changes sent to the emulator as
+//! real Graph writes, `diff` between commits, `show`, `log` and `docs`.
+
+use crate::common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tenant_atlas::emulator::{EmulatorConfig, ListOrder, TenantSeed};
+use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
+
+const BITLOCKER: &str = "3e3e3c21-18f9-55db-a3dc-29c2ad6fb4dd";
+const LOGON_BANNER: &str = "78b51358-19c1-5c55-a115-77aa29a786b8";
+const MAP_DRIVES: &str = "a7715cc6-3f90-52df-8556-5b171f0c185d";
+const LOCKDOWN: &str = "9f472a91-ca72-5f31-a75e-29f29f8ee3ca";
+const RESTRICTIONS: &str = "86524a2d-b436-536c-8092-7bad47141b21";
+const RING_PILOT: &str = "05ff1b8f-292c-5e27-9f82-cd30afa19239";
+const CUSTOM_OMA: &str = "cdcc6849-a489-5d75-9772-479b70484ae2";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A demo backup through `atlas.yaml` (tenant `demo`) from `emu`, committed once.
+fn backed_up_demo(emu: &Emu) -> TestEnv {
+    let (_, _, secret) = demo_credentials();
+    let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
+    init_repo_for(&env, emu, "demo", "");
+    let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    env
+}
+
+/// Points the repository's `demo` tenant at another emulator.
+fn point_at(env: &TestEnv, emu: &Emu) {
+    let (tenant, client, _) = demo_credentials();
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        config_for("demo", &tenant, &client, &emu.url(), ""),
+    )
+    .unwrap();
+}
+
+/// Another backup of the repository's tenants, with its own run id.
+fn backup_again(env: &TestEnv, run: &str) {
+    let (code, stdout, stderr) = out(&env
+        .cmd(&["backup", "--repo", "repo"])
+        .env("ATLAS_RUN_ID", run)
+        .output()
+        .unwrap());
+    assert_eq!(code, 0, "backup {run}: {stdout}\n{stderr}");
+}
+
+/// Runs a view in the repository and parses its JSON output.
+fn json_of(env: &TestEnv, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["--repo", "repo"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let (code, stdout, stderr) = out(&env.run(&all));
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{stdout}\n{stderr}"));
+    (code, v, stderr)
+}
+
+/// Runs a view in the repository with text output.
+fn text_of(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["--repo", "repo"];
+    all.extend_from_slice(args);
+    out(&env.run(&all))
+}
+
+/// The one report of a single-tenant JSON answer.
+fn report(v: &Value) -> &Value {
+    let reports = v["reports"].as_array().expect("reports");
+    assert_eq!(reports.len(), 1, "{v:#}");
+    &reports[0]
+}
+
+fn objects(r: &Value) -> &Vec<Value> {
+    r["objects"].as_array().expect("objects")
+}
+
+/// A Graph client of the demo tenant against `emu`.
+fn client(emu: &Emu) -> GraphClient {
+    let (tenant, client, secret) = demo_credentials();
+    client_for(emu, &tenant, &client, &secret)
+}
+
+fn client_for(emu: &Emu, tenant: &str, client: &str, secret: &str) -> GraphClient {
+    let mut config = ClientConfig::new(
+        tenant,
+        client,
+        Credential::Secret(SecretString::new(secret)),
+    );
+    config.endpoints = Some(Endpoints::parse(&emu.url(), &emu.url()).unwrap());
+    let _guard = emu.rt.enter();
+    GraphClient::new(config).unwrap()
+}
+
+/// One real Graph write; panics when Graph refuses it.
+fn send(emu: &Emu, c: &GraphClient, method: Method, path: &str, body: Option<Value>) -> Value {
+    let r = emu
+        .rt
+        .block_on(c.send(method.clone(), path, body.as_ref()))
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    assert!(r.status < 300, "{method} {path}: {}", r.status);
+    r.body.unwrap_or(Value::Null)
+}
+
+fn get(emu: &Emu, c: &GraphClient, path: &str) -> Value {
+    emu.rt
+        .block_on(c.get(path))
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+/// Every field change of an object as `label: old → new` lines, for messages.
+fn field_lines(o: &Value) -> String {
+    o["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}: {} → {}", f["label"], f["old"], f["new"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The Graph methods of the emulator's request log after sequence number `after`.
+fn methods_after(stats: &Value, after: u64) -> Vec<(String, String)> {
+    stats["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["seq"].as_u64().unwrap() > after)
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_string(),
+                e["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn last_seq(stats: &Value) -> u64 {
+    stats["log"]
+        .as_array()
+        .unwrap()
+        .last()
+        .map_or(0, |e| e["seq"].as_u64().unwrap())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. No false drift
+
+#[test]
+fn drift_finds_nothing_when_graph_reorders_or_pages_differently() {
+    let env = backed_up_demo(&Emu::demo(EmulatorConfig::default()));
+    let variants = [
+        (
+            "reverse",
+            EmulatorConfig {
+                order: ListOrder::Reverse,
+                ..EmulatorConfig::default()
+            },
+        ),
+        (
+            "shuffle 7",
+            EmulatorConfig {
+                order: ListOrder::Shuffle(7),
+                ..EmulatorConfig::default()
+            },
+        ),
+        (
+            "page size 1",
+            EmulatorConfig {
+                page_size: Some(1),
+                ..EmulatorConfig::default()
+            },
+        ),
+        (
+            "page size 1000",
+            EmulatorConfig {
+                page_size: Some(1000),
+                ..EmulatorConfig::default()
+            },
+        ),
+    ];
+    for (what, config) in variants {
+        let emu = Emu::demo(config);
+        point_at(&env, &emu);
+        let (code, v, stderr) = json_of(&env, &["drift"]);
+        let r = report(&v);
+        assert_eq!(code, 0, "{what}: {v:#}\n{stderr}");
+        assert_eq!(objects(r).len(), 0, "{what}: {v:#}");
+        assert_eq!(r["documentsRead"], 0, "{what}: nothing parsed");
+        assert_eq!(r["summary"]["changed"], 0, "{what}");
+        let (code, text, _) = text_of(&env, &["drift"]);
+        assert_eq!(code, 0, "{what}");
+        assert!(text.contains("no changes"), "{what}: {text}");
+        assert!(
+            emu.stats()["requests"].as_u64().unwrap() > 20,
+            "{what}: the live tenant was read"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. drift only reads
+
+#[test]
+fn drift_sends_no_write_request() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up_demo(&emu);
+    // Some drift to report, so the run goes through rendering changes too.
+    let c = client(&emu);
+    send(
+        &emu,
+        &c,
+        Method::PATCH,
+        &format!("beta/deviceManagement/deviceConfigurations/{LOCKDOWN}"),
+        Some(json!({"description": "changed live"})),
+    );
+    let before = emu.stats();
+    let seq = last_seq(&before);
+    let (code, v, stderr) = json_of(&env, &["drift"]);
+    assert_eq!(code, 2, "{v:#}\n{stderr}");
+    let after = emu.stats();
+    let calls = methods_after(&after, seq);
+    assert!(
+        calls.len() > 20,
+        "the live tenant was read: {}",
+        calls.len()
+    );
+    let writes: Vec<&(String, String)> = calls.iter().filter(|(m, _)| m != "GET").collect();
+    assert!(writes.is_empty(), "drift sent writes: {writes:?}");
+    for m in ["POST", "PATCH", "PUT", "DELETE"] {
+        assert_eq!(
+            before["byMethod"][m], after["byMethod"][m],
+            "no {m} counted by the emulator"
+        );
+    }
+    assert_eq!(
+        before["byMethod"]["GET"].as_u64().unwrap() + calls.len() as u64,
+        after["byMethod"]["GET"].as_u64().unwrap()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Drift found and rendered, one live change at a time
+
+/// One live change and what the drift report must say about it.
+struct Case {
+    what: &'static str,
+    apply: fn(&Emu, &GraphClient) -> String,
+    check: fn(&Value, &str, &str),
+}
+
+fn put_settings_child(emu: &Emu, c: &GraphClient) -> String {
+    let path = format!("beta/deviceManagement/configurationPolicies/{BITLOCKER}");
+    let mut p = get(emu, c, &format!("{path}?$expand=settings"));
+    let settings = p["settings"].as_array_mut().unwrap();
+    let child = settings
+        .iter_mut()
+        .flat_map(|s| {
+            s["settingInstance"]["choiceSettingValue"]["children"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+        })
+        .find(|ch| {
+            ch["settingDefinitionId"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("encryptionmethodwithxtsosdropdown_name"))
+        })
+        .expect("the nested OS-drive encryption choice");
+    let old = child["choiceSettingValue"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(old.ends_with("_7"), "{old}");
+    child["choiceSettingValue"]["value"] = json!(old.replace("_name_7", "_name_6"));
+    let obj = p.as_object_mut().unwrap();
+    obj.retain(|k, _| !k.starts_with("@odata.context") && k != "assignments");
+    send(emu, c, Method::PUT, &path, Some(p));
+    BITLOCKER.into()
+}
+
+fn check_settings_child(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    let fields = o["fields"].as_array().unwrap();
+    assert_eq!(
+        fields.len(),
+        1,
+        "{what}: only the child line\n{}",
+        field_lines(o)
+    );
+    let f = &fields[0];
+    assert_eq!(f["section"], "settings", "{what}");
+    assert!(
+        f["key"]
+            .as_str()
+            .unwrap()
+            .ends_with("encryptionmethodwithxtsosdropdown_name"),
+        "{what}: keyed by the chain of definition ids: {f}"
+    );
+    assert!(f["old"].as_str().unwrap().ends_with("_name_7"), "{f}");
+    assert!(f["new"].as_str().unwrap().ends_with("_name_6"), "{f}");
+    assert!(o["assignments"].as_array().unwrap().is_empty());
+    assert!(
+        text.contains("encryptionmethodwithxtsosdropdown_name"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_name_7") && text.contains("_name_6"),
+        "{text}"
+    );
+}
+
+fn admx_presentation(emu: &Emu, c: &GraphClient) -> String {
+    let base = format!("beta/deviceManagement/groupPolicyConfigurations/{LOGON_BANNER}");
+    let dvs = get(
+        emu,
+        c,
+        &format!(
+            "{base}/definitionValues?$expand=definition,presentationValues($expand=presentation)"
+        ),
+    );
+    let dv = dvs["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["definition"]["displayName"] == "Logon banner text (Contoso)")
+        .expect("the banner definition value")
+        .clone();
+    let pv = &dv["presentationValues"][0];
+    assert_eq!(pv["presentation"]["label"], "Banner lines");
+    let body = json!({
+        "added": [], "deletedIds": [],
+        "updated": [{
+            "id": dv["id"],
+            "enabled": true,
+            "presentationValues": [{
+                "@odata.type": "#microsoft.graph.groupPolicyPresentationValueMultiText",
+                "id": pv["id"],
+                "values": ["Authorised use only.", "Unauthorised access is prosecuted."],
+            }],
+        }],
+    });
+    send(
+        emu,
+        c,
+        Method::POST,
+        &format!("{base}/updateDefinitionValues"),
+        Some(body),
+    );
+    LOGON_BANNER.into()
+}
+
+fn check_admx(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    let fields = o["fields"].as_array().unwrap();
+    assert!(!fields.is_empty(), "{what}");
+    let f = fields
+        .iter()
+        .find(|f| f["label"].as_str().unwrap().contains("Banner lines"))
+        .unwrap_or_else(|| panic!("{what}: labelled by the presentation\n{}", field_lines(o)));
+    assert!(
+        f["new"]
+            .as_str()
+            .unwrap()
+            .contains("Unauthorised access is prosecuted."),
+        "{f}"
+    );
+    assert!(
+        f["old"]
+            .as_str()
+            .unwrap()
+            .contains("Nur für autorisierte Benutzer."),
+        "{f}"
+    );
+    assert!(text.contains("Banner lines"), "{text}");
+    assert!(text.contains("Logon banner text (Contoso)"), "{text}");
+    assert!(
+        text.contains("Unauthorised access is prosecuted."),
+        "{text}"
+    );
+    assert!(!text.contains("presentationValues"), "no raw JSON: {text}");
+}
+
+fn script_path() -> String {
+    format!("beta/deviceManagement/deviceManagementScripts/{MAP_DRIVES}")
+}
+
+fn script_body(emu: &Emu, c: &GraphClient) -> String {
+    let s = get(emu, c, &script_path());
+    let mut body = String::from_utf8(unb64(s["scriptContent"].as_str().unwrap())).unwrap();
+    body.push_str("Write-Output 'drives mapped'\n");
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &script_path(),
+        Some(json!({"@odata.type": s["@odata.type"], "scriptContent": b64(body.as_bytes())})),
+    );
+    MAP_DRIVES.into()
+}
+
+fn check_script_body(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    let sc = o["sidecars"].as_array().unwrap();
+    assert_eq!(sc.len(), 1, "{what}: {o:#}");
+    assert!(
+        sc[0]["file"].as_str().unwrap().ends_with(".ps1"),
+        "{}",
+        sc[0]
+    );
+    let diff: Vec<&str> = sc[0]["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        diff.iter()
+            .any(|l| l.starts_with('+') && l.contains("Write-Output 'drives mapped'")),
+        "{diff:?}"
+    );
+    assert!(text.contains("+Write-Output 'drives mapped'"), "{text}");
+}
+
+fn script_line_endings(emu: &Emu, c: &GraphClient) -> String {
+    let s = get(emu, c, &script_path());
+    let body = String::from_utf8(unb64(s["scriptContent"].as_str().unwrap())).unwrap();
+    assert!(!body.contains('\r'));
+    let crlf = body.replace('\n', "\r\n");
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &script_path(),
+        Some(json!({"@odata.type": s["@odata.type"], "scriptContent": b64(crlf.as_bytes())})),
+    );
+    MAP_DRIVES.into()
+}
+
+fn check_line_endings(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    let sc = o["sidecars"].as_array().unwrap();
+    assert_eq!(sc.len(), 1, "{what}: {o:#}");
+    let note = sc[0]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("line ending"), "{what}: {}", sc[0]);
+    assert!(
+        sc[0]["diff"].as_array().is_none_or(Vec::is_empty),
+        "{what}: no diff lines: {}",
+        sc[0]
+    );
+    assert!(text.contains("line ending"), "{text}");
+}
+
+fn assignment_removed(emu: &Emu, c: &GraphClient) -> String {
+    let path = format!("beta/deviceManagement/deviceConfigurations/{LOCKDOWN}");
+    let p = get(emu, c, &format!("{path}?$expand=assignments"));
+    let keep: Vec<Value> = p["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["target"]["groupId"] != "141f84b3-35e3-52cb-bab3-459741f2c987")
+        .map(|a| {
+            let mut a = a.clone();
+            let o = a.as_object_mut().unwrap();
+            o.retain(|k, _| !["id", "source", "sourceId"].contains(&k.as_str()));
+            a
+        })
+        .collect();
+    assert_eq!(keep.len(), 1, "one of the two groups kept");
+    send(
+        emu,
+        c,
+        Method::POST,
+        &format!("{path}/assign"),
+        Some(json!({"assignments": keep})),
+    );
+    LOCKDOWN.into()
+}
+
+fn check_assignment_removed(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    assert!(
+        o["fields"].as_array().unwrap().is_empty(),
+        "{what}: {}",
+        field_lines(o)
+    );
+    assert!(o["scopeTags"].as_array().unwrap().is_empty(), "{what}");
+    let a = o["assignments"].as_array().unwrap();
+    assert_eq!(a.len(), 1, "{what}: {o:#}");
+    assert!(a[0]["new"].is_null(), "{what}: a removal: {}", a[0]);
+    assert!(
+        a[0]["old"].as_str().unwrap().contains("Kiosk Devices"),
+        "{}",
+        a[0]
+    );
+    assert!(text.contains("Kiosk Devices"), "{text}");
+    assert!(
+        !text.contains("Executives (VIP)"),
+        "only the removed line: {text}"
+    );
+}
+
+fn scope_tags(emu: &Emu, c: &GraphClient) -> String {
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &format!("beta/deviceManagement/deviceConfigurations/{RESTRICTIONS}"),
+        Some(json!({
+            "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+            "roleScopeTagIds": ["0", "3"],
+        })),
+    );
+    RESTRICTIONS.into()
+}
+
+fn check_scope_tags(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    assert!(
+        o["fields"].as_array().unwrap().is_empty(),
+        "{what}: {}",
+        field_lines(o)
+    );
+    assert!(o["assignments"].as_array().unwrap().is_empty(), "{what}");
+    let t = o["scopeTags"].as_array().unwrap();
+    assert_eq!(t.len(), 1, "{what}: {o:#}");
+    assert!(t[0]["old"].is_null());
+    assert_eq!(t[0]["new"], "Tokyo");
+    assert!(text.contains("Tokyo"), "{text}");
+}
+
+fn rename(emu: &Emu, c: &GraphClient) -> String {
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &format!("beta/deviceManagement/deviceConfigurations/{RING_PILOT}"),
+        Some(json!({
+            "@odata.type": "#microsoft.graph.windowsUpdateForBusinessConfiguration",
+            "displayName": "Update Ring – Early adopters",
+        })),
+    );
+    RING_PILOT.into()
+}
+
+fn check_rename(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "renamed", "{what}");
+    assert_eq!(o["oldName"], "Update Ring – Pilot");
+    assert_eq!(o["name"], "Update Ring – Early adopters");
+    let (old, new) = (o["oldPath"].as_str().unwrap(), o["path"].as_str().unwrap());
+    assert_ne!(old, new);
+    assert!(old.contains("pilot--05ff1b8f"), "{old}");
+    assert!(new.contains("early-adopters--05ff1b8f"), "{new}");
+    assert!(
+        text.contains("\"Update Ring – Pilot\" → \"Update Ring – Early adopters\""),
+        "{text}"
+    );
+}
+
+fn added(emu: &Emu, c: &GraphClient) -> String {
+    let created = send(
+        emu,
+        c,
+        Method::POST,
+        "beta/deviceManagement/deviceConfigurations",
+        Some(json!({
+            "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+            "displayName": "Camera off",
+            "cameraBlocked": true,
+        })),
+    );
+    created["id"].as_str().unwrap().to_string()
+}
+
+fn check_added(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "added", "{what}");
+    assert_eq!(o["name"], "Camera off");
+    assert!(o["oldPath"].is_null());
+    assert!(
+        o["fields"].as_array().unwrap().iter().any(|f| f["label"]
+            .as_str()
+            .unwrap()
+            .contains("cameraBlocked")
+            && f["new"] == "true"),
+        "{}",
+        field_lines(o)
+    );
+    assert!(text.contains("\"Camera off\""), "{text}");
+    assert!(text.contains("added"), "{text}");
+}
+
+fn removed(emu: &Emu, c: &GraphClient) -> String {
+    send(
+        emu,
+        c,
+        Method::DELETE,
+        &format!("beta/deviceManagement/deviceConfigurations/{CUSTOM_OMA}"),
+        None,
+    );
+    CUSTOM_OMA.into()
+}
+
+fn check_removed(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "removed", "{what}");
+    assert_eq!(o["name"], "Windows – Custom OMA-URI (mixed)");
+    assert!(
+        text.contains("\"Windows – Custom OMA-URI (mixed)\""),
+        "{text}"
+    );
+    assert!(text.contains("removed"), "{text}");
+}
+
+/// The id of the object of an unknown type, created by [`unknown_type_created`].
+static UNKNOWN_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn unknown_type_created(emu: &Emu, c: &GraphClient) -> String {
+    let created = send(
+        emu,
+        c,
+        Method::POST,
+        "beta/deviceManagement/deviceConfigurations",
+        Some(json!({
+            "@odata.type": "#microsoft.graph.futureDeviceConfiguration",
+            "displayName": "Future thing",
+            "quantumMode": "entangled",
+            "nested": {"depth": 1, "list": ["a", "b"]},
+        })),
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    let _ = UNKNOWN_ID.set(id.clone());
+    id
+}
+
+fn check_unknown_created(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "added", "{what}");
+    assert_eq!(o["name"], "Future thing");
+    assert!(text.contains("\"Future thing\""), "{text}");
+}
+
+fn unknown_type_changed(emu: &Emu, c: &GraphClient) -> String {
+    let id = UNKNOWN_ID.get().expect("created first").clone();
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &format!("beta/deviceManagement/deviceConfigurations/{id}"),
+        Some(json!({
+            "@odata.type": "#microsoft.graph.futureDeviceConfiguration",
+            "quantumMode": "collapsed",
+        })),
+    );
+    id
+}
+
+fn check_unknown_changed(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "changed", "{what}");
+    let fields = o["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{what}: {}", field_lines(o));
+    assert!(fields[0]["label"].as_str().unwrap().contains("quantumMode"));
+    assert_eq!(fields[0]["old"], "entangled");
+    assert_eq!(fields[0]["new"], "collapsed");
+    assert!(text.contains("quantumMode"), "{text}");
+    assert!(
+        text.contains("entangled") && text.contains("collapsed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn drift_reports_each_kind_of_live_change_readably() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up_demo(&emu);
+    let c = client(&emu);
+    let cases = [
+        Case {
+            what: "settings catalog child setting",
+            apply: put_settings_child,
+            check: check_settings_child,
+        },
+        Case {
+            what: "administrative template presentation value",
+            apply: admx_presentation,
+            check: check_admx,
+        },
+        Case {
+            what: "script body",
+            apply: script_body,
+            check: check_script_body,
+        },
+        Case {
+            what: "script line endings only",
+            apply: script_line_endings,
+            check: check_line_endings,
+        },
+        Case {
+            what: "assignment removed",
+            apply: assignment_removed,
+            check: check_assignment_removed,
+        },
+        Case {
+            what: "scope tag added",
+            apply: scope_tags,
+            check: check_scope_tags,
+        },
+        Case {
+            what: "rename",
+            apply: rename,
+            check: check_rename,
+        },
+        Case {
+            what: "new object",
+            apply: added,
+            check: check_added,
+        },
+        Case {
+            what: "deleted object",
+            apply: removed,
+            check: check_removed,
+        },
+        Case {
+            what: "object of an unknown type created",
+            apply: unknown_type_created,
+            check: check_unknown_created,
+        },
+        Case {
+            what: "object of an unknown type changed",
+            apply: unknown_type_changed,
+            check: check_unknown_changed,
+        },
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let id = (case.apply)(&emu, &c);
+        let what = case.what;
+        let (code, v, stderr) = json_of(&env, &["drift"]);
+        assert_eq!(code, 2, "{what}: {v:#}\n{stderr}");
+        let r = report(&v);
+        let objs = objects(r);
+        assert_eq!(objs.len(), 1, "{what}: exactly one object: {v:#}");
+        assert_eq!(
+            r["summary"][objs[0]["change"].as_str().unwrap()],
+            1,
+            "{what}"
+        );
+        assert!(
+            r["warnings"].as_array().unwrap().is_empty(),
+            "{what}: {v:#}"
+        );
+        let o = &objs[0];
+        assert_eq!(o["id"], id.as_str(), "{what}");
+        let (tcode, text, _) = text_of(&env, &["drift"]);
+        assert_eq!(tcode, 2, "{what}");
+        assert!(text.contains(o["name"].as_str().unwrap()), "{what}: {text}");
+        assert!(!text.contains("{\""), "{what}: no raw JSON in text: {text}");
+        (case.check)(o, &text, what);
+        // Accept the change: the next case starts from a clean drift.
+        backup_again(&env, &format!("accept-{i}"));
+        let (code, v, _) = json_of(&env, &["drift"]);
+        assert_eq!(code, 0, "{what}: accepted by the backup: {v:#}");
+    }
+}
