@@ -50,9 +50,9 @@ fn backup_again(env: &TestEnv, run: &str) {
 
 /// Runs a view in the repository and parses its JSON output.
 fn json_of(env: &TestEnv, args: &[&str]) -> (i32, Value, String) {
-    let mut all = vec!["--repo", "repo"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--format", "json"]);
+    // `--format` right after the command: later arguments may follow `--`.
+    let mut all = vec!["--repo", "repo", args[0], "--format", "json"];
+    all.extend_from_slice(&args[1..]);
     let (code, stdout, stderr) = out(&env.run(&all));
     let v: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{stdout}\n{stderr}"));
@@ -771,4 +771,348 @@ fn drift_reports_each_kind_of_live_change_readably() {
         let (code, v, _) = json_of(&env, &["drift"]);
         assert_eq!(code, 0, "{what}: accepted by the backup: {v:#}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Malformed documents
+
+/// `git add -A && git commit` in the repository, as a person editing it by hand would.
+fn commit_all(repo: &std::path::Path, msg: &str) {
+    for args in [
+        vec!["add", "-A"],
+        vec![
+            "-c",
+            "user.name=Hand Editor",
+            "-c",
+            "user.email=hand@atlas.invalid",
+            "commit",
+            "-qm",
+            msg,
+        ],
+    ] {
+        let o = std::process::Command::new("git")
+            .args(&args)
+            .current_dir(repo)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", repo)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// Edits one file of the repository in place.
+fn edit(repo: &std::path::Path, rel: &str, f: impl FnOnce(String) -> String) {
+    let p = repo.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let new = f(text.clone());
+    assert_ne!(new, text, "{rel} was edited");
+    std::fs::write(p, new).unwrap();
+}
+
+const BAD_INDENT: &str = "tenants/demo/deviceConfigurations/ios-restrictions--8b4641c8.yaml";
+const BAD_SCHEMA: &str = "tenants/demo/namedLocations/corporate-hq-egress--75d209cc.yaml";
+const NO_SIDECAR: &str = "tenants/demo/powershellScripts/map-network-drives--a7715cc6.yaml";
+const HAND_EDITED: &str = "tenants/demo/settingsCatalog/bitlocker-os-drive--3e3e3c21.yaml";
+
+/// Breaks three documents in three ways and edits a fourth properly, in one commit.
+fn break_documents(env: &TestEnv) {
+    let repo = env.repo();
+    edit(&repo, BAD_INDENT, |t| {
+        t.replace("\nodataType:", "\n    odataType:")
+    });
+    edit(&repo, BAD_SCHEMA, |t| {
+        t.replace("\nspec:", "\ncolour: blue\nspec:")
+    });
+    std::fs::remove_file(repo.join(NO_SIDECAR.replace(".yaml", ".ps1"))).unwrap();
+    edit(&repo, HAND_EDITED, |t| {
+        t.replace("  description: ''", "  description: edited by hand")
+    });
+    commit_all(&repo, "hand edits");
+}
+
+/// Asserts one warning per broken document, each naming its file (and line where known).
+fn assert_broken_warned(r: &Value, text: &str, stderr: &str) {
+    let warnings = r["warnings"].as_array().unwrap();
+    let of = |file: &str| -> &Value {
+        warnings
+            .iter()
+            .find(|w| w["file"].as_str().is_some_and(|f| f.ends_with(file)))
+            .unwrap_or_else(|| panic!("a warning for {file}: {warnings:#?}"))
+    };
+    let indent = of(BAD_INDENT);
+    assert_eq!(
+        indent["line"].as_u64(),
+        Some(5),
+        "the mis-indented line: {indent}"
+    );
+    let schema = of(BAD_SCHEMA);
+    assert!(
+        schema["message"].as_str().unwrap().contains("colour"),
+        "names the unknown key: {schema}"
+    );
+    let sidecar = of(NO_SIDECAR);
+    assert!(
+        sidecar["message"]
+            .as_str()
+            .unwrap()
+            .contains("map-network-drives--a7715cc6.ps1"),
+        "names the missing sidecar: {sidecar}"
+    );
+    for f in [BAD_INDENT, BAD_SCHEMA, NO_SIDECAR] {
+        assert!(
+            text.contains(&format!("warning: {f}")),
+            "{f} in text: {text}"
+        );
+        assert!(stderr.contains(f), "{f} logged on stderr: {stderr}");
+    }
+    assert!(
+        text.contains(&format!("warning: {BAD_INDENT}:5:")),
+        "{text}"
+    );
+}
+
+#[test]
+fn malformed_documents_are_warned_about_and_the_rest_still_compared() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up_demo(&emu);
+    break_documents(&env);
+
+    // diff of the hand-edit commit
+    let (code, v, stderr) = json_of(&env, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(code, 3, "{v:#}\n{stderr}");
+    let r = report(&v);
+    let (tcode, text, tstderr) = text_of(&env, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(tcode, 3, "{text}");
+    assert_broken_warned(r, &text, &tstderr);
+    let objs = objects(r);
+    let edited = objs
+        .iter()
+        .find(|o| o["id"] == BITLOCKER)
+        .unwrap_or_else(|| panic!("the proper edit is still reported: {v:#}"));
+    assert_eq!(edited["fields"][0]["new"], "edited by hand", "{edited:#}");
+    assert!(text.contains("edited by hand"), "{text}");
+
+    // drift: the broken commit against the (unchanged but for one PATCH) live tenant
+    let c = client(&emu);
+    send(
+        &emu,
+        &c,
+        Method::PATCH,
+        &format!("beta/deviceManagement/deviceConfigurations/{LOCKDOWN}"),
+        Some(json!({"description": "changed live"})),
+    );
+    let (code, v, stderr) = json_of(&env, &["drift"]);
+    assert_eq!(code, 3, "{v:#}\n{stderr}");
+    let r = report(&v);
+    let (tcode, text, tstderr) = text_of(&env, &["drift"]);
+    assert_eq!(tcode, 3, "{text}");
+    assert_broken_warned(r, &text, &tstderr);
+    let live = objects(r)
+        .iter()
+        .find(|o| o["id"] == LOCKDOWN)
+        .unwrap_or_else(|| panic!("the live change is still reported: {v:#}"));
+    assert_eq!(live["fields"][0]["new"], "changed live", "{live:#}");
+    assert!(
+        objects(r).iter().any(|o| o["id"] == BITLOCKER),
+        "the hand edit differs from the live tenant: {v:#}"
+    );
+    assert!(text.contains("changed live"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. diff between commits
+
+/// A repository backing up a generated tenant of `n` objects from `emu` (tenant `gen`).
+fn generated_repo(emu: &Emu) -> (TestEnv, GraphClient) {
+    let dump = tempfile::tempdir().unwrap();
+    emu.handle.as_ref().unwrap().dump(dump.path()).unwrap();
+    let t: Value =
+        serde_json::from_slice(&std::fs::read(dump.path().join("tenant.json")).unwrap()).unwrap();
+    let (tenant, client, secret) = (
+        t["tenantId"].as_str().unwrap(),
+        t["clients"][0]["clientId"].as_str().unwrap(),
+        t["clients"][0]["clientSecret"].as_str().unwrap(),
+    );
+    let env = TestEnv::new().env(DEMO_SECRET_ENV, secret);
+    assert_eq!(out(&env.run(&["init", "repo"])).0, 0);
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        config_for("gen", tenant, client, &emu.url(), ""),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let c = client_for(emu, tenant, client, secret);
+    (env, c)
+}
+
+/// `(id, repository path, name)` of documents of one kind folder that have no sidecar.
+fn plain_documents(env: &TestEnv, kind: &str) -> Vec<(String, String, String)> {
+    let files = tree(&env.repo().join("tenants/gen").join(kind));
+    let mut docs = vec![];
+    for (rel, bytes) in &files {
+        let Some(stem) = rel.strip_suffix(".yaml") else {
+            continue;
+        };
+        if files
+            .keys()
+            .any(|k| k != rel && k.starts_with(&format!("{stem}.")))
+        {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let field = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+                .unwrap()
+                .trim_matches('\'')
+                .to_string()
+        };
+        docs.push((
+            field("id"),
+            format!("tenants/gen/{kind}/{rel}"),
+            field("name"),
+        ));
+    }
+    docs
+}
+
+#[test]
+fn diff_between_commits_reads_only_changed_documents() {
+    let emu = Emu::start(
+        EmulatorConfig::default(),
+        vec![TenantSeed::generate(500, 21)],
+    );
+    let (env, c) = generated_repo(&emu);
+    let docs = plain_documents(&env, "deviceConfigurations");
+    assert!(
+        docs.len() >= 10,
+        "{} plain device configurations",
+        docs.len()
+    );
+    let changed = &docs[..10];
+    for (i, (id, _, _)) in changed.iter().enumerate() {
+        let body = if i == 0 {
+            json!({"displayName": "Renamed by the diff test"})
+        } else {
+            json!({"description": format!("changed {i}")})
+        };
+        send(
+            &emu,
+            &c,
+            Method::PATCH,
+            &format!("beta/deviceManagement/deviceConfigurations/{id}"),
+            Some(body),
+        );
+    }
+    backup_again(&env, "second");
+    assert_eq!(commit_count(&env.repo()), 2);
+
+    let (code, v, stderr) = json_of(&env, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(code, 0, "without --exit-code: {stderr}");
+    let r = report(&v);
+    let objs = objects(r);
+    assert_eq!(objs.len(), 10, "{v:#}");
+    assert_eq!(r["summary"]["changed"], 9);
+    assert_eq!(r["summary"]["renamed"], 1);
+    assert_eq!(
+        r["documentsRead"], 20,
+        "only the changed documents were parsed, old and new"
+    );
+    let renamed = objs.iter().find(|o| o["change"] == "renamed").unwrap();
+    assert_eq!(renamed["id"], changed[0].0.as_str());
+    assert_eq!(renamed["oldPath"], changed[0].1.as_str());
+    assert_eq!(renamed["oldName"], changed[0].2.as_str());
+    assert_eq!(renamed["name"], "Renamed by the diff test");
+    for (i, (id, path, _)) in changed.iter().enumerate().skip(1) {
+        let o = objs.iter().find(|o| o["id"] == id.as_str()).unwrap();
+        assert_eq!(o["change"], "changed");
+        assert_eq!(o["path"], path.as_str());
+        assert!(
+            o["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["new"] == format!("changed {i}")),
+            "{o:#}"
+        );
+    }
+    let (_, text, _) = text_of(&env, &["diff", "HEAD~1", "HEAD"]);
+    assert!(
+        text.contains(&format!(
+            "\"{}\" → \"Renamed by the diff test\"",
+            changed[0].2
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} → ", changed[0].1)),
+        "the old path is shown: {text}"
+    );
+    assert!(text.contains("changed 5"), "{text}");
+
+    // --exit-code
+    let (code, _, _) = text_of(&env, &["diff", "--exit-code", "HEAD~1", "HEAD"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = text_of(&env, &["diff", "--exit-code", "HEAD", "HEAD"]);
+    assert_eq!(code, 0, "no differences");
+
+    // PATH limits: one file, then a folder relative to --tenant
+    let one = &changed[3];
+    let (code, v, _) = json_of(&env, &["diff", "HEAD~1", "HEAD", &one.1]);
+    assert_eq!(code, 0);
+    let r = report(&v);
+    assert_eq!(objects(r).len(), 1, "{v:#}");
+    assert_eq!(objects(r)[0]["id"], one.0.as_str());
+    assert_eq!(r["documentsRead"], 2);
+    let (_, v, _) = json_of(
+        &env,
+        &[
+            "diff",
+            "--tenant",
+            "gen",
+            "HEAD~1",
+            "HEAD",
+            "--",
+            "settingsCatalog",
+        ],
+    );
+    assert_eq!(objects(report(&v)).len(), 0, "nothing changed there: {v:#}");
+    let (_, v, _) = json_of(
+        &env,
+        &[
+            "diff",
+            "--tenant",
+            "gen",
+            "HEAD~1",
+            "HEAD",
+            "deviceConfigurations/",
+        ],
+    );
+    assert_eq!(objects(report(&v)).len(), 10, "{v:#}");
+
+    // against the work tree
+    let (id, path, name) = &docs[12];
+    edit(&env.repo(), path, |t| {
+        t.replace(&format!("name: {name}"), "name: Edited in the work tree")
+            .replace(&format!("name: '{name}'"), "name: Edited in the work tree")
+    });
+    let (code, v, _) = json_of(&env, &["diff", "HEAD"]);
+    assert_eq!(code, 0);
+    let r = report(&v);
+    assert_eq!(r["to"], "work tree");
+    assert_eq!(objects(r).len(), 1, "{v:#}");
+    let o = &objects(r)[0];
+    assert_eq!(o["id"], id.as_str());
+    assert_eq!(o["change"], "renamed");
+    assert_eq!(o["name"], "Edited in the work tree");
+    assert_eq!(r["documentsRead"], 2);
+    let (code, text, _) = text_of(&env, &["diff", "--exit-code", "HEAD"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("Edited in the work tree"), "{text}");
 }
