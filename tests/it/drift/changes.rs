@@ -310,6 +310,44 @@ fn check_rename(o: &Value, text: &str, what: &str) {
     );
 }
 
+fn script_renamed(emu: &Emu, c: &GraphClient) -> String {
+    send(
+        emu,
+        c,
+        Method::PATCH,
+        &script_path(),
+        Some(json!({
+            "@odata.type": "#microsoft.graph.deviceManagementScript",
+            "displayName": "Map home and shared drives",
+        })),
+    );
+    MAP_DRIVES.into()
+}
+
+fn check_script_renamed(o: &Value, text: &str, what: &str) {
+    assert_eq!(o["change"], "renamed", "{what}");
+    assert_eq!(o["oldName"], "Map network drives");
+    let (old, new) = (o["oldPath"].as_str().unwrap(), o["path"].as_str().unwrap());
+    assert!(old.ends_with("map-network-drives--a7715cc6.yaml"), "{old}");
+    assert!(
+        new.ends_with("map-home-and-shared-drives--a7715cc6.yaml"),
+        "{new}"
+    );
+    assert!(
+        o["sidecars"].as_array().unwrap().is_empty(),
+        "{what}: the script moved with its document, unchanged: {o:#}"
+    );
+    assert!(
+        o["fields"].as_array().unwrap().is_empty(),
+        "{}",
+        field_lines(o)
+    );
+    assert!(
+        text.contains("\"Map network drives\" → \"Map home and shared drives\""),
+        "{text}"
+    );
+}
+
 fn added(emu: &Emu, c: &GraphClient) -> String {
     let created = send(
         emu,
@@ -459,6 +497,11 @@ fn drift_reports_each_kind_of_live_change_readably() {
             what: "rename",
             apply: rename,
             check: check_rename,
+        },
+        Case {
+            what: "script renamed with its sidecar",
+            apply: script_renamed,
+            check: check_script_renamed,
         },
         Case {
             what: "new object",

@@ -481,3 +481,31 @@ fn backup_with_docs_commits_them_with_the_backup() {
     );
     assert!(rings.contains(PILOT_NEW), "{rings}");
 }
+
+#[test]
+fn drift_against_an_earlier_commit_and_in_markdown() {
+    let (emu, env) = renamed_demo();
+    // The live tenant matches HEAD; against HEAD~1 the rename is drift.
+    let (code, v, _) = json_of(&env, &["drift", "--against", "HEAD~1"]);
+    assert_eq!(code, 2, "{v:#}");
+    let r = report(&v);
+    assert!(r["from"].as_str().unwrap().starts_with("HEAD~1 ("), "{r}");
+    assert_eq!(objects(r).len(), 1, "{v:#}");
+    assert_eq!(objects(r)[0]["change"], "renamed");
+    assert_eq!(objects(r)[0]["oldName"], PILOT_OLD);
+    let (code, md, _) = text_of(
+        &env,
+        &["drift", "--against", "HEAD~1", "--format", "markdown"],
+    );
+    assert_eq!(code, 2);
+    assert!(md.contains(PILOT_OLD) && md.contains(PILOT_NEW), "{md}");
+    let (code, md, _) = text_of(&env, &["diff", "HEAD~1", "HEAD", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(md.contains(PILOT_NEW), "{md}");
+    // An unknown revision is a usage error before any Graph request.
+    let before = emu.stats()["requests"].as_u64().unwrap();
+    let (code, _, stderr) = text_of(&env, &["drift", "--against", "no-such-rev"]);
+    assert_eq!(code, 64, "{stderr}");
+    assert!(stderr.contains("no-such-rev"), "{stderr}");
+    assert_eq!(emu.stats()["requests"].as_u64().unwrap(), before);
+}
