@@ -543,6 +543,15 @@ fn drift_reports_each_kind_of_live_change_readably() {
         );
         let o = &objs[0];
         assert_eq!(o["id"], id.as_str(), "{what}");
+        let sides = if o["change"] == "added" || o["change"] == "removed" {
+            1
+        } else {
+            2
+        };
+        assert_eq!(
+            r["documentsRead"], sides,
+            "{what}: only its documents parsed"
+        );
         let (tcode, text, _) = text_of(&env, &["drift"]);
         assert_eq!(tcode, 2, "{what}");
         assert!(text.contains(o["name"].as_str().unwrap()), "{what}: {text}");
