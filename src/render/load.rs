@@ -205,18 +205,51 @@ pub struct Pair {
 /// Maps changed files (old path, new path) to the documents they belong to, one pair per object:
 /// sidecars count as their document, files outside type folders (`_refs/`, `tenant.yaml`, run logs)
 /// are left out, and a removed and an added document with the same id in one folder are one object.
+///
+/// A sidecar added or removed on its own changes its document in place: the document is still
+/// there (a missing sidecar is the document's problem, warned about when it is read), so it is
+/// compared with itself rather than reported as added or removed.
 pub fn document_pairs(changes: &[(Option<String>, Option<String>)]) -> Vec<Pair> {
     let mut pairs: Vec<Pair> = vec![];
-    for (old, new) in changes {
+    let mut of_sidecars: Vec<Pair> = vec![];
+    for (old_file, new_file) in changes {
         let (old, new) = (
-            old.as_deref().and_then(document_of),
-            new.as_deref().and_then(document_of),
+            old_file.as_deref().and_then(document_of),
+            new_file.as_deref().and_then(document_of),
         );
+        let is_sidecar = |file: &Option<String>, doc: &Option<String>| {
+            file.as_ref().is_some_and(|f| doc.as_ref() != Some(f))
+        };
+        if is_sidecar(old_file, &old) || is_sidecar(new_file, &new) {
+            let (Some(old), Some(new)) = (old.clone().or(new.clone()), new.or(old)) else {
+                continue;
+            };
+            of_sidecars.push(Pair {
+                old: Some(old),
+                new: Some(new),
+            });
+            continue;
+        }
         if old.is_none() && new.is_none() {
             continue;
         }
         pairs.push(Pair { old, new });
     }
+    // A sidecar's document that changed itself (edited, added, removed, renamed) is compared as such.
+    let documents: std::collections::BTreeSet<&String> = pairs
+        .iter()
+        .flat_map(|p| p.old.iter().chain(p.new.iter()))
+        .collect();
+    let of_sidecars: Vec<Pair> = of_sidecars
+        .into_iter()
+        .filter(|p| {
+            !p.old
+                .iter()
+                .chain(p.new.iter())
+                .any(|d| documents.contains(d))
+        })
+        .collect();
+    pairs.extend(of_sidecars);
     // A document listed as changed by itself and by its sidecar appears once.
     pairs.sort();
     pairs.dedup();
@@ -375,6 +408,53 @@ mod tests {
                     new: Some("tenants/t/x/new-name--12345678.yaml".into())
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_sidecar_removed_or_added_alone_changes_its_document_in_place() {
+        let doc = "tenants/t/powershellScripts/s--12345678.yaml";
+        let in_place = Pair {
+            old: Some(doc.into()),
+            new: Some(doc.into()),
+        };
+        let removed = document_pairs(&[pair(
+            Some("tenants/t/powershellScripts/s--12345678.ps1"),
+            None,
+        )]);
+        assert_eq!(removed, std::slice::from_ref(&in_place));
+        let added = document_pairs(&[pair(
+            None,
+            Some("tenants/t/powershellScripts/s--12345678.ps1"),
+        )]);
+        assert_eq!(added, [in_place]);
+    }
+
+    #[test]
+    fn a_document_removed_or_renamed_with_its_sidecar_is_one_object() {
+        let removed = document_pairs(&[
+            pair(Some("tenants/t/p/s--12345678.ps1"), None),
+            pair(Some("tenants/t/p/s--12345678.yaml"), None),
+        ]);
+        assert_eq!(
+            removed,
+            [Pair {
+                old: Some("tenants/t/p/s--12345678.yaml".into()),
+                new: None
+            }]
+        );
+        let renamed = document_pairs(&[
+            pair(Some("tenants/t/p/a--12345678.ps1"), None),
+            pair(Some("tenants/t/p/a--12345678.yaml"), None),
+            pair(None, Some("tenants/t/p/b--12345678.ps1")),
+            pair(None, Some("tenants/t/p/b--12345678.yaml")),
+        ]);
+        assert_eq!(
+            renamed,
+            [Pair {
+                old: Some("tenants/t/p/a--12345678.yaml".into()),
+                new: Some("tenants/t/p/b--12345678.yaml".into())
+            }]
         );
     }
 }

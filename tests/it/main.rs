@@ -4,6 +4,7 @@ mod backup;
 mod bad_input;
 mod cli;
 mod common;
+mod drift;
 mod resilience;
 mod secrets;
 
