@@ -14,5 +14,6 @@ pub mod emulator;
 pub mod env;
 pub mod graph;
 pub mod normalize;
+pub mod plan;
 pub mod render;
 pub mod store;

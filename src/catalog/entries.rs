@@ -35,6 +35,13 @@ const fn source(version: ApiVersion, collection: &'static str, list_query: &'sta
     }
 }
 
+/// Enrollment configurations: priority only through `setPriority`, type fields immutable (graph.md §9).
+const ENROLLMENT_WRITE: WriteRule = WriteRule {
+    update: UpdateMethod::Patch,
+    update_omit: &["priority", "deviceEnrollmentConfigurationType", "platformType"],
+    actions: &[FollowUp::SetPriority("priority")],
+};
+
 const BETA: ApiVersion = ApiVersion::Beta;
 const V1: ApiVersion = ApiVersion::V1;
 
@@ -194,6 +201,7 @@ const fn policy(
         write_permission: CONFIG_WRITE,
         restore_order: 50,
         view: ViewShape::Properties,
+        write: PATCH,
     }
 }
 
@@ -221,6 +229,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §10.2
     CatalogEntry {
+        write: WriteRule {
+            update_omit: &["platform", "payloads"],
+            ..PATCH
+        },
         scope_tags: ScopeTagField::RoleScopeTags,
         assignments: None,
         strip: &["payloads"],
@@ -233,6 +245,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §10.3
     CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::LocalizedMessages("localizedNotificationMessages")],
+            ..PATCH
+        },
         assignments: None,
         sets: &[SetRule {
             path: "localizedNotificationMessages",
@@ -330,6 +346,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
+        write: WriteRule {
+            update: UpdateMethod::Put,
+            ..PATCH
+        },
         ..policy(
             "settingsCatalog",
             "Settings catalog, endpoint security and baselines",
@@ -345,6 +365,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §3
     CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::DefinitionValues("definitionValues")],
+            ..PATCH
+        },
         view: ViewShape::AdministrativeTemplate("definitionValues"),
         strip: &[
             "policyConfigurationIngestionType",
@@ -398,6 +422,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §4
     CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::ScheduledActions("scheduledActionsForRule")],
+            ..PATCH
+        },
         strip: &[
             "scheduledActionsForRule[].id",
             "scheduledActionsForRule[].scheduledActionConfigurations[].id",
@@ -443,6 +471,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
+        write: WriteRule {
+            update: UpdateMethod::Put,
+            ..PATCH
+        },
         ..policy(
             "complianceV2",
             "Compliance policies (settings catalog)",
@@ -554,6 +586,10 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §7.1
     CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::TargetApps("apps")],
+            ..PATCH
+        },
         strip: &["apps[].id", "apps[].version"],
         sets: &[SetRule {
             path: "apps",
@@ -643,6 +679,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // graph.md §8
     CatalogEntry {
+        write: ENROLLMENT_WRITE,
         strip: &["deviceEnrollmentConfigurationType"],
         sets: &[SetRule {
             path: "selectedMobileAppIds",
@@ -672,6 +709,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         )
     },
     CatalogEntry {
+        write: ENROLLMENT_WRITE,
         strip: &["deviceEnrollmentConfigurationType"],
         assignments: Some(AssignmentRule {
             assign_key: "enrollmentConfigurationAssignments",

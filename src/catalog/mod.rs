@@ -228,7 +228,66 @@ pub struct CatalogEntry {
     pub restore_order: u8,
     /// How readable views show the document's `spec`.
     pub view: ViewShape,
+    /// How restore writes the type (graph.md per type; DESIGN.md §9).
+    pub write: WriteRule,
 }
+
+/// How restore writes a type's objects.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteRule {
+    /// How the object's own properties are updated.
+    pub update: UpdateMethod,
+    /// Properties left out of an update body: immutable ones, and ones only an action can set.
+    pub update_omit: &'static [&'static str],
+    /// Properties written by an action after the object exists, never in its create/update body.
+    pub actions: &'static [FollowUp],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UpdateMethod {
+    /// `PATCH {id}` with the changed object (`@odata.type` included).
+    Patch,
+    /// `PUT {id}` with the whole object — settings catalog, whose settings PATCH refuses (graph.md §2.3).
+    Put,
+}
+
+/// A follow-up action that writes one property of an object (graph.md §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "action", content = "field")]
+pub enum FollowUp {
+    /// Administrative templates: `updateDefinitionValues` with added, updated and deleted values (§3).
+    DefinitionValues(&'static str),
+    /// Compliance: actions inline on create, `scheduleActionsForRules` on update (§4).
+    ScheduledActions(&'static str),
+    /// App protection: `targetApps` with the apps (§7).
+    TargetApps(&'static str),
+    /// Enrollment configurations: `setPriority` after create (§9).
+    SetPriority(&'static str),
+    /// Notification templates: one `localizedNotificationMessages` POST per locale (§10.3).
+    LocalizedMessages(&'static str),
+}
+
+impl FollowUp {
+    /// The property the action writes.
+    pub fn field(self) -> &'static str {
+        match self {
+            FollowUp::DefinitionValues(f)
+            | FollowUp::ScheduledActions(f)
+            | FollowUp::TargetApps(f)
+            | FollowUp::SetPriority(f)
+            | FollowUp::LocalizedMessages(f) => f,
+        }
+    }
+}
+
+/// The usual write rule: PATCH, nothing omitted, no follow-up action.
+pub const PATCH: WriteRule = WriteRule {
+    update: UpdateMethod::Patch,
+    update_omit: &[],
+    actions: &[],
+};
 
 /// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the
 /// properties it does not own as `property = value` lines.

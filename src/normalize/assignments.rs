@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-const FILTER_ID: &str = "deviceAndAppManagementAssignmentFilterId";
+pub const FILTER_ID: &str = "deviceAndAppManagementAssignmentFilterId";
 const FILTER_TYPE: &str = "deviceAndAppManagementAssignmentFilterType";
 const TYPE_PREFIX: &str = "#microsoft.graph.";
 

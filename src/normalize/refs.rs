@@ -60,6 +60,14 @@ impl RefTable {
         }
     }
 
+    /// Every referenced id of a kind.
+    pub fn used(&self, kind: RefKind) -> Vec<String> {
+        self.used
+            .get(&kind)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Referenced ids of a kind whose names are not known yet.
     pub fn unresolved(&self, kind: RefKind) -> Vec<String> {
         self.used
@@ -118,7 +126,7 @@ impl RefTable {
 }
 
 /// Ids that mean "nothing" or a built-in keyword rather than an object.
-fn is_placeholder(id: &str) -> bool {
+pub fn is_placeholder(id: &str) -> bool {
     id.is_empty()
         || id == "00000000-0000-0000-0000-000000000000"
         || matches!(id, "All" | "AllTrusted" | "None" | "GuestsOrExternalUsers")

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeKind {
     Added,
@@ -32,7 +32,7 @@ impl ChangeKind {
 }
 
 /// One changed line of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
     pub section: Section,
@@ -45,7 +45,7 @@ pub struct FieldChange {
 }
 
 /// One changed assignment or scope tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LineChange {
     pub old: Option<String>,
@@ -53,7 +53,7 @@ pub struct LineChange {
 }
 
 /// What changed in one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectChange {
     pub change: ChangeKind,
@@ -84,7 +84,7 @@ impl ObjectChange {
 }
 
 /// A problem with one document: it is skipped, the rest is still compared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     pub file: String,
@@ -103,7 +103,7 @@ impl std::fmt::Display for Warning {
 }
 
 /// A type or object Graph did not return.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Unread {
     /// Catalog key, or `_refs/<kind>`.
@@ -124,7 +124,7 @@ impl std::fmt::Display for Unread {
 }
 
 /// Counts per change kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,
@@ -158,7 +158,7 @@ impl Summary {
 }
 
 /// The changes between two versions of a set of documents (`diff`, `drift`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// `diff` or `drift`.

@@ -60,7 +60,7 @@ impl Names {
 }
 
 /// Which part of a document a field belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Section {
     /// Name and `@odata.type`.
@@ -74,7 +74,7 @@ pub enum Section {
 }
 
 /// One readable line of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
     pub section: Section,
@@ -109,7 +109,7 @@ impl Field {
 }
 
 /// One assignment as a reader sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentLine {
     /// Who is targeted (intent, target, group): what comparisons match on.
@@ -119,7 +119,7 @@ pub struct AssignmentLine {
 }
 
 /// A sidecar payload (script, profile) of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SidecarView {
     /// The document field the payload belongs to (`scriptContent`, …).
@@ -136,7 +136,7 @@ pub struct SidecarView {
 }
 
 /// A document, readable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct View {
     pub kind: String,

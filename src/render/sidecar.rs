@@ -94,7 +94,7 @@ pub fn view(field: &str, r: &SidecarRef, bytes: Option<&[u8]>) -> SidecarView {
 }
 
 /// What changed in a payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SidecarChange {
     pub field: String,

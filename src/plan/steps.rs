@@ -1,0 +1,478 @@
+//! The Graph requests that bring one object from its live state to the desired one, driven by the
+//! catalog's write rule (graph.md per type): create with `@odata.type`, update by PATCH (or PUT for
+//! the settings catalog), follow-up actions for what a body cannot carry, assignments as a set.
+//!
+//! Requests are data. `{id}` stands for the id of an object the plan creates. Bodies carry desired
+//! values only — redacted secrets stay markers, which apply replaces with supplied values.
+
+use super::Request;
+use crate::catalog::{AssignWrite, CatalogEntry, FollowUp, UpdateMethod};
+use serde_json::{Map, Value, json};
+
+/// Placeholder for the id of the object being created.
+pub const CREATED_ID: &str = "{id}";
+
+/// Which parts of an existing object differ from the desired state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// Name, type, scope tags, sidecars or any property not written by an action.
+    pub properties: bool,
+    /// Fields written by follow-up actions.
+    pub actions: Vec<&'static str>,
+    pub assignments: bool,
+}
+
+/// Everything the requests of one item are built from.
+pub struct Context<'a> {
+    pub entry: &'static CatalogEntry,
+    /// `beta/deviceManagement/…` of the collection the object belongs to.
+    pub collection: String,
+    /// The desired Graph object in the target's ids, with `assignments` when the type has them.
+    pub desired: &'a Value,
+    /// Graph's root URL (for `@odata.bind`).
+    pub graph_base: &'a str,
+    /// Live child collections that updates need ids from (`definitionValues`, `assignments`, …).
+    pub live_children: &'a Map<String, Value>,
+}
+
+/// Requests that create the object, then set what only actions can, then assign it.
+pub fn create(ctx: &Context<'_>) -> Vec<Request> {
+    let mut body = body_without(ctx, false);
+    let mut out = vec![];
+    // Compliance actions go inline on create (graph.md §4: exactly one block action is required).
+    for a in ctx.entry.write.actions {
+        if let FollowUp::ScheduledActions(f) = a
+            && let Some(v) = ctx.desired.get(*f)
+        {
+            body.insert(f.to_string(), v.clone());
+        }
+    }
+    out.push(Request {
+        method: "POST".into(),
+        path: ctx.collection.clone(),
+        body: Some(Value::Object(body)),
+        purpose: "create".into(),
+    });
+    let object = format!("{}/{CREATED_ID}", ctx.collection);
+    for a in ctx.entry.write.actions {
+        out.extend(action(ctx, *a, &object, true));
+    }
+    out.extend(assign(ctx, &object, true));
+    out
+}
+
+/// Requests that update an existing object's differing parts.
+pub fn update(ctx: &Context<'_>, id: &str, changed: &Changed) -> Vec<Request> {
+    let object = format!("{}/{id}", ctx.collection);
+    let mut out = vec![];
+    if changed.properties {
+        let put = ctx.entry.write.update == UpdateMethod::Put;
+        let mut body = body_without(ctx, true);
+        if put {
+            // PUT replaces the whole object: the omitted immutable fields go back in.
+            for f in ctx.entry.write.update_omit {
+                if let Some(v) = ctx.desired.get(*f) {
+                    body.insert(f.to_string(), v.clone());
+                }
+            }
+        }
+        out.push(Request {
+            method: if put { "PUT" } else { "PATCH" }.into(),
+            path: object.clone(),
+            body: Some(Value::Object(body)),
+            purpose: "update".into(),
+        });
+    }
+    for a in ctx.entry.write.actions {
+        if changed.actions.contains(&a.field()) {
+            out.extend(action(ctx, *a, &object, false));
+        }
+    }
+    if changed.assignments {
+        out.extend(assign(ctx, &object, false));
+    }
+    out
+}
+
+/// The desired body without assignments, action-written fields and (for updates) omitted fields.
+fn body_without(ctx: &Context<'_>, update: bool) -> Map<String, Value> {
+    let mut body = ctx.desired.as_object().cloned().unwrap_or_default();
+    body.remove("assignments");
+    body.remove("id");
+    for a in ctx.entry.write.actions {
+        body.remove(a.field());
+    }
+    if update {
+        for f in ctx.entry.write.update_omit {
+            body.remove(*f);
+        }
+    }
+    body
+}
+
+fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<Request> {
+    let desired = ctx.desired.get(a.field()).cloned().unwrap_or(Value::Null);
+    let post = |path: String, body: Value, purpose: &str| Request {
+        method: "POST".into(),
+        path,
+        body: Some(body),
+        purpose: purpose.into(),
+    };
+    match a {
+        FollowUp::ScheduledActions(_) if creating => vec![],
+        FollowUp::ScheduledActions(_) => vec![post(
+            format!("{object}/scheduleActionsForRules"),
+            json!({ "deviceComplianceScheduledActionForRules": desired }),
+            "scheduleActionsForRules",
+        )],
+        FollowUp::DefinitionValues(f) => {
+            let live = if creating {
+                vec![]
+            } else {
+                children(ctx, f)
+            };
+            definition_values(ctx.graph_base, &desired, &live)
+                .map(|body| post(format!("{object}/updateDefinitionValues"), body, "updateDefinitionValues"))
+                .into_iter()
+                .collect()
+        }
+        FollowUp::TargetApps(_) => {
+            if creating && desired.as_array().is_none_or(Vec::is_empty) {
+                return vec![];
+            }
+            let apps: Vec<Value> = desired
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|app| without(app, &["id", "version"]))
+                .collect();
+            vec![post(format!("{object}/targetApps"), json!({ "apps": apps }), "targetApps")]
+        }
+        FollowUp::SetPriority(_) => {
+            if desired.is_null() || creating && desired == json!(0) {
+                return vec![];
+            }
+            vec![post(format!("{object}/setPriority"), json!({ "priority": desired }), "setPriority")]
+        }
+        FollowUp::LocalizedMessages(f) => {
+            let live = if creating { vec![] } else { children(ctx, f) };
+            let mut out = vec![];
+            let desired = desired.as_array().cloned().unwrap_or_default();
+            for m in &desired {
+                let locale = m.get("locale");
+                let existing = live.iter().find(|l| l.get("locale") == locale);
+                match existing.and_then(|l| l["id"].as_str()) {
+                    Some(mid) => {
+                        if !same_except(existing.unwrap_or(&Value::Null), m, &["id", "lastModifiedDateTime"]) {
+                            out.push(Request {
+                                method: "PATCH".into(),
+                                path: format!("{object}/{f}/{mid}"),
+                                body: Some(without(m, &["id", "locale"])),
+                                purpose: "update localized message".into(),
+                            });
+                        }
+                    }
+                    None => out.push(post(format!("{object}/{f}"), without(m, &["id"]), "add localized message")),
+                }
+            }
+            for l in &live {
+                if !desired.iter().any(|m| m.get("locale") == l.get("locale"))
+                    && let Some(mid) = l["id"].as_str()
+                {
+                    out.push(Request {
+                        method: "DELETE".into(),
+                        path: format!("{object}/{f}/{mid}"),
+                        body: None,
+                        purpose: "remove localized message".into(),
+                    });
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The assignments as a set: the `assign` action with all of them, or — for types whose `assign`
+/// means something else (Autopilot) — one POST per added target and one DELETE per removed one.
+fn assign(ctx: &Context<'_>, object: &str, creating: bool) -> Vec<Request> {
+    let Some(rule) = &ctx.entry.assignments else {
+        return vec![];
+    };
+    let desired: Vec<Value> = ctx
+        .desired
+        .get("assignments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    match rule.write {
+        AssignWrite::AssignAction => {
+            if creating && desired.is_empty() {
+                return vec![];
+            }
+            vec![Request {
+                method: "POST".into(),
+                path: format!("{object}/assign"),
+                body: Some(json!({ rule.assign_key: desired })),
+                purpose: "assign".into(),
+            }]
+        }
+        AssignWrite::PerTarget => {
+            let live = if creating { vec![] } else { children(ctx, "assignments") };
+            let mut out = vec![];
+            for l in &live {
+                if !desired.iter().any(|d| d.get("target") == l.get("target"))
+                    && let Some(aid) = l["id"].as_str()
+                {
+                    out.push(Request {
+                        method: "DELETE".into(),
+                        path: format!("{object}/assignments/{aid}"),
+                        body: None,
+                        purpose: "unassign".into(),
+                    });
+                }
+            }
+            for d in &desired {
+                if !live.iter().any(|l| l.get("target") == d.get("target")) {
+                    out.push(Request {
+                        method: "POST".into(),
+                        path: format!("{object}/assignments"),
+                        body: Some(d.clone()),
+                        purpose: "assign".into(),
+                    });
+                }
+            }
+            out
+        }
+    }
+}
+
+/// `updateDefinitionValues` for administrative templates (graph.md §3): values of definitions the
+/// live object lacks are added, values it has but differently are updated (enabled only) or
+/// replaced (presentations changed), values the desired state no longer has are deleted. `None`
+/// when nothing differs.
+pub fn definition_values(graph_base: &str, desired: &Value, live: &[Value]) -> Option<Value> {
+    let def_id = |v: &Value| v.pointer("/definition/id").and_then(Value::as_str).map(str::to_string);
+    let bind = |def: &str| format!("{graph_base}beta/deviceManagement/groupPolicyDefinitions('{def}')");
+    let body_of = |v: &Value, def: &str| -> Value {
+        let mut out = Map::new();
+        for k in ["enabled", "configurationType"] {
+            if let Some(x) = v.get(k) {
+                out.insert(k.into(), x.clone());
+            }
+        }
+        out.insert("definition@odata.bind".into(), Value::String(bind(def)));
+        let pvs: Vec<Value> = v
+            .get("presentationValues")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|pv| {
+                let mut p = pv.as_object().cloned().unwrap_or_default();
+                let pres = p
+                    .remove("presentation")
+                    .and_then(|pr| pr.get("id").and_then(Value::as_str).map(str::to_string));
+                p.remove("id");
+                if let Some(pres) = pres {
+                    p.insert(
+                        "presentation@odata.bind".into(),
+                        Value::String(format!("{}/presentations('{pres}')", bind(def))),
+                    );
+                }
+                Value::Object(p)
+            })
+            .collect();
+        out.insert("presentationValues".into(), Value::Array(pvs));
+        Value::Object(out)
+    };
+    let desired: Vec<&Value> = desired.as_array().into_iter().flatten().collect();
+    let (mut added, mut updated, mut deleted) = (vec![], vec![], vec![]);
+    for d in &desired {
+        let Some(def) = def_id(d) else { continue };
+        match live.iter().find(|l| def_id(l).as_deref() == Some(def.as_str())) {
+            None => added.push(body_of(d, &def)),
+            Some(l) => {
+                let ignore = ["id", "createdDateTime", "lastModifiedDateTime", "definition"];
+                if same_values(l, d, &ignore) {
+                    continue;
+                }
+                let live_id = l["id"].as_str().unwrap_or_default().to_string();
+                if presentations(l) == presentations(d) {
+                    let mut u = body_of(d, &def);
+                    if let Some(m) = u.as_object_mut() {
+                        m.remove("presentationValues");
+                        m.insert("id".into(), Value::String(live_id));
+                    }
+                    updated.push(u);
+                } else {
+                    deleted.push(Value::String(live_id));
+                    added.push(body_of(d, &def));
+                }
+            }
+        }
+    }
+    for l in live {
+        let def = def_id(l);
+        if !desired.iter().any(|d| def_id(d) == def)
+            && let Some(id) = l["id"].as_str()
+        {
+            deleted.push(Value::String(id.to_string()));
+        }
+    }
+    if added.is_empty() && updated.is_empty() && deleted.is_empty() {
+        return None;
+    }
+    Some(json!({ "added": added, "updated": updated, "deletedIds": deleted }))
+}
+
+/// A definition value's presentations reduced to what they set: presentation id and value(s).
+fn presentations(v: &Value) -> Value {
+    let mut items: Vec<Value> = v
+        .get("presentationValues")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|pv| {
+            json!({
+                "presentation": pv.pointer("/presentation/id"),
+                "value": pv.get("value"),
+                "values": pv.get("values"),
+                "type": pv.get("@odata.type"),
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| i.to_string());
+    Value::Array(items)
+}
+
+fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
+    ctx.live_children
+        .get(field)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn without(v: &Value, keys: &[&str]) -> Value {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    for k in keys {
+        m.remove(*k);
+    }
+    Value::Object(m)
+}
+
+fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
+    without(a, keys) == without(b, keys)
+}
+
+/// Equal after dropping `ignore` at the top level and comparing presentations by content.
+fn same_values(a: &Value, b: &Value, ignore: &[&str]) -> bool {
+    let (mut x, mut y) = (without(a, ignore), without(b, ignore));
+    if let (Some(mx), Some(my)) = (x.as_object_mut(), y.as_object_mut())
+        && (mx.contains_key("presentationValues") || my.contains_key("presentationValues"))
+    {
+        mx.insert("presentationValues".into(), presentations(a));
+        my.insert("presentationValues".into(), presentations(b));
+    }
+    x == y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn ctx<'a>(key: &str, desired: &'a Value, children: &'a Map<String, Value>) -> Context<'a> {
+        let entry = catalog::get(key).unwrap();
+        Context {
+            entry,
+            collection: entry.paths()[0].clone(),
+            desired,
+            graph_base: "https://graph.microsoft.com/",
+            live_children: children,
+        }
+    }
+
+    #[test]
+    fn settings_catalog_updates_with_one_put_of_the_whole_policy() {
+        let desired = json!({"name": "x", "settings": [{"settingInstance": {}}], "assignments": []});
+        let none = Map::new();
+        let c = ctx("settingsCatalog", &desired, &none);
+        let r = update(&c, "p1", &Changed { properties: true, ..Default::default() });
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].method, "PUT");
+        assert_eq!(r[0].path, "beta/deviceManagement/configurationPolicies/p1");
+        assert!(r[0].body.as_ref().unwrap()["settings"].is_array());
+        assert!(r[0].body.as_ref().unwrap().get("assignments").is_none());
+    }
+
+    #[test]
+    fn create_posts_then_assigns_the_created_id() {
+        let desired = json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "x",
+            "assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]});
+        let none = Map::new();
+        let r = create(&ctx("deviceConfigurations", &desired, &none));
+        assert_eq!(r.iter().map(|r| r.purpose.as_str()).collect::<Vec<_>>(), ["create", "assign"]);
+        assert_eq!(r[1].path, "beta/deviceManagement/deviceConfigurations/{id}/assign");
+        assert_eq!(r[0].body.as_ref().unwrap()["@odata.type"], "#microsoft.graph.windows10GeneralConfiguration");
+    }
+
+    #[test]
+    fn compliance_actions_go_inline_on_create_and_through_the_action_on_update() {
+        let desired = json!({"@odata.type": "#microsoft.graph.iosCompliancePolicy", "displayName": "x",
+            "scheduledActionsForRule": [{"ruleName": "r", "scheduledActionConfigurations": [{"actionType": "block"}]}]});
+        let none = Map::new();
+        let c = ctx("compliancePolicies", &desired, &none);
+        let r = create(&c);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].body.as_ref().unwrap()["scheduledActionsForRule"].is_array());
+        let u = update(&c, "c1", &Changed { actions: vec!["scheduledActionsForRule"], ..Default::default() });
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].path, "beta/deviceManagement/deviceCompliancePolicies/c1/scheduleActionsForRules");
+    }
+
+    #[test]
+    fn definition_values_are_added_updated_and_deleted() {
+        let desired = json!([
+            {"enabled": true, "definition": {"id": "d1"}, "presentationValues": [
+                {"@odata.type": "#t", "presentation": {"id": "p1"}, "value": "new"}]},
+            {"enabled": false, "definition": {"id": "d2"}, "presentationValues": []},
+            {"enabled": true, "definition": {"id": "d4"}, "presentationValues": []}
+        ]);
+        let live = vec![
+            json!({"id": "v1", "enabled": true, "definition": {"id": "d1"}, "presentationValues": [
+                {"id": "pv", "@odata.type": "#t", "presentation": {"id": "p1"}, "value": "old"}]}),
+            json!({"id": "v2", "enabled": true, "definition": {"id": "d2"}, "presentationValues": []}),
+            json!({"id": "v3", "enabled": true, "definition": {"id": "d3"}, "presentationValues": []}),
+        ];
+        let b = definition_values("https://g/", &desired, &live).unwrap();
+        assert_eq!(b["deletedIds"], json!(["v1", "v3"]));
+        assert_eq!(b["updated"][0]["id"], "v2");
+        assert_eq!(b["updated"][0]["enabled"], false);
+        let added: Vec<&str> = b["added"].as_array().unwrap().iter()
+            .map(|a| a["definition@odata.bind"].as_str().unwrap()).collect();
+        assert_eq!(added, [
+            "https://g/beta/deviceManagement/groupPolicyDefinitions('d1')",
+            "https://g/beta/deviceManagement/groupPolicyDefinitions('d4')",
+        ]);
+        assert_eq!(
+            b["added"][0]["presentationValues"][0]["presentation@odata.bind"],
+            "https://g/beta/deviceManagement/groupPolicyDefinitions('d1')/presentations('p1')"
+        );
+        assert!(definition_values("https://g/", &json!([]), &[]).is_none());
+    }
+
+    #[test]
+    fn autopilot_assignments_are_written_one_by_one() {
+        let t = |g: &str| json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g});
+        let desired = json!({"displayName": "x", "assignments": [{"target": t("g1")}, {"target": t("g2")}]});
+        let mut children = Map::new();
+        children.insert("assignments".into(), json!([{"id": "a1", "target": t("g1")}, {"id": "a3", "target": t("g3")}]));
+        let c = ctx("autopilotProfiles", &desired, &children);
+        let r = update(&c, "ap", &Changed { assignments: true, ..Default::default() });
+        let got: Vec<String> = r.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+        assert_eq!(got, [
+            "DELETE beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments/a3",
+            "POST beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments",
+        ]);
+    }
+}
