@@ -16,6 +16,10 @@ pub struct EmulatorConfig {
     /// (503, 504 or a connection reset, rotating); never token or `/_emulator` requests.
     pub fault_rate: f64,
     pub fault_seed: u64,
+    /// Fraction (0.0..=1.0) of successful creates (`POST` answered 201) whose object is committed
+    /// but whose response is dropped with a connection reset (deterministic with `fault_seed`).
+    /// Inside `$batch` a dropped create resets the whole batch response after every item ran.
+    pub drop_create_rate: f64,
     /// Order in which list results are returned.
     pub order: ListOrder,
     pub hostile_next_link: Option<HostileLink>,
@@ -36,6 +40,7 @@ impl Default for EmulatorConfig {
             throttle: Throttle::Off,
             fault_rate: 0.0,
             fault_seed: 0,
+            drop_create_rate: 0.0,
             order: ListOrder::AsStored,
             hostile_next_link: None,
             looping_next_link: None,

@@ -51,6 +51,8 @@ mod tests_protocol;
 #[cfg(test)]
 mod tests_reads;
 #[cfg(test)]
+mod tests_restore;
+#[cfg(test)]
 mod tests_writes;
 
 use std::collections::HashMap;
@@ -124,7 +126,10 @@ pub async fn start(
         Throttle::Intune { window, scale } => Some(Mutex::new(Throttler::new(window, scale))),
     };
     let shared = Arc::new(Shared {
-        faults: Mutex::new(Faults::new(config.fault_rate, config.fault_seed)),
+        faults: Mutex::new(
+            Faults::new(config.fault_rate, config.fault_seed)
+                .with_drop_create_rate(config.drop_create_rate),
+        ),
         cfg: config,
         base,
         tenants: Mutex::new(by_id),

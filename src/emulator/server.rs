@@ -232,6 +232,7 @@ pub(crate) fn run_item(
         };
     }
     let o = out.unwrap_or_else(|| {
+        lock(&sh.stats).record_write(&req.method);
         let mut tenants = lock(&sh.tenants);
         let Some(t) = tenants.get_mut(&tok.tenant) else {
             return err(
@@ -249,13 +250,22 @@ pub(crate) fn run_item(
             roles: tok.roles.as_deref(),
         };
         match routes::dispatch(t, &ctx, req) {
-            Ok(r) => Outcome {
-                status: r.status,
-                body: r.body,
-                retry_after: None,
-                reset: false,
-                request_id: request_id.clone(),
-            },
+            Ok(r) => {
+                // The object is committed; the client may still never hear about it.
+                let dropped =
+                    req.method == "POST" && r.status == 201 && lock(&sh.faults).drop_create();
+                if dropped {
+                    lock(&sh.stats).dropped_creates += 1;
+                    tracing::debug!(path = %req.path, "create committed, response dropped");
+                }
+                Outcome {
+                    status: r.status,
+                    body: r.body,
+                    retry_after: None,
+                    reset: dropped,
+                    request_id: request_id.clone(),
+                }
+            }
             Err(e) => err(e, &request_id),
         }
     });
@@ -370,12 +380,12 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         if method != "POST" {
             return fail(GraphError::no_route());
         }
-        let (status, body) = batch::run(&sh, &tok, ver, json_body, crid);
+        let (status, body, reset) = batch::run(&sh, &tok, ver, json_body, crid);
         let o = Outcome {
             status,
             body: Some(body),
             retry_after: None,
-            reset: false,
+            reset,
             request_id: uuid::Uuid::new_v4().to_string(),
         };
         return respond(o, crid);
