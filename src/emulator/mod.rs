@@ -30,6 +30,7 @@ mod error;
 mod faults;
 mod generate;
 mod query;
+mod references;
 mod routes;
 mod seed;
 mod server;
@@ -186,6 +187,14 @@ impl EmulatorHandle {
             seed::dump_tenant(t, &dir.join(&t.id))?;
         }
         Ok(())
+    }
+
+    /// Removes every object of `tenant_id` except reference data (groups, mobile apps, setting and
+    /// group-policy definitions) and built-in objects (scope tag "0", default enrollment
+    /// configurations, Microsoft-published remediations); the same JSON as
+    /// `POST /_emulator/tenants/{tenantId}/clear`.
+    pub fn clear_tenant(&self, tenant_id: &str) -> Result<serde_json::Value, EmulatorError> {
+        self.shared.clear_tenant(tenant_id)
     }
 
     /// Stops accepting, lets in-flight requests finish (bounded), and returns.

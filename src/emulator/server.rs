@@ -17,7 +17,7 @@ use super::auth::{self, AuthClient, TokenInfo};
 use super::batch;
 use super::behaviour::Ver;
 use super::config::EmulatorConfig;
-use super::error::{GraphError, aad_error};
+use super::error::{EmulatorError, GraphError, aad_error};
 use super::faults::{Fault, Faults};
 use super::routes::{self, Ctx, Req};
 use super::state::Tenant;
@@ -69,11 +69,22 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Clears one tenant (see `Tenant::clear`).
+    pub fn clear_tenant(&self, tenant_id: &str) -> Result<Value, EmulatorError> {
+        lock(&self.tenants)
+            .get_mut(&tenant_id.to_ascii_lowercase())
+            .map(Tenant::clear)
+            .ok_or_else(|| EmulatorError::UnknownTenant(tenant_id.to_string()))
+    }
+}
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/tenants/{tenant}/clear", post(clear))
         .fallback(graph)
         .with_state(shared)
 }
@@ -89,6 +100,17 @@ async fn reset(State(sh): State<Arc<Shared>>) -> Response {
     }
     lock(&sh.faults).reset();
     axum::Json(json!({})).into_response()
+}
+
+async fn clear(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+    match sh.clear_tenant(&tenant) {
+        Ok(counts) => axum::Json(counts).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": {"code": "ResourceNotFound", "message": e.to_string()}})),
+        )
+            .into_response(),
+    }
 }
 
 async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: Bytes) -> Response {
