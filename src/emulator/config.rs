@@ -30,6 +30,10 @@ pub struct EmulatorConfig {
     /// Answer `definitionValues?$expand=…,presentationValues($expand=presentation)` without the
     /// nested presentation values, as Graph might (graph.md §3 documents only the two-step form).
     pub ignore_nested_expand: bool,
+    /// Refuse (400) assignment targets naming a group or an include/exclude assignment filter
+    /// that does not exist in the tenant (`assign`, autopilot `assignments`). graph.md does not
+    /// say how Graph answers an unknown group id: UNVERIFIED, hence switchable.
+    pub check_assignment_references: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -45,6 +49,7 @@ impl Default for EmulatorConfig {
             hostile_next_link: None,
             looping_next_link: None,
             ignore_nested_expand: false,
+            check_assignment_references: true,
             token_lifetime: Duration::from_secs(3599),
         }
     }

@@ -46,6 +46,8 @@ mod tests_api;
 #[cfg(test)]
 mod tests_definitions;
 #[cfg(test)]
+mod tests_fidelity;
+#[cfg(test)]
 mod tests_fixture;
 #[cfg(test)]
 mod tests_protocol;
