@@ -19,6 +19,22 @@
 //!   `configurationSettings` collection) of every setting in its instance tree; unknown ids are left
 //!   out, and the `settings` route accepts no other `$expand`.
 //! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
+//! - `drop_create_rate` applies to every POST answered 201 (collection creates, autopilot
+//!   `assignments`, localized notification messages); inside `$batch` all items run and then the
+//!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past
+//!   auth, throttling and read faults) whatever their answer.
+//!
+//! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
+//! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
+//!   compliance `scheduledActionsForRule` are silently dropped from create bodies; read-only fields
+//!   are dropped from PATCH bodies, navigations refused (400) there.
+//! - PATCH on deviceConfigurations and deviceCompliancePolicies needs the root `@odata.type`, as on
+//!   named locations (graph.md §11); graph.md states it for named locations only.
+//! - Assignment targets naming a group or include/exclude filter unknown to the tenant → 400
+//!   (`check_assignment_references`, on by default).
+//! - Unknown ADMX definitions / presentations in binds → 400 BadRequest; deleting a built-in object
+//!   (scope tag "0", default enrollment configurations, Microsoft remediations) → 400; deleting an
+//!   autopilot profile that still has group assignments → 400 (graph.md §9 "unassign first").
 
 mod actions;
 mod auth;

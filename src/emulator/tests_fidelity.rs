@@ -338,3 +338,23 @@ async fn built_ins_and_immutable_fields() {
     assert!(b.get("payloads").is_none());
     env.h.shutdown().await;
 }
+
+/// graph.md §9: autopilot group assignments one target at a time; unassign before deleting.
+#[tokio::test]
+async fn autopilot_profile_unassigned_before_delete() {
+    let env = boot(EmulatorConfig::default()).await;
+    let ap = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap-1";
+    let target = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}});
+    let (s, b) = send(&env, Method::POST, &format!("{ap}/assignments"), target).await;
+    assert_eq!(s, 201);
+    let aid = b["id"].as_str().unwrap().to_string();
+    assert_eq!(env.call(Method::DELETE, ap, None).await.0, 400);
+    assert_eq!(
+        env.call(Method::DELETE, &format!("{ap}/assignments/{aid}"), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(env.call(Method::DELETE, ap, None).await.0, 200);
+    env.h.shutdown().await;
+}

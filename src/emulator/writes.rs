@@ -410,6 +410,16 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
             "The built-in object '{id}' cannot be deleted."
         )));
     }
+    if coll.assign == behaviour::Assign::Devices
+        && t.store(coll)
+            .get(id)
+            .is_some_and(|o| o["assignments"].as_array().is_some_and(|a| !a.is_empty()))
+    {
+        // graph.md §9: unassign before deleting a profile (the 400 is UNVERIFIED).
+        return Err(GraphError::bad_request(format!(
+            "The profile '{id}' is assigned; delete its assignments first."
+        )));
+    }
     t.store_mut(coll)
         .remove(id)
         .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
