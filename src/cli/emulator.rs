@@ -35,6 +35,10 @@ pub struct EmulatorArgs {
     /// Fraction of Graph reads answered with 503, 504 or a connection reset.
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
+    /// Fraction of successful creates whose object is kept but whose response is dropped
+    /// (connection reset), as when a connection breaks after the server committed.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_create_rate: f64,
     /// Order of list results.
     #[arg(long, value_enum, default_value_t = OrderArg::AsStored)]
     pub order: OrderArg,
@@ -66,6 +70,11 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(CliError::usage("--fault-rate must be between 0 and 1"));
     }
+    if !(0.0..=1.0).contains(&args.drop_create_rate) {
+        return Err(CliError::usage(
+            "--drop-create-rate must be between 0 and 1",
+        ));
+    }
     let mut seeds = vec![];
     for dir in &args.seed {
         seeds.push(
@@ -94,6 +103,7 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         },
         fault_rate: args.fault_rate,
         fault_seed: args.random_seed,
+        drop_create_rate: args.drop_create_rate,
         order: match args.order {
             OrderArg::AsStored => ListOrder::AsStored,
             OrderArg::Reverse => ListOrder::Reverse,

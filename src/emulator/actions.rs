@@ -113,6 +113,39 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
     }
 }
 
+/// Ids that mean "no filter" in exports (graph.md §0.2 `…FilterType: none`).
+fn no_filter(id: &str) -> bool {
+    id.is_empty() || id.chars().all(|c| c == '0' || c == '-')
+}
+
+/// An assignment target may only name groups and assignment filters of this tenant (UNVERIFIED,
+/// see `EmulatorConfig::check_assignment_references`).
+pub(crate) fn check_target_references(t: &Tenant, target: &Value) -> Result<(), GraphError> {
+    let known = |path: &str, id: &str| {
+        behaviour::by_path(path).is_some_and(|c| t.store(c).get(id).is_some())
+    };
+    if let Some(g) = target.get("groupId").and_then(Value::as_str)
+        && !known("groups", g)
+    {
+        return Err(GraphError::bad_request(format!(
+            "The group '{g}' in the assignment target does not exist."
+        )));
+    }
+    let kind = target["deviceAndAppManagementAssignmentFilterType"]
+        .as_str()
+        .unwrap_or("none");
+    if let Some(f) = target["deviceAndAppManagementAssignmentFilterId"].as_str()
+        && kind != "none"
+        && !no_filter(f)
+        && !known("deviceManagement/assignmentFilters", f)
+    {
+        return Err(GraphError::bad_request(format!(
+            "The assignment filter '{f}' does not exist."
+        )));
+    }
+    Ok(())
+}
+
 fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     let (key, value) = match coll.assign {
         Assign::No => return Err(GraphError::no_route()),
@@ -155,6 +188,9 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
             return Err(GraphError::bad_request(format!(
                 "Invalid assignment target type '{ty}'"
             )));
+        }
+        if ctx.cfg.check_assignment_references {
+            check_target_references(t, &Value::Object(target.clone()))?;
         }
         let gid = match ty {
             "#microsoft.graph.allDevicesAssignmentTarget" => ALL_DEVICES.to_string(),
@@ -217,10 +253,21 @@ fn definition(t: &Tenant, bind: Option<&Value>) -> Result<Value, GraphError> {
     };
     let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions")
         .ok_or_else(GraphError::no_route)?;
-    t.store(defs)
-        .get(&def_id)
-        .cloned()
-        .ok_or_else(|| GraphError::not_found(404, &format!("groupPolicyDefinitions('{def_id}')")))
+    t.store(defs).get(&def_id).cloned().ok_or_else(|| {
+        GraphError::bad_request(format!(
+            "The groupPolicyDefinition '{def_id}' in definition@odata.bind does not exist."
+        ))
+    })
+}
+
+/// graph.md §3: entries bind `definition` / `presentation`; expanded objects are refused.
+fn refuse_expanded(entry: &Value, nav: &str) -> Result<(), GraphError> {
+    if entry.get(nav).is_some() {
+        return Err(GraphError::bad_request(format!(
+            "The navigation property '{nav}' cannot be sent inline; use '{nav}@odata.bind'."
+        )));
+    }
+    Ok(())
 }
 
 fn presentation_values(
@@ -234,6 +281,7 @@ fn presentation_values(
             .as_object()
             .cloned()
             .ok_or_else(|| GraphError::bad_request("Invalid presentation value"))?;
+        refuse_expanded(&Value::Object(pv.clone()), "presentation")?;
         let bind = pv.remove("presentation@odata.bind");
         let existing = pv
             .get("id")
@@ -250,7 +298,12 @@ fn presentation_values(
                     .flatten()
                     .find(|p| p["id"].as_str() == Some(pid.as_str()))
                     .cloned()
-                    .ok_or_else(|| GraphError::not_found(404, &format!("presentations('{pid}')")))?
+                    .ok_or_else(|| {
+                        GraphError::bad_request(format!(
+                            "The presentation '{pid}' in presentation@odata.bind is not a presentation of definition '{}'.",
+                            def["id"].as_str().unwrap_or_default()
+                        ))
+                    })?
             }
             None => existing
                 .and_then(|e| e.get("presentation").cloned())
@@ -280,6 +333,12 @@ fn inline_definition(def: &Value) -> Value {
 /// `POST /groupPolicyConfigurations/{id}/updateDefinitionValues` → 204 (graph.md §3).
 fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     let b = body(req)?.clone();
+    for entry in ["added", "updated"]
+        .iter()
+        .flat_map(|k| b.get(*k).and_then(Value::as_array).into_iter().flatten())
+    {
+        refuse_expanded(entry, "definition")?;
+    }
     let mut dvs = find_obj(t, coll, id)?["definitionValues"]
         .as_array()
         .cloned()

@@ -106,14 +106,15 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
     Ok(items)
 }
 
-/// Runs a batch; returns the envelope status and body.
+/// Runs a batch; returns the envelope status and body, and whether the envelope's response is to
+/// be dropped (an item was a create chosen by `drop_create_rate`: every item still runs).
 pub(crate) fn run(
     sh: &Shared,
     tok: &TokenInfo,
     ver: Ver,
     body: Option<Value>,
     crid: Option<&str>,
-) -> (u16, Value) {
+) -> (u16, Value, bool) {
     let batch_no = {
         let mut s = lock(&sh.stats);
         s.batches += 1;
@@ -123,11 +124,12 @@ pub(crate) fn run(
         Ok(i) => i,
         Err(e) => {
             let rid = uuid::Uuid::new_v4().to_string();
-            return (e.status, e.body(&rid, crid));
+            return (e.status, e.body(&rid, crid), false);
         }
     };
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::with_capacity(items.len());
+    let mut drop_envelope = false;
     for it in items {
         let failed_dep = it.depends.iter().any(|d| {
             !statuses
@@ -151,6 +153,7 @@ pub(crate) fn run(
             (424, Some(e.body(&rid, crid)), None, rid)
         } else {
             let o = run_item(sh, tok, &it.req, true, crid);
+            drop_envelope |= o.reset;
             (o.status, o.body, o.retry_after, o.request_id)
         };
         statuses.insert(it.id.to_ascii_lowercase(), status);
@@ -178,7 +181,7 @@ pub(crate) fn run(
                 .bytes()
                 .fold(0u64, |h, b| mix(h ^ u64::from(b)))))
     });
-    (200, json!({"responses": responses}))
+    (200, json!({"responses": responses}), drop_envelope)
 }
 
 #[cfg(test)]

@@ -89,6 +89,14 @@ pub(crate) struct Coll {
     pub read_only: &'static [&'static str],
     /// Accepts writes at all.
     pub writable: bool,
+    /// PATCH must carry the root `@odata.type` (graph.md §11 named locations; deviceConfigurations
+    /// and compliance: UNVERIFIED, tools always send it).
+    pub patch_type: bool,
+    /// Fields a PATCH must omit: present → 400 (graph.md §8).
+    pub patch_refused: &'static [&'static str],
+    /// Fields that cannot change after create: a PATCH with a different value → 400 (graph.md
+    /// §10.2; refusing only a change, not an equal value, is UNVERIFIED).
+    pub immutable: &'static [&'static str],
 }
 
 const CFG_R: &str = "DeviceManagementConfiguration.Read.All";
@@ -141,6 +149,9 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         created: true,
         read_only: &[],
         writable: true,
+        patch_type: false,
+        patch_refused: &[],
+        immutable: &[],
     }
 }
 
@@ -161,6 +172,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         polymorphic: true,
         type_hint: "Configuration",
         patch: 204,
+        patch_type: true,
         assign: VALUE_ASSIGN,
         version: VersionKind::Int,
         ..coll(
@@ -220,6 +232,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         type_hint: "CompliancePolicy",
         navs: &["assignments", "scheduledActionsForRule"],
         patch: 204,
+        patch_type: true,
         assign: VALUE_ASSIGN,
         version: VersionKind::Int,
         ..coll(
@@ -311,6 +324,11 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         },
         version: VersionKind::Int,
         read_only: &["priority", "deviceEnrollmentConfigurationType"],
+        patch_refused: &[
+            "priority",
+            "deviceEnrollmentConfigurationType",
+            "platformType",
+        ],
         ..coll(
             "deviceManagement/deviceEnrollmentConfigurations",
             "#microsoft.graph.deviceEnrollmentConfiguration",
@@ -333,6 +351,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         navs: &[],
         assign: Assign::No,
         read_only: &["payloads"],
+        immutable: &["platform"],
         ..coll(
             "deviceManagement/assignmentFilters",
             "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
@@ -482,6 +501,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         navs: &[],
         assign: Assign::No,
         patch: 204,
+        patch_type: true,
         delete: 204,
         modified: "modifiedDateTime",
         ..coll(

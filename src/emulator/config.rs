@@ -16,6 +16,10 @@ pub struct EmulatorConfig {
     /// (503, 504 or a connection reset, rotating); never token or `/_emulator` requests.
     pub fault_rate: f64,
     pub fault_seed: u64,
+    /// Fraction (0.0..=1.0) of successful creates (`POST` answered 201) whose object is committed
+    /// but whose response is dropped with a connection reset (deterministic with `fault_seed`).
+    /// Inside `$batch` a dropped create resets the whole batch response after every item ran.
+    pub drop_create_rate: f64,
     /// Order in which list results are returned.
     pub order: ListOrder,
     pub hostile_next_link: Option<HostileLink>,
@@ -26,6 +30,10 @@ pub struct EmulatorConfig {
     /// Answer `definitionValues?$expand=…,presentationValues($expand=presentation)` without the
     /// nested presentation values, as Graph might (graph.md §3 documents only the two-step form).
     pub ignore_nested_expand: bool,
+    /// Refuse (400) assignment targets naming a group or an include/exclude assignment filter
+    /// that does not exist in the tenant (`assign`, autopilot `assignments`). graph.md does not
+    /// say how Graph answers an unknown group id: UNVERIFIED, hence switchable.
+    pub check_assignment_references: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -36,10 +44,12 @@ impl Default for EmulatorConfig {
             throttle: Throttle::Off,
             fault_rate: 0.0,
             fault_seed: 0,
+            drop_create_rate: 0.0,
             order: ListOrder::AsStored,
             hostile_next_link: None,
             looping_next_link: None,
             ignore_nested_expand: false,
+            check_assignment_references: true,
             token_lifetime: Duration::from_secs(3599),
         }
     }

@@ -25,6 +25,9 @@ pub enum EmulatorError {
     /// The seed is structurally wrong (missing tenant.json, unknown collection, object without id …).
     #[error("invalid seed: {0}")]
     Seed(String),
+    /// No tenant with this id is served.
+    #[error("no tenant {0} is served")]
+    UnknownTenant(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {

@@ -9,14 +9,20 @@ pub(crate) enum Fault {
     Reset,
 }
 
-/// Fault state: eligible request counter and injected count.
+/// Fault state: eligible request counter and injected count, and the separate stream deciding
+/// which successful creates lose their response.
 #[derive(Debug)]
 pub(crate) struct Faults {
     rate: f64,
     seed: u64,
     seq: u64,
     pub injected: u64,
+    drop_rate: f64,
+    drop_seq: u64,
 }
+
+/// Keeps the dropped-create stream independent of the read-fault stream for the same seed.
+const DROP_STREAM: u64 = 0xD809_C4EA_7E00_0001;
 
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -32,7 +38,30 @@ impl Faults {
             seed,
             seq: 0,
             injected: 0,
+            drop_rate: 0.0,
+            drop_seq: 0,
         }
+    }
+
+    /// Also drop the response of this fraction of successful creates.
+    pub fn with_drop_create_rate(mut self, rate: f64) -> Faults {
+        self.drop_rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// Decides whether the response of the next successful create is dropped.
+    pub fn drop_create(&mut self) -> bool {
+        if self.drop_rate <= 0.0 {
+            return false;
+        }
+        self.drop_seq += 1;
+        let u =
+            (mix(self.seed ^ DROP_STREAM ^ mix(self.drop_seq)) >> 11) as f64 / (1u64 << 53) as f64;
+        u < self.drop_rate
     }
 
     /// Decides the fate of the next eligible request.
@@ -78,6 +107,24 @@ mod tests {
             &hits[..3],
             &[Fault::Unavailable, Fault::GatewayTimeout, Fault::Reset]
         );
+    }
+
+    #[test]
+    fn drop_create_stream_is_deterministic_and_separate() {
+        let run = |seed| {
+            let mut f = Faults::new(0.0, seed).with_drop_create_rate(0.5);
+            (0..200).map(|_| f.drop_create()).collect::<Vec<_>>()
+        };
+        let a = run(3);
+        assert_eq!(a, run(3));
+        assert_ne!(a, run(4));
+        let hits = a.iter().filter(|d| **d).count();
+        assert!((60..140).contains(&hits), "{hits}");
+        let mut f = Faults::new(0.0, 3);
+        assert!((0..50).all(|_| !f.drop_create()));
+        let mut all = Faults::new(0.0, 3).with_drop_create_rate(1.0);
+        assert!((0..50).all(|_| all.drop_create()));
+        assert_eq!(all.next(false), None, "read faults stay off");
     }
 
     #[test]

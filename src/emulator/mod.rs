@@ -19,6 +19,22 @@
 //!   `configurationSettings` collection) of every setting in its instance tree; unknown ids are left
 //!   out, and the `settings` route accepts no other `$expand`.
 //! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
+//! - `drop_create_rate` applies to every POST answered 201 (collection creates, autopilot
+//!   `assignments`, localized notification messages); inside `$batch` all items run and then the
+//!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past
+//!   auth, throttling and read faults) whatever their answer.
+//!
+//! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
+//! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
+//!   compliance `scheduledActionsForRule` are silently dropped from create bodies; read-only fields
+//!   are dropped from PATCH bodies, navigations refused (400) there.
+//! - PATCH on deviceConfigurations and deviceCompliancePolicies needs the root `@odata.type`, as on
+//!   named locations (graph.md §11); graph.md states it for named locations only.
+//! - Assignment targets naming a group or include/exclude filter unknown to the tenant → 400
+//!   (`check_assignment_references`, on by default).
+//! - Unknown ADMX definitions / presentations in binds → 400 BadRequest; deleting a built-in object
+//!   (scope tag "0", default enrollment configurations, Microsoft remediations) → 400; deleting an
+//!   autopilot profile that still has group assignments → 400 (graph.md §9 "unassign first").
 
 mod actions;
 mod auth;
@@ -30,6 +46,7 @@ mod error;
 mod faults;
 mod generate;
 mod query;
+mod references;
 mod routes;
 mod seed;
 mod server;
@@ -45,11 +62,15 @@ mod tests_api;
 #[cfg(test)]
 mod tests_definitions;
 #[cfg(test)]
+mod tests_fidelity;
+#[cfg(test)]
 mod tests_fixture;
 #[cfg(test)]
 mod tests_protocol;
 #[cfg(test)]
 mod tests_reads;
+#[cfg(test)]
+mod tests_restore;
 #[cfg(test)]
 mod tests_writes;
 
@@ -124,7 +145,10 @@ pub async fn start(
         Throttle::Intune { window, scale } => Some(Mutex::new(Throttler::new(window, scale))),
     };
     let shared = Arc::new(Shared {
-        faults: Mutex::new(Faults::new(config.fault_rate, config.fault_seed)),
+        faults: Mutex::new(
+            Faults::new(config.fault_rate, config.fault_seed)
+                .with_drop_create_rate(config.drop_create_rate),
+        ),
         cfg: config,
         base,
         tenants: Mutex::new(by_id),
@@ -181,6 +205,14 @@ impl EmulatorHandle {
             seed::dump_tenant(t, &dir.join(&t.id))?;
         }
         Ok(())
+    }
+
+    /// Removes every object of `tenant_id` except reference data (groups, mobile apps, setting and
+    /// group-policy definitions) and built-in objects (scope tag "0", default enrollment
+    /// configurations, Microsoft-published remediations); the same JSON as
+    /// `POST /_emulator/tenants/{tenantId}/clear`.
+    pub fn clear_tenant(&self, tenant_id: &str) -> Result<serde_json::Value, EmulatorError> {
+        self.shared.clear_tenant(tenant_id)
     }
 
     /// Stops accepting, lets in-flight requests finish (bounded), and returns.

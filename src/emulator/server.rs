@@ -17,7 +17,7 @@ use super::auth::{self, AuthClient, TokenInfo};
 use super::batch;
 use super::behaviour::Ver;
 use super::config::EmulatorConfig;
-use super::error::{GraphError, aad_error};
+use super::error::{EmulatorError, GraphError, aad_error};
 use super::faults::{Fault, Faults};
 use super::routes::{self, Ctx, Req};
 use super::state::Tenant;
@@ -69,11 +69,22 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Clears one tenant (see `Tenant::clear`).
+    pub fn clear_tenant(&self, tenant_id: &str) -> Result<Value, EmulatorError> {
+        lock(&self.tenants)
+            .get_mut(&tenant_id.to_ascii_lowercase())
+            .map(Tenant::clear)
+            .ok_or_else(|| EmulatorError::UnknownTenant(tenant_id.to_string()))
+    }
+}
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/tenants/{tenant}/clear", post(clear))
         .fallback(graph)
         .with_state(shared)
 }
@@ -89,6 +100,17 @@ async fn reset(State(sh): State<Arc<Shared>>) -> Response {
     }
     lock(&sh.faults).reset();
     axum::Json(json!({})).into_response()
+}
+
+async fn clear(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+    match sh.clear_tenant(&tenant) {
+        Ok(counts) => axum::Json(counts).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": {"code": "ResourceNotFound", "message": e.to_string()}})),
+        )
+            .into_response(),
+    }
 }
 
 async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: Bytes) -> Response {
@@ -232,6 +254,7 @@ pub(crate) fn run_item(
         };
     }
     let o = out.unwrap_or_else(|| {
+        lock(&sh.stats).record_write(&req.method);
         let mut tenants = lock(&sh.tenants);
         let Some(t) = tenants.get_mut(&tok.tenant) else {
             return err(
@@ -249,13 +272,22 @@ pub(crate) fn run_item(
             roles: tok.roles.as_deref(),
         };
         match routes::dispatch(t, &ctx, req) {
-            Ok(r) => Outcome {
-                status: r.status,
-                body: r.body,
-                retry_after: None,
-                reset: false,
-                request_id: request_id.clone(),
-            },
+            Ok(r) => {
+                // The object is committed; the client may still never hear about it.
+                let dropped =
+                    req.method == "POST" && r.status == 201 && lock(&sh.faults).drop_create();
+                if dropped {
+                    lock(&sh.stats).dropped_creates += 1;
+                    tracing::debug!(path = %req.path, "create committed, response dropped");
+                }
+                Outcome {
+                    status: r.status,
+                    body: r.body,
+                    retry_after: None,
+                    reset: dropped,
+                    request_id: request_id.clone(),
+                }
+            }
             Err(e) => err(e, &request_id),
         }
     });
@@ -370,12 +402,12 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         if method != "POST" {
             return fail(GraphError::no_route());
         }
-        let (status, body) = batch::run(&sh, &tok, ver, json_body, crid);
+        let (status, body, reset) = batch::run(&sh, &tok, ver, json_body, crid);
         let o = Outcome {
             status,
             body: Some(body),
             retry_after: None,
-            reset: false,
+            reset,
             request_id: uuid::Uuid::new_v4().to_string(),
         };
         return respond(o, crid);

@@ -91,27 +91,29 @@ impl Tenant {
         self.colls.entry(coll.path).or_default()
     }
 
-    /// Definitions inlined in definitionValues become known definitions (seed format).
+    /// Definitions inlined in definitionValues become known definitions (seed format), with the
+    /// presentations their presentation values point at, so binds to them resolve.
     pub fn register_definitions(&mut self, obj: &Value) {
-        let defs: Vec<Value> = obj["definitionValues"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|dv| dv.get("definition").cloned())
-            .filter(|d| d.get("id").and_then(Value::as_str).is_some())
-            .collect();
         let store = self
             .colls
             .entry("deviceManagement/groupPolicyDefinitions")
             .or_default();
-        for d in defs {
+        for d in super::references::inline_definitions(obj) {
             let id = d["id"].as_str().unwrap_or_default().to_string();
-            if store.get(&id).is_none() {
-                let mut d = d;
-                if d.get("presentations").is_none() {
-                    d["presentations"] = json!([]);
+            match store.items.get_mut(&id) {
+                None => store.insert(id, d),
+                Some(known) => {
+                    if !known["presentations"].is_array() {
+                        known["presentations"] = json!([]);
+                    }
+                    for p in d["presentations"].as_array().into_iter().flatten() {
+                        if let Some(arr) = known["presentations"].as_array_mut()
+                            && !arr.iter().any(|x| x["id"] == p["id"])
+                        {
+                            arr.push(p.clone());
+                        }
+                    }
                 }
-                store.insert(id, d);
             }
         }
     }

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 /// Entries kept in the request log.
 pub(crate) const LOG_CAP: usize = 5000;
 
+/// Methods counted in `writes`, always listed (0 when unused).
+pub(crate) const WRITE_METHODS: &[&str] = &["POST", "PATCH", "PUT", "DELETE"];
+
 /// One logged Graph request (also `$batch` items).
 #[derive(Debug, Clone)]
 pub(crate) struct LogEntry {
@@ -29,6 +32,11 @@ pub(crate) struct Stats {
     pub token_requests: u64,
     pub by_status: BTreeMap<String, u64>,
     pub by_method: BTreeMap<String, u64>,
+    /// Writes (POST/PATCH/PUT/DELETE) that reached the router, `$batch` items by their own
+    /// method, the `$batch` envelope and token requests excluded.
+    pub writes: BTreeMap<String, u64>,
+    /// Creates committed whose response was dropped (`drop_create_rate`).
+    pub dropped_creates: u64,
     seq: u64,
     log: VecDeque<(u64, LogEntry)>,
 }
@@ -43,6 +51,13 @@ impl Stats {
             self.log.pop_front();
         }
         self.log.push_back((self.seq, e));
+    }
+
+    /// Counts a write that reached the router; other methods are ignored.
+    pub fn record_write(&mut self, method: &str) {
+        if WRITE_METHODS.contains(&method) {
+            *self.writes.entry(method.to_string()).or_default() += 1;
+        }
     }
 
     pub fn reset(&mut self) {
@@ -61,6 +76,10 @@ impl Stats {
                 })
             })
             .collect();
+        let writes: BTreeMap<&str, u64> = WRITE_METHODS
+            .iter()
+            .map(|m| (*m, self.writes.get(*m).copied().unwrap_or(0)))
+            .collect();
         json!({
             "requests": self.requests,
             "httpRequests": self.http_requests,
@@ -68,6 +87,8 @@ impl Stats {
             "tokenRequests": self.token_requests,
             "byStatus": self.by_status,
             "byMethod": self.by_method,
+            "writes": writes,
+            "droppedCreates": self.dropped_creates,
             "log": log,
         })
     }
@@ -94,7 +115,16 @@ mod tests {
         assert_eq!(j["log"][0]["seq"], 4);
         assert_eq!(j["requests"], (LOG_CAP + 3) as u64);
         assert_eq!(j["byMethod"]["GET"], (LOG_CAP + 3) as u64);
+        assert_eq!(
+            j["writes"],
+            json!({"POST": 0, "PATCH": 0, "PUT": 0, "DELETE": 0})
+        );
+        s.record_write("PATCH");
+        s.record_write("GET");
+        assert_eq!(s.to_json()["writes"]["PATCH"], 1);
+        assert_eq!(s.to_json()["writes"]["POST"], 0);
         s.reset();
         assert_eq!(s.to_json()["requests"], 0);
+        assert_eq!(s.to_json()["writes"]["PATCH"], 0);
     }
 }

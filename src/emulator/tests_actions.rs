@@ -169,7 +169,8 @@ async fn assign_and_item_actions() {
         )
         .await
         .0,
-        404
+        400,
+        "an unknown definition in a bind is a bad request"
     );
     let dv2 = dvs[1]["id"].as_str().unwrap();
     assert_eq!(

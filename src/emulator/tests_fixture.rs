@@ -67,6 +67,7 @@ pub(super) fn objects() -> Vec<(String, Value)> {
     o.push(("beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap.json".into(), json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "id": "ap-1", "displayName": "AP", "assignments": []})));
     o.push(("v1.0/identity/conditionalAccess/policies/ca.json".into(), json!({"@odata.type": "#microsoft.graph.conditionalAccessPolicy", "id": "ca-1", "displayName": "CA", "state": "disabled"})));
     o.push(("v1.0/identity/conditionalAccess/namedLocations/nl.json".into(), json!({"@odata.type": "#microsoft.graph.ipNamedLocation", "id": "nl-1", "displayName": "Office", "isTrusted": true, "ipRanges": []})));
+    o.push(("beta/deviceManagement/assignmentFilters/f.json".into(), json!({"@odata.type": "#microsoft.graph.deviceAndAppManagementAssignmentFilter", "id": "f", "displayName": "Windows 11", "platform": "windows10AndLater", "rule": "(device.osVersion -startsWith \"10.0.22\")", "roleScopeTags": ["0"]})));
     for g in ["g1", "g2", "g3"] {
         o.push((
             format!("v1.0/groups/{g}.json"),

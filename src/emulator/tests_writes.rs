@@ -50,6 +50,20 @@ async fn create_update_delete_device_configuration() {
         json!({"displayName": "Renamed", "version": 99}),
     )
     .await;
+    assert_eq!(s, 400, "PATCH of a polymorphic profile needs @odata.type");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("@odata.type")
+    );
+    let (s, b) = send(
+        &env,
+        Method::PATCH,
+        &format!("{DC}/{id}"),
+        json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "Renamed", "version": 99}),
+    )
+    .await;
     assert_eq!((s, b), (204, Value::Null));
     let (_, b) = env.get(&format!("{DC}/{id}")).await;
     assert_eq!(
@@ -402,7 +416,7 @@ async fn encrypted_oma_and_secret_settings() {
         404
     );
     // PATCH echoing the masked value keeps the secret; the version moves.
-    let (s, _) = send(&env, Method::PATCH, &format!("{DC}/oma-1"), json!({"omaSettings": [s0, {"@odata.type": "#microsoft.graph.omaSettingString", "omaUri": "./z", "value": "new-secret", "isEncrypted": true}]})).await;
+    let (s, _) = send(&env, Method::PATCH, &format!("{DC}/oma-1"), json!({"@odata.type": "#microsoft.graph.windows10CustomConfiguration", "omaSettings": [s0, {"@odata.type": "#microsoft.graph.omaSettingString", "omaUri": "./z", "value": "new-secret", "isEncrypted": true}]})).await;
     assert_eq!(s, 204);
     let (_, b) = env.get(&format!("{DC}/oma-1")).await;
     assert_eq!(b["version"], 4);

@@ -41,6 +41,24 @@ fn strip_read_only(coll: &Coll, m: &mut Map<String, Value>) {
     m.retain(|k, _| k == "@odata.type" || !k.contains('@'));
 }
 
+/// Script contents are `Edm.Binary`: base64 text, stored and served exactly as sent (graph.md §5).
+fn check_binary(coll: &Coll, m: &Map<String, Value>) -> Result<(), GraphError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    for f in coll.lazy {
+        match m.get(*f) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if STANDARD.decode(s).is_ok() || URL_SAFE.decode(s).is_ok() => {}
+            Some(_) => {
+                return Err(GraphError::bad_request(format!(
+                    "Cannot convert the literal to the expected type 'Edm.Binary' for property '{f}'."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn type_name(coll: &Coll) -> &str {
     coll.base_type.trim_start_matches('#')
 }
@@ -174,6 +192,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     }
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;
+    check_binary(coll, &m)?;
     for nav in coll.navs {
         let given = m.remove(*nav);
         let v = match (*nav, given) {
@@ -265,12 +284,31 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
             )));
         }
     }
-    let stored_type = find_obj(t, coll, id)?["@odata.type"].clone();
+    let stored = find_obj(t, coll, id)?;
+    let stored_type = stored["@odata.type"].clone();
+    if let Some(f) = coll.patch_refused.iter().find(|f| m.contains_key(**f)) {
+        // graph.md §8: priority only through setPriority; type fields are fixed.
+        return Err(GraphError::bad_request(format!(
+            "The property '{f}' cannot be set in an update of '{}'.",
+            type_name(coll)
+        )));
+    }
+    if let Some(f) = coll
+        .immutable
+        .iter()
+        .find(|f| m.get(**f).is_some_and(|v| *v != stored[**f]))
+    {
+        return Err(GraphError::bad_request(format!(
+            "The property '{f}' cannot be changed after creation."
+        )));
+    }
+    check_binary(coll, &m)?;
     match m.get("@odata.type") {
-        None if coll.path == "identity/conditionalAccess/namedLocations" => {
-            return Err(GraphError::bad_request(
-                "The '@odata.type' property is required to update a named location.",
-            ));
+        None if coll.patch_type => {
+            return Err(GraphError::bad_request(format!(
+                "The '@odata.type' property is required to update an entity of the abstract type '{}'.",
+                type_name(coll)
+            )));
         }
         Some(ty) if *ty != stored_type => {
             return Err(GraphError::bad_request(
@@ -364,6 +402,24 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
             "Default enrollment configurations cannot be deleted",
         ));
     }
+    if t.store(coll)
+        .get(id)
+        .is_some_and(|o| super::references::is_built_in(coll, o))
+    {
+        return Err(GraphError::bad_request(format!(
+            "The built-in object '{id}' cannot be deleted."
+        )));
+    }
+    if coll.assign == behaviour::Assign::Devices
+        && t.store(coll)
+            .get(id)
+            .is_some_and(|o| o["assignments"].as_array().is_some_and(|a| !a.is_empty()))
+    {
+        // graph.md §9: unassign before deleting a profile (the 400 is UNVERIFIED).
+        return Err(GraphError::bad_request(format!(
+            "The profile '{id}' is assigned; delete its assignments first."
+        )));
+    }
     t.store_mut(coll)
         .remove(id)
         .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
@@ -384,6 +440,10 @@ pub(crate) fn add_autopilot_assignment(
         .filter(|v| v.is_object())
         .cloned()
         .ok_or_else(|| GraphError::bad_request("target is required"))?;
+    find_obj(t, coll, id)?;
+    if ctx.cfg.check_assignment_references {
+        super::actions::check_target_references(t, &target)?;
+    }
     let obj = super::routes::find_obj_mut(t, coll, id)?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
     let a = json!({"id": aid, "target": target, "source": "direct", "sourceId": id});
