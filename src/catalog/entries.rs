@@ -38,7 +38,11 @@ const fn source(version: ApiVersion, collection: &'static str, list_query: &'sta
 /// Enrollment configurations: priority only through `setPriority`, type fields immutable (graph.md §9).
 const ENROLLMENT_WRITE: WriteRule = WriteRule {
     update: UpdateMethod::Patch,
-    update_omit: &["priority", "deviceEnrollmentConfigurationType", "platformType"],
+    update_omit: &[
+        "priority",
+        "deviceEnrollmentConfigurationType",
+        "platformType",
+    ],
     actions: &[FollowUp::SetPriority("priority")],
 };
 

@@ -130,7 +130,7 @@ pub(super) fn selected_types(
         .map(Some)
 }
 
-fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError> {
+pub(super) fn only_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, CliError> {
     if patterns.is_empty() {
         return Ok(None);
     }

@@ -9,6 +9,7 @@ mod emulator;
 mod init;
 mod log;
 mod logging;
+mod plan;
 mod progress;
 mod show;
 mod types;
@@ -99,6 +100,8 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Markdown documentation of a tenant's configuration.
     Docs(docs::DocsArgs),
+    /// Restore preview: what restoring a commit would create, update or leave alone, and what is blocked.
+    Plan(plan::PlanArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -216,6 +219,7 @@ pub fn main() -> ExitCode {
         Command::Log(args) => log::run(&cli.global, &out, args),
         Command::Show(args) => show::run(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),
+        Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
     };

@@ -58,7 +58,11 @@ struct Desired {
 }
 
 /// Builds the plan for restoring `opts.source_tenant` at `opts.rev` into `target`.
-pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Result<Plan, PlanError> {
+pub async fn build(
+    repo: &Repo,
+    opts: &Options<'_>,
+    target: &TenantTarget,
+) -> Result<Plan, PlanError> {
     let commit = repo.commit_info(opts.rev)?;
     let prefix = format!("tenants/{}", opts.source_tenant);
     let files = repo.list_at(&commit.id, &prefix)?;
@@ -68,7 +72,11 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
             rev: opts.rev.into(),
         });
     }
-    let read = |rel: &str| repo.read_at(&commit.id, &format!("{prefix}/{rel}")).ok().flatten();
+    let read = |rel: &str| {
+        repo.read_at(&commit.id, &format!("{prefix}/{rel}"))
+            .ok()
+            .flatten()
+    };
     let source_id = read("tenant.yaml")
         .and_then(|b| serde_yaml::from_slice::<Value>(&b).ok())
         .and_then(|v| v["tenantId"].as_str().map(str::to_string))
@@ -128,7 +136,12 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
         client: target.client.clone(),
         entries: target.entries.clone(),
     };
-    for key in ["scopeTags", "assignmentFilters", "notificationTemplates", "namedLocations"] {
+    for key in [
+        "scopeTags",
+        "assignmentFilters",
+        "notificationTemplates",
+        "namedLocations",
+    ] {
         if let Some(e) = catalog::get(key)
             && !live_target.entries.iter().any(|x| x.key == key)
         {
@@ -155,6 +168,14 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
         }
     }
     let live = live_objects(&snap.files);
+    // Setting names for the readable changes: the commit's, then the target's.
+    let names_of = |bytes: Option<Vec<u8>>| {
+        bytes
+            .and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), Names::FILE).ok())
+            .unwrap_or_default()
+    };
+    let mut names = names_of(read(Names::FILE));
+    names.merge(names_of(snap.files.get(Names::FILE).cloned()));
 
     // References of every desired object, resolved in the target in one pass.
     let mut rebuilt: Vec<Result<Value, String>> = vec![];
@@ -197,7 +218,8 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
 
     let names_desired: BTreeMap<(&str, &str), usize> =
         desired.iter().fold(BTreeMap::new(), |mut m, d| {
-            *m.entry((d.doc.kind.as_str(), d.doc.name.as_str())).or_default() += 1;
+            *m.entry((d.doc.kind.as_str(), d.doc.name.as_str()))
+                .or_default() += 1;
             m
         });
     let mut items = vec![];
@@ -216,17 +238,14 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
             secrets: vec![],
         };
         let Some(entry) = catalog::get(&d.doc.kind) else {
-            item.reasons.push(format!("`{}` is not a type tenant-atlas knows", d.doc.kind));
+            item.reasons
+                .push(format!("`{}` is not a type tenant-atlas knows", d.doc.kind));
             items.push(item);
             continue;
         };
-        if entry.capability == Capability::BackupOnly {
-            item.reasons.push(format!("{} can be backed up but not restored", entry.title));
-            items.push(item);
-            continue;
-        }
         if let Some(e) = unreadable.get(entry.key) {
-            item.reasons.push(format!("the target's {} could not be read: {e}", entry.key));
+            item.reasons
+                .push(format!("the target's {} could not be read: {e}", entry.key));
             items.push(item);
             continue;
         }
@@ -235,7 +254,10 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
         let matched = match candidates.iter().find(|l| l.doc.id == d.doc.id) {
             Some(l) => Ok(Some(l)),
             None => {
-                let same_name: Vec<&Live> = candidates.iter().filter(|l| l.doc.name == d.doc.name).collect();
+                let same_name: Vec<&Live> = candidates
+                    .iter()
+                    .filter(|l| l.doc.name == d.doc.name)
+                    .collect();
                 let dup = names_desired[&(d.doc.kind.as_str(), d.doc.name.as_str())];
                 match same_name.as_slice() {
                     [] => Ok(None),
@@ -244,7 +266,8 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
                         d.doc.name
                     )),
                     [l] => {
-                        item.reasons.push(format!("matched by name to {}", l.doc.id));
+                        item.reasons
+                            .push(format!("matched by name to {}", l.doc.id));
                         Ok(Some(*l))
                     }
                     many => Err(format!(
@@ -267,7 +290,9 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
             item.target_id = Some(l.doc.id.clone());
             item.fingerprint = l.fingerprint.clone();
             if let Some(e) = failed_objects.get(&l.doc.id) {
-                item.reasons.push(format!("the target object could not be read completely: {e}"));
+                item.reasons.push(format!(
+                    "the target object could not be read completely: {e}"
+                ));
                 items.push(item);
                 continue;
             }
@@ -289,12 +314,9 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
                 continue;
             }
         };
+        // References that do not resolve keep their source ids: harmless when nothing is written
+        // (the object is unchanged), blocking otherwise.
         let problems = resolve::translate(entry, &mut raw, &resolver);
-        if !problems.is_empty() {
-            item.reasons.extend(problems);
-            items.push(item);
-            continue;
-        }
         // The desired object in the target's terms, normalized as a backup would.
         let (id, stem) = match live_obj {
             Some(l) => (l.doc.id.clone(), stem_of(&l.path)),
@@ -321,10 +343,25 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
             continue;
         }
         desired_doc.id = id.clone();
-        item.change = change(live_obj, &desired_doc, &desired_files, entry.key);
-        if entry.capability == Capability::PreviewOnly {
-            item.action = Action::PreviewOnly;
-            item.reasons.push(format!("{} are shown, never applied", entry.title));
+        item.change = change(live_obj, &desired_doc, &desired_files, entry.key, &names);
+        match entry.capability {
+            Capability::BackupOnly => {
+                item.reasons
+                    .push(format!("{} can be backed up but not restored", entry.title));
+                items.push(item);
+                continue;
+            }
+            Capability::PreviewOnly => {
+                item.action = Action::PreviewOnly;
+                item.reasons
+                    .push(format!("{} are shown, never applied", entry.title));
+                items.push(item);
+                continue;
+            }
+            Capability::Full => {}
+        }
+        if !problems.is_empty() {
+            item.reasons.extend(problems);
             items.push(item);
             continue;
         }
@@ -350,12 +387,22 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
         let mut children = Map::new();
         if let (Some(l), Some(c)) = (live_obj, &changed) {
             for field in children_needed(entry, c) {
-                let url = format!("/{collection}/{}/{field}", l.doc.id);
+                // The catalog's query for this navigation (ADMX values need their definitions).
+                let query = entry
+                    .sources
+                    .iter()
+                    .flat_map(|s| s.navs.iter())
+                    .find(|n| n.path == field)
+                    .map(|n| format!("?{}", n.query))
+                    .unwrap_or_default();
+                let url = format!("/{collection}/{}/{field}{query}", l.doc.id);
                 match target.client.list(&url).await {
                     Ok(v) => {
                         children.insert(field.to_string(), Value::Array(v));
                     }
-                    Err(e) => item.reasons.push(format!("could not read the target's {field}: {e}")),
+                    Err(e) => item
+                        .reasons
+                        .push(format!("could not read the target's {field}: {e}")),
                 }
             }
         }
@@ -384,7 +431,9 @@ pub async fn build(repo: &Repo, opts: &Options<'_>, target: &TenantTarget) -> Re
         items.push(item);
     }
     let order = |k: &str| catalog::get(k).map_or(u8::MAX, |e| e.restore_order);
-    items.sort_by(|a, b| (order(&a.kind), &a.kind, &a.path).cmp(&(order(&b.kind), &b.kind, &b.path)));
+    items.sort_by(|a, b| {
+        (order(&a.kind), &a.kind, &a.path).cmp(&(order(&b.kind), &b.kind, &b.path))
+    });
     let mut plan = Plan {
         format: FORMAT,
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -424,7 +473,9 @@ fn ref_kind_of(key: &str) -> Option<RefKind> {
 fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<Live>> {
     let mut out: BTreeMap<String, Vec<Live>> = BTreeMap::new();
     for (path, bytes) in files {
-        let Some((kind, file)) = path.split_once('/') else { continue };
+        let Some((kind, file)) = path.split_once('/') else {
+            continue;
+        };
         if kind.starts_with('_') || !file.ends_with(".yaml") || file.contains('/') {
             continue;
         }
@@ -553,19 +604,29 @@ fn change(
     desired: &Document,
     desired_files: &BTreeMap<String, Vec<u8>>,
     kind: &str,
+    names: &Names,
 ) -> Option<render::ObjectChange> {
-    let names = Names::default();
     let sidecar_bytes = |doc: &Document, files: &BTreeMap<String, Vec<u8>>| {
         doc.sidecars
             .values()
-            .map(|r| (r.file.clone(), files.get(&format!("{kind}/{}", r.file)).cloned()))
+            .map(|r| {
+                (
+                    r.file.clone(),
+                    files.get(&format!("{kind}/{}", r.file)).cloned(),
+                )
+            })
             .collect::<BTreeMap<_, _>>()
     };
     let d_bytes = sidecar_bytes(desired, desired_files);
-    let d_view = render::view(desired, &format!("{kind}/{}", desired.name), &d_bytes, &names);
+    let d_view = render::view(
+        desired,
+        &format!("{kind}/{}", desired.name),
+        &d_bytes,
+        names,
+    );
     let l = live.map(|l| {
         let bytes = sidecar_bytes(&l.doc, &l.files);
-        (render::view(&l.doc, &l.path, &bytes, &names), bytes)
+        (render::view(&l.doc, &l.path, &bytes, names), bytes)
     });
     render::compare::compare(l.as_ref().map(|(v, b)| (v, b)), Some((&d_view, &d_bytes)))
 }

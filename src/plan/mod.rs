@@ -9,6 +9,7 @@
 pub mod build;
 pub mod resolve;
 pub mod steps;
+pub mod view;
 
 use crate::render::ObjectChange;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,9 @@ use sha2::{Digest, Sha256};
 pub const FORMAT: u32 = 1;
 
 /// What the plan does with one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
@@ -212,8 +215,14 @@ mod tests {
             tool_version: "0".into(),
             created: "2026-01-15T09:30:00Z".into(),
             commit: "c".repeat(40),
-            source: Side { tenant: "a".into(), tenant_id: "t".into() },
-            target: Side { tenant: "a".into(), tenant_id: "t".into() },
+            source: Side {
+                tenant: "a".into(),
+                tenant_id: "t".into(),
+            },
+            target: Side {
+                tenant: "a".into(),
+                tenant_id: "t".into(),
+            },
             types: vec![],
             only: vec![],
             summary: Summary::default(),
@@ -254,7 +263,10 @@ mod tests {
         let a = fingerprint([("x.yaml", b"1".as_slice()), ("x.ps1", b"2".as_slice())]);
         let b = fingerprint([("x.ps1", b"2".as_slice()), ("x.yaml", b"1".as_slice())]);
         assert_eq!(a, b);
-        assert_ne!(a, fingerprint([("x.yaml", b"1".as_slice()), ("x.ps1", b"3".as_slice())]));
+        assert_ne!(
+            a,
+            fingerprint([("x.yaml", b"1".as_slice()), ("x.ps1", b"3".as_slice())])
+        );
         assert_ne!(a, fingerprint([("x.yaml", b"12".as_slice())]));
     }
 }

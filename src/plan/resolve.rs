@@ -22,7 +22,10 @@ pub struct Mappings(pub BTreeMap<RefKind, BTreeMap<String, String>>);
 impl Mappings {
     /// Reads a mappings file: `groups: {"All Windows devices": "<target id>"}`, keys being the
     /// `_refs/` file stems.
-    pub fn from_yaml(text: &str, file: &str) -> Result<Mappings, crate::normalize::yaml::YamlError> {
+    pub fn from_yaml(
+        text: &str,
+        file: &str,
+    ) -> Result<Mappings, crate::normalize::yaml::YamlError> {
         let raw: BTreeMap<String, BTreeMap<String, String>> =
             crate::normalize::yaml::from_str(text, file)?;
         let mut out = BTreeMap::new();
@@ -53,7 +56,11 @@ struct Table {
 
 impl Table {
     fn insert(&mut self, id: &str, name: &str) {
-        if self.by_id.insert(id.to_string(), name.to_string()).is_none() {
+        if self
+            .by_id
+            .insert(id.to_string(), name.to_string())
+            .is_none()
+        {
             self.by_name
                 .entry(name.to_string())
                 .or_default()
@@ -105,7 +112,12 @@ impl Resolver {
                         .map(|id| format!("/{}/{id}?$select=id,displayName", src.collection))
                         .collect();
                     // A 404 means another tenant's id: looked up by name next.
-                    for o in client.batch_get(src.version, &urls).await.into_iter().flatten() {
+                    for o in client
+                        .batch_get(src.version, &urls)
+                        .await
+                        .into_iter()
+                        .flatten()
+                    {
                         add(&mut table, &o);
                     }
                     // Not found by id (another tenant): by name.
@@ -159,7 +171,8 @@ impl Resolver {
             let mapped = m.get(id).or_else(|| name.and_then(|n| m.get(n)));
             if let Some(target) = mapped {
                 let target_name = table.by_id.get(target).map(String::as_str).or(name);
-                self.target_names.insert(kind, target, target_name.unwrap_or(target));
+                self.target_names
+                    .insert(kind, target, target_name.unwrap_or(target));
                 return Ok(target.clone());
             }
         }

@@ -126,13 +126,15 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
             "scheduleActionsForRules",
         )],
         FollowUp::DefinitionValues(f) => {
-            let live = if creating {
-                vec![]
-            } else {
-                children(ctx, f)
-            };
+            let live = if creating { vec![] } else { children(ctx, f) };
             definition_values(ctx.graph_base, &desired, &live)
-                .map(|body| post(format!("{object}/updateDefinitionValues"), body, "updateDefinitionValues"))
+                .map(|body| {
+                    post(
+                        format!("{object}/updateDefinitionValues"),
+                        body,
+                        "updateDefinitionValues",
+                    )
+                })
                 .into_iter()
                 .collect()
         }
@@ -146,13 +148,21 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
                 .flatten()
                 .map(|app| without(app, &["id", "version"]))
                 .collect();
-            vec![post(format!("{object}/targetApps"), json!({ "apps": apps }), "targetApps")]
+            vec![post(
+                format!("{object}/targetApps"),
+                json!({ "apps": apps }),
+                "targetApps",
+            )]
         }
         FollowUp::SetPriority(_) => {
             if desired.is_null() || creating && desired == json!(0) {
                 return vec![];
             }
-            vec![post(format!("{object}/setPriority"), json!({ "priority": desired }), "setPriority")]
+            vec![post(
+                format!("{object}/setPriority"),
+                json!({ "priority": desired }),
+                "setPriority",
+            )]
         }
         FollowUp::LocalizedMessages(f) => {
             let live = if creating { vec![] } else { children(ctx, f) };
@@ -163,7 +173,11 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
                 let existing = live.iter().find(|l| l.get("locale") == locale);
                 match existing.and_then(|l| l["id"].as_str()) {
                     Some(mid) => {
-                        if !same_except(existing.unwrap_or(&Value::Null), m, &["id", "lastModifiedDateTime"]) {
+                        if !same_except(
+                            existing.unwrap_or(&Value::Null),
+                            m,
+                            &["id", "lastModifiedDateTime"],
+                        ) {
                             out.push(Request {
                                 method: "PATCH".into(),
                                 path: format!("{object}/{f}/{mid}"),
@@ -172,7 +186,11 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
                             });
                         }
                     }
-                    None => out.push(post(format!("{object}/{f}"), without(m, &["id"]), "add localized message")),
+                    None => out.push(post(
+                        format!("{object}/{f}"),
+                        without(m, &["id"]),
+                        "add localized message",
+                    )),
                 }
             }
             for l in &live {
@@ -217,7 +235,11 @@ fn assign(ctx: &Context<'_>, object: &str, creating: bool) -> Vec<Request> {
             }]
         }
         AssignWrite::PerTarget => {
-            let live = if creating { vec![] } else { children(ctx, "assignments") };
+            let live = if creating {
+                vec![]
+            } else {
+                children(ctx, "assignments")
+            };
             let mut out = vec![];
             for l in &live {
                 if !desired.iter().any(|d| d.get("target") == l.get("target"))
@@ -251,8 +273,13 @@ fn assign(ctx: &Context<'_>, object: &str, creating: bool) -> Vec<Request> {
 /// replaced (presentations changed), values the desired state no longer has are deleted. `None`
 /// when nothing differs.
 pub fn definition_values(graph_base: &str, desired: &Value, live: &[Value]) -> Option<Value> {
-    let def_id = |v: &Value| v.pointer("/definition/id").and_then(Value::as_str).map(str::to_string);
-    let bind = |def: &str| format!("{graph_base}beta/deviceManagement/groupPolicyDefinitions('{def}')");
+    let def_id = |v: &Value| {
+        v.pointer("/definition/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let bind =
+        |def: &str| format!("{graph_base}beta/deviceManagement/groupPolicyDefinitions('{def}')");
     let body_of = |v: &Value, def: &str| -> Value {
         let mut out = Map::new();
         for k in ["enabled", "configurationType"] {
@@ -288,10 +315,18 @@ pub fn definition_values(graph_base: &str, desired: &Value, live: &[Value]) -> O
     let (mut added, mut updated, mut deleted) = (vec![], vec![], vec![]);
     for d in &desired {
         let Some(def) = def_id(d) else { continue };
-        match live.iter().find(|l| def_id(l).as_deref() == Some(def.as_str())) {
+        match live
+            .iter()
+            .find(|l| def_id(l).as_deref() == Some(def.as_str()))
+        {
             None => added.push(body_of(d, &def)),
             Some(l) => {
-                let ignore = ["id", "createdDateTime", "lastModifiedDateTime", "definition"];
+                let ignore = [
+                    "id",
+                    "createdDateTime",
+                    "lastModifiedDateTime",
+                    "definition",
+                ];
                 if same_values(l, d, &ignore) {
                     continue;
                 }
@@ -394,10 +429,18 @@ mod tests {
 
     #[test]
     fn settings_catalog_updates_with_one_put_of_the_whole_policy() {
-        let desired = json!({"name": "x", "settings": [{"settingInstance": {}}], "assignments": []});
+        let desired =
+            json!({"name": "x", "settings": [{"settingInstance": {}}], "assignments": []});
         let none = Map::new();
         let c = ctx("settingsCatalog", &desired, &none);
-        let r = update(&c, "p1", &Changed { properties: true, ..Default::default() });
+        let r = update(
+            &c,
+            "p1",
+            &Changed {
+                properties: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].method, "PUT");
         assert_eq!(r[0].path, "beta/deviceManagement/configurationPolicies/p1");
@@ -411,9 +454,18 @@ mod tests {
             "assignments": [{"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}]});
         let none = Map::new();
         let r = create(&ctx("deviceConfigurations", &desired, &none));
-        assert_eq!(r.iter().map(|r| r.purpose.as_str()).collect::<Vec<_>>(), ["create", "assign"]);
-        assert_eq!(r[1].path, "beta/deviceManagement/deviceConfigurations/{id}/assign");
-        assert_eq!(r[0].body.as_ref().unwrap()["@odata.type"], "#microsoft.graph.windows10GeneralConfiguration");
+        assert_eq!(
+            r.iter().map(|r| r.purpose.as_str()).collect::<Vec<_>>(),
+            ["create", "assign"]
+        );
+        assert_eq!(
+            r[1].path,
+            "beta/deviceManagement/deviceConfigurations/{id}/assign"
+        );
+        assert_eq!(
+            r[0].body.as_ref().unwrap()["@odata.type"],
+            "#microsoft.graph.windows10GeneralConfiguration"
+        );
     }
 
     #[test]
@@ -425,9 +477,19 @@ mod tests {
         let r = create(&c);
         assert_eq!(r.len(), 1);
         assert!(r[0].body.as_ref().unwrap()["scheduledActionsForRule"].is_array());
-        let u = update(&c, "c1", &Changed { actions: vec!["scheduledActionsForRule"], ..Default::default() });
+        let u = update(
+            &c,
+            "c1",
+            &Changed {
+                actions: vec!["scheduledActionsForRule"],
+                ..Default::default()
+            },
+        );
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].path, "beta/deviceManagement/deviceCompliancePolicies/c1/scheduleActionsForRules");
+        assert_eq!(
+            u[0].path,
+            "beta/deviceManagement/deviceCompliancePolicies/c1/scheduleActionsForRules"
+        );
     }
 
     #[test]
@@ -448,12 +510,19 @@ mod tests {
         assert_eq!(b["deletedIds"], json!(["v1", "v3"]));
         assert_eq!(b["updated"][0]["id"], "v2");
         assert_eq!(b["updated"][0]["enabled"], false);
-        let added: Vec<&str> = b["added"].as_array().unwrap().iter()
-            .map(|a| a["definition@odata.bind"].as_str().unwrap()).collect();
-        assert_eq!(added, [
-            "https://g/beta/deviceManagement/groupPolicyDefinitions('d1')",
-            "https://g/beta/deviceManagement/groupPolicyDefinitions('d4')",
-        ]);
+        let added: Vec<&str> = b["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["definition@odata.bind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "https://g/beta/deviceManagement/groupPolicyDefinitions('d1')",
+                "https://g/beta/deviceManagement/groupPolicyDefinitions('d4')",
+            ]
+        );
         assert_eq!(
             b["added"][0]["presentationValues"][0]["presentation@odata.bind"],
             "https://g/beta/deviceManagement/groupPolicyDefinitions('d1')/presentations('p1')"
@@ -464,15 +533,32 @@ mod tests {
     #[test]
     fn autopilot_assignments_are_written_one_by_one() {
         let t = |g: &str| json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g});
-        let desired = json!({"displayName": "x", "assignments": [{"target": t("g1")}, {"target": t("g2")}]});
+        let desired =
+            json!({"displayName": "x", "assignments": [{"target": t("g1")}, {"target": t("g2")}]});
         let mut children = Map::new();
-        children.insert("assignments".into(), json!([{"id": "a1", "target": t("g1")}, {"id": "a3", "target": t("g3")}]));
+        children.insert(
+            "assignments".into(),
+            json!([{"id": "a1", "target": t("g1")}, {"id": "a3", "target": t("g3")}]),
+        );
         let c = ctx("autopilotProfiles", &desired, &children);
-        let r = update(&c, "ap", &Changed { assignments: true, ..Default::default() });
-        let got: Vec<String> = r.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
-        assert_eq!(got, [
-            "DELETE beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments/a3",
-            "POST beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments",
-        ]);
+        let r = update(
+            &c,
+            "ap",
+            &Changed {
+                assignments: true,
+                ..Default::default()
+            },
+        );
+        let got: Vec<String> = r
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "DELETE beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments/a3",
+                "POST beta/deviceManagement/windowsAutopilotDeploymentProfiles/ap/assignments",
+            ]
+        );
     }
 }

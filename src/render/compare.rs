@@ -10,7 +10,18 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeKind {
     Added,
@@ -124,7 +135,9 @@ impl std::fmt::Display for Unread {
 }
 
 /// Counts per change kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,

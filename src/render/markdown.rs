@@ -73,7 +73,8 @@ pub fn report(r: &Report) -> String {
     out
 }
 
-fn object(out: &mut String, o: &ObjectChange, fold: bool) {
+/// One object's change, as in a report; `fold` puts it in a `<details>`.
+pub fn object(out: &mut String, o: &ObjectChange, fold: bool) {
     let mark = match o.change {
         ChangeKind::Added => "➕ added",
         ChangeKind::Removed => "➖ removed",

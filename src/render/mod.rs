@@ -54,13 +54,31 @@ impl Names {
         self.names.insert(id.to_string(), name.to_string());
     }
 
+    /// Adds names another table knows (this table's names win).
+    pub fn merge(&mut self, other: Names) {
+        for (id, name) in other.names {
+            self.names.entry(id).or_insert(name);
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<&str> {
         self.names.get(id).map(String::as_str)
     }
 }
 
 /// Which part of a document a field belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Section {
     /// Name and `@odata.type`.

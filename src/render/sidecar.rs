@@ -150,7 +150,7 @@ pub fn compare(
             ));
         }
         let td = similar::TextDiff::configure()
-            .algorithm(similar::Algorithm::Histogram)
+            .algorithm(similar::Algorithm::Patience)
             .diff_lines(text_a.as_str(), text_b.as_str());
         for hunk in td.unified_diff().context_radius(3).iter_hunks() {
             diff.push(hunk.header().to_string());

@@ -65,7 +65,8 @@ pub fn report(r: &Report, paint: Paint) -> String {
     out
 }
 
-fn object(out: &mut String, o: &ObjectChange, paint: Paint) {
+/// One object's change, as in a report.
+pub fn object(out: &mut String, o: &ObjectChange, paint: Paint) {
     let (sign, colour): (&str, fn(Paint, &str) -> String) = match o.change {
         ChangeKind::Added => ("+", Paint::green),
         ChangeKind::Removed => ("-", Paint::red),

@@ -1,0 +1,137 @@
+//! `tenant-atlas plan`: the restore preview — what restoring a commit into a tenant would create,
+//! update or leave alone, and what is blocked and why. Reads Graph only.
+
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::config::Config;
+use crate::plan::{self, build, resolve::Mappings};
+use crate::render::{Format, text::Paint};
+use crate::store::Repo;
+use clap::Args;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The tenant folder whose configuration is restored (and the target, unless --to-tenant).
+    #[arg(long, value_name = "T")]
+    pub tenant: String,
+    /// The commit holding the desired state.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub from: String,
+    /// Restore into this tenant of atlas.yaml instead (cross-tenant: references are matched by name).
+    #[arg(long, value_name = "T2")]
+    pub to_tenant: Option<String>,
+    /// Only objects whose `<type>/<name>` or `<type>/<file stem>` matches.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Only these catalog types.
+    #[arg(long = "type", value_name = "KEY")]
+    pub types: Vec<String>,
+    /// Explicit reference mappings: `groups: {"Source name or id": "<target id>"}` (keys as in `_refs/`).
+    #[arg(long, value_name = "FILE")]
+    pub mappings: Option<PathBuf>,
+    /// Secret values for documents that need them: `<document path>: {<secret path>: value}`.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Write the plan (JSON) to this file, for `apply`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Plan against the built-in demo tenant (embedded Graph emulator) as the target.
+    #[arg(long, conflicts_with = "to_tenant")]
+    pub demo: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Secret values by document path, then secret path. Only their presence is used by `plan`.
+pub fn load_secrets(
+    path: Option<&PathBuf>,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, CliError> {
+    let Some(path) = path else {
+        return Ok(BTreeMap::new());
+    };
+    let text = fs_err::read_to_string(path).map_err(|e| CliError::usage(e.to_string()))?;
+    crate::normalize::yaml::from_str(&text, &path.display().to_string())
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliError> {
+    let repo = Repo::open(&global.repo_dir())?;
+    super::views::rev_label(&repo, &args.from)?;
+    let types = super::backup::selected_types(&args.types)?;
+    let only = super::backup::only_globs(&args.only)?;
+    let mappings = match &args.mappings {
+        Some(p) => {
+            let text = fs_err::read_to_string(p).map_err(|e| CliError::usage(e.to_string()))?;
+            Mappings::from_yaml(&text, &p.display().to_string())
+                .map_err(|e| CliError::usage(e.to_string()))?
+        }
+        None => Mappings::default(),
+    };
+    let secrets = load_secrets(args.secrets.as_ref())?;
+    let rt = super::runtime()?;
+    let _guard = rt.enter();
+    let (target, _emulator) = if args.demo {
+        let (mut targets, emulator) = rt.block_on(super::backup::demo_targets(&types))?;
+        (targets.remove(0), Some(emulator))
+    } else {
+        let config_path = global.config_path(repo.root());
+        if !config_path.exists() {
+            return Err(CliError::usage(format!("no configuration at {}", config_path.display()))
+                .hint("plan reads the target tenant from atlas.yaml; try `plan --demo` for the demo tenant"));
+        }
+        let config = Config::load(&config_path)?;
+        let name = args
+            .to_tenant
+            .clone()
+            .unwrap_or_else(|| args.tenant.clone());
+        let (mut targets, unusable) = super::backup::config_targets(
+            &config,
+            std::slice::from_ref(&name),
+            &types,
+            &config_path,
+        )?;
+        if targets.is_empty() {
+            return Err(CliError::usage(unusable.join("\n")));
+        }
+        (targets.remove(0), None)
+    };
+    let supplied: BTreeSet<(String, String)> = secrets
+        .iter()
+        .flat_map(|(doc, m)| m.keys().map(move |k| (doc.clone(), k.clone())))
+        .collect();
+    let secret_supplied =
+        |doc: &str, path: &str| supplied.contains(&(doc.to_string(), path.to_string()));
+    let opts = build::Options {
+        rev: &args.from,
+        source_tenant: &args.tenant,
+        only: only.as_ref(),
+        only_patterns: args.only.clone(),
+        type_keys: args.types.clone(),
+        mappings: &mappings,
+        secret_supplied: &secret_supplied,
+    };
+    let plan = rt
+        .block_on(build::build(&repo, &opts, &target))
+        .map_err(|e| CliError::error(e.to_string()))?;
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
+        fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
+        tracing::info!(file = %path.display(), "plan written");
+    }
+    match args.format {
+        Format::Json => out.line(serde_json::to_string_pretty(&plan).unwrap_or_default()),
+        Format::Markdown => out.line(plan::view::markdown(&plan).trim_end()),
+        Format::Text => out.line(plan::view::text(&plan, Paint(out.color)).trim_end()),
+    }
+    for w in &plan.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(if !plan.warnings.is_empty() {
+        exit::PARTIAL
+    } else if plan.summary.to_apply() > 0 {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,125 @@
+//! A plan, readable: per item its action, why, and the field-level change; text for terminals,
+//! markdown for pull-request comments.
+
+use super::{Action, Item, Plan};
+use crate::render::{markdown, text, text::Paint};
+use std::fmt::Write;
+
+fn mark(a: Action) -> &'static str {
+    match a {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::NoOp => "=",
+        Action::PreviewOnly => "?",
+        Action::Blocked => "!",
+    }
+}
+
+/// The plan for a terminal: items that do something, each with its change; unchanged ones counted.
+pub fn text(plan: &Plan, paint: Paint) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "plan: tenants/{} at {} → tenant {}",
+            plan.source.tenant,
+            &plan.commit[..plan.commit.len().min(10)],
+            plan.target.tenant
+        ))
+    );
+    for item in plan.items.iter().filter(|i| i.action != Action::NoOp) {
+        out.push('\n');
+        let colour = match item.action {
+            Action::Create => Paint::green,
+            Action::Update => Paint::yellow,
+            Action::Blocked => Paint::red,
+            _ => Paint::cyan,
+        };
+        let _ = writeln!(
+            out,
+            "{} {} {} \"{}\"",
+            colour(paint, mark(item.action)),
+            paint.bold(&format!("{:<12}", item.action.as_str())),
+            title(item),
+            item.name
+        );
+        let _ = writeln!(out, "  {}", paint.dim(&item.path));
+        for r in &item.reasons {
+            let _ = writeln!(out, "  {r}");
+        }
+        if let Some(c) = &item.change {
+            let mut body = String::new();
+            text::object(&mut body, c, paint);
+            // The object's own header line and path are already shown.
+            for line in body.lines().skip(2) {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        if !item.requests.is_empty() {
+            let reqs: Vec<String> = item
+                .requests
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.purpose))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint.dim(&format!("requests: {}", reqs.join(", ")))
+            );
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "\n{} {w}", paint.yellow("warning:"));
+    }
+    let _ = writeln!(out, "\n{}", plan.summary.sentence());
+    out
+}
+
+fn title(item: &Item) -> String {
+    crate::catalog::get(&item.kind)
+        .map(|e| e.title.to_string())
+        .unwrap_or_else(|| item.kind.clone())
+}
+
+/// The plan for a pull-request comment: a table of items, each change folded below it.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### Restore plan: `tenants/{}` at `{}` → tenant `{}`\n",
+        plan.source.tenant,
+        &plan.commit[..plan.commit.len().min(10)],
+        plan.target.tenant
+    );
+    let _ = writeln!(out, "**{}**\n", plan.summary.sentence());
+    let shown: Vec<&Item> = plan
+        .items
+        .iter()
+        .filter(|i| i.action != Action::NoOp)
+        .collect();
+    if !shown.is_empty() {
+        let _ = writeln!(out, "| Action | Type | Policy | Why |\n|---|---|---|---|");
+        for i in &shown {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                i.action.as_str(),
+                markdown::cell(&title(i)),
+                markdown::cell(&i.name),
+                markdown::cell(&i.reasons.join("; "))
+            );
+        }
+        out.push('\n');
+    }
+    let fold = shown.len() > 10;
+    for i in shown {
+        if let Some(c) = &i.change {
+            markdown::object(&mut out, c, fold);
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "- warning: {}", markdown::inline(w));
+    }
+    out
+}
