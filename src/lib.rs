@@ -3,6 +3,7 @@
 //! Data flows one way: Graph → normalize → store (git) for backup. The library returns data and
 //! typed errors; only `cli` prints. See DESIGN.md for the contract this crate builds to.
 
+pub mod apply;
 pub mod backup;
 pub mod catalog;
 pub mod cli;

@@ -103,12 +103,16 @@ const fn script_source(collection: &'static str) -> Source {
 }
 
 /// MAM typed collections: `$expand` is refused on the list (graph.md §0.2), so read each by id.
-const fn mam_source(collection: &'static str) -> Source {
+/// Each collection holds one `@odata.type`, which is also how restore picks the collection to create in.
+const fn mam_source(collection: &'static str, odata_types: &'static [&'static str]) -> Source {
     Source {
         hydrate: Some("$expand=apps,assignments"),
+        odata_types,
         ..source(BETA, collection, "")
     }
 }
+
+const TARGETED_APP_CONFIG: &str = "#microsoft.graph.targetedManagedAppConfiguration";
 
 const CA_SETS: &[SetRule] = &[
     SetRule {
@@ -605,14 +609,27 @@ pub static CATALOG: &[CatalogEntry] = &[
             "appProtectionPolicies",
             "App protection policies (MAM)",
             &[
-                mam_source("deviceAppManagement/iosManagedAppProtections"),
-                mam_source("deviceAppManagement/androidManagedAppProtections"),
-                mam_source("deviceAppManagement/windowsManagedAppProtections"),
+                mam_source(
+                    "deviceAppManagement/iosManagedAppProtections",
+                    &["#microsoft.graph.iosManagedAppProtection"],
+                ),
+                mam_source(
+                    "deviceAppManagement/androidManagedAppProtections",
+                    &["#microsoft.graph.androidManagedAppProtection"],
+                ),
+                mam_source(
+                    "deviceAppManagement/windowsManagedAppProtections",
+                    &["#microsoft.graph.windowsManagedAppProtection"],
+                ),
             ],
         )
     },
     // graph.md §7.2, §7.3
     CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::TargetApps("apps")],
+            ..PATCH
+        },
         strip: &["apps[].id", "apps[].version"],
         sets: &[
             SetRule {
@@ -648,12 +665,18 @@ pub static CATALOG: &[CatalogEntry] = &[
             "appConfigurations",
             "App configuration policies",
             &[
-                mam_source("deviceAppManagement/targetedManagedAppConfigurations"),
-                source(
-                    BETA,
-                    "deviceAppManagement/mobileAppConfigurations",
-                    "$expand=assignments",
+                mam_source(
+                    "deviceAppManagement/targetedManagedAppConfigurations",
+                    &[TARGETED_APP_CONFIG],
                 ),
+                Source {
+                    exclude_types: &[TARGETED_APP_CONFIG],
+                    ..source(
+                        BETA,
+                        "deviceAppManagement/mobileAppConfigurations",
+                        "$expand=assignments",
+                    )
+                },
             ],
         )
     },

@@ -238,7 +238,7 @@ pub(super) async fn demo_targets(
     ))
 }
 
-fn author(config: &Config, repo: &Repo) -> Identity {
+pub(super) fn author(config: &Config, repo: &Repo) -> Identity {
     if let Some((name, email)) = config
         .git
         .author

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one file per command, output, progress and exit codes.
 //! The only module that prints.
 
+mod apply;
 mod backup;
 mod diff;
 mod docs;
@@ -102,6 +103,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// Restore preview: what restoring a commit would create, update or leave alone, and what is blocked.
     Plan(plan::PlanArgs),
+    /// Execute a saved plan exactly; refused when the tenant changed since it was made.
+    Apply(apply::ApplyArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -220,6 +223,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Plan(args) => plan::run(&cli.global, &out, args),
+        Command::Apply(args) => apply::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
     };

@@ -43,11 +43,11 @@ pub enum PlanError {
 }
 
 /// One live object of the target tenant.
-struct Live {
-    doc: Document,
-    path: String,
+pub(crate) struct Live {
+    pub(crate) doc: Document,
+    pub(crate) path: String,
     files: BTreeMap<String, Vec<u8>>,
-    fingerprint: String,
+    pub(crate) fingerprint: String,
 }
 
 /// One desired object from the commit.
@@ -127,6 +127,12 @@ pub async fn build(
             sidecars,
         });
     }
+
+    // In restore order, so objects others refer to are planned (and created) first.
+    let order = |k: &str| catalog::get(k).map_or(u8::MAX, |e| e.restore_order);
+    desired.sort_by(|a, b| {
+        (order(&a.doc.kind), &a.doc.kind, &a.path).cmp(&(order(&b.doc.kind), &b.doc.kind, &b.path))
+    });
 
     // The live tenant, as a backup would write it (reference-like types always: restore maps by them).
     let mut live_target = TenantTarget {
@@ -223,6 +229,8 @@ pub async fn build(
             m
         });
     let mut items = vec![];
+    // Reference-like objects this plan creates: later items refer to them by placeholder.
+    let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
     for (d, raw) in desired.iter().zip(rebuilt) {
         let mut item = Item {
             kind: d.doc.kind.clone(),
@@ -251,7 +259,15 @@ pub async fn build(
         }
         // Identity: the same id, else the one live object of this type with this name.
         let candidates = live.get(entry.key).map(Vec::as_slice).unwrap_or(&[]);
-        let matched = match candidates.iter().find(|l| l.doc.id == d.doc.id) {
+        // An id match under another name while another object has the desired name: the id was
+        // reused (numeric ids such as scope tags'), the name identifies the object.
+        let by_id = candidates
+            .iter()
+            .find(|l| l.doc.id == d.doc.id)
+            .filter(|l| {
+                l.doc.name == d.doc.name || !candidates.iter().any(|o| o.doc.name == d.doc.name)
+            });
+        let matched = match by_id {
             Some(l) => Ok(Some(l)),
             None => {
                 let same_name: Vec<&Live> = candidates
@@ -316,7 +332,7 @@ pub async fn build(
         };
         // References that do not resolve keep their source ids: harmless when nothing is written
         // (the object is unchanged), blocking otherwise.
-        let problems = resolve::translate(entry, &mut raw, &resolver);
+        let problems = resolve::translate(entry, &mut raw, &resolver, &planned);
         // The desired object in the target's terms, normalized as a backup would.
         let (id, stem) = match live_obj {
             Some(l) => (l.doc.id.clone(), stem_of(&l.path)),
@@ -426,11 +442,13 @@ pub async fn build(
             _ => {
                 item.action = Action::Create;
                 item.requests = steps::create(&ctx);
+                if let Some(kind) = ref_kind_of(entry.key) {
+                    planned.insert((kind, d.doc.id.clone()));
+                }
             }
         }
         items.push(item);
     }
-    let order = |k: &str| catalog::get(k).map_or(u8::MAX, |e| e.restore_order);
     items.sort_by(|a, b| {
         (order(&a.kind), &a.kind, &a.path).cmp(&(order(&b.kind), &b.kind, &b.path))
     });
@@ -449,6 +467,7 @@ pub async fn build(
         },
         types: opts.type_keys.clone(),
         only: opts.only_patterns.clone(),
+        mappings: opts.mappings.to_plain(),
         summary: Default::default(),
         items,
         warnings,
@@ -470,7 +489,7 @@ fn ref_kind_of(key: &str) -> Option<RefKind> {
 }
 
 /// Live documents by type, with their files and fingerprints.
-fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<Live>> {
+pub(crate) fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<Live>> {
     let mut out: BTreeMap<String, Vec<Live>> = BTreeMap::new();
     for (path, bytes) in files {
         let Some((kind, file)) = path.split_once('/') else {

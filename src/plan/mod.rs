@@ -14,6 +14,7 @@ pub mod view;
 use crate::render::ObjectChange;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// Version of the plan file format.
 pub const FORMAT: u32 = 1;
@@ -153,6 +154,9 @@ pub struct Plan {
     pub types: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
+    /// `--mappings` as given (reference kind → source name or id → target id).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mappings: BTreeMap<String, BTreeMap<String, String>>,
     pub summary: Summary,
     pub items: Vec<Item>,
     /// Documents of the commit that could not be read (each left out of the plan).
@@ -225,6 +229,7 @@ mod tests {
             },
             types: vec![],
             only: vec![],
+            mappings: BTreeMap::new(),
             summary: Summary::default(),
             items: vec![Item {
                 kind: "scopeTags".into(),

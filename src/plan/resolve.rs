@@ -20,6 +20,29 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Mappings(pub BTreeMap<RefKind, BTreeMap<String, String>>);
 
 impl Mappings {
+    /// As written in a plan: reference kind's file stem → source name or id → target id.
+    pub fn to_plain(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.0
+            .iter()
+            .map(|(k, m)| (k.file_stem().to_string(), m.clone()))
+            .collect()
+    }
+
+    /// From a plan's `mappings`; unknown kinds are left out.
+    pub fn from_plain(plain: &BTreeMap<String, BTreeMap<String, String>>) -> Mappings {
+        Mappings(
+            plain
+                .iter()
+                .filter_map(|(k, m)| {
+                    RefKind::ALL
+                        .iter()
+                        .find(|x| x.file_stem() == k)
+                        .map(|x| (*x, m.clone()))
+                })
+                .collect(),
+        )
+    }
+
     /// Reads a mappings file: `groups: {"All Windows devices": "<target id>"}`, keys being the
     /// `_refs/` file stems.
     pub fn from_yaml(
@@ -176,27 +199,39 @@ impl Resolver {
                 return Ok(target.clone());
             }
         }
-        if let Some(n) = table.by_id.get(id) {
+        // The same id under the same name (a restore into the same tenant).
+        let same_id = table.by_id.get(id);
+        if let Some(n) = same_id
+            && name.is_none_or(|s| s == n)
+        {
             self.target_names.insert(kind, id, n);
             return Ok(id.to_string());
         }
-        let Some(name) = name else {
-            return Err(format!(
-                "{what} {id} has no name in the source's _refs, so it cannot be found in the target (map it with --mappings)"
-            ));
-        };
-        match table.by_name.get(name).map(Vec::as_slice) {
-            Some([target]) => {
-                self.target_names.insert(kind, target, name);
+        let by_name = name.and_then(|n| table.by_name.get(n)).map(Vec::as_slice);
+        match (by_name, same_id) {
+            (Some([target]), _) => {
+                self.target_names
+                    .insert(kind, target, name.unwrap_or(target));
                 Ok(target.clone())
             }
-            Some(many) => Err(format!(
-                "{} {what}s are named \"{name}\" in the target: ambiguous (map it with --mappings)",
-                many.len()
+            (Some(many), _) if many.len() > 1 => Err(format!(
+                "{} {what}s are named \"{}\" in the target: ambiguous (map it with --mappings)",
+                many.len(),
+                name.unwrap_or_default()
             )),
-            None => Err(match failure {
-                Some(f) => format!("{what} \"{name}\" could not be looked up: {f}"),
-                None => format!("{what} \"{name}\" does not exist in the target tenant"),
+            // Renamed since: the id still names the same object.
+            (_, Some(n)) => {
+                self.target_names.insert(kind, id, n);
+                Ok(id.to_string())
+            }
+            _ => Err(match (name, failure) {
+                (None, _) => format!(
+                    "{what} {id} has no name in the source's _refs, so it cannot be found in the target (map it with --mappings)"
+                ),
+                (Some(name), Some(f)) => format!("{what} \"{name}\" could not be looked up: {f}"),
+                (Some(name), None) => {
+                    format!("{what} \"{name}\" does not exist in the target tenant")
+                }
             }),
         }
     }
@@ -247,25 +282,33 @@ pub fn references(entry: &CatalogEntry, raw: &Value) -> BTreeSet<(RefKind, Strin
         .collect()
 }
 
+/// The placeholder apply replaces with the id of an object the same plan creates.
+pub fn created_placeholder(kind: RefKind, source_id: &str) -> String {
+    format!("{{created:{}:{source_id}}}", kind.file_stem())
+}
+
 /// Rewrites a Graph object's references to target ids; the reasons of those that do not resolve.
-pub fn translate(entry: &CatalogEntry, raw: &mut Value, r: &Resolver) -> Vec<String> {
+/// A reference to an object this plan creates (`planned`) becomes its placeholder.
+pub fn translate(
+    entry: &CatalogEntry,
+    raw: &mut Value,
+    r: &Resolver,
+    planned: &BTreeSet<(RefKind, String)>,
+) -> Vec<String> {
     let mut problems = BTreeSet::new();
+    let mut one = |kind: RefKind, id: &mut String| match r.target(kind, id) {
+        Ok(t) => *id = t,
+        Err(_) if planned.contains(&(kind, id.clone())) => *id = created_placeholder(kind, id),
+        Err(e) => {
+            problems.insert(e);
+        }
+    };
     let mut map = |kind: RefKind, v: &mut Value| match v {
-        Value::String(id) => match r.target(kind, id) {
-            Ok(t) => *id = t,
-            Err(e) => {
-                problems.insert(e);
-            }
-        },
+        Value::String(id) => one(kind, id),
         Value::Array(ids) => {
             for id in ids.iter_mut() {
                 if let Value::String(s) = id {
-                    match r.target(kind, s) {
-                        Ok(t) => *s = t,
-                        Err(e) => {
-                            problems.insert(e);
-                        }
-                    }
+                    one(kind, s);
                 }
             }
         }

@@ -1,0 +1,188 @@
+//! The apply journal: every step written and synced before its request is sent, and its outcome
+//! after, so an apply killed at any point resumes exactly where it stopped — a create whose answer
+//! was lost is found again instead of being sent twice.
+//!
+//! One JSON line per event in `.git/atlas/journal/<tenant>/<plan hash>.jsonl`; a torn last line
+//! (the process died mid-write) is ignored.
+
+use crate::store::{Repo, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "event")]
+pub enum Event {
+    /// About to send request `request` of item `item`.
+    Sending { item: usize, request: usize },
+    /// It succeeded; `created` is the id of an object it created.
+    Done {
+        item: usize,
+        request: usize,
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        created: Option<String>,
+    },
+    /// It failed; the item stops here.
+    Failed {
+        item: usize,
+        request: usize,
+        message: String,
+    },
+    /// Every item was attempted.
+    Finished,
+}
+
+/// What a journal says about a plan's progress.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// (item, request) → done.
+    pub done: BTreeMap<(usize, usize), ()>,
+    /// Requests sent without a recorded outcome (the process died while waiting).
+    pub in_flight: Vec<(usize, usize)>,
+    /// Items that failed.
+    pub failed: BTreeMap<usize, String>,
+    /// Ids of objects created per item.
+    pub created: BTreeMap<usize, String>,
+    pub finished: bool,
+}
+
+impl Progress {
+    /// Has this item sent anything yet?
+    pub fn started(&self, item: usize) -> bool {
+        self.done.keys().any(|(i, _)| *i == item)
+            || self.in_flight.iter().any(|(i, _)| *i == item)
+            || self.failed.contains_key(&item)
+    }
+}
+
+/// An open journal.
+pub struct Journal {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Journal {
+    /// The journal path of a plan.
+    pub fn path(repo: &Repo, tenant: &str, plan_hash: &str) -> Result<PathBuf, StoreError> {
+        let dir = repo.state_dir()?.join("journal").join(tenant);
+        fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        let name = plan_hash.trim_start_matches("sha256:");
+        Ok(dir.join(format!("{}.jsonl", &name[..name.len().min(32)])))
+    }
+
+    /// Reads what an earlier run of this plan did (nothing when it never ran).
+    pub fn read(path: &std::path::Path) -> Progress {
+        let mut p = Progress::default();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return p;
+        };
+        let mut sending: BTreeMap<(usize, usize), ()> = BTreeMap::new();
+        for line in text.lines() {
+            let Ok(event) = serde_json::from_str::<Event>(line) else {
+                continue; // a torn last line
+            };
+            match event {
+                Event::Sending { item, request } => {
+                    sending.insert((item, request), ());
+                }
+                Event::Done {
+                    item,
+                    request,
+                    created,
+                    ..
+                } => {
+                    sending.remove(&(item, request));
+                    p.done.insert((item, request), ());
+                    if let Some(id) = created {
+                        p.created.insert(item, id);
+                    }
+                }
+                Event::Failed {
+                    item,
+                    request,
+                    message,
+                } => {
+                    sending.remove(&(item, request));
+                    p.failed.insert(item, message);
+                }
+                Event::Finished => p.finished = true,
+            }
+        }
+        p.in_flight = sending.into_keys().collect();
+        p
+    }
+
+    pub fn open(path: PathBuf) -> Result<Journal, StoreError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
+        Ok(Journal { path, file })
+    }
+
+    /// Appends an event and syncs it to disk before returning.
+    pub fn record(&mut self, event: &Event) -> Result<(), StoreError> {
+        let mut line = serde_json::to_vec(event).unwrap_or_default();
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| StoreError::io(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_read_back_and_a_torn_line_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut j = Journal::open(path.clone()).unwrap();
+        j.record(&Event::Sending {
+            item: 0,
+            request: 0,
+        })
+        .unwrap();
+        j.record(&Event::Done {
+            item: 0,
+            request: 0,
+            status: 201,
+            created: Some("new".into()),
+        })
+        .unwrap();
+        j.record(&Event::Sending {
+            item: 0,
+            request: 1,
+        })
+        .unwrap();
+        j.record(&Event::Sending {
+            item: 2,
+            request: 0,
+        })
+        .unwrap();
+        j.record(&Event::Failed {
+            item: 2,
+            request: 0,
+            message: "400".into(),
+        })
+        .unwrap();
+        drop(j);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"event\":\"do")
+            .unwrap();
+        let p = Journal::read(&path);
+        assert_eq!(p.created.get(&0).map(String::as_str), Some("new"));
+        assert_eq!(p.in_flight, vec![(0, 1)]);
+        assert!(p.failed.contains_key(&2));
+        assert!(p.started(0) && p.started(2) && !p.started(1));
+        assert!(!p.finished);
+    }
+}

@@ -1,0 +1,697 @@
+//! Applying a saved plan: exactly its requests, in its order, never twice.
+//!
+//! The tenant is locked; every target is re-read first and the whole plan refused when any object
+//! changed since it was planned (an absent one appearing included). Each request is journalled and
+//! synced before it is sent ([`journal`]), so a killed apply resumes without duplicates; a create
+//! whose answer was lost is looked up by name before it is ever sent again. Afterwards every item is
+//! read back and compared with the desired state, the run log is committed under `runs/`, and a
+//! backup commit records the tenant's new state.
+
+pub mod journal;
+pub mod runlog;
+
+use crate::backup::{self, TenantTarget};
+use crate::catalog;
+use crate::graph::GraphError;
+use crate::plan::{ABSENT, Action, Item, Plan, build};
+use crate::store::lock::{LockError, LockHolder, TenantLock};
+use crate::store::{Identity, Repo};
+use journal::{Event, Journal, Progress};
+use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome, RequestResult};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Secret values by document path, then secret path (`spec.omaSettings[2].value`).
+pub type Secrets = BTreeMap<String, BTreeMap<String, String>>;
+
+pub struct ApplySettings {
+    pub secrets: Secrets,
+    pub author: Identity,
+    pub command: String,
+    pub break_lock: Option<String>,
+    /// Back up the tenant after applying (the design's rule; off only in tests of apply alone).
+    pub backup_after: bool,
+}
+
+/// What an apply did.
+#[derive(Debug)]
+pub struct ApplyReport {
+    pub run_id: String,
+    pub outcome: Outcome,
+    pub message: Option<String>,
+    pub items: Vec<ItemResult>,
+    pub run_log: Option<String>,
+    pub commit: Option<String>,
+    pub backup_commit: Option<String>,
+}
+
+/// Applies `plan` to `target`.
+pub async fn apply(
+    root: PathBuf,
+    target: TenantTarget,
+    plan: Plan,
+    settings: ApplySettings,
+) -> ApplyReport {
+    let started = crate::clock::now();
+    let run_id = crate::clock::run_id(started);
+    let mut report = ApplyReport {
+        run_id: run_id.clone(),
+        outcome: Outcome::Refused,
+        message: None,
+        items: vec![],
+        run_log: None,
+        commit: None,
+        backup_commit: None,
+    };
+    let repo = match Repo::open(&root) {
+        Ok(r) => r,
+        Err(e) => {
+            report.outcome = Outcome::Failed;
+            report.message = Some(e.to_string());
+            return report;
+        }
+    };
+    // Refusals keep a run log too (outside history).
+    let refuse = |mut r: ApplyReport, m: String| {
+        r.message = Some(m);
+        record(&repo, &target, &plan, &settings, &mut r, started);
+        r
+    };
+    if !plan.is_intact() {
+        return refuse(report, "the plan file was changed after it was made (its hash does not match); make a new plan".into());
+    }
+    if plan.target.tenant_id != target.tenant_id {
+        return refuse(
+            report,
+            format!(
+                "the plan is for tenant {} ({}), but {} is {}",
+                plan.target.tenant, plan.target.tenant_id, target.name, target.tenant_id
+            ),
+        );
+    }
+    if let Some(stale) = &settings.break_lock
+        && let Err(e) = TenantLock::break_stale(&repo, &target.name, stale)
+        && !matches!(e, LockError::NotHeld { .. })
+    {
+        return refuse(report, e.to_string());
+    }
+    let holder = LockHolder {
+        run_id: run_id.clone(),
+        pid: std::process::id(),
+        host: crate::store::lock::current_host(),
+        started,
+        command: settings.command.clone(),
+    };
+    let lock = match TenantLock::acquire(&repo, &target.name, holder) {
+        Ok(l) => l,
+        Err(LockError::Held { holder, .. }) => {
+            let m = format!(
+                "tenant {} is locked by run {} since {} (pid {} on {}, `{}`)",
+                target.name, holder.run_id, holder.started, holder.pid, holder.host, holder.command
+            );
+            return refuse(report, m);
+        }
+        Err(e) => return refuse(report, e.to_string()),
+    };
+    let outcome = run_locked(&repo, &target, &plan, &settings, &mut report).await;
+    let _ = lock.release();
+    report.outcome = outcome;
+    record(&repo, &target, &plan, &settings, &mut report, started);
+    if settings.backup_after && !matches!(report.outcome, Outcome::Refused | Outcome::Failed) {
+        report.backup_commit = backup_after(&root, target, &settings).await;
+    }
+    report
+}
+
+async fn run_locked(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    report: &mut ApplyReport,
+) -> Outcome {
+    let journal_path = match Journal::path(repo, &target.name, &plan.hash) {
+        Ok(p) => p,
+        Err(e) => {
+            report.message = Some(e.to_string());
+            return Outcome::Failed;
+        }
+    };
+    let progress = Journal::read(&journal_path);
+    if progress.finished {
+        report.message =
+            Some("this plan was already applied; make a new plan to restore again".into());
+        return Outcome::Refused;
+    }
+    // Every target as planned, or nothing is written.
+    let live = read_live(repo, target, plan).await;
+    let live = match live {
+        Ok(l) => l,
+        Err(e) => {
+            report.message = Some(format!(
+                "the tenant could not be re-read to check the plan: {e}"
+            ));
+            return Outcome::Refused;
+        }
+    };
+    let stale: Vec<String> = plan
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| writes(item) && !progress.started(*i))
+        .filter_map(|(_, item)| stale_reason(item, &live))
+        .collect();
+    if !stale.is_empty() {
+        report.message = Some(format!(
+            "the tenant changed since the plan was made; nothing was applied:\n  {}",
+            stale.join("\n  ")
+        ));
+        return Outcome::Refused;
+    }
+    let mut journal = match Journal::open(journal_path) {
+        Ok(j) => j,
+        Err(e) => {
+            report.message = Some(e.to_string());
+            return Outcome::Failed;
+        }
+    };
+    // Ids of objects this apply created, by (type, source id): later items refer to them.
+    let mut created: BTreeMap<String, String> = BTreeMap::new();
+    for (i, item) in plan.items.iter().enumerate() {
+        let mut result = ItemResult::new(item);
+        result.index = i;
+        if !writes(item) {
+            result.result = ItemStatus::NotApplied;
+            report.items.push(result);
+            continue;
+        }
+        let ctx = Ctx {
+            target,
+            settings,
+            progress: &progress,
+            created_refs: &created,
+        };
+        let applied = apply_item(i, item, &ctx, &mut journal, &mut result).await;
+        if let Err(e) = applied {
+            result.result = ItemStatus::Failed;
+            result.message = Some(e);
+        } else if item.action == Action::Create
+            && let Some(id) = &result.target_id
+        {
+            created.insert(
+                format!("{{created:{}:{}}}", item.kind, item.source_id),
+                id.clone(),
+            );
+        }
+        report.items.push(result);
+    }
+    let _ = journal.record(&Event::Finished);
+    // Read back: planning the same commit again, each applied item must now be unchanged.
+    match replan(repo, target, plan).await {
+        Ok(again) => {
+            for r in report
+                .items
+                .iter_mut()
+                .filter(|r| r.result == ItemStatus::Applied)
+            {
+                let path = &plan.items[r.index].path;
+                r.converged = Some(
+                    again
+                        .items
+                        .iter()
+                        .find(|i| &i.path == path)
+                        .is_some_and(|i| i.action == Action::NoOp),
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the tenant back after applying"),
+    }
+    let failed = report.items.iter().any(|r| r.result == ItemStatus::Failed);
+    let unconverged = report.items.iter().any(|r| r.converged == Some(false));
+    if failed || unconverged {
+        Outcome::Partial
+    } else {
+        Outcome::Success
+    }
+}
+
+fn writes(item: &Item) -> bool {
+    matches!(item.action, Action::Create | Action::Update)
+}
+
+/// Why an item's target no longer is what the plan saw, if it is not.
+fn stale_reason(item: &Item, live: &BTreeMap<String, Vec<build::Live>>) -> Option<String> {
+    let objects = live.get(&item.kind).map(Vec::as_slice).unwrap_or(&[]);
+    if item.fingerprint == ABSENT {
+        let present = objects
+            .iter()
+            .find(|l| l.doc.id == item.source_id || l.doc.name == item.name);
+        return present.map(|l| {
+            format!(
+                "{} \"{}\": was absent, now exists ({})",
+                item.kind, item.name, l.doc.id
+            )
+        });
+    }
+    let id = item.target_id.as_deref().unwrap_or_default();
+    match objects.iter().find(|l| l.doc.id == id) {
+        None => Some(format!(
+            "{} \"{}\": {id} no longer exists",
+            item.kind, item.name
+        )),
+        Some(l) if l.fingerprint != item.fingerprint => Some(format!(
+            "{} \"{}\": {id} was changed since the plan was made",
+            item.kind, item.name
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The live objects of the plan's types, normalized as a backup would.
+async fn read_live(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+) -> Result<BTreeMap<String, Vec<build::Live>>, String> {
+    let mut entries: Vec<&'static catalog::CatalogEntry> = plan
+        .items
+        .iter()
+        .filter_map(|i| catalog::get(&i.kind))
+        .collect();
+    entries.sort_by_key(|e| e.key);
+    entries.dedup_by_key(|e| e.key);
+    let t = TenantTarget {
+        name: target.name.clone(),
+        tenant_id: target.tenant_id.clone(),
+        cloud: target.cloud,
+        client: target.client.clone(),
+        entries,
+    };
+    let snap = backup::preview(repo, "HEAD", &t).await;
+    if let Some(f) = snap.failures.iter().find(|f| f.object.is_none()) {
+        return Err(format!("{}: {}", f.kind, f.message));
+    }
+    Ok(build::live_objects(&snap.files))
+}
+
+/// The plan's commit planned again against the tenant as it is now.
+async fn replan(repo: &Repo, target: &TenantTarget, plan: &Plan) -> Result<Plan, String> {
+    let mappings = crate::plan::resolve::Mappings::from_plain(&plan.mappings);
+    let mut globs = globset::GlobSetBuilder::new();
+    for p in &plan.only {
+        globs.add(globset::Glob::new(p).map_err(|e| e.to_string())?);
+    }
+    let only = globs.build().map_err(|e| e.to_string())?;
+    let supplied = |_: &str, _: &str| true;
+    let opts = build::Options {
+        rev: &plan.commit,
+        source_tenant: &plan.source.tenant,
+        only: (!plan.only.is_empty()).then_some(&only),
+        only_patterns: plan.only.clone(),
+        type_keys: plan.types.clone(),
+        mappings: &mappings,
+        secret_supplied: &supplied,
+    };
+    let mut entries: Vec<&'static catalog::CatalogEntry> = target.entries.clone();
+    if !plan.types.is_empty() {
+        entries = plan.types.iter().filter_map(|k| catalog::get(k)).collect();
+    }
+    let t = TenantTarget {
+        name: target.name.clone(),
+        tenant_id: target.tenant_id.clone(),
+        cloud: target.cloud,
+        client: target.client.clone(),
+        entries,
+    };
+    build::build(repo, &opts, &t)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// What every item of one apply shares.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    target: &'a TenantTarget,
+    settings: &'a ApplySettings,
+    /// What an earlier, interrupted run of this plan did.
+    progress: &'a Progress,
+    /// Ids of objects created so far, by their placeholder.
+    created_refs: &'a BTreeMap<String, String>,
+}
+
+/// Sends one item's requests that are not done yet.
+async fn apply_item(
+    index: usize,
+    item: &Item,
+    ctx: &Ctx<'_>,
+    journal: &mut Journal,
+    result: &mut ItemResult,
+) -> Result<(), String> {
+    let Ctx {
+        target,
+        settings,
+        progress,
+        created_refs,
+    } = *ctx;
+    let mut created = progress.created.get(&index).cloned();
+    result.target_id = item.target_id.clone().or_else(|| created.clone());
+    if let Some(m) = progress.failed.get(&index) {
+        return Err(format!("failed in an earlier run: {m}"));
+    }
+    for (j, req) in item.requests.iter().enumerate() {
+        if progress.done.contains_key(&(index, j)) {
+            continue;
+        }
+        let is_create = req.purpose == "create";
+        let in_flight = progress.in_flight.contains(&(index, j));
+        // A create sent before the process died may have happened: find it before sending again.
+        if is_create && (in_flight || created.is_some()) {
+            if created.is_none() {
+                created = find_created(target, item, &req.path).await?;
+            }
+            if let Some(id) = &created {
+                journal
+                    .record(&Event::Done {
+                        item: index,
+                        request: j,
+                        status: 201,
+                        created: Some(id.clone()),
+                    })
+                    .map_err(|e| e.to_string())?;
+                result.target_id = Some(id.clone());
+                result.requests.push(RequestResult::recovered(req));
+                continue;
+            }
+        }
+        let id = created
+            .as_deref()
+            .or(item.target_id.as_deref())
+            .unwrap_or_default();
+        let path = req.path.replace(crate::plan::steps::CREATED_ID, id);
+        let mut body = match &req.body {
+            Some(b) => Some(with_created_refs(b, created_refs)?),
+            None => None,
+        };
+        if matches!(req.purpose.as_str(), "create" | "update")
+            && let Some(b) = body.as_mut()
+        {
+            inject_secrets(b, item, &settings.secrets)?;
+        }
+        journal
+            .record(&Event::Sending {
+                item: index,
+                request: j,
+            })
+            .map_err(|e| e.to_string())?;
+        let method =
+            reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
+        let before = target.client.stats().retries;
+        let clock = std::time::Instant::now();
+        let mut answer = target
+            .client
+            .send(method.clone(), &format!("/{path}"), body.as_ref())
+            .await;
+        // The answer to a create was lost: look for the object, send again only when it is not there.
+        if is_create && matches!(answer, Err(GraphError::Transport { .. })) {
+            if let Some(found) = find_created(target, item, &req.path).await? {
+                answer = Ok(crate::graph::GraphResponse {
+                    status: 201,
+                    body: Some(serde_json::json!({ "id": found })),
+                    request_id: None,
+                });
+            } else {
+                answer = target
+                    .client
+                    .send(method, &format!("/{path}"), body.as_ref())
+                    .await;
+            }
+        }
+        let mut rr = RequestResult {
+            method: req.method.clone(),
+            path: path.clone(),
+            purpose: req.purpose.clone(),
+            status: None,
+            request_id: None,
+            retries: target.client.stats().retries - before,
+            duration_ms: clock.elapsed().as_millis() as u64,
+            recovered: false,
+        };
+        match answer {
+            Ok(resp) => {
+                rr.status = Some(resp.status);
+                rr.request_id = resp.request_id.clone();
+                let new_id = is_create
+                    .then(|| {
+                        resp.body
+                            .as_ref()
+                            .and_then(|b| b["id"].as_str())
+                            .map(str::to_string)
+                    })
+                    .flatten();
+                if is_create {
+                    let Some(new_id) = new_id.clone() else {
+                        result.requests.push(rr);
+                        return Err("Graph created the object but returned no id".into());
+                    };
+                    created = Some(new_id.clone());
+                    result.target_id = Some(new_id);
+                }
+                journal
+                    .record(&Event::Done {
+                        item: index,
+                        request: j,
+                        status: resp.status,
+                        created: new_id,
+                    })
+                    .map_err(|e| e.to_string())?;
+                result.requests.push(rr);
+            }
+            Err(e) => {
+                rr.status = e.status();
+                rr.request_id = e.request_id().map(str::to_string);
+                result.requests.push(rr);
+                let message = format!("{} {}: {e}", req.method, req.purpose);
+                journal
+                    .record(&Event::Failed {
+                        item: index,
+                        request: j,
+                        message: message.clone(),
+                    })
+                    .map_err(|e| e.to_string())?;
+                return Err(message);
+            }
+        }
+    }
+    result.result = ItemStatus::Applied;
+    Ok(())
+}
+
+/// Replaces placeholders of objects this apply created (`{created:<type>:<source id>}`).
+fn with_created_refs(body: &Value, created: &BTreeMap<String, String>) -> Result<Value, String> {
+    let mut text = serde_json::to_string(body).unwrap_or_default();
+    if !text.contains("{created:") {
+        return Ok(body.clone());
+    }
+    for (placeholder, id) in created {
+        text = text.replace(placeholder.as_str(), id);
+    }
+    if let Some(i) = text.find("{created:") {
+        let end = text[i..].find('}').map_or(text.len(), |j| i + j + 1);
+        return Err(format!(
+            "depends on {}, which this apply did not create",
+            &text[i..end]
+        ));
+    }
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The id of the object an item creates, if it exists already (found by name and type).
+async fn find_created(
+    target: &TenantTarget,
+    item: &Item,
+    collection: &str,
+) -> Result<Option<String>, String> {
+    let entry = catalog::get(&item.kind).ok_or("unknown type")?;
+    let odata_type = item
+        .requests
+        .first()
+        .and_then(|r| r.body.as_ref())
+        .and_then(|b| b["@odata.type"].as_str());
+    let all = target
+        .client
+        .list(&format!("/{collection}"))
+        .await
+        .map_err(|e| format!("could not look for an object created before: {e}"))?;
+    let found: Vec<&Value> = all
+        .iter()
+        .filter(|o| o[entry.name_field].as_str() == Some(item.name.as_str()))
+        .filter(|o| odata_type.is_none_or(|t| o["@odata.type"].as_str().is_none_or(|x| x == t)))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(one["id"].as_str().map(str::to_string)),
+        many => Err(format!(
+            "{} objects named \"{}\" exist; not guessing which one an earlier run created",
+            many.len(),
+            item.name
+        )),
+    }
+}
+
+/// Puts supplied secret values into a request body (document paths `spec.a.b[2].c`).
+fn inject_secrets(body: &mut Value, item: &Item, secrets: &Secrets) -> Result<(), String> {
+    for path in &item.secrets {
+        let value = secrets
+            .get(&item.path)
+            .and_then(|m| m.get(path))
+            .ok_or_else(|| format!("no value supplied for the secret {path}"))?;
+        let rel = path.strip_prefix("spec.").unwrap_or(path);
+        let slot =
+            pointer(body, rel).ok_or_else(|| format!("the secret {path} is not in the request"))?;
+        *slot = Value::String(value.clone());
+    }
+    Ok(())
+}
+
+/// The value at `a.b[2].c`.
+fn pointer<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut cur = v;
+    for part in path.split('.') {
+        let (name, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            cur = cur.get_mut(name)?;
+        }
+        for idx in indices.split('[').filter(|s| !s.is_empty()) {
+            let n: usize = idx.trim_end_matches(']').parse().ok()?;
+            cur = cur.get_mut(n)?;
+        }
+    }
+    Some(cur)
+}
+
+/// Writes and commits the run log.
+fn record(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    report: &mut ApplyReport,
+    started: jiff::Timestamp,
+) {
+    let finished = crate::clock::now();
+    let log = ApplyRunLog::new(
+        report,
+        target,
+        plan,
+        started,
+        finished,
+        target.client.stats(),
+    );
+    let yaml = log.to_yaml();
+    if report.outcome == Outcome::Refused {
+        report.run_log = crate::store::runlog::write_private(
+            repo,
+            &target.name,
+            &report.run_id,
+            yaml.as_bytes(),
+        )
+        .ok()
+        .map(|p| p.display().to_string());
+        return;
+    }
+    let path = crate::store::runlog::committed_path(&target.name, &report.run_id, started);
+    let committed = repo
+        .stage_file(&path, yaml.as_bytes())
+        .and_then(|()| repo.commit(&log.commit_message(), &settings.author, finished));
+    match committed {
+        Ok(oid) => {
+            report.commit = oid.map(|o| o.to_string());
+            report.run_log = Some(path);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not commit the apply run log");
+            report.run_log = crate::store::runlog::write_private(
+                repo,
+                &target.name,
+                &report.run_id,
+                yaml.as_bytes(),
+            )
+            .ok()
+            .map(|p| p.display().to_string());
+        }
+    }
+}
+
+/// A backup commit of the tenant's new state.
+async fn backup_after(
+    root: &std::path::Path,
+    target: TenantTarget,
+    settings: &ApplySettings,
+) -> Option<String> {
+    let name = target.name.clone();
+    let t = TenantTarget {
+        entries: catalog::all().iter().collect(),
+        ..target
+    };
+    let s = backup::BackupSettings {
+        only: None,
+        message: Some("after apply".into()),
+        author: settings.author.clone(),
+        push: None,
+        command: settings.command.clone(),
+        break_lock: None,
+        restricted: false,
+        docs: false,
+    };
+    let outcomes = backup::run(
+        root.to_path_buf(),
+        vec![t],
+        std::sync::Arc::new(s),
+        std::sync::Arc::new(NoProgress),
+    )
+    .await;
+    let o = outcomes.into_iter().next()?;
+    if let Some(e) = &o.error {
+        tracing::warn!(tenant = %name, error = %e, "the backup after apply failed");
+    }
+    o.commit
+}
+
+struct NoProgress;
+impl backup::Progress for NoProgress {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_put_at_their_document_path() {
+        let mut body = json!({"omaSettings": [{"value": "a"}, {"value": "<redacted>"}]});
+        let item = Item {
+            kind: "deviceConfigurations".into(),
+            name: "x".into(),
+            path: "tenants/t/deviceConfigurations/x--1.yaml".into(),
+            source_id: "1".into(),
+            target_id: None,
+            action: Action::Create,
+            reasons: vec![],
+            fingerprint: ABSENT.into(),
+            change: None,
+            requests: vec![],
+            secrets: vec!["spec.omaSettings[1].value".into()],
+        };
+        let mut secrets = Secrets::new();
+        assert!(inject_secrets(&mut body, &item, &secrets).is_err());
+        secrets
+            .entry(item.path.clone())
+            .or_default()
+            .insert("spec.omaSettings[1].value".into(), "s3cret".into());
+        inject_secrets(&mut body, &item, &secrets).unwrap();
+        assert_eq!(body["omaSettings"][1]["value"], "s3cret");
+    }
+}

@@ -1,0 +1,189 @@
+//! The run log of an apply: every item's action and result, and every request's status, Graph
+//! request-id, retries and duration — committed under `runs/<tenant>/`.
+
+use super::ApplyReport;
+use crate::backup::TenantTarget;
+use crate::graph::ClientStats;
+use crate::plan::{Action, Item, Plan, Request};
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// How an apply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Every item applied and converged.
+    Success,
+    /// Some items failed or did not converge; the others were applied.
+    Partial,
+    /// Nothing was applied (stale plan, lock held, edited plan, already applied).
+    Refused,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ItemStatus {
+    Applied,
+    Failed,
+    /// No-op, preview-only or blocked: nothing to send.
+    NotApplied,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestResult {
+    pub method: String,
+    pub path: String,
+    pub purpose: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub retries: u64,
+    pub duration_ms: u64,
+    /// A create an earlier, interrupted run had sent: found again, not sent twice.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
+}
+
+impl RequestResult {
+    pub fn recovered(req: &Request) -> RequestResult {
+        RequestResult {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            purpose: req.purpose.clone(),
+            status: None,
+            request_id: None,
+            retries: 0,
+            duration_ms: 0,
+            recovered: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemResult {
+    #[serde(skip)]
+    pub index: usize,
+    pub kind: String,
+    pub name: String,
+    pub action: Action,
+    pub result: ItemStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// Read back after the writes: does the object now equal the desired state?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converged: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestResult>,
+}
+
+impl ItemResult {
+    pub fn new(item: &Item) -> ItemResult {
+        ItemResult {
+            index: 0,
+            kind: item.kind.clone(),
+            name: item.name.clone(),
+            action: item.action,
+            result: ItemStatus::NotApplied,
+            target_id: item.target_id.clone(),
+            converged: None,
+            message: None,
+            requests: vec![],
+        }
+    }
+}
+
+/// `runs/<tenant>/<yyyy>/<mm>/<run-id>.yaml` of an apply.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyRunLog<'a> {
+    pub run_id: &'a str,
+    pub kind: &'static str,
+    pub tool_version: &'static str,
+    pub tenant: &'a str,
+    pub tenant_id: &'a str,
+    pub plan: &'a str,
+    pub commit: &'a str,
+    pub source: String,
+    pub started: Timestamp,
+    pub finished: Timestamp,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+    pub items: Vec<&'a ItemResult>,
+    pub graph: ClientStats,
+}
+
+impl<'a> ApplyRunLog<'a> {
+    pub fn new(
+        report: &'a ApplyReport,
+        target: &'a TenantTarget,
+        plan: &'a Plan,
+        started: Timestamp,
+        finished: Timestamp,
+        graph: ClientStats,
+    ) -> Self {
+        ApplyRunLog {
+            run_id: &report.run_id,
+            kind: "apply",
+            tool_version: env!("CARGO_PKG_VERSION"),
+            tenant: &target.name,
+            tenant_id: &target.tenant_id,
+            plan: &plan.hash,
+            commit: &plan.commit,
+            source: format!("tenants/{}", plan.source.tenant),
+            started,
+            finished,
+            outcome: report.outcome,
+            message: report.message.as_deref(),
+            // Only what was sent is logged: unchanged items would drown the rest.
+            items: report
+                .items
+                .iter()
+                .filter(|i| i.result != ItemStatus::NotApplied)
+                .collect(),
+            graph,
+        }
+    }
+
+    pub fn to_yaml(&self) -> String {
+        crate::normalize::yaml::to_string(self).unwrap_or_default()
+    }
+
+    /// `apply(<tenant>): N applied, M failed` with the run's trailers.
+    pub fn commit_message(&self) -> String {
+        let applied = self
+            .items
+            .iter()
+            .filter(|i| i.result == ItemStatus::Applied)
+            .count();
+        let failed = self
+            .items
+            .iter()
+            .filter(|i| i.result == ItemStatus::Failed)
+            .count();
+        let mut body = String::new();
+        for i in &self.items {
+            body.push_str(&format!(
+                "{} {} {}/{}\n",
+                match i.result {
+                    ItemStatus::Applied => "applied",
+                    ItemStatus::Failed => "failed",
+                    ItemStatus::NotApplied => "skipped",
+                },
+                i.action.as_str(),
+                i.kind,
+                i.name
+            ));
+        }
+        format!(
+            "apply({}): {applied} applied, {failed} failed\n\n{body}\nAtlas-Run: {}\nAtlas-Tenant: {}\nAtlas-Plan: {}\nAtlas-Source: {} {}\n",
+            self.tenant, self.run_id, self.tenant, self.plan, self.source, self.commit
+        )
+    }
+}

@@ -1,0 +1,177 @@
+//! `tenant-atlas apply FILE`: execute a saved plan exactly, and `restore`: plan, confirm, apply.
+
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::apply::{self, ApplyReport, ApplySettings, runlog::ItemStatus, runlog::Outcome};
+use crate::backup::TenantTarget;
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::store::Repo;
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The plan file `plan --out` wrote.
+    pub file: PathBuf,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Secret values the plan's items need: `<document path>: {<secret path>: value}`.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Remove the stale lock left by this run id first.
+    #[arg(long, value_name = "RUN-ID")]
+    pub break_lock: Option<String>,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliError> {
+    let file = args.file.display().to_string();
+    let text = fs_err::read_to_string(&args.file).map_err(|e| CliError::usage(e.to_string()))?;
+    let plan: Plan = serde_json::from_str(&text)
+        .map_err(|e| CliError::usage(format!("{file}: not a tenant-atlas plan: {e}")))?;
+    if plan.format != crate::plan::FORMAT {
+        return Err(CliError::usage(format!(
+            "{file}: plan format {} is not supported (this tool writes {})",
+            plan.format,
+            crate::plan::FORMAT
+        )));
+    }
+    let repo = Repo::open(&global.repo_dir())?;
+    let rt = super::runtime()?;
+    let _guard = rt.enter();
+    let config_path = global.config_path(repo.root());
+    let config = Config::load(&config_path)?;
+    let (mut targets, unusable) = super::backup::config_targets(
+        &config,
+        std::slice::from_ref(&plan.target.tenant),
+        &None,
+        &config_path,
+    )?;
+    if targets.is_empty() {
+        return Err(CliError::usage(unusable.join("\n")));
+    }
+    let secrets = super::plan::load_secrets(args.secrets.as_ref())?;
+    execute(
+        global,
+        out,
+        &repo,
+        &config,
+        targets.remove(0),
+        plan,
+        secrets,
+        args.yes,
+        args.break_lock,
+        &rt,
+    )
+}
+
+/// Confirms (unless `yes`), applies and reports.
+#[allow(clippy::too_many_arguments)]
+pub fn execute(
+    _global: &GlobalArgs,
+    out: &Out,
+    repo: &Repo,
+    config: &Config,
+    target: TenantTarget,
+    plan: Plan,
+    secrets: apply::Secrets,
+    yes: bool,
+    break_lock: Option<String>,
+    rt: &tokio::runtime::Runtime,
+) -> Result<u8, CliError> {
+    let n = plan.summary.to_apply();
+    if n == 0 {
+        out.line(format!("nothing to apply ({})", plan.summary.sentence()));
+        return Ok(exit::OK);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::usage(format!(
+                "{n} items would be written to tenant {}; pass --yes to apply without asking",
+                plan.target.tenant
+            )));
+        }
+        eprint!("Apply {n} items to tenant {}? [y/N] ", plan.target.tenant);
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            out.line("not applied");
+            return Ok(exit::REFUSED);
+        }
+    }
+    let author = super::backup::author(config, repo);
+    let settings = ApplySettings {
+        secrets,
+        author,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        break_lock,
+        backup_after: true,
+    };
+    let report = rt.block_on(apply::apply(
+        repo.root().to_path_buf(),
+        target,
+        plan,
+        settings,
+    ));
+    print(out, &report);
+    Ok(match report.outcome {
+        Outcome::Success => exit::OK,
+        Outcome::Partial => exit::PARTIAL,
+        Outcome::Refused => exit::REFUSED,
+        Outcome::Failed => exit::ERROR,
+    })
+}
+
+fn print(out: &Out, r: &ApplyReport) {
+    for i in r
+        .items
+        .iter()
+        .filter(|i| i.result != ItemStatus::NotApplied)
+    {
+        let (mark, word) = match (i.result, i.converged) {
+            (ItemStatus::Applied, Some(false)) => (out.paint("33", "!"), "applied, not converged"),
+            (ItemStatus::Applied, _) => (out.paint("32", "✓"), "applied"),
+            (ItemStatus::Failed, _) => (out.paint("31", "✗"), "failed"),
+            (ItemStatus::NotApplied, _) => (" ".into(), "skipped"),
+        };
+        out.line(format!(
+            "{mark} {} {} \"{}\" — {word}",
+            i.action.as_str(),
+            i.kind,
+            i.name
+        ));
+        if let Some(m) = &i.message {
+            out.line(format!("    {m}"));
+        }
+    }
+    if let Some(m) = &r.message {
+        out.line(format!(
+            "{}: {m}",
+            match r.outcome {
+                Outcome::Refused => out.paint("33", "refused"),
+                _ => out.paint("31", "error"),
+            }
+        ));
+    }
+    let applied = r
+        .items
+        .iter()
+        .filter(|i| i.result == ItemStatus::Applied)
+        .count();
+    let failed = r
+        .items
+        .iter()
+        .filter(|i| i.result == ItemStatus::Failed)
+        .count();
+    out.line(format!(
+        "{applied} applied, {failed} failed — run {}",
+        r.run_id
+    ));
+    if let Some(p) = &r.run_log {
+        out.line(format!("  run log: {p}"));
+    }
+    if let Some(c) = &r.backup_commit {
+        out.line(format!("  backup commit {}", &c[..c.len().min(10)]));
+    }
+}
