@@ -244,9 +244,11 @@ fn a_smaller_configured_budget_is_respected() {
         },
         vec![TenantSeed::generate(300, 4)],
     );
+    // 70% of the server's limit: the client's window and the server's see the same requests at
+    // slightly different times, more so on a loaded machine.
     let env = generated_env(
         &emu,
-        "  rateLimit: {requests: 80, writes: 8, windowSeconds: 2}\n",
+        "  rateLimit: {requests: 70, writes: 7, windowSeconds: 2}\n",
     );
     let (code, stdout, stderr) = out(&env.run(&["backup", "--repo", "repo"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
