@@ -53,7 +53,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliErr
     }
     let secrets = super::plan::load_secrets(args.secrets.as_ref())?;
     execute(
-        global,
         out,
         &repo,
         &config,
@@ -69,7 +68,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliErr
 /// Confirms (unless `yes`), applies and reports.
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
-    _global: &GlobalArgs,
     out: &Out,
     repo: &Repo,
     config: &Config,

@@ -12,6 +12,7 @@ mod log;
 mod logging;
 mod plan;
 mod progress;
+mod restore;
 mod show;
 mod types;
 mod views;
@@ -105,6 +106,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute a saved plan exactly; refused when the tenant changed since it was made.
     Apply(apply::ApplyArgs),
+    /// Plan, show, confirm (or --yes) and apply in one step.
+    Restore(restore::RestoreArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -224,6 +227,7 @@ pub fn main() -> ExitCode {
         Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Apply(args) => apply::run(&cli.global, &out, args),
+        Command::Restore(args) => restore::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
     };

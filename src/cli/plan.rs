@@ -3,7 +3,7 @@
 
 use super::{CliError, GlobalArgs, Out, exit};
 use crate::config::Config;
-use crate::plan::{self, build, resolve::Mappings};
+use crate::plan::{self, Plan, build, resolve::Mappings};
 use crate::render::{Format, text::Paint};
 use crate::store::Repo;
 use clap::Args;
@@ -56,6 +56,54 @@ pub fn load_secrets(
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliError> {
+    let made = make(global, &args)?;
+    let plan = &made.plan;
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
+        fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
+        tracing::info!(file = %path.display(), "plan written");
+    }
+    show(out, plan, args.format);
+    Ok(code(plan))
+}
+
+/// Shows a plan in the chosen format.
+pub fn show(out: &Out, plan: &Plan, format: Format) {
+    match format {
+        Format::Json => out.line(serde_json::to_string_pretty(plan).unwrap_or_default()),
+        Format::Markdown => out.line(plan::view::markdown(plan).trim_end()),
+        Format::Text => out.line(plan::view::text(plan, Paint(out.color)).trim_end()),
+    }
+    for w in &plan.warnings {
+        tracing::warn!("{w}");
+    }
+}
+
+/// 3 when documents could not be read, 2 when there is something to apply, else 0.
+pub fn code(plan: &Plan) -> u8 {
+    if !plan.warnings.is_empty() {
+        exit::PARTIAL
+    } else if plan.summary.to_apply() > 0 {
+        exit::CHANGES
+    } else {
+        exit::OK
+    }
+}
+
+/// A plan and everything needed to apply it in the same process.
+pub struct Made {
+    pub plan: Plan,
+    pub repo: Repo,
+    pub config: Config,
+    pub target: crate::backup::TenantTarget,
+    pub secrets: crate::apply::Secrets,
+    pub rt: tokio::runtime::Runtime,
+    /// Keeps the embedded demo emulator running for `--demo`.
+    pub _emulator: Option<crate::emulator::EmulatorHandle>,
+}
+
+/// Builds the plan the arguments describe.
+pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
     let repo = Repo::open(&global.repo_dir())?;
     super::views::rev_label(&repo, &args.from)?;
     let types = super::backup::selected_types(&args.types)?;
@@ -70,10 +118,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliErro
     };
     let secrets = load_secrets(args.secrets.as_ref())?;
     let rt = super::runtime()?;
-    let _guard = rt.enter();
-    let (target, _emulator) = if args.demo {
+    let guard = rt.enter();
+    let (target, emulator, config) = if args.demo {
         let (mut targets, emulator) = rt.block_on(super::backup::demo_targets(&types))?;
-        (targets.remove(0), Some(emulator))
+        (targets.remove(0), Some(emulator), Config::default())
     } else {
         let config_path = global.config_path(repo.root());
         if !config_path.exists() {
@@ -94,7 +142,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliErro
         if targets.is_empty() {
             return Err(CliError::usage(unusable.join("\n")));
         }
-        (targets.remove(0), None)
+        (targets.remove(0), None, config)
     };
     let supplied: BTreeSet<(String, String)> = secrets
         .iter()
@@ -114,24 +162,14 @@ pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliErro
     let plan = rt
         .block_on(build::build(&repo, &opts, &target))
         .map_err(|e| CliError::error(e.to_string()))?;
-    if let Some(path) = &args.out {
-        let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
-        fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
-        tracing::info!(file = %path.display(), "plan written");
-    }
-    match args.format {
-        Format::Json => out.line(serde_json::to_string_pretty(&plan).unwrap_or_default()),
-        Format::Markdown => out.line(plan::view::markdown(&plan).trim_end()),
-        Format::Text => out.line(plan::view::text(&plan, Paint(out.color)).trim_end()),
-    }
-    for w in &plan.warnings {
-        tracing::warn!("{w}");
-    }
-    Ok(if !plan.warnings.is_empty() {
-        exit::PARTIAL
-    } else if plan.summary.to_apply() > 0 {
-        exit::CHANGES
-    } else {
-        exit::OK
+    drop(guard);
+    Ok(Made {
+        plan,
+        repo,
+        config,
+        target,
+        secrets,
+        rt,
+        _emulator: emulator,
     })
 }

@@ -1,0 +1,36 @@
+//! `tenant-atlas restore`: plan, show the plan, ask (or `--yes`), apply — in one step.
+
+use super::{CliError, GlobalArgs, Out, exit};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub plan: super::plan::PlanArgs,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Remove the stale lock left by this run id first.
+    #[arg(long, value_name = "RUN-ID")]
+    pub break_lock: Option<String>,
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<u8, CliError> {
+    let made = super::plan::make(global, &args.plan)?;
+    super::plan::show(out, &made.plan, args.plan.format);
+    if !made.plan.warnings.is_empty() {
+        return Ok(exit::PARTIAL);
+    }
+    let _guard = made.rt.enter();
+    super::apply::execute(
+        out,
+        &made.repo,
+        &made.config,
+        made.target,
+        made.plan,
+        made.secrets,
+        args.yes,
+        args.break_lock,
+        &made.rt,
+    )
+}
