@@ -12,7 +12,6 @@ use common::{reset, run_cli};
 use std::path::Path;
 use std::time::Duration;
 use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed, Throttle};
-use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
@@ -82,7 +81,8 @@ fn main() {
         row(n, "drift", 0, &m, parsed(&out));
 
         // drift, 100 objects changed through Graph
-        let changed = change_objects(&rt, &url, &tenant_id, &client_id, &secret, &seed, 100);
+        let changed =
+            common::change_objects(&rt, &url, &tenant_id, &client_id, &secret, &seed, 100);
         window();
         reset(&url);
         let m = common::run_cli_to(&["drift", "--repo", r, "--format", "json"], &env, &out);
@@ -128,52 +128,6 @@ fn parsed(out: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-/// PATCHes the description of `count` device configurations; returns how many changed.
-fn change_objects(
-    rt: &tokio::runtime::Runtime,
-    url: &str,
-    tenant: &str,
-    client: &str,
-    secret: &str,
-    seed: &Path,
-    count: usize,
-) -> usize {
-    let mut config = ClientConfig::new(
-        tenant.to_string(),
-        client.to_string(),
-        Credential::Secret(SecretString::new(secret.to_string())),
-    );
-    let base = url::Url::parse(url).unwrap();
-    config.endpoints = Some(Endpoints {
-        graph: base.clone(),
-        login: base,
-    });
-    let graph = GraphClient::new(config).unwrap();
-    let mut files: Vec<_> =
-        std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-    files.sort();
-    let mut changed = 0;
-    for f in files.iter().take(count) {
-        let o: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
-        let body = serde_json::json!({
-            "@odata.type": o["@odata.type"],
-            "description": format!("changed by the benchmark {changed}"),
-        });
-        let path = format!(
-            "beta/deviceManagement/deviceConfigurations/{}",
-            o["id"].as_str().unwrap()
-        );
-        rt.block_on(graph.send(reqwest::Method::PATCH, &path, Some(&body)))
-            .unwrap();
-        changed += 1;
-    }
-    changed
 }
 
 /// Changes one line of `count` documents in a folder.

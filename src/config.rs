@@ -53,7 +53,8 @@ pub struct TenantConfig {
     /// For `enforce`: the ref whose content is desired state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<String>,
-    /// Client-side request budget per 20 s window (defaults: 80% of Intune's per-app limits).
+    /// Client-side request budget per 20 s window (defaults: 800 requests and 90 writes, 80% and 90% of
+    /// Intune's per-app limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitConfig>,
 }

@@ -103,3 +103,51 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// PATCHes the description of `count` device configurations; returns how many changed.
+pub fn change_objects(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    tenant: &str,
+    client: &str,
+    secret: &str,
+    seed: &Path,
+    count: usize,
+) -> usize {
+    let mut config = tenant_atlas::graph::ClientConfig::new(
+        tenant.to_string(),
+        client.to_string(),
+        tenant_atlas::graph::Credential::Secret(tenant_atlas::graph::SecretString::new(
+            secret.to_string(),
+        )),
+    );
+    let base = url::Url::parse(url).unwrap();
+    config.endpoints = Some(tenant_atlas::graph::Endpoints {
+        graph: base.clone(),
+        login: base,
+    });
+    let graph = tenant_atlas::graph::GraphClient::new(config).unwrap();
+    let mut files: Vec<_> =
+        std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+    files.sort();
+    let mut changed = 0;
+    for f in files.iter().take(count) {
+        let o: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+        let body = serde_json::json!({
+            "@odata.type": o["@odata.type"],
+            "description": format!("changed by the benchmark {changed}"),
+        });
+        let path = format!(
+            "beta/deviceManagement/deviceConfigurations/{}",
+            o["id"].as_str().unwrap()
+        );
+        rt.block_on(graph.send(reqwest::Method::PATCH, &path, Some(&body)))
+            .unwrap();
+        changed += 1;
+    }
+    changed
+}

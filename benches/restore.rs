@@ -1,0 +1,162 @@
+//! Restore benchmark (emulator with latency and Intune throttling, release build).
+//!
+//! 1. `plan` over a generated tenant of `n` objects after 100 of them were changed through Graph:
+//!    wall, CPU, peak memory, and the items it found.
+//! 2. `apply` of the creates that restore a cleared 500-object tenant: wall time against the least
+//!    time Intune's write limit (100 writes per 20 s per app) allows for the writes it sent.
+//!
+//! `cargo bench --bench restore` (10000 objects for the plan); `ATLAS_BENCH_SIZES=500` for a quick run.
+
+mod common;
+
+use common::{reset, run_cli, run_cli_to};
+use std::time::Duration;
+use tenant_atlas::emulator::{self, EmulatorConfig, EmulatorHandle, TenantSeed, Throttle};
+
+struct Tenant {
+    id: String,
+    client: String,
+    secret: String,
+}
+
+fn start(rt: &tokio::runtime::Runtime, n: usize) -> (EmulatorHandle, tempfile::TempDir, Tenant) {
+    let config = EmulatorConfig {
+        latency: Duration::from_millis(50),
+        throttle: Throttle::Intune {
+            window: Duration::from_secs(20),
+            scale: 1.0,
+        },
+        ..EmulatorConfig::default()
+    };
+    let handle = rt
+        .block_on(emulator::start(
+            config,
+            vec![TenantSeed::generate(n, 42)],
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    handle.dump(&dir.path().join("seed")).unwrap();
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
+            .unwrap();
+    let tenant = Tenant {
+        id: t["tenantId"].as_str().unwrap().into(),
+        client: t["clients"][0]["clientId"].as_str().unwrap().into(),
+        secret: t["clients"][0]["clientSecret"].as_str().unwrap().into(),
+    };
+    let repo = dir.path().join("repo");
+    assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
+    let url = handle.base_url();
+    std::fs::write(
+        repo.join("atlas.yaml"),
+        format!(
+            "tenants:\n- name: bench\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
+            tenant.id, tenant.client
+        ),
+    )
+    .unwrap();
+    (handle, dir, tenant)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "| objects | run | wall s | CPU s | peak RSS MiB | items | writes | minimum s | ratio |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let window = || std::thread::sleep(Duration::from_secs(21));
+    for n in sizes {
+        let (handle, dir, t) = start(&rt, n);
+        let repo = dir.path().join("repo");
+        let r = repo.to_str().unwrap();
+        let env = [("BENCH_SECRET", t.secret.as_str())];
+        assert_eq!(run_cli(&["backup", "--repo", r], &env).code, 0);
+        let changed = common::change_objects(
+            &rt,
+            &handle.base_url(),
+            &t.id,
+            &t.client,
+            &t.secret,
+            &dir.path().join("seed"),
+            100,
+        );
+        window();
+        reset(&handle.base_url());
+        let out = dir.path().join("plan.json");
+        let m = run_cli_to(
+            &["plan", "--repo", r, "--tenant", "bench", "--format", "json"],
+            &env,
+            &out,
+        );
+        assert_eq!(m.code, 2, "plan found nothing to apply");
+        let plan: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let updates = plan["summary"]["update"].as_u64().unwrap_or(0);
+        assert_eq!(
+            updates as usize, changed,
+            "the plan found {updates} of {changed} changes"
+        );
+        println!(
+            "| {n} | plan, {changed} changed | {:.1} | {:.2} | {:.0} | {updates} | 0 | – | – |",
+            m.wall.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            m.max_rss_kib as f64 / 1024.0
+        );
+        rt.block_on(handle.shutdown());
+    }
+    // Apply: restore a cleared 500-object tenant.
+    let (handle, dir, t) = start(&rt, 500);
+    let repo = dir.path().join("repo");
+    let r = repo.to_str().unwrap();
+    let env = [("BENCH_SECRET", t.secret.as_str())];
+    assert_eq!(run_cli(&["backup", "--repo", r], &env).code, 0);
+    handle.clear_tenant(&t.id).unwrap();
+    window();
+    let plan = dir.path().join("plan.json");
+    let m = run_cli(
+        &[
+            "plan",
+            "--repo",
+            r,
+            "--tenant",
+            "bench",
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert_eq!(m.code, 2);
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
+    let creates = p["summary"]["create"].as_u64().unwrap_or(0);
+    window();
+    reset(&handle.base_url());
+    let m = run_cli(
+        &["apply", "--repo", r, plan.to_str().unwrap(), "--yes"],
+        &env,
+    );
+    let stats = handle.stats();
+    let writes: u64 = ["POST", "PATCH", "PUT", "DELETE"]
+        .iter()
+        .map(|k| stats["writes"][k].as_u64().unwrap_or(0))
+        .sum();
+    // From a clear window, 100 writes go at once and each further 100 one window later.
+    let minimum = (writes.saturating_sub(1) / 100) as f64 * 20.0;
+    println!(
+        "| 500 | apply, {creates} creates (code {}) | {:.1} | {:.2} | {:.0} | {creates} | {writes} | {minimum:.0} | {:.2} |",
+        m.code,
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        m.max_rss_kib as f64 / 1024.0,
+        m.wall.as_secs_f64() / minimum.max(1.0)
+    );
+    rt.block_on(handle.shutdown());
+}
