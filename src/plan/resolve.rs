@@ -194,8 +194,7 @@ impl Resolver {
             let mapped = m.get(id).or_else(|| name.and_then(|n| m.get(n)));
             if let Some(target) = mapped {
                 let target_name = table.by_id.get(target).map(String::as_str).or(name);
-                self.target_names
-                    .insert(kind, target, target_name.unwrap_or(target));
+                self.name_target(kind, target, target_name.unwrap_or(target));
                 return Ok(target.clone());
             }
         }
@@ -204,14 +203,13 @@ impl Resolver {
         if let Some(n) = same_id
             && name.is_none_or(|s| s == n)
         {
-            self.target_names.insert(kind, id, n);
+            self.name_target(kind, id, n);
             return Ok(id.to_string());
         }
         let by_name = name.and_then(|n| table.by_name.get(n)).map(Vec::as_slice);
         match (by_name, same_id) {
             (Some([target]), _) => {
-                self.target_names
-                    .insert(kind, target, name.unwrap_or(target));
+                self.name_target(kind, target, name.unwrap_or(target));
                 Ok(target.clone())
             }
             (Some(many), _) if many.len() > 1 => Err(format!(
@@ -221,7 +219,7 @@ impl Resolver {
             )),
             // Renamed since: the id still names the same object.
             (_, Some(n)) => {
-                self.target_names.insert(kind, id, n);
+                self.name_target(kind, id, n);
                 Ok(id.to_string())
             }
             _ => Err(match (name, failure) {
@@ -234,6 +232,12 @@ impl Resolver {
                 }
             }),
         }
+    }
+
+    /// Records the name of a target object a reference resolved to (listed by `target_names().used`).
+    fn name_target(&mut self, kind: RefKind, id: &str, name: &str) {
+        self.target_names.insert(kind, id, name);
+        self.target_names.mark_used(kind, id);
     }
 
     /// The target id of a source reference.
