@@ -171,13 +171,12 @@ impl Resolver {
             let mapped = m.get(id).or_else(|| name.and_then(|n| m.get(n)));
             if let Some(target) = mapped {
                 let target_name = table.by_id.get(target).map(String::as_str).or(name);
-                self.target_names
-                    .insert(kind, target, target_name.unwrap_or(target));
+                self.name_target(kind, target, target_name.unwrap_or(target));
                 return Ok(target.clone());
             }
         }
         if let Some(n) = table.by_id.get(id) {
-            self.target_names.insert(kind, id, n);
+            self.name_target(kind, id, n);
             return Ok(id.to_string());
         }
         let Some(name) = name else {
@@ -187,7 +186,7 @@ impl Resolver {
         };
         match table.by_name.get(name).map(Vec::as_slice) {
             Some([target]) => {
-                self.target_names.insert(kind, target, name);
+                self.name_target(kind, target, name);
                 Ok(target.clone())
             }
             Some(many) => Err(format!(
@@ -199,6 +198,12 @@ impl Resolver {
                 None => format!("{what} \"{name}\" does not exist in the target tenant"),
             }),
         }
+    }
+
+    /// Records the name of a target object references resolve to (listed by `target_names().used`).
+    fn name_target(&mut self, kind: RefKind, id: &str, name: &str) {
+        self.target_names.insert(kind, id, name);
+        self.target_names.mark_used(kind, id);
     }
 
     /// The target id of a source reference.
