@@ -198,7 +198,22 @@ pub async fn build(
             });
         rebuilt.push(r);
     }
-    let resolver = Resolver::load(&target.client, &source_refs, &needed, opts.mappings).await;
+    // Reference-like objects of the commit: when the target lacks one, the plan creates it first
+    // (restore order) and references to it use the id it will get.
+    let planned: BTreeMap<(RefKind, String), String> = desired
+        .iter()
+        .filter_map(|d| {
+            ref_kind_of(&d.doc.kind).map(|k| ((k, d.doc.id.clone()), resolve::created_id(&d.path)))
+        })
+        .collect();
+    let resolver = Resolver::load(
+        &target.client,
+        &source_refs,
+        &needed,
+        opts.mappings,
+        &planned,
+    )
+    .await;
     let mut target_refs = live_refs.clone();
     for kind in RefKind::ALL {
         for id in resolver.target_names().used(kind) {
@@ -430,6 +445,7 @@ pub async fn build(
         }
         items.push(item);
     }
+    block_missing_creations(&mut items);
     let order = |k: &str| catalog::get(k).map_or(u8::MAX, |e| e.restore_order);
     items.sort_by(|a, b| {
         (order(&a.kind), &a.kind, &a.path).cmp(&(order(&b.kind), &b.kind, &b.path))
@@ -456,6 +472,46 @@ pub async fn build(
     };
     plan.seal();
     Ok(plan)
+}
+
+/// Items whose requests use the id of an object this plan does not create (its own item is
+/// blocked or preview-only) are blocked too, transitively.
+fn block_missing_creations(items: &mut [Item]) {
+    loop {
+        let created: BTreeSet<String> = items
+            .iter()
+            .filter(|i| i.action == Action::Create)
+            .map(|i| i.path.clone())
+            .collect();
+        let mut changed = false;
+        for item in items.iter_mut() {
+            if !matches!(item.action, Action::Create | Action::Update) {
+                continue;
+            }
+            let missing: BTreeSet<String> = item
+                .requests
+                .iter()
+                .filter_map(|r| r.body.as_ref())
+                .flat_map(resolve::created_ids_in)
+                .filter(|p| !created.contains(p))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            for p in missing {
+                item.reasons.push(format!(
+                    "refers to {p}, which the target lacks and this plan does not create"
+                ));
+            }
+            item.action = Action::Blocked;
+            item.requests.clear();
+            item.secrets.clear();
+            changed = true;
+        }
+        if !changed {
+            return;
+        }
+    }
 }
 
 /// The reference kind a catalog type is, for the types others refer to.

@@ -4,7 +4,9 @@
 //! An id that exists in the target is kept (a restore into the same tenant); otherwise the object is
 //! found by its name, recorded in the source's `_refs/`, and must be the only one with that name —
 //! a missing or ambiguous reference blocks the items that use it, it is never guessed.
-//! `--mappings` names targets explicitly. Lookups are batched: a list for small kinds (scope tags,
+//! `--mappings` names targets explicitly. A reference-like object (scope tag, filter, template,
+//! named location) that the target lacks but the plan itself creates resolves to
+//! [`created_id`] of its document, which apply replaces with the id Graph gives it. Lookups are batched: a list for small kinds (scope tags,
 //! filters, templates, locations), `$batch` by id and then by name for groups and apps.
 
 use crate::catalog::{CatalogEntry, REFERENCE_SOURCES, RefKind, RefLookup};
@@ -84,6 +86,7 @@ impl Resolver {
         source: &RefTable,
         needed: &BTreeSet<(RefKind, String)>,
         mappings: &Mappings,
+        planned: &BTreeMap<(RefKind, String), String>,
     ) -> Resolver {
         let mut r = Resolver::default();
         let kinds: BTreeSet<RefKind> = needed.iter().map(|(k, _)| *k).collect();
@@ -150,6 +153,15 @@ impl Resolver {
             }
             for id in ids {
                 let result = r.resolve(kind, id, source, &table, mappings, failure.as_deref());
+                // Absent from the target, created by this plan: its id once created.
+                let result = match (result, planned.get(&(kind, id.clone()))) {
+                    (Err(_), Some(placeholder)) if failure.is_none() => {
+                        let name = source.name(kind, id).unwrap_or(placeholder);
+                        r.name_target(kind, placeholder, name);
+                        Ok(placeholder.clone())
+                    }
+                    (result, _) => result,
+                };
                 r.map.insert((kind, id.clone()), result);
             }
         }
@@ -221,6 +233,32 @@ impl Resolver {
     pub fn target_names(&self) -> &RefTable {
         &self.target_names
     }
+}
+
+/// Stands for the id of the object the plan creates from the document at `path`
+/// (`{id:tenants/demo/scopeTags/berlin--6b86b273.yaml}`); apply replaces it once that item ran.
+pub fn created_id(path: &str) -> String {
+    format!("{{id:{path}}}")
+}
+
+/// Document paths of the objects whose [`created_id`] a value mentions.
+pub fn created_ids_in(v: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    match v {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(i) = rest.find("{id:") {
+                let tail = &rest[i + 4..];
+                let Some(j) = tail.find('}') else { break };
+                out.insert(tail[..j].to_string());
+                rest = &tail[j..];
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| out.extend(created_ids_in(x))),
+        Value::Object(m) => m.values().for_each(|x| out.extend(created_ids_in(x))),
+        _ => {}
+    }
+    out
 }
 
 fn add(table: &mut Table, o: &Value) {
@@ -298,4 +336,27 @@ pub fn translate(entry: &CatalogEntry, raw: &mut Value, r: &Resolver) -> Vec<Str
         }
     }
     problems.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn created_ids_are_found_anywhere_in_a_body() {
+        let a = created_id("tenants/d/scopeTags/berlin--1.yaml");
+        let b = created_id("tenants/d/assignmentFilters/w11--2.yaml");
+        let body = json!({"roleScopeTagIds": ["0", a], "assignments": [{"target": {"filterId": b}}],
+            "description": "{id} {id:"});
+        let got: Vec<String> = created_ids_in(&body).into_iter().collect();
+        assert_eq!(
+            got,
+            [
+                "tenants/d/assignmentFilters/w11--2.yaml",
+                "tenants/d/scopeTags/berlin--1.yaml"
+            ]
+        );
+        assert!(created_ids_in(&json!({"x": "{id}/assign"})).is_empty());
+    }
 }
