@@ -369,6 +369,29 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
         "{:?}",
         edge.reasons
     );
+
+    // A scope tag the plan cannot create (its group is unknown) blocks what refers to it.
+    let berlin = "tenants/demo/scopeTags/berlin--6b86b273.yaml";
+    replace(
+        &env.repo(),
+        berlin,
+        "51ee33f0-5cac-548c-8fe9-a5df43c1a0c1",
+        "0badc0de-0000-4000-8000-000000000002",
+    );
+    commit_all(&env.repo(), "Berlin tag assigned to an unknown group");
+    let (_, _, p) = plan(&env, &["--tenant", "demo"]);
+    assert_eq!(item(&p, berlin).action, Action::Blocked);
+    let lockdown = item(&p, LOCKDOWN);
+    assert_eq!(lockdown.action, Action::Blocked, "{:?}", lockdown.reasons);
+    assert!(lockdown.requests.is_empty());
+    assert_eq!(
+        lockdown.reasons,
+        [format!(
+            "refers to {berlin}, which the target lacks and this plan does not create"
+        )]
+    );
+    let still = item(&p, "tenants/demo/scopeTags/munchen--d4735e3a.yaml");
+    assert_eq!(still.action, Action::Create);
 }
 
 #[test]
