@@ -47,7 +47,9 @@ impl Action {
 }
 
 /// One Graph request an item sends. Paths are relative to the Graph root (`beta/…`); `{id}` in a
-/// path or body stands for the id of the object the item creates.
+/// path or body stands for the id of the object the item creates, `{created:<type>:<source id>}`
+/// for the id of the object another item of the plan creates (a scope tag, filter, template or
+/// location the target lacks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Request {

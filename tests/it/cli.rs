@@ -106,6 +106,10 @@ fn committed_schemas_match_the_types() {
             "schemas/atlas.schema.json",
             pretty(tenant_atlas::config::schema()),
         ),
+        (
+            "schemas/plan.schema.json",
+            pretty(tenant_atlas::plan::schema()),
+        ),
     ];
     for (file, schema) in tenant_atlas::render::schemas::all() {
         all.push((file, pretty(schema)));

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod drift;
+mod plan;
 mod resilience;
 mod secrets;
 

@@ -1,0 +1,171 @@
+//! Restore plans into another tenant: references mapped by name to the other tenant's ids, a
+//! missing group blocks what is assigned to it, `--mappings` names a substitute.
+
+use super::*;
+use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
+
+const OTHER: &str = "99999999-8888-4777-8666-555555555555";
+const OTHER_APP: &str = "bbbbbbbb-0000-0000-0000-000000000001";
+const OTHER_SECRET_ENV: &str = "OTHER_CLIENT_SECRET";
+const OTHER_SECRET: &str = "other-tenant-secret-1";
+
+/// Every string value of a JSON value.
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+fn request_strings(i: &Item) -> Vec<String> {
+    let mut out = vec![];
+    for r in &i.requests {
+        if let Some(b) = &r.body {
+            strings(b, &mut out);
+        }
+    }
+    out
+}
+
+#[test]
+fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
+    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
+    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
+    let other_tenant = format!(
+        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
+        u = emu.url()
+    );
+    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+
+    let demo = demo_client(&emu);
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    let lists = |c: &GraphClient| {
+        [
+            "v1.0/groups",
+            "beta/deviceManagement/assignmentFilters",
+            "beta/deviceManagement/roleScopeTags",
+        ]
+        .map(|p| list(&emu, c, p))
+    };
+    let [groups, filters, tags] = lists(&other);
+    let [demo_groups, demo_filters, demo_tags] = lists(&demo);
+    let demo_ids: Vec<String> = demo_groups
+        .iter()
+        .chain(&demo_filters)
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    let demo_tag_ids: Vec<Value> = demo_tags
+        .iter()
+        .filter(|t| t["id"] != "0")
+        .map(|t| t["id"].clone())
+        .collect();
+
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo", "--to-tenant", "other"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(p.target.tenant_id, OTHER);
+    assert!(p.summary.create > 60, "{}", listing(&p));
+    // Reference-like objects exist in the copy under other ids: matched by name.
+    for i in p.items.iter().filter(|i| i.kind == "scopeTags") {
+        assert_ne!(i.action, Action::Create, "{}", listing(&p));
+        assert!(i.target_id.as_ref().is_some_and(|t| *t != i.source_id));
+    }
+    // No body sends one of the source tenant's ids.
+    for i in p.items.iter().filter(|i| i.action == Action::Create) {
+        let used = request_strings(i);
+        let leaked: Vec<&String> = used.iter().filter(|s| demo_ids.contains(s)).collect();
+        assert!(leaked.is_empty(), "{}: {leaked:?}", i.path);
+        for key in ["roleScopeTagIds", "roleScopeTags"] {
+            let tags = body(i, 0)[key].as_array().cloned().unwrap_or_default();
+            assert!(
+                tags.iter().all(|t| !demo_tag_ids.contains(t)),
+                "{}: {tags:?}",
+                i.path
+            );
+        }
+    }
+    let edge = item(&p, EDGE);
+    assert_eq!(edge.action, Action::Create, "{:?}", edge.reasons);
+    assert_eq!(
+        body(edge, 0)["roleScopeTagIds"],
+        json!(["0", id_named(&tags, "München")])
+    );
+    let assign = body(edge, 1)["assignments"].as_array().unwrap();
+    let target = |n: usize, k: &str| assign[n]["target"][k].as_str().unwrap().to_string();
+    let kiosk = id_named(&groups, "Kiosk Devices");
+    assert_eq!(
+        target(0, "groupId"),
+        id_named(&groups, "All Windows devices")
+    );
+    assert_eq!(
+        target(0, "deviceAndAppManagementAssignmentFilterId"),
+        id_named(&filters, "Windows 11 only")
+    );
+    assert_eq!(target(1, "groupId"), kiosk);
+    // The readable change compares like with like: group names, not ids.
+    assert!(stdout.contains("Kiosk Devices"), "{stdout}");
+    let with_kiosk: Vec<String> = p
+        .items
+        .iter()
+        .filter(|i| request_strings(i).contains(&kiosk))
+        .map(|i| i.path.clone())
+        .collect();
+    assert!(with_kiosk.len() >= 2, "{with_kiosk:?}");
+    let p0 = p;
+    assert_eq!(writes(&emu), NO_WRITES(), "plan sends no write");
+
+    // The group disappears from the other tenant: what is assigned to it is blocked, named.
+    let _guard = emu.rt.enter();
+    let r = emu
+        .rt
+        .block_on(other.send(Method::DELETE, &format!("v1.0/groups/{kiosk}"), None))
+        .unwrap();
+    assert!(r.status < 300, "{}", r.status);
+    let (code, _, p) = plan(&env, &["--tenant", "demo", "--to-tenant", "other"]);
+    assert_eq!(code, 2);
+    for path in &with_kiosk {
+        let i = item(&p, path);
+        assert_eq!(i.action, Action::Blocked, "{path}");
+        assert!(
+            i.reasons
+                .iter()
+                .any(|r| r.contains("\"Kiosk Devices\" does not exist")),
+            "{path}: {:?}",
+            i.reasons
+        );
+    }
+
+    // A mapping names a substitute: unblocked, assigned to it.
+    // A group none of those items uses yet.
+    let vip = groups
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_string())
+        .find(|g| {
+            *g != kiosk
+                && with_kiosk
+                    .iter()
+                    .all(|p| !request_strings(item(&p0, p)).contains(g))
+        })
+        .unwrap();
+    let mappings = env.path().join("mappings.yaml");
+    std::fs::write(&mappings, format!("groups:\n  Kiosk Devices: {vip}\n")).unwrap();
+    let (_, _, p) = plan(
+        &env,
+        &[
+            "--tenant",
+            "demo",
+            "--to-tenant",
+            "other",
+            "--mappings",
+            mappings.to_str().unwrap(),
+        ],
+    );
+    for path in &with_kiosk {
+        let i = item(&p, path);
+        assert_eq!(i.action, Action::Create, "{path}: {:?}", i.reasons);
+        assert!(request_strings(i).contains(&vip), "{path}");
+    }
+    assert_eq!(writes(&emu)["POST"], 0, "plan sends no write");
+}
