@@ -347,12 +347,12 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
     let edge = item(&p, EDGE);
     assert_eq!(
         body(edge, 0)["roleScopeTagIds"],
-        json!(["0", "{id:tenants/demo/scopeTags/munchen--d4735e3a.yaml}"])
+        json!(["0", "{created:scopeTags:2}"])
     );
     assert!(
         body(edge, 1)
             .to_string()
-            .contains("{id:tenants/demo/assignmentFilters/windows-11-only--0a8d6113.yaml}")
+            .contains("{created:assignmentFilters:0a8d6113-bc65-5986-91bb-6ca4a1ba462f}")
     );
     assert_eq!(
         item(&p, "tenants/demo/scopeTags/munchen--d4735e3a.yaml").action,
@@ -386,9 +386,8 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
     assert!(lockdown.requests.is_empty());
     assert_eq!(
         lockdown.reasons,
-        [format!(
-            "refers to {berlin}, which the target lacks and this plan does not create"
-        )]
+        ["scope tag \"Berlin\" does not exist in the target tenant"],
+        "Berlin is not created by this plan"
     );
     let still = item(&p, "tenants/demo/scopeTags/munchen--d4735e3a.yaml");
     assert_eq!(still.action, Action::Create);
