@@ -94,8 +94,17 @@ fn client_for(emu: &Emu, tenant: &str, client: &str, secret: &str) -> GraphClien
     GraphClient::new(config).unwrap()
 }
 
-/// One real Graph write; panics when Graph refuses it.
+/// One real Graph write; panics when Graph refuses it. A PATCH carries the object's `@odata.type`,
+/// as Graph requires for polymorphic collections.
 fn send(emu: &Emu, c: &GraphClient, method: Method, path: &str, body: Option<Value>) -> Value {
+    let mut body = body;
+    if method == Method::PATCH
+        && let Some(Value::Object(b)) = body.as_mut()
+        && !b.contains_key("@odata.type")
+        && let Some(t) = get(emu, c, path)["@odata.type"].as_str()
+    {
+        b.insert("@odata.type".into(), Value::String(t.to_string()));
+    }
     let r = emu
         .rt
         .block_on(c.send(method.clone(), path, body.as_ref()))
