@@ -106,7 +106,7 @@ fn main() {
             "the plan found {updates} of {changed} changes"
         );
         println!(
-            "| {n} | plan, {changed} changed | {:.1} | {:.2} | {:.0} | {updates} | 0 | – | – |",
+            "| {n} | plan, {changed} changed | {:.1} | {:.2} | {:.0} | {updates} updates, {blocked} blocked | 0 | – | – |",
             m.wall.as_secs_f64(),
             m.cpu.as_secs_f64(),
             m.max_rss_kib as f64 / 1024.0
