@@ -168,4 +168,41 @@ fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
         assert!(request_strings(i).contains(&vip), "{path}");
     }
     assert_eq!(writes(&emu)["POST"], 0, "plan sends no write");
+
+    // Applied: the policies land in the other tenant, assigned to its groups, each once.
+    let file = env.path().join("plan.json");
+    let (code, stdout, stderr) =
+        out(&env.run(&["--repo", "repo", "apply", file.to_str().unwrap(), "--yes"]));
+    assert!(code == 0 || code == 3, "{stdout}\n{stderr}");
+    assert!(stdout.contains(" applied, 0 failed"), "{stdout}");
+    let policies = list(
+        &emu,
+        &other,
+        "beta/deviceManagement/configurationPolicies?$expand=assignments",
+    );
+    let edge_name = item(&p, EDGE).name.clone();
+    let landed: Vec<&Value> = policies
+        .iter()
+        .filter(|o| o["name"] == edge_name.as_str())
+        .collect();
+    assert_eq!(landed.len(), 1, "created once: {landed:?}");
+    let groups_of: Vec<&str> = landed[0]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["target"]["groupId"].as_str())
+        .collect();
+    assert!(
+        groups_of.contains(&id_named(&groups, "All Windows devices").as_str()),
+        "{groups_of:?}"
+    );
+    assert!(
+        groups_of.contains(&vip.as_str()),
+        "the mapped substitute: {groups_of:?}"
+    );
+    let mut names: Vec<&str> = policies.iter().filter_map(|o| o["name"].as_str()).collect();
+    let all = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), all, "no policy created twice");
 }
