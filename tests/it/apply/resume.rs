@@ -142,7 +142,7 @@ fn kill_9_at_any_point_resumes_without_duplicates() {
             again["summary"]
         );
     }
-    assert!(killed >= 15, "most trials killed a running apply: {killed}");
+    assert!(killed >= 12, "most trials killed a running apply: {killed}");
     assert!(
         resumed_requests >= 10,
         "{resumed_requests} trials resumed a journal"

@@ -26,6 +26,13 @@ fn docs_at(env: &TestEnv, commit: &str) -> BTreeMap<String, Value> {
 fn canonical(doc: &Value, labels: &BTreeMap<String, String>) -> Value {
     fn walk(v: &Value, labels: &BTreeMap<String, String>) -> Value {
         match v {
+            Value::Object(m) if m.get("file").is_some_and(Value::is_string) => {
+                // A sidecar: its file name carries the object's id.
+                let mut m = m.clone();
+                let file = strip_id(m["file"].as_str().unwrap());
+                m.insert("file".into(), Value::String(file));
+                Value::Object(m)
+            }
             Value::Object(m) => {
                 let named_ref = m.get("id").is_some_and(Value::is_string)
                     && m.get("name").is_some_and(Value::is_string);
