@@ -8,6 +8,7 @@
 //! backup commit records the tenant's new state.
 
 pub mod journal;
+mod recover;
 pub mod runlog;
 
 use crate::backup::{self, TenantTarget};
@@ -17,6 +18,7 @@ use crate::plan::{ABSENT, Action, Item, Plan, build};
 use crate::store::lock::{LockError, LockHolder, TenantLock};
 use crate::store::{Identity, Repo};
 use journal::{Event, Journal, Progress};
+use recover::{find_created, find_posted};
 use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome, RequestResult};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -398,6 +400,23 @@ async fn apply_item(
         {
             inject_secrets(b, item, &settings.secrets)?;
         }
+        // A sub-collection POST sent before the process died may have happened too.
+        if in_flight
+            && !is_create
+            && req.method == "POST"
+            && find_posted(target, &path, body.as_ref()).await?
+        {
+            journal
+                .record(&Event::Done {
+                    item: index,
+                    request: j,
+                    status: 201,
+                    created: None,
+                })
+                .map_err(|e| e.to_string())?;
+            result.requests.push(RequestResult::recovered(req));
+            continue;
+        }
         journal
             .record(&Event::Sending {
                 item: index,
@@ -413,7 +432,23 @@ async fn apply_item(
             .send(method.clone(), &format!("/{path}"), body.as_ref())
             .await;
         // The answer to a create was lost: look for the object, send again only when it is not there.
-        if is_create && matches!(answer, Err(GraphError::Transport { .. })) {
+        let lost = matches!(answer, Err(GraphError::Transport { .. }));
+        if lost && !is_create && req.method == "POST" {
+            // The same for an object added to a sub-collection (a localized message).
+            if find_posted(target, &path, body.as_ref()).await? {
+                answer = Ok(crate::graph::GraphResponse {
+                    status: 201,
+                    body: None,
+                    request_id: None,
+                });
+            } else {
+                answer = target
+                    .client
+                    .send(method.clone(), &format!("/{path}"), body.as_ref())
+                    .await;
+            }
+        }
+        if is_create && lost {
             if let Some(found) = find_created(target, item, &req.path).await? {
                 answer = Ok(crate::graph::GraphResponse {
                     status: 201,
@@ -504,39 +539,6 @@ fn with_created_refs(body: &Value, created: &BTreeMap<String, String>) -> Result
         ));
     }
     serde_json::from_str(&text).map_err(|e| e.to_string())
-}
-
-/// The id of the object an item creates, if it exists already (found by name and type).
-async fn find_created(
-    target: &TenantTarget,
-    item: &Item,
-    collection: &str,
-) -> Result<Option<String>, String> {
-    let entry = catalog::get(&item.kind).ok_or("unknown type")?;
-    let odata_type = item
-        .requests
-        .first()
-        .and_then(|r| r.body.as_ref())
-        .and_then(|b| b["@odata.type"].as_str());
-    let all = target
-        .client
-        .list(&format!("/{collection}"))
-        .await
-        .map_err(|e| format!("could not look for an object created before: {e}"))?;
-    let found: Vec<&Value> = all
-        .iter()
-        .filter(|o| o[entry.name_field].as_str() == Some(item.name.as_str()))
-        .filter(|o| odata_type.is_none_or(|t| o["@odata.type"].as_str().is_none_or(|x| x == t)))
-        .collect();
-    match found.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(one["id"].as_str().map(str::to_string)),
-        many => Err(format!(
-            "{} objects named \"{}\" exist; not guessing which one an earlier run created",
-            many.len(),
-            item.name
-        )),
-    }
 }
 
 /// Puts supplied secret values into a request body (document paths `spec.a.b[2].c`).

@@ -1,5 +1,6 @@
 //! The one integration-test binary: the real CLI against the real emulator on 127.0.0.1:0.
 
+mod apply;
 mod backup;
 mod bad_input;
 mod cli;

@@ -1,0 +1,206 @@
+//! A cleared tenant restored from its own backup comes back the same, without duplicates; and
+//! `restore` plans, confirms (or refuses to without a terminal) and applies in one step.
+
+use super::*;
+use std::process::Stdio;
+
+/// Every document of the tenant folder at `commit`: path → parsed document.
+fn docs_at(env: &TestEnv, commit: &str) -> BTreeMap<String, Value> {
+    let files = git(
+        &env.repo(),
+        &["ls-tree", "-r", "--name-only", commit, "tenants/demo"],
+    );
+    files
+        .lines()
+        .filter(|p| p.ends_with(".yaml") && !p.contains("/_refs/") && p.matches('/').count() == 3)
+        .map(|p| {
+            let text = git(&env.repo(), &["show", &format!("{commit}:{p}")]);
+            let v: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{p}: {e}"));
+            (p.to_string(), v)
+        })
+        .collect()
+}
+
+/// A document with its ids replaced by what they name: its own id dropped, references that carry
+/// a name keep only the name, other strings that are ids of documents become `<kind>/<name>`.
+fn canonical(doc: &Value, labels: &BTreeMap<String, String>) -> Value {
+    fn walk(v: &Value, labels: &BTreeMap<String, String>) -> Value {
+        match v {
+            Value::Object(m) if m.get("file").is_some_and(Value::is_string) => {
+                // A sidecar: its file name carries the object's id.
+                let mut m = m.clone();
+                let file = strip_id(m["file"].as_str().unwrap());
+                m.insert("file".into(), Value::String(file));
+                Value::Object(m)
+            }
+            Value::Object(m) => {
+                let named_ref = m.get("id").is_some_and(Value::is_string)
+                    && m.get("name").is_some_and(Value::is_string);
+                Value::Object(
+                    m.iter()
+                        .filter(|(k, _)| !(named_ref && k.as_str() == "id"))
+                        .map(|(k, v)| (k.clone(), walk(v, labels)))
+                        .collect(),
+                )
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|v| walk(v, labels)).collect()),
+            Value::String(s) => match labels.get(s) {
+                Some(l) => Value::String(l.clone()),
+                None => v.clone(),
+            },
+            _ => v.clone(),
+        }
+    }
+    let mut d = doc.clone();
+    d.as_object_mut().unwrap().remove("id");
+    walk(&d, labels)
+}
+
+fn labels(docs: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+    docs.values()
+        .filter_map(|d| {
+            Some((
+                d["id"].as_str()?.to_string(),
+                format!("{}/{}", d["kind"].as_str()?, d["name"].as_str()?),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn cleared_demo_is_restored_from_its_backup() {
+    let emu = emulator();
+    let env = backed_up(&emu);
+    let backup = rev(&env, "HEAD");
+    let before = live_by_name(&emu);
+    clear(&emu);
+    let cleared = live_by_name(&emu);
+    let plan = plan_to(&env, "plan.json", &backup, &[]);
+    let creates = items_with(&plan, "create");
+    assert!(creates.len() > 70, "{}", plan["summary"]);
+    assert!(
+        items_with(&plan, "update").is_empty(),
+        "{}",
+        plan["summary"]
+    );
+
+    let (code, stdout, stderr) = apply(&env, "plan.json", &[]);
+    // Exit 3, not 0: the demo holds two device configurations named "iOS – Restrictions" (one
+    // blocked: its group was deleted). The created one is right, but the read-back plan cannot
+    // tell which document it belongs to (two documents, one name) and calls it not converged.
+    let unconverged: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("not converged"))
+        .collect();
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert_eq!(
+        unconverged,
+        vec!["! create deviceConfigurations \"iOS – Restrictions\" — applied, not converged"],
+        "{stdout}"
+    );
+    assert_eq!(applied_failed(&stdout), (creates.len(), 0), "{stdout}");
+
+    // No duplicates; every collection holds what it held before, less what was not restorable.
+    let after = live_by_name(&emu);
+    assert_eq!(duplicates(&before, &after), vec![], "duplicates");
+    let restored_count: usize =
+        counts(&after).values().sum::<usize>() - counts(&cleared).values().sum::<usize>();
+    assert_eq!(restored_count, creates.len(), "one new object per create");
+
+    // The backup after apply, compared document by document with the original.
+    let head = rev(&env, "HEAD");
+    assert!(
+        git(&env.repo(), &["log", "-1", "--format=%s"]).starts_with("backup(demo)"),
+        "a backup commit follows the apply"
+    );
+    let old = docs_at(&env, &backup);
+    let new = docs_at(&env, &head);
+    let (old_labels, new_labels) = (labels(&old), labels(&new));
+    for item in &creates {
+        let path = item["path"].as_str().unwrap();
+        let (kind, name) = (
+            item["kind"].as_str().unwrap(),
+            item["name"].as_str().unwrap(),
+        );
+        let matches: Vec<(&String, &Value)> = new
+            .iter()
+            .filter(|(_, d)| d["kind"] == kind && d["name"] == name)
+            .collect();
+        assert_eq!(matches.len(), 1, "{kind}/{name} restored once");
+        let (new_path, new_doc) = matches[0];
+        assert_eq!(
+            strip_id(new_path),
+            strip_id(path),
+            "file name of {kind}/{name}"
+        );
+        // Numeric ids (scope tags') are handed out again after a clear; others are new.
+        if !old[path]["id"]
+            .as_str()
+            .unwrap()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            assert_ne!(
+                new_doc["id"], old[path]["id"],
+                "{kind}/{name} is a new object"
+            );
+        }
+        assert_eq!(
+            canonical(new_doc, &new_labels),
+            canonical(&old[path], &old_labels),
+            "{kind}/{name} differs from its backup"
+        );
+    }
+    // References point at the new objects: a restored document names only ids of restored
+    // objects or of reference data (groups), never an id of the cleared ones.
+    let gone: Vec<&String> = old_labels
+        .keys()
+        .filter(|id| !new_labels.contains_key(*id))
+        .collect();
+    for (p, d) in &new {
+        let text = d.to_string();
+        for id in &gone {
+            assert!(
+                !text.contains(id.as_str()),
+                "{p} refers to {id}, which is gone"
+            );
+        }
+    }
+}
+
+#[test]
+fn restore_asks_and_without_a_terminal_refuses() {
+    let emu = emulator();
+    let env = backed_up(&emu);
+    clear(&emu);
+    let mut args = vec!["restore", "--tenant", "demo"];
+    args.extend(type_args(&["scopeTags", "assignmentFilters"]));
+    let before = writes(&emu);
+    let o = cmd(&env, &args).stdin(Stdio::null()).output().unwrap();
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!(code, 64, "{stdout}\n{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(writes(&emu), before, "nothing written without confirmation");
+
+    args.push("--yes");
+    let (code, stdout, stderr) = run(&env, &args);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(
+        applied_failed(&stdout),
+        (9, 0),
+        "4 scope tags, 5 filters: {stdout}"
+    );
+    let c = client(&emu);
+    let tags = list(&emu, &c, "/beta/deviceManagement/roleScopeTags");
+    for name in ["Berlin", "München", "Security Operations", "Tokyo"] {
+        assert_eq!(
+            tags.iter().filter(|t| t["displayName"] == name).count(),
+            1,
+            "scope tag {name}: {tags:?}"
+        );
+    }
+    // Restoring again has nothing to do.
+    let (code, stdout, _) = run(&env, &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("nothing to apply"), "{stdout}");
+}
