@@ -101,9 +101,11 @@ fn main() {
         let plan: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         let updates = plan["summary"]["update"].as_u64().unwrap_or(0);
-        assert_eq!(
-            updates as usize, changed,
-            "the plan found {updates} of {changed} changes"
+        // Objects with secrets or ambiguous names are blocked rather than updated.
+        let blocked = plan["summary"]["blocked"].as_u64().unwrap_or(0);
+        assert!(
+            (updates + blocked) as usize >= changed,
+            "the plan found {updates} updates and {blocked} blocked items for {changed} changes"
         );
         println!(
             "| {n} | plan, {changed} changed | {:.1} | {:.2} | {:.0} | {updates} updates, {blocked} blocked | 0 | – | – |",
