@@ -28,7 +28,7 @@ pub async fn drift(
     let prefix = format!("tenants/{}", t.name);
     // Resolve first: an unknown revision is an error before any Graph request.
     let committed = repo.blob_ids_at(rev, &prefix)?;
-    let snap = backup::preview(repo, rev, t).await;
+    let snap = backup::preview(repo, rev, t, &[]).await;
     let mut changes = vec![];
     let paths: std::collections::BTreeSet<&String> =
         committed.keys().chain(snap.files.keys()).collect();

@@ -147,7 +147,7 @@ async fn run_locked(
         return Outcome::Refused;
     }
     // Every target as planned, or nothing is written.
-    let live = read_live(repo, target, plan).await;
+    let live = read_live(repo, target, plan, &scrub_of(&settings.secrets)).await;
     let live = match live {
         Ok(l) => l,
         Err(e) => {
@@ -210,7 +210,7 @@ async fn run_locked(
     }
     let _ = journal.record(&Event::Finished);
     // Read back: planning the same commit again, each applied item must now be unchanged.
-    match replan(repo, target, plan).await {
+    match replan(repo, target, plan, &scrub_of(&settings.secrets)).await {
         Ok(again) => {
             for r in report
                 .items
@@ -275,6 +275,7 @@ async fn read_live(
     repo: &Repo,
     target: &TenantTarget,
     plan: &Plan,
+    scrub: &[crate::graph::SecretString],
 ) -> Result<BTreeMap<String, Vec<build::Live>>, String> {
     let mut entries: Vec<&'static catalog::CatalogEntry> = plan
         .items
@@ -290,7 +291,7 @@ async fn read_live(
         client: target.client.clone(),
         entries,
     };
-    let snap = backup::preview(repo, "HEAD", &t).await;
+    let snap = backup::preview(repo, "HEAD", &t, scrub).await;
     if let Some(f) = snap.failures.iter().find(|f| f.object.is_none()) {
         return Err(format!("{}: {}", f.kind, f.message));
     }
@@ -298,7 +299,12 @@ async fn read_live(
 }
 
 /// The plan's commit planned again against the tenant as it is now.
-async fn replan(repo: &Repo, target: &TenantTarget, plan: &Plan) -> Result<Plan, String> {
+async fn replan(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    scrub: &[crate::graph::SecretString],
+) -> Result<Plan, String> {
     let mappings = crate::plan::resolve::Mappings::from_plain(&plan.mappings);
     let mut globs = globset::GlobSetBuilder::new();
     for p in &plan.only {
@@ -314,6 +320,7 @@ async fn replan(repo: &Repo, target: &TenantTarget, plan: &Plan) -> Result<Plan,
         type_keys: plan.types.clone(),
         mappings: &mappings,
         secret_supplied: &supplied,
+        scrub,
     };
     let mut entries: Vec<&'static catalog::CatalogEntry> = target.entries.clone();
     if !plan.types.is_empty() {
@@ -541,6 +548,15 @@ fn with_created_refs(body: &Value, created: &BTreeMap<String, String>) -> Result
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
+/// The supplied secret values, to redact wherever Graph returns them.
+fn scrub_of(secrets: &Secrets) -> Vec<crate::graph::SecretString> {
+    secrets
+        .values()
+        .flat_map(|m| m.values())
+        .map(|v| crate::graph::SecretString::new(v.clone()))
+        .collect()
+}
+
 /// Puts supplied secret values into a request body (document paths `spec.a.b[2].c`).
 fn inject_secrets(body: &mut Value, item: &Item, secrets: &Secrets) -> Result<(), String> {
     for path in &item.secrets {
@@ -648,6 +664,7 @@ async fn backup_after(
         break_lock: None,
         restricted: false,
         docs: false,
+        scrub: scrub_of(&settings.secrets),
     };
     let outcomes = backup::run(
         root.to_path_buf(),

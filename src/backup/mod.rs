@@ -48,6 +48,8 @@ pub struct BackupSettings {
     pub restricted: bool,
     /// Regenerate the tenant's markdown documentation (`docs/<tenant>/`) in the same commit.
     pub docs: bool,
+    /// Secret values known to this process (a restore's), redacted wherever Graph returns them.
+    pub scrub: Vec<crate::graph::SecretString>,
 }
 
 /// Progress events for the CLI's progress bar.
@@ -211,7 +213,12 @@ async fn backup_tenant(
         if settings.restricted || !complete {
             keep_committed_refs(&repo, "HEAD", &t.name, &mut fetched);
         }
-        let snap = snapshot::build(&mut fetched, &t.entries, settings.only.as_ref());
+        let snap = snapshot::build(
+            &mut fetched,
+            &t.entries,
+            settings.only.as_ref(),
+            &settings.scrub,
+        );
         let _git = git
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -398,13 +405,19 @@ impl TenantOutcome {
 
 /// What a backup of one tenant would write, read from Graph exactly as a backup reads it, without
 /// writing or locking anything (`drift`). References of types it did not read come from `rev`.
-pub async fn preview(repo: &Repo, rev: &str, t: &TenantTarget) -> snapshot::Snapshot {
+/// `scrub` as in [`BackupSettings::scrub`].
+pub async fn preview(
+    repo: &Repo,
+    rev: &str,
+    t: &TenantTarget,
+    scrub: &[crate::graph::SecretString],
+) -> snapshot::Snapshot {
     let mut fetched = fetch::fetch(&t.client, &t.entries).await;
     let complete = t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
     if !complete {
         keep_committed_refs(repo, rev, &t.name, &mut fetched);
     }
-    snapshot::build(&mut fetched, &t.entries, None)
+    snapshot::build(&mut fetched, &t.entries, None, scrub)
 }
 
 /// Regenerates `docs/<tenant>/` from the tenant's documents as now written, and stages it.

@@ -6,6 +6,7 @@
 
 use super::fetch::{Failure, Fetched};
 use crate::catalog::{self, CatalogEntry};
+use crate::graph::SecretString;
 use crate::normalize::{self, slug};
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,10 +67,14 @@ impl Snapshot {
 /// Builds the snapshot of one tenant from what was fetched.
 /// The raw objects are consumed: each is dropped as soon as it is normalized, so a tenant's objects
 /// are never held twice.
+/// `scrub`: secret values this process knows (supplied for a restore); a live object that carries
+/// one in clear — Graph returning a value it was sent — gets the redaction marker instead, so no
+/// backup, plan or view ever holds it.
 pub fn build(
     fetched: &mut Fetched,
     entries: &[&'static CatalogEntry],
     only: Option<&GlobSet>,
+    scrub: &[SecretString],
 ) -> Snapshot {
     let mut snap = Snapshot {
         failures: fetched.failures.clone(),
@@ -107,7 +112,11 @@ pub fn build(
             {
                 continue;
             }
-            match normalize::normalize(e, o.value(), stem, &fetched.refs) {
+            let mut value = o.value();
+            if !scrub.is_empty() {
+                scrub_values(&mut value, scrub);
+            }
+            match normalize::normalize(e, value, stem, &fetched.refs) {
                 Ok(n) => {
                     count += 1;
                     snap.files.extend(n.files);
@@ -144,6 +153,18 @@ pub fn build(
     snap
 }
 
+/// Replaces every string equal to a known secret with the redaction marker.
+fn scrub_values(v: &mut serde_json::Value, secrets: &[SecretString]) {
+    match v {
+        serde_json::Value::String(s) if secrets.iter().any(|x| x.expose() == s.as_str()) => {
+            *s = normalize::redact::MARKER.to_string();
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_values(i, secrets)),
+        serde_json::Value::Object(m) => m.values_mut().for_each(|i| scrub_values(i, secrets)),
+        _ => {}
+    }
+}
+
 /// (type folder, marker) pairs that find an object's files.
 fn markers(folder: &str, id: &str) -> Vec<(String, String)> {
     slug::id_markers(id)
@@ -175,12 +196,23 @@ mod tests {
     }
 
     #[test]
+    fn supplied_secret_values_are_redacted_wherever_they_appear() {
+        let entries = [catalog::get("assignmentFilters").unwrap()];
+        let secret = [SecretString::new("x")];
+        let s = build(&mut fetched(), &entries, None, &secret);
+        let doc =
+            String::from_utf8(s.files["assignmentFilters/win-11--aaaaaaaa.yaml"].clone()).unwrap();
+        assert!(doc.contains("rule: <redacted>"), "{doc}");
+        assert!(doc.contains("secrets:\n- spec.rule"), "{doc}");
+    }
+
+    #[test]
     fn failed_types_and_objects_keep_their_files() {
         let entries = [
             catalog::get("assignmentFilters").unwrap(),
             catalog::get("scopeTags").unwrap(),
         ];
-        let s = build(&mut fetched(), &entries, None);
+        let s = build(&mut fetched(), &entries, None, &[]);
         assert!(
             s.files
                 .contains_key("assignmentFilters/win-11--aaaaaaaa.yaml")
@@ -213,7 +245,7 @@ mod tests {
             .add(globset::Glob::new("assignmentFilters/Nope*").unwrap())
             .build()
             .unwrap();
-        let s = build(&mut fetched(), &entries, Some(&globs));
+        let s = build(&mut fetched(), &entries, Some(&globs), &[]);
         assert!(s.files.keys().all(|p| p.starts_with("_refs/")));
         assert!(s.keep("assignmentFilters/win-11--aaaaaaaa.yaml"));
     }

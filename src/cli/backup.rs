@@ -89,6 +89,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         restricted: types.is_some() || !args.only.is_empty(),
         break_lock: args.break_lock.clone(),
         docs: args.docs,
+        scrub: vec![],
     };
     let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
     let outcomes = rt.block_on(backup::run(

@@ -148,6 +148,11 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         .iter()
         .flat_map(|(doc, m)| m.keys().map(move |k| (doc.clone(), k.clone())))
         .collect();
+    let scrub: Vec<crate::graph::SecretString> = secrets
+        .values()
+        .flat_map(|m| m.values())
+        .map(|v| crate::graph::SecretString::new(v.clone()))
+        .collect();
     let secret_supplied =
         |doc: &str, path: &str| supplied.contains(&(doc.to_string(), path.to_string()));
     let opts = build::Options {
@@ -158,6 +163,7 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         type_keys: args.types.clone(),
         mappings: &mappings,
         secret_supplied: &secret_supplied,
+        scrub: &scrub,
     };
     let plan = rt
         .block_on(build::build(&repo, &opts, &target))

@@ -32,6 +32,8 @@ pub struct Options<'a> {
     pub mappings: &'a Mappings,
     /// Is a value supplied for this secret (document path, secret path)?
     pub secret_supplied: &'a dyn Fn(&str, &str) -> bool,
+    /// The supplied secret values: redacted wherever the live tenant returns them in clear.
+    pub scrub: &'a [crate::graph::SecretString],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +156,7 @@ pub async fn build(
             live_target.entries.push(e);
         }
     }
-    let snap = backup::preview(repo, "HEAD", &live_target).await;
+    let snap = backup::preview(repo, "HEAD", &live_target, opts.scrub).await;
     let unreadable: BTreeMap<String, String> = snap
         .failures
         .iter()
