@@ -321,6 +321,7 @@ async fn replan(
         mappings: &mappings,
         secret_supplied: &supplied,
         scrub,
+        create_missing: plan.create_missing,
     };
     let mut entries: Vec<&'static catalog::CatalogEntry> = target.entries.clone();
     if !plan.types.is_empty() {

@@ -33,6 +33,10 @@ pub struct PlanArgs {
     /// Secret values for documents that need them: `<document path>: {<secret path>: value}`.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
+    /// Also create the scope tags, filters and notification templates planned objects refer to and
+    /// the target lacks, even when --type/--only leave them out (never groups).
+    #[arg(long)]
+    pub create_missing: bool,
     /// Write the plan (JSON) to this file, for `apply`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -164,6 +168,7 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         mappings: &mappings,
         secret_supplied: &secret_supplied,
         scrub: &scrub,
+        create_missing: args.create_missing,
     };
     let plan = rt
         .block_on(build::build(&repo, &opts, &target))

@@ -34,7 +34,14 @@ pub struct Options<'a> {
     pub secret_supplied: &'a dyn Fn(&str, &str) -> bool,
     /// The supplied secret values: redacted wherever the live tenant returns them in clear.
     pub scrub: &'a [crate::graph::SecretString],
+    /// Also create the scope tags, filters and notification templates of the commit that planned
+    /// objects refer to and the target lacks, even when `--type`/`--only` leave them out.
+    pub create_missing: bool,
 }
+
+/// Types `--create-missing` may create for the objects that refer to them (never groups).
+const CREATABLE_DEPENDENCIES: &[&str] =
+    &["scopeTags", "assignmentFilters", "notificationTemplates"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -57,6 +64,8 @@ struct Desired {
     path: String,
     doc: Document,
     sidecars: BTreeMap<String, Vec<u8>>,
+    /// Not chosen itself: planned only to be created for the objects that refer to it.
+    dependency: bool,
 }
 
 /// Builds the plan for restoring `opts.source_tenant` at `opts.rev` into `target`.
@@ -99,7 +108,8 @@ pub async fn build(
             continue;
         }
         let (kind, file) = rel.split_once('/').unwrap_or_default();
-        if !selected.contains(kind) {
+        let dependency = opts.create_missing && CREATABLE_DEPENDENCIES.contains(&kind);
+        if !selected.contains(kind) && !dependency {
             continue;
         }
         let Some(bytes) = read(rel) else { continue };
@@ -111,10 +121,12 @@ pub async fn build(
             }
         };
         let stem = file.trim_end_matches(".yaml");
-        if let Some(globs) = opts.only
-            && !globs.is_match(format!("{kind}/{}", doc.name))
-            && !globs.is_match(format!("{kind}/{stem}"))
-        {
+        let chosen = selected.contains(kind)
+            && opts.only.is_none_or(|globs| {
+                globs.is_match(format!("{kind}/{}", doc.name))
+                    || globs.is_match(format!("{kind}/{stem}"))
+            });
+        if !chosen && !dependency {
             continue;
         }
         let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -127,6 +139,7 @@ pub async fn build(
             path: full,
             doc,
             sidecars,
+            dependency: !chosen,
         });
     }
 
@@ -304,6 +317,9 @@ pub async fn build(
                 continue;
             }
         };
+        if d.dependency && live_obj.is_some() {
+            continue; // exists: nothing to create, and it was not chosen for an update
+        }
         if let Some(l) = live_obj {
             item.target_id = Some(l.doc.id.clone());
             item.fingerprint = l.fingerprint.clone();
@@ -451,6 +467,26 @@ pub async fn build(
         }
         items.push(item);
     }
+    // Dependencies nothing refers to are not created.
+    let dependencies: BTreeSet<String> = desired
+        .iter()
+        .filter(|d| d.dependency)
+        .map(|d| d.path.clone())
+        .collect();
+    if !dependencies.is_empty() {
+        let used: String = items
+            .iter()
+            .filter(|i| !dependencies.contains(&i.path))
+            .map(|i| serde_json::to_string(&i.requests).unwrap_or_default())
+            .collect();
+        items.retain(|i| {
+            !dependencies.contains(&i.path)
+                || i.action == Action::Create
+                    && ref_kind_of(&i.kind).is_some_and(|k| {
+                        used.contains(&resolve::created_placeholder(k, &i.source_id))
+                    })
+        });
+    }
     items.sort_by(|a, b| {
         (order(&a.kind), &a.kind, &a.path).cmp(&(order(&b.kind), &b.kind, &b.path))
     });
@@ -469,6 +505,7 @@ pub async fn build(
         },
         types: opts.type_keys.clone(),
         only: opts.only_patterns.clone(),
+        create_missing: opts.create_missing,
         mappings: opts.mappings.to_plain(),
         summary: Default::default(),
         items,

@@ -156,6 +156,9 @@ pub struct Plan {
     pub types: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
+    /// `--create-missing` was given.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_missing: bool,
     /// `--mappings` as given (reference kind → source name or id → target id).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mappings: BTreeMap<String, BTreeMap<String, String>>,
@@ -231,6 +234,7 @@ mod tests {
             },
             types: vec![],
             only: vec![],
+            create_missing: false,
             mappings: BTreeMap::new(),
             summary: Summary::default(),
             items: vec![Item {

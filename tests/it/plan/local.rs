@@ -370,6 +370,49 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
         edge.reasons
     );
 
+    // --create-missing plans the scope tags and filters those objects need, and only those.
+    let (_, _, p) = plan(
+        &env,
+        &[
+            "--tenant",
+            "demo",
+            "--type",
+            "settingsCatalog",
+            "--create-missing",
+        ],
+    );
+    assert_eq!(item(&p, EDGE).action, Action::Create, "{}", listing(&p));
+    assert_eq!(
+        item(&p, "tenants/demo/scopeTags/munchen--d4735e3a.yaml").action,
+        Action::Create
+    );
+    let tags: Vec<&str> = p
+        .items
+        .iter()
+        .filter(|i| i.kind == "scopeTags")
+        .map(|i| i.name.as_str())
+        .collect();
+    for t in &tags {
+        let used = p
+            .items
+            .iter()
+            .filter(|i| i.kind == "settingsCatalog")
+            .any(|i| {
+                i.requests.iter().any(|r| {
+                    r.body
+                        .as_ref()
+                        .is_some_and(|b| b.to_string().contains("{created:scopeTags:"))
+                })
+            });
+        assert!(used, "scope tag {t} planned though nothing refers to it");
+    }
+    assert!(!tags.contains(&"Tokyo"), "unreferenced: {tags:?}");
+    assert!(
+        p.items.iter().all(|i| i.kind != "notificationTemplates"),
+        "{}",
+        listing(&p)
+    );
+
     // A scope tag the plan cannot create (its group is unknown) blocks what refers to it.
     let berlin = "tenants/demo/scopeTags/berlin--6b86b273.yaml";
     replace(
