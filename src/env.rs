@@ -13,7 +13,53 @@ pub const RUN_ID: &str = "ATLAS_RUN_ID";
 /// Disables colour when set to anything (https://no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
 
+/// Prefix of variables holding secret values for a restore: `ATLAS_SECRET_` followed by the
+/// document's path below its tenant folder and the secret's path in it, upper-cased, every other
+/// character `_` — e.g. `ATLAS_SECRET_DEVICECONFIGURATIONS_X_CDCC6849_SPEC_OMASETTINGS_7_VALUE`.
+pub const SECRET_PREFIX: &str = "ATLAS_SECRET_";
+
+/// The variable that can hold the secret at `secret_path` of the document at `doc_path`.
+pub fn secret_var(doc_path: &str, secret_path: &str) -> String {
+    // tenants/<tenant>/<kind>/<stem>.yaml → <kind>/<stem>
+    let rel = doc_path.splitn(3, '/').nth(2).unwrap_or(doc_path);
+    let rel = rel.strip_suffix(".yaml").unwrap_or(rel);
+    let mut name = String::from(SECRET_PREFIX);
+    let mut last_sep = true;
+    for c in format!("{rel}_{secret_path}").chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_uppercase());
+            last_sep = false;
+        } else if !last_sep {
+            name.push('_');
+            last_sep = true;
+        }
+    }
+    name.trim_end_matches('_').to_string()
+}
+
+/// Every secret value given through `ATLAS_SECRET_*` variables.
+pub fn secret_values() -> Vec<String> {
+    std::env::vars()
+        .filter(|(k, v)| k.starts_with(SECRET_PREFIX) && !v.is_empty())
+        .map(|(_, v)| v)
+        .collect()
+}
+
 /// Reads a variable; empty counts as unset.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_variables_are_named_by_document_and_secret_path() {
+        assert_eq!(
+            super::secret_var(
+                "tenants/demo/deviceConfigurations/windows-custom-oma-uri-mixed--cdcc6849.yaml",
+                "spec.omaSettings[7].value"
+            ),
+            "ATLAS_SECRET_DEVICECONFIGURATIONS_WINDOWS_CUSTOM_OMA_URI_MIXED_CDCC6849_SPEC_OMASETTINGS_7_VALUE"
+        );
+    }
 }

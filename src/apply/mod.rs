@@ -550,25 +550,37 @@ fn with_created_refs(body: &Value, created: &BTreeMap<String, String>) -> Result
 }
 
 /// The supplied secret values, to redact wherever Graph returns them.
-fn scrub_of(secrets: &Secrets) -> Vec<crate::graph::SecretString> {
+pub fn scrub_of(secrets: &Secrets) -> Vec<crate::graph::SecretString> {
     secrets
         .values()
-        .flat_map(|m| m.values())
-        .map(|v| crate::graph::SecretString::new(v.clone()))
+        .flat_map(|m| m.values().cloned())
+        .chain(crate::env::secret_values())
+        .map(crate::graph::SecretString::new)
         .collect()
+}
+
+/// A secret's value: from the secrets file, else from its `ATLAS_SECRET_…` variable.
+pub fn secret_value(secrets: &Secrets, doc_path: &str, secret_path: &str) -> Option<String> {
+    secrets
+        .get(doc_path)
+        .and_then(|m| m.get(secret_path))
+        .cloned()
+        .or_else(|| crate::env::var(&crate::env::secret_var(doc_path, secret_path)))
 }
 
 /// Puts supplied secret values into a request body (document paths `spec.a.b[2].c`).
 fn inject_secrets(body: &mut Value, item: &Item, secrets: &Secrets) -> Result<(), String> {
     for path in &item.secrets {
-        let value = secrets
-            .get(&item.path)
-            .and_then(|m| m.get(path))
-            .ok_or_else(|| format!("no value supplied for the secret {path}"))?;
+        let value = secret_value(secrets, &item.path, path).ok_or_else(|| {
+            format!(
+                "no value supplied for the secret {path} (--secrets FILE or {})",
+                crate::env::secret_var(&item.path, path)
+            )
+        })?;
         let rel = path.strip_prefix("spec.").unwrap_or(path);
         let slot =
             pointer(body, rel).ok_or_else(|| format!("the secret {path} is not in the request"))?;
-        *slot = Value::String(value.clone());
+        *slot = Value::String(value);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::plan::{self, Plan, build, resolve::Mappings};
 use crate::render::{Format, text::Paint};
 use crate::store::Repo;
 use clap::Args;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -148,17 +148,9 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         }
         (targets.remove(0), None, config)
     };
-    let supplied: BTreeSet<(String, String)> = secrets
-        .iter()
-        .flat_map(|(doc, m)| m.keys().map(move |k| (doc.clone(), k.clone())))
-        .collect();
-    let scrub: Vec<crate::graph::SecretString> = secrets
-        .values()
-        .flat_map(|m| m.values())
-        .map(|v| crate::graph::SecretString::new(v.clone()))
-        .collect();
+    let scrub = crate::apply::scrub_of(&secrets);
     let secret_supplied =
-        |doc: &str, path: &str| supplied.contains(&(doc.to_string(), path.to_string()));
+        |doc: &str, path: &str| crate::apply::secret_value(&secrets, doc, path).is_some();
     let opts = build::Options {
         rev: &args.from,
         source_tenant: &args.tenant,

@@ -409,8 +409,13 @@ pub async fn build(
                 .collect();
             if !missing.is_empty() {
                 item.reasons.push(format!(
-                    "needs secret value(s) Graph never returns: {} — supply them with --secrets FILE",
-                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    "needs secret value(s) Graph never returns: {} — supply them with --secrets FILE or {}",
+                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    missing
+                        .iter()
+                        .map(|s| crate::env::secret_var(&d.path, s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 items.push(item);
                 continue;

@@ -524,5 +524,27 @@ fn blocked_items_say_why_and_supplied_secrets_stay_out_of_the_plan() {
         assert!(!stdout.contains(needle), "{needle} in the output");
     }
     assert!(grep_dir(&env.repo(), value).is_empty());
+
+    // The same value from the variable the blocked reason names.
+    let var = tenant_atlas::env::secret_var(CUSTOM_OMA, OMA_SECRET_PATH);
+    assert!(r.contains(&var), "{r}");
+    let file = env.path().join("plan.json");
+    let (code, stdout, stderr) = out(&env
+        .cmd(&[
+            "--repo",
+            "repo",
+            "plan",
+            "--out",
+            file.to_str().unwrap(),
+            "--tenant",
+            "demo",
+        ])
+        .env(&var, value)
+        .output()
+        .unwrap());
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    let p: Plan = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(item(&p, CUSTOM_OMA).action, Action::Update);
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(value));
     assert_eq!(writes(&emu), NO_WRITES(), "plan sends no write");
 }
