@@ -55,7 +55,6 @@ pub enum PlanError {
 pub(crate) struct Live {
     pub(crate) doc: Document,
     pub(crate) path: String,
-    files: BTreeMap<String, Vec<u8>>,
     pub(crate) fingerprint: String,
 }
 
@@ -76,18 +75,16 @@ pub async fn build(
 ) -> Result<Plan, PlanError> {
     let commit = repo.commit_info(opts.rev)?;
     let prefix = format!("tenants/{}", opts.source_tenant);
-    let files = repo.list_at(&commit.id, &prefix)?;
+    // Blob ids of the tenant folder in one tree walk; documents are then read by id.
+    let blobs = repo.blob_ids_at(&commit.id, &prefix)?;
+    let files: Vec<&String> = blobs.keys().collect();
     if files.is_empty() {
         return Err(PlanError::NoTenant {
             tenant: opts.source_tenant.into(),
             rev: opts.rev.into(),
         });
     }
-    let read = |rel: &str| {
-        repo.read_at(&commit.id, &format!("{prefix}/{rel}"))
-            .ok()
-            .flatten()
-    };
+    let read = |rel: &str| blobs.get(rel).and_then(|oid| repo.read_blob(oid).ok());
     let source_id = read("tenant.yaml")
         .and_then(|b| serde_yaml::from_slice::<Value>(&b).ok())
         .and_then(|v| v["tenantId"].as_str().map(str::to_string))
@@ -198,26 +195,25 @@ pub async fn build(
     let mut names = names_of(read(Names::FILE));
     names.merge(names_of(snap.files.get(Names::FILE).cloned()));
 
-    // References of every desired object, resolved in the target in one pass.
-    let mut rebuilt: Vec<Result<Value, String>> = vec![];
+    // References of every desired object, resolved in the target in one pass. The Graph objects
+    // are rebuilt again item by item below rather than all held at once.
+    let rebuild = |d: &Desired| -> Result<Value, String> {
+        let entry = catalog::get(&d.doc.kind)
+            .ok_or_else(|| format!("`{}` is not a type tenant-atlas knows", d.doc.kind))?;
+        let sidecar = |f: &str| d.sidecars.get(f).cloned();
+        let g = normalize::denormalize(entry, &d.doc, &sidecar, &source_refs)
+            .map_err(|e| e.to_string())?;
+        let mut body = g.body;
+        if let (Some(a), Some(m)) = (g.assignments, body.as_object_mut()) {
+            m.insert("assignments".into(), Value::Array(a));
+        }
+        Ok(body)
+    };
     let mut needed = BTreeSet::new();
     for d in &desired {
-        let r = catalog::get(&d.doc.kind)
-            .ok_or_else(|| format!("`{}` is not a type tenant-atlas knows", d.doc.kind))
-            .and_then(|entry| {
-                let sidecar = |f: &str| d.sidecars.get(f).cloned();
-                normalize::denormalize(entry, &d.doc, &sidecar, &source_refs)
-                    .map(|g| {
-                        let mut body = g.body;
-                        if let (Some(a), Some(m)) = (g.assignments, body.as_object_mut()) {
-                            m.insert("assignments".into(), Value::Array(a));
-                        }
-                        needed.extend(resolve::references(entry, &body));
-                        body
-                    })
-                    .map_err(|e| e.to_string())
-            });
-        rebuilt.push(r);
+        if let (Some(entry), Ok(body)) = (catalog::get(&d.doc.kind), rebuild(d)) {
+            needed.extend(resolve::references(entry, &body));
+        }
     }
     let resolver = Resolver::load(&target.client, &source_refs, &needed, opts.mappings).await;
     let mut target_refs = live_refs.clone();
@@ -246,7 +242,8 @@ pub async fn build(
     let mut items = vec![];
     // Reference-like objects this plan creates: later items refer to them by placeholder.
     let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
-    for (d, raw) in desired.iter().zip(rebuilt) {
+    for d in &desired {
+        let raw = rebuild(d);
         let mut item = Item {
             kind: d.doc.kind.clone(),
             name: d.doc.name.clone(),
@@ -377,7 +374,14 @@ pub async fn build(
             continue;
         }
         desired_doc.id = id.clone();
-        item.change = change(live_obj, &desired_doc, &desired_files, entry.key, &names);
+        item.change = change(
+            live_obj,
+            &snap.files,
+            &desired_doc,
+            &desired_files,
+            entry.key,
+            &names,
+        );
         match entry.capability {
             Capability::BackupOnly => {
                 item.reasons
@@ -545,19 +549,17 @@ pub(crate) fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String
         let Ok(doc) = normalize::from_yaml(&String::from_utf8_lossy(bytes), path) else {
             continue;
         };
-        let mut own = BTreeMap::new();
-        own.insert(path.clone(), bytes.clone());
+        let mut own: Vec<(&str, &[u8])> = vec![(path.as_str(), bytes.as_slice())];
         for r in doc.sidecars.values() {
             let p = format!("{kind}/{}", r.file);
-            if let Some(b) = files.get(&p) {
-                own.insert(p, b.clone());
+            if let Some((k, b)) = files.get_key_value(&p) {
+                own.push((k.as_str(), b.as_slice()));
             }
         }
-        let fingerprint = super::fingerprint(own.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+        let fingerprint = super::fingerprint(own);
         out.entry(kind.to_string()).or_default().push(Live {
             doc,
             path: path.clone(),
-            files: own,
             fingerprint,
         });
     }
@@ -664,6 +666,7 @@ fn collection_of(entry: &CatalogEntry, raw: &Value) -> String {
 /// The readable change live → desired.
 fn change(
     live: Option<&Live>,
+    live_files: &BTreeMap<String, Vec<u8>>,
     desired: &Document,
     desired_files: &BTreeMap<String, Vec<u8>>,
     kind: &str,
@@ -688,7 +691,7 @@ fn change(
         names,
     );
     let l = live.map(|l| {
-        let bytes = sidecar_bytes(&l.doc, &l.files);
+        let bytes = sidecar_bytes(&l.doc, live_files);
         (render::view(&l.doc, &l.path, &bytes, names), bytes)
     });
     render::compare::compare(l.as_ref().map(|(v, b)| (v, b)), Some((&d_view, &d_bytes)))

@@ -73,7 +73,12 @@ fn apply_to_the_end(env: &TestEnv) -> (i32, String, String) {
 #[test]
 fn kill_9_at_any_point_resumes_without_duplicates() {
     let started = Instant::now();
-    let emu = emulator();
+    // A little latency per request, so an apply runs long enough for kills at random moments to
+    // land mid-run however fast the machine is.
+    let emu = Emu::demo(EmulatorConfig {
+        latency: Duration::from_millis(4),
+        ..EmulatorConfig::default()
+    });
     let env = backed_up(&emu);
     let backup = rev(&env, "HEAD");
     let before = live_by_name(&emu);
