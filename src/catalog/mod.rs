@@ -6,12 +6,14 @@
 //! entry; they never branch on a type's name. Adding a type means adding an entry in `entries.rs`.
 
 mod entries;
+mod references;
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::graph::ApiVersion;
-pub use entries::{CATALOG, REFERENCE_SOURCES, RefLookup, RefSource};
+pub use entries::CATALOG;
+pub use references::{REFERENCE_SOURCES, RefLookup, RefSource};
 
 /// What restore may do with a type (DESIGN.md §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,79 @@
+//! Reference data: where the names of objects policies refer to by id (groups, apps, filters,
+//! scope tags, notification templates, named locations) are read from (DESIGN.md §6).
+
+use super::*;
+
+const CONFIG_READ: &str = "DeviceManagementConfiguration.Read.All";
+const APPS_READ: &str = "DeviceManagementApps.Read.All";
+const SERVICE_READ: &str = "DeviceManagementServiceConfig.Read.All";
+const BETA: ApiVersion = ApiVersion::Beta;
+const V1: ApiVersion = ApiVersion::V1;
+
+/// How the names of referenced objects are looked up.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RefLookup {
+    /// List the whole collection with this query (small collections; shared with the catalog entry
+    /// that backs the same collection up, so it costs no extra request when that type is selected).
+    List { query: &'static str },
+    /// `GET {collection}/{id}?$select=id,displayName` for each referenced id, in `$batch`.
+    ById,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefSource {
+    pub kind: RefKind,
+    pub version: ApiVersion,
+    pub collection: &'static str,
+    pub lookup: RefLookup,
+    pub read_permission: &'static str,
+}
+
+/// Where the names of referenced objects come from (DESIGN.md §6: reference data).
+pub static REFERENCE_SOURCES: &[RefSource] = &[
+    RefSource {
+        kind: RefKind::ScopeTags,
+        version: BETA,
+        collection: "deviceManagement/roleScopeTags",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "DeviceManagementRBAC.Read.All",
+    },
+    RefSource {
+        kind: RefKind::AssignmentFilters,
+        version: BETA,
+        collection: "deviceManagement/assignmentFilters",
+        lookup: RefLookup::List { query: "" },
+        read_permission: CONFIG_READ,
+    },
+    RefSource {
+        kind: RefKind::NotificationTemplates,
+        version: BETA,
+        collection: "deviceManagement/notificationMessageTemplates",
+        lookup: RefLookup::List {
+            query: "$expand=localizedNotificationMessages",
+        },
+        read_permission: SERVICE_READ,
+    },
+    RefSource {
+        kind: RefKind::NamedLocations,
+        version: V1,
+        collection: "identity/conditionalAccess/namedLocations",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "Policy.Read.All",
+    },
+    RefSource {
+        kind: RefKind::Groups,
+        version: V1,
+        collection: "groups",
+        lookup: RefLookup::ById,
+        read_permission: "Group.Read.All",
+    },
+    RefSource {
+        kind: RefKind::MobileApps,
+        version: BETA,
+        collection: "deviceAppManagement/mobileApps",
+        lookup: RefLookup::ById,
+        read_permission: APPS_READ,
+    },
+];
