@@ -11,53 +11,6 @@ mod common;
 
 use common::{reset, run_cli, run_cli_to};
 use std::time::Duration;
-use tenant_atlas::emulator::{self, EmulatorConfig, EmulatorHandle, TenantSeed, Throttle};
-
-struct Tenant {
-    id: String,
-    client: String,
-    secret: String,
-}
-
-fn start(rt: &tokio::runtime::Runtime, n: usize) -> (EmulatorHandle, tempfile::TempDir, Tenant) {
-    let config = EmulatorConfig {
-        latency: Duration::from_millis(50),
-        throttle: Throttle::Intune {
-            window: Duration::from_secs(20),
-            scale: 1.0,
-        },
-        ..EmulatorConfig::default()
-    };
-    let handle = rt
-        .block_on(emulator::start(
-            config,
-            vec![TenantSeed::generate(n, 42)],
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    handle.dump(&dir.path().join("seed")).unwrap();
-    let t: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
-            .unwrap();
-    let tenant = Tenant {
-        id: t["tenantId"].as_str().unwrap().into(),
-        client: t["clients"][0]["clientId"].as_str().unwrap().into(),
-        secret: t["clients"][0]["clientSecret"].as_str().unwrap().into(),
-    };
-    let repo = dir.path().join("repo");
-    assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
-    let url = handle.base_url();
-    std::fs::write(
-        repo.join("atlas.yaml"),
-        format!(
-            "tenants:\n- name: bench\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
-            tenant.id, tenant.client
-        ),
-    )
-    .unwrap();
-    (handle, dir, tenant)
-}
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
@@ -75,7 +28,7 @@ fn main() {
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let window = || std::thread::sleep(Duration::from_secs(21));
     for n in sizes {
-        let (handle, dir, t) = start(&rt, n);
+        let (handle, dir, t) = common::start(&rt, n);
         let repo = dir.path().join("repo");
         let r = repo.to_str().unwrap();
         let env = [("BENCH_SECRET", t.secret.as_str())];
@@ -116,7 +69,7 @@ fn main() {
         rt.block_on(handle.shutdown());
     }
     // Apply: restore a cleared 500-object tenant.
-    let (handle, dir, t) = start(&rt, 500);
+    let (handle, dir, t) = common::start(&rt, 500);
     let repo = dir.path().join("repo");
     let r = repo.to_str().unwrap();
     let env = [("BENCH_SECRET", t.secret.as_str())];

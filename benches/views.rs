@@ -11,7 +11,6 @@ mod common;
 use common::{reset, run_cli};
 use std::path::Path;
 use std::time::Duration;
-use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed, Throttle};
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
@@ -26,48 +25,12 @@ fn main() {
     println!("| objects | command | changes | wall s | CPU s | peak RSS MiB | documents parsed |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in sizes {
-        let config = EmulatorConfig {
-            latency: Duration::from_millis(50),
-            throttle: Throttle::Intune {
-                window: Duration::from_secs(20),
-                scale: 1.0,
-            },
-            ..EmulatorConfig::default()
-        };
-        let handle = rt
-            .block_on(emulator::start(
-                config,
-                vec![TenantSeed::generate(n, 42)],
-                "127.0.0.1:0".parse().unwrap(),
-            ))
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        let (handle, dir, t) = common::start(&rt, n);
         let seed = dir.path().join("seed");
-        handle.dump(&seed).unwrap();
-        let tenant: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(seed.join("tenant.json")).unwrap()).unwrap();
-        let (tenant_id, client_id, secret) = (
-            tenant["tenantId"].as_str().unwrap().to_string(),
-            tenant["clients"][0]["clientId"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            tenant["clients"][0]["clientSecret"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        let (tenant_id, client_id, secret) = (t.id.clone(), t.client.clone(), t.secret.clone());
         let repo = dir.path().join("repo");
         let r = repo.to_str().unwrap();
-        assert_eq!(run_cli(&["init", r], &[]).code, 0);
         let url = handle.base_url();
-        std::fs::write(
-            repo.join("atlas.yaml"),
-            format!(
-                "tenants:\n- name: bench\n  tenantId: {tenant_id}\n  clientId: {client_id}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n"
-            ),
-        )
-        .unwrap();
         let env = [("BENCH_SECRET", secret.as_str())];
         assert_eq!(run_cli(&["backup", "--repo", r], &env).code, 0);
         let window = || std::thread::sleep(Duration::from_secs(21));

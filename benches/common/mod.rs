@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tenant_atlas::emulator::{self, EmulatorConfig, EmulatorHandle, TenantSeed, Throttle};
 
 pub struct Measure {
     pub wall: Duration,
@@ -150,4 +151,56 @@ pub fn change_objects(
         changed += 1;
     }
     changed
+}
+
+/// The credentials of a generated tenant.
+pub struct Tenant {
+    pub id: String,
+    pub client: String,
+    pub secret: String,
+}
+
+/// A generated tenant of `n` objects on the emulator with 50 ms latency and Intune's throttling,
+/// its seed dumped to `<dir>/seed`, and a repository `<dir>/repo` whose tenant `bench` points at it.
+pub fn start(
+    rt: &tokio::runtime::Runtime,
+    n: usize,
+) -> (EmulatorHandle, tempfile::TempDir, Tenant) {
+    let config = EmulatorConfig {
+        latency: Duration::from_millis(50),
+        throttle: Throttle::Intune {
+            window: Duration::from_secs(20),
+            scale: 1.0,
+        },
+        ..EmulatorConfig::default()
+    };
+    let handle = rt
+        .block_on(emulator::start(
+            config,
+            vec![TenantSeed::generate(n, 42)],
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    handle.dump(&dir.path().join("seed")).unwrap();
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
+            .unwrap();
+    let tenant = Tenant {
+        id: t["tenantId"].as_str().unwrap().into(),
+        client: t["clients"][0]["clientId"].as_str().unwrap().into(),
+        secret: t["clients"][0]["clientSecret"].as_str().unwrap().into(),
+    };
+    let repo = dir.path().join("repo");
+    assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
+    let url = handle.base_url();
+    std::fs::write(
+        repo.join("atlas.yaml"),
+        format!(
+            "tenants:\n- name: bench\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
+            tenant.id, tenant.client
+        ),
+    )
+    .unwrap();
+    (handle, dir, tenant)
 }

@@ -225,27 +225,7 @@ fn hand_edit(env: &TestEnv, rel: &str, f: impl FnOnce(String) -> String) -> Stri
     let new = f(text.clone());
     assert_ne!(new, text, "{rel} was edited");
     std::fs::write(p, new).unwrap();
-    for args in [
-        vec!["add", "-A"],
-        vec![
-            "-c",
-            "user.name=Hand Editor",
-            "-c",
-            "user.email=hand@atlas.invalid",
-            "commit",
-            "-qm",
-            "hand edit",
-        ],
-    ] {
-        let o = std::process::Command::new("git")
-            .args(&args)
-            .current_dir(&repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", &repo)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}");
-    }
+    commit_all(&repo, "hand edit");
     rev(env, "HEAD")
 }
 

@@ -254,3 +254,32 @@ pub fn grep_dir(dir: &Path, needle: &str) -> Vec<String> {
     walk(dir, needle.as_bytes(), &mut hits);
     hits
 }
+
+/// `git add -A && git commit` in the repository, as a person editing it by hand would.
+pub fn commit_all(repo: &Path, msg: &str) {
+    for args in [
+        vec!["add", "-A"],
+        vec![
+            "-c",
+            "user.name=Hand Editor",
+            "-c",
+            "user.email=hand@atlas.invalid",
+            "commit",
+            "-qm",
+            msg,
+        ],
+    ] {
+        let o = std::process::Command::new("git")
+            .args(&args)
+            .current_dir(repo)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", repo)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -166,35 +166,6 @@ fn last_seq(stats: &Value) -> u64 {
         .map_or(0, |e| e["seq"].as_u64().unwrap())
 }
 
-/// `git add -A && git commit` in the repository, as a person editing it by hand would.
-fn commit_all(repo: &std::path::Path, msg: &str) {
-    for args in [
-        vec!["add", "-A"],
-        vec![
-            "-c",
-            "user.name=Hand Editor",
-            "-c",
-            "user.email=hand@atlas.invalid",
-            "commit",
-            "-qm",
-            msg,
-        ],
-    ] {
-        let o = std::process::Command::new("git")
-            .args(&args)
-            .current_dir(repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", repo)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-}
-
 /// Edits one file of the repository in place.
 fn edit(repo: &std::path::Path, rel: &str, f: impl FnOnce(String) -> String) {
     let p = repo.join(rel);

@@ -103,31 +103,6 @@ fn id_named(objects: &[Value], name: &str) -> String {
     found[0]["id"].as_str().unwrap().to_string()
 }
 
-/// `git add -A && git commit` in the repository, as a person editing it by hand would.
-fn commit_all(repo: &Path, msg: &str) {
-    for args in [
-        vec!["add", "-A"],
-        vec![
-            "-c",
-            "user.name=Hand Editor",
-            "-c",
-            "user.email=hand@atlas.invalid",
-            "commit",
-            "-qm",
-            msg,
-        ],
-    ] {
-        let o = std::process::Command::new("git")
-            .args(&args)
-            .current_dir(repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", repo)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}");
-    }
-}
-
 /// Replaces exactly one occurrence of `from` in a file of the repository.
 fn replace(repo: &Path, rel: &str, from: &str, to: &str) {
     let p = repo.join(rel);
