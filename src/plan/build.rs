@@ -154,12 +154,7 @@ pub async fn build(
         client: target.client.clone(),
         entries: target.entries.clone(),
     };
-    for key in [
-        "scopeTags",
-        "assignmentFilters",
-        "notificationTemplates",
-        "namedLocations",
-    ] {
+    for key in REFERENCE_TYPES {
         if let Some(e) = catalog::get(key)
             && !live_target.entries.iter().any(|x| x.key == key)
         {
@@ -215,7 +210,26 @@ pub async fn build(
             needed.extend(resolve::references(entry, &body));
         }
     }
-    let resolver = Resolver::load(&target.client, &source_refs, &needed, opts.mappings).await;
+    // Reference-like types read in full with the live tenant need no second list — unless the
+    // type skips some objects (scope tags skip the built-in ones other objects still refer to).
+    let mut known: BTreeMap<RefKind, Vec<(String, String)>> = BTreeMap::new();
+    for key in REFERENCE_TYPES {
+        let complete =
+            catalog::get(key).is_some_and(|e| e.sources.iter().all(|s| s.skip_when.is_none()));
+        if let (Some(kind), true, false) =
+            (ref_kind_of(key), complete, unreadable.contains_key(key))
+        {
+            let objs = live.get(key).map(Vec::as_slice).unwrap_or(&[]);
+            known.insert(
+                kind,
+                objs.iter()
+                    .map(|l| (l.doc.id.clone(), l.doc.name.clone()))
+                    .collect(),
+            );
+        }
+    }
+    let resolver =
+        Resolver::load(&target.client, &source_refs, &needed, opts.mappings, &known).await;
     let mut target_refs = live_refs.clone();
     for kind in RefKind::ALL {
         for id in resolver.target_names().used(kind) {
@@ -524,6 +538,14 @@ pub async fn build(
     plan.seal();
     Ok(plan)
 }
+
+/// Catalog types other objects refer to by id: always read with the live tenant, planned first.
+const REFERENCE_TYPES: [&str; 4] = [
+    "scopeTags",
+    "assignmentFilters",
+    "notificationTemplates",
+    "namedLocations",
+];
 
 /// The reference kind a catalog type is, for the types others refer to.
 fn ref_kind_of(key: &str) -> Option<RefKind> {

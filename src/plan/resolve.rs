@@ -102,11 +102,14 @@ pub struct Resolver {
 
 impl Resolver {
     /// Looks up every `(kind, source id)` in `needed` in the target tenant.
+    /// `known`: the target's objects of kinds already read in full (the plan reads scope tags,
+    /// filters, templates and locations as types), which are not listed again.
     pub async fn load(
         client: &GraphClient,
         source: &RefTable,
         needed: &BTreeSet<(RefKind, String)>,
         mappings: &Mappings,
+        known: &BTreeMap<RefKind, Vec<(String, String)>>,
     ) -> Resolver {
         let mut r = Resolver::default();
         let kinds: BTreeSet<RefKind> = needed.iter().map(|(k, _)| *k).collect();
@@ -122,6 +125,11 @@ impl Resolver {
             let mut table = Table::default();
             let mut failure = None;
             match src.lookup {
+                _ if known.contains_key(&kind) => {
+                    for (id, name) in &known[&kind] {
+                        table.insert(id, name);
+                    }
+                }
                 RefLookup::List { .. } => {
                     let url = format!("/{}/{}", src.version.as_str(), src.collection);
                     match client.list(&url).await {

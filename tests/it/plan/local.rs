@@ -17,8 +17,22 @@ fn an_unchanged_tenant_plans_only_no_ops_and_plan_sends_no_write() {
                 && tenant_atlas::catalog::get(k.split('/').next().unwrap()).is_some()
         })
         .count();
+    let filter_lists = |emu: &Emu| {
+        emu.stats()["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["path"] == "/beta/deviceManagement/assignmentFilters")
+            .count()
+    };
+    let lists_before = filter_lists(&emu);
     let (code, stdout, p) = plan(&env, &["--tenant", "demo", "--from", "HEAD"]);
     assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        filter_lists(&emu) - lists_before,
+        1,
+        "filters are read once: as a type, and that read resolves references too"
+    );
     assert_eq!(p.items.len(), documents, "one item per document");
     let not_noop: Vec<&Item> = p
         .items
