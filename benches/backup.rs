@@ -11,60 +11,19 @@ mod common;
 use common::{reset, run_cli, walk};
 use std::path::Path;
 use std::time::Duration;
-use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed, Throttle};
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1000, 10_000]);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let sizes = common::sizes(&[1000, 10_000]);
+    let rt = common::runtime();
     println!(
         "| objects | run | wall s | CPU s | peak RSS MiB | HTTP requests | per object | minimum | ratio | 429s |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
-        let seed = TenantSeed::generate(n, 42);
-        let config = EmulatorConfig {
-            latency: Duration::from_millis(50),
-            throttle: Throttle::Intune {
-                window: Duration::from_secs(20),
-                scale: 1.0,
-            },
-            ..EmulatorConfig::default()
-        };
-        let handle = rt
-            .block_on(emulator::start(
-                config,
-                vec![seed],
-                "127.0.0.1:0".parse().unwrap(),
-            ))
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        handle.dump(&dir.path().join("seed")).unwrap();
-        let tenant: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
-                .unwrap();
+        let (handle, dir, t) = common::start(&rt, n);
         let repo = dir.path().join("repo");
-        assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
         let url = handle.base_url();
-        std::fs::write(
-            repo.join("atlas.yaml"),
-            format!(
-                "tenants:\n- name: bench\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
-                tenant["tenantId"].as_str().unwrap(),
-                tenant["clients"][0]["clientId"].as_str().unwrap()
-            ),
-        )
-        .unwrap();
-        let secret = tenant["clients"][0]["clientSecret"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let secret = t.secret.clone();
         for run in ["first", "no-op"] {
             if run == "no-op" {
                 // A scheduled re-backup starts with Intune's 20 s window clear, as the first did.

@@ -13,15 +13,8 @@ use std::path::Path;
 use std::time::Duration;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000]);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let sizes = common::sizes(&[10_000]);
+    let rt = common::runtime();
     println!("| objects | command | changes | wall s | CPU s | peak RSS MiB | documents parsed |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in sizes {

@@ -623,15 +623,14 @@ fn record(
         target.client.stats(),
     );
     let yaml = log.to_yaml();
+    // Refused runs, and runs whose log cannot be committed, keep it outside history.
+    let private = |report: &ApplyReport| {
+        crate::store::runlog::write_private(repo, &target.name, &report.run_id, yaml.as_bytes())
+            .ok()
+            .map(|p| p.display().to_string())
+    };
     if report.outcome == Outcome::Refused {
-        report.run_log = crate::store::runlog::write_private(
-            repo,
-            &target.name,
-            &report.run_id,
-            yaml.as_bytes(),
-        )
-        .ok()
-        .map(|p| p.display().to_string());
+        report.run_log = private(report);
         return;
     }
     let path = crate::store::runlog::committed_path(&target.name, &report.run_id, started);
@@ -645,14 +644,7 @@ fn record(
         }
         Err(e) => {
             tracing::error!(error = %e, "could not commit the apply run log");
-            report.run_log = crate::store::runlog::write_private(
-                repo,
-                &target.name,
-                &report.run_id,
-                yaml.as_bytes(),
-            )
-            .ok()
-            .map(|p| p.display().to_string());
+            report.run_log = private(report);
         }
     }
 }

@@ -283,3 +283,21 @@ pub fn commit_all(repo: &Path, msg: &str) {
         );
     }
 }
+
+/// A Graph client of one emulator tenant.
+pub fn client_for(
+    emu: &Emu,
+    tenant: &str,
+    client: &str,
+    secret: &str,
+) -> tenant_atlas::graph::GraphClient {
+    use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
+    let mut config = ClientConfig::new(
+        tenant,
+        client,
+        Credential::Secret(SecretString::new(secret)),
+    );
+    config.endpoints = Some(Endpoints::parse(&emu.url(), &emu.url()).unwrap());
+    let _guard = emu.rt.enter();
+    GraphClient::new(config).unwrap()
+}

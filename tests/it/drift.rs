@@ -5,7 +5,7 @@
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
+use tenant_atlas::graph::GraphClient;
 
 const BITLOCKER: &str = "3e3e3c21-18f9-55db-a3dc-29c2ad6fb4dd";
 const LOGON_BANNER: &str = "78b51358-19c1-5c55-a115-77aa29a786b8";
@@ -81,17 +81,6 @@ fn objects(r: &Value) -> &Vec<Value> {
 fn client(emu: &Emu) -> GraphClient {
     let (tenant, client, secret) = demo_credentials();
     client_for(emu, &tenant, &client, &secret)
-}
-
-fn client_for(emu: &Emu, tenant: &str, client: &str, secret: &str) -> GraphClient {
-    let mut config = ClientConfig::new(
-        tenant,
-        client,
-        Credential::Secret(SecretString::new(secret)),
-    );
-    config.endpoints = Some(Endpoints::parse(&emu.url(), &emu.url()).unwrap());
-    let _guard = emu.rt.enter();
-    GraphClient::new(config).unwrap()
 }
 
 /// One real Graph write; panics when Graph refuses it. A PATCH carries the object's `@odata.type`,

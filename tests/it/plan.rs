@@ -6,7 +6,7 @@ use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
-use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
+use tenant_atlas::graph::GraphClient;
 use tenant_atlas::plan::{Action, Item, Plan};
 
 const EDGE: &str =
@@ -70,17 +70,6 @@ fn writes(emu: &Emu) -> Value {
 }
 
 const NO_WRITES: fn() -> Value = || json!({"POST": 0, "PATCH": 0, "PUT": 0, "DELETE": 0});
-
-fn client_for(emu: &Emu, tenant: &str, client: &str, secret: &str) -> GraphClient {
-    let mut config = ClientConfig::new(
-        tenant,
-        client,
-        Credential::Secret(SecretString::new(secret)),
-    );
-    config.endpoints = Some(Endpoints::parse(&emu.url(), &emu.url()).unwrap());
-    let _guard = emu.rt.enter();
-    GraphClient::new(config).unwrap()
-}
 
 fn demo_client(emu: &Emu) -> GraphClient {
     let (tenant, client, secret) = demo_credentials();
