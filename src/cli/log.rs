@@ -142,11 +142,7 @@ fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {
         run: c.trailers.get("Atlas-Run").cloned(),
         subject: c.summary.clone(),
         changes,
-        path: entry.and_then(|e| {
-            e.changes
-                .iter()
-                .find_map(|c| c.new_path.clone().or_else(|| c.old_path.clone()))
-        }),
+        path: entry.and_then(|e| e.changes.first().map(|c| c.path().to_string())),
     }
 }
 
