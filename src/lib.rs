@@ -16,5 +16,6 @@ pub mod env;
 pub mod graph;
 pub mod normalize;
 pub mod plan;
+pub mod reconcile;
 pub mod render;
 pub mod store;

@@ -32,6 +32,36 @@ pub struct TenantTarget {
     pub entries: Vec<&'static CatalogEntry>,
 }
 
+impl TenantTarget {
+    /// The target a configured tenant describes: its Graph client (credentials from the environment
+    /// or certificate files) and its types (`types`, else the tenant's own selection). The error
+    /// names the tenant and what is unusable.
+    pub fn from_config(
+        t: &crate::config::TenantConfig,
+        config_path: &std::path::Path,
+        types: Option<&[&'static CatalogEntry]>,
+    ) -> Result<TenantTarget, String> {
+        let client = t
+            .client_config(config_path)
+            .map_err(|e| e.to_string())
+            .and_then(|c| GraphClient::new(c).map_err(|e| format!("tenant {}: {e}", t.name)))?;
+        let entries = match types {
+            Some(list) => list.to_vec(),
+            None => crate::catalog::all()
+                .iter()
+                .filter(|e| t.types.selects(e.key))
+                .collect(),
+        };
+        Ok(TenantTarget {
+            name: t.name.clone(),
+            tenant_id: t.tenant_id.clone(),
+            cloud: t.cloud,
+            client,
+            entries,
+        })
+    }
+}
+
 /// What a backup run does, for every tenant.
 pub struct BackupSettings {
     pub only: Option<GlobSet>,

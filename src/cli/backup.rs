@@ -171,31 +171,10 @@ pub(super) fn config_targets(
     let mut targets = vec![];
     let mut unusable = vec![];
     for t in chosen {
-        let client = match t
-            .client_config(config_path)
-            .map_err(|e| e.to_string())
-            .and_then(|c| GraphClient::new(c).map_err(|e| format!("tenant {}: {e}", t.name)))
-        {
-            Ok(client) => client,
-            Err(e) => {
-                unusable.push(e);
-                continue;
-            }
-        };
-        let entries = match types {
-            Some(list) => list.clone(),
-            None => catalog::all()
-                .iter()
-                .filter(|e| t.types.selects(e.key))
-                .collect(),
-        };
-        targets.push(TenantTarget {
-            name: t.name.clone(),
-            tenant_id: t.tenant_id.clone(),
-            cloud: t.cloud,
-            client,
-            entries,
-        });
+        match TenantTarget::from_config(t, config_path, types.as_deref()) {
+            Ok(target) => targets.push(target),
+            Err(e) => unusable.push(e),
+        }
     }
     Ok((targets, unusable))
 }

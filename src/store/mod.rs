@@ -17,6 +17,7 @@ pub mod revisions;
 pub mod runlog;
 mod session;
 mod snapshot;
+pub mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};

@@ -11,6 +11,12 @@ use crate::normalize::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub mod unattended;
+pub use unattended::{
+    Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
+    ScheduleConfig, ServerConfig, ServerToken, Weekday, Window, Windows,
+};
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -21,6 +27,12 @@ pub struct Config {
     pub git: GitConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerConfig>,
+    /// Settings of the reconcile loop.
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
+    /// Where run results are sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<NotificationTarget>,
 }
 
 /// One tenant (DESIGN.md §4).
@@ -53,6 +65,12 @@ pub struct TenantConfig {
     /// For `enforce`: the ref whose content is desired state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<String>,
+    /// For `enforce`: what one round may write without a person.
+    #[serde(default)]
+    pub guardrails: Guardrails,
+    /// For `enforce`: when writes may happen.
+    #[serde(default)]
+    pub windows: Windows,
     /// Client-side request budget per 20 s window (defaults: 800 requests and 90 writes, 80% and 90% of
     /// Intune's per-app limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,15 +120,6 @@ impl TypesConfig {
         let included = self.include.iter().any(|k| k == "all" || k == key);
         included && !self.exclude.iter().any(|k| k == key)
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleConfig {
-    /// Interval between backups, e.g. `1h`, `30m`.
-    pub backup: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jitter: Option<String>,
 }
 
 #[derive(
@@ -179,24 +188,6 @@ impl Default for GitConfig {
             push: false,
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServerConfig {
-    pub listen: String,
-    #[serde(default)]
-    pub tokens: Vec<ServerToken>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServerToken {
-    pub name: String,
-    /// sha256 (hex) of the bearer token.
-    pub sha256: String,
-    #[serde(default)]
-    pub tenants: Vec<String>,
 }
 
 /// A configuration error, naming the file and where.
@@ -327,6 +318,102 @@ impl Config {
                 && !r.within_intune_limits()
             {
                 return Err(invalid(at("rateLimit"), "requests and writes must stay at or under Intune's per-app limits (1000 and 100 per 20 s)".into()));
+            }
+            if let Some(s) = &t.schedule {
+                unattended::check_interval(&s.backup)
+                    .map_err(|m| invalid(at("schedule.backup"), m))?;
+                if let Some(j) = &s.jitter {
+                    unattended::duration(j).map_err(|m| invalid(at("schedule.jitter"), m))?;
+                }
+            }
+            if t.desired.as_deref().is_some_and(|d| d.trim().is_empty()) {
+                return Err(invalid(at("desired"), "must name a ref or commit".into()));
+            }
+            unattended::check_windows(&t.windows)
+                .map_err(|(key, m)| invalid(at(&format!("windows.{key}")), m))?;
+        }
+        let top = |key: &str| (key.to_string(), key.to_string());
+        let r = &self.reconcile;
+        if r.concurrency == 0 {
+            return Err(invalid(
+                top("reconcile.concurrency"),
+                "must be at least 1".into(),
+            ));
+        }
+        for (key, v) in [
+            ("reconcile.debounce", &r.debounce),
+            ("reconcile.backoff", &r.backoff),
+            ("reconcile.backoffMax", &r.backoff_max),
+        ] {
+            unattended::duration(v).map_err(|m| invalid(top(key), m))?;
+        }
+        unattended::check_interval(&r.interval)
+            .map_err(|m| invalid(top("reconcile.interval"), m))?;
+        let known = |t: &String| t == "*" || self.tenant(t).is_some();
+        for (i, n) in self.notifications.iter().enumerate() {
+            let at = |key: &str| {
+                (
+                    format!("notifications[{i}] ({}).{key}", n.name),
+                    format!("notifications[{i}].{key}"),
+                )
+            };
+            match (&n.url, &n.url_env) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(invalid(at("url"), "set url or urlEnv, one of them".into()));
+                }
+                (Some(u), None) => unattended::check_url(u).map_err(|m| invalid(at("url"), m))?,
+                (None, Some(v)) if v.is_empty() || v.contains('=') => {
+                    return Err(invalid(
+                        at("urlEnv"),
+                        "must name an environment variable".into(),
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(t) = n.tenants.iter().find(|t| !known(t)) {
+                return Err(invalid(
+                    at("tenants"),
+                    format!("no tenant `{t}` in this file"),
+                ));
+            }
+        }
+        if let Some(server) = &self.server {
+            server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    top("server.listen"),
+                    format!("`{}` is not an address like 127.0.0.1:8080", server.listen),
+                )
+            })?;
+            if let Some(u) = &server.public_url {
+                unattended::check_url(u).map_err(|m| invalid(top("server.publicUrl"), m))?;
+            }
+            for (i, tok) in server.tokens.iter().enumerate() {
+                let at = |key: &str| {
+                    (
+                        format!("server.tokens[{i}] ({}).{key}", tok.name),
+                        format!("server.tokens[{i}].{key}"),
+                    )
+                };
+                if tok.sha256.len() != 64
+                    || !tok
+                        .sha256
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+                {
+                    return Err(invalid(at("sha256"), "must be the token's sha256 in 64 lower-case hex digits (`printf %s TOKEN | sha256sum`)".into()));
+                }
+                if tok.tenants.is_empty() {
+                    return Err(invalid(
+                        at("tenants"),
+                        "list the tenants this token may read, or `*`".into(),
+                    ));
+                }
+                if let Some(t) = tok.tenants.iter().find(|t| !known(t)) {
+                    return Err(invalid(
+                        at("tenants"),
+                        format!("no tenant `{t}` in this file"),
+                    ));
+                }
             }
         }
         if let Some(a) = &self.git.author {
@@ -516,6 +603,49 @@ mod tests {
                 e.contains(&format!("(contoso).{key}")) || e.contains(&format!("(Contoso).{key}")),
                 "{key}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn unattended_keys_are_checked() {
+        let full = format!(
+            "{GOOD}  schedule: {{backup: 30m, jitter: 5m}}\n  mode: enforce\n  desired: refs/heads/main\n  guardrails: {{maxChanges: 5}}\n  windows: {{timezone: UTC, deny: [{{days: [sat, sun], from: '00:00', to: '24:00'}}], allow: [{{from: '22:00', to: '06:00'}}]}}\nreconcile: {{concurrency: 2, debounce: 500ms}}\nnotifications:\n- {{name: ops, format: teams, urlEnv: OPS_HOOK, events: [failed, drift]}}\nserver: {{listen: '127.0.0.1:9000', tokens: [{{name: a, sha256: {}, tenants: [contoso], trigger: true}}]}}\n",
+            "ab".repeat(32)
+        );
+        let c = Config::parse(&full, "atlas.yaml").unwrap();
+        let t = c.tenant("contoso").unwrap();
+        assert_eq!(t.mode, Mode::Enforce);
+        assert_eq!(t.guardrails.max_changes, 5);
+        assert_eq!(t.schedule.as_ref().unwrap().interval().as_secs(), 1800);
+        assert_eq!(t.windows.allow[0].minutes(), (1320, 360));
+        assert_eq!(c.reconcile.concurrency, 2);
+        assert!(c.server.as_ref().unwrap().tokens[0].allows("contoso"));
+        let cases = [
+            (
+                full.replace("backup: 30m", "backup: often"),
+                "schedule.backup",
+            ),
+            (full.replace("'24:00'", "'25:00'"), "windows.deny[0].to"),
+            (
+                full.replace("timezone: UTC", "timezone: Mars/Olympus"),
+                "windows.timezone",
+            ),
+            (
+                full.replace("debounce: 500ms", "debounce: x"),
+                "reconcile.debounce",
+            ),
+            (full.replace("urlEnv: OPS_HOOK", "url: 'ftp://x'"), "url"),
+            (full.replace(&"ab".repeat(32), "abc"), "sha256"),
+            (
+                full.replace("tenants: [contoso], trigger", "tenants: [other], trigger"),
+                "tenants",
+            ),
+            (full.replace("'127.0.0.1:9000'", "'here'"), "server.listen"),
+        ];
+        for (text, key) in cases {
+            let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();
+            assert!(e.contains(key), "{key}: {e}");
+            assert!(e.starts_with("atlas.yaml:"), "{key}: {e}");
         }
     }
 
