@@ -134,6 +134,69 @@ impl Journal {
     }
 }
 
+/// `<journal dir>/<hash32>.plan.json`: the plan an unattended apply is executing.
+fn plan_path(repo: &Repo, tenant: &str, plan_hash: &str) -> Result<PathBuf, StoreError> {
+    Ok(Journal::path(repo, tenant, plan_hash)?.with_extension("plan.json"))
+}
+
+/// Keeps the plan an unattended apply executes beside its journal (atomically), until
+/// [`drop_plan`]: a stopped or killed apply leaves it for the next start to resume.
+pub fn keep_plan(repo: &Repo, tenant: &str, plan: &crate::plan::Plan) -> Result<(), StoreError> {
+    let path = plan_path(repo, tenant, &plan.hash)?;
+    let bytes = serde_json::to_vec_pretty(plan).unwrap_or_default();
+    let tmp = path.with_extension("tmp");
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| StoreError::io(&path, e))
+}
+
+/// Forgets a kept plan (its journal finished).
+pub fn drop_plan(repo: &Repo, tenant: &str, plan_hash: &str) {
+    if let Ok(path) = plan_path(repo, tenant, plan_hash)
+        && let Err(e) = std::fs::remove_file(&path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %path.display(), error = %e, "could not remove a kept plan");
+    }
+}
+
+/// Plans kept by unattended applies of `tenant` whose journal is not finished, oldest first.
+/// A kept plan whose journal did finish is removed; one that does not parse is skipped with a
+/// warning.
+pub fn pending_plans(repo: &Repo, tenant: &str) -> Result<Vec<crate::plan::Plan>, StoreError> {
+    let dir = repo.state_dir()?.join("journal").join(tenant);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(vec![]);
+    };
+    let mut found = vec![];
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".plan.json") {
+            continue;
+        }
+        let plan = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<crate::plan::Plan>(&b).ok());
+        let Some(plan) = plan.filter(|p| p.is_intact()) else {
+            tracing::warn!(path = %path.display(), "ignoring a kept plan that does not read back intact");
+            continue;
+        };
+        if Journal::read(&Journal::path(repo, tenant, &plan.hash)?).finished {
+            drop_plan(repo, tenant, &plan.hash);
+            continue;
+        }
+        let modified = e.metadata().and_then(|m| m.modified()).ok();
+        found.push((modified, plan));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,11 @@ pub struct ApplySettings {
     pub break_lock: Option<String>,
     /// Back up the tenant after applying (the design's rule; off only in tests of apply alone).
     pub backup_after: bool,
+    /// Unattended applies (reconcile): checked between requests. Once cancelled, the apply stops
+    /// after the request in flight is answered and journalled, leaves the journal unfinished and
+    /// keeps the plan beside it ([`journal::keep_plan`]) so the next start resumes it. `None`
+    /// for a person's `apply`, which is never stopped half-way by this.
+    pub stop: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// What an apply did.
@@ -46,6 +51,8 @@ pub struct ApplyReport {
     pub run_log: Option<String>,
     pub commit: Option<String>,
     pub backup_commit: Option<String>,
+    /// Stopped by [`ApplySettings::stop`] before every item was attempted (outcome `Partial`).
+    pub interrupted: bool,
 }
 
 /// Applies `plan` to `target`.
@@ -65,6 +72,7 @@ pub async fn apply(
         run_log: None,
         commit: None,
         backup_commit: None,
+        interrupted: false,
     };
     let repo = match Repo::open(&root) {
         Ok(r) => r,
@@ -120,7 +128,10 @@ pub async fn apply(
     let _ = lock.release();
     report.outcome = outcome;
     record(&repo, &target, &plan, &settings, &mut report, started);
-    if settings.backup_after && !matches!(report.outcome, Outcome::Refused | Outcome::Failed) {
+    if settings.backup_after
+        && !report.interrupted
+        && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
+    {
         report.backup_commit = backup_after(&root, target, &settings).await;
     }
     report
@@ -171,6 +182,14 @@ async fn run_locked(
         ));
         return Outcome::Refused;
     }
+    // An unattended apply keeps its plan beside the journal until it finishes, so a stop or a
+    // kill leaves what the next start needs to resume it.
+    if settings.stop.is_some()
+        && let Err(e) = journal::keep_plan(repo, &target.name, plan)
+    {
+        report.message = Some(e.to_string());
+        return Outcome::Failed;
+    }
     let mut journal = match Journal::open(journal_path) {
         Ok(j) => j,
         Err(e) => {
@@ -195,6 +214,13 @@ async fn run_locked(
             created_refs: &created,
         };
         let applied = apply_item(i, item, &ctx, &mut journal, &mut result).await;
+        if let Ok(false) = applied {
+            // Stopped between two requests: the journal says what was done.
+            result.message = Some("not finished: the apply was stopped".into());
+            report.items.push(result);
+            report.interrupted = true;
+            break;
+        }
         if let Err(e) = applied {
             result.result = ItemStatus::Failed;
             result.message = Some(e);
@@ -208,7 +234,22 @@ async fn run_locked(
         }
         report.items.push(result);
     }
+    if report.interrupted {
+        let done = report
+            .items
+            .iter()
+            .filter(|r| r.result == ItemStatus::Applied)
+            .count();
+        report.message = Some(format!(
+            "stopped after {done} of {} items; the journal is kept and the next reconcile start resumes this plan",
+            plan.summary.to_apply()
+        ));
+        return Outcome::Partial;
+    }
     let _ = journal.record(&Event::Finished);
+    if settings.stop.is_some() {
+        journal::drop_plan(repo, &target.name, &plan.hash);
+    }
     // Read back: planning the same commit again, each applied item must now be unchanged.
     match replan(repo, target, plan, &scrub_of(&settings.secrets)).await {
         Ok(again) => {
@@ -350,14 +391,15 @@ struct Ctx<'a> {
     created_refs: &'a BTreeMap<String, String>,
 }
 
-/// Sends one item's requests that are not done yet.
+/// Sends one item's requests that are not done yet; `Ok(false)` when the stop signal came before
+/// all were sent.
 async fn apply_item(
     index: usize,
     item: &Item,
     ctx: &Ctx<'_>,
     journal: &mut Journal,
     result: &mut ItemResult,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let Ctx {
         target,
         settings,
@@ -372,6 +414,9 @@ async fn apply_item(
     for (j, req) in item.requests.iter().enumerate() {
         if progress.done.contains_key(&(index, j)) {
             continue;
+        }
+        if settings.stop.as_ref().is_some_and(|s| s.is_cancelled()) {
+            return Ok(false);
         }
         let is_create = req.purpose == "create";
         let in_flight = progress.in_flight.contains(&(index, j));
@@ -527,7 +572,7 @@ async fn apply_item(
         }
     }
     result.result = ItemStatus::Applied;
-    Ok(())
+    Ok(true)
 }
 
 /// Replaces placeholders of objects this apply created (`{created:<type>:<source id>}`).

@@ -105,6 +105,7 @@ pub fn execute(
         command: std::env::args().collect::<Vec<_>>().join(" "),
         break_lock,
         backup_after: true,
+        stop: None,
     };
     let report = rt.block_on(apply::apply(
         repo.root().to_path_buf(),

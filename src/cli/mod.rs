@@ -12,6 +12,7 @@ mod log;
 mod logging;
 mod plan;
 mod progress;
+mod reconcile;
 mod restore;
 mod show;
 mod types;
@@ -108,6 +109,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Plan, show, confirm (or --yes) and apply in one step.
     Restore(restore::RestoreArgs),
+    /// The unattended loop: back up, report drift or enforce each tenant on its schedule.
+    Reconcile(reconcile::ReconcileArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -228,6 +231,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Apply(args) => apply::run(&cli.global, &out, args),
         Command::Restore(args) => restore::run(&cli.global, &out, args),
+        Command::Reconcile(args) => reconcile::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
     };

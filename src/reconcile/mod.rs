@@ -4,6 +4,464 @@
 //!
 //! Reconcile is level-triggered: every round recomputes desired against live, so a missed trigger
 //! costs latency, never correctness, and a periodic requeue runs even when watches exist.
+//!
+//! Scheduling uses tokio's monotonic clock; timestamps in status files and run logs use
+//! `clock::now()`. A stop (the CLI maps SIGINT/SIGTERM to it) ends scheduling at once; running
+//! rounds finish their current step — an apply stops between two requests and keeps its journal
+//! and plan, which the next start resumes before anything else.
 
+pub mod guard;
+pub mod round;
+pub mod runlog;
+pub mod schedule;
+pub mod scheduler;
 pub mod status;
 pub mod trigger;
+pub mod watch;
+pub mod windows;
+
+use crate::config::{Config, Mode, TenantConfig};
+use crate::store::{Repo, StoreError};
+use round::{RoundCtx, RoundOutcome};
+use scheduler::Scheduler;
+use status::{Round, RoundResult, State, TenantStatus};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How the loop runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// One round per selected tenant, then return.
+    pub once: bool,
+    /// Only these tenants (default: every tenant of the configuration).
+    pub tenants: Vec<String>,
+    /// Cancelled to stop: no new rounds; running rounds finish their current step.
+    pub stop: CancellationToken,
+}
+
+/// What the loop did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub rounds: u64,
+    /// The last round's result per tenant.
+    pub last: BTreeMap<String, RoundResult>,
+    /// Every result seen, counted.
+    pub results: BTreeMap<String, u64>,
+}
+
+/// Called after every round (the CLI prints a line).
+pub type OnRound = Arc<dyn Fn(&str, Mode, &Round) + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// The configuration cannot run unattended (message names the tenant and key).
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The tenants the loop works on, checked: enforce needs `desired`.
+pub fn selected(config: &Config, names: &[String]) -> Result<Vec<String>, ReconcileError> {
+    if config.tenants.is_empty() {
+        return Err(ReconcileError::Config("atlas.yaml lists no tenants".into()));
+    }
+    for n in names {
+        if config.tenant(n).is_none() {
+            return Err(ReconcileError::Config(format!(
+                "no tenant `{n}` in atlas.yaml"
+            )));
+        }
+    }
+    let chosen: Vec<&TenantConfig> = config
+        .tenants
+        .iter()
+        .filter(|t| names.is_empty() || names.contains(&t.name))
+        .collect();
+    for t in &chosen {
+        if t.mode == Mode::Enforce && t.desired.is_none() {
+            return Err(ReconcileError::Config(format!(
+                "tenant {}: mode enforce needs `desired` (the ref whose content is the desired state)",
+                t.name
+            )));
+        }
+    }
+    Ok(chosen.into_iter().map(|t| t.name.clone()).collect())
+}
+
+/// A monotonic instant as a wall-clock timestamp.
+fn wall(at: Instant) -> jiff::Timestamp {
+    let now = crate::clock::now();
+    let ahead = at.saturating_duration_since(Instant::now());
+    jiff::SignedDuration::try_from(ahead)
+        .ok()
+        .and_then(|d| now.checked_add(d).ok())
+        .unwrap_or(now)
+}
+
+/// The loop's state between events.
+struct Loop {
+    repo: Repo,
+    root: PathBuf,
+    config: Arc<Config>,
+    config_path: PathBuf,
+    opts: Options,
+    sched: Scheduler,
+    statuses: BTreeMap<String, TenantStatus>,
+    /// Commit each report/enforce tenant's desired ref pointed at when last looked.
+    desired_seen: BTreeMap<String, Option<String>>,
+    summary: Summary,
+    on_round: OnRound,
+}
+
+/// Runs the loop until `opts.stop` is cancelled (or, with `opts.once`, until every selected
+/// tenant ran one round).
+pub async fn run(
+    root: PathBuf,
+    config: Config,
+    config_path: PathBuf,
+    opts: Options,
+    on_round: OnRound,
+) -> Result<Summary, ReconcileError> {
+    let names = selected(&config, &opts.tenants)?;
+    let repo = Repo::open(&root)?;
+    let root = repo.root().to_path_buf();
+    let config_path = config_path.canonicalize().unwrap_or(config_path);
+    let mut lp = Loop {
+        sched: Scheduler::new(config.reconcile.concurrency),
+        config: Arc::new(config),
+        repo,
+        root,
+        config_path,
+        opts,
+        statuses: BTreeMap::new(),
+        desired_seen: BTreeMap::new(),
+        summary: Summary::default(),
+        on_round,
+    };
+    for n in &names {
+        lp.add_tenant(n)?;
+        lp.queue(n, "start");
+    }
+    lp.desired_seen = lp.desired_commits();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watch = if lp.opts.once {
+        None
+    } else {
+        let paths = watch::Paths {
+            git_dir: lp
+                .repo
+                .git_dir()
+                .canonicalize()
+                .unwrap_or_else(|_| lp.repo.git_dir().to_path_buf()),
+            config: lp.config_path.clone(),
+            triggers: trigger::dir(&lp.repo)?,
+        };
+        let debounce = crate::config::unattended::duration(&lp.config.reconcile.debounce)
+            .unwrap_or(Duration::from_secs(2));
+        match watch::start(paths, debounce, tx) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "file watches unavailable; the timer still requeues every tenant");
+                None
+            }
+        }
+    };
+    let ctx = |lp: &Loop| RoundCtx {
+        root: lp.root.clone(),
+        config: lp.config.clone(),
+        config_path: lp.config_path.clone(),
+        stop: lp.opts.stop.clone(),
+    };
+    let mut tasks: tokio::task::JoinSet<(String, RoundOutcome)> = tokio::task::JoinSet::new();
+    let mut running: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
+    loop {
+        if !lp.opts.once {
+            lp.take_trigger_files();
+        }
+        while !lp.opts.stop.is_cancelled()
+            && let Some((name, source)) = lp.sched.start_next(Instant::now())
+        {
+            let Some(t) = lp.config.tenant(&name).cloned() else {
+                continue;
+            };
+            lp.set_state(&name, State::Running);
+            let c = ctx(&lp);
+            let handle = tasks.spawn(async move {
+                let name = t.name.clone();
+                (name, round::run_detached(c, t, source).await)
+            });
+            running.insert(handle.id(), name);
+        }
+        if lp.opts.once && tasks.is_empty() && lp.sched.idle() {
+            break;
+        }
+        let wake = if lp.opts.once {
+            None
+        } else {
+            lp.sched.next_wakeup()
+        };
+        tokio::select! {
+            _ = lp.opts.stop.cancelled() => break,
+            Some(done) = tasks.join_next_with_id() => lp.joined(done, &mut running),
+            Some(change) = rx.recv() => lp.changed(change),
+            _ = sleep_until(wake) => {
+                for t in lp.sched.fire_timers(Instant::now()) {
+                    lp.set_state(&t, State::Queued);
+                }
+            }
+        }
+    }
+    // Stopped: rounds in flight finish their current step.
+    while let Some(done) = tasks.join_next_with_id().await {
+        lp.joined(done, &mut running);
+    }
+    if lp.opts.stop.is_cancelled() {
+        let names: Vec<String> = lp.statuses.keys().cloned().collect();
+        for n in names {
+            lp.set_state(&n, State::Stopped);
+        }
+    }
+    Ok(lp.summary)
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Loop {
+    fn add_tenant(&mut self, name: &str) -> Result<(), ReconcileError> {
+        let mode = self.config.tenant(name).map(|t| t.mode).unwrap_or_default();
+        let mut s =
+            status::read(&self.repo, name)?.unwrap_or_else(|| TenantStatus::new(name, mode));
+        s.mode = mode;
+        s.rounds = 0;
+        s.next_run = None;
+        self.statuses.insert(name.to_string(), s);
+        self.sched.add(name);
+        Ok(())
+    }
+
+    fn queue(&mut self, tenant: &str, source: &str) {
+        if let Some(q) = self.sched.trigger(tenant, source) {
+            tracing::debug!(tenant, source, queued = ?q, "round requested");
+            if q == scheduler::Queued::New {
+                self.set_state(tenant, State::Queued);
+            }
+        }
+    }
+
+    fn set_state(&mut self, tenant: &str, state: State) {
+        let next = self.sched.due(tenant).map(wall);
+        if let Some(s) = self.statuses.get_mut(tenant) {
+            s.state = state;
+            s.updated = crate::clock::now();
+            s.next_run = next;
+            if let Err(e) = status::write(&self.repo, s) {
+                tracing::warn!(tenant, error = %e, "could not write the status file");
+            }
+        }
+    }
+
+    fn take_trigger_files(&mut self) {
+        match trigger::take_all(&self.repo) {
+            Ok(requests) => {
+                for r in requests {
+                    if self.statuses.contains_key(&r.tenant) {
+                        self.queue(&r.tenant, &r.source);
+                    } else {
+                        tracing::warn!(tenant = %r.tenant, source = %r.source, "trigger for a tenant this loop does not run");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the trigger folder"),
+        }
+    }
+
+    /// The commit each report/enforce tenant compares with.
+    fn desired_commits(&self) -> BTreeMap<String, Option<String>> {
+        self.statuses
+            .keys()
+            .filter_map(|n| self.config.tenant(n))
+            .filter(|t| t.mode != Mode::Backup)
+            .map(|t| {
+                let rev = t.desired.as_deref().unwrap_or("HEAD");
+                (
+                    t.name.clone(),
+                    self.repo.commit_info(rev).ok().map(|c| c.id),
+                )
+            })
+            .collect()
+    }
+
+    fn changed(&mut self, change: watch::Change) {
+        match change {
+            watch::Change::Triggers => self.take_trigger_files(),
+            watch::Change::Refs => {
+                let now = self.desired_commits();
+                for (t, c) in &now {
+                    if self.desired_seen.get(t) != Some(c) {
+                        tracing::info!(tenant = %t, "desired ref moved");
+                        self.queue(t, "watch");
+                    }
+                }
+                self.desired_seen = now;
+            }
+            watch::Change::Config => self.reload(),
+        }
+    }
+
+    /// Reloads `atlas.yaml`; a file that does not load keeps the configuration running.
+    fn reload(&mut self) {
+        let config = match Config::load(&self.config_path) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "atlas.yaml changed but does not load; keeping the configuration loaded before");
+                return;
+            }
+        };
+        let names = match selected(&config, &self.opts.tenants) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "atlas.yaml changed but cannot run; keeping the configuration loaded before");
+                return;
+            }
+        };
+        tracing::info!("atlas.yaml reloaded");
+        self.config = Arc::new(config);
+        self.sched
+            .set_concurrency(self.config.reconcile.concurrency);
+        let gone: Vec<String> = self
+            .statuses
+            .keys()
+            .filter(|n| !names.contains(n))
+            .cloned()
+            .collect();
+        for n in gone {
+            self.sched.remove(&n);
+            self.statuses.remove(&n);
+        }
+        for n in &names {
+            if !self.statuses.contains_key(n)
+                && let Err(e) = self.add_tenant(n)
+            {
+                tracing::warn!(tenant = %n, error = %e, "could not read the status file");
+            }
+            self.queue(n, "config");
+        }
+        self.desired_seen = self.desired_commits();
+    }
+
+    fn joined(
+        &mut self,
+        done: Result<(tokio::task::Id, (String, RoundOutcome)), tokio::task::JoinError>,
+        running: &mut BTreeMap<tokio::task::Id, String>,
+    ) {
+        match done {
+            Ok((id, (tenant, o))) => {
+                running.remove(&id);
+                self.finished(&tenant, o);
+            }
+            Err(e) => {
+                // A round that panicked: the tenant is free again and backs off like a failure.
+                let tenant = running.remove(&e.id()).unwrap_or_default();
+                tracing::error!(tenant = %tenant, error = %e, "a round ended abnormally");
+                let (base, max) = schedule::backoff_settings(&self.config);
+                self.sched
+                    .finished(&tenant, true, Instant::now(), base, |n| {
+                        schedule::backoff(base, max, n, schedule::unit())
+                    });
+                self.set_state(&tenant, State::BackingOff);
+            }
+        }
+    }
+
+    fn finished(&mut self, tenant: &str, o: RoundOutcome) {
+        let round = o.round.clone();
+        let failed = round.result.is_failure();
+        let (next, (base, max)) = match self.config.tenant(tenant) {
+            Some(t) => (
+                schedule::jittered(
+                    schedule::interval(&self.config, t),
+                    schedule::jitter(t),
+                    schedule::unit(),
+                ),
+                schedule::backoff_settings(&self.config),
+            ),
+            None => (
+                Duration::from_secs(3600),
+                schedule::backoff_settings(&self.config),
+            ),
+        };
+        let (failures, until) = self
+            .sched
+            .finished(tenant, failed, Instant::now(), next, |n| {
+                schedule::backoff(base, max, n, schedule::unit())
+            });
+        let mode = self
+            .config
+            .tenant(tenant)
+            .map(|t| t.mode)
+            .unwrap_or_default();
+        let log = runlog::ReconcileRunLog::new(
+            &round,
+            tenant,
+            &o.tenant_id,
+            mode,
+            &o.reasons,
+            o.drift.as_ref(),
+            o.graph.clone(),
+        );
+        if let Err(e) = log.write(&self.repo) {
+            tracing::warn!(tenant, error = %e, "could not write the reconcile run log");
+        }
+        let state = if until.is_some() {
+            State::BackingOff
+        } else if self.sched.is_queued(tenant) {
+            State::Queued
+        } else {
+            State::Idle
+        };
+        if let Some(s) = self.statuses.get_mut(tenant) {
+            s.mode = mode;
+            s.rounds += 1;
+            s.consecutive_failures = failures;
+            s.backoff_until = until.map(wall);
+            if failed {
+                s.last_failure = Some(round.clone());
+            }
+            if o.backed_up {
+                s.last_backup = Some(round.finished);
+            }
+            if let Some(d) = &o.drift {
+                s.drift = Some(d.clone());
+            }
+            s.last_round = Some(round.clone());
+        }
+        self.set_state(tenant, state);
+        self.summary.rounds += 1;
+        self.summary.last.insert(tenant.to_string(), round.result);
+        *self
+            .summary
+            .results
+            .entry(format!("{:?}", round.result))
+            .or_default() += 1;
+        tracing::info!(
+            tenant,
+            mode = ?mode,
+            result = ?round.result,
+            trigger = %round.trigger,
+            run = %round.run_id,
+            message = round.message.as_deref().unwrap_or(""),
+            "round finished"
+        );
+        (self.on_round)(tenant, mode, &round);
+    }
+}

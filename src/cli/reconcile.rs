@@ -1,0 +1,145 @@
+//! `tenant-atlas reconcile`: the unattended loop (see `reconcile`). Maps SIGINT/SIGTERM to the
+//! loop's stop token, prints a line per round, and turns the rounds' results into the exit code.
+
+use super::{CliError, GlobalArgs, Out, exit};
+use crate::config::{Config, Mode};
+use crate::reconcile::{self, Options, ReconcileError, status::Round, status::RoundResult};
+use crate::store::Repo;
+use clap::Args;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    /// One round per tenant, then exit with the worst exit code (for CI schedules).
+    #[arg(long)]
+    pub once: bool,
+    /// Only these tenants of atlas.yaml (default: all).
+    #[arg(long, value_name = "T")]
+    pub tenant: Vec<String>,
+}
+
+/// The exit code a round's result stands for.
+pub fn code_of(r: RoundResult) -> u8 {
+    match r {
+        RoundResult::Success | RoundResult::NoChange => exit::OK,
+        RoundResult::Drift => exit::CHANGES,
+        RoundResult::Partial => exit::PARTIAL,
+        RoundResult::Refused => exit::REFUSED,
+        RoundResult::Failed => exit::ERROR,
+    }
+}
+
+/// The worst of several codes: error, then refused, partial, changes, success.
+pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
+    let rank = |c: u8| match c {
+        exit::OK => 0,
+        exit::CHANGES => 1,
+        exit::PARTIAL => 2,
+        exit::REFUSED => 3,
+        _ => 4,
+    };
+    codes
+        .into_iter()
+        .max_by_key(|c| rank(*c))
+        .unwrap_or(exit::OK)
+}
+
+pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, CliError> {
+    let repo = Repo::open(&global.repo_dir())?;
+    let config_path = global.config_path(repo.root());
+    if !config_path.exists() {
+        return Err(CliError::usage(format!(
+            "no configuration at {}",
+            config_path.display()
+        )));
+    }
+    let config = Config::load(&config_path)?;
+    let rt = super::runtime()?;
+    let stop = CancellationToken::new();
+    let signals = stop.clone();
+    rt.spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stop signal: finishing the current step of running rounds");
+        signals.cancel();
+    });
+    let printer = Out { color: out.color };
+    let on_round: reconcile::OnRound = Arc::new(move |tenant: &str, mode: Mode, r: &Round| {
+        let mode = format!("{mode:?}").to_lowercase();
+        let result = format!("{:?}", r.result).to_lowercase();
+        let mut line = format!(
+            "{tenant} {mode} {result} (trigger {}) run {}",
+            r.trigger, r.run_id
+        );
+        if let Some(m) = &r.message {
+            line.push_str(&format!(": {}", m.replace('\n', " ")));
+        }
+        printer.line(line);
+    });
+    let opts = Options {
+        once: args.once,
+        tenants: args.tenant,
+        stop: stop.clone(),
+    };
+    let summary = rt
+        .block_on(reconcile::run(
+            repo.root().to_path_buf(),
+            config,
+            config_path,
+            opts,
+            on_round,
+        ))
+        .map_err(|e| match e {
+            ReconcileError::Config(m) => CliError::usage(m),
+            ReconcileError::Store(e) => CliError::error(e.to_string()),
+        })?;
+    let codes = summary.last.values().map(|r| {
+        // A stopped loop exits 0 unless a tenant's last round failed: drift and refusals are
+        // what a service reports, not how it ends.
+        if args.once || r.is_failure() {
+            code_of(*r)
+        } else {
+            exit::OK
+        }
+    });
+    Ok(worst(codes))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_code_wins() {
+        assert_eq!(worst([]), exit::OK);
+        assert_eq!(worst([exit::OK, exit::CHANGES]), exit::CHANGES);
+        assert_eq!(worst([exit::PARTIAL, exit::CHANGES]), exit::PARTIAL);
+        assert_eq!(worst([exit::PARTIAL, exit::REFUSED]), exit::REFUSED);
+        assert_eq!(worst([exit::REFUSED, exit::ERROR, exit::OK]), exit::ERROR);
+        assert_eq!(code_of(RoundResult::NoChange), exit::OK);
+        assert_eq!(code_of(RoundResult::Drift), exit::CHANGES);
+        assert_eq!(code_of(RoundResult::Refused), exit::REFUSED);
+    }
+}

@@ -1,0 +1,430 @@
+//! One round of one tenant, as its mode says: `backup` backs up and commits what changed, `report`
+//! compares live with the desired commit and records the drift, `enforce` plans the desired commit
+//! against live and applies it when every guardrail holds. Every failure becomes the round's result
+//! and message — a round never fails the loop.
+
+use super::status::{Drift, DriftObject, Round, RoundKind, RoundResult};
+use super::{guard, windows};
+use crate::apply::{self, ApplySettings, journal};
+use crate::backup::{self, BackupSettings, TenantTarget};
+use crate::config::{Config, Mode, TenantConfig};
+use crate::graph::ClientStats;
+use crate::plan::{Action, Plan, build, resolve::Mappings};
+use crate::store::{Identity, Repo};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What every round shares.
+#[derive(Clone)]
+pub struct RoundCtx {
+    pub root: PathBuf,
+    pub config: Arc<Config>,
+    pub config_path: PathBuf,
+    /// Enforcement stops between two requests once this is cancelled.
+    pub stop: CancellationToken,
+}
+
+/// A finished round and what it found.
+#[derive(Debug, Clone)]
+pub struct RoundOutcome {
+    pub round: Round,
+    pub drift: Option<Drift>,
+    /// Why enforcement was refused.
+    pub reasons: Vec<String>,
+    /// Set when the tenant was read completely and its backup committed or found unchanged.
+    pub backed_up: bool,
+    pub graph: ClientStats,
+    pub tenant_id: String,
+}
+
+/// The command recorded in locks the loop takes.
+pub const COMMAND: &str = "tenant-atlas reconcile";
+
+/// Runs one round of `tenant` on a blocking thread of the current runtime, driving the round's
+/// future there: planning and applying borrow state that is not `Send`, so the round cannot be a
+/// spawned task itself. Its Graph and git work still runs on the runtime.
+pub async fn run_detached(ctx: RoundCtx, tenant: TenantConfig, trigger: String) -> RoundOutcome {
+    let handle = tokio::runtime::Handle::current();
+    let fallback = (tenant.clone(), trigger.clone());
+    match tokio::task::spawn_blocking(move || handle.block_on(run(&ctx, &tenant, &trigger))).await {
+        Ok(o) => o,
+        Err(e) => {
+            let now = crate::clock::now();
+            let (t, trigger) = fallback;
+            RoundOutcome {
+                round: Round {
+                    run_id: crate::clock::run_id(now),
+                    kind: match t.mode {
+                        Mode::Backup => RoundKind::Backup,
+                        Mode::Report => RoundKind::Report,
+                        Mode::Enforce => RoundKind::Enforce,
+                    },
+                    result: RoundResult::Failed,
+                    started: now,
+                    finished: now,
+                    message: Some(format!("the round ended abnormally: {e}")),
+                    trigger,
+                    runs: vec![],
+                },
+                drift: None,
+                reasons: vec![],
+                backed_up: false,
+                graph: ClientStats::default(),
+                tenant_id: t.tenant_id,
+            }
+        }
+    }
+}
+
+/// Runs one round of `tenant` (`trigger` says what scheduled it).
+pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundOutcome {
+    let started = crate::clock::now();
+    let kind = match tenant.mode {
+        Mode::Backup => RoundKind::Backup,
+        Mode::Report => RoundKind::Report,
+        Mode::Enforce => RoundKind::Enforce,
+    };
+    let mut out = RoundOutcome {
+        round: Round {
+            run_id: crate::clock::run_id(started),
+            kind,
+            result: RoundResult::Failed,
+            started,
+            finished: started,
+            message: None,
+            trigger: trigger.to_string(),
+            runs: vec![],
+        },
+        drift: None,
+        reasons: vec![],
+        backed_up: false,
+        graph: ClientStats::default(),
+        tenant_id: tenant.tenant_id.clone(),
+    };
+    let done = match Repo::open(&ctx.root) {
+        Err(e) => Err(e.to_string()),
+        Ok(repo) => match tenant.mode {
+            Mode::Backup => backup_round(ctx, &repo, tenant, &mut out).await,
+            Mode::Report => report_round(ctx, &repo, tenant, &mut out).await,
+            Mode::Enforce => enforce_round(ctx, &repo, tenant, &mut out).await,
+        },
+    };
+    if let Err(e) = done {
+        out.round.result = RoundResult::Failed;
+        out.round.message = Some(e);
+    }
+    out.round.finished = crate::clock::now();
+    out
+}
+
+fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
+    TenantTarget::from_config(t, &ctx.config_path, None)
+}
+
+/// The commit author: `git.author`, else git's configuration, else `tenant-atlas`.
+pub fn author(config: &Config, repo: &Repo) -> Identity {
+    if let Some((name, email)) = config
+        .git
+        .author
+        .as_deref()
+        .and_then(crate::config::parse_author)
+    {
+        return Identity { name, email };
+    }
+    repo.config_identity().unwrap_or_else(|| Identity {
+        name: "tenant-atlas".into(),
+        email: "atlas@localhost".into(),
+    })
+}
+
+struct NoProgress;
+impl backup::Progress for NoProgress {}
+
+async fn backup_round(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    out: &mut RoundOutcome,
+) -> Result<(), String> {
+    use backup::runlog::Outcome;
+    let target = target_of(ctx, t)?;
+    let client = target.client.clone();
+    let git = &ctx.config.git;
+    let settings = BackupSettings {
+        only: None,
+        message: None,
+        author: author(&ctx.config, repo),
+        push: git.push.then(|| (git.remote.clone(), git.branch.clone())),
+        command: COMMAND.into(),
+        break_lock: None,
+        restricted: false,
+        docs: false,
+        scrub: vec![],
+    };
+    let outcomes = backup::run(
+        ctx.root.clone(),
+        vec![target],
+        Arc::new(settings),
+        Arc::new(NoProgress),
+    )
+    .await;
+    out.graph = client.stats();
+    let o = outcomes
+        .into_iter()
+        .next()
+        .ok_or("the backup returned nothing")?;
+    if !o.run_id.is_empty() {
+        out.round.runs.push(o.run_id.clone());
+    }
+    out.round.result = match o.outcome {
+        Outcome::Success => RoundResult::Success,
+        Outcome::NoChange => RoundResult::NoChange,
+        Outcome::Partial => RoundResult::Partial,
+        Outcome::Failed => RoundResult::Failed,
+        Outcome::Refused => RoundResult::Refused,
+    };
+    out.backed_up = matches!(o.outcome, Outcome::Success | Outcome::NoChange);
+    out.round.message = o.locked.or(o.error).or_else(|| {
+        let failed: Vec<String> = o
+            .failures
+            .iter()
+            .map(|f| format!("{}: {}", f.kind, f.message))
+            .collect();
+        match (&o.commit, failed.is_empty()) {
+            (_, false) => Some(format!("not read: {}", failed.join("; "))),
+            (Some(c), true) => Some(format!("committed {}", &c[..c.len().min(10)])),
+            (None, true) => None,
+        }
+    });
+    Ok(())
+}
+
+async fn report_round(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    out: &mut RoundOutcome,
+) -> Result<(), String> {
+    let rev = t.desired.as_deref().unwrap_or("HEAD");
+    let commit = repo
+        .commit_info(rev)
+        .map_err(|e| format!("desired state {rev}: {e}"))?;
+    let target = target_of(ctx, t)?;
+    let label = format!("{rev} ({})", commit.short_id);
+    let d = crate::drift::drift(repo, &commit.id, &label, &target)
+        .await
+        .map_err(|e| e.to_string())?;
+    out.graph = target.client.stats();
+    let objects: Vec<DriftObject> = d
+        .report
+        .objects
+        .iter()
+        .map(|o| DriftObject {
+            change: o.change.as_str().to_string(),
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            path: o.path.clone(),
+        })
+        .collect();
+    let unread: Vec<String> = d
+        .report
+        .unread
+        .iter()
+        .map(|u| match &u.object {
+            Some(o) => format!("{} {o}", u.kind),
+            None => u.kind.clone(),
+        })
+        .collect();
+    let n = objects.len();
+    out.round.result = if !d.failures.is_empty() {
+        RoundResult::Partial
+    } else if n > 0 {
+        RoundResult::Drift
+    } else {
+        RoundResult::NoChange
+    };
+    out.round.message = match (n, unread.len()) {
+        (0, 0) => None,
+        (n, 0) => Some(format!("{n} objects drifted from {label}")),
+        (n, u) => Some(format!(
+            "{n} objects drifted from {label}; {u} not read: {}",
+            unread.join(", ")
+        )),
+    };
+    out.drift = Some(Drift {
+        checked: crate::clock::now(),
+        against: commit.id,
+        objects,
+        unread,
+    });
+    Ok(())
+}
+
+/// The plan's items that differ from live, as drift.
+fn plan_drift(plan: &Plan) -> Drift {
+    let objects = plan
+        .items
+        .iter()
+        .filter(|i| i.action != Action::NoOp)
+        .map(|i| DriftObject {
+            change: if i.target_id.is_none() {
+                "removed".into()
+            } else {
+                "changed".into()
+            },
+            kind: i.kind.clone(),
+            name: i.name.clone(),
+            path: i.path.clone(),
+        })
+        .collect();
+    Drift {
+        checked: crate::clock::now(),
+        against: plan.commit.clone(),
+        objects,
+        unread: vec![],
+    }
+}
+
+async fn enforce_round(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    out: &mut RoundOutcome,
+) -> Result<(), String> {
+    // An apply a stop (or a kill) interrupted is finished first, exactly as planned.
+    let pending = journal::pending_plans(repo, &t.name).map_err(|e| e.to_string())?;
+    if let Some(plan) = pending.into_iter().next() {
+        out.round.trigger = format!("{} (resume)", out.round.trigger);
+        if let Some(closed) = windows::closed(&t.windows, crate::clock::now()) {
+            out.reasons = vec![closed.clone()];
+            out.round.result = RoundResult::Refused;
+            out.round.message = Some(format!(
+                "an interrupted apply waits to be resumed: {closed}"
+            ));
+            return Ok(());
+        }
+        out.drift = Some(plan_drift(&plan));
+        return apply_plan(ctx, repo, t, plan, out, true).await;
+    }
+    let desired = t
+        .desired
+        .as_deref()
+        .ok_or_else(|| format!("tenant {}: enforce needs `desired`", t.name))?;
+    let commit = repo
+        .commit_info(desired)
+        .map_err(|e| format!("desired state {desired}: {e}"))?;
+    let target = target_of(ctx, t)?;
+    let plan = build_plan(repo, &t.name, &commit.id, &target).await?;
+    out.graph = target.client.stats();
+    let drift = plan_drift(&plan);
+    let differs = !drift.objects.is_empty();
+    out.drift = Some(drift);
+    let mut reasons = guard::reasons(&plan, t, crate::clock::now());
+    reasons.extend(
+        plan.warnings
+            .iter()
+            .map(|w| format!("desired document unreadable: {w}")),
+    );
+    if !differs && reasons.is_empty() {
+        out.round.result = RoundResult::NoChange;
+        return Ok(());
+    }
+    if !reasons.is_empty() {
+        out.round.result = RoundResult::Refused;
+        out.round.message = Some(format!(
+            "{} not applied: {}",
+            plan.summary.sentence(),
+            reasons.join("; ")
+        ));
+        out.reasons = reasons;
+        return Ok(());
+    }
+    apply_plan(ctx, repo, t, plan, out, false).await
+}
+
+/// Plans the tenant's folder at `commit` against live (secrets only from `ATLAS_SECRET_…`).
+async fn build_plan(
+    repo: &Repo,
+    tenant: &str,
+    commit: &str,
+    target: &TenantTarget,
+) -> Result<Plan, String> {
+    let scrub = apply::scrub_of(&apply::Secrets::new());
+    let no_file = apply::Secrets::new();
+    let supplied = |doc: &str, path: &str| apply::secret_value(&no_file, doc, path).is_some();
+    let mappings = Mappings::default();
+    let opts = build::Options {
+        rev: commit,
+        source_tenant: tenant,
+        only: None,
+        only_patterns: vec![],
+        type_keys: vec![],
+        mappings: &mappings,
+        secret_supplied: &supplied,
+        scrub: &scrub,
+        create_missing: false,
+    };
+    build::build(repo, &opts, target)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn apply_plan(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    plan: Plan,
+    out: &mut RoundOutcome,
+    resumed: bool,
+) -> Result<(), String> {
+    use apply::runlog::Outcome;
+    let target = target_of(ctx, t)?;
+    let client = target.client.clone();
+    let before = out.graph.clone();
+    let settings = ApplySettings {
+        secrets: apply::Secrets::new(),
+        author: author(&ctx.config, repo),
+        command: COMMAND.into(),
+        break_lock: None,
+        backup_after: true,
+        stop: Some(ctx.stop.clone()),
+    };
+    let hash = plan.hash.clone();
+    let sentence = plan.summary.sentence();
+    let report = apply::apply(ctx.root.clone(), target, plan, settings).await;
+    out.graph = add(&before, &client.stats());
+    out.round.runs.push(report.run_id.clone());
+    out.backed_up = report.backup_commit.is_some();
+    out.round.result = match report.outcome {
+        Outcome::Success => RoundResult::Success,
+        Outcome::Partial => RoundResult::Partial,
+        Outcome::Refused => RoundResult::Refused,
+        Outcome::Failed => RoundResult::Failed,
+    };
+    let what = if resumed {
+        format!("resumed the interrupted apply of plan {hash}")
+    } else {
+        format!("applied ({sentence})")
+    };
+    out.round.message = Some(match &report.message {
+        Some(m) => format!("{what}: {m}"),
+        None => what,
+    });
+    if report.outcome == Outcome::Refused {
+        out.reasons = report.message.iter().cloned().collect();
+    }
+    Ok(())
+}
+
+fn add(a: &ClientStats, b: &ClientStats) -> ClientStats {
+    ClientStats {
+        http_requests: a.http_requests + b.http_requests,
+        graph_requests: a.graph_requests + b.graph_requests,
+        batches: a.batches + b.batches,
+        throttled: a.throttled + b.throttled,
+        retries: a.retries + b.retries,
+        token_requests: a.token_requests + b.token_requests,
+        retry_sleep_ms: a.retry_sleep_ms + b.retry_sleep_ms,
+    }
+}

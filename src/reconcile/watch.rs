@@ -1,0 +1,170 @@
+//! File watches that schedule rounds: the desired refs (`.git/HEAD`, `.git/packed-refs`,
+//! `.git/refs/`), `atlas.yaml`, and the trigger folder the server's webhook writes to. Events are
+//! debounced (`reconcile.debounce`) and only ever *schedule*: the loop decides what a change means
+//! (a ref that moved, a configuration to reload, a trigger file to take), and its timer requeues
+//! every tenant anyway, so a missed event costs latency, never correctness.
+
+use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// `atlas.yaml`.
+    Config,
+    /// A ref, `HEAD` or `packed-refs`.
+    Refs,
+    /// A trigger file.
+    Triggers,
+}
+
+/// The paths a change is recognised by.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub git_dir: PathBuf,
+    pub config: PathBuf,
+    pub triggers: PathBuf,
+}
+
+impl Paths {
+    /// What a changed path means, if anything.
+    pub fn classify(&self, p: &Path) -> Option<Change> {
+        if p == self.config {
+            Some(Change::Config)
+        } else if p.starts_with(&self.triggers) {
+            Some(Change::Triggers)
+        } else if p == self.git_dir.join("HEAD")
+            || p == self.git_dir.join("packed-refs")
+            || p.starts_with(self.git_dir.join("refs"))
+        {
+            Some(Change::Refs)
+        } else {
+            None
+        }
+    }
+}
+
+/// Running watches; dropping it stops them.
+pub struct Watch {
+    _debouncer: Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>,
+}
+
+/// Starts watching; every debounced batch sends each kind of change it holds once.
+pub fn start(
+    paths: Paths,
+    debounce: Duration,
+    tx: UnboundedSender<Change>,
+) -> Result<Watch, String> {
+    let classify = paths.clone();
+    let mut debouncer = new_debouncer(debounce, None, move |res: DebounceEventResult| match res {
+        Ok(events) => {
+            let mut kinds: Vec<Change> = events
+                .iter()
+                .flat_map(|e| e.paths.iter())
+                .filter_map(|p| classify.classify(p))
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            for k in kinds {
+                let _ = tx.send(k);
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                tracing::warn!(error = %e, "file watch error");
+            }
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let config_dir = paths
+        .config
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let refs = paths.git_dir.join("refs");
+    for (dir, mode) in [
+        (&paths.git_dir, RecursiveMode::NonRecursive),
+        (&refs, RecursiveMode::Recursive),
+        (&config_dir, RecursiveMode::NonRecursive),
+        (&paths.triggers, RecursiveMode::NonRecursive),
+    ] {
+        debouncer
+            .watch(dir, mode)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    Ok(Watch {
+        _debouncer: debouncer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(root: &Path) -> Paths {
+        Paths {
+            git_dir: root.join(".git"),
+            config: root.join("atlas.yaml"),
+            triggers: root.join(".git/atlas/triggers"),
+        }
+    }
+
+    #[test]
+    fn paths_are_classified() {
+        let p = paths(Path::new("/r"));
+        assert_eq!(p.classify(Path::new("/r/atlas.yaml")), Some(Change::Config));
+        assert_eq!(
+            p.classify(Path::new("/r/.git/atlas/triggers/contoso")),
+            Some(Change::Triggers)
+        );
+        for refs in [
+            "/r/.git/HEAD",
+            "/r/.git/packed-refs",
+            "/r/.git/refs/heads/main",
+        ] {
+            assert_eq!(p.classify(Path::new(refs)), Some(Change::Refs), "{refs}");
+        }
+        for other in [
+            "/r/.git/index",
+            "/r/README.md",
+            "/r/.git/atlas/status/a.json",
+        ] {
+            assert_eq!(p.classify(Path::new(other)), None, "{other}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_trigger_file_and_a_config_edit_are_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let repo = crate::store::Repo::init(&root).unwrap();
+        let p = Paths {
+            git_dir: repo.git_dir().canonicalize().unwrap(),
+            config: root.join("atlas.yaml"),
+            triggers: super::super::trigger::dir(&repo).unwrap(),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _w = start(p, Duration::from_millis(50), tx).unwrap();
+        // Other changes (the repository being created) may come first: wait for each kind.
+        async fn seen(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Change>, want: Change) -> bool {
+            let wait = async {
+                while let Some(c) = rx.recv().await {
+                    if c == want {
+                        return true;
+                    }
+                }
+                false
+            };
+            tokio::time::timeout(Duration::from_secs(30), wait)
+                .await
+                .unwrap_or(false)
+        }
+        super::super::trigger::request(&repo, "contoso", "test").unwrap();
+        assert!(seen(&mut rx, Change::Triggers).await);
+        std::fs::write(root.join("atlas.yaml"), "tenants: []\n").unwrap();
+        assert!(seen(&mut rx, Change::Config).await);
+    }
+}
