@@ -15,6 +15,7 @@ pub mod emulator;
 pub mod env;
 pub mod graph;
 pub mod normalize;
+pub mod notify;
 pub mod plan;
 pub mod reconcile;
 pub mod render;
