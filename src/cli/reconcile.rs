@@ -91,6 +91,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         ))
         .map_err(|e| match e {
             ReconcileError::Config(m) => CliError::usage(m),
+            ReconcileError::Notify(e) => CliError::usage(e.to_string()),
             ReconcileError::Store(e) => CliError::error(e.to_string()),
         })?;
     let codes = summary.last.values().map(|r| {

@@ -63,6 +63,34 @@ pub enum ReconcileError {
     Config(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
+}
+
+/// The notifier the configuration describes.
+fn notifier(config: &Config) -> Result<crate::notify::Notifier, crate::notify::NotifyError> {
+    let public = config.server.as_ref().and_then(|s| s.public_url.as_deref());
+    crate::notify::Notifier::new(&config.notifications, public)
+}
+
+/// The notification events a round sends: `drift` when it found drift (report, and enforce whether
+/// applied or refused), then `failed` for partial, failed and refused rounds, else `finished`.
+pub fn events_of(
+    mode: Mode,
+    result: RoundResult,
+    drifted: bool,
+) -> Vec<crate::config::NotificationEvent> {
+    use crate::config::NotificationEvent as E;
+    let mut events = vec![];
+    if drifted && mode != Mode::Backup {
+        events.push(E::Drift);
+    }
+    events.push(if result.is_failure() || result == RoundResult::Refused {
+        E::Failed
+    } else {
+        E::Finished
+    });
+    events
 }
 
 /// The tenants the loop works on, checked: enforce needs `desired`.
@@ -116,6 +144,7 @@ struct Loop {
     desired_seen: BTreeMap<String, Option<String>>,
     summary: Summary,
     on_round: OnRound,
+    notifier: crate::notify::Notifier,
 }
 
 /// Runs the loop until `opts.stop` is cancelled (or, with `opts.once`, until every selected
@@ -131,7 +160,9 @@ pub async fn run(
     let repo = Repo::open(&root)?;
     let root = repo.root().to_path_buf();
     let config_path = config_path.canonicalize().unwrap_or(config_path);
+    let notifier = notifier(&config)?;
     let mut lp = Loop {
+        notifier,
         sched: Scheduler::new(config.reconcile.concurrency),
         config: Arc::new(config),
         repo,
@@ -226,6 +257,7 @@ pub async fn run(
             lp.set_state(&n, State::Stopped);
         }
     }
+    lp.notifier.flush(Duration::from_secs(15)).await;
     Ok(lp.summary)
 }
 
@@ -334,6 +366,13 @@ impl Loop {
                 return;
             }
         };
+        match notifier(&config) {
+            Ok(n) => self.notifier = n,
+            Err(e) => {
+                tracing::error!(error = %e, "atlas.yaml changed but its notifications cannot run; keeping the configuration loaded before");
+                return;
+            }
+        }
         tracing::info!("atlas.yaml reloaded");
         self.config = Arc::new(config);
         self.sched
@@ -462,6 +501,70 @@ impl Loop {
             message = round.message.as_deref().unwrap_or(""),
             "round finished"
         );
+        let drifted = o.drift.as_ref().is_some_and(|d| !d.objects.is_empty());
+        for kind in events_of(mode, round.result, drifted) {
+            self.notifier.send(&crate::notify::Event {
+                kind,
+                tenant: tenant.to_string(),
+                mode,
+                round: round.clone(),
+                drift: o.drift.clone(),
+            });
+        }
         (self.on_round)(tenant, mode, &round);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NotificationEvent as E;
+
+    #[test]
+    fn rounds_notify_drift_and_how_they_ended() {
+        assert_eq!(
+            events_of(Mode::Backup, RoundResult::Success, false),
+            vec![E::Finished]
+        );
+        assert_eq!(
+            events_of(Mode::Backup, RoundResult::Partial, false),
+            vec![E::Failed]
+        );
+        assert_eq!(
+            events_of(Mode::Report, RoundResult::Drift, true),
+            vec![E::Drift, E::Finished]
+        );
+        assert_eq!(
+            events_of(Mode::Enforce, RoundResult::Refused, true),
+            vec![E::Drift, E::Failed]
+        );
+        assert_eq!(
+            events_of(Mode::Enforce, RoundResult::Success, true),
+            vec![E::Drift, E::Finished]
+        );
+        assert_eq!(
+            events_of(Mode::Report, RoundResult::NoChange, false),
+            vec![E::Finished]
+        );
+    }
+
+    #[test]
+    fn enforce_without_desired_is_a_configuration_error() {
+        let head = "tenants:\n- name: a\n  tenantId: 11111111-1111-1111-1111-111111111111\n  clientId: 22222222-2222-2222-2222-222222222222\n  clientSecretEnv: S\n";
+        let c = Config::parse(&format!("{head}  mode: enforce\n"), "atlas.yaml").unwrap();
+        let e = selected(&c, &[]).unwrap_err().to_string();
+        assert!(e.contains("tenant a") && e.contains("desired"), "{e}");
+        let c = Config::parse(
+            &format!("{head}  mode: enforce\n  desired: main\n"),
+            "atlas.yaml",
+        )
+        .unwrap();
+        assert_eq!(selected(&c, &[]).unwrap(), vec!["a".to_string()]);
+        assert!(
+            selected(&c, &["b".into()])
+                .unwrap_err()
+                .to_string()
+                .contains("no tenant `b`")
+        );
     }
 }
