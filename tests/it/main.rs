@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod drift;
 mod plan;
+mod reconcile;
 mod resilience;
 mod secrets;
 

@@ -1,0 +1,186 @@
+//! Enforcement: windows and guardrails refuse and write nothing, `--once` exit codes per mode, and
+//! SIGTERM during an apply leaves a journal the next start resumes without duplicates.
+
+use super::*;
+
+#[test]
+fn once_per_mode_windows_and_guardrails() {
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["solo"], 6);
+    let g = &gens[0];
+    let url = emu.url();
+    let config = |extra: &str| tenant_yaml(g, &url, extra);
+    let env = repo_with(&gens, &config("  mode: backup\n"), LOOP)
+        .env("ATLAS_NOW", "2026-01-15T09:30:00Z"); // a Thursday
+    let c = graph(&emu, g);
+    let obj = plain_device_configuration(g);
+    let original = obj["description"].as_str().unwrap_or_default().to_string();
+    // Nothing drifted: every mode exits 0.
+    for mode in ["mode: backup", "mode: report\n  desired: desired", "mode: enforce\n  desired: desired"] {
+        write_config(&env, &config(&format!("  {mode}\n")), LOOP);
+        let (code, o, e) = once(&env, &[]);
+        assert_eq!(code, 0, "{mode}: {o}\n{e}");
+    }
+    set_description(&emu, &c, &obj, "changed by hand");
+    let before = writes(&emu);
+    let last = |env: &TestEnv| status(env, "solo").unwrap()["lastRound"].clone();
+
+    // A deny window (the fixed clock is inside it) refuses, naming the window; nothing is written.
+    write_config(
+        &env,
+        &config("  mode: enforce\n  desired: desired\n  windows: {timezone: Europe/Berlin, deny: [{days: [thu], from: '10:00', to: '11:00'}]}\n"),
+        LOOP,
+    );
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 4, "{o}\n{e}");
+    let r = last(&env);
+    assert_eq!(r["result"], "refused");
+    assert!(r["message"].as_str().unwrap().contains("deny window deny[0]"), "{r:#}");
+    let log = &run_logs(&env, "solo", "reconcile")[r["runId"].as_str().unwrap()];
+    assert!(log["reasons"][0].as_str().unwrap().contains("Thu 10:30 Europe/Berlin"), "{log:#}");
+    assert_eq!(log["drift"]["objects"].as_array().unwrap().len(), 1, "{log:#}");
+    assert_eq!(writes(&emu), before, "a refused round writes nothing");
+
+    // An allow window elsewhere refuses too.
+    write_config(
+        &env,
+        &config("  mode: enforce\n  desired: desired\n  windows: {allow: [{days: [sat, sun], from: '00:00', to: '24:00'}]}\n"),
+        LOOP,
+    );
+    let (code, _, _) = once(&env, &[]);
+    assert_eq!(code, 4);
+    assert!(last(&env)["message"].as_str().unwrap().contains("outside every allow window"));
+
+    // More changes than maxChanges: reported, not applied.
+    write_config(
+        &env,
+        &config("  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 0}\n"),
+        LOOP,
+    );
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 4, "{o}");
+    assert!(o.contains("exceed guardrails.maxChanges (0)"), "{o}");
+    assert_eq!(writes(&emu), before);
+
+    // Report mode: drift found, exit 2, no commit, no write.
+    let head = git(&env.repo(), &["rev-parse", "HEAD"]);
+    write_config(&env, &config("  mode: report\n"), LOOP);
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 2, "{o}");
+    assert_eq!(last(&env)["result"], "drift");
+    assert_eq!(git(&env.repo(), &["rev-parse", "HEAD"]), head);
+    assert_eq!(writes(&emu), before);
+
+    // Enforce within the guardrails: reverted with one write, then nothing to do.
+    write_config(&env, &config("  mode: enforce\n  desired: desired\n"), LOOP);
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert_eq!(last(&env)["result"], "success");
+    assert_eq!(description(&emu, &c, &obj), original);
+    let after = writes(&emu);
+    let total = |w: &BTreeMap<String, u64>| w.values().sum::<u64>();
+    assert_eq!(total(&after) - total(&before), 1, "{after:?}");
+    let (code, _, _) = once(&env, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(last(&env)["result"], "no-change");
+
+    // Backup mode commits drift and exits 0.
+    set_description(&emu, &c, &obj, "changed again");
+    write_config(&env, &config("  mode: backup\n"), LOOP);
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}");
+    assert_eq!(last(&env)["result"], "success");
+    assert!(at_rev_contains(&env.repo(), "HEAD", "changed again", "tenants/solo"));
+
+    // Enforce without `desired` is a configuration error naming the tenant.
+    write_config(&env, &config("  mode: enforce\n"), LOOP);
+    let (code, _, e) = once(&env, &[]);
+    assert_eq!(code, 64, "{e}");
+    assert!(e.contains("tenant solo") && e.contains("desired"), "{e}");
+}
+
+#[test]
+fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
+    let (emu, gens) = fleet(
+        EmulatorConfig {
+            latency: Duration::from_millis(20),
+            ..EmulatorConfig::default()
+        },
+        &["apply"],
+        14,
+    );
+    let g = &gens[0];
+    let enforce = tenant_yaml(
+        g,
+        &emu.url(),
+        "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
+    );
+    let env = repo_with(&gens, &enforce, LOOP);
+    emu.handle.as_ref().unwrap().clear_tenant(&g.id).unwrap();
+    let journal_dir = env.repo().join(".git/atlas/journal/apply");
+    let lines = || -> usize {
+        std::fs::read_dir(&journal_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default().lines().count())
+            .sum()
+    };
+    let mut child = spawn(&env, &[]);
+    wait_for("the apply under way", &env, || (lines() >= 6).then_some(()));
+    let code = terminate(&mut child);
+    let (stdout, stderr) = output_of(&env);
+    assert_eq!(code, 3, "an interrupted apply is partial\n{stdout}\n{stderr}");
+    assert!(stdout.contains("stopped after"), "{stdout}");
+    // The journal is unfinished, the plan kept beside it, the lock released.
+    let files: Vec<String> = std::fs::read_dir(&journal_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let journal = files.iter().find(|f| f.ends_with(".jsonl")).unwrap();
+    let text = std::fs::read_to_string(journal_dir.join(journal)).unwrap();
+    assert!(!text.contains("finished"), "{text}");
+    assert!(
+        files.iter().any(|f| f.ends_with(".plan.json")),
+        "{files:?}"
+    );
+    assert!(!env.repo().join(".git/atlas/locks/apply.lock").exists());
+    let s = status(&env, "apply").unwrap();
+    assert_eq!(s["state"], "stopped");
+    assert_eq!(s["lastRound"]["result"], "partial");
+    let posts_before = writes(&emu)["POST"];
+    assert!(posts_before > 0);
+
+    // The next start resumes the kept plan first, without resending what was done.
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert!(o.contains("resumed the interrupted apply"), "{o}");
+    let text = std::fs::read_to_string(journal_dir.join(journal)).unwrap();
+    assert!(text.contains("finished"), "{text}");
+    assert!(
+        !std::fs::read_dir(&journal_dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".plan.json")),
+        "the kept plan is dropped once its journal finished"
+    );
+    // Every restorable object exactly once, by name.
+    let live = names_live(&emu, g, false);
+    let seeded = names_seeded(g);
+    for coll in [
+        "beta/deviceManagement/deviceConfigurations",
+        "beta/deviceManagement/configurationPolicies",
+        "beta/deviceManagement/deviceCompliancePolicies",
+        "beta/deviceManagement/roleScopeTags",
+        "beta/deviceManagement/assignmentFilters",
+    ] {
+        assert_eq!(live.get(coll), seeded.get(coll), "{coll}");
+    }
+    // A new plan finds nothing to do, and the next round agrees.
+    let (code, o, e) = out(&env.run(&["--repo", "repo", "plan", "--tenant", "apply", "--from", "desired"]));
+    assert_eq!(code, 0, "{o}\n{e}");
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}");
+    assert_eq!(status(&env, "apply").unwrap()["lastRound"]["result"], "no-change");
+}
