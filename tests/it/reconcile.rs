@@ -15,7 +15,7 @@ mod enforce;
 mod rounds;
 
 /// Types the test tenants back up: few, so rounds are quick.
-const TYPES: &str = "[deviceConfigurations, settingsCatalog, compliancePolicies, scopeTags, assignmentFilters]";
+const TYPES: &str = "[deviceConfigurations, windowsUpdateRings, settingsCatalog, compliancePolicies, scopeTags, assignmentFilters]";
 
 /// One generated emulator tenant and the name it has in `atlas.yaml`.
 #[derive(Debug, Clone)]
@@ -73,8 +73,13 @@ fn fleet(config: EmulatorConfig, names: &[&str], objects: usize) -> (Emu, Vec<Ge
 
 /// A tenant entry of `atlas.yaml` (`extra` lines indented by two spaces).
 fn tenant_yaml(g: &Gen, url: &str, extra: &str) -> String {
+    tenant_yaml_types(g, url, TYPES, extra)
+}
+
+/// A tenant entry backing up `types` (a YAML list).
+fn tenant_yaml_types(g: &Gen, url: &str, types: &str, extra: &str) -> String {
     format!(
-        "- name: {}\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: {}\n  endpoints: {{graph: '{url}', login: '{url}'}}\n  types: {{include: {TYPES}}}\n  rateLimit: {{requests: 1000, writes: 100, windowSeconds: 20}}\n{extra}",
+        "- name: {}\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: {}\n  endpoints: {{graph: '{url}', login: '{url}'}}\n  types: {{include: {types}}}\n  rateLimit: {{requests: 1000, writes: 100, windowSeconds: 20}}\n{extra}",
         g.name, g.id, g.client, g.env
     )
 }

@@ -116,6 +116,24 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     );
     let env = repo_with(&gens, &enforce, LOOP);
     emu.handle.as_ref().unwrap().clear_tenant(&g.id).unwrap();
+    // Settings catalog policies with secret settings are blocked (no ATLAS_SECRET_… given): the
+    // whole enforcement is refused and nothing written.
+    let before = writes(&emu);
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 4, "{o}");
+    assert!(o.contains("blocked settingsCatalog"), "{o}");
+    assert_eq!(writes(&emu), before);
+    // Without the settings catalog, everything can be restored.
+    write_config(
+        &env,
+        &tenant_yaml_types(
+            g,
+            &emu.url(),
+            "[deviceConfigurations, windowsUpdateRings, compliancePolicies, scopeTags, assignmentFilters]",
+            "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
+        ),
+        LOOP,
+    );
     let journal_dir = env.repo().join(".git/atlas/journal/apply");
     let lines = || -> usize {
         std::fs::read_dir(&journal_dir)
@@ -170,7 +188,6 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     let seeded = names_seeded(g);
     for coll in [
         "beta/deviceManagement/deviceConfigurations",
-        "beta/deviceManagement/configurationPolicies",
         "beta/deviceManagement/deviceCompliancePolicies",
         "beta/deviceManagement/roleScopeTags",
         "beta/deviceManagement/assignmentFilters",
