@@ -110,7 +110,8 @@ fn write_config(env: &TestEnv, tenants: &str, rest: &str) {
 }
 
 /// The loop settings of the tests: fast debounce and back-off.
-const LOOP: &str = "reconcile: {concurrency: 3, debounce: 50ms, backoff: 100ms, backoffMax: 1s, interval: 1h}\n";
+const LOOP: &str =
+    "reconcile: {concurrency: 3, debounce: 50ms, backoff: 100ms, backoffMax: 1s, interval: 1h}\n";
 
 /// `reconcile` (with `args`) as a child process, its stdout and stderr to files in the temp dir.
 fn spawn(env: &TestEnv, args: &[&str]) -> Child {
@@ -215,7 +216,10 @@ fn plain_device_configuration(g: &Gen) -> Value {
             // Update rings live in the same collection but are another type (not backed up here).
             !text.contains("isEncrypted")
                 && !text.contains("omaSettings")
-                && !o["@odata.type"].as_str().unwrap_or_default().contains("UpdateForBusiness")
+                && !o["@odata.type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("UpdateForBusiness")
         })
         .cloned()
         .expect("a device configuration without secrets")
@@ -274,7 +278,10 @@ fn names_live(emu: &Emu, g: &Gen, many: bool) -> BTreeMap<String, BTreeMap<Strin
             .or(v["name"].as_str())
             .unwrap_or_default()
             .to_string();
-        *out.entry(coll.to_string()).or_default().entry(name).or_default() += 1;
+        *out.entry(coll.to_string())
+            .or_default()
+            .entry(name)
+            .or_default() += 1;
     }
     out
 }
@@ -289,7 +296,10 @@ fn names_seeded(g: &Gen) -> BTreeMap<String, BTreeMap<String, usize>> {
                 .or(v["name"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            *out.entry(coll.clone()).or_default().entry(name).or_default() += 1;
+            *out.entry(coll.clone())
+                .or_default()
+                .entry(name)
+                .or_default() += 1;
         }
     }
     out

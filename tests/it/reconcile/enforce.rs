@@ -15,7 +15,11 @@ fn once_per_mode_windows_and_guardrails() {
     let obj = plain_device_configuration(g);
     let original = obj["description"].as_str().unwrap_or_default().to_string();
     // Nothing drifted: every mode exits 0.
-    for mode in ["mode: backup", "mode: report\n  desired: desired", "mode: enforce\n  desired: desired"] {
+    for mode in [
+        "mode: backup",
+        "mode: report\n  desired: desired",
+        "mode: enforce\n  desired: desired",
+    ] {
         write_config(&env, &config(&format!("  {mode}\n")), LOOP);
         let (code, o, e) = once(&env, &[]);
         assert_eq!(code, 0, "{mode}: {o}\n{e}");
@@ -27,28 +31,53 @@ fn once_per_mode_windows_and_guardrails() {
     // A deny window (the fixed clock is inside it) refuses, naming the window; nothing is written.
     write_config(
         &env,
-        &config("  mode: enforce\n  desired: desired\n  windows: {timezone: Europe/Berlin, deny: [{days: [thu], from: '10:00', to: '11:00'}]}\n"),
+        &config(
+            "  mode: enforce\n  desired: desired\n  windows: {timezone: Europe/Berlin, deny: [{days: [thu], from: '10:00', to: '11:00'}]}\n",
+        ),
         LOOP,
     );
     let (code, o, e) = once(&env, &[]);
     assert_eq!(code, 4, "{o}\n{e}");
     let r = last(&env);
     assert_eq!(r["result"], "refused");
-    assert!(r["message"].as_str().unwrap().contains("deny window deny[0]"), "{r:#}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("deny window deny[0]"),
+        "{r:#}"
+    );
     let log = &run_logs(&env, "solo", "reconcile")[r["runId"].as_str().unwrap()];
-    assert!(log["reasons"][0].as_str().unwrap().contains("Thu 10:30 Europe/Berlin"), "{log:#}");
-    assert_eq!(log["drift"]["objects"].as_array().unwrap().len(), 1, "{log:#}");
+    assert!(
+        log["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("Thu 10:30 Europe/Berlin"),
+        "{log:#}"
+    );
+    assert_eq!(
+        log["drift"]["objects"].as_array().unwrap().len(),
+        1,
+        "{log:#}"
+    );
     assert_eq!(writes(&emu), before, "a refused round writes nothing");
 
     // An allow window elsewhere refuses too.
     write_config(
         &env,
-        &config("  mode: enforce\n  desired: desired\n  windows: {allow: [{days: [sat, sun], from: '00:00', to: '24:00'}]}\n"),
+        &config(
+            "  mode: enforce\n  desired: desired\n  windows: {allow: [{days: [sat, sun], from: '00:00', to: '24:00'}]}\n",
+        ),
         LOOP,
     );
     let (code, _, _) = once(&env, &[]);
     assert_eq!(code, 4);
-    assert!(last(&env)["message"].as_str().unwrap().contains("outside every allow window"));
+    assert!(
+        last(&env)["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside every allow window")
+    );
 
     // More changes than maxChanges: reported, not applied.
     write_config(
@@ -89,7 +118,12 @@ fn once_per_mode_windows_and_guardrails() {
     let (code, o, _) = once(&env, &[]);
     assert_eq!(code, 0, "{o}");
     assert_eq!(last(&env)["result"], "success");
-    assert!(at_rev_contains(&env.repo(), "HEAD", "changed again", "tenants/solo"));
+    assert!(at_rev_contains(
+        &env.repo(),
+        "HEAD",
+        "changed again",
+        "tenants/solo"
+    ));
 
     // Enforce without `desired` is a configuration error naming the tenant.
     write_config(&env, &config("  mode: enforce\n"), LOOP);
@@ -141,14 +175,22 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
             .flatten()
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
-            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default().lines().count())
+            .map(|e| {
+                std::fs::read_to_string(e.path())
+                    .unwrap_or_default()
+                    .lines()
+                    .count()
+            })
             .sum()
     };
     let mut child = spawn(&env, &[]);
     wait_for("the apply under way", &env, || (lines() >= 6).then_some(()));
     let code = terminate(&mut child);
     let (stdout, stderr) = output_of(&env);
-    assert_eq!(code, 3, "an interrupted apply is partial\n{stdout}\n{stderr}");
+    assert_eq!(
+        code, 3,
+        "an interrupted apply is partial\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("stopped after"), "{stdout}");
     // The journal is unfinished, the plan kept beside it, the lock released.
     let files: Vec<String> = std::fs::read_dir(&journal_dir)
@@ -159,10 +201,7 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     let journal = files.iter().find(|f| f.ends_with(".jsonl")).unwrap();
     let text = std::fs::read_to_string(journal_dir.join(journal)).unwrap();
     assert!(!text.contains("finished"), "{text}");
-    assert!(
-        files.iter().any(|f| f.ends_with(".plan.json")),
-        "{files:?}"
-    );
+    assert!(files.iter().any(|f| f.ends_with(".plan.json")), "{files:?}");
     assert!(!env.repo().join(".git/atlas/locks/apply.lock").exists());
     let s = status(&env, "apply").unwrap();
     assert_eq!(s["state"], "stopped");
@@ -195,9 +234,14 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
         assert_eq!(live.get(coll), seeded.get(coll), "{coll}");
     }
     // A new plan finds nothing to do, and the next round agrees.
-    let (code, o, e) = out(&env.run(&["--repo", "repo", "plan", "--tenant", "apply", "--from", "desired"]));
+    let (code, o, e) = out(&env.run(&[
+        "--repo", "repo", "plan", "--tenant", "apply", "--from", "desired",
+    ]));
     assert_eq!(code, 0, "{o}\n{e}");
     let (code, o, _) = once(&env, &[]);
     assert_eq!(code, 0, "{o}");
-    assert_eq!(status(&env, "apply").unwrap()["lastRound"]["result"], "no-change");
+    assert_eq!(
+        status(&env, "apply").unwrap()["lastRound"]["result"],
+        "no-change"
+    );
 }

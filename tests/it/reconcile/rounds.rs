@@ -13,7 +13,7 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
             ..EmulatorConfig::default()
         },
         &["t-backup", "t-report", "t-enforce"],
-        6,
+        12,
     );
     let url = emu.url();
     let tenants = [
@@ -74,7 +74,10 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
                 .find(|p| p.contains("deviceConfigurations"))
                 .cloned()
         });
-        assert!(!at_rev_contains(&repo, "HEAD", &r, "tenants"), "report committed drift");
+        assert!(
+            !at_rev_contains(&repo, "HEAD", &r, "tenants"),
+            "report committed drift"
+        );
         // enforce: reverted to the desired state.
         wait_for("the enforce tenant's drift reverted", &env, || {
             (description(&emu, &clients[2], &objs[2]) == original[2]).then_some(())
@@ -87,7 +90,12 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
             (!report_path(&s).contains(&path)).then_some(())
         });
     }
-    let total = || ["t-backup", "t-report", "t-enforce"].map(|t| rounds(&env, t)).iter().sum::<u64>();
+    let total = || {
+        ["t-backup", "t-report", "t-enforce"]
+            .map(|t| rounds(&env, t))
+            .iter()
+            .sum::<u64>()
+    };
     wait_for("200 rounds", &env, || (total() >= 200).then_some(()));
     let code = terminate(&mut child);
     let (stdout, stderr) = output_of(&env);
@@ -119,19 +127,34 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
         }
         let s = status(&env, &g.name).unwrap();
         assert_eq!(s["state"], "stopped", "{s:#}");
-        assert_eq!(s["rounds"].as_u64().unwrap() as usize, logs.len(), "{}", g.name);
+        assert_eq!(
+            s["rounds"].as_u64().unwrap() as usize,
+            logs.len(),
+            "{}",
+            g.name
+        );
     }
     assert!(all >= 200, "{all} run logs");
 
     // The report tenant was never committed again; the backup tenant was.
-    let commits = |t: &str| git(&repo, &["log", "--format=%H", "--", &format!("tenants/{t}")]).lines().count();
+    let commits = |t: &str| {
+        git(
+            &repo,
+            &["log", "--format=%H", "--", &format!("tenants/{t}")],
+        )
+        .lines()
+        .count()
+    };
     assert_eq!(commits("t-report"), 1);
     assert!(commits("t-backup") >= 6, "{}", commits("t-backup"));
 
     // Writes: the injected changes and exactly the requests the applies logged, nothing else.
     let mut applied = 0u64;
     let mut apply_logs = vec![];
-    for dir in [repo.join("runs/t-enforce"), repo.join(".git/atlas/runs/t-enforce")] {
+    for dir in [
+        repo.join("runs/t-enforce"),
+        repo.join(".git/atlas/runs/t-enforce"),
+    ] {
         for (_, bytes) in tree(&dir) {
             let v: Value = serde_yaml::from_slice(&bytes).unwrap_or(Value::Null);
             if v["kind"] == "apply" {
@@ -181,7 +204,11 @@ fn triggers_during_a_running_round_coalesce_into_one_follow_up() {
             .unwrap();
         std::thread::sleep(Duration::from_millis(30));
     }
-    assert_eq!(rounds(&env, "slow"), 0, "the first round is slow enough to drop triggers into");
+    assert_eq!(
+        rounds(&env, "slow"),
+        0,
+        "the first round is slow enough to drop triggers into"
+    );
     wait_for("the follow-up round", &env, || {
         status(&env, "slow").filter(|s| s["rounds"] == 2 && s["state"] == "idle")
     });
@@ -190,12 +217,18 @@ fn triggers_during_a_running_round_coalesce_into_one_follow_up() {
     let s = status(&env, "slow").unwrap();
     assert_eq!(s["rounds"], 2, "{s:#}");
     assert!(
-        s["lastRound"]["trigger"].as_str().unwrap().starts_with("webhook:hook-"),
+        s["lastRound"]["trigger"]
+            .as_str()
+            .unwrap()
+            .starts_with("webhook:hook-"),
         "{s:#}"
     );
     assert_eq!(terminate(&mut child), 0);
     let logs = run_logs(&env, "slow", "reconcile");
-    let triggers: Vec<&str> = logs.values().map(|v| v["trigger"].as_str().unwrap()).collect();
+    let triggers: Vec<&str> = logs
+        .values()
+        .map(|v| v["trigger"].as_str().unwrap())
+        .collect();
     assert_eq!(triggers.len(), 2, "{triggers:?}");
     assert!(triggers.contains(&"start"), "{triggers:?}");
 }
