@@ -193,7 +193,7 @@ pub fn pending_plans(repo: &Repo, tenant: &str) -> Result<Vec<crate::plan::Plan>
         let modified = e.metadata().and_then(|m| m.modified()).ok();
         found.push((modified, plan));
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.sort_by_key(|(modified, _)| *modified);
     Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 
