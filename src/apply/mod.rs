@@ -53,6 +53,8 @@ pub struct ApplyReport {
     pub backup_commit: Option<String>,
     /// Stopped by [`ApplySettings::stop`] before every item was attempted (outcome `Partial`).
     pub interrupted: bool,
+    /// Refused because another run holds the tenant's lock (worth trying again later).
+    pub locked: bool,
 }
 
 /// Applies `plan` to `target`.
@@ -73,6 +75,7 @@ pub async fn apply(
         commit: None,
         backup_commit: None,
         interrupted: false,
+        locked: false,
     };
     let repo = match Repo::open(&root) {
         Ok(r) => r,
@@ -116,6 +119,7 @@ pub async fn apply(
     let lock = match TenantLock::acquire(&repo, &target.name, holder) {
         Ok(l) => l,
         Err(LockError::Held { holder, .. }) => {
+            report.locked = true;
             let m = format!(
                 "tenant {} is locked by run {} since {} (pid {} on {}, `{}`)",
                 target.name, holder.run_id, holder.started, holder.pid, holder.host, holder.command

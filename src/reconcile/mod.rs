@@ -145,6 +145,8 @@ struct Loop {
     summary: Summary,
     on_round: OnRound,
     notifier: crate::notify::Notifier,
+    /// Each tenant's Graph client with the configuration it was built from.
+    clients: BTreeMap<String, (String, crate::graph::GraphClient)>,
 }
 
 /// Runs the loop until `opts.stop` is cancelled (or, with `opts.once`, until every selected
@@ -163,6 +165,7 @@ pub async fn run(
     let notifier = notifier(&config)?;
     let mut lp = Loop {
         notifier,
+        clients: BTreeMap::new(),
         sched: Scheduler::new(config.reconcile.concurrency),
         config: Arc::new(config),
         repo,
@@ -202,11 +205,12 @@ pub async fn run(
             }
         }
     };
-    let ctx = |lp: &Loop| RoundCtx {
+    let ctx = |lp: &mut Loop, t: &TenantConfig| RoundCtx {
         root: lp.root.clone(),
         config: lp.config.clone(),
         config_path: lp.config_path.clone(),
         stop: lp.opts.stop.clone(),
+        client: lp.client_for(t),
     };
     let mut tasks: tokio::task::JoinSet<(String, RoundOutcome)> = tokio::task::JoinSet::new();
     let mut running: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
@@ -221,7 +225,7 @@ pub async fn run(
                 continue;
             };
             lp.set_state(&name, State::Running);
-            let c = ctx(&lp);
+            let c = ctx(&mut lp, &t);
             let handle = tasks.spawn(async move {
                 let name = t.name.clone();
                 (name, round::run_detached(c, t, source).await)
@@ -279,6 +283,21 @@ impl Loop {
         self.statuses.insert(name.to_string(), s);
         self.sched.add(name);
         Ok(())
+    }
+
+    /// The tenant's client, built again when its configuration changed; `None` when it cannot be
+    /// built (the round reports why).
+    fn client_for(&mut self, t: &TenantConfig) -> Option<crate::graph::GraphClient> {
+        let key = serde_json::to_string(t).unwrap_or_default();
+        if let Some((k, c)) = self.clients.get(&t.name)
+            && *k == key
+        {
+            return Some(c.clone());
+        }
+        let target = crate::backup::TenantTarget::from_config(t, &self.config_path, None).ok()?;
+        self.clients
+            .insert(t.name.clone(), (key, target.client.clone()));
+        Some(target.client)
     }
 
     fn queue(&mut self, tenant: &str, source: &str) {
@@ -386,6 +405,7 @@ impl Loop {
         for n in gone {
             self.sched.remove(&n);
             self.statuses.remove(&n);
+            self.clients.remove(&n);
         }
         for n in &names {
             if !self.statuses.contains_key(n)

@@ -23,6 +23,9 @@ pub struct RoundCtx {
     pub config_path: PathBuf,
     /// Enforcement stops between two requests once this is cancelled.
     pub stop: CancellationToken,
+    /// The tenant's Graph client, kept by the loop across rounds so its request budget (Intune's
+    /// per-app limits) and token span rounds; `None` builds one for the round.
+    pub client: Option<crate::graph::GraphClient>,
 }
 
 /// A finished round and what it found.
@@ -102,6 +105,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
         graph: ClientStats::default(),
         tenant_id: tenant.tenant_id.clone(),
     };
+    let base = ctx.client.as_ref().map(|c| c.stats());
     let done = match Repo::open(&ctx.root) {
         Err(e) => Err(e.to_string()),
         Ok(repo) => match tenant.mode {
@@ -114,12 +118,40 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
         out.round.result = RoundResult::Failed;
         out.round.message = Some(e);
     }
+    if let (Some(c), Some(base)) = (&ctx.client, base) {
+        out.graph = sub(&c.stats(), &base);
+    }
     out.round.finished = crate::clock::now();
     out
 }
 
 fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
-    TenantTarget::from_config(t, &ctx.config_path, None)
+    match &ctx.client {
+        Some(client) => Ok(TenantTarget {
+            name: t.name.clone(),
+            tenant_id: t.tenant_id.clone(),
+            cloud: t.cloud,
+            client: client.clone(),
+            entries: crate::catalog::all()
+                .iter()
+                .filter(|e| t.types.selects(e.key))
+                .collect(),
+        }),
+        None => TenantTarget::from_config(t, &ctx.config_path, None),
+    }
+}
+
+/// Counters of `now` since `base` (of one client).
+fn sub(now: &ClientStats, base: &ClientStats) -> ClientStats {
+    ClientStats {
+        http_requests: now.http_requests.saturating_sub(base.http_requests),
+        graph_requests: now.graph_requests.saturating_sub(base.graph_requests),
+        batches: now.batches.saturating_sub(base.batches),
+        throttled: now.throttled.saturating_sub(base.throttled),
+        retries: now.retries.saturating_sub(base.retries),
+        token_requests: now.token_requests.saturating_sub(base.token_requests),
+        retry_sleep_ms: now.retry_sleep_ms.saturating_sub(base.retry_sleep_ms),
+    }
 }
 
 /// The commit author: `git.author`, else git's configuration, else `tenant-atlas`.
@@ -413,6 +445,12 @@ async fn apply_plan(
     });
     if report.outcome == Outcome::Refused {
         out.reasons = report.message.iter().cloned().collect();
+        // A kept plan the tenant no longer matches (or one already applied) is dropped: the next
+        // round plans afresh from live, which already holds whatever the plan did apply. A plan
+        // refused only because another run holds the lock is kept for the next round.
+        if resumed && !report.locked {
+            journal::drop_plan(repo, &t.name, &hash);
+        }
     }
     Ok(())
 }
