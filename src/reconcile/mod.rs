@@ -145,6 +145,8 @@ struct Loop {
     summary: Summary,
     on_round: OnRound,
     notifier: crate::notify::Notifier,
+    /// The bytes of `atlas.yaml` last loaded: an event that leaves them unchanged reloads nothing.
+    config_bytes: Option<Vec<u8>>,
     /// Each tenant's Graph client with the configuration it was built from.
     clients: BTreeMap<String, (String, crate::graph::GraphClient)>,
 }
@@ -166,6 +168,7 @@ pub async fn run(
     let mut lp = Loop {
         notifier,
         clients: BTreeMap::new(),
+        config_bytes: std::fs::read(&config_path).ok(),
         sched: Scheduler::new(config.reconcile.concurrency),
         config: Arc::new(config),
         repo,
@@ -371,6 +374,11 @@ impl Loop {
 
     /// Reloads `atlas.yaml`; a file that does not load keeps the configuration running.
     fn reload(&mut self) {
+        let bytes = std::fs::read(&self.config_path).ok();
+        if bytes.is_some() && bytes == self.config_bytes {
+            return;
+        }
+        self.config_bytes = bytes;
         let config = match Config::load(&self.config_path) {
             Ok(c) => c,
             Err(e) => {

@@ -4,7 +4,7 @@
 //! (a ref that moved, a configuration to reload, a trigger file to take), and its timer requeues
 //! every tenant anyway, so a missed event costs latency, never correctness.
 
-use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,6 +63,8 @@ pub fn start(
         Ok(events) => {
             let mut kinds: Vec<Change> = events
                 .iter()
+                // Reads (git opening atlas.yaml, say) change nothing.
+                .filter(|e| !matches!(e.kind, EventKind::Access(_)))
                 .flat_map(|e| e.paths.iter())
                 .filter_map(|p| classify.classify(p))
                 .collect();

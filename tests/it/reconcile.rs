@@ -13,6 +13,7 @@ use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
 
 mod enforce;
 mod rounds;
+mod triggers;
 
 /// Types the test tenants back up: few, so rounds are quick.
 const TYPES: &str = "[deviceConfigurations, windowsUpdateRings, settingsCatalog, compliancePolicies, scopeTags, assignmentFilters]";
