@@ -526,7 +526,7 @@ impl Loop {
             result = ?round.result,
             trigger = %round.trigger,
             run = %round.run_id,
-            message = round.message.as_deref().unwrap_or(""),
+            detail = round.message.as_deref().unwrap_or(""),
             "round finished"
         );
         let drifted = o.drift.as_ref().is_some_and(|d| !d.objects.is_empty());
