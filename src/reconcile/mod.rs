@@ -69,8 +69,12 @@ pub enum ReconcileError {
 
 /// The notifier the configuration describes.
 fn notifier(config: &Config) -> Result<crate::notify::Notifier, crate::notify::NotifyError> {
-    let public = config.server.as_ref().and_then(|s| s.public_url.as_deref());
-    crate::notify::Notifier::new(&config.notifications, public)
+    // Run links point at `server.publicUrl`, else at the address the server listens on.
+    let public = config.server.as_ref().map(|s| match &s.public_url {
+        Some(u) => u.clone(),
+        None => format!("http://{}", s.listen),
+    });
+    crate::notify::Notifier::new(&config.notifications, public.as_deref())
 }
 
 /// The notification events a round sends: `drift` when it found drift (report, and enforce whether

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
 
 mod enforce;
+mod notifications;
 mod rounds;
 mod triggers;
 

@@ -1,0 +1,103 @@
+//! Notifications from the loop: drift and the round's end reach a local receiver as JSON with a
+//! link to the run page; a receiver that is down changes nothing about the round.
+
+use super::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// A minimal HTTP receiver: answers 204 to every POST and keeps the bodies.
+fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(vec![]));
+    let keep = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok()
+                && let Ok(v) = serde_json::from_slice::<Value>(&body)
+            {
+                keep.lock().unwrap().push(v);
+            }
+            let mut s = stream;
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (url, got)
+}
+
+#[test]
+fn drift_and_round_ends_reach_a_receiver_and_a_dead_one_blocks_nothing() {
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["noisy"], 6);
+    let g = &gens[0];
+    let (url, got) = receiver();
+    // A port nothing listens on.
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    let rest = format!(
+        "{LOOP}server: {{listen: '127.0.0.1:8089', publicUrl: 'https://atlas.example/'}}\nnotifications:\n- {{name: receiver, url: '{url}'}}\n- {{name: dead, urlEnv: DEAD_HOOK}}\n"
+    );
+    let env = repo_with(
+        &gens,
+        &tenant_yaml(g, &emu.url(), "  mode: report\n"),
+        &rest,
+    )
+    .env("DEAD_HOOK", &dead);
+    set_description(
+        &emu,
+        &graph(&emu, g),
+        &plain_device_configuration(g),
+        "drifted",
+    );
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(
+        code, 2,
+        "the dead receiver does not change the result\n{o}\n{e}"
+    );
+    let events = got.lock().unwrap().clone();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|v| v["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["drift", "finished"], "{events:#?}");
+    let run = status(&env, "noisy").unwrap()["lastRound"]["runId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for v in &events {
+        assert_eq!(v["tenant"], "noisy");
+        assert_eq!(v["runId"], run.as_str());
+        assert_eq!(
+            v["link"],
+            format!("https://atlas.example/tenants/noisy/runs/{run}")
+        );
+    }
+    assert_eq!(events[0]["drift"]["count"], 1, "{:#}", events[0]);
+    // The dead target's URL is a secret: never in the output.
+    assert!(!e.contains(&dead) && !o.contains(&dead), "{e}");
+    assert!(grep_dir(&env.repo(), &dead).is_empty());
+
+    // A target whose variable is not set stops the loop at start, naming target and variable.
+    let env = env.env("DEAD_HOOK", "");
+    let (code, _, e) = once(&env, &[]);
+    assert_eq!(code, 64, "{e}");
+    assert!(e.contains("dead") && e.contains("DEAD_HOOK"), "{e}");
+}
