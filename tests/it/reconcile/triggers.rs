@@ -93,3 +93,54 @@ fn failed_rounds_back_off_visibly_and_recover() {
     assert!(s.get("backoffUntil").is_none(), "{s:#}");
     assert_eq!(terminate(&mut child), 0);
 }
+
+#[test]
+fn a_tenant_locked_by_another_run_is_refused_not_backed_off() {
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["busy"], 6);
+    let g = &gens[0];
+    let url = emu.url();
+    let env = repo_with(&gens, &tenant_yaml(g, &url, ""), LOOP);
+    let repo = tenant_atlas::store::Repo::open(&env.repo()).unwrap();
+    use tenant_atlas::store::lock::{LockHolder, TenantLock, current_host};
+    // A person's apply holds the tenant (this test process: alive, so not stale).
+    let lock = TenantLock::acquire(
+        &repo,
+        "busy",
+        LockHolder {
+            run_id: "20260115T093000Z-person".into(),
+            pid: std::process::id(),
+            host: current_host(),
+            started: "2026-01-15T09:00:00Z".parse().unwrap(),
+            command: "tenant-atlas apply plan.json".into(),
+        },
+    )
+    .unwrap();
+    for mode in ["mode: backup", "mode: enforce\n  desired: desired"] {
+        if mode.contains("enforce") {
+            set_description(
+                &emu,
+                &graph(&emu, g),
+                &plain_device_configuration(g),
+                "drift",
+            );
+        }
+        write_config(&env, &tenant_yaml(g, &url, &format!("  {mode}\n")), LOOP);
+        let (code, o, e) = once(&env, &[]);
+        assert_eq!(code, 4, "{mode}: {o}\n{e}");
+        assert!(o.contains("locked by run 20260115T093000Z-person"), "{o}");
+        let s = status(&env, "busy").unwrap();
+        assert_eq!(s["lastRound"]["result"], "refused");
+        assert_eq!(
+            s["consecutiveFailures"], 0,
+            "a lock is not a failure: {s:#}"
+        );
+        assert!(s.get("backoffUntil").is_none());
+    }
+    lock.release().unwrap();
+    let (code, o, _) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}");
+    assert_eq!(
+        status(&env, "busy").unwrap()["lastRound"]["result"],
+        "success"
+    );
+}
