@@ -229,6 +229,7 @@ pub async fn run(
             && let Some((name, source)) = lp.sched.start_next(Instant::now())
         {
             let Some(t) = lp.config.tenant(&name).cloned() else {
+                lp.sched.remove(&name);
                 continue;
             };
             lp.set_state(&name, State::Running);
@@ -253,7 +254,9 @@ pub async fn run(
             Some(change) = rx.recv() => lp.changed(change),
             _ = sleep_until(wake) => {
                 for t in lp.sched.fire_timers(Instant::now()) {
-                    lp.set_state(&t, State::Queued);
+                    if !lp.sched.is_running(&t) {
+                        lp.set_state(&t, State::Queued);
+                    }
                 }
             }
         }
