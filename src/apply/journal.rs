@@ -248,4 +248,48 @@ mod tests {
         assert!(p.started(0) && p.started(2) && !p.started(1));
         assert!(!p.finished);
     }
+
+    #[test]
+    fn kept_plans_are_pending_until_their_journal_finishes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let side = crate::plan::Side {
+            tenant: "t".into(),
+            tenant_id: "id".into(),
+        };
+        let mut plan = crate::plan::Plan {
+            format: crate::plan::FORMAT,
+            tool_version: "0".into(),
+            created: String::new(),
+            commit: "c".repeat(40),
+            source: side.clone(),
+            target: side,
+            types: vec![],
+            only: vec![],
+            create_missing: false,
+            mappings: Default::default(),
+            summary: Default::default(),
+            items: vec![],
+            warnings: vec![],
+            hash: String::new(),
+        };
+        plan.seal();
+        assert!(pending_plans(&repo, "t").unwrap().is_empty());
+        keep_plan(&repo, "t", &plan).unwrap();
+        assert_eq!(pending_plans(&repo, "t").unwrap(), vec![plan.clone()]);
+        // A plan edited on disk is not resumed.
+        let path = plan_path(&repo, "t", &plan.hash).unwrap();
+        let edited = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"c", "\"d");
+        std::fs::write(&path, edited).unwrap();
+        assert!(pending_plans(&repo, "t").unwrap().is_empty());
+        keep_plan(&repo, "t", &plan).unwrap();
+        // Its journal finished: no longer pending, and the kept copy is removed.
+        let mut j = Journal::open(Journal::path(&repo, "t", &plan.hash).unwrap()).unwrap();
+        j.record(&Event::Finished).unwrap();
+        assert!(pending_plans(&repo, "t").unwrap().is_empty());
+        assert!(!path.exists());
+        drop_plan(&repo, "t", &plan.hash);
+    }
 }
