@@ -1,7 +1,8 @@
 //! Notifications: a finished, failed or drifted reconcile round is posted to the configured webhook
 //! targets (generic JSON, Microsoft Teams, Slack) with a link to the round's run page.
 //!
-//! Delivery never holds up the loop: `send` queues one task per target and returns; each task
+//! Delivery never holds up the loop: `send` queues the message on each target's own queue and
+//! returns; one worker per target delivers in order (a channel reads "drift", then "finished"),
 //! retries briefly on 429, 5xx and connection errors and then gives up with a log line naming the
 //! target, never its URL (Teams and Slack webhook URLs carry their own secret). A dead receiver
 //! costs a counter, not a round.
@@ -81,6 +82,8 @@ struct Inner {
     targets: Vec<Target>,
     public_url: Option<String>,
     http: reqwest::Client,
+    /// Each target's queue, its worker started on the first message.
+    queues: std::sync::Mutex<Vec<Option<tokio::sync::mpsc::UnboundedSender<serde_json::Value>>>>,
     pending: AtomicUsize,
     idle: tokio::sync::Notify,
     delivered: AtomicU64,
@@ -153,6 +156,7 @@ impl Notifier {
                 targets: resolved,
                 public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
                 http,
+                queues: std::sync::Mutex::new(vec![None; targets.len()]),
                 pending: AtomicUsize::new(0),
                 idle: tokio::sync::Notify::new(),
                 delivered: AtomicU64::new(0),
@@ -191,12 +195,28 @@ impl Notifier {
                 continue;
             }
             let body = format::payload(target.format, event, link.as_deref());
-            let me = self.clone();
-            tokio::spawn(async move {
-                me.deliver(i, body).await;
-                me.done();
-            });
+            let mut queues = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+            let queue = queues[i].get_or_insert_with(|| self.worker(i));
+            if queue.send(body).is_err() {
+                self.done();
+            }
         }
+    }
+
+    /// Starts the worker delivering target `index`'s messages in order. It holds the notifier weakly
+    /// and ends when the notifier is dropped (its queue closes).
+    fn worker(&self, index: usize) -> tokio::sync::mpsc::UnboundedSender<serde_json::Value> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            while let Some(body) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { break };
+                let me = Notifier { inner };
+                me.deliver(index, body).await;
+                me.done();
+            }
+        });
+        tx
     }
 
     fn done(&self) {

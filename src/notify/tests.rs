@@ -283,3 +283,34 @@ fn links_and_base_urls() {
     });
     assert_eq!(base_url(&config).as_deref(), Some("http://127.0.0.1:8080"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_receives_events_in_the_order_they_happened() {
+    let (base, got) = receiver(vec![("/ordered", vec![503])]).await;
+    let n = Notifier::new(
+        &[target(
+            "ordered",
+            NotificationFormat::Json,
+            format!("{base}/ordered"),
+        )],
+        None,
+    )
+    .unwrap();
+    let mut sent = vec![];
+    for i in 0..8 {
+        let mut e = event(NotificationEvent::Finished, RoundResult::NoChange);
+        e.round.run_id = format!("run-{i}");
+        sent.push(e.round.run_id.clone());
+        n.send(&e);
+    }
+    n.flush(Duration::from_secs(60)).await;
+    // The first delivery is retried once (503) and still arrives before the second.
+    let got: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, v)| v["runId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got[1..], sent[..], "{got:?}");
+    assert_eq!(n.stats().delivered, 8);
+}

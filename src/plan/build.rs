@@ -31,7 +31,7 @@ pub struct Options<'a> {
     pub type_keys: Vec<String>,
     pub mappings: &'a Mappings,
     /// Is a value supplied for this secret (document path, secret path)?
-    pub secret_supplied: &'a dyn Fn(&str, &str) -> bool,
+    pub secret_supplied: &'a (dyn Fn(&str, &str) -> bool + Sync),
     /// The supplied secret values: redacted wherever the live tenant returns them in clear.
     pub scrub: &'a [crate::graph::SecretString],
     /// Also create the scope tags, filters and notification templates of the commit that planned

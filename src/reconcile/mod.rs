@@ -67,16 +67,6 @@ pub enum ReconcileError {
     Notify(#[from] crate::notify::NotifyError),
 }
 
-/// The notifier the configuration describes.
-fn notifier(config: &Config) -> Result<crate::notify::Notifier, crate::notify::NotifyError> {
-    // Run links point at `server.publicUrl`, else at the address the server listens on.
-    let public = config.server.as_ref().map(|s| match &s.public_url {
-        Some(u) => u.clone(),
-        None => format!("http://{}", s.listen),
-    });
-    crate::notify::Notifier::new(&config.notifications, public.as_deref())
-}
-
 /// The notification events a round sends: `drift` when it found drift (report, and enforce whether
 /// applied or refused), then `failed` for partial, failed and refused rounds, else `finished`.
 pub fn events_of(
@@ -168,7 +158,10 @@ pub async fn run(
     let repo = Repo::open(&root)?;
     let root = repo.root().to_path_buf();
     let config_path = config_path.canonicalize().unwrap_or(config_path);
-    let notifier = notifier(&config)?;
+    let notifier = crate::notify::Notifier::new(
+        &config.notifications,
+        crate::notify::base_url(&config).as_deref(),
+    )?;
     let mut lp = Loop {
         notifier,
         clients: BTreeMap::new(),
@@ -236,7 +229,7 @@ pub async fn run(
             let c = ctx(&mut lp, &t);
             let handle = tasks.spawn(async move {
                 let name = t.name.clone();
-                (name, round::run_detached(c, t, source).await)
+                (name, round::run(&c, &t, &source).await)
             });
             running.insert(handle.id(), name);
         }
@@ -400,7 +393,10 @@ impl Loop {
                 return;
             }
         };
-        match notifier(&config) {
+        match crate::notify::Notifier::new(
+            &config.notifications,
+            crate::notify::base_url(&config).as_deref(),
+        ) {
             Ok(n) => self.notifier = n,
             Err(e) => {
                 tracing::error!(error = %e, "atlas.yaml changed but its notifications cannot run; keeping the configuration loaded before");

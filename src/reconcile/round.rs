@@ -44,50 +44,10 @@ pub struct RoundOutcome {
 /// The command recorded in locks the loop takes.
 pub const COMMAND: &str = "tenant-atlas reconcile";
 
-/// Runs one round of `tenant` on a blocking thread of the current runtime, driving the round's
-/// future there: planning and applying borrow state that is not `Send`, so the round cannot be a
-/// spawned task itself. Its Graph and git work still runs on the runtime.
-pub async fn run_detached(ctx: RoundCtx, tenant: TenantConfig, trigger: String) -> RoundOutcome {
-    let handle = tokio::runtime::Handle::current();
-    let fallback = (tenant.clone(), trigger.clone());
-    match tokio::task::spawn_blocking(move || handle.block_on(run(&ctx, &tenant, &trigger))).await {
-        Ok(o) => o,
-        Err(e) => {
-            let now = crate::clock::now();
-            let (t, trigger) = fallback;
-            RoundOutcome {
-                round: Round {
-                    run_id: crate::clock::run_id(now),
-                    kind: match t.mode {
-                        Mode::Backup => RoundKind::Backup,
-                        Mode::Report => RoundKind::Report,
-                        Mode::Enforce => RoundKind::Enforce,
-                    },
-                    result: RoundResult::Failed,
-                    started: now,
-                    finished: now,
-                    message: Some(format!("the round ended abnormally: {e}")),
-                    trigger,
-                    runs: vec![],
-                },
-                drift: None,
-                reasons: vec![],
-                backed_up: false,
-                graph: ClientStats::default(),
-                tenant_id: t.tenant_id,
-            }
-        }
-    }
-}
-
 /// Runs one round of `tenant` (`trigger` says what scheduled it).
 pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundOutcome {
     let started = crate::clock::now();
-    let kind = match tenant.mode {
-        Mode::Backup => RoundKind::Backup,
-        Mode::Report => RoundKind::Report,
-        Mode::Enforce => RoundKind::Enforce,
-    };
+    let kind = RoundKind::of(tenant.mode);
     let mut out = RoundOutcome {
         round: Round {
             run_id: crate::clock::run_id(started),

@@ -33,6 +33,17 @@ pub enum RoundKind {
     Enforce,
 }
 
+impl RoundKind {
+    /// The work a tenant's mode does.
+    pub fn of(mode: Mode) -> RoundKind {
+        match mode {
+            Mode::Backup => RoundKind::Backup,
+            Mode::Report => RoundKind::Report,
+            Mode::Enforce => RoundKind::Enforce,
+        }
+    }
+}
+
 /// How a round ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
