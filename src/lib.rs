@@ -18,4 +18,5 @@ pub mod normalize;
 pub mod plan;
 pub mod reconcile;
 pub mod render;
+pub mod server;
 pub mod store;

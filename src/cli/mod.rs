@@ -13,6 +13,7 @@ mod logging;
 mod plan;
 mod progress;
 mod restore;
+mod serve;
 mod show;
 mod types;
 mod views;
@@ -112,6 +113,8 @@ pub enum Command {
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
     Emulator(emulator::EmulatorArgs),
+    /// Read-only web UI and JSON API over the repository and its runs; webhook, /healthz, /metrics.
+    Serve(serve::ServeArgs),
 }
 
 /// An error the CLI reports: message, hints and exit code.
@@ -230,6 +233,7 @@ pub fn main() -> ExitCode {
         Command::Restore(args) => restore::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
+        Command::Serve(args) => serve::run(&cli.global, &out, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
