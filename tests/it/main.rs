@@ -9,6 +9,7 @@ mod drift;
 mod plan;
 mod resilience;
 mod secrets;
+mod serve;
 
 #[test]
 fn no_forgotten_test_files() {
