@@ -3,6 +3,7 @@
 mod apply;
 mod backup;
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod drift;
