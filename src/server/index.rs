@@ -64,6 +64,15 @@ struct Stamp {
     head: Option<String>,
     /// Modification times of `.git/atlas/runs`, each `.git/atlas/runs/<tenant>` and `.git/atlas/status`.
     dirs: Vec<(PathBuf, Option<SystemTime>)>,
+    /// A folder changed in the last two seconds: file times are coarse (a clock tick), so a second
+    /// change within the same tick would not show; such a stamp is never trusted.
+    fresh: bool,
+}
+
+impl Stamp {
+    fn matches(&self, other: &Stamp) -> bool {
+        !self.fresh && !other.fresh && self == other
+    }
 }
 
 /// The repository as the pages see it.
@@ -86,14 +95,14 @@ pub struct Cache {
 impl Cache {
     pub fn current(&self, repo: &Repo, configured: &[String]) -> Result<Arc<Index>, Problem> {
         let stamp = stamp(repo)?;
-        if let Some(i) = self.read().filter(|i| i.stamp == stamp) {
+        if let Some(i) = self.read().filter(|i| i.stamp.matches(&stamp)) {
             return Ok(i);
         }
         let _building = self.build.lock().unwrap_or_else(|p| p.into_inner());
         // Another request may have built it meanwhile.
         let stamp = self::stamp(repo)?;
         let previous = self.read();
-        if let Some(i) = previous.as_ref().filter(|i| i.stamp == stamp) {
+        if let Some(i) = previous.as_ref().filter(|i| i.stamp.matches(&stamp)) {
             return Ok(i.clone());
         }
         let built = Arc::new(build(repo, configured, stamp, previous.as_deref())?);
@@ -129,7 +138,9 @@ fn stamp(repo: &Repo) -> Result<Stamp, Problem> {
             (p, m)
         }));
     }
-    Ok(Stamp { head, dirs })
+    let recent = SystemTime::now() - std::time::Duration::from_secs(2);
+    let fresh = dirs.iter().any(|(_, m)| m.is_some_and(|m| m > recent));
+    Ok(Stamp { head, dirs, fresh })
 }
 
 fn build(
@@ -339,6 +350,41 @@ mod tests {
             Some("BitLocker – OS")
         );
         assert_eq!(light_name(b"kind: x\n"), None);
+    }
+
+    #[test]
+    fn new_run_logs_and_status_files_are_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let cache = Cache::default();
+        let configured = vec!["t".to_string()];
+        let first = cache.current(&repo, &configured).unwrap();
+        assert!(first.tenants["t"].runs.is_empty());
+        assert!(first.tenants["t"].status.is_none());
+        crate::store::runlog::write_private(
+            &repo,
+            "t",
+            "r1",
+            b"runId: r1\nkind: backup\noutcome: no-change\n",
+        )
+        .unwrap();
+        status::write(&repo, &TenantStatus::new("t", crate::config::Mode::Backup)).unwrap();
+        // Written within the same clock tick as the first build or not, the change is seen.
+        let second = cache.current(&repo, &configured).unwrap();
+        assert_eq!(second.tenants["t"].runs.len(), 1);
+        assert_eq!(second.tenants["t"].runs[0].outcome, "no-change");
+        assert!(second.tenants["t"].status.is_some());
+    }
+
+    #[test]
+    fn an_unchanged_repository_reuses_its_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let cache = Cache::default();
+        let a = cache.current(&repo, &[]).unwrap();
+        let b = cache.current(&repo, &[]).unwrap();
+        // A fresh folder is never trusted; an old one is.
+        assert_eq!(Arc::ptr_eq(&a, &b), !a.stamp.fresh);
     }
 
     #[test]

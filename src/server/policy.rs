@@ -97,12 +97,15 @@ pub struct Diff {
     pub report: Report,
 }
 
+/// Cached values by (commit id, path or tenant).
+type ByCommit<V> = Mutex<HashMap<(String, String), Arc<V>>>;
+
 /// Versions, histories and setting names, by commit id.
 #[derive(Default)]
 pub struct Cache {
-    versions: Mutex<HashMap<(String, String), Arc<Version>>>,
-    histories: Mutex<HashMap<(String, String), Arc<Vec<HistoryEntry>>>>,
-    names: Mutex<HashMap<(String, String), Arc<Names>>>,
+    versions: ByCommit<Version>,
+    histories: ByCommit<Vec<HistoryEntry>>,
+    names: ByCommit<Names>,
 }
 
 /// Entries kept per map before it is cleared (a crude bound on memory).
