@@ -302,3 +302,81 @@ fn snapshots_of_a_policy_page_and_the_overview() {
         insta::assert_snapshot!("serve-overview-json", serde_json::to_string_pretty(&v).unwrap());
     });
 }
+
+#[test]
+fn run_pages_show_apply_items_and_reconcile_rounds_written_while_serving() {
+    let s = Repo::new().serve();
+    // The index is built before the logs exist.
+    assert_eq!(
+        s.get("/api/tenants/demo/runs", Auth::Bearer(READ)).status,
+        200
+    );
+    let ring = format!("tenants/demo/{}", s.repo.ring());
+    let dir = s.repo.env.repo().join(".git/atlas/runs/demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("20260115T100000Z-apply1.yaml"),
+        "runId: 20260115T100000Z-apply1\nkind: apply\ntoolVersion: 0.1.0\ntenant: demo\nstarted: 2026-01-15T10:00:00Z\nfinished: 2026-01-15T10:00:04Z\noutcome: partial\nitems:\n- index: 0\n  kind: windowsUpdateRings\n  name: Update Ring – Pilot\n  action: update\n  result: failed\n  message: Graph refused the update\n  requests:\n  - method: PATCH\n    path: beta/deviceManagement/deviceConfigurations/x\n    purpose: update\n    status: 400\n    requestId: req-4711\n    retries: 0\n    durationMs: 12\ngraph:\n  graphRequests: 3\n  throttled: 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("20260115T110000Z-round1.yaml"),
+        format!("runId: 20260115T110000Z-round1\nkind: reconcile\ntenant: demo\nstarted: 2026-01-15T11:00:00Z\nfinished: 2026-01-15T11:00:01Z\noutcome: refused\nmessage: inside the deny window sat 00:00-24:00\ndrift:\n  objects:\n  - change: changed\n    kind: windowsUpdateRings\n    name: Update Ring – Pilot\n    path: {ring}\nruns:\n- 20260115T093000Z-test02\n"),
+    )
+    .unwrap();
+    let runs = s.get("/api/tenants/demo/runs", Auth::Bearer(READ));
+    let v: Value = serde_json::from_str(&runs.body).unwrap();
+    assert_eq!(v["total"], 4, "{v:#}");
+    assert_eq!(v["runs"][0]["runId"], "20260115T110000Z-round1");
+    assert_eq!(v["runs"][1]["kind"], "apply");
+    assert_eq!(v["runs"][1]["source"]["in"], "private");
+
+    let apply = s.get(
+        "/tenants/demo/runs/20260115T100000Z-apply1",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(apply.status, 200);
+    for want in [
+        "<h2>Items</h2>",
+        "Graph refused the update",
+        "req-4711",
+        "400",
+        "partial",
+    ] {
+        assert!(apply.body.contains(want), "apply run page shows {want}");
+    }
+    let round = s.get(
+        "/tenants/demo/runs/20260115T110000Z-round1",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(round.status, 200);
+    for want in [
+        "inside the deny window".to_string(),
+        format!(
+            "href=\"/{}\"",
+            ring.replacen("tenants/demo/", "tenants/demo/policies/", 1)
+        ),
+        "href=\"/tenants/demo/runs/20260115T093000Z-test02\"".to_string(),
+    ] {
+        assert!(
+            round.body.contains(&want),
+            "round page shows {want}: {}",
+            round.body
+        );
+    }
+    let drift: Value =
+        serde_json::from_str(&s.get("/api/tenants/demo/drift", Auth::Bearer(READ)).body).unwrap();
+    assert_eq!(
+        drift["lastReconcileRun"]["runId"],
+        "20260115T110000Z-round1"
+    );
+    let m = s.get("/metrics", Auth::Bearer(READ)).body;
+    assert!(
+        m.contains("atlas_runs_total{tenant=\"demo\",kind=\"apply\",outcome=\"partial\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("atlas_graph_throttled_total{tenant=\"demo\"} 1"),
+        "{m}"
+    );
+}
