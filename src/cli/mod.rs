@@ -113,7 +113,7 @@ pub enum Command {
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
     Emulator(emulator::EmulatorArgs),
-    /// Read-only web UI and JSON API over the repository and its runs; webhook, /healthz, /metrics.
+    /// Read-only web UI and JSON API over the repository and its runs.
     Serve(serve::ServeArgs),
 }
 
