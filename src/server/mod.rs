@@ -16,6 +16,7 @@ mod limits;
 mod metrics;
 mod pages;
 mod policy;
+mod run_pages;
 mod runs;
 
 use crate::config::{Config, ServerToken};
@@ -190,9 +191,9 @@ fn router(app: Arc<App>) -> Router {
             "/tenants/{tenant}/policies/{kind}/{file}/diff",
             get(pages::diff),
         )
-        .route("/tenants/{tenant}/runs", get(pages::runs))
-        .route("/tenants/{tenant}/runs/{run}", get(pages::run))
-        .route("/tenants/{tenant}/drift", get(pages::drift))
+        .route("/tenants/{tenant}/runs", get(run_pages::runs))
+        .route("/tenants/{tenant}/runs/{run}", get(run_pages::run))
+        .route("/tenants/{tenant}/drift", get(run_pages::drift))
         .route("/api/tenants", get(api::tenants))
         .route("/api/tenants/{tenant}", get(api::tenant))
         .route(

@@ -1,17 +1,16 @@
-//! The HTML pages: server-rendered with maud (every value escaped), no JavaScript, one small
-//! inline style sheet. Forms are GET forms (choosing two versions to compare) or the login POST.
-//! Each page shows the same data its `/api/…` twin returns.
+//! The HTML pages around tenants and policies: the page layout, login, the tenants overview, the
+//! policy browser, a policy with its history and diffs. Server-rendered with maud (every value
+//! escaped), no JavaScript, one small inline style sheet; forms are GET forms (choosing two versions
+//! to compare) or the login POST. Each page shows the same data its `/api/…` twin returns.
 
 use super::api::{self, Params};
 use super::policy::{Commit, HistoryEntry, PolicyRef};
-use super::runs::RunSummary;
 use super::{App, Caller, Problem, auth};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use serde_json::Value;
 use std::sync::Arc;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#fafbfc}\
@@ -25,7 +24,7 @@ th{background:#f3f4f6;font-weight:600}td.old,li.old,span.old{background:#ffebe9}
 ul.lines{list-style:none;padding-left:.5em}code{font-size:.92em}";
 
 /// The page around a body.
-fn page(
+pub(super) fn page(
     title: &str,
     caller: Option<&Caller>,
     crumbs: &[(String, String)],
@@ -91,12 +90,12 @@ pub(crate) fn problem_page(p: &Problem) -> Html<String> {
     )
 }
 
-fn ts(t: Option<jiff::Timestamp>) -> String {
+pub(super) fn ts(t: Option<jiff::Timestamp>) -> String {
     t.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_else(|| "–".into())
 }
 
-fn tenant_href(t: &str) -> String {
+pub(super) fn tenant_href(t: &str) -> String {
     format!("/tenants/{t}")
 }
 
@@ -104,7 +103,7 @@ fn policy_href(p: &PolicyRef) -> String {
     format!("/tenants/{}/policies/{}/{}", p.tenant, p.kind, p.file)
 }
 
-fn run_href(tenant: &str, run: &str) -> String {
+pub(super) fn run_href(tenant: &str, run: &str) -> String {
     format!("/tenants/{tenant}/runs/{}", enc(run))
 }
 
@@ -112,7 +111,7 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn outcome(o: &str) -> Markup {
+pub(super) fn outcome(o: &str) -> Markup {
     html! { span class=(format!("outcome-{o}")) { (o) } }
 }
 
@@ -394,281 +393,6 @@ pub(crate) async fn diff(
         &format!("Diff of {name}"),
         Some(&caller),
         &crumbs_for(&p, &name),
-        body,
-    )
-    .into_response())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Runs
-
-fn runs_table(tenant: &str, runs: &[RunSummary]) -> Markup {
-    html! {
-        table.runs {
-            tr { th { "run" } th { "kind" } th { "outcome" } th { "started" } th { "duration" } th { "Graph requests" } th { "429s" } th { "message" } }
-            @for r in runs {
-                tr {
-                    td { a href=(run_href(tenant, &r.run_id)) { (r.run_id) } }
-                    td { (r.kind) }
-                    td { (outcome(&r.outcome)) }
-                    td { (ts(r.started)) }
-                    td { @if let Some(d) = r.duration_seconds { (format!("{d:.1} s")) } }
-                    td { (r.graph_requests) }
-                    td { (r.throttled) }
-                    td { @if let Some(m) = &r.message { (m) } }
-                }
-            }
-        }
-    }
-}
-
-pub(crate) async fn runs(
-    State(app): State<Arc<App>>,
-    Path(tenant): Path<String>,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let idx = app.tenant_index(&caller, &tenant, false).await?;
-    let pg = api::runs_page(&idx.tenants[&tenant], &params, app.opts.runs_per_page)?;
-    let base = format!("/tenants/{tenant}/runs");
-    let body = html! {
-        @if pg.runs.is_empty() { p.none { "No runs." } } @else { (runs_table(&tenant, &pg.runs)) }
-        p {
-            "Page " (pg.page) " of " (pg.pages) " (" (pg.total) " runs)"
-            @if pg.page > 1 { " · " a href=(format!("{base}?page={}", pg.page - 1)) { "newer" } }
-            @if pg.page < pg.pages { " · " a href=(format!("{base}?page={}", pg.page + 1)) { "older" } }
-        }
-    };
-    Ok(page(
-        &format!("Runs of {tenant}"),
-        Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (base, "runs".into()),
-        ],
-        body,
-    )
-    .into_response())
-}
-
-/// Any JSON value as nested tables.
-fn generic(v: &Value) -> Markup {
-    html! {
-        @match v {
-            Value::Object(m) if m.is_empty() => span.none { "{}" },
-            Value::Object(m) => table { @for (k, x) in m { tr { th { (k) } td { (generic(x)) } } } },
-            Value::Array(a) if a.is_empty() => span.none { "(none)" },
-            Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
-                (a.iter().map(scalar).collect::<Vec<_>>().join(", "))
-            },
-            Value::Array(a) => ol { @for x in a { li { (generic(x)) } } },
-            other => (scalar(other)),
-        }
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "–".into(),
-        other => other.to_string(),
-    }
-}
-
-/// Rows of objects as one table with the union of their scalar keys as columns.
-fn rows(items: &[Value], skip: &[&str]) -> Markup {
-    let mut cols: Vec<String> = vec![];
-    for i in items {
-        if let Some(m) = i.as_object() {
-            for (k, v) in m {
-                if !skip.contains(&k.as_str())
-                    && !v.is_object()
-                    && !v.is_array()
-                    && !cols.contains(k)
-                {
-                    cols.push(k.clone());
-                }
-            }
-        }
-    }
-    html! {
-        table {
-            tr { @for c in &cols { th { (c) } } }
-            @for i in items { tr { @for c in &cols { td { (i.get(c).map(scalar).unwrap_or_default()) } } } }
-        }
-    }
-}
-
-pub(crate) async fn run(
-    State(app): State<Arc<App>>,
-    Path((tenant, run)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let idx = app.tenant_index(&caller, &tenant, false).await?;
-    let d = api::run_detail(&app, &idx.tenants[&tenant], &run).await?;
-    let s = &d.summary;
-    let log = &d.log;
-    let known = [
-        "runId", "kind", "tenant", "started", "finished", "outcome", "message", "graph", "types",
-        "items", "drift", "runs", "errors",
-    ];
-    let rest: serde_json::Map<String, Value> = log
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| !known.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let body = html! {
-        table.meta {
-            tr { th { "kind" } td { (s.kind) } }
-            tr { th { "outcome" } td { (outcome(&s.outcome)) } }
-            tr { th { "started" } td { (ts(s.started)) } }
-            tr { th { "finished" } td { (ts(s.finished)) } }
-            @if let Some(x) = s.duration_seconds { tr { th { "duration" } td { (format!("{x:.2} s")) } } }
-            @if let Some(m) = &s.message { tr { th { "message" } td { (m) } } }
-            tr { th { "log" } td { code { @match &s.source { super::runs::RunSource::Committed(p) => (p), super::runs::RunSource::Private(f) => { ".git/atlas/runs/" (tenant) "/" (f) } } } } }
-        }
-        @if let Some(g) = log.get("graph") { h2 { "Graph" } (generic(g)) }
-        @if let Some(Value::Object(types)) = log.get("types") {
-            h2 { "Types" }
-            table {
-                tr { th { "type" } th { "objects" } th { "added" } th { "changed" } th { "removed" } }
-                @for (k, c) in types {
-                    tr { td { (k) } @for f in ["objects", "added", "changed", "removed"] { td { (c.get(f).map(scalar).unwrap_or_default()) } } }
-                }
-            }
-        }
-        @if let Some(Value::Array(items)) = log.get("items") {
-            h2 { "Items" }
-            table {
-                tr { th { "#" } th { "type" } th { "name" } th { "action" } th { "result" } th { "message" } th { "requests" } }
-                @for i in items {
-                    tr {
-                        td { (i.get("index").map(scalar).unwrap_or_default()) }
-                        td { (i.get("kind").map(scalar).unwrap_or_default()) }
-                        td { (i.get("name").map(scalar).unwrap_or_default()) }
-                        td { (i.get("action").map(scalar).unwrap_or_default()) }
-                        td { (outcome(&i.get("result").map(scalar).unwrap_or_default())) }
-                        td { (i.get("message").map(scalar).unwrap_or_default()) }
-                        td { @if let Some(Value::Array(r)) = i.get("requests") { (rows(r, &[])) } }
-                    }
-                }
-            }
-        }
-        @if let Some(drift) = log.get("drift") {
-            h2 { "Drift" }
-            @if let Some(Value::Array(objs)) = drift.get("objects") {
-                @if objs.is_empty() { p.none { "No drift." } }
-                @else {
-                    table {
-                        tr { th { "change" } th { "type" } th { "name" } }
-                        @for o in objs {
-                            tr {
-                                td { (o.get("change").map(scalar).unwrap_or_default()) }
-                                td { (o.get("kind").map(scalar).unwrap_or_default()) }
-                                td { (drift_link(&tenant, o)) }
-                            }
-                        }
-                    }
-                }
-            } @else { (generic(drift)) }
-        }
-        @if let Some(Value::Array(children)) = log.get("runs") {
-            h2 { "Runs of this round" }
-            ul { @for c in children { li { @match c { Value::String(id) => a href=(run_href(&tenant, id)) { (id) }, other => (generic(other)) } } } }
-        }
-        @if let Some(e) = log.get("errors").filter(|e| e.as_array().is_some_and(|a| !a.is_empty())) {
-            h2 { "Errors" }
-            @if let Value::Array(a) = e { (rows(a, &[])) }
-        }
-        @if !rest.is_empty() { h2 { "More" } (generic(&Value::Object(rest))) }
-    };
-    Ok(page(
-        &format!("Run {run}"),
-        Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/runs"), "runs".into()),
-            (run_href(&tenant, &run), run.clone()),
-        ],
-        body,
-    )
-    .into_response())
-}
-
-/// A drift object's name, linked to its policy page when its path is a policy document.
-fn drift_link(tenant: &str, o: &Value) -> Markup {
-    let name = o.get("name").map(scalar).unwrap_or_default();
-    let path = o.get("path").and_then(Value::as_str).unwrap_or("");
-    let parts: Vec<&str> = path.split('/').collect();
-    match parts.as_slice() {
-        ["tenants", t, kind, file] if *t == tenant && PolicyRef::new(t, kind, file).is_ok() => {
-            html! { a href=(format!("/tenants/{t}/policies/{kind}/{file}")) { (name) } }
-        }
-        _ => html! { (name) },
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Drift
-
-pub(crate) async fn drift(
-    State(app): State<Arc<App>>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let idx = app.tenant_index(&caller, &tenant, false).await?;
-    let d = api::drift_view(&idx.tenants[&tenant]);
-    let body = html! {
-        @match &d.drift {
-            None => p.none { "Drift unknown: the reconcile loop has not checked this tenant yet." },
-            Some(dr) => {
-                p { "Checked " (ts(Some(dr.checked))) " against " code { (&dr.against[..dr.against.len().min(10)]) } ": " (dr.objects.len()) " drifted" }
-                @if !dr.objects.is_empty() {
-                    table {
-                        tr { th { "change" } th { "type" } th { "name" } th { "path" } }
-                        @for o in &dr.objects {
-                            tr {
-                                td { (o.change) }
-                                td { (o.kind) }
-                                td { (drift_link(&tenant, &serde_json::to_value(o).unwrap_or_default())) }
-                                td { code { (o.path) } }
-                            }
-                        }
-                    }
-                }
-                @if !dr.unread.is_empty() { p.warning { "Not read (drift unknown): " (dr.unread.join(", ")) } }
-            }
-        }
-        @if let Some(r) = &d.last_round {
-            h2 { "Last round" }
-            table.meta {
-                tr { th { "run" } td { a href=(run_href(&tenant, &r.run_id)) { (r.run_id) } } }
-                tr { th { "kind" } td { (scalar(&serde_json::to_value(r.kind).unwrap_or_default())) } }
-                tr { th { "result" } td { (outcome(&scalar(&serde_json::to_value(r.result).unwrap_or_default()))) } }
-                tr { th { "finished" } td { (ts(Some(r.finished))) } }
-                @if let Some(m) = &r.message { tr { th { "message" } td { (m) } } }
-                @if !r.trigger.is_empty() { tr { th { "trigger" } td { (r.trigger) } } }
-            }
-        }
-        @if let Some(r) = &d.last_reconcile_run {
-            h2 { "Last reconcile run" }
-            (runs_table(&tenant, std::slice::from_ref(r)))
-        }
-    };
-    Ok(page(
-        &format!("Drift of {tenant}"),
-        Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/drift"), "drift".into()),
-        ],
         body,
     )
     .into_response())
