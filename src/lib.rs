@@ -19,4 +19,5 @@ pub mod notify;
 pub mod plan;
 pub mod reconcile;
 pub mod render;
+pub mod server;
 pub mod store;

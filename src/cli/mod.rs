@@ -14,6 +14,7 @@ mod plan;
 mod progress;
 mod reconcile;
 mod restore;
+mod serve;
 mod show;
 mod types;
 mod views;
@@ -111,6 +112,8 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     /// The unattended loop: back up, report drift or enforce each tenant on its schedule.
     Reconcile(reconcile::ReconcileArgs),
+    /// Read-only web UI and JSON API over the repository and its runs.
+    Serve(serve::ServeArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
@@ -234,6 +237,7 @@ pub fn main() -> ExitCode {
         Command::Reconcile(args) => reconcile::run(&cli.global, &out, args),
         Command::Types(args) => types::run(&out, args),
         Command::Emulator(args) => emulator::run(&out, args),
+        Command::Serve(args) => serve::run(&cli.global, &out, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

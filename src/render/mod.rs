@@ -11,6 +11,7 @@ pub mod admx;
 pub mod assign;
 pub mod compare;
 pub mod docs;
+pub mod html;
 pub mod load;
 pub mod locate;
 pub mod markdown;

@@ -3,6 +3,7 @@
 mod apply;
 mod backup;
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod drift;
@@ -10,6 +11,7 @@ mod plan;
 mod reconcile;
 mod resilience;
 mod secrets;
+mod serve;
 
 #[test]
 fn no_forgotten_test_files() {

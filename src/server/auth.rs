@@ -1,0 +1,200 @@
+//! Who is asking: bearer tokens from `server.tokens`, stored only as their sha256, each scoped to
+//! tenants and optionally allowed to trigger reconcile rounds.
+//!
+//! A token arrives as `Authorization: Bearer <token>` (scripts, monitoring) or in the `atlas_token`
+//! cookie that `POST /login` sets (people in a browser, where no header can be added without
+//! JavaScript). The presented token is hashed and compared with every configured hash in constant
+//! time, so neither a match's position nor a prefix leaks through timing. A token is never logged,
+//! echoed or kept beyond the request.
+
+use crate::config::ServerToken;
+use axum::http::{HeaderMap, header};
+use sha2::{Digest, Sha256};
+
+/// The cookie `POST /login` sets.
+pub const COOKIE: &str = "atlas_token";
+
+/// An authenticated caller: the token's name and scope (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub name: String,
+    pub tenants: Vec<String>,
+    pub trigger: bool,
+}
+
+impl Caller {
+    pub fn allows(&self, tenant: &str) -> bool {
+        self.tenants.iter().any(|t| t == "*" || t == tenant)
+    }
+}
+
+/// Lower-case hex sha256 of a token, as `server.tokens[].sha256` stores it.
+pub fn sha256_hex(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token (256 bits, URL-safe), for `serve --new-token`.
+pub fn new_token() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "atl_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The configured token `presented` is, compared in constant time with every configured hash.
+pub fn authenticate(tokens: &[ServerToken], presented: &str) -> Option<Caller> {
+    if presented.is_empty() {
+        return None;
+    }
+    let digest = sha256_hex(presented);
+    let mut found = None;
+    for t in tokens {
+        // Every hash is compared, whether an earlier one matched or not.
+        if ct_eq(digest.as_bytes(), t.sha256.to_ascii_lowercase().as_bytes()) && found.is_none() {
+            found = Some(Caller {
+                name: t.name.clone(),
+                tenants: t.tenants.clone(),
+                trigger: t.trigger,
+            });
+        }
+    }
+    found
+}
+
+/// Equality whose time does not depend on where the inputs differ.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The token a request carries: the bearer header first, else the login cookie.
+pub fn presented(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, rest) = v.trim().split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| rest.trim().to_string());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == COOKIE).then(|| cookie_value(v))
+        })
+}
+
+/// `Set-Cookie` value that logs a browser in (the token is URL-safe as `new_token` makes it;
+/// other tokens are percent-encoded).
+pub fn login_cookie(token: &str) -> String {
+    let value: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/")
+}
+
+/// `Set-Cookie` value that logs a browser out.
+pub fn logout_cookie() -> String {
+    format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// Decodes a cookie value set by [`login_cookie`].
+pub fn cookie_value(v: &str) -> String {
+    url::form_urlencoded::parse(format!("t={v}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn token(name: &str, secret: &str, tenants: &[&str]) -> ServerToken {
+        ServerToken {
+            name: name.into(),
+            sha256: sha256_hex(secret),
+            tenants: tenants.iter().map(|t| t.to_string()).collect(),
+            trigger: false,
+        }
+    }
+
+    #[test]
+    fn tokens_match_by_hash_and_carry_their_scope() {
+        let tokens = [token("a", "alpha", &["x"]), token("b", "beta", &["*"])];
+        let a = authenticate(&tokens, "alpha").unwrap();
+        assert_eq!(a.name, "a");
+        assert!(a.allows("x") && !a.allows("y"));
+        assert!(authenticate(&tokens, "beta").unwrap().allows("anything"));
+        assert_eq!(authenticate(&tokens, "gamma"), None);
+        assert_eq!(authenticate(&tokens, ""), None);
+        assert_eq!(
+            authenticate(&tokens, &sha256_hex("alpha")),
+            None,
+            "the hash is not the token"
+        );
+    }
+
+    #[test]
+    fn bearer_header_wins_over_the_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x=1; atlas_token=from-cookie"),
+        );
+        assert_eq!(presented(&h).as_deref(), Some("from-cookie"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer from-header"),
+        );
+        assert_eq!(presented(&h).as_deref(), Some("from-header"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(presented(&h), None, "another scheme is no token");
+    }
+
+    #[test]
+    fn new_tokens_are_random_and_cookie_safe() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(a.len() > 40);
+        assert_eq!(
+            cookie_value(
+                login_cookie(&a)
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .split_once('=')
+                    .unwrap()
+                    .1
+            ),
+            a
+        );
+        assert_eq!(
+            cookie_value(
+                login_cookie("a b;c")
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .split_once('=')
+                    .unwrap()
+                    .1
+            ),
+            "a b;c"
+        );
+    }
+
+    #[test]
+    fn constant_time_equality() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+}

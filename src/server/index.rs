@@ -1,0 +1,401 @@
+//! What the pages read, gathered once per state of the repository.
+//!
+//! A 10,000-object repository must not be walked per request: the index lists HEAD's tree once
+//! (type counts, document files and names from a light parse of each document's `name:` line), the
+//! run logs once (their summaries only), and the status files once, and is rebuilt only when HEAD
+//! or the run-log and status folders change. A rebuild for new run logs alone keeps the objects
+//! and the committed run summaries it already has.
+
+use super::Problem;
+use super::runs::{self, RunSource, RunSummary};
+use crate::reconcile::status::{self, TenantStatus};
+use crate::store::{LogQuery, Repo};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+/// One policy document of a tenant.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectEntry {
+    /// `<slug>--<id8>.yaml`
+    pub file: String,
+    pub name: String,
+    #[serde(skip)]
+    pub blob: String,
+}
+
+/// The tenant's last committed backup (from `tenant.yaml` and the commit that wrote it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastBackup {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// Everything the pages know about one tenant.
+#[derive(Debug, Clone)]
+pub struct TenantIndex {
+    pub name: String,
+    pub tenant_id: Option<String>,
+    /// Documents by type key, sorted by file name.
+    pub objects: Arc<BTreeMap<String, Vec<ObjectEntry>>>,
+    pub last_backup: Option<LastBackup>,
+    /// Newest first.
+    pub runs: Vec<RunSummary>,
+    pub status: Option<TenantStatus>,
+}
+
+impl TenantIndex {
+    pub fn object_count(&self) -> usize {
+        self.objects.values().map(Vec::len).sum()
+    }
+}
+
+/// What the index was built from; a different stamp means a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    head: Option<String>,
+    /// Modification times of `.git/atlas/runs`, each `.git/atlas/runs/<tenant>` and `.git/atlas/status`.
+    dirs: Vec<(PathBuf, Option<SystemTime>)>,
+    /// A folder changed in the last two seconds: file times are coarse (a clock tick), so a second
+    /// change within the same tick would not show; such a stamp is never trusted.
+    fresh: bool,
+}
+
+impl Stamp {
+    fn matches(&self, other: &Stamp) -> bool {
+        !self.fresh && !other.fresh && self == other
+    }
+}
+
+/// The repository as the pages see it.
+#[derive(Debug)]
+pub struct Index {
+    stamp: Stamp,
+    pub head: Option<String>,
+    pub tenants: BTreeMap<String, TenantIndex>,
+    /// Run summaries by source key, reused by the next build.
+    summaries: HashMap<String, RunSummary>,
+}
+
+/// The current index and the lock that keeps two requests from building it twice.
+#[derive(Default)]
+pub struct Cache {
+    current: RwLock<Option<Arc<Index>>>,
+    build: Mutex<()>,
+}
+
+impl Cache {
+    pub fn current(&self, repo: &Repo, configured: &[String]) -> Result<Arc<Index>, Problem> {
+        let stamp = stamp(repo)?;
+        if let Some(i) = self.read().filter(|i| i.stamp.matches(&stamp)) {
+            return Ok(i);
+        }
+        let _building = self.build.lock().unwrap_or_else(|p| p.into_inner());
+        // Another request may have built it meanwhile.
+        let stamp = self::stamp(repo)?;
+        let previous = self.read();
+        if let Some(i) = previous.as_ref().filter(|i| i.stamp.matches(&stamp)) {
+            return Ok(i.clone());
+        }
+        let built = Arc::new(build(repo, configured, stamp, previous.as_deref())?);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(built.clone());
+        Ok(built)
+    }
+
+    fn read(&self) -> Option<Arc<Index>> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+fn mtime(p: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+fn stamp(repo: &Repo) -> Result<Stamp, Problem> {
+    let head = repo.head()?.map(|o| o.to_string());
+    let atlas = repo.git_dir().join("atlas");
+    let runs = atlas.join("runs");
+    let mut dirs = vec![
+        (runs.clone(), mtime(&runs)),
+        (atlas.join("status"), mtime(&atlas.join("status"))),
+    ];
+    if let Ok(entries) = std::fs::read_dir(&runs) {
+        let mut sub: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        sub.sort();
+        dirs.extend(sub.into_iter().map(|p| {
+            let m = mtime(&p);
+            (p, m)
+        }));
+    }
+    let recent = SystemTime::now() - std::time::Duration::from_secs(2);
+    let fresh = dirs.iter().any(|(_, m)| m.is_some_and(|m| m > recent));
+    Ok(Stamp { head, dirs, fresh })
+}
+
+fn build(
+    repo: &Repo,
+    configured: &[String],
+    stamp: Stamp,
+    previous: Option<&Index>,
+) -> Result<Index, Problem> {
+    let head = stamp.head.clone();
+    let same_head = previous.is_some_and(|p| p.head == head);
+    let mut files: BTreeMap<String, BTreeMap<String, Vec<(String, String)>>> = BTreeMap::new();
+    let mut tenant_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    if head.is_some() && !same_head {
+        for (rel, blob) in repo.blob_ids_at("HEAD", "tenants")? {
+            let parts: Vec<&str> = rel.split('/').collect();
+            match parts.as_slice() {
+                [t, "tenant.yaml"] => {
+                    tenant_files.insert(t.to_string(), repo.read_blob(&blob)?);
+                }
+                [t, kind, file] if !kind.starts_with(['_', '.']) && file.ends_with(".yaml") => {
+                    files
+                        .entry(t.to_string())
+                        .or_default()
+                        .entry(kind.to_string())
+                        .or_default()
+                        .push((file.to_string(), blob));
+                }
+                [t, ..] => {
+                    files.entry(t.to_string()).or_default();
+                }
+                _ => {}
+            }
+        }
+        for t in tenant_files.keys() {
+            files.entry(t.clone()).or_default();
+        }
+    }
+    let mut names: Vec<String> = configured.to_vec();
+    match (same_head, previous) {
+        (true, Some(p)) => names.extend(p.tenants.keys().cloned()),
+        _ => names.extend(files.keys().cloned()),
+    }
+    names.sort();
+    names.dedup();
+    let mut summaries = HashMap::new();
+    let mut tenants = BTreeMap::new();
+    for name in names {
+        if super::limits::tenant_name(&name).is_err() {
+            continue;
+        }
+        let kept = previous
+            .filter(|_| same_head)
+            .and_then(|p| p.tenants.get(&name));
+        let (objects, last_backup, tenant_id) = match kept {
+            Some(k) => (
+                k.objects.clone(),
+                k.last_backup.clone(),
+                k.tenant_id.clone(),
+            ),
+            None => {
+                let mut by_kind = BTreeMap::new();
+                for (kind, list) in files.remove(&name).unwrap_or_default() {
+                    let mut entries = Vec::with_capacity(list.len());
+                    for (file, blob) in list {
+                        let bytes = repo.read_blob(&blob)?;
+                        let name = light_name(&bytes).unwrap_or_else(|| file.clone());
+                        entries.push(ObjectEntry { file, name, blob });
+                    }
+                    by_kind.insert(kind, entries);
+                }
+                let (tenant_id, last) = tenant_yaml(tenant_files.get(&name));
+                let last = match last {
+                    Some(mut l) if head.is_some() => {
+                        l.commit = last_commit(repo, &name);
+                        Some(l)
+                    }
+                    other => other,
+                };
+                (Arc::new(by_kind), last, tenant_id)
+            }
+        };
+        let mut runs = vec![];
+        // Committed run logs.
+        if head.is_some() {
+            let prefix = format!("runs/{name}");
+            for (rel, blob) in repo.blob_ids_at("HEAD", &prefix)? {
+                if !rel.ends_with(".yaml") {
+                    continue;
+                }
+                let key = format!("blob:{blob}");
+                let s = match previous.and_then(|p| p.summaries.get(&key)) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let Some(v) = runs::parse(&repo.read_blob(&blob)?) else {
+                            continue;
+                        };
+                        let id = file_stem(&rel);
+                        runs::summarize(&v, &id, RunSource::Committed(format!("{prefix}/{rel}")))
+                    }
+                };
+                summaries.insert(key, s.clone());
+                runs.push(s);
+            }
+        }
+        // Private run logs.
+        let dir = repo.git_dir().join("atlas/runs").join(&name);
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let file = e.file_name().to_string_lossy().into_owned();
+                let Ok(meta) = e.metadata() else { continue };
+                if !file.ends_with(".yaml") || file.starts_with('.') || !meta.is_file() {
+                    continue;
+                }
+                let key = format!("file:{file}:{:?}:{}", meta.modified().ok(), meta.len());
+                let s = match previous.and_then(|p| p.summaries.get(&key)) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let Some(v) = std::fs::read(e.path()).ok().and_then(|b| runs::parse(&b))
+                        else {
+                            continue;
+                        };
+                        runs::summarize(&v, &file_stem(&file), RunSource::Private(file.clone()))
+                    }
+                };
+                summaries.insert(key, s.clone());
+                runs.push(s);
+            }
+        }
+        runs::sort(&mut runs);
+        let status = status::read(repo, &name).ok().flatten();
+        tenants.insert(
+            name.clone(),
+            TenantIndex {
+                name,
+                tenant_id,
+                objects,
+                last_backup,
+                runs,
+                status,
+            },
+        );
+    }
+    tracing::debug!(head = ?head, tenants = tenants.len(), "index built");
+    Ok(Index {
+        stamp,
+        head,
+        tenants,
+        summaries,
+    })
+}
+
+fn file_stem(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_suffix(".yaml").unwrap_or(file).to_string()
+}
+
+/// The document's `name:` (top level), without parsing the whole document.
+pub fn light_name(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = text.lines().find(|l| l.starts_with("name: "))?;
+    let raw = &line["name: ".len()..];
+    serde_yaml::from_str::<String>(raw)
+        .ok()
+        .or_else(|| Some(raw.trim().to_string()))
+}
+
+/// `tenantId` and `lastBackup` of a `tenant.yaml`.
+fn tenant_yaml(bytes: Option<&Vec<u8>>) -> (Option<String>, Option<LastBackup>) {
+    let Some(v) = bytes.and_then(|b| serde_yaml::from_slice::<serde_json::Value>(b).ok()) else {
+        return (None, None);
+    };
+    let id = v["tenantId"].as_str().map(str::to_string);
+    let last = v.get("lastBackup").map(|l| LastBackup {
+        at: l["at"].as_str().and_then(|s| s.parse().ok()),
+        run_id: l["runId"].as_str().map(str::to_string),
+        commit: None,
+    });
+    (id, last)
+}
+
+/// The newest commit that changed the tenant's `tenant.yaml` (every backup commit does).
+fn last_commit(repo: &Repo, tenant: &str) -> Option<String> {
+    repo.log(&LogQuery {
+        paths: vec![format!("tenants/{tenant}/tenant.yaml")],
+        limit: Some(1),
+        ..LogQuery::default()
+    })
+    .ok()?
+    .into_iter()
+    .next()
+    .map(|e| e.commit.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_name_line() {
+        assert_eq!(
+            light_name(b"kind: x\nid: 1\nname: 'Update Ring: Pilot'\nspec:\n  name: inner\n")
+                .as_deref(),
+            Some("Update Ring: Pilot")
+        );
+        assert_eq!(
+            light_name(b"name: BitLocker \xe2\x80\x93 OS\n").as_deref(),
+            Some("BitLocker – OS")
+        );
+        assert_eq!(light_name(b"kind: x\n"), None);
+    }
+
+    #[test]
+    fn new_run_logs_and_status_files_are_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let cache = Cache::default();
+        let configured = vec!["t".to_string()];
+        let first = cache.current(&repo, &configured).unwrap();
+        assert!(first.tenants["t"].runs.is_empty());
+        assert!(first.tenants["t"].status.is_none());
+        crate::store::runlog::write_private(
+            &repo,
+            "t",
+            "r1",
+            b"runId: r1\nkind: backup\noutcome: no-change\n",
+        )
+        .unwrap();
+        status::write(&repo, &TenantStatus::new("t", crate::config::Mode::Backup)).unwrap();
+        // Written within the same clock tick as the first build or not, the change is seen.
+        let second = cache.current(&repo, &configured).unwrap();
+        assert_eq!(second.tenants["t"].runs.len(), 1);
+        assert_eq!(second.tenants["t"].runs[0].outcome, "no-change");
+        assert!(second.tenants["t"].status.is_some());
+    }
+
+    #[test]
+    fn an_unchanged_repository_reuses_its_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let cache = Cache::default();
+        let a = cache.current(&repo, &[]).unwrap();
+        let b = cache.current(&repo, &[]).unwrap();
+        // A fresh folder is never trusted; an old one is.
+        assert_eq!(Arc::ptr_eq(&a, &b), !a.stamp.fresh);
+    }
+
+    #[test]
+    fn tenant_yaml_gives_id_and_last_backup() {
+        let b =
+            b"name: demo\ntenantId: abc\nlastBackup:\n  runId: r1\n  at: 2026-01-15T09:30:00Z\n"
+                .to_vec();
+        let (id, last) = tenant_yaml(Some(&b));
+        assert_eq!(id.as_deref(), Some("abc"));
+        let last = last.unwrap();
+        assert_eq!(last.run_id.as_deref(), Some("r1"));
+        assert!(last.at.is_some());
+    }
+}

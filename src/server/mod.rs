@@ -1,0 +1,348 @@
+//! `serve`: a read-only web UI and JSON API over the backup repository and its run logs.
+//!
+//! Auditors and engineers browse tenants, policies, their history and diffs, runs and drift
+//! without a git client; monitoring scrapes `/metrics`; a CI job or a chat bot asks the reconcile
+//! loop for a round through `POST /hooks/reconcile/{tenant}`. The server only reads the repository
+//! (and drops trigger files under `.git/atlas/triggers/`); it never talks to Graph. Every route but
+//! `/healthz` and `/login` needs a bearer token from `server.tokens`, scoped to tenants.
+//!
+//! What a page needs is read from an [`index`] built once per HEAD commit and run-log state, so a
+//! request costs a lookup, not a tree walk; git work runs on blocking threads.
+
+mod api;
+pub mod auth;
+mod index;
+mod limits;
+mod metrics;
+mod pages;
+mod policy;
+mod run_pages;
+mod runs;
+
+use crate::config::{Config, ServerToken};
+use crate::store::{Repo, StoreError};
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use auth::{Caller, new_token, sha256_hex};
+pub use index::{LastBackup, ObjectEntry};
+pub use runs::RunSummary;
+
+/// Knobs of the server; the defaults are what `serve` uses.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Largest accepted request body (413 above).
+    pub body_limit: usize,
+    /// A request taking longer is answered 503.
+    pub request_timeout: Duration,
+    /// Entries of a policy's history.
+    pub history_limit: usize,
+    /// Runs per page of the runs list.
+    pub runs_per_page: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            history_limit: 50,
+            runs_per_page: 50,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "no tokens are configured (`server.tokens` in atlas.yaml): the server does not start without access control"
+    )]
+    NoTokens,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What every handler shares.
+pub(crate) struct App {
+    pub repo: Repo,
+    pub tokens: Vec<ServerToken>,
+    /// Tenants named in atlas.yaml (listed even before their first backup).
+    pub configured: Vec<String>,
+    pub opts: ServerOptions,
+    pub index: index::Cache,
+    pub policies: policy::Cache,
+}
+
+/// A running server.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// The address the server listens on (the port chosen for `:0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most 10 s), and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(10), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// Opens the repository at `repo_root` and serves it on `addr` (`127.0.0.1:0` picks a port).
+/// Refuses to start without tokens; a non-loopback address is logged as a warning (plain http).
+pub async fn start(
+    repo_root: &Path,
+    config: &Config,
+    addr: SocketAddr,
+    opts: ServerOptions,
+) -> Result<ServerHandle, ServerError> {
+    let tokens = config
+        .server
+        .as_ref()
+        .map(|s| s.tokens.clone())
+        .unwrap_or_default();
+    if tokens.is_empty() {
+        return Err(ServerError::NoTokens);
+    }
+    let repo = Repo::open(repo_root)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "listening beyond loopback over plain http: put the server behind a TLS-terminating proxy"
+        );
+    }
+    let app = Arc::new(App {
+        repo,
+        tokens,
+        configured: config.tenants.iter().map(|t| t.name.clone()).collect(),
+        opts,
+        index: index::Cache::default(),
+        policies: policy::Cache::default(),
+    });
+    let router = router(app);
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!(error = %e, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "serving the repository");
+    Ok(ServerHandle { addr, stop, task })
+}
+
+fn router(app: Arc<App>) -> Router {
+    let limit = app.opts.body_limit;
+    let timeout = app.opts.request_timeout;
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/tenants/{tenant}", get(pages::tenant))
+        .route(
+            "/tenants/{tenant}/policies/{kind}/{file}",
+            get(pages::policy),
+        )
+        .route(
+            "/tenants/{tenant}/policies/{kind}/{file}/history",
+            get(pages::history),
+        )
+        .route(
+            "/tenants/{tenant}/policies/{kind}/{file}/diff",
+            get(pages::diff),
+        )
+        .route("/tenants/{tenant}/runs", get(run_pages::runs))
+        .route("/tenants/{tenant}/runs/{run}", get(run_pages::run))
+        .route("/tenants/{tenant}/drift", get(run_pages::drift))
+        .route("/api/tenants", get(api::tenants))
+        .route("/api/tenants/{tenant}", get(api::tenant))
+        .route(
+            "/api/tenants/{tenant}/policies/{kind}/{file}",
+            get(api::policy),
+        )
+        .route(
+            "/api/tenants/{tenant}/policies/{kind}/{file}/history",
+            get(api::history),
+        )
+        .route(
+            "/api/tenants/{tenant}/policies/{kind}/{file}/diff",
+            get(api::diff),
+        )
+        .route("/api/tenants/{tenant}/runs", get(api::runs))
+        .route("/api/tenants/{tenant}/runs/{run}", get(api::run))
+        .route("/api/tenants/{tenant}/drift", get(api::drift))
+        .route("/hooks/reconcile/{tenant}", post(api::hook))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::handler))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            limits::guard(limit, timeout, req, next)
+        }))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .with_state(app)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    Problem::new(StatusCode::NOT_FOUND, "no such page").for_path(uri.path())
+}
+
+/// An error answer: JSON for the API, a page for people.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub status: StatusCode,
+    pub message: String,
+    pub api: bool,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            message: message.into(),
+            api: false,
+        }
+    }
+    pub fn api(mut self, api: bool) -> Problem {
+        self.api = api;
+        self
+    }
+    pub fn bad_request(message: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, message)
+    }
+    pub fn internal(message: impl std::fmt::Display) -> Problem {
+        tracing::warn!(error = %message, "request failed");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the repository could not be read",
+        )
+    }
+    /// Answers as the API would for `/api/…`, `/metrics` and `/hooks/…`, else as a page.
+    fn for_path(self, path: &str) -> Response {
+        let api = ["/api/", "/metrics", "/hooks/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        self.api(api).into_response()
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut resp = if self.api {
+            (
+                self.status,
+                axum::Json(serde_json::json!({
+                    "error": {"status": self.status.as_u16(), "message": self.message}
+                })),
+            )
+                .into_response()
+        } else {
+            (self.status, pages::problem_page(&self)).into_response()
+        };
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        Problem::internal(e)
+    }
+}
+
+impl App {
+    /// The caller's identity, or 401.
+    pub fn caller(&self, headers: &axum::http::HeaderMap, api: bool) -> Result<Caller, Problem> {
+        auth::presented(headers)
+            .and_then(|t| auth::authenticate(&self.tokens, &t))
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "a valid token is needed: `Authorization: Bearer <token>`, or log in",
+                )
+                .api(api)
+            })
+    }
+
+    /// 403 when the caller may not read `tenant` (whether it exists or not), 404 when it does not
+    /// exist; else the current index.
+    pub async fn tenant_index(
+        self: &Arc<Self>,
+        caller: &Caller,
+        tenant: &str,
+        api: bool,
+    ) -> Result<Arc<index::Index>, Problem> {
+        if !caller.allows(tenant) {
+            return Err(
+                Problem::new(StatusCode::FORBIDDEN, "this token may not read this tenant").api(api),
+            );
+        }
+        let idx = self.current(api).await?;
+        if !idx.tenants.contains_key(tenant) {
+            return Err(Problem::not_found(format!("no tenant {tenant}")).api(api));
+        }
+        Ok(idx)
+    }
+
+    /// The index of the repository as it is now (rebuilt when HEAD or run logs changed).
+    pub async fn current(self: &Arc<Self>, api: bool) -> Result<Arc<index::Index>, Problem> {
+        let app = self.clone();
+        blocking(move || app.index.current(&app.repo, &app.configured))
+            .await
+            .map_err(|p| p.api(api))
+    }
+}
+
+/// Runs repository work on a blocking thread.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(Problem::internal(format!("a worker failed: {e}"))))
+}

@@ -1,0 +1,296 @@
+//! `serve` against a real repository: the demo tenant backed up from the emulator, changed through
+//! Graph and backed up again (so history, a diff and two runs exist), with a reconcile status file
+//! and tokens in atlas.yaml. The real CLI process serves it on 127.0.0.1:0. Shared setup lives
+//! here; the tests are split by what they exercise (routes and access, guards and the webhook).
+
+use crate::common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use tenant_atlas::reconcile::status::{self, Drift, DriftObject, Round, RoundKind, RoundResult};
+
+mod guards;
+mod routes;
+
+/// Reads `demo`; no trigger.
+pub const READ: &str = "atl_read_7Qm2v9XcB4kLp0sZr8TyWn3E";
+/// Reads and triggers `demo`.
+pub const TRIGGER: &str = "atl_trigger_Hq5Jd8Fs1Vb6Nc0Mx2Lz7Ke4";
+/// Reads only `fabrikam`, which is configured but never backed up.
+pub const OTHER: &str = "atl_other_Pw3Rt6Yu9Io1As4Df7Gh0Jk2";
+/// Reads and triggers every tenant.
+pub const ADMIN: &str = "atl_admin_Zx8Cv5Bn2Mq9Wl6Ek3Rt0Yu7";
+
+/// The windows update ring the test changes through Graph.
+pub const RING_ID: &str = "05ff1b8f-292c-5e27-9f82-cd30afa19239";
+pub const CHANGED: &str = "Changed through Graph by the serve test";
+
+fn sha(t: &str) -> String {
+    tenant_atlas::server::sha256_hex(t)
+}
+
+/// A second tenant (never backed up) and the `server:` block of atlas.yaml with the four tokens.
+pub fn server_config() -> String {
+    format!(
+        "- name: fabrikam\n  tenantId: 00000000-0000-4000-8000-0000000000fb\n  clientId: 00000000-0000-4000-8000-0000000000fc\n  clientSecretEnv: {DEMO_SECRET_ENV}\nserver:\n  tokens:\n  - {{name: auditor, sha256: {}, tenants: [demo]}}\n  - {{name: ci, sha256: {}, tenants: [demo], trigger: true}}\n  - {{name: other, sha256: {}, tenants: [fabrikam], trigger: true}}\n  - {{name: admin, sha256: {}, tenants: ['*'], trigger: true}}\n",
+        sha(READ),
+        sha(TRIGGER),
+        sha(OTHER),
+        sha(ADMIN)
+    )
+}
+
+/// The demo repository: two backups around a Graph change, a status file, tokens configured.
+pub struct Repo {
+    pub emu: Emu,
+    pub env: TestEnv,
+    /// `tenants/demo/windowsUpdateRings/<file>` of the changed ring.
+    pub ring_file: String,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let emu = Emu::demo(tenant_atlas::emulator::EmulatorConfig::default());
+        let (_, _, secret) = demo_credentials();
+        let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
+        init_repo_for(&env, &emu, "demo", "");
+        let (code, o, e) = out(&env.run(&["backup", "--repo", "repo"]));
+        assert_eq!(code, 0, "{o}\n{e}");
+        let (tenant, client, secret) = demo_credentials();
+        let c = client_for(&emu, &tenant, &client, &secret);
+        let body = serde_json::json!({
+            "@odata.type": "#microsoft.graph.windowsUpdateForBusinessConfiguration",
+            "description": CHANGED,
+        });
+        let r = emu
+            .rt
+            .block_on(c.send(
+                reqwest::Method::PATCH,
+                &format!("beta/deviceManagement/deviceConfigurations/{RING_ID}"),
+                Some(&body),
+            ))
+            .unwrap();
+        assert!(r.status < 300, "PATCH: {}", r.status);
+        let (code, o, e) = out(&env
+            .cmd(&["backup", "--repo", "repo"])
+            .env("ATLAS_RUN_ID", "20260115T093000Z-test02")
+            .output()
+            .unwrap());
+        assert_eq!(code, 0, "{o}\n{e}");
+        assert_eq!(commit_count(&env.repo()), 2);
+        let ring_file = std::fs::read_dir(env.repo().join("tenants/demo/windowsUpdateRings"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|f| f.ends_with(&format!("--{}.yaml", &RING_ID[..8])))
+            .expect("the ring's document");
+        // Tokens (and the tenant one of them is for) are configured after the backups, which would
+        // otherwise try to back up that tenant too.
+        let config = env.repo().join("atlas.yaml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, format!("{text}{}", server_config())).unwrap();
+        let repo = tenant_atlas::store::Repo::open(&env.repo()).unwrap();
+        let mut s = status::TenantStatus::new("demo", tenant_atlas::config::Mode::Report);
+        let at: jiff::Timestamp = NOW.parse().unwrap();
+        s.drift = Some(Drift {
+            checked: at,
+            against: git(&env.repo(), &["rev-parse", "HEAD"]).trim().to_string(),
+            objects: vec![DriftObject {
+                change: "changed".into(),
+                kind: "windowsUpdateRings".into(),
+                name: "Update Ring – Pilot".into(),
+                path: format!("tenants/demo/windowsUpdateRings/{ring_file}"),
+            }],
+            unread: vec![],
+        });
+        s.last_round = Some(Round {
+            run_id: "20260115T093000Z-test01".into(),
+            kind: RoundKind::Report,
+            result: RoundResult::Drift,
+            started: at,
+            finished: at,
+            message: Some("1 object drifted".into()),
+            trigger: "timer".into(),
+            runs: vec![],
+        });
+        status::write(&repo, &s).unwrap();
+        Repo {
+            emu,
+            env,
+            ring_file,
+        }
+    }
+
+    /// The ring's policy page path below `/tenants/demo/policies/`.
+    pub fn ring(&self) -> String {
+        format!("windowsUpdateRings/{}", self.ring_file)
+    }
+
+    pub fn serve(self) -> Server {
+        Server::start(self)
+    }
+}
+
+/// The `serve` process and what it printed.
+pub struct Server {
+    pub repo: Repo,
+    child: Child,
+    pub url: String,
+    output: Arc<Mutex<Vec<u8>>>,
+    pub http: reqwest::Client,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    Bearer(&'a str),
+    Cookie(&'a str),
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Server {
+    fn start(repo: Repo) -> Server {
+        let mut child = repo
+            .env
+            .cmd(&["-vv", "serve", "--repo", "repo", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        output.lock().unwrap().extend_from_slice(first.as_bytes());
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first:?}"))
+            .to_string();
+        for mut r in [
+            Box::new(stdout) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let o = output.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = r.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    o.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        let http = {
+            let _g = repo.emu.rt.enter();
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .unwrap()
+        };
+        Server {
+            repo,
+            child,
+            url,
+            output,
+            http,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Auth,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let mut r = self.http.request(method, format!("{}{path}", self.url));
+        r = match auth {
+            Auth::None => r,
+            Auth::Bearer(t) => r.bearer_auth(t),
+            Auth::Cookie(t) => r.header("cookie", format!("atlas_token={t}")),
+        };
+        if let Some(b) = body {
+            r = r
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(b);
+        }
+        self.repo.emu.rt.block_on(async {
+            let resp = r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            Answer {
+                status: resp.status().as_u16(),
+                headers: resp.headers().clone(),
+                body: resp.text().await.unwrap(),
+            }
+        })
+    }
+
+    pub fn get(&self, path: &str, auth: Auth) -> Answer {
+        self.request(reqwest::Method::GET, path, auth, None)
+    }
+
+    /// A request written byte for byte (no client-side path normalization); the status code.
+    pub fn raw(&self, request_line_path: &str, token: &str) -> (u16, String) {
+        let addr = self.url.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            s,
+            "GET {request_line_path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        let _ = s.read_to_string(&mut text);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    /// Everything the server printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every route of the UI and the API for the demo tenant, the ring and a run.
+pub fn routes(s: &Server) -> Vec<String> {
+    let ring = s.repo.ring();
+    let p = format!("/tenants/demo/policies/{ring}");
+    let run = "/runs/20260115T093000Z-test02";
+    let mut all = vec![];
+    for prefix in ["", "/api"] {
+        all.extend([
+            format!("{prefix}/tenants/demo"),
+            format!("{prefix}{p}"),
+            format!("{prefix}{p}?rev=HEAD~1"),
+            format!("{prefix}{p}/history"),
+            format!("{prefix}{p}/diff?from=HEAD~1&to=HEAD"),
+            format!("{prefix}/tenants/demo/runs"),
+            format!("{prefix}/tenants/demo/runs?page=1"),
+            format!("{prefix}/tenants/demo{run}"),
+            format!("{prefix}/tenants/demo/drift"),
+        ]);
+    }
+    all.push("/".into());
+    all.push("/api/tenants".into());
+    all.push("/metrics".into());
+    all
+}
