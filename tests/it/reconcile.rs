@@ -15,6 +15,7 @@ mod enforce;
 mod notifications;
 mod rounds;
 mod triggers;
+mod with_serve;
 
 /// Types the test tenants back up: few, so rounds are quick.
 const TYPES: &str = "[deviceConfigurations, windowsUpdateRings, settingsCatalog, compliancePolicies, scopeTags, assignmentFilters]";

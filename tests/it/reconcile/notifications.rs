@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A minimal HTTP receiver: answers 204 to every POST and keeps the bodies.
-fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+pub(super) fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(vec![]));
