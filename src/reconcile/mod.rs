@@ -67,16 +67,13 @@ pub enum ReconcileError {
     Notify(#[from] crate::notify::NotifyError),
 }
 
-/// The notification events a round sends: `drift` when it found drift (report, and enforce whether
-/// applied or refused), then `failed` for partial, failed and refused rounds, else `finished`.
-pub fn events_of(
-    mode: Mode,
-    result: RoundResult,
-    drifted: bool,
-) -> Vec<crate::config::NotificationEvent> {
+/// The notification events a round sends: `drift` when it found drift (a backup that committed
+/// changes, a report, an enforcement whether applied or refused), then `failed` for partial, failed
+/// and refused rounds, else `finished`.
+pub fn events_of(result: RoundResult, drifted: bool) -> Vec<crate::config::NotificationEvent> {
     use crate::config::NotificationEvent as E;
     let mut events = vec![];
-    if drifted && mode != Mode::Backup {
+    if drifted {
         events.push(E::Drift);
     }
     events.push(if result.is_failure() || result == RoundResult::Refused {
@@ -532,14 +529,16 @@ impl Loop {
             detail = round.message.as_deref().unwrap_or(""),
             "round finished"
         );
-        let drifted = o.drift.as_ref().is_some_and(|d| !d.objects.is_empty());
-        for kind in events_of(mode, round.result, drifted) {
+        // Drift for a notification: what report/enforce found, or what a backup committed.
+        let found = o.drift.clone().or(o.committed.clone());
+        let drifted = found.as_ref().is_some_and(|d| !d.objects.is_empty());
+        for kind in events_of(round.result, drifted) {
             self.notifier.send(&crate::notify::Event {
                 kind,
                 tenant: tenant.to_string(),
                 mode,
                 round: round.clone(),
-                drift: o.drift.clone(),
+                drift: found.clone(),
             });
         }
         (self.on_round)(tenant, mode, &round);
@@ -553,30 +552,25 @@ mod tests {
 
     #[test]
     fn rounds_notify_drift_and_how_they_ended() {
+        assert_eq!(events_of(RoundResult::Success, false), vec![E::Finished]);
         assert_eq!(
-            events_of(Mode::Backup, RoundResult::Success, false),
-            vec![E::Finished]
+            events_of(RoundResult::Success, true),
+            vec![E::Drift, E::Finished]
         );
+        assert_eq!(events_of(RoundResult::Partial, false), vec![E::Failed]);
         assert_eq!(
-            events_of(Mode::Backup, RoundResult::Partial, false),
-            vec![E::Failed]
-        );
-        assert_eq!(
-            events_of(Mode::Report, RoundResult::Drift, true),
+            events_of(RoundResult::Drift, true),
             vec![E::Drift, E::Finished]
         );
         assert_eq!(
-            events_of(Mode::Enforce, RoundResult::Refused, true),
+            events_of(RoundResult::Refused, true),
             vec![E::Drift, E::Failed]
         );
         assert_eq!(
-            events_of(Mode::Enforce, RoundResult::Success, true),
+            events_of(RoundResult::Success, true),
             vec![E::Drift, E::Finished]
         );
-        assert_eq!(
-            events_of(Mode::Report, RoundResult::NoChange, false),
-            vec![E::Finished]
-        );
+        assert_eq!(events_of(RoundResult::NoChange, false), vec![E::Finished]);
     }
 
     #[test]

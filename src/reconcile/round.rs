@@ -33,6 +33,8 @@ pub struct RoundCtx {
 pub struct RoundOutcome {
     pub round: Round,
     pub drift: Option<Drift>,
+    /// The objects a backup round committed (what changed in the tenant since its last backup).
+    pub committed: Option<Drift>,
     /// Why enforcement was refused.
     pub reasons: Vec<String>,
     /// Set when the tenant was read completely and its backup committed or found unchanged.
@@ -60,6 +62,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
             runs: vec![],
         },
         drift: None,
+        committed: None,
         reasons: vec![],
         backed_up: false,
         graph: ClientStats::default(),
@@ -177,6 +180,9 @@ async fn backup_round(
         Outcome::Refused => RoundResult::Refused,
     };
     out.backed_up = matches!(o.outcome, Outcome::Success | Outcome::NoChange);
+    if let Some(c) = &o.commit {
+        out.committed = committed_changes(repo, &t.name, c);
+    }
     out.round.message = o.locked.or(o.error).or_else(|| {
         let failed: Vec<String> = o
             .failures
@@ -190,6 +196,38 @@ async fn backup_round(
         }
     });
     Ok(())
+}
+
+/// A changed object as the status file and notifications list it.
+fn drift_object(o: &crate::render::ObjectChange) -> DriftObject {
+    DriftObject {
+        change: o.change.as_str().to_string(),
+        kind: o.kind.clone(),
+        name: o.name.clone(),
+        path: o.path.clone(),
+    }
+}
+
+/// What the backup commit `commit` changed in the tenant's folder, as drift objects (None when it
+/// has no parent or cannot be read: the notification then goes without the list).
+fn committed_changes(repo: &Repo, tenant: &str, commit: &str) -> Option<Drift> {
+    let parent = format!("{commit}^");
+    let against = repo.commit_info(&parent).ok()?.id;
+    let mut warnings = vec![];
+    let objects = crate::render::load::compare_revs(
+        repo,
+        &parent,
+        commit,
+        &[format!("tenants/{tenant}")],
+        &mut warnings,
+    )
+    .ok()?;
+    Some(Drift {
+        checked: crate::clock::now(),
+        against,
+        objects: objects.iter().map(drift_object).collect(),
+        unread: vec![],
+    })
 }
 
 async fn report_round(
@@ -208,17 +246,7 @@ async fn report_round(
         .await
         .map_err(|e| e.to_string())?;
     out.graph = target.client.stats();
-    let objects: Vec<DriftObject> = d
-        .report
-        .objects
-        .iter()
-        .map(|o| DriftObject {
-            change: o.change.as_str().to_string(),
-            kind: o.kind.clone(),
-            name: o.name.clone(),
-            path: o.path.clone(),
-        })
-        .collect();
+    let objects: Vec<DriftObject> = d.report.objects.iter().map(drift_object).collect();
     let unread: Vec<String> = d
         .report
         .unread

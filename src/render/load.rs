@@ -325,6 +325,37 @@ pub fn compare_pairs(
     out
 }
 
+/// The objects that changed between two revisions below `prefixes` (as `diff REV REV2` reports
+/// them): git's tree diff finds the files, only their documents are parsed.
+pub fn compare_revs(
+    repo: &crate::store::Repo,
+    from: &str,
+    to: &str,
+    prefixes: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<ObjectChange>, crate::store::StoreError> {
+    use crate::store::revisions::Side;
+    let changes = repo.diff(Side::Rev(from), Side::Rev(to), prefixes)?;
+    let pairs = document_pairs(
+        &changes
+            .iter()
+            .map(|c| (c.old_path.clone(), c.new_path.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let (old_files, new_files) = (
+        RevFiles {
+            repo,
+            rev: from.to_string(),
+        },
+        RevFiles {
+            repo,
+            rev: to.to_string(),
+        },
+    );
+    let (mut old, mut new) = (Loader::new(&old_files), Loader::new(&new_files));
+    Ok(compare_pairs(&mut old, &mut new, &pairs, warnings))
+}
+
 /// The document a file of a type folder belongs to: `tenants/<t>/<kind>/<stem>.yaml`.
 pub fn document_of(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').collect();

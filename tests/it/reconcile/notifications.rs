@@ -101,3 +101,36 @@ fn drift_and_round_ends_reach_a_receiver_and_a_dead_one_blocks_nothing() {
     assert_eq!(code, 64, "{e}");
     assert!(e.contains("dead") && e.contains("DEAD_HOOK"), "{e}");
 }
+
+#[test]
+fn a_backup_that_commits_a_change_notifies_what_changed() {
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["kept"], 6);
+    let g = &gens[0];
+    let (url, got) = receiver();
+    let rest = format!("{LOOP}notifications:\n- {{name: receiver, url: '{url}'}}\n");
+    let env = repo_with(&gens, &tenant_yaml(g, &emu.url(), ""), &rest);
+    // Nothing changed since the repository's backup: the round only finishes.
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    let kinds = |got: &Arc<Mutex<Vec<Value>>>| -> Vec<String> {
+        got.lock()
+            .unwrap()
+            .iter()
+            .map(|v| v["event"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds(&got), ["finished"]);
+    let obj = plain_device_configuration(g);
+    set_description(&emu, &graph(&emu, g), &obj, "changed between backups");
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert_eq!(kinds(&got), ["finished", "drift", "finished"]);
+    let drift = got.lock().unwrap()[1].clone();
+    assert_eq!(drift["result"], "success", "{drift:#}");
+    assert_eq!(drift["drift"]["count"], 1, "{drift:#}");
+    let changed = &drift["drift"]["objects"][0];
+    assert_eq!(changed["change"], "changed");
+    assert_eq!(changed["name"], obj["displayName"], "{drift:#}");
+    let parent = git(&env.repo(), &["rev-parse", "HEAD^"]);
+    assert_eq!(drift["drift"]["against"].as_str().unwrap(), parent.trim());
+}
