@@ -68,6 +68,8 @@ pub async fn apply(
     settings: ApplySettings,
 ) -> ApplyReport {
     let started = crate::clock::now();
+    // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
+    let base = target.client.stats();
     let run_id = crate::clock::run_id(started);
     let mut report = ApplyReport {
         run_id: run_id.clone(),
@@ -91,7 +93,7 @@ pub async fn apply(
     // Refusals keep a run log too (outside history).
     let refuse = |mut r: ApplyReport, m: String| {
         r.message = Some(m);
-        record(&repo, &target, &plan, &settings, &mut r, started);
+        record(&repo, &target, &plan, &settings, &mut r, (started, &base));
         r
     };
     if !plan.is_intact() {
@@ -134,7 +136,14 @@ pub async fn apply(
     let outcome = run_locked(&repo, &target, &plan, &settings, &mut report).await;
     let _ = lock.release();
     report.outcome = outcome;
-    record(&repo, &target, &plan, &settings, &mut report, started);
+    record(
+        &repo,
+        &target,
+        &plan,
+        &settings,
+        &mut report,
+        (started, &base),
+    );
     if settings.backup_after
         && !report.interrupted
         && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
@@ -608,7 +617,7 @@ fn record(
     plan: &Plan,
     settings: &ApplySettings,
     report: &mut ApplyReport,
-    started: jiff::Timestamp,
+    (started, base): (jiff::Timestamp, &crate::graph::ClientStats),
 ) {
     let finished = crate::clock::now();
     let log = ApplyRunLog::new(
@@ -617,7 +626,7 @@ fn record(
         plan,
         started,
         finished,
-        target.client.stats(),
+        target.client.stats().since(base),
     );
     let yaml = log.to_yaml();
     // Refused runs, and runs whose log cannot be committed, keep it outside history.

@@ -169,6 +169,8 @@ async fn backup_tenant(
     git: Arc<std::sync::Mutex<()>>,
 ) -> TenantOutcome {
     let started = crate::clock::now();
+    // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
+    let base = t.client.stats();
     let run_id = crate::clock::run_id(started);
     let holder = LockHolder {
         run_id: run_id.clone(),
@@ -233,7 +235,7 @@ async fn backup_tenant(
         .map(|d| d.objects.len())
         .sum();
     progress.tenant_fetched(&t.name, objects);
-    let stats = t.client.stats();
+    let stats = t.client.stats().since(&base);
     let name = t.name.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         // A run that did not read everything keeps documents it did not rewrite; their references

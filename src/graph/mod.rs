@@ -101,6 +101,34 @@ pub struct ClientStats {
     pub retry_sleep_ms: u64,
 }
 
+impl ClientStats {
+    /// What was counted since `base` (a snapshot of the same client taken earlier).
+    pub fn since(&self, base: &ClientStats) -> ClientStats {
+        ClientStats {
+            http_requests: self.http_requests.saturating_sub(base.http_requests),
+            graph_requests: self.graph_requests.saturating_sub(base.graph_requests),
+            batches: self.batches.saturating_sub(base.batches),
+            throttled: self.throttled.saturating_sub(base.throttled),
+            retries: self.retries.saturating_sub(base.retries),
+            token_requests: self.token_requests.saturating_sub(base.token_requests),
+            retry_sleep_ms: self.retry_sleep_ms.saturating_sub(base.retry_sleep_ms),
+        }
+    }
+
+    /// Both counts together.
+    pub fn plus(&self, other: &ClientStats) -> ClientStats {
+        ClientStats {
+            http_requests: self.http_requests + other.http_requests,
+            graph_requests: self.graph_requests + other.graph_requests,
+            batches: self.batches + other.batches,
+            throttled: self.throttled + other.throttled,
+            retries: self.retries + other.retries,
+            token_requests: self.token_requests + other.token_requests,
+            retry_sleep_ms: self.retry_sleep_ms + other.retry_sleep_ms,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Counters {
     http_requests: AtomicU64,

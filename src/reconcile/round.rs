@@ -39,7 +39,11 @@ pub struct RoundOutcome {
     pub reasons: Vec<String>,
     /// Set when the tenant was read completely and its backup committed or found unchanged.
     pub backed_up: bool,
+    /// Graph requests the round made itself, outside the backup and apply runs it lists (those count
+    /// theirs in their own run logs), so that summing every run log counts each request once.
     pub graph: ClientStats,
+    /// Requests of the runs it made (subtracted from the round's total).
+    children: ClientStats,
     pub tenant_id: String,
 }
 
@@ -66,6 +70,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
         reasons: vec![],
         backed_up: false,
         graph: ClientStats::default(),
+        children: ClientStats::default(),
         tenant_id: tenant.tenant_id.clone(),
     };
     let base = ctx.client.as_ref().map(|c| c.stats());
@@ -82,7 +87,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
         out.round.message = Some(e);
     }
     if let (Some(c), Some(base)) = (&ctx.client, base) {
-        out.graph = sub(&c.stats(), &base);
+        out.graph = c.stats().since(&base).since(&out.children);
     }
     out.round.finished = crate::clock::now();
     out
@@ -101,19 +106,6 @@ fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
                 .collect(),
         }),
         None => TenantTarget::from_config(t, &ctx.config_path, None),
-    }
-}
-
-/// Counters of `now` since `base` (of one client).
-fn sub(now: &ClientStats, base: &ClientStats) -> ClientStats {
-    ClientStats {
-        http_requests: now.http_requests.saturating_sub(base.http_requests),
-        graph_requests: now.graph_requests.saturating_sub(base.graph_requests),
-        batches: now.batches.saturating_sub(base.batches),
-        throttled: now.throttled.saturating_sub(base.throttled),
-        retries: now.retries.saturating_sub(base.retries),
-        token_requests: now.token_requests.saturating_sub(base.token_requests),
-        retry_sleep_ms: now.retry_sleep_ms.saturating_sub(base.retry_sleep_ms),
     }
 }
 
@@ -157,6 +149,7 @@ async fn backup_round(
         docs: false,
         scrub: vec![],
     };
+    let before = client.stats();
     let outcomes = backup::run(
         ctx.root.clone(),
         vec![target],
@@ -164,7 +157,7 @@ async fn backup_round(
         Arc::new(NoProgress),
     )
     .await;
-    out.graph = client.stats();
+    out.children = out.children.plus(&client.stats().since(&before));
     let o = outcomes
         .into_iter()
         .next()
@@ -245,7 +238,6 @@ async fn report_round(
     let d = crate::drift::drift(repo, &commit.id, &label, &target)
         .await
         .map_err(|e| e.to_string())?;
-    out.graph = target.client.stats();
     let objects: Vec<DriftObject> = d.report.objects.iter().map(drift_object).collect();
     let unread: Vec<String> = d
         .report
@@ -336,7 +328,6 @@ async fn enforce_round(
         .map_err(|e| format!("desired state {desired}: {e}"))?;
     let target = target_of(ctx, t)?;
     let plan = build_plan(repo, &t.name, &commit.id, &target).await?;
-    out.graph = target.client.stats();
     let drift = plan_drift(&plan);
     let differs = !drift.objects.is_empty();
     out.drift = Some(drift);
@@ -401,7 +392,6 @@ async fn apply_plan(
     use apply::runlog::Outcome;
     let target = target_of(ctx, t)?;
     let client = target.client.clone();
-    let before = out.graph.clone();
     let settings = ApplySettings {
         secrets: apply::Secrets::new(),
         author: author(&ctx.config, repo),
@@ -412,8 +402,9 @@ async fn apply_plan(
     };
     let hash = plan.hash.clone();
     let sentence = plan.summary.sentence();
+    let before = client.stats();
     let report = apply::apply(ctx.root.clone(), target, plan, settings).await;
-    out.graph = add(&before, &client.stats());
+    out.children = out.children.plus(&client.stats().since(&before));
     out.round.runs.push(report.run_id.clone());
     out.backed_up = report.backup_commit.is_some();
     out.round.result = match report.outcome {
@@ -441,16 +432,4 @@ async fn apply_plan(
         }
     }
     Ok(())
-}
-
-fn add(a: &ClientStats, b: &ClientStats) -> ClientStats {
-    ClientStats {
-        http_requests: a.http_requests + b.http_requests,
-        graph_requests: a.graph_requests + b.graph_requests,
-        batches: a.batches + b.batches,
-        throttled: a.throttled + b.throttled,
-        retries: a.retries + b.retries,
-        token_requests: a.token_requests + b.token_requests,
-        retry_sleep_ms: a.retry_sleep_ms + b.retry_sleep_ms,
-    }
 }

@@ -11,6 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
 
+mod counts;
 mod enforce;
 mod notifications;
 mod rounds;
