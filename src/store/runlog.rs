@@ -34,7 +34,34 @@ pub fn write_private(
     let path = dir.join(format!("{run_id}.yaml"));
     fsio::atomic_write(&path, bytes)?;
     fsio::fsync_dir(&dir)?;
+    prune_private(&dir, PRIVATE_KEPT);
     Ok(path)
+}
+
+/// Private run logs kept per tenant: a loop running every few minutes writes one or two per round,
+/// so the oldest go (committed run logs, and logs of interrupted runs, are never removed).
+pub const PRIVATE_KEPT: usize = 2000;
+
+/// Removes the oldest private run logs of `dir` beyond `keep` (run ids sort by time). Best effort:
+/// a log that cannot be removed stays.
+fn prune_private(dir: &std::path::Path, keep: usize) {
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.ends_with(".yaml") && !n.ends_with(".interrupted.yaml") && !n.starts_with('.')
+        })
+        .collect();
+    if names.len() <= keep {
+        return;
+    }
+    names.sort();
+    for n in &names[..names.len() - keep] {
+        let _ = fs_err::remove_file(dir.join(n));
+    }
 }
 
 /// Moves run logs of runs that were interrupted between writing their log and committing it (in
@@ -144,5 +171,31 @@ mod tests {
             let err = write_private(&repo, tenant, run, b"x").unwrap_err();
             assert!(matches!(err, StoreError::UnsafePath { .. }), "{err:?}");
         }
+    }
+
+    #[test]
+    fn private_logs_are_pruned_oldest_first_and_interrupted_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        for i in 0..5 {
+            fs_err::write(dir.join(format!("20260101T00000{i}Z-aaaaaa.yaml")), "x").unwrap();
+        }
+        fs_err::write(dir.join("20250101T000000Z-bbbbbb.interrupted.yaml"), "x").unwrap();
+        prune_private(dir, 3);
+        let mut left: Vec<String> = fs_err::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "20250101T000000Z-bbbbbb.interrupted.yaml",
+                "20260101T000002Z-aaaaaa.yaml",
+                "20260101T000003Z-aaaaaa.yaml",
+                "20260101T000004Z-aaaaaa.yaml"
+            ]
+        );
     }
 }
