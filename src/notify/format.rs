@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 
 /// Objects listed by name in chat messages; the rest are counted.
 const LISTED: usize = 10;
+/// Characters of a round's message shown in chat messages (Slack refuses a section over 3,000;
+/// the JSON format carries the whole message).
+const MESSAGE_CHARS: usize = 1000;
+
+/// `s` cut to `n` characters, with an ellipsis when cut.
+fn clip(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
 
 pub(super) fn payload(format: NotificationFormat, e: &Event, link: Option<&str>) -> Value {
     match format {
@@ -121,7 +132,7 @@ fn teams(e: &Event, link: Option<&str>) -> Value {
         "type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": title(e),
     })];
     if let Some(m) = &e.round.message {
-        body.push(json!({"type": "TextBlock", "wrap": true, "text": m}));
+        body.push(json!({"type": "TextBlock", "wrap": true, "text": clip(m, MESSAGE_CHARS)}));
     }
     body.push(json!({
         "type": "FactSet",
@@ -162,7 +173,7 @@ fn slack(e: &Event, link: Option<&str>) -> Value {
     let mut blocks = vec![json!({"type": "header", "text": {"type": "plain_text", "text": t}})];
     let mut text = String::new();
     if let Some(m) = &e.round.message {
-        text.push_str(&slack_escape(m));
+        text.push_str(&slack_escape(&clip(m, MESSAGE_CHARS)));
     }
     let fields: Vec<Value> = facts(e)
         .into_iter()

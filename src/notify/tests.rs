@@ -1,3 +1,6 @@
+//! Notification formats and delivery against a local receiver: each format's shape, per-target
+//! order, retries, and a dead receiver that costs a counter and never shows its URL.
+
 use super::*;
 use crate::reconcile::status::{DriftObject, RoundKind, RoundResult};
 use axum::Router;
@@ -313,4 +316,16 @@ async fn a_target_receives_events_in_the_order_they_happened() {
         .collect();
     assert_eq!(got[1..], sent[..], "{got:?}");
     assert_eq!(n.stats().delivered, 8);
+}
+
+#[test]
+fn long_messages_are_clipped_in_chat_formats_only() {
+    let mut e = event(NotificationEvent::Failed, RoundResult::Refused);
+    e.round.message = Some("reason; ".repeat(1000));
+    let slack = format::payload(NotificationFormat::Slack, &e, None).to_string();
+    let teams = format::payload(NotificationFormat::Teams, &e, None).to_string();
+    let json = format::payload(NotificationFormat::Json, &e, None);
+    assert!(slack.len() < 4000 && slack.contains('…'), "{}", slack.len());
+    assert!(teams.len() < 4000 && teams.contains('…'), "{}", teams.len());
+    assert_eq!(json["message"].as_str().unwrap().len(), 8000);
 }

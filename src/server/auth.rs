@@ -95,9 +95,33 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
 
 /// `Set-Cookie` value that logs a browser in (the token is URL-safe as `new_token` makes it;
 /// other tokens are percent-encoded).
-pub fn login_cookie(token: &str) -> String {
+pub fn login_cookie(token: &str, secure: bool) -> String {
     let value: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/")
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/{secure}")
+}
+
+/// A form posted from another site (login CSRF: logging a person in with someone else's token):
+/// the browser says so in `Sec-Fetch-Site`, or its `Origin` names another host than `Host`.
+/// Clients that send neither (scripts) are not browsers posting forms across sites.
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (get("origin"), get("host")) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => url::Url::parse(origin)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .is_none_or(|o| !o.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
 }
 
 /// `Set-Cookie` value that logs a browser out.
@@ -117,6 +141,30 @@ pub fn cookie_value(v: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn cross_site_posts_are_recognized() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert!(!cross_site(&h(&[])));
+        assert!(!cross_site(&h(&[("sec-fetch-site", "same-origin")])));
+        assert!(cross_site(&h(&[("sec-fetch-site", "cross-site")])));
+        assert!(cross_site(&h(&[("sec-fetch-site", "same-site")])));
+        let host = ("host", "127.0.0.1:8080");
+        assert!(!cross_site(&h(&[
+            ("origin", "http://127.0.0.1:8080"),
+            host
+        ])));
+        assert!(cross_site(&h(&[("origin", "http://evil.example"), host])));
+        assert!(cross_site(&h(&[("origin", "null"), host])));
+        assert!(login_cookie("t", true).ends_with("; Secure"));
+        assert!(!login_cookie("t", false).contains("Secure"));
+    }
 
     fn token(name: &str, secret: &str, tenants: &[&str]) -> ServerToken {
         ServerToken {
@@ -167,7 +215,7 @@ mod tests {
         assert!(a.len() > 40);
         assert_eq!(
             cookie_value(
-                login_cookie(&a)
+                login_cookie(&a, false)
                     .split(';')
                     .next()
                     .unwrap()
@@ -179,7 +227,7 @@ mod tests {
         );
         assert_eq!(
             cookie_value(
-                login_cookie("a b;c")
+                login_cookie("a b;c", false)
                     .split(';')
                     .next()
                     .unwrap()

@@ -254,7 +254,11 @@ fn build(
                 if !file.ends_with(".yaml") || file.starts_with('.') || !meta.is_file() {
                     continue;
                 }
-                let key = format!("file:{file}:{:?}:{}", meta.modified().ok(), meta.len());
+                let key = format!(
+                    "file:{name}/{file}:{:?}:{}",
+                    meta.modified().ok(),
+                    meta.len()
+                );
                 let s = match previous.and_then(|p| p.summaries.get(&key)) {
                     Some(s) => s.clone(),
                     None => {

@@ -84,6 +84,9 @@ pub(crate) struct App {
     pub opts: ServerOptions,
     pub index: index::Cache,
     pub policies: policy::Cache,
+    /// Login cookies carry `Secure`: people reach the server over https (`publicUrl`) or beyond
+    /// loopback (through a TLS proxy).
+    pub secure_cookie: bool,
 }
 
 /// A running server.
@@ -156,6 +159,12 @@ pub async fn start(
         opts,
         index: index::Cache::default(),
         policies: policy::Cache::default(),
+        secure_cookie: !addr.ip().is_loopback()
+            || config
+                .server
+                .as_ref()
+                .and_then(|s| s.public_url.as_deref())
+                .is_some_and(|u| u.starts_with("https:")),
     });
     let router = router(app);
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();

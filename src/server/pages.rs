@@ -122,7 +122,14 @@ pub(crate) async fn login_form() -> Response {
     page("Log in", None, &[], login_body(None)).into_response()
 }
 
-pub(crate) async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response {
+pub(crate) async fn login(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if auth::cross_site(&headers) {
+        return cross_site_refused();
+    }
     let token = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.trim().to_string())
@@ -131,7 +138,7 @@ pub(crate) async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response 
         Some(c) => {
             tracing::info!(token = %c.name, "logged in");
             let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-            if let Ok(v) = HeaderValue::from_str(&auth::login_cookie(&token)) {
+            if let Ok(v) = HeaderValue::from_str(&auth::login_cookie(&token, app.secure_cookie)) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
             r
@@ -154,7 +161,24 @@ pub(crate) async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response 
     }
 }
 
-pub(crate) async fn logout() -> Response {
+/// 403 for a login form posted from another site.
+fn cross_site_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page(
+            "Log in",
+            None,
+            &[],
+            login_body(Some("Log in from this site's own form.")),
+        ),
+    )
+        .into_response()
+}
+
+pub(crate) async fn logout(headers: HeaderMap) -> Response {
+    if auth::cross_site(&headers) {
+        return cross_site_refused();
+    }
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::logout_cookie()) {
         r.headers_mut().insert(header::SET_COOKIE, v);

@@ -204,6 +204,26 @@ fn login_sets_a_strict_cookie_and_logout_clears_it() {
         .1
         .to_string();
     assert_eq!(s.get("/", Auth::Cookie(&value)).status, 200);
+    // Served on loopback without an https public URL: the cookie is not marked Secure.
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    // A login form posted from another site is refused (login CSRF), as a browser tells it.
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "http://evil.example"),
+    ] {
+        let r = s.repo.emu.rt.block_on(async {
+            s.http
+                .post(format!("{}/login", s.url))
+                .header(header, value)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={READ}"))
+                .send()
+                .await
+                .unwrap()
+        });
+        assert_eq!(r.status().as_u16(), 403, "{header}: {value}");
+        assert!(r.headers().get("set-cookie").is_none());
+    }
     let out = s.request(reqwest::Method::POST, "/logout", Auth::Cookie(&value), None);
     assert_eq!(out.status, 303);
     assert!(
