@@ -51,7 +51,16 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
     };
     let mut child = spawn(&env, &[]);
     let mut injected = 0u64;
-    for i in 0..5 {
+    let total = || {
+        ["t-backup", "t-report", "t-enforce"]
+            .map(|t| rounds(&env, t))
+            .iter()
+            .sum::<u64>()
+    };
+    // Drift is injected between rounds for as long as the 200 rounds last.
+    let mut i = 0;
+    while i < 5 || total() < 200 {
+        i += 1;
         let (b, r, e) = (
             format!("drift-b-{i}"),
             format!("drift-r-{i}"),
@@ -90,12 +99,6 @@ fn two_hundred_rounds_over_three_tenants_in_three_modes_with_faults() {
             (!report_path(&s).contains(&path)).then_some(())
         });
     }
-    let total = || {
-        ["t-backup", "t-report", "t-enforce"]
-            .map(|t| rounds(&env, t))
-            .iter()
-            .sum::<u64>()
-    };
     wait_for("200 rounds", &env, || (total() >= 200).then_some(()));
     let code = terminate(&mut child);
     let (stdout, stderr) = output_of(&env);
