@@ -149,24 +149,11 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     }
 }
 
-/// Minimal percent-decoding of a URL path.
+/// Percent-decoding of a URL path (invalid UTF-8 replaced).
 pub(crate) fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Result of one Graph request (plain or batch item).

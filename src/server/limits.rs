@@ -76,24 +76,11 @@ pub(crate) fn check_path(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Percent-decoding of a URL path (invalid UTF-8 replaced).
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A tenant folder name: `[a-z0-9-]`, as atlas.yaml requires.
