@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
-use tenant_atlas::emulator::{self, EmulatorConfig, TenantSeed};
+use tenant_atlas::emulator::EmulatorConfig;
 
 const TOKEN: &str = "atl_bench_token_0123456789abcdefghijklmnop";
 
@@ -35,37 +35,12 @@ fn main() {
     let rt = common::runtime();
 
     // A repository of n objects with two backups.
-    let handle = rt
-        .block_on(emulator::start(
-            EmulatorConfig::default(),
-            vec![TenantSeed::generate(n, 42)],
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    handle.dump(&dir.path().join("seed")).unwrap();
-    let t: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
-            .unwrap();
-    let (tenant, client, secret) = (
-        t["tenantId"].as_str().unwrap().to_string(),
-        t["clients"][0]["clientId"].as_str().unwrap().to_string(),
-        t["clients"][0]["clientSecret"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    );
+    // No latency or throttling: the backups are only the setup here.
+    let (handle, dir, t) = common::start_with(&rt, EmulatorConfig::default(), n);
+    let (tenant, client, secret) = (t.id, t.client, t.secret);
     let repo = dir.path().join("repo");
     let r = repo.to_str().unwrap();
-    assert_eq!(common::run_cli(&["init", r], &[]).code, 0);
     let url = handle.base_url();
-    std::fs::write(
-        repo.join("atlas.yaml"),
-        format!(
-            "tenants:\n- name: bench\n  tenantId: {tenant}\n  clientId: {client}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n"
-        ),
-    )
-    .unwrap();
     let env = [("BENCH_SECRET", secret.as_str())];
     let setup = Instant::now();
     assert_eq!(common::run_cli(&["backup", "--repo", r], &env).code, 0);

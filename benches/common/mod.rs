@@ -174,6 +174,15 @@ pub fn start(
         },
         ..EmulatorConfig::default()
     };
+    start_with(rt, config, n)
+}
+
+/// As [`start`], on an emulator configured by `config`.
+pub fn start_with(
+    rt: &tokio::runtime::Runtime,
+    config: EmulatorConfig,
+    n: usize,
+) -> (EmulatorHandle, tempfile::TempDir, Tenant) {
     let handle = rt
         .block_on(emulator::start(
             config,
