@@ -219,9 +219,16 @@ pub async fn run(
             && let Some((name, source)) = lp.sched.start_next(Instant::now())
         {
             let Some(t) = lp.config.tenant(&name).cloned() else {
+                lp.sched.not_started(&name);
                 lp.sched.remove(&name);
                 continue;
             };
+            if running.values().any(|n| *n == name) {
+                // Never two rounds of one tenant: this one follows the round still running.
+                tracing::error!(tenant = %name, "a round of this tenant is still running; following it");
+                lp.sched.trigger(&name, &source);
+                continue;
+            }
             lp.set_state(&name, State::Running);
             let c = ctx(&mut lp, &t);
             let handle = tasks.spawn(async move {

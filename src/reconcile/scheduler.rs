@@ -26,6 +26,9 @@ struct Slot {
     /// The trigger of the queued round.
     queued: Option<String>,
     running: bool,
+    /// The tenant left the configuration while its round ran: the slot stays (and counts against
+    /// the concurrency) until that round is joined, then goes.
+    removed: bool,
     follow_up: Option<String>,
     /// When the timer next queues a round.
     due: Option<Instant>,
@@ -55,24 +58,50 @@ impl Scheduler {
         self.concurrency = n.max(1);
     }
 
-    /// Adds a tenant (no round queued, no timer).
+    /// Adds a tenant (no round queued, no timer). A tenant removed while its round still runs is
+    /// back: its round keeps its slot, so a new one starts only after it.
     pub fn add(&mut self, tenant: &str) {
-        self.slots.entry(tenant.to_string()).or_default();
+        self.slots.entry(tenant.to_string()).or_default().removed = false;
     }
 
-    /// Removes a tenant no longer configured; a running round finishes, nothing follows it.
+    /// Removes a tenant no longer configured; a running round finishes, nothing follows it. Its
+    /// slot is kept (marked removed) until [`Scheduler::finished`].
     pub fn remove(&mut self, tenant: &str) {
-        self.slots.remove(tenant);
         self.order.retain(|t| t != tenant);
+        match self.slots.get_mut(tenant) {
+            Some(slot) if slot.running => {
+                *slot = Slot {
+                    running: true,
+                    removed: true,
+                    ..Slot::default()
+                };
+            }
+            _ => {
+                self.slots.remove(tenant);
+            }
+        }
+    }
+
+    /// A round [`Scheduler::start_next`] handed out that will not run: its slot is free again.
+    pub fn not_started(&mut self, tenant: &str) {
+        if let Some(slot) = self.slots.get_mut(tenant) {
+            slot.running = false;
+            if slot.removed {
+                self.slots.remove(tenant);
+            }
+        }
     }
 
     pub fn tenants(&self) -> impl Iterator<Item = &String> {
-        self.slots.keys()
+        self.slots
+            .iter()
+            .filter(|(_, s)| !s.removed)
+            .map(|(t, _)| t)
     }
 
     /// Asks for a round of `tenant`, started by `source`.
     pub fn trigger(&mut self, tenant: &str, source: &str) -> Option<Queued> {
-        let slot = self.slots.get_mut(tenant)?;
+        let slot = self.slots.get_mut(tenant).filter(|s| !s.removed)?;
         Some(if slot.running {
             if slot.follow_up.is_some() {
                 Queued::FollowUpJoined
@@ -142,6 +171,10 @@ impl Scheduler {
             return (0, None);
         };
         slot.running = false;
+        if slot.removed {
+            self.slots.remove(tenant);
+            return (0, None);
+        }
         if failed {
             slot.failures += 1;
             let until = now + backoff(slot.failures);
@@ -301,5 +334,49 @@ mod tests {
         s.remove("a");
         assert_eq!(s.start_next(now), None);
         assert_eq!(s.tenants().collect::<Vec<_>>(), vec!["b"]);
+    }
+
+    #[test]
+    fn a_tenant_removed_and_added_back_while_running_never_runs_twice() {
+        let now = Instant::now();
+        let mut s = two(2);
+        s.trigger("a", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "a");
+        // Reload without a, then with a again, while a's round still runs.
+        s.remove("a");
+        assert_eq!(s.tenants().collect::<Vec<_>>(), vec!["b"]);
+        assert_eq!(s.trigger("a", "config"), None, "removed");
+        assert_eq!(s.running(), 1, "the removed round still holds its slot");
+        s.add("a");
+        assert_eq!(s.trigger("a", "config"), Some(Queued::FollowUp));
+        assert_eq!(s.start_next(now), None, "a is still running");
+        s.trigger("b", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "b");
+        assert_eq!(s.start_next(now), None, "concurrency 2: a and b");
+        // The old round is joined: a's follow-up is queued, then starts once.
+        s.finished("a", false, now, 60 * SEC, |_| SEC);
+        assert!(s.is_running("b"));
+        assert_eq!(s.start_next(now), Some(("a".into(), "config".into())));
+        assert_eq!(s.running(), 2);
+        assert_eq!(s.start_next(now), None);
+    }
+
+    #[test]
+    fn a_removed_running_tenant_goes_when_its_round_is_joined() {
+        let now = Instant::now();
+        let mut s = two(1);
+        s.trigger("a", "start");
+        s.trigger("b", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "a");
+        s.remove("a");
+        assert_eq!(s.start_next(now), None, "a's round still counts");
+        assert_eq!(s.finished("a", true, now, SEC, |_| SEC), (0, None));
+        assert!(!s.is_running("a"));
+        assert_eq!(s.start_next(now).unwrap().0, "b");
+        s.finished("b", false, now, SEC, |_| SEC);
+        assert!(s.fire_timers(now + SEC).iter().all(|t| t != "a"));
+        // A handed-out round that is not run frees its slot.
+        s.not_started("b");
+        assert_eq!(s.running(), 0);
     }
 }
