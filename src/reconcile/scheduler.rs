@@ -153,6 +153,8 @@ impl Scheduler {
         let trigger = slot.queued.take().unwrap_or_default();
         slot.running = true;
         slot.backoff_until = None;
+        // Whatever started this round, it is the timer's round too: `finished` sets the next one.
+        slot.due = None;
         Some((tenant, trigger))
     }
 
@@ -324,6 +326,20 @@ mod tests {
         assert_eq!(s.start_next(t3), Some(("a".into(), "retry".into())));
         // Success resets the count.
         assert_eq!(s.finished("a", false, t3, 60 * SEC, backoff), (0, None));
+    }
+
+    #[test]
+    fn a_timer_expiring_during_a_triggered_round_adds_no_round() {
+        let t0 = Instant::now();
+        let mut s = two(4);
+        s.set_due("a", t0 + 60 * SEC);
+        s.trigger("a", "webhook:x");
+        assert_eq!(s.start_next(t0), Some(("a".into(), "webhook:x".into())));
+        assert_eq!(s.due("a"), None, "the running round is the timer's round");
+        assert!(s.fire_timers(t0 + 61 * SEC).is_empty());
+        s.finished("a", false, t0 + 62 * SEC, 60 * SEC, |_| SEC);
+        assert_eq!(s.start_next(t0 + 62 * SEC), None, "no follow-up");
+        assert_eq!(s.due("a"), Some(t0 + 122 * SEC));
     }
 
     #[test]
