@@ -58,6 +58,10 @@ pub struct ApplyReport {
     pub interrupted: bool,
     /// Refused because another run holds the tenant's lock (worth trying again later).
     pub locked: bool,
+    /// Refused for good: the plan no longer matches the tenant (changed since planned, another
+    /// tenant, altered file) or was already applied. A kept plan refused so is dropped; one refused
+    /// for a passing reason (lock held, tenant not readable) is kept.
+    pub obsolete: bool,
 }
 
 /// Applies `plan` to `target`.
@@ -79,6 +83,7 @@ pub async fn apply(
         backup_commit: None,
         interrupted: false,
         locked: false,
+        obsolete: false,
     };
     let repo = match Repo::open(&root) {
         Ok(r) => r,
@@ -95,9 +100,11 @@ pub async fn apply(
         r
     };
     if !plan.is_intact() {
+        report.obsolete = true;
         return refuse(report, "the plan file was changed after it was made (its hash does not match); make a new plan".into());
     }
     if plan.target.tenant_id != target.tenant_id {
+        report.obsolete = true;
         return refuse(
             report,
             format!(
@@ -160,6 +167,7 @@ async fn run_locked(
     };
     let progress = Journal::read(&journal_path);
     if progress.finished {
+        report.obsolete = true;
         report.message =
             Some("this plan was already applied; make a new plan to restore again".into());
         return Outcome::Refused;
@@ -183,6 +191,7 @@ async fn run_locked(
         .filter_map(|(_, item)| stale_reason(item, &live))
         .collect();
     if !stale.is_empty() {
+        report.obsolete = true;
         report.message = Some(format!(
             "the tenant changed since the plan was made; nothing was applied:\n  {}",
             stale.join("\n  ")

@@ -3,8 +3,8 @@
 //! against live and applies it when every guardrail holds. Every failure becomes the round's result
 //! and message — a round never fails the loop.
 
+use super::guard;
 use super::status::{Drift, DriftObject, Round, RoundKind, RoundResult};
-use super::{guard, windows};
 use crate::apply::{self, ApplySettings, journal};
 use crate::backup::{self, BackupSettings, TenantTarget};
 use crate::config::{Config, Mode, TenantConfig};
@@ -312,21 +312,68 @@ async fn enforce_round(
     t: &TenantConfig,
     out: &mut RoundOutcome,
 ) -> Result<(), String> {
-    // An apply a stop (or a kill) interrupted is finished first, exactly as planned.
+    // An apply a stop (or a kill) interrupted is finished first, exactly as planned — while it still
+    // is what would be planned now: the same desired commit, within today's guardrails and windows.
+    // Otherwise it is dropped and the tenant planned afresh from live, which already holds whatever
+    // it did apply.
     let pending = journal::pending_plans(repo, &t.name).map_err(|e| e.to_string())?;
-    if let Some(plan) = pending.into_iter().next() {
-        out.round.trigger = format!("{} (resume)", out.round.trigger);
-        if let Some(closed) = windows::closed(&t.windows, crate::clock::now()) {
-            out.reasons = vec![closed.clone()];
-            out.round.result = RoundResult::Refused;
-            out.round.message = Some(format!(
-                "an interrupted apply waits to be resumed: {closed}"
-            ));
-            return Ok(());
+    let mut dropped = vec![];
+    for plan in pending {
+        match resumable(repo, t, &plan) {
+            Ok(()) => {
+                out.round.trigger = format!("{} (resume)", out.round.trigger);
+                out.drift = Some(plan_drift(&plan));
+                return apply_plan(ctx, repo, t, plan, out, true).await;
+            }
+            Err(why) => {
+                tracing::info!(tenant = %t.name, plan = %plan.hash, reason = %why, "dropping an interrupted apply's kept plan");
+                journal::drop_plan(repo, &t.name, &plan.hash);
+                dropped.push(format!(
+                    "dropped the interrupted apply of plan {} ({why})",
+                    plan.hash
+                ));
+            }
         }
-        out.drift = Some(plan_drift(&plan));
-        return apply_plan(ctx, repo, t, plan, out, true).await;
     }
+    let done = plan_and_enforce(ctx, repo, t, out).await;
+    if !dropped.is_empty() {
+        let mut m = dropped.join("; ");
+        if let Some(rest) = &out.round.message {
+            m = format!("{m}; {rest}");
+        }
+        out.round.message = Some(m);
+    }
+    done
+}
+
+/// Why a kept plan may not be resumed now (`Ok` when it may).
+fn resumable(repo: &Repo, t: &TenantConfig, plan: &Plan) -> Result<(), String> {
+    let desired = t.desired.as_deref().unwrap_or("HEAD");
+    let now = repo
+        .commit_info(desired)
+        .map_err(|e| format!("desired state {desired}: {e}"))?;
+    if now.id != plan.commit {
+        return Err(format!(
+            "`{desired}` moved from {} to {}",
+            &plan.commit[..plan.commit.len().min(10)],
+            now.short_id
+        ));
+    }
+    let reasons = guard::reasons(plan, t, crate::clock::now());
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons.join("; "))
+    }
+}
+
+/// Plans the desired commit against live and applies it when every guardrail holds.
+async fn plan_and_enforce(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    out: &mut RoundOutcome,
+) -> Result<(), String> {
     let desired = t
         .desired
         .as_deref()
@@ -435,8 +482,9 @@ async fn apply_plan(
         out.reasons = report.message.iter().cloned().collect();
         // A kept plan the tenant no longer matches (or one already applied) is dropped: the next
         // round plans afresh from live, which already holds whatever the plan did apply. A plan
-        // refused only because another run holds the lock is kept for the next round.
-        if resumed && !report.locked {
+        // refused for a passing reason (the lock held, the tenant not readable) is kept, with its
+        // journal, for the next round.
+        if resumed && report.obsolete {
             journal::drop_plan(repo, &t.name, &hash);
         }
     }
