@@ -172,6 +172,10 @@ async fn run_locked(
             Some("this plan was already applied; make a new plan to restore again".into());
         return Outcome::Refused;
     }
+    if stopped(settings) {
+        report.message = Some(STOPPED_BEFORE.into());
+        return Outcome::Refused;
+    }
     // Every target as planned, or nothing is written.
     let live = read_live(repo, target, plan, &scrub_of(&settings.secrets)).await;
     let live = match live {
@@ -196,6 +200,10 @@ async fn run_locked(
             "the tenant changed since the plan was made; nothing was applied:\n  {}",
             stale.join("\n  ")
         ));
+        return Outcome::Refused;
+    }
+    if stopped(settings) {
+        report.message = Some(STOPPED_BEFORE.into());
         return Outcome::Refused;
     }
     // An unattended apply keeps its plan beside the journal until it finishes, so a stop or a
@@ -250,6 +258,17 @@ async fn run_locked(
         }
         report.items.push(result);
     }
+    let sent = report
+        .items
+        .iter()
+        .any(|r| matches!(r.result, ItemStatus::Applied | ItemStatus::Failed));
+    if report.interrupted && !sent && progress == Progress::default() {
+        // Stopped before the first request of a plan never started: nothing to resume.
+        journal::drop_plan(repo, &target.name, &plan.hash);
+        report.interrupted = false;
+        report.message = Some(STOPPED_BEFORE.into());
+        return Outcome::Refused;
+    }
     if report.interrupted {
         let done = report
             .items
@@ -293,6 +312,14 @@ async fn run_locked(
     } else {
         Outcome::Success
     }
+}
+
+/// Why an apply stopped before its first request was refused.
+pub const STOPPED_BEFORE: &str = "stopped before applying; nothing was sent";
+
+/// Has [`ApplySettings::stop`] been cancelled?
+fn stopped(settings: &ApplySettings) -> bool {
+    settings.stop.as_ref().is_some_and(|s| s.is_cancelled())
 }
 
 fn writes(item: &Item) -> bool {
@@ -431,7 +458,7 @@ async fn apply_item(
         if progress.done.contains_key(&(index, j)) {
             continue;
         }
-        if settings.stop.as_ref().is_some_and(|s| s.is_cancelled()) {
+        if stopped(settings) {
             return Ok(false);
         }
         let is_create = req.purpose == "create";

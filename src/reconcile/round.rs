@@ -446,6 +446,13 @@ async fn apply_plan(
     resumed: bool,
 ) -> Result<(), String> {
     use apply::runlog::Outcome;
+    if ctx.stop.is_cancelled() {
+        // Stopped while planning: nothing started, nothing to resume but a plan kept before.
+        out.round.result = RoundResult::Refused;
+        out.round.message = Some(apply::STOPPED_BEFORE.into());
+        out.reasons = vec![apply::STOPPED_BEFORE.into()];
+        return Ok(());
+    }
     let target = target_of(ctx, t)?;
     let client = target.client.clone();
     let before = out.graph.clone();

@@ -380,3 +380,68 @@ fn a_kept_plan_is_not_resumed_once_desired_moved() {
         assert_eq!(live.get(coll), seeded.get(coll), "{coll}");
     }
 }
+
+#[test]
+fn an_apply_stopped_before_its_first_request_keeps_nothing() {
+    use tenant_atlas::apply::{self, ApplySettings};
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["early"], 6);
+    let g = &gens[0];
+    let enforce = tenant_yaml_types(
+        g,
+        &emu.url(),
+        RESTORABLE,
+        "  mode: enforce\n  desired: desired\n",
+    );
+    let env = repo_with(&gens, &enforce, LOOP);
+    let c = graph(&emu, g);
+    set_description(&emu, &c, &plain_device_configuration(g), "changed by hand");
+    let file = env.path().join("plan.json");
+    let (code, o, e) = out(&env.run(&[
+        "--repo",
+        "repo",
+        "plan",
+        "--tenant",
+        "early",
+        "--from",
+        "desired",
+        "--out",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2, "{o}\n{e}");
+    let plan: tenant_atlas::plan::Plan =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(plan.summary.to_apply(), 1);
+    let target = tenant_atlas::backup::TenantTarget {
+        name: g.name.clone(),
+        tenant_id: g.id.clone(),
+        cloud: Default::default(),
+        client: c,
+        entries: tenant_atlas::catalog::all().iter().collect(),
+    };
+    let stop = tokio_util::sync::CancellationToken::new();
+    stop.cancel();
+    let settings = ApplySettings {
+        secrets: Default::default(),
+        author: tenant_atlas::store::Identity {
+            name: "T".into(),
+            email: "t@example.test".into(),
+        },
+        command: "test".into(),
+        break_lock: None,
+        backup_after: false,
+        stop: Some(stop),
+    };
+    let before = writes(&emu);
+    let report = emu
+        .rt
+        .block_on(apply::apply(env.repo(), target, plan, settings));
+    assert_eq!(
+        report.outcome,
+        apply::runlog::Outcome::Refused,
+        "{report:?}"
+    );
+    assert_eq!(report.message.as_deref(), Some(apply::STOPPED_BEFORE));
+    assert!(!report.interrupted);
+    assert!(kept_plans(&env.repo().join(".git/atlas/journal/early")).is_empty());
+    assert_eq!(writes(&emu), before);
+}
