@@ -329,14 +329,12 @@ impl Loop {
     }
 
     fn take_trigger_files(&mut self) {
-        match trigger::take_all(&self.repo) {
+        // Only this loop's tenants: loops split by `--tenant` share the folder.
+        let statuses = &self.statuses;
+        match trigger::take_for(&self.repo, |t| statuses.contains_key(t)) {
             Ok(requests) => {
                 for r in requests {
-                    if self.statuses.contains_key(&r.tenant) {
-                        self.queue(&r.tenant, &r.source);
-                    } else {
-                        tracing::warn!(tenant = %r.tenant, source = %r.source, "trigger for a tenant this loop does not run");
-                    }
+                    self.queue(&r.tenant, &r.source);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the trigger folder"),
