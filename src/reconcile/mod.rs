@@ -174,8 +174,19 @@ pub async fn run(
         summary: Summary::default(),
         on_round,
     };
+    let start = Instant::now();
     for n in &names {
         lp.add_tenant(n)?;
+        // Tenants with jitter start at random within it, not all at once (`--once` at once).
+        let delay = match lp.config.tenant(n) {
+            Some(t) if !lp.opts.once => {
+                schedule::start_delay(schedule::jitter(t), schedule::unit())
+            }
+            _ => Duration::ZERO,
+        };
+        if !delay.is_zero() {
+            lp.sched.hold_until(n, start + delay);
+        }
         lp.queue(n, "start");
     }
     lp.desired_seen = lp.desired_commits();

@@ -32,8 +32,8 @@ struct Slot {
     follow_up: Option<String>,
     /// When the timer next queues a round.
     due: Option<Instant>,
-    /// No round starts before this (after a failure).
-    backoff_until: Option<Instant>,
+    /// No round starts before this (a back-off after a failure, or a start delay).
+    not_before: Option<Instant>,
     failures: u32,
 }
 
@@ -146,13 +146,13 @@ impl Scheduler {
         let pos = self.order.iter().position(|t| {
             self.slots
                 .get(t)
-                .is_some_and(|s| !s.running && s.backoff_until.is_none_or(|b| b <= now))
+                .is_some_and(|s| !s.running && s.not_before.is_none_or(|b| b <= now))
         })?;
         let tenant = self.order.remove(pos)?;
         let slot = self.slots.get_mut(&tenant)?;
         let trigger = slot.queued.take().unwrap_or_default();
         slot.running = true;
-        slot.backoff_until = None;
+        slot.not_before = None;
         // Whatever started this round, it is the timer's round too: `finished` sets the next one.
         slot.due = None;
         Some((tenant, trigger))
@@ -180,19 +180,26 @@ impl Scheduler {
         if failed {
             slot.failures += 1;
             let until = now + backoff(slot.failures);
-            slot.backoff_until = Some(until);
+            slot.not_before = Some(until);
             // The retry is the next round; the interval timer resumes after it.
             slot.due = Some(until);
         } else {
             slot.failures = 0;
-            slot.backoff_until = None;
+            slot.not_before = None;
             slot.due = Some(now + next);
         }
         if let Some(src) = slot.follow_up.take() {
             slot.queued = Some(src);
             self.order.push_back(tenant.to_string());
         }
-        (slot.failures, slot.backoff_until)
+        (slot.failures, slot.not_before)
+    }
+
+    /// No round of `tenant` starts before `at` (a start delay; a failure's back-off replaces it).
+    pub fn hold_until(&mut self, tenant: &str, at: Instant) {
+        if let Some(s) = self.slots.get_mut(tenant) {
+            s.not_before = Some(at);
+        }
     }
 
     /// Sets when the timer next queues `tenant`.
@@ -233,7 +240,7 @@ impl Scheduler {
         self.slots
             .values()
             .flat_map(|s| {
-                let waiting = s.queued.as_ref().and(s.backoff_until);
+                let waiting = s.queued.as_ref().and(s.not_before);
                 [s.due, waiting]
             })
             .flatten()
@@ -340,6 +347,22 @@ mod tests {
         s.finished("a", false, t0 + 62 * SEC, 60 * SEC, |_| SEC);
         assert_eq!(s.start_next(t0 + 62 * SEC), None, "no follow-up");
         assert_eq!(s.due("a"), Some(t0 + 122 * SEC));
+    }
+
+    #[test]
+    fn a_start_delay_holds_the_first_round() {
+        let t0 = Instant::now();
+        let mut s = two(4);
+        s.trigger("a", "start");
+        s.trigger("b", "start");
+        s.hold_until("a", t0 + 3 * SEC);
+        assert_eq!(s.start_next(t0).unwrap().0, "b");
+        assert_eq!(s.start_next(t0 + 2 * SEC), None, "a waits");
+        assert_eq!(s.next_wakeup(), Some(t0 + 3 * SEC));
+        assert_eq!(
+            s.start_next(t0 + 3 * SEC),
+            Some(("a".into(), "start".into()))
+        );
     }
 
     #[test]
