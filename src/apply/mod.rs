@@ -708,7 +708,7 @@ async fn backup_after(
         root.to_path_buf(),
         vec![t],
         std::sync::Arc::new(s),
-        std::sync::Arc::new(NoProgress),
+        std::sync::Arc::new(backup::NoProgress),
     )
     .await;
     let o = outcomes.into_iter().next()?;
@@ -717,6 +717,3 @@ async fn backup_after(
     }
     o.commit
 }
-
-struct NoProgress;
-impl backup::Progress for NoProgress {}

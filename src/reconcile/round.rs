@@ -10,7 +10,7 @@ use crate::backup::{self, BackupSettings, TenantTarget};
 use crate::config::{Config, Mode, TenantConfig};
 use crate::graph::ClientStats;
 use crate::plan::{Action, Plan, build, resolve::Mappings};
-use crate::store::{Identity, Repo};
+use crate::store::Repo;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -90,16 +90,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
 
 fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
     match &ctx.client {
-        Some(client) => Ok(TenantTarget {
-            name: t.name.clone(),
-            tenant_id: t.tenant_id.clone(),
-            cloud: t.cloud,
-            client: client.clone(),
-            entries: crate::catalog::all()
-                .iter()
-                .filter(|e| t.types.selects(e.key))
-                .collect(),
-        }),
+        Some(client) => Ok(TenantTarget::with_client(t, client.clone())),
         None => TenantTarget::from_config(t, &ctx.config_path, None),
     }
 }
@@ -117,25 +108,6 @@ fn sub(now: &ClientStats, base: &ClientStats) -> ClientStats {
     }
 }
 
-/// The commit author: `git.author`, else git's configuration, else `tenant-atlas`.
-pub fn author(config: &Config, repo: &Repo) -> Identity {
-    if let Some((name, email)) = config
-        .git
-        .author
-        .as_deref()
-        .and_then(crate::config::parse_author)
-    {
-        return Identity { name, email };
-    }
-    repo.config_identity().unwrap_or_else(|| Identity {
-        name: "tenant-atlas".into(),
-        email: "atlas@localhost".into(),
-    })
-}
-
-struct NoProgress;
-impl backup::Progress for NoProgress {}
-
 async fn backup_round(
     ctx: &RoundCtx,
     repo: &Repo,
@@ -149,7 +121,7 @@ async fn backup_round(
     let settings = BackupSettings {
         only: None,
         message: None,
-        author: author(&ctx.config, repo),
+        author: ctx.config.author(repo),
         push: git.push.then(|| (git.remote.clone(), git.branch.clone())),
         command: COMMAND.into(),
         break_lock: None,
@@ -161,7 +133,7 @@ async fn backup_round(
         ctx.root.clone(),
         vec![target],
         Arc::new(settings),
-        Arc::new(NoProgress),
+        Arc::new(backup::NoProgress),
     )
     .await;
     out.graph = client.stats();
@@ -458,7 +430,7 @@ async fn apply_plan(
     let before = out.graph.clone();
     let settings = ApplySettings {
         secrets: apply::Secrets::new(),
-        author: author(&ctx.config, repo),
+        author: ctx.config.author(repo),
         command: COMMAND.into(),
         break_lock: None,
         backup_after: true,
