@@ -136,7 +136,7 @@ fn once_per_mode_windows_and_guardrails() {
 fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     let (emu, gens) = fleet(
         EmulatorConfig {
-            latency: Duration::from_millis(20),
+            latency: APPLY_LATENCY,
             ..EmulatorConfig::default()
         },
         &["apply"],
@@ -229,6 +229,11 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
         "no-change"
     );
 }
+
+/// Emulator latency of the tests that stop an apply mid-way: the restore has 17 creates, so after
+/// the three the test waits for, at least four seconds of requests remain for the SIGTERM to land
+/// in, even on a loaded machine.
+const APPLY_LATENCY: Duration = Duration::from_millis(300);
 
 /// The types a restore can write without secrets.
 const RESTORABLE: &str =
