@@ -8,7 +8,9 @@
 //! Scheduling uses tokio's monotonic clock; timestamps in status files and run logs use
 //! `clock::now()`. A stop (the CLI maps SIGINT/SIGTERM to it) ends scheduling at once; running
 //! rounds finish their current step — an apply stops between two requests and keeps its journal
-//! and plan, which the next start resumes before anything else.
+//! and plan, which the next start resumes before anything else while the desired commit and the
+//! guardrails still allow it (else it is dropped and the tenant planned afresh). An apply not yet
+//! started when the stop comes is not started.
 
 pub mod guard;
 pub mod round;
