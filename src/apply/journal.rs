@@ -144,14 +144,7 @@ fn plan_path(repo: &Repo, tenant: &str, plan_hash: &str) -> Result<PathBuf, Stor
 pub fn keep_plan(repo: &Repo, tenant: &str, plan: &crate::plan::Plan) -> Result<(), StoreError> {
     let path = plan_path(repo, tenant, &plan.hash)?;
     let bytes = serde_json::to_vec_pretty(plan).unwrap_or_default();
-    let tmp = path.with_extension("tmp");
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| StoreError::io(&path, e))
+    crate::store::write_atomic(&path, &bytes)
 }
 
 /// Forgets a kept plan (its journal finished).

@@ -58,6 +58,10 @@ pub struct ApplyReport {
     pub interrupted: bool,
     /// Refused because another run holds the tenant's lock (worth trying again later).
     pub locked: bool,
+    /// Refused for good: the plan no longer matches the tenant (changed since planned, another
+    /// tenant, altered file) or was already applied. A kept plan refused so is dropped; one refused
+    /// for a passing reason (lock held, tenant not readable) is kept.
+    pub obsolete: bool,
 }
 
 /// Applies `plan` to `target`.
@@ -81,6 +85,7 @@ pub async fn apply(
         backup_commit: None,
         interrupted: false,
         locked: false,
+        obsolete: false,
     };
     let repo = match Repo::open(&root) {
         Ok(r) => r,
@@ -97,9 +102,11 @@ pub async fn apply(
         r
     };
     if !plan.is_intact() {
+        report.obsolete = true;
         return refuse(report, "the plan file was changed after it was made (its hash does not match); make a new plan".into());
     }
     if plan.target.tenant_id != target.tenant_id {
+        report.obsolete = true;
         return refuse(
             report,
             format!(
@@ -169,8 +176,13 @@ async fn run_locked(
     };
     let progress = Journal::read(&journal_path);
     if progress.finished {
+        report.obsolete = true;
         report.message =
             Some("this plan was already applied; make a new plan to restore again".into());
+        return Outcome::Refused;
+    }
+    if stopped(settings) {
+        report.message = Some(STOPPED_BEFORE.into());
         return Outcome::Refused;
     }
     // Every target as planned, or nothing is written.
@@ -192,10 +204,15 @@ async fn run_locked(
         .filter_map(|(_, item)| stale_reason(item, &live))
         .collect();
     if !stale.is_empty() {
+        report.obsolete = true;
         report.message = Some(format!(
             "the tenant changed since the plan was made; nothing was applied:\n  {}",
             stale.join("\n  ")
         ));
+        return Outcome::Refused;
+    }
+    if stopped(settings) {
+        report.message = Some(STOPPED_BEFORE.into());
         return Outcome::Refused;
     }
     // An unattended apply keeps its plan beside the journal until it finishes, so a stop or a
@@ -250,6 +267,17 @@ async fn run_locked(
         }
         report.items.push(result);
     }
+    let sent = report
+        .items
+        .iter()
+        .any(|r| matches!(r.result, ItemStatus::Applied | ItemStatus::Failed));
+    if report.interrupted && !sent && progress == Progress::default() {
+        // Stopped before the first request of a plan never started: nothing to resume.
+        journal::drop_plan(repo, &target.name, &plan.hash);
+        report.interrupted = false;
+        report.message = Some(STOPPED_BEFORE.into());
+        return Outcome::Refused;
+    }
     if report.interrupted {
         let done = report
             .items
@@ -293,6 +321,14 @@ async fn run_locked(
     } else {
         Outcome::Success
     }
+}
+
+/// Why an apply stopped before its first request was refused.
+pub const STOPPED_BEFORE: &str = "stopped before applying; nothing was sent";
+
+/// Has [`ApplySettings::stop`] been cancelled?
+fn stopped(settings: &ApplySettings) -> bool {
+    settings.stop.as_ref().is_some_and(|s| s.is_cancelled())
 }
 
 fn writes(item: &Item) -> bool {
@@ -431,7 +467,7 @@ async fn apply_item(
         if progress.done.contains_key(&(index, j)) {
             continue;
         }
-        if settings.stop.as_ref().is_some_and(|s| s.is_cancelled()) {
+        if stopped(settings) {
             return Ok(false);
         }
         let is_create = req.purpose == "create";
@@ -681,7 +717,7 @@ async fn backup_after(
         root.to_path_buf(),
         vec![t],
         std::sync::Arc::new(s),
-        std::sync::Arc::new(NoProgress),
+        std::sync::Arc::new(backup::NoProgress),
     )
     .await;
     let o = outcomes.into_iter().next()?;
@@ -690,6 +726,3 @@ async fn backup_after(
     }
     o.commit
 }
-
-struct NoProgress;
-impl backup::Progress for NoProgress {}

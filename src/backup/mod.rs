@@ -45,20 +45,26 @@ impl TenantTarget {
             .client_config(config_path)
             .map_err(|e| e.to_string())
             .and_then(|c| GraphClient::new(c).map_err(|e| format!("tenant {}: {e}", t.name)))?;
-        let entries = match types {
-            Some(list) => list.to_vec(),
-            None => crate::catalog::all()
-                .iter()
-                .filter(|e| t.types.selects(e.key))
-                .collect(),
-        };
-        Ok(TenantTarget {
+        let mut target = TenantTarget::with_client(t, client);
+        if let Some(list) = types {
+            target.entries = list.to_vec();
+        }
+        Ok(target)
+    }
+
+    /// The target of a configured tenant through an existing client (one kept across runs), with
+    /// the tenant's own type selection.
+    pub fn with_client(t: &crate::config::TenantConfig, client: GraphClient) -> TenantTarget {
+        TenantTarget {
             name: t.name.clone(),
             tenant_id: t.tenant_id.clone(),
             cloud: t.cloud,
             client,
-            entries,
-        })
+            entries: crate::catalog::all()
+                .iter()
+                .filter(|e| t.types.selects(e.key))
+                .collect(),
+        }
     }
 }
 
@@ -88,6 +94,10 @@ pub trait Progress: Send + Sync {
     fn tenant_fetched(&self, _tenant: &str, _objects: usize) {}
     fn tenant_done(&self, _tenant: &str) {}
 }
+
+/// No progress shown (unattended and follow-up backups).
+pub struct NoProgress;
+impl Progress for NoProgress {}
 
 /// Repository files `init` writes; a backup commit adopts them while git does not track them yet.
 pub const REPO_FILES: &[&str] = &[

@@ -98,7 +98,7 @@ pub fn execute(
             return Ok(exit::REFUSED);
         }
     }
-    let author = super::backup::author(config, repo);
+    let author = config.author(repo);
     let settings = ApplySettings {
         secrets,
         author,

@@ -7,7 +7,7 @@ use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
 use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, SecretString};
-use crate::store::{Identity, Repo};
+use crate::store::Repo;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +77,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         config_errors = unusable;
         (repo, config, targets, None)
     };
-    let author = author(&config, &repo);
+    let author = config.author(&repo);
     let push = (args.push || config.git.push)
         .then(|| (config.git.remote.clone(), config.git.branch.clone()));
     let settings = BackupSettings {
@@ -216,21 +216,6 @@ pub(super) async fn demo_targets(
         }],
         emulator,
     ))
-}
-
-pub(super) fn author(config: &Config, repo: &Repo) -> Identity {
-    if let Some((name, email)) = config
-        .git
-        .author
-        .as_deref()
-        .and_then(crate::config::parse_author)
-    {
-        return Identity { name, email };
-    }
-    repo.config_identity().unwrap_or_else(|| Identity {
-        name: "tenant-atlas".into(),
-        email: "atlas@localhost".into(),
-    })
 }
 
 fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {

@@ -1,5 +1,6 @@
 //! `tenant-atlas reconcile`: the unattended loop (see `reconcile`). Maps SIGINT/SIGTERM to the
-//! loop's stop token, prints a line per round, and turns the rounds' results into the exit code.
+//! loop's stop token (a second one exits at once, code 130), prints a line per round, and turns
+//! the rounds' results into the exit code.
 
 use super::{CliError, GlobalArgs, Out, exit};
 use crate::config::{Config, Mode};
@@ -18,6 +19,9 @@ pub struct ReconcileArgs {
     #[arg(long, value_name = "T")]
     pub tenant: Vec<String>,
 }
+
+/// Exit code after a second SIGINT/SIGTERM (128 + SIGINT, as shells report an interrupt).
+pub const SECOND_SIGNAL: u8 = 130;
 
 /// The exit code a round's result stands for.
 pub fn code_of(r: RoundResult) -> u8 {
@@ -59,9 +63,14 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
     let stop = CancellationToken::new();
     let signals = stop.clone();
     rt.spawn(async move {
-        wait_for_signal().await;
+        let mut listen = StopSignals::new();
+        listen.next().await;
         tracing::info!("stop signal: finishing the current step of running rounds");
         signals.cancel();
+        // A second signal does not wait: an apply's journal makes that as safe as a kill.
+        listen.next().await;
+        eprintln!("second stop signal: exiting at once");
+        std::process::exit(i32::from(SECOND_SIGNAL));
     });
     let printer = Out { color: out.color };
     let on_round: reconcile::OnRound = Arc::new(move |tenant: &str, mode: Mode, r: &Round| {
@@ -106,24 +115,36 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
     Ok(worst(codes))
 }
 
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM, listened to from the start so a second signal is never missed.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = signal(SignalKind::terminate())
+                .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)))
+                .ok();
+            StopSignals { streams }
         }
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Waits for the next SIGINT or SIGTERM.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some((term, int)) = &mut self.streams {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -427,6 +427,16 @@ impl Config {
         Ok(())
     }
 
+    /// The commit author: `git.author`, else the repository's git configuration, else
+    /// `tenant-atlas <atlas@localhost>`.
+    pub fn author(&self, repo: &crate::store::Repo) -> crate::store::Identity {
+        let configured = self.git.author.as_deref().and_then(parse_author);
+        let (name, email) = configured
+            .or_else(|| repo.config_identity().map(|i| (i.name, i.email)))
+            .unwrap_or_else(|| ("tenant-atlas".into(), "atlas@localhost".into()));
+        crate::store::Identity { name, email }
+    }
+
     pub fn tenant(&self, name: &str) -> Option<&TenantConfig> {
         self.tenants.iter().find(|t| t.name == name)
     }
@@ -675,5 +685,10 @@ mod tests {
             Some(("A B".into(), "a@b.c".into()))
         );
         assert_eq!(parse_author("nobody"), None);
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = crate::store::Repo::init(tmp.path()).unwrap();
+        let mut c = Config::parse("tenants: []\n", "atlas.yaml").unwrap();
+        c.git.author = Some("A B <a@b.c>".into());
+        assert_eq!(c.author(&repo).email, "a@b.c");
     }
 }

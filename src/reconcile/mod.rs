@@ -8,7 +8,9 @@
 //! Scheduling uses tokio's monotonic clock; timestamps in status files and run logs use
 //! `clock::now()`. A stop (the CLI maps SIGINT/SIGTERM to it) ends scheduling at once; running
 //! rounds finish their current step — an apply stops between two requests and keeps its journal
-//! and plan, which the next start resumes before anything else.
+//! and plan, which the next start resumes before anything else while the desired commit and the
+//! guardrails still allow it (else it is dropped and the tenant planned afresh). An apply not yet
+//! started when the stop comes is not started.
 
 pub mod guard;
 pub mod round;
@@ -174,8 +176,19 @@ pub async fn run(
         summary: Summary::default(),
         on_round,
     };
+    let start = Instant::now();
     for n in &names {
         lp.add_tenant(n)?;
+        // Tenants with jitter start at random within it, not all at once (`--once` at once).
+        let delay = match lp.config.tenant(n) {
+            Some(t) if !lp.opts.once => {
+                schedule::start_delay(schedule::jitter(t), schedule::unit())
+            }
+            _ => Duration::ZERO,
+        };
+        if !delay.is_zero() {
+            lp.sched.hold_until(n, start + delay);
+        }
         lp.queue(n, "start");
     }
     lp.desired_seen = lp.desired_commits();
@@ -219,9 +232,16 @@ pub async fn run(
             && let Some((name, source)) = lp.sched.start_next(Instant::now())
         {
             let Some(t) = lp.config.tenant(&name).cloned() else {
+                lp.sched.not_started(&name);
                 lp.sched.remove(&name);
                 continue;
             };
+            if running.values().any(|n| *n == name) {
+                // Never two rounds of one tenant: this one follows the round still running.
+                tracing::error!(tenant = %name, "a round of this tenant is still running; following it");
+                lp.sched.trigger(&name, &source);
+                continue;
+            }
             lp.set_state(&name, State::Running);
             let c = ctx(&mut lp, &t);
             let handle = tasks.spawn(async move {
@@ -322,14 +342,12 @@ impl Loop {
     }
 
     fn take_trigger_files(&mut self) {
-        match trigger::take_all(&self.repo) {
+        // Only this loop's tenants: loops split by `--tenant` share the folder.
+        let statuses = &self.statuses;
+        match trigger::take_for(&self.repo, |t| statuses.contains_key(t)) {
             Ok(requests) => {
                 for r in requests {
-                    if self.statuses.contains_key(&r.tenant) {
-                        self.queue(&r.tenant, &r.source);
-                    } else {
-                        tracing::warn!(tenant = %r.tenant, source = %r.source, "trigger for a tenant this loop does not run");
-                    }
+                    self.queue(&r.tenant, &r.source);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the trigger folder"),

@@ -3,14 +3,14 @@
 //! against live and applies it when every guardrail holds. Every failure becomes the round's result
 //! and message — a round never fails the loop.
 
+use super::guard;
 use super::status::{Drift, DriftObject, Round, RoundKind, RoundResult};
-use super::{guard, windows};
 use crate::apply::{self, ApplySettings, journal};
 use crate::backup::{self, BackupSettings, TenantTarget};
 use crate::config::{Config, Mode, TenantConfig};
 use crate::graph::ClientStats;
 use crate::plan::{Action, Plan, build, resolve::Mappings};
-use crate::store::{Identity, Repo};
+use crate::store::Repo;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -95,38 +95,10 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
 
 fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
     match &ctx.client {
-        Some(client) => Ok(TenantTarget {
-            name: t.name.clone(),
-            tenant_id: t.tenant_id.clone(),
-            cloud: t.cloud,
-            client: client.clone(),
-            entries: crate::catalog::all()
-                .iter()
-                .filter(|e| t.types.selects(e.key))
-                .collect(),
-        }),
+        Some(client) => Ok(TenantTarget::with_client(t, client.clone())),
         None => TenantTarget::from_config(t, &ctx.config_path, None),
     }
 }
-
-/// The commit author: `git.author`, else git's configuration, else `tenant-atlas`.
-pub fn author(config: &Config, repo: &Repo) -> Identity {
-    if let Some((name, email)) = config
-        .git
-        .author
-        .as_deref()
-        .and_then(crate::config::parse_author)
-    {
-        return Identity { name, email };
-    }
-    repo.config_identity().unwrap_or_else(|| Identity {
-        name: "tenant-atlas".into(),
-        email: "atlas@localhost".into(),
-    })
-}
-
-struct NoProgress;
-impl backup::Progress for NoProgress {}
 
 async fn backup_round(
     ctx: &RoundCtx,
@@ -141,7 +113,7 @@ async fn backup_round(
     let settings = BackupSettings {
         only: None,
         message: None,
-        author: author(&ctx.config, repo),
+        author: ctx.config.author(repo),
         push: git.push.then(|| (git.remote.clone(), git.branch.clone())),
         command: COMMAND.into(),
         break_lock: None,
@@ -154,7 +126,7 @@ async fn backup_round(
         ctx.root.clone(),
         vec![target],
         Arc::new(settings),
-        Arc::new(NoProgress),
+        Arc::new(backup::NoProgress),
     )
     .await;
     out.children = out.children.plus(&client.stats().since(&before));
@@ -304,21 +276,68 @@ async fn enforce_round(
     t: &TenantConfig,
     out: &mut RoundOutcome,
 ) -> Result<(), String> {
-    // An apply a stop (or a kill) interrupted is finished first, exactly as planned.
+    // An apply a stop (or a kill) interrupted is finished first, exactly as planned — while it still
+    // is what would be planned now: the same desired commit, within today's guardrails and windows.
+    // Otherwise it is dropped and the tenant planned afresh from live, which already holds whatever
+    // it did apply.
     let pending = journal::pending_plans(repo, &t.name).map_err(|e| e.to_string())?;
-    if let Some(plan) = pending.into_iter().next() {
-        out.round.trigger = format!("{} (resume)", out.round.trigger);
-        if let Some(closed) = windows::closed(&t.windows, crate::clock::now()) {
-            out.reasons = vec![closed.clone()];
-            out.round.result = RoundResult::Refused;
-            out.round.message = Some(format!(
-                "an interrupted apply waits to be resumed: {closed}"
-            ));
-            return Ok(());
+    let mut dropped = vec![];
+    for plan in pending {
+        match resumable(repo, t, &plan) {
+            Ok(()) => {
+                out.round.trigger = format!("{} (resume)", out.round.trigger);
+                out.drift = Some(plan_drift(&plan));
+                return apply_plan(ctx, repo, t, plan, out, true).await;
+            }
+            Err(why) => {
+                tracing::info!(tenant = %t.name, plan = %plan.hash, reason = %why, "dropping an interrupted apply's kept plan");
+                journal::drop_plan(repo, &t.name, &plan.hash);
+                dropped.push(format!(
+                    "dropped the interrupted apply of plan {} ({why})",
+                    plan.hash
+                ));
+            }
         }
-        out.drift = Some(plan_drift(&plan));
-        return apply_plan(ctx, repo, t, plan, out, true).await;
     }
+    let done = plan_and_enforce(ctx, repo, t, out).await;
+    if !dropped.is_empty() {
+        let mut m = dropped.join("; ");
+        if let Some(rest) = &out.round.message {
+            m = format!("{m}; {rest}");
+        }
+        out.round.message = Some(m);
+    }
+    done
+}
+
+/// Why a kept plan may not be resumed now (`Ok` when it may).
+fn resumable(repo: &Repo, t: &TenantConfig, plan: &Plan) -> Result<(), String> {
+    let desired = t.desired.as_deref().unwrap_or("HEAD");
+    let now = repo
+        .commit_info(desired)
+        .map_err(|e| format!("desired state {desired}: {e}"))?;
+    if now.id != plan.commit {
+        return Err(format!(
+            "`{desired}` moved from {} to {}",
+            &plan.commit[..plan.commit.len().min(10)],
+            now.short_id
+        ));
+    }
+    let reasons = guard::reasons(plan, t, crate::clock::now());
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons.join("; "))
+    }
+}
+
+/// Plans the desired commit against live and applies it when every guardrail holds.
+async fn plan_and_enforce(
+    ctx: &RoundCtx,
+    repo: &Repo,
+    t: &TenantConfig,
+    out: &mut RoundOutcome,
+) -> Result<(), String> {
     let desired = t
         .desired
         .as_deref()
@@ -390,11 +409,18 @@ async fn apply_plan(
     resumed: bool,
 ) -> Result<(), String> {
     use apply::runlog::Outcome;
+    if ctx.stop.is_cancelled() {
+        // Stopped while planning: nothing started, nothing to resume but a plan kept before.
+        out.round.result = RoundResult::Refused;
+        out.round.message = Some(apply::STOPPED_BEFORE.into());
+        out.reasons = vec![apply::STOPPED_BEFORE.into()];
+        return Ok(());
+    }
     let target = target_of(ctx, t)?;
     let client = target.client.clone();
     let settings = ApplySettings {
         secrets: apply::Secrets::new(),
-        author: author(&ctx.config, repo),
+        author: ctx.config.author(repo),
         command: COMMAND.into(),
         break_lock: None,
         backup_after: true,
@@ -426,8 +452,9 @@ async fn apply_plan(
         out.reasons = report.message.iter().cloned().collect();
         // A kept plan the tenant no longer matches (or one already applied) is dropped: the next
         // round plans afresh from live, which already holds whatever the plan did apply. A plan
-        // refused only because another run holds the lock is kept for the next round.
-        if resumed && !report.locked {
+        // refused for a passing reason (the lock held, the tenant not readable) is kept, with its
+        // journal, for the next round.
+        if resumed && report.obsolete {
             journal::drop_plan(repo, &t.name, &hash);
         }
     }

@@ -27,6 +27,12 @@ pub fn jittered(base: Duration, jitter: Duration, unit: f64) -> Duration {
     base + jitter.mul_f64(unit.clamp(0.0, 1.0))
 }
 
+/// Delay before a tenant's first round, `unit` (0.0..1.0) of its jitter, so tenants with jitter
+/// do not all start together.
+pub fn start_delay(jitter: Duration, unit: f64) -> Duration {
+    jitter.mul_f64(unit.clamp(0.0, 1.0))
+}
+
 /// Delay before the next round after `failures` consecutive failed rounds (at least 1):
 /// `backoff * 2^(failures-1)`, capped at `max`, then jittered down by up to a fifth (`unit` in
 /// 0.0..1.0), so tenants that failed together do not retry together and the cap is never exceeded.
@@ -80,6 +86,19 @@ mod tests {
         assert_eq!(jittered(b, j, 0.5), Duration::from_secs(65));
         assert!(jittered(b, j, 0.999) < Duration::from_secs(70));
         assert_eq!(jittered(b, j, 7.0), Duration::from_secs(70), "clamped");
+    }
+
+    #[test]
+    fn the_start_delay_is_within_the_jitter() {
+        let j = Duration::from_secs(10);
+        assert_eq!(start_delay(Duration::ZERO, 0.7), Duration::ZERO);
+        assert_eq!(start_delay(j, 0.0), Duration::ZERO);
+        assert_eq!(start_delay(j, 0.25), Duration::from_millis(2500));
+        assert!(start_delay(j, 0.999) < j);
+        assert_eq!(start_delay(j, -3.0), Duration::ZERO, "clamped");
+        for _ in 0..100 {
+            assert!(start_delay(j, unit()) <= j);
+        }
     }
 
     #[test]

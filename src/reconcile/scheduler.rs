@@ -26,11 +26,14 @@ struct Slot {
     /// The trigger of the queued round.
     queued: Option<String>,
     running: bool,
+    /// The tenant left the configuration while its round ran: the slot stays (and counts against
+    /// the concurrency) until that round is joined, then goes.
+    removed: bool,
     follow_up: Option<String>,
     /// When the timer next queues a round.
     due: Option<Instant>,
-    /// No round starts before this (after a failure).
-    backoff_until: Option<Instant>,
+    /// No round starts before this (a back-off after a failure, or a start delay).
+    not_before: Option<Instant>,
     failures: u32,
 }
 
@@ -55,24 +58,50 @@ impl Scheduler {
         self.concurrency = n.max(1);
     }
 
-    /// Adds a tenant (no round queued, no timer).
+    /// Adds a tenant (no round queued, no timer). A tenant removed while its round still runs is
+    /// back: its round keeps its slot, so a new one starts only after it.
     pub fn add(&mut self, tenant: &str) {
-        self.slots.entry(tenant.to_string()).or_default();
+        self.slots.entry(tenant.to_string()).or_default().removed = false;
     }
 
-    /// Removes a tenant no longer configured; a running round finishes, nothing follows it.
+    /// Removes a tenant no longer configured; a running round finishes, nothing follows it. Its
+    /// slot is kept (marked removed) until [`Scheduler::finished`].
     pub fn remove(&mut self, tenant: &str) {
-        self.slots.remove(tenant);
         self.order.retain(|t| t != tenant);
+        match self.slots.get_mut(tenant) {
+            Some(slot) if slot.running => {
+                *slot = Slot {
+                    running: true,
+                    removed: true,
+                    ..Slot::default()
+                };
+            }
+            _ => {
+                self.slots.remove(tenant);
+            }
+        }
+    }
+
+    /// A round [`Scheduler::start_next`] handed out that will not run: its slot is free again.
+    pub fn not_started(&mut self, tenant: &str) {
+        if let Some(slot) = self.slots.get_mut(tenant) {
+            slot.running = false;
+            if slot.removed {
+                self.slots.remove(tenant);
+            }
+        }
     }
 
     pub fn tenants(&self) -> impl Iterator<Item = &String> {
-        self.slots.keys()
+        self.slots
+            .iter()
+            .filter(|(_, s)| !s.removed)
+            .map(|(t, _)| t)
     }
 
     /// Asks for a round of `tenant`, started by `source`.
     pub fn trigger(&mut self, tenant: &str, source: &str) -> Option<Queued> {
-        let slot = self.slots.get_mut(tenant)?;
+        let slot = self.slots.get_mut(tenant).filter(|s| !s.removed)?;
         Some(if slot.running {
             if slot.follow_up.is_some() {
                 Queued::FollowUpJoined
@@ -117,13 +146,15 @@ impl Scheduler {
         let pos = self.order.iter().position(|t| {
             self.slots
                 .get(t)
-                .is_some_and(|s| !s.running && s.backoff_until.is_none_or(|b| b <= now))
+                .is_some_and(|s| !s.running && s.not_before.is_none_or(|b| b <= now))
         })?;
         let tenant = self.order.remove(pos)?;
         let slot = self.slots.get_mut(&tenant)?;
         let trigger = slot.queued.take().unwrap_or_default();
         slot.running = true;
-        slot.backoff_until = None;
+        slot.not_before = None;
+        // Whatever started this round, it is the timer's round too: `finished` sets the next one.
+        slot.due = None;
         Some((tenant, trigger))
     }
 
@@ -142,22 +173,33 @@ impl Scheduler {
             return (0, None);
         };
         slot.running = false;
+        if slot.removed {
+            self.slots.remove(tenant);
+            return (0, None);
+        }
         if failed {
             slot.failures += 1;
             let until = now + backoff(slot.failures);
-            slot.backoff_until = Some(until);
+            slot.not_before = Some(until);
             // The retry is the next round; the interval timer resumes after it.
             slot.due = Some(until);
         } else {
             slot.failures = 0;
-            slot.backoff_until = None;
+            slot.not_before = None;
             slot.due = Some(now + next);
         }
         if let Some(src) = slot.follow_up.take() {
             slot.queued = Some(src);
             self.order.push_back(tenant.to_string());
         }
-        (slot.failures, slot.backoff_until)
+        (slot.failures, slot.not_before)
+    }
+
+    /// No round of `tenant` starts before `at` (a start delay; a failure's back-off replaces it).
+    pub fn hold_until(&mut self, tenant: &str, at: Instant) {
+        if let Some(s) = self.slots.get_mut(tenant) {
+            s.not_before = Some(at);
+        }
     }
 
     /// Sets when the timer next queues `tenant`.
@@ -198,7 +240,7 @@ impl Scheduler {
         self.slots
             .values()
             .flat_map(|s| {
-                let waiting = s.queued.as_ref().and(s.backoff_until);
+                let waiting = s.queued.as_ref().and(s.not_before);
                 [s.due, waiting]
             })
             .flatten()
@@ -294,6 +336,36 @@ mod tests {
     }
 
     #[test]
+    fn a_timer_expiring_during_a_triggered_round_adds_no_round() {
+        let t0 = Instant::now();
+        let mut s = two(4);
+        s.set_due("a", t0 + 60 * SEC);
+        s.trigger("a", "webhook:x");
+        assert_eq!(s.start_next(t0), Some(("a".into(), "webhook:x".into())));
+        assert_eq!(s.due("a"), None, "the running round is the timer's round");
+        assert!(s.fire_timers(t0 + 61 * SEC).is_empty());
+        s.finished("a", false, t0 + 62 * SEC, 60 * SEC, |_| SEC);
+        assert_eq!(s.start_next(t0 + 62 * SEC), None, "no follow-up");
+        assert_eq!(s.due("a"), Some(t0 + 122 * SEC));
+    }
+
+    #[test]
+    fn a_start_delay_holds_the_first_round() {
+        let t0 = Instant::now();
+        let mut s = two(4);
+        s.trigger("a", "start");
+        s.trigger("b", "start");
+        s.hold_until("a", t0 + 3 * SEC);
+        assert_eq!(s.start_next(t0).unwrap().0, "b");
+        assert_eq!(s.start_next(t0 + 2 * SEC), None, "a waits");
+        assert_eq!(s.next_wakeup(), Some(t0 + 3 * SEC));
+        assert_eq!(
+            s.start_next(t0 + 3 * SEC),
+            Some(("a".into(), "start".into()))
+        );
+    }
+
+    #[test]
     fn a_removed_tenant_is_never_started() {
         let now = Instant::now();
         let mut s = two(4);
@@ -301,5 +373,49 @@ mod tests {
         s.remove("a");
         assert_eq!(s.start_next(now), None);
         assert_eq!(s.tenants().collect::<Vec<_>>(), vec!["b"]);
+    }
+
+    #[test]
+    fn a_tenant_removed_and_added_back_while_running_never_runs_twice() {
+        let now = Instant::now();
+        let mut s = two(2);
+        s.trigger("a", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "a");
+        // Reload without a, then with a again, while a's round still runs.
+        s.remove("a");
+        assert_eq!(s.tenants().collect::<Vec<_>>(), vec!["b"]);
+        assert_eq!(s.trigger("a", "config"), None, "removed");
+        assert_eq!(s.running(), 1, "the removed round still holds its slot");
+        s.add("a");
+        assert_eq!(s.trigger("a", "config"), Some(Queued::FollowUp));
+        assert_eq!(s.start_next(now), None, "a is still running");
+        s.trigger("b", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "b");
+        assert_eq!(s.start_next(now), None, "concurrency 2: a and b");
+        // The old round is joined: a's follow-up is queued, then starts once.
+        s.finished("a", false, now, 60 * SEC, |_| SEC);
+        assert!(s.is_running("b"));
+        assert_eq!(s.start_next(now), Some(("a".into(), "config".into())));
+        assert_eq!(s.running(), 2);
+        assert_eq!(s.start_next(now), None);
+    }
+
+    #[test]
+    fn a_removed_running_tenant_goes_when_its_round_is_joined() {
+        let now = Instant::now();
+        let mut s = two(1);
+        s.trigger("a", "start");
+        s.trigger("b", "start");
+        assert_eq!(s.start_next(now).unwrap().0, "a");
+        s.remove("a");
+        assert_eq!(s.start_next(now), None, "a's round still counts");
+        assert_eq!(s.finished("a", true, now, SEC, |_| SEC), (0, None));
+        assert!(!s.is_running("a"));
+        assert_eq!(s.start_next(now).unwrap().0, "b");
+        s.finished("b", false, now, SEC, |_| SEC);
+        assert!(s.fire_timers(now + SEC).iter().all(|t| t != "a"));
+        // A handed-out round that is not run frees its slot.
+        s.not_started("b");
+        assert_eq!(s.running(), 0);
     }
 }

@@ -35,8 +35,14 @@ pub fn request(repo: &Repo, tenant: &str, source: &str) -> Result<Request, Store
 /// Takes every pending request (removing its file). A file that does not parse still counts as a
 /// request for the tenant it is named after.
 pub fn take_all(repo: &Repo) -> Result<Vec<Request>, StoreError> {
+    take_for(repo, |_| true)
+}
+
+/// Takes the pending requests of the tenants `mine` accepts (by file name), leaving the others for
+/// the loops that run them.
+pub fn take_for(repo: &Repo, mine: impl Fn(&str) -> bool) -> Result<Vec<Request>, StoreError> {
     let mut taken = vec![];
-    for name in state::list(repo, AREA)? {
+    for name in state::list(repo, AREA)?.into_iter().filter(|n| mine(n)) {
         let bytes = state::read(repo, AREA, &name)?;
         if !state::remove(repo, AREA, &name)? {
             continue; // taken by someone else meanwhile
@@ -73,5 +79,20 @@ mod tests {
         assert_eq!(taken[0].source, "webhook:b");
         assert!(take_all(&repo).unwrap().is_empty());
         assert!(request(&repo, "../x", "w").is_err());
+    }
+
+    #[test]
+    fn a_loop_takes_only_its_tenants_requests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        request(&repo, "contoso", "webhook:a").unwrap();
+        request(&repo, "fabrikam", "webhook:a").unwrap();
+        let taken = take_for(&repo, |t| t == "contoso").unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].tenant, "contoso");
+        assert!(take_for(&repo, |t| t == "contoso").unwrap().is_empty());
+        let rest = take_all(&repo).unwrap();
+        assert_eq!(rest.len(), 1, "the other loop's request is left");
+        assert_eq!(rest[0].tenant, "fabrikam");
     }
 }

@@ -28,6 +28,16 @@ pub use log::{LogEntry, LogQuery};
 pub use revisions::{ChangeKind, CommitInfo, FileChange, Side};
 pub use snapshot::WriteSummary;
 
+/// Writes a private file atomically and durably (temporary sibling, fsync, rename, fsync of the
+/// folder): a reader sees the old or the new bytes, never part of them.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    fsio::atomic_write(path, bytes)?;
+    match path.parent() {
+        Some(dir) => fsio::fsync_dir(dir),
+        None => Ok(()),
+    }
+}
+
 /// Author and committer of backup commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {

@@ -136,7 +136,7 @@ fn once_per_mode_windows_and_guardrails() {
 fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     let (emu, gens) = fleet(
         EmulatorConfig {
-            latency: Duration::from_millis(20),
+            latency: APPLY_LATENCY,
             ..EmulatorConfig::default()
         },
         &["apply"],
@@ -163,29 +163,13 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
         &tenant_yaml_types(
             g,
             &emu.url(),
-            "[deviceConfigurations, windowsUpdateRings, compliancePolicies, scopeTags, assignmentFilters]",
+            RESTORABLE,
             "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
         ),
         LOOP,
     );
     let journal_dir = env.repo().join(".git/atlas/journal/apply");
-    let lines = || -> usize {
-        std::fs::read_dir(&journal_dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
-            .map(|e| {
-                std::fs::read_to_string(e.path())
-                    .unwrap_or_default()
-                    .lines()
-                    .count()
-            })
-            .sum()
-    };
-    let mut child = spawn(&env, &[]);
-    wait_for("the apply under way", &env, || (lines() >= 6).then_some(()));
-    let code = terminate(&mut child);
+    let code = interrupt_apply(&env, &journal_dir);
     let (stdout, stderr) = output_of(&env);
     assert_eq!(
         code, 3,
@@ -244,4 +228,225 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
         status(&env, "apply").unwrap()["lastRound"]["result"],
         "no-change"
     );
+}
+
+/// Emulator latency of the tests that stop an apply mid-way: the restore has 17 creates, so after
+/// the three the test waits for, at least four seconds of requests remain for the SIGTERM to land
+/// in, even on a loaded machine.
+const APPLY_LATENCY: Duration = Duration::from_millis(300);
+
+/// The types a restore can write without secrets.
+const RESTORABLE: &str =
+    "[deviceConfigurations, windowsUpdateRings, compliancePolicies, scopeTags, assignmentFilters]";
+
+/// Journal lines written in `dir` so far.
+fn journal_lines(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+        .map(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .lines()
+                .count()
+        })
+        .sum()
+}
+
+/// Starts the loop, sends SIGTERM once its apply journalled a few requests (journal in
+/// `journal_dir`), and returns the exit code.
+fn interrupt_apply(env: &TestEnv, journal_dir: &Path) -> i32 {
+    let mut child = spawn(env, &[]);
+    wait_for("the apply under way", env, || {
+        (journal_lines(journal_dir) >= 6).then_some(())
+    });
+    terminate(&mut child)
+}
+
+/// The kept plans in a journal folder.
+fn kept_plans(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".plan.json"))
+        .collect()
+}
+
+#[test]
+fn a_kept_plan_is_not_resumed_once_desired_moved() {
+    let (emu, gens) = fleet(
+        EmulatorConfig {
+            latency: Duration::from_millis(20),
+            ..EmulatorConfig::default()
+        },
+        &["moved"],
+        14,
+    );
+    let g = &gens[0];
+    let enforce = tenant_yaml_types(
+        g,
+        &emu.url(),
+        RESTORABLE,
+        "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
+    );
+    let env = repo_with(&gens, &enforce, LOOP);
+    emu.handle.as_ref().unwrap().clear_tenant(&g.id).unwrap();
+    let journal_dir = env.repo().join(".git/atlas/journal/moved");
+    let code = interrupt_apply(&env, &journal_dir);
+    let (stdout, stderr) = output_of(&env);
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert_eq!(kept_plans(&journal_dir).len(), 1);
+
+    // `desired` moves on: one device configuration gets another description.
+    let obj = plain_device_configuration(g);
+    let name = obj["displayName"].as_str().unwrap();
+    let found = git(
+        &env.repo(),
+        &[
+            "grep",
+            "-l",
+            name,
+            "desired",
+            "--",
+            "tenants/moved/deviceConfigurations",
+        ],
+    );
+    let path = found
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("desired:")
+        .to_string();
+    let wt = env.path().join("desired-wt");
+    git(
+        &env.repo(),
+        &["worktree", "add", wt.to_str().unwrap(), "desired"],
+    );
+    let text = std::fs::read_to_string(wt.join(&path)).unwrap();
+    let edited: String = text
+        .lines()
+        .map(|l| match l.split_once("description:") {
+            Some((indent, _)) if indent.trim().is_empty() => {
+                format!("{indent}description: moved on\n")
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(edited, text, "{text}");
+    std::fs::write(wt.join(&path), edited).unwrap();
+    let id = ["-c", "user.name=T", "-c", "user.email=t@example.test"];
+    git(
+        &wt,
+        &[&id[..], &["commit", "-qam", "desired moves on"]].concat(),
+    );
+    git(
+        &env.repo(),
+        &["worktree", "remove", "--force", wt.to_str().unwrap()],
+    );
+
+    // The next round drops the old plan and plans the new desired state.
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert!(!o.contains("resumed the interrupted apply"), "{o}");
+    assert!(o.contains("dropped the interrupted apply"), "{o}");
+    assert!(kept_plans(&journal_dir).is_empty());
+    let c = graph(&emu, g);
+    let list = emu
+        .rt
+        .block_on(c.send(
+            reqwest::Method::GET,
+            "beta/deviceManagement/deviceConfigurations",
+            None,
+        ))
+        .unwrap()
+        .body
+        .unwrap();
+    let live = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["displayName"] == name)
+        .cloned()
+        .unwrap();
+    assert_eq!(live["description"], "moved on", "{live:#}");
+    // Every restorable object exactly once, by name.
+    let live = names_live(&emu, g, false);
+    let seeded = names_seeded(g);
+    for coll in [
+        "beta/deviceManagement/deviceConfigurations",
+        "beta/deviceManagement/deviceCompliancePolicies",
+        "beta/deviceManagement/roleScopeTags",
+        "beta/deviceManagement/assignmentFilters",
+    ] {
+        assert_eq!(live.get(coll), seeded.get(coll), "{coll}");
+    }
+}
+
+#[test]
+fn an_apply_stopped_before_its_first_request_keeps_nothing() {
+    use tenant_atlas::apply::{self, ApplySettings};
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["early"], 6);
+    let g = &gens[0];
+    let enforce = tenant_yaml_types(
+        g,
+        &emu.url(),
+        RESTORABLE,
+        "  mode: enforce\n  desired: desired\n",
+    );
+    let env = repo_with(&gens, &enforce, LOOP);
+    let c = graph(&emu, g);
+    set_description(&emu, &c, &plain_device_configuration(g), "changed by hand");
+    let file = env.path().join("plan.json");
+    let (code, o, e) = out(&env.run(&[
+        "--repo",
+        "repo",
+        "plan",
+        "--tenant",
+        "early",
+        "--from",
+        "desired",
+        "--out",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2, "{o}\n{e}");
+    let plan: tenant_atlas::plan::Plan =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(plan.summary.to_apply(), 1);
+    let target = tenant_atlas::backup::TenantTarget {
+        name: g.name.clone(),
+        tenant_id: g.id.clone(),
+        cloud: Default::default(),
+        client: c,
+        entries: tenant_atlas::catalog::all().iter().collect(),
+    };
+    let stop = tokio_util::sync::CancellationToken::new();
+    stop.cancel();
+    let settings = ApplySettings {
+        secrets: Default::default(),
+        author: tenant_atlas::store::Identity {
+            name: "T".into(),
+            email: "t@example.test".into(),
+        },
+        command: "test".into(),
+        break_lock: None,
+        backup_after: false,
+        stop: Some(stop),
+    };
+    let before = writes(&emu);
+    let report = emu
+        .rt
+        .block_on(apply::apply(env.repo(), target, plan, settings));
+    assert_eq!(
+        report.outcome,
+        apply::runlog::Outcome::Refused,
+        "{report:?}"
+    );
+    assert_eq!(report.message.as_deref(), Some(apply::STOPPED_BEFORE));
+    assert!(!report.interrupted);
+    assert!(kept_plans(&env.repo().join(".git/atlas/journal/early")).is_empty());
+    assert_eq!(writes(&emu), before);
 }

@@ -134,3 +134,30 @@ fn a_backup_that_commits_a_change_notifies_what_changed() {
     let parent = git(&env.repo(), &["rev-parse", "HEAD^"]);
     assert_eq!(drift["drift"]["against"].as_str().unwrap(), parent.trim());
 }
+
+#[test]
+fn a_second_sigterm_exits_at_once_while_deliveries_wait() {
+    // A receiver that accepts connections and never answers: the stopped loop waits for it.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["quiet"], 4);
+    let g = &gens[0];
+    let rest = format!("{LOOP}notifications:\n- {{name: silent, url: '{url}'}}\n");
+    let env = repo_with(&gens, &tenant_yaml(g, &emu.url(), ""), &rest);
+    let mut child = spawn(&env, &[]);
+    wait_for("a round", &env, || {
+        (rounds(&env, "quiet") >= 1).then_some(())
+    });
+    // SAFETY: signals our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    wait_for("the stop to be seen", &env, || {
+        output_of(&env).1.contains("stop signal").then_some(())
+    });
+    let code = terminate(&mut child);
+    let (o, e) = output_of(&env);
+    assert_eq!(code, 130, "{o}\n{e}");
+    assert!(e.contains("second stop signal"), "{e}");
+    drop(silent);
+}
