@@ -16,6 +16,7 @@ mod reconcile;
 mod restore;
 mod serve;
 mod show;
+mod signals;
 mod types;
 mod views;
 

@@ -63,7 +63,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
     let stop = CancellationToken::new();
     let signals = stop.clone();
     rt.spawn(async move {
-        let mut listen = StopSignals::new();
+        let mut listen = super::signals::StopSignals::new();
         listen.next().await;
         tracing::info!("stop signal: finishing the current step of running rounds");
         signals.cancel();
@@ -113,40 +113,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         }
     });
     Ok(worst(codes))
-}
-
-/// SIGINT and SIGTERM, listened to from the start so a second signal is never missed.
-struct StopSignals {
-    #[cfg(unix)]
-    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
-}
-
-impl StopSignals {
-    fn new() -> StopSignals {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let streams = signal(SignalKind::terminate())
-                .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)))
-                .ok();
-            StopSignals { streams }
-        }
-        #[cfg(not(unix))]
-        StopSignals {}
-    }
-
-    /// Waits for the next SIGINT or SIGTERM.
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        if let Some((term, int)) = &mut self.streams {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            return;
-        }
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]

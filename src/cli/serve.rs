@@ -55,34 +55,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliErr
                 ServerError::Store(e) => CliError::from(e),
             })?;
         out.line(format!("listening on http://{}", handle.local_addr()));
-        wait_for_signal().await;
+        super::signals::StopSignals::new().next().await;
         tracing::info!("stopping");
         handle.shutdown().await;
         Ok(exit::OK)
     })
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn new_token(out: &Out, name: &str, args: &ServeArgs) -> Result<u8, CliError> {

@@ -412,7 +412,11 @@ impl Loop {
             &config.notifications,
             crate::notify::base_url(&config).as_deref(),
         ) {
-            Ok(n) => self.notifier = n,
+            Ok(n) => {
+                // Messages already queued for the old targets are still delivered.
+                let old = std::mem::replace(&mut self.notifier, n);
+                tokio::spawn(async move { old.flush(Duration::from_secs(60)).await });
+            }
             Err(e) => {
                 tracing::error!(error = %e, "atlas.yaml changed but its notifications cannot run; keeping the configuration loaded before");
                 return;
