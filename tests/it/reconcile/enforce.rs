@@ -280,7 +280,7 @@ fn kept_plans(dir: &Path) -> Vec<String> {
 fn a_kept_plan_is_not_resumed_once_desired_moved() {
     let (emu, gens) = fleet(
         EmulatorConfig {
-            latency: Duration::from_millis(20),
+            latency: APPLY_LATENCY,
             ..EmulatorConfig::default()
         },
         &["moved"],
