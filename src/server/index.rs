@@ -143,6 +143,30 @@ fn stamp(repo: &Repo) -> Result<Stamp, Problem> {
     Ok(Stamp { head, dirs, fresh })
 }
 
+/// The names of the objects an earlier index read, by blob id.
+fn known_names(objects: &BTreeMap<String, Vec<ObjectEntry>>) -> HashMap<&str, &str> {
+    objects
+        .values()
+        .flatten()
+        .map(|o| (o.blob.as_str(), o.name.as_str()))
+        .collect()
+}
+
+/// An object's name: from an earlier index when its blob is unchanged (a new commit usually
+/// changes a few documents of one tenant, so the other thousands are not read again), else from
+/// the document's `name:` line, else its file name.
+fn name_of<E>(
+    file: &str,
+    blob: &str,
+    known: &HashMap<&str, &str>,
+    read: impl FnOnce(&str) -> Result<Vec<u8>, E>,
+) -> Result<String, E> {
+    if let Some(n) = known.get(blob) {
+        return Ok(n.to_string());
+    }
+    Ok(light_name(&read(blob)?).unwrap_or_else(|| file.to_string()))
+}
+
 fn build(
     repo: &Repo,
     configured: &[String],
@@ -202,11 +226,14 @@ fn build(
             ),
             None => {
                 let mut by_kind = BTreeMap::new();
+                let known = previous
+                    .and_then(|p| p.tenants.get(&name))
+                    .map(|t| known_names(&t.objects))
+                    .unwrap_or_default();
                 for (kind, list) in files.remove(&name).unwrap_or_default() {
                     let mut entries = Vec::with_capacity(list.len());
                     for (file, blob) in list {
-                        let bytes = repo.read_blob(&blob)?;
-                        let name = light_name(&bytes).unwrap_or_else(|| file.clone());
+                        let name = name_of(&file, &blob, &known, |b| repo.read_blob(b))?;
                         entries.push(ObjectEntry { file, name, blob });
                     }
                     by_kind.insert(kind, entries);
@@ -354,6 +381,36 @@ mod tests {
             Some("BitLocker – OS")
         );
         assert_eq!(light_name(b"kind: x\n"), None);
+    }
+
+    #[test]
+    fn unchanged_blobs_are_not_read_again() {
+        let mut objects = BTreeMap::new();
+        objects.insert(
+            "scopeTags".to_string(),
+            vec![ObjectEntry {
+                file: "berlin--1.yaml".into(),
+                name: "Berlin".into(),
+                blob: "b1".into(),
+            }],
+        );
+        let known = known_names(&objects);
+        let never = |_: &str| -> Result<Vec<u8>, ()> { panic!("an unchanged blob was read") };
+        assert_eq!(
+            name_of("berlin--1.yaml", "b1", &known, never).unwrap(),
+            "Berlin"
+        );
+        let mut read = vec![];
+        let got = name_of("x--2.yaml", "b2", &known, |b| {
+            read.push(b.to_string());
+            Ok::<_, ()>(b"name: Munich\n".to_vec())
+        });
+        assert_eq!(got.unwrap(), "Munich");
+        assert_eq!(read, ["b2"]);
+        let unnamed = name_of("y--3.yaml", "b3", &known, |_| {
+            Ok::<_, ()>(b"kind: x\n".to_vec())
+        });
+        assert_eq!(unnamed.unwrap(), "y--3.yaml");
     }
 
     #[test]
