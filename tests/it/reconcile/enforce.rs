@@ -134,22 +134,8 @@ fn once_per_mode_windows_and_guardrails() {
 
 #[test]
 fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
-    let (emu, gens) = fleet(
-        EmulatorConfig {
-            latency: APPLY_LATENCY,
-            ..EmulatorConfig::default()
-        },
-        &["apply"],
-        14,
-    );
+    let (emu, gens, env) = cleared_enforce_tenant("apply", TYPES);
     let g = &gens[0];
-    let enforce = tenant_yaml(
-        g,
-        &emu.url(),
-        "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
-    );
-    let env = repo_with(&gens, &enforce, LOOP);
-    emu.handle.as_ref().unwrap().clear_tenant(&g.id).unwrap();
     // Settings catalog policies with secret settings are blocked (no ATLAS_SECRET_… given): the
     // whole enforcement is refused and nothing written.
     let before = writes(&emu);
@@ -257,6 +243,32 @@ fn journal_lines(dir: &Path) -> usize {
 
 /// Starts the loop, sends SIGTERM once its apply journalled a few requests (journal in
 /// `journal_dir`), and returns the exit code.
+/// A tenant `name` in enforce mode backing up `types`, backed up once and then emptied in the
+/// emulator (latency wide enough to stop its restore mid-way), so enforcing restores it all.
+fn cleared_enforce_tenant(name: &str, types: &str) -> (Emu, Vec<Gen>, TestEnv) {
+    let (emu, gens) = fleet(
+        EmulatorConfig {
+            latency: APPLY_LATENCY,
+            ..EmulatorConfig::default()
+        },
+        &[name],
+        14,
+    );
+    let enforce = tenant_yaml_types(
+        &gens[0],
+        &emu.url(),
+        types,
+        "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
+    );
+    let env = repo_with(&gens, &enforce, LOOP);
+    emu.handle
+        .as_ref()
+        .unwrap()
+        .clear_tenant(&gens[0].id)
+        .unwrap();
+    (emu, gens, env)
+}
+
 fn interrupt_apply(env: &TestEnv, journal_dir: &Path) -> i32 {
     let mut child = spawn(env, &[]);
     wait_for("the apply under way", env, || {
@@ -278,23 +290,8 @@ fn kept_plans(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_kept_plan_is_not_resumed_once_desired_moved() {
-    let (emu, gens) = fleet(
-        EmulatorConfig {
-            latency: APPLY_LATENCY,
-            ..EmulatorConfig::default()
-        },
-        &["moved"],
-        14,
-    );
+    let (emu, gens, env) = cleared_enforce_tenant("moved", RESTORABLE);
     let g = &gens[0];
-    let enforce = tenant_yaml_types(
-        g,
-        &emu.url(),
-        RESTORABLE,
-        "  mode: enforce\n  desired: desired\n  guardrails: {maxChanges: 1000}\n",
-    );
-    let env = repo_with(&gens, &enforce, LOOP);
-    emu.handle.as_ref().unwrap().clear_tenant(&g.id).unwrap();
     let journal_dir = env.repo().join(".git/atlas/journal/moved");
     let code = interrupt_apply(&env, &journal_dir);
     let (stdout, stderr) = output_of(&env);
