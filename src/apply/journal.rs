@@ -265,6 +265,7 @@ mod tests {
             items: vec![],
             warnings: vec![],
             hash: String::new(),
+            signature: None,
         };
         plan.seal();
         assert!(pending_plans(&repo, "t").unwrap().is_empty());

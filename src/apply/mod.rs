@@ -11,6 +11,7 @@ pub mod journal;
 mod recover;
 pub mod runlog;
 mod secrets;
+pub mod verify;
 
 use crate::backup::{self, TenantTarget};
 use crate::catalog;
@@ -26,6 +27,7 @@ pub use secrets::{scrub_of, secret_value};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use verify::{Check, Checks};
 
 /// Secret values by document path, then secret path (`spec.omaSettings[2].value`).
 pub type Secrets = BTreeMap<String, BTreeMap<String, String>>;
@@ -42,6 +44,8 @@ pub struct ApplySettings {
     /// keeps the plan beside it ([`journal::keep_plan`]) so the next start resumes it. `None`
     /// for a person's `apply`, which is never stopped half-way by this.
     pub stop: Option<tokio_util::sync::CancellationToken>,
+    /// `--verify-key-env`: the plan must carry a signature made with this key.
+    pub verify_key: Option<crate::plan::sign::Key>,
 }
 
 /// What an apply did.
@@ -62,6 +66,8 @@ pub struct ApplyReport {
     /// tenant, altered file) or was already applied. A kept plan refused so is dropped; one refused
     /// for a passing reason (lock held, tenant not readable) is kept.
     pub obsolete: bool,
+    /// What was checked before anything was sent ([`verify`]).
+    pub checks: Checks,
 }
 
 /// Applies `plan` to `target`.
@@ -86,6 +92,7 @@ pub async fn apply(
         interrupted: false,
         locked: false,
         obsolete: false,
+        checks: Checks::default(),
     };
     let repo = match Repo::open(&root) {
         Ok(r) => r,
@@ -101,9 +108,14 @@ pub async fn apply(
         record(&repo, &target, &plan, &settings, &mut r, (started, &base));
         r
     };
-    if !plan.is_intact() {
+    if let Err(m) = check_file(
+        &repo,
+        &plan,
+        settings.verify_key.as_ref(),
+        &mut report.checks,
+    ) {
         report.obsolete = true;
-        return refuse(report, "the plan file was changed after it was made (its hash does not match); make a new plan".into());
+        return refuse(report, m);
     }
     if plan.target.tenant_id != target.tenant_id {
         report.obsolete = true;
@@ -160,6 +172,50 @@ pub async fn apply(
     report
 }
 
+/// The checks that need neither the lock nor Graph: hash, signature, request shapes, commit.
+/// `apply` makes them first; the CLI makes them before it asks for confirmation too.
+pub fn check_file(
+    repo: &Repo,
+    plan: &Plan,
+    verify_key: Option<&crate::plan::sign::Key>,
+    checks: &mut Checks,
+) -> Result<(), String> {
+    let fail = |check: &mut Check, m: String| {
+        *check = Check::Refused;
+        Err(m)
+    };
+    if !plan.is_intact() {
+        return fail(
+            &mut checks.hash,
+            "the plan file was changed after it was made (its hash does not match); make a new plan"
+                .into(),
+        );
+    }
+    checks.hash = Check::Passed;
+    if let Some(key) = verify_key {
+        if let Err(e) = crate::plan::sign::verify(plan, key) {
+            return fail(&mut checks.signature, format!("{e}; nothing was applied"));
+        }
+        checks.signature = Check::Passed;
+    }
+    let problems = verify::shape_problems(plan);
+    if !problems.is_empty() {
+        return fail(
+            &mut checks.shape,
+            format!(
+                "the plan file asks for requests tenant-atlas never makes; nothing was applied:\n  {}",
+                problems.join("\n  ")
+            ),
+        );
+    }
+    checks.shape = Check::Passed;
+    if let Err(m) = verify::source_commit(repo, plan) {
+        return fail(&mut checks.commit, format!("{m}; nothing was applied"));
+    }
+    checks.commit = Check::Passed;
+    Ok(())
+}
+
 async fn run_locked(
     repo: &Repo,
     target: &TenantTarget,
@@ -185,13 +241,30 @@ async fn run_locked(
         report.message = Some(STOPPED_BEFORE.into());
         return Outcome::Refused;
     }
-    // Every target as planned, or nothing is written.
-    let live = read_live(repo, target, plan, &scrub_of(&settings.secrets)).await;
-    let live = match live {
+    // The commit planned again against the tenant as it is now: one read of the tenant serves the
+    // fingerprint check and the derivation check.
+    let derived = replan(repo, target, plan, &settings.secrets).await;
+    let unreadable = |(p, l): (Plan, build::LiveObjects)| {
+        let kinds: Vec<&str> = plan
+            .items
+            .iter()
+            .filter(|i| writes(i))
+            .map(|i| i.kind.as_str())
+            .collect();
+        match l
+            .unreadable
+            .iter()
+            .find(|(k, _)| kinds.contains(&k.as_str()))
+        {
+            Some((k, m)) => Err(format!("{k}: {m}")),
+            None => Ok((p, l.objects)),
+        }
+    };
+    let (derived, live) = match derived.and_then(unreadable) {
         Ok(l) => l,
         Err(e) => {
             report.message = Some(format!(
-                "the tenant could not be re-read to check the plan: {e}"
+                "the plan could not be checked against its commit and the tenant: {e}"
             ));
             return Outcome::Refused;
         }
@@ -206,10 +279,27 @@ async fn run_locked(
     if !stale.is_empty() {
         report.obsolete = true;
         report.message = Some(format!(
-            "the tenant changed since the plan was made; nothing was applied:\n  {}",
+            "the tenant changed since the plan was made; nothing was applied — make a new plan:\n  {}",
             stale.join("\n  ")
         ));
         return Outcome::Refused;
+    }
+    // Every item the file writes must be what the commit gives. A resumed plan was checked when it
+    // first started (its journal exists only after that), and the objects it wrote since differ.
+    if progress == Progress::default() {
+        let differences = verify::differences(plan, &derived);
+        if !differences.is_empty() {
+            report.obsolete = true;
+            report.checks.derivation = Check::Refused;
+            report.message = Some(format!(
+                "the plan file does not match what its commit gives against the tenant now (the file was edited, or objects it refers to changed); nothing was applied — make a new plan:\n  {}",
+                differences.join("\n  ")
+            ));
+            return Outcome::Refused;
+        }
+        report.checks.derivation = Check::Passed;
+    } else {
+        report.checks.derivation = Check::CheckedAtFirstStart;
     }
     if stopped(settings) {
         report.message = Some(STOPPED_BEFORE.into());
@@ -295,8 +385,8 @@ async fn run_locked(
         journal::drop_plan(repo, &target.name, &plan.hash);
     }
     // Read back: planning the same commit again, each applied item must now be unchanged.
-    match replan(repo, target, plan, &scrub_of(&settings.secrets)).await {
-        Ok(again) => {
+    match replan(repo, target, plan, &settings.secrets).await {
+        Ok((again, _)) => {
             for r in report
                 .items
                 .iter_mut()
@@ -363,48 +453,21 @@ fn stale_reason(item: &Item, live: &BTreeMap<String, Vec<build::Live>>) -> Optio
     }
 }
 
-/// The live objects of the plan's types, normalized as a backup would.
-async fn read_live(
-    repo: &Repo,
-    target: &TenantTarget,
-    plan: &Plan,
-    scrub: &[crate::graph::SecretString],
-) -> Result<BTreeMap<String, Vec<build::Live>>, String> {
-    let mut entries: Vec<&'static catalog::CatalogEntry> = plan
-        .items
-        .iter()
-        .filter_map(|i| catalog::get(&i.kind))
-        .collect();
-    entries.sort_by_key(|e| e.key);
-    entries.dedup_by_key(|e| e.key);
-    let t = TenantTarget {
-        name: target.name.clone(),
-        tenant_id: target.tenant_id.clone(),
-        cloud: target.cloud,
-        client: target.client.clone(),
-        entries,
-    };
-    let snap = backup::preview(repo, "HEAD", &t, scrub).await;
-    if let Some(f) = snap.failures.iter().find(|f| f.object.is_none()) {
-        return Err(format!("{}: {}", f.kind, f.message));
-    }
-    Ok(build::live_objects(&snap.files))
-}
-
 /// The plan's commit planned again against the tenant as it is now.
 async fn replan(
     repo: &Repo,
     target: &TenantTarget,
     plan: &Plan,
-    scrub: &[crate::graph::SecretString],
-) -> Result<Plan, String> {
+    secrets: &Secrets,
+) -> Result<(Plan, build::LiveObjects), String> {
+    let scrub = &scrub_of(secrets);
     let mappings = crate::plan::resolve::Mappings::from_plain(&plan.mappings);
     let mut globs = globset::GlobSetBuilder::new();
     for p in &plan.only {
         globs.add(globset::Glob::new(p).map_err(|e| e.to_string())?);
     }
     let only = globs.build().map_err(|e| e.to_string())?;
-    let supplied = |_: &str, _: &str| true;
+    let supplied = |doc: &str, path: &str| secret_value(secrets, doc, path).is_some();
     let opts = build::Options {
         rev: &plan.commit,
         source_tenant: &plan.source.tenant,
@@ -427,7 +490,7 @@ async fn replan(
         client: target.client.clone(),
         entries,
     };
-    build::build(repo, &opts, &t)
+    build::build_with_live(repo, &opts, &t)
         .await
         .map_err(|e| e.to_string())
 }

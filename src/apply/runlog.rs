@@ -115,6 +115,9 @@ pub struct ApplyRunLog<'a> {
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'a str>,
+    /// What was checked before anything was sent: the plan's hash, its signature, the shape of
+    /// its requests, its commit, and the requests derived again from that commit.
+    pub checks: &'a super::verify::Checks,
     pub items: Vec<&'a ItemResult>,
     pub graph: ClientStats,
 }
@@ -141,6 +144,7 @@ impl<'a> ApplyRunLog<'a> {
             finished,
             outcome: report.outcome,
             message: report.message.as_deref(),
+            checks: &report.checks,
             // Only what was sent is logged: unchanged items would drown the rest.
             items: report
                 .items

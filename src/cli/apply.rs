@@ -23,9 +23,15 @@ pub struct ApplyArgs {
     /// Remove the stale lock left by this run id first.
     #[arg(long, value_name = "RUN-ID")]
     pub break_lock: Option<String>,
+    /// Refuse the plan unless it is signed with the key in this environment variable
+    /// (`plan --sign-key-env`).
+    #[arg(long, value_name = "VAR")]
+    pub verify_key_env: Option<String>,
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliError> {
+    let verify_key = super::plan::signing_key(args.verify_key_env.as_deref())?
+        .map(|k| (k, args.verify_key_env.clone().unwrap_or_default()));
     let file = args.file.display().to_string();
     let text = fs_err::read_to_string(&args.file).map_err(|e| CliError::usage(e.to_string()))?;
     let plan: Plan = serde_json::from_str(&text)
@@ -61,6 +67,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliErr
         secrets,
         args.yes,
         args.break_lock,
+        verify_key,
         &rt,
     )
 }
@@ -76,6 +83,7 @@ pub fn execute(
     secrets: apply::Secrets,
     yes: bool,
     break_lock: Option<String>,
+    verify_key: Option<(crate::plan::sign::Key, String)>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<u8, CliError> {
     let n = plan.summary.to_apply();
@@ -83,14 +91,26 @@ pub fn execute(
         out.line(format!("nothing to apply ({})", plan.summary.sentence()));
         return Ok(exit::OK);
     }
-    if !yes {
+    // A plan that fails a check is not shown or offered: apply refuses it, with a run log.
+    let acceptable = apply::check_file(
+        repo,
+        &plan,
+        verify_key.as_ref().map(|(k, _)| k),
+        &mut Default::default(),
+    )
+    .is_ok();
+    if acceptable {
+        preview(out, &plan, verify_key.as_ref().map(|(_, var)| var.as_str()));
+    }
+    let items = crate::render::text::count(n, "item", "items");
+    if !yes && acceptable {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::usage(format!(
-                "{n} items would be written to tenant {}; pass --yes to apply without asking",
+                "{items} would be written to tenant {}; pass --yes to apply without asking",
                 plan.target.tenant
             )));
         }
-        eprint!("Apply {n} items to tenant {}? [y/N] ", plan.target.tenant);
+        eprint!("Apply {items} to tenant {}? [y/N] ", plan.target.tenant);
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -106,6 +126,7 @@ pub fn execute(
         break_lock,
         backup_after: true,
         stop: None,
+        verify_key: verify_key.map(|(k, _)| k),
     };
     let report = rt.block_on(apply::apply(
         repo.root().to_path_buf(),
@@ -120,6 +141,37 @@ pub fn execute(
         Outcome::Refused => exit::REFUSED,
         Outcome::Failed => exit::ERROR,
     })
+}
+
+/// What apply is about to do: the plan's identity and the items it writes.
+fn preview(out: &Out, plan: &Plan, verified_with: Option<&str>) {
+    out.line(format!(
+        "plan {} from commit {} (tenants/{}) for tenant {} ({})",
+        plan.hash, plan.commit, plan.source.tenant, plan.target.tenant, plan.target.tenant_id
+    ));
+    if let Some(var) = verified_with {
+        out.line(format!("signature verified with the key in {var}"));
+    }
+    let n = plan.summary.to_apply();
+    out.line(format!(
+        "{} ({}); every request is checked against the commit before anything is sent:",
+        crate::render::text::count(n, "item to write", "items to write"),
+        plan.summary.sentence()
+    ));
+    for item in plan.items.iter().filter(|i| {
+        matches!(
+            i.action,
+            crate::plan::Action::Create | crate::plan::Action::Update
+        )
+    }) {
+        out.line(format!(
+            "  {} {} \"{}\" — {}",
+            item.action.as_str(),
+            item.kind,
+            item.name,
+            crate::render::text::count(item.requests.len(), "request", "requests")
+        ));
+    }
 }
 
 fn print(out: &Out, r: &ApplyReport) {

@@ -174,6 +174,11 @@ impl Out {
         }
     }
 
+    /// A line for the person at the terminal (stderr), beside the output proper.
+    pub fn note(&self, text: impl AsRef<str>) {
+        let _ = writeln!(std::io::stderr().lock(), "{}", text.as_ref());
+    }
+
     pub fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")

@@ -40,6 +40,10 @@ pub struct PlanArgs {
     /// Write the plan (JSON) to this file, for `apply`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Sign the plan with the key in this environment variable (HMAC-SHA256), so that
+    /// `apply --verify-key-env` can prove it is this plan, inputs included.
+    #[arg(long, value_name = "VAR")]
+    pub sign_key_env: Option<String>,
     /// Plan against the built-in demo tenant (embedded Graph emulator) as the target.
     #[arg(long, conflicts_with = "to_tenant")]
     pub demo: bool,
@@ -60,15 +64,41 @@ pub fn load_secrets(
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliError> {
-    let made = make(global, &args)?;
-    let plan = &made.plan;
-    if let Some(path) = &args.out {
-        let json = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
-        fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
-        tracing::info!(file = %path.display(), "plan written");
+    // A missing key fails before Graph is read.
+    let key = signing_key(args.sign_key_env.as_deref())?;
+    let mut made = make(global, &args)?;
+    if let Some(key) = &key {
+        plan::sign::sign(&mut made.plan, key);
     }
+    let plan = &made.plan;
     show(out, plan, args.format);
+    write_out(out, plan, args.out.as_deref())?;
     Ok(code(plan))
+}
+
+/// The key in environment variable `var`, when one is named.
+pub fn signing_key(var: Option<&str>) -> Result<Option<plan::sign::Key>, CliError> {
+    var.map(|v| plan::sign::Key::from_env(v).map_err(|e| CliError::usage(e.to_string())))
+        .transpose()
+}
+
+/// Writes the plan file (`--out`) and says where it went and what to run next.
+pub fn write_out(out: &Out, plan: &Plan, path: Option<&std::path::Path>) -> Result<(), CliError> {
+    let Some(path) = path else { return Ok(()) };
+    let json = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
+    fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
+    let signed = if plan.signature.is_some() {
+        ", signed"
+    } else {
+        ""
+    };
+    out.note(format!(
+        "plan written to {} ({}{signed}); apply it with: tenant-atlas apply {}",
+        path.display(),
+        plan.hash,
+        path.display()
+    ));
+    Ok(())
 }
 
 /// Shows a plan in the chosen format.

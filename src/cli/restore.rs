@@ -16,8 +16,13 @@ pub struct RestoreArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<u8, CliError> {
-    let made = super::plan::make(global, &args.plan)?;
+    let key = super::plan::signing_key(args.plan.sign_key_env.as_deref())?;
+    let mut made = super::plan::make(global, &args.plan)?;
+    if let Some(key) = &key {
+        crate::plan::sign::sign(&mut made.plan, key);
+    }
     super::plan::show(out, &made.plan, args.plan.format);
+    super::plan::write_out(out, &made.plan, args.plan.out.as_deref())?;
     if !made.plan.warnings.is_empty() {
         return Ok(exit::PARTIAL);
     }
@@ -31,6 +36,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<u8, CliE
         made.secrets,
         args.yes,
         args.break_lock,
+        None,
         &made.rt,
     )
 }

@@ -73,6 +73,26 @@ pub async fn build(
     opts: &Options<'_>,
     target: &TenantTarget,
 ) -> Result<Plan, PlanError> {
+    build_with_live(repo, opts, target)
+        .await
+        .map(|(plan, _)| plan)
+}
+
+/// The target as [`build_with_live`] read it.
+pub(crate) struct LiveObjects {
+    /// Live objects by catalog key.
+    pub(crate) objects: BTreeMap<String, Vec<Live>>,
+    /// Types that could not be read, with why.
+    pub(crate) unreadable: BTreeMap<String, String>,
+}
+
+/// [`build`], also returning the live objects it read (apply checks its fingerprints against
+/// them without reading the tenant twice).
+pub(crate) async fn build_with_live(
+    repo: &Repo,
+    opts: &Options<'_>,
+    target: &TenantTarget,
+) -> Result<(Plan, LiveObjects), PlanError> {
     let commit = repo.commit_info(opts.rev)?;
     let prefix = format!("tenants/{}", opts.source_tenant);
     // Blob ids of the tenant folder in one tree walk; documents are then read by id.
@@ -534,9 +554,16 @@ pub async fn build(
         items,
         warnings,
         hash: String::new(),
+        signature: None,
     };
     plan.seal();
-    Ok(plan)
+    Ok((
+        plan,
+        LiveObjects {
+            objects: live,
+            unreadable,
+        },
+    ))
 }
 
 /// Catalog types other objects refer to by id: always read with the live tenant, planned first.

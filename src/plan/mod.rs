@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod resolve;
+pub mod sign;
 pub mod steps;
 pub mod view;
 
@@ -167,8 +168,14 @@ pub struct Plan {
     /// Documents of the commit that could not be read (each left out of the plan).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// `sha256:<hex>` of the plan with this field empty: apply refuses a plan edited by hand.
+    /// `sha256:<hex>` of the plan with this field and `signature` empty: apply refuses a plan whose
+    /// content does not match it. Anyone can recompute it, so it only catches accidents; `apply`
+    /// re-derives every request from the commit, and `signature` proves who made the plan.
     pub hash: String,
+    /// `hmac-sha256:<hex>` over the plan with this field empty (`plan --sign-key-env`), checked by
+    /// `apply --verify-key-env` ([`sign`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl Plan {
@@ -176,19 +183,29 @@ impl Plan {
     pub fn content_hash(&self) -> String {
         let mut copy = self.clone();
         copy.hash = String::new();
-        let bytes = serde_json::to_vec(&copy).unwrap_or_default();
-        format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+        copy.signature = None;
+        format!("sha256:{}", hex::encode(Sha256::digest(copy.canonical())))
     }
 
-    /// Sets `summary` and `hash` from the items.
+    /// The plan as compact JSON in field order, with `signature` left out: what a signature
+    /// covers. A plan read from a file and written again gives the same bytes.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut copy = self.clone();
+        copy.signature = None;
+        serde_json::to_vec(&copy).unwrap_or_default()
+    }
+
+    /// Sets `summary` and `hash` from the items (a signature made before no longer holds).
     pub fn seal(&mut self) {
         self.summary = Summary::of(&self.items);
+        self.signature = None;
         self.hash = self.content_hash();
     }
 
-    /// Has anything been edited since the plan was sealed?
+    /// Has anything been edited since the plan was sealed? (The summary is checked against the
+    /// items too, since the confirmation shows it.)
     pub fn is_intact(&self) -> bool {
-        self.hash == self.content_hash()
+        self.hash == self.content_hash() && self.summary == Summary::of(&self.items)
     }
 }
 
@@ -214,45 +231,54 @@ pub fn fingerprint<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> 
 /// Fingerprint of an object that does not exist.
 pub const ABSENT: &str = "absent";
 
+/// A plan of `items` from tenant `a` into itself, not sealed (for tests).
+#[cfg(test)]
+pub(crate) fn unsealed(items: Vec<Item>) -> Plan {
+    Plan {
+        format: FORMAT,
+        tool_version: "0".into(),
+        created: "2026-01-15T09:30:00Z".into(),
+        commit: "a".repeat(40),
+        source: Side {
+            tenant: "a".into(),
+            tenant_id: "t".into(),
+        },
+        target: Side {
+            tenant: "a".into(),
+            tenant_id: "t".into(),
+        },
+        types: vec![],
+        only: vec![],
+        create_missing: false,
+        mappings: BTreeMap::new(),
+        summary: Summary::default(),
+        items,
+        warnings: vec![],
+        hash: String::new(),
+        signature: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn plan() -> Plan {
-        Plan {
-            format: FORMAT,
-            tool_version: "0".into(),
-            created: "2026-01-15T09:30:00Z".into(),
-            commit: "c".repeat(40),
-            source: Side {
-                tenant: "a".into(),
-                tenant_id: "t".into(),
-            },
-            target: Side {
-                tenant: "a".into(),
-                tenant_id: "t".into(),
-            },
-            types: vec![],
-            only: vec![],
-            create_missing: false,
-            mappings: BTreeMap::new(),
-            summary: Summary::default(),
-            items: vec![Item {
-                kind: "scopeTags".into(),
-                name: "Berlin".into(),
-                path: "tenants/a/scopeTags/berlin--1.yaml".into(),
-                source_id: "1".into(),
-                target_id: None,
-                action: Action::Create,
-                reasons: vec![],
-                fingerprint: ABSENT.into(),
-                change: None,
-                requests: vec![],
-                secrets: vec![],
-            }],
-            warnings: vec![],
-            hash: String::new(),
-        }
+        let mut p = unsealed(vec![Item {
+            kind: "scopeTags".into(),
+            name: "Berlin".into(),
+            path: "tenants/a/scopeTags/berlin--1.yaml".into(),
+            source_id: "1".into(),
+            target_id: None,
+            action: Action::Create,
+            reasons: vec![],
+            fingerprint: ABSENT.into(),
+            change: None,
+            requests: vec![],
+            secrets: vec![],
+        }]);
+        p.commit = "c".repeat(40);
+        p
     }
 
     #[test]

@@ -89,6 +89,7 @@ mod tests {
             items,
             warnings: vec![],
             hash: String::new(),
+            signature: None,
         };
         p.seal();
         p

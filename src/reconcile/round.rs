@@ -425,6 +425,7 @@ async fn apply_plan(
         break_lock: None,
         backup_after: true,
         stop: Some(ctx.stop.clone()),
+        verify_key: None,
     };
     let hash = plan.hash.clone();
     let sentence = plan.summary.sentence();

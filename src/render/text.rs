@@ -6,6 +6,11 @@ use super::sidecar::SidecarChange;
 use super::{Section, View};
 use std::fmt::Write;
 
+/// `1 item`, `2 items`: a count with the word in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// ANSI styling that is a no-op when colour is off.
 #[derive(Debug, Clone, Copy)]
 pub struct Paint(pub bool);

@@ -432,6 +432,7 @@ fn an_apply_stopped_before_its_first_request_keeps_nothing() {
         break_lock: None,
         backup_after: false,
         stop: Some(stop),
+        verify_key: None,
     };
     let before = writes(&emu);
     let report = emu
