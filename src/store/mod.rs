@@ -11,6 +11,7 @@ mod fsio;
 mod history;
 pub mod lock;
 pub mod log;
+pub mod objects;
 mod paths;
 pub mod push;
 pub mod revisions;

@@ -1,0 +1,237 @@
+//! Which files of a tenant folder make up one object, and which object a changed file belongs to.
+//!
+//! A document is `tenants/<t>/<type>/<slug>--<id8>.yaml`; its sidecars share the stem. A rename
+//! changes the slug but keeps the id marker, so a removed and an added document with the same marker
+//! in one folder are one object, renamed. These rules are paths only: backup summaries, `diff`,
+//! `drift` and `log` all pair files with them, so every command counts objects the same way.
+
+use std::collections::BTreeMap;
+
+/// The old and new path of one changed object's document.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pair {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Maps changed files (old path, new path) to the documents they belong to, one pair per object:
+/// sidecars count as their document, files outside type folders (`_refs/`, `tenant.yaml`, run logs)
+/// are left out, and a removed and an added document with the same id in one folder are one object.
+///
+/// A sidecar added or removed on its own changes its document in place: the document is still
+/// there (a missing sidecar is the document's problem, warned about when it is read), so it is
+/// compared with itself rather than reported as added or removed.
+pub fn document_pairs(changes: &[(Option<String>, Option<String>)]) -> Vec<Pair> {
+    let mut pairs: Vec<Pair> = vec![];
+    let mut of_sidecars: Vec<Pair> = vec![];
+    for (old_file, new_file) in changes {
+        let (old, new) = (
+            old_file.as_deref().and_then(document_of),
+            new_file.as_deref().and_then(document_of),
+        );
+        let is_sidecar = |file: &Option<String>, doc: &Option<String>| {
+            file.as_ref().is_some_and(|f| doc.as_ref() != Some(f))
+        };
+        if is_sidecar(old_file, &old) || is_sidecar(new_file, &new) {
+            let (Some(old), Some(new)) = (old.clone().or(new.clone()), new.or(old)) else {
+                continue;
+            };
+            of_sidecars.push(Pair {
+                old: Some(old),
+                new: Some(new),
+            });
+            continue;
+        }
+        if old.is_none() && new.is_none() {
+            continue;
+        }
+        pairs.push(Pair { old, new });
+    }
+    // A sidecar's document that changed itself (edited, added, removed, renamed) is compared as such.
+    let documents: std::collections::BTreeSet<&String> = pairs
+        .iter()
+        .flat_map(|p| p.old.iter().chain(p.new.iter()))
+        .collect();
+    let of_sidecars: Vec<Pair> = of_sidecars
+        .into_iter()
+        .filter(|p| {
+            !p.old
+                .iter()
+                .chain(p.new.iter())
+                .any(|d| documents.contains(d))
+        })
+        .collect();
+    pairs.extend(of_sidecars);
+    // A document listed as changed by itself and by its sidecar appears once.
+    pairs.sort();
+    pairs.dedup();
+    // Removed + added with the same id marker in one folder: one object, renamed.
+    let mut added: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, p) in pairs.iter().enumerate() {
+        if let (None, Some(n)) = (&p.old, &p.new)
+            && let Some(m) = id_marker(n)
+        {
+            added.insert((parent(n).to_string(), m.to_string()), i);
+        }
+    }
+    let mut merged = vec![false; pairs.len()];
+    for i in 0..pairs.len() {
+        if let (Some(o), None) = (pairs[i].old.clone(), &pairs[i].new)
+            && let Some(m) = id_marker(&o)
+            && let Some(&j) = added.get(&(parent(&o).to_string(), m.to_string()))
+            && !merged[j]
+        {
+            pairs[i].new = pairs[j].new.clone();
+            merged[j] = true;
+        }
+    }
+    let mut out: Vec<Pair> = pairs
+        .into_iter()
+        .zip(merged)
+        .filter(|(_, m)| !m)
+        .map(|(p, _)| p)
+        .collect();
+    // A path both renamed away and modified in place: keep the rename only.
+    let renamed_from: std::collections::BTreeSet<String> = out
+        .iter()
+        .filter(|p| p.new.is_some() && p.old != p.new)
+        .filter_map(|p| p.old.clone())
+        .collect();
+    out.retain(|p| !(p.old == p.new && p.old.as_ref().is_some_and(|o| renamed_from.contains(o))));
+    out.sort();
+    out
+}
+
+/// The document a file of a type folder belongs to: `tenants/<t>/<kind>/<stem>.yaml`.
+pub fn document_of(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let [root, _tenant, folder, file] = parts.as_slice() else {
+        return None;
+    };
+    if *root != "tenants" || folder.starts_with('_') || folder.starts_with('.') {
+        return None;
+    }
+    let stem = file.split('.').next().filter(|s| !s.is_empty())?;
+    Some(format!("tenants/{_tenant}/{folder}/{stem}.yaml"))
+}
+
+/// `--<id marker>` at the end of a document's stem.
+fn id_marker(path: &str) -> Option<&str> {
+    let file = path.rsplit('/').next()?;
+    let stem = file.strip_suffix(".yaml")?;
+    stem.rfind("--").map(|i| &stem[i..])
+}
+
+pub(crate) fn parent(path: &str) -> &str {
+    path.rfind('/').map(|i| &path[..i]).unwrap_or("")
+}
+
+pub(crate) fn join(dir: &str, file: &str) -> String {
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(old: Option<&str>, new: Option<&str>) -> (Option<String>, Option<String>) {
+        (old.map(str::to_string), new.map(str::to_string))
+    }
+
+    #[test]
+    fn sidecars_belong_to_their_document_and_other_files_are_left_out() {
+        let got = document_pairs(&[
+            pair(
+                Some("tenants/t/remediations/a--12345678.detection.ps1"),
+                Some("tenants/t/remediations/a--12345678.detection.ps1"),
+            ),
+            pair(
+                Some("tenants/t/remediations/a--12345678.yaml"),
+                Some("tenants/t/remediations/a--12345678.yaml"),
+            ),
+            pair(None, Some("tenants/t/_refs/groups.yaml")),
+            pair(None, Some("runs/t/2026/11/x.yaml")),
+            pair(Some("tenants/t/tenant.yaml"), Some("tenants/t/tenant.yaml")),
+        ]);
+        assert_eq!(
+            got,
+            [Pair {
+                old: Some("tenants/t/remediations/a--12345678.yaml".into()),
+                new: Some("tenants/t/remediations/a--12345678.yaml".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn a_removed_and_an_added_document_with_one_id_are_a_rename() {
+        let got = document_pairs(&[
+            pair(Some("tenants/t/x/old-name--12345678.yaml"), None),
+            pair(None, Some("tenants/t/x/new-name--12345678.yaml")),
+            pair(None, Some("tenants/t/x/other--87654321.yaml")),
+        ]);
+        assert_eq!(
+            got,
+            [
+                Pair {
+                    old: None,
+                    new: Some("tenants/t/x/other--87654321.yaml".into())
+                },
+                Pair {
+                    old: Some("tenants/t/x/old-name--12345678.yaml".into()),
+                    new: Some("tenants/t/x/new-name--12345678.yaml".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sidecar_removed_or_added_alone_changes_its_document_in_place() {
+        let doc = "tenants/t/powershellScripts/s--12345678.yaml";
+        let in_place = Pair {
+            old: Some(doc.into()),
+            new: Some(doc.into()),
+        };
+        let removed = document_pairs(&[pair(
+            Some("tenants/t/powershellScripts/s--12345678.ps1"),
+            None,
+        )]);
+        assert_eq!(removed, std::slice::from_ref(&in_place));
+        let added = document_pairs(&[pair(
+            None,
+            Some("tenants/t/powershellScripts/s--12345678.ps1"),
+        )]);
+        assert_eq!(added, [in_place]);
+    }
+
+    #[test]
+    fn a_document_removed_or_renamed_with_its_sidecar_is_one_object() {
+        let removed = document_pairs(&[
+            pair(Some("tenants/t/p/s--12345678.ps1"), None),
+            pair(Some("tenants/t/p/s--12345678.yaml"), None),
+        ]);
+        assert_eq!(
+            removed,
+            [Pair {
+                old: Some("tenants/t/p/s--12345678.yaml".into()),
+                new: None
+            }]
+        );
+        let renamed = document_pairs(&[
+            pair(Some("tenants/t/p/a--12345678.ps1"), None),
+            pair(Some("tenants/t/p/a--12345678.yaml"), None),
+            pair(None, Some("tenants/t/p/b--12345678.ps1")),
+            pair(None, Some("tenants/t/p/b--12345678.yaml")),
+        ]);
+        assert_eq!(
+            renamed,
+            [Pair {
+                old: Some("tenants/t/p/a--12345678.yaml".into()),
+                new: Some("tenants/t/p/b--12345678.yaml".into())
+            }]
+        );
+    }
+}
