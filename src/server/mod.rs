@@ -241,6 +241,8 @@ pub(crate) struct Problem {
     pub status: StatusCode,
     pub message: String,
     pub api: bool,
+    /// The repository file the problem is about (a malformed document).
+    pub file: Option<String>,
 }
 
 impl Problem {
@@ -249,6 +251,7 @@ impl Problem {
             status,
             message: message.into(),
             api: false,
+            file: None,
         }
     }
     pub fn api(mut self, api: bool) -> Problem {
@@ -268,6 +271,16 @@ impl Problem {
             "the repository could not be read",
         )
     }
+    /// A committed document that cannot be read: 422, naming the file, the line when known, and
+    /// why.
+    pub fn unreadable(w: &crate::render::compare::Warning) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("malformed document: {w}"),
+        );
+        p.file = Some(w.file.clone());
+        p
+    }
     /// Answers as the API would for `/api/…`, `/metrics` and `/hooks/…`, else as a page.
     fn for_path(self, path: &str) -> Response {
         let api = ["/api/", "/metrics", "/hooks/"]
@@ -282,9 +295,14 @@ impl IntoResponse for Problem {
         let mut resp = if self.api {
             (
                 self.status,
-                axum::Json(serde_json::json!({
-                    "error": {"status": self.status.as_u16(), "message": self.message}
-                })),
+                axum::Json(match &self.file {
+                    None => serde_json::json!({
+                        "error": {"status": self.status.as_u16(), "message": self.message}
+                    }),
+                    Some(file) => serde_json::json!({
+                        "error": {"status": self.status.as_u16(), "message": self.message, "file": file}
+                    }),
+                }),
             )
                 .into_response()
         } else {
