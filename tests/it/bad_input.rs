@@ -172,7 +172,12 @@ fn missing_or_corrupt_repository_writes_nothing() {
 fn not_a_repository_is_a_usage_error_for_every_command_and_a_corrupt_one_an_error() {
     let env = TestEnv::new();
     std::fs::create_dir(env.path().join("plain")).unwrap();
-    let commands: [&[&str]; 3] = [&["backup"], &["log"], &["show", "anything"]];
+    let commands: [&[&str]; 4] = [
+        &["backup"],
+        &["log"],
+        &["show", "anything"],
+        &["serve", "--listen", "127.0.0.1:0"],
+    ];
     for dir in ["plain", "nowhere"] {
         for cmd in commands {
             let mut args = cmd.to_vec();
