@@ -155,9 +155,28 @@ impl From<crate::config::ConfigError> for CliError {
     }
 }
 
+/// The one place store errors become exit codes: a directory that is not a usable repository is a
+/// usage error (64) with the command that makes one; every other store failure, a corrupt
+/// repository included, is an error (1).
 impl From<crate::store::StoreError> for CliError {
     fn from(e: crate::store::StoreError) -> Self {
-        CliError::error(e.to_string())
+        use crate::store::StoreError;
+        let not_a_repo = |path: &std::path::Path, why: &str| {
+            CliError::usage(format!(
+                "{} is not a tenant-atlas repository: {why}",
+                path.display()
+            ))
+            .hint(format!(
+                "`tenant-atlas init {}` makes one, or pass --repo DIR",
+                path.display()
+            ))
+        };
+        match &e {
+            StoreError::NotFound { path } => not_a_repo(path, "it does not exist"),
+            StoreError::NotARepository { path } => not_a_repo(path, "not a git repository"),
+            StoreError::Bare { path } => not_a_repo(path, "a bare git repository has no work tree"),
+            _ => CliError::error(e.to_string()),
+        }
     }
 }
 

@@ -31,10 +31,12 @@ pub struct ServeArgs {
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliError> {
     if let Some(name) = &args.new_token {
-        return new_token(out, name, &args);
+        return new_token(global, out, name, &args);
     }
-    let repo = global.repo_dir();
-    let config = Config::load(&global.config_path(&repo))?;
+    // The repository first: a directory that is not one is told so before its configuration is
+    // looked for, as every other command does.
+    let repo = crate::store::Repo::open(&global.repo_dir())?;
+    let config = Config::load(&global.config_path(repo.root()))?;
     let listen = match args.listen {
         Some(a) => a,
         None => config
@@ -43,16 +45,17 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliErr
             .and_then(|s| s.listen.parse().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
     };
+    let config_path = global.config_path(repo.root());
+    let opts = options(&config, config_path);
     let rt = super::runtime()?;
     rt.block_on(async {
-        let handle = server::start(&repo, &config, listen, ServerOptions::default())
+        let handle = server::start(repo, &config, listen, opts)
             .await
             .map_err(|e| match e {
                 ServerError::NoTokens => CliError::usage(e.to_string()).hint(
                     "make one with `tenant-atlas serve --new-token NAME --tenants T` and add the printed line to server.tokens",
                 ),
                 ServerError::Bind { .. } => CliError::error(e.to_string()),
-                ServerError::Store(e) => CliError::from(e),
             })?;
         out.line(format!("listening on http://{}", handle.local_addr()));
         super::signals::StopSignals::new().next().await;
@@ -62,28 +65,97 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliErr
     })
 }
 
-fn new_token(out: &Out, name: &str, args: &ServeArgs) -> Result<u8, CliError> {
-    if name.trim().is_empty() {
-        return Err(CliError::usage("--new-token needs a name"));
+/// The server's knobs from `server:` (checked when the configuration loaded); tokens are
+/// reloaded from `config_path` when it changes, after `reconcile.debounce`.
+fn options(config: &Config, config_path: std::path::PathBuf) -> ServerOptions {
+    let mut opts = ServerOptions::default();
+    let duration = crate::config::unattended::duration;
+    if let Some(s) = &config.server {
+        if let Some(t) = s.header_timeout.as_deref().and_then(|t| duration(t).ok()) {
+            opts.header_timeout = t;
+        }
+        if let Some(n) = s.max_connections {
+            opts.max_connections = n;
+        }
+    }
+    if let Ok(d) = duration(&config.reconcile.debounce) {
+        opts.reload_debounce = d;
+    }
+    opts.config_file = Some(config_path);
+    opts
+}
+
+fn new_token(global: &GlobalArgs, out: &Out, name: &str, args: &ServeArgs) -> Result<u8, CliError> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(CliError::usage(
+            "--new-token needs a name (without control characters)",
+        ));
     }
     if args.tenants.is_empty() {
         return Err(CliError::usage(
             "--new-token needs --tenants (a list, or `*` for all)",
         ));
     }
+    check_tenants(global, &args.tenants)?;
     let token = server::new_token();
     let tenants = args
         .tenants
         .iter()
-        .map(|t| format!("'{t}'"))
+        .map(|t| yaml_quote(t))
         .collect::<Vec<_>>()
         .join(", ");
     out.line(format!("token (shown once, keep it secret): {token}"));
     out.line("add to atlas.yaml under server.tokens:");
     out.line(format!(
-        "  - {{name: {name}, sha256: {}, tenants: [{tenants}], trigger: {}}}",
+        "  - {{name: {}, sha256: {}, tenants: [{tenants}], trigger: {}}}",
+        yaml_quote(name),
         server::sha256_hex(&token),
         args.trigger
     ));
     Ok(exit::OK)
+}
+
+/// Every tenant of `--tenants` is `*` or configured in atlas.yaml (read only when a name needs it).
+fn check_tenants(global: &GlobalArgs, tenants: &[String]) -> Result<(), CliError> {
+    let named: Vec<&String> = tenants.iter().filter(|t| t.as_str() != "*").collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let path = global.config_path(&global.repo_dir());
+    let config = Config::load(&path)?;
+    let configured: Vec<&str> = config.tenants.iter().map(|t| t.name.as_str()).collect();
+    if let Some(unknown) = named.iter().find(|t| !configured.contains(&t.as_str())) {
+        let listed = if configured.is_empty() {
+            "none".to_string()
+        } else {
+            configured.join(", ")
+        };
+        return Err(CliError::usage(format!(
+            "--tenants names `{unknown}`, which is not a tenant in {} (configured: {listed})",
+            path.display()
+        ))
+        .hint("name configured tenants, or `*` for all"));
+    }
+    Ok(())
+}
+
+/// A YAML single-quoted scalar: read back as exactly `s` whatever it holds (`: `, `#`, quotes).
+fn yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yaml_quote;
+
+    #[test]
+    fn quoted_values_read_back_as_written() {
+        for v in [
+            "ops", "a: b", "x # y", "it's", "*", "[x]", "{y}", "-z", "true", "é ü",
+        ] {
+            let line = format!("{{name: {}, n: 1}}", yaml_quote(v));
+            let back: serde_yaml::Value = serde_yaml::from_str(&line).unwrap();
+            assert_eq!(back["name"].as_str(), Some(v), "{line}");
+        }
+    }
 }

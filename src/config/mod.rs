@@ -387,6 +387,20 @@ impl Config {
             if let Some(u) = &server.public_url {
                 unattended::check_url(u).map_err(|m| invalid(top("server.publicUrl"), m))?;
             }
+            if let Some(t) = &server.header_timeout {
+                match unattended::duration(t) {
+                    Ok(d) if d.is_zero() => Err("must be longer than 0".to_string()),
+                    Ok(_) => Ok(()),
+                    Err(m) => Err(m),
+                }
+                .map_err(|m| invalid(top("server.headerTimeout"), m))?;
+            }
+            if server.max_connections == Some(0) {
+                return Err(invalid(
+                    top("server.maxConnections"),
+                    "must be at least 1".into(),
+                ));
+            }
             for (i, tok) in server.tokens.iter().enumerate() {
                 let at = |key: &str| {
                     (
@@ -651,6 +665,14 @@ mod tests {
                 "tenants",
             ),
             (full.replace("'127.0.0.1:9000'", "'here'"), "server.listen"),
+            (
+                full.replace("listen: '127.0.0.1:9000'", "headerTimeout: 0s"),
+                "server.headerTimeout",
+            ),
+            (
+                full.replace("listen: '127.0.0.1:9000'", "maxConnections: 0"),
+                "server.maxConnections",
+            ),
         ];
         for (text, key) in cases {
             let e = Config::parse(&text, "atlas.yaml").unwrap_err().to_string();

@@ -238,6 +238,13 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     #[serde(default)]
     pub tokens: Vec<ServerToken>,
+    /// Time a connection has to send a whole request head, and that an idle kept-alive connection
+    /// stays open (default `10s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_timeout: Option<String>,
+    /// Connections served at once (default 256); further ones wait until one closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
 }
 
 fn default_listen() -> String {

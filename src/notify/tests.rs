@@ -283,6 +283,8 @@ fn links_and_base_urls() {
         listen: "127.0.0.1:8080".into(),
         public_url: None,
         tokens: vec![],
+        header_timeout: None,
+        max_connections: None,
     });
     assert_eq!(base_url(&config).as_deref(), Some("http://127.0.0.1:8080"));
 }

@@ -2,7 +2,8 @@
 //! `.git/refs/`), `atlas.yaml`, and the trigger folder the server's webhook writes to. Events are
 //! debounced (`reconcile.debounce`) and only ever *schedule*: the loop decides what a change means
 //! (a ref that moved, a configuration to reload, a trigger file to take), and its timer requeues
-//! every tenant anyway, so a missed event costs latency, never correctness.
+//! every tenant anyway, so a missed event costs latency, never correctness. `serve` watches only
+//! `atlas.yaml` ([`config_only`]), to reload its tokens.
 
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
@@ -58,7 +59,46 @@ pub fn start(
     debounce: Duration,
     tx: UnboundedSender<Change>,
 ) -> Result<Watch, String> {
-    let classify = paths.clone();
+    let refs = paths.git_dir.join("refs");
+    let dirs = vec![
+        (paths.git_dir.clone(), RecursiveMode::NonRecursive),
+        (refs, RecursiveMode::Recursive),
+        (parent(&paths.config), RecursiveMode::NonRecursive),
+        (paths.triggers.clone(), RecursiveMode::NonRecursive),
+    ];
+    watch(dirs, move |p| paths.classify(p), debounce, tx)
+}
+
+/// Watches only the configuration file (`serve`, which reloads its tokens from it): sends
+/// [`Change::Config`] once per debounced batch that touched it. `config` should be canonical, as
+/// the paths of events are.
+pub fn config_only(
+    config: PathBuf,
+    debounce: Duration,
+    tx: UnboundedSender<Change>,
+) -> Result<Watch, String> {
+    let dirs = vec![(parent(&config), RecursiveMode::NonRecursive)];
+    watch(
+        dirs,
+        move |p| (p == config).then_some(Change::Config),
+        debounce,
+        tx,
+    )
+}
+
+fn parent(p: &Path) -> PathBuf {
+    p.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Watches `dirs`; every debounced batch sends each kind of change `classify` finds in it once.
+fn watch(
+    dirs: Vec<(PathBuf, RecursiveMode)>,
+    classify: impl Fn(&Path) -> Option<Change> + Send + 'static,
+    debounce: Duration,
+    tx: UnboundedSender<Change>,
+) -> Result<Watch, String> {
     let mut debouncer = new_debouncer(debounce, None, move |res: DebounceEventResult| match res {
         Ok(events) => {
             let mut kinds: Vec<Change> = events
@@ -66,7 +106,7 @@ pub fn start(
                 // Reads (git opening atlas.yaml, say) change nothing.
                 .filter(|e| !matches!(e.kind, EventKind::Access(_)))
                 .flat_map(|e| e.paths.iter())
-                .filter_map(|p| classify.classify(p))
+                .filter_map(|p| classify(p))
                 .collect();
             kinds.sort();
             kinds.dedup();
@@ -81,20 +121,9 @@ pub fn start(
         }
     })
     .map_err(|e| e.to_string())?;
-    let config_dir = paths
-        .config
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let refs = paths.git_dir.join("refs");
-    for (dir, mode) in [
-        (&paths.git_dir, RecursiveMode::NonRecursive),
-        (&refs, RecursiveMode::Recursive),
-        (&config_dir, RecursiveMode::NonRecursive),
-        (&paths.triggers, RecursiveMode::NonRecursive),
-    ] {
+    for (dir, mode) in &dirs {
         debouncer
-            .watch(dir, mode)
+            .watch(dir, *mode)
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     Ok(Watch {

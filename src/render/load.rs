@@ -130,25 +130,11 @@ impl<'a> Loader<'a> {
             }
         };
         self.documents_read += 1;
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                warnings.push(Warning {
-                    file: path.into(),
-                    line: None,
-                    message: "is not UTF-8 text; skipped".into(),
-                });
-                return Err(Unreadable);
-            }
-        };
-        let doc = match normalize::from_yaml(&text, path) {
+        let (doc, text) = match parse(path, bytes) {
             Ok(d) => d,
-            Err(e) => {
-                warnings.push(Warning {
-                    file: path.into(),
-                    line: e.line,
-                    message: format!("{}; skipped", e.message),
-                });
+            Err(mut w) => {
+                w.message.push_str("; skipped");
+                warnings.push(w);
                 return Err(Unreadable);
             }
         };
@@ -194,6 +180,24 @@ impl<'a> Loader<'a> {
         let names = self.names(path, warnings).clone();
         let view = super::view(&doc, path, &sidecars, &names);
         Ok(Some(Loaded { view, sidecars }))
+    }
+}
+
+/// A document's bytes as a document and its text, or why they are not one (not UTF-8, not YAML,
+/// anchors or aliases, not the document schema), naming the file and line.
+pub fn parse(path: &str, bytes: Vec<u8>) -> Result<(normalize::Document, String), Warning> {
+    let text = String::from_utf8(bytes).map_err(|_| Warning {
+        file: path.into(),
+        line: None,
+        message: "is not UTF-8 text".into(),
+    })?;
+    match normalize::from_yaml(&text, path) {
+        Ok(doc) => Ok((doc, text)),
+        Err(e) => Err(Warning {
+            file: path.into(),
+            line: e.line,
+            message: e.message,
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! What every request passes through: body size and time limits, refusal of paths that try to
-//! leave their folder, security headers; and the checks of names and revisions taken from URLs.
+//! leave their folder, the answers to heads the connection layer refused, one error shape for every
+//! error answer, security headers; and the checks of names and revisions taken from URLs.
 //!
 //! Names in a URL (tenant, type, file, run id) are checked against the repository's own naming
 //! rules before anything is looked up, and a policy is then read only from git's tree of
@@ -15,30 +16,31 @@ use std::time::Duration;
 
 use super::Problem;
 
-/// Size, time and path checks around every handler, and security headers on every answer.
-pub(crate) async fn guard(
-    limit: usize,
-    timeout: Duration,
-    req: Request<Body>,
-    next: Next,
-) -> Response {
+/// Size, time and path checks around every handler, the error shape on every error answer, and
+/// security headers on every answer.
+pub(crate) async fn guard(limits: Limits, req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let length = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let mut resp = if length.is_some_and(|n| n > limit as u64) {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request bodies are limited to {limit} bytes"),
-        )
-        .for_path(&path)
+    let rejected = req
+        .headers()
+        .get(super::conn::REJECTED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u16>().ok());
+    let resp = if let Some(status) = rejected {
+        // A head the connection layer refused (src/server/conn.rs): answered here, as JSON for
+        // API paths. A client sending this header itself only gets that refusal.
+        refusal(status, &limits).for_path(&path)
+    } else if length.is_some_and(|n| n > limits.body as u64) {
+        refusal(413, &limits).for_path(&path)
     } else if let Err(why) = check_path(&path) {
         Problem::bad_request(why).for_path(&path)
     } else {
-        match tokio::time::timeout(timeout, next.run(req)).await {
-            Ok(r) => r,
+        match tokio::time::timeout(limits.timeout, next.run(req)).await {
+            Ok(r) => shaped(r, &path, &limits),
             Err(_) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the request took too long; try again",
@@ -46,6 +48,77 @@ pub(crate) async fn guard(
             .for_path(&path),
         }
     };
+    secure(resp)
+}
+
+/// What the request guard needs to know.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub body: usize,
+    pub head: usize,
+    pub uri: usize,
+    pub timeout: Duration,
+}
+
+/// The answer to a request refused before any handler ran.
+fn refusal(status: u16, limits: &Limits) -> Problem {
+    let (status, message) = match status {
+        413 => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request bodies are limited to {} bytes", limits.body),
+        ),
+        414 => (
+            StatusCode::URI_TOO_LONG,
+            format!("request targets are limited to {} bytes", limits.uri),
+        ),
+        431 => (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "request headers are limited to {} bytes and 100 lines",
+                limits.head
+            ),
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "the request is malformed (request line, header names or values, or framing)".into(),
+        ),
+    };
+    Problem::new(status, message)
+}
+
+/// An error answer made by axum itself (an extractor's rejection, a wrong method, a body over the
+/// limit) gets the error shape of every other one; its headers (`Allow`, say) are kept.
+fn shaped(resp: Response, path: &str, limits: &Limits) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.extensions().get::<super::ProblemAnswer>().is_some()
+    {
+        return resp;
+    }
+    let problem = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => refusal(413, limits),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(status, "this method is not allowed here"),
+        s if s.is_server_error() => Problem::internal(format!("answered {s}")),
+        s => Problem::new(
+            s,
+            format!(
+                "the request was refused: {}",
+                s.canonical_reason().unwrap_or("error").to_lowercase()
+            ),
+        ),
+    };
+    let (parts, _) = resp.into_parts();
+    let mut fresh = problem.for_path(path);
+    for (k, v) in &parts.headers {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            fresh.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    fresh
+}
+
+/// The security headers every answer carries.
+fn secure(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     for (k, v) in [
         (

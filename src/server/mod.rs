@@ -11,11 +11,13 @@
 
 mod api;
 pub mod auth;
+mod conn;
 mod index;
 mod limits;
 mod metrics;
 mod pages;
 mod policy;
+mod reload;
 mod run_pages;
 mod runs;
 
@@ -26,8 +28,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use auth::{Caller, new_token, sha256_hex};
@@ -45,6 +47,19 @@ pub struct ServerOptions {
     pub history_limit: usize,
     /// Runs per page of the runs list.
     pub runs_per_page: usize,
+    /// A connection that has not sent a whole request head this long after it opened (or after
+    /// its previous answer) is closed.
+    pub header_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Largest request head: request line and headers (431 above).
+    pub head_limit: usize,
+    /// Longest request target (414 above).
+    pub uri_limit: usize,
+    /// The configuration file whose tokens are reloaded when it changes (none: never reloaded).
+    pub config_file: Option<PathBuf>,
+    /// Quiet time after a change of the configuration file before it is read.
+    pub reload_debounce: Duration,
 }
 
 impl Default for ServerOptions {
@@ -54,6 +69,12 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(30),
             history_limit: 50,
             runs_per_page: 50,
+            header_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            head_limit: 32 * 1024,
+            uri_limit: 8 * 1024,
+            config_file: None,
+            reload_debounce: Duration::from_secs(2),
         }
     }
 }
@@ -71,14 +92,13 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// What every handler shares.
 pub(crate) struct App {
     pub repo: Repo,
-    pub tokens: Vec<ServerToken>,
+    /// The tokens of atlas.yaml as last read (replaced when the file changes).
+    tokens: RwLock<Arc<Vec<ServerToken>>>,
     /// Tenants named in atlas.yaml (listed even before their first backup).
     pub configured: Vec<String>,
     pub opts: ServerOptions,
@@ -94,6 +114,7 @@ pub struct ServerHandle {
     addr: SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    reload: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ServerHandle {
@@ -112,6 +133,9 @@ impl ServerHandle {
 
     /// Stops accepting, lets in-flight requests finish (at most 10 s), and returns.
     pub async fn shutdown(self) {
+        if let Some(r) = &self.reload {
+            r.abort();
+        }
         let _ = self.stop.send(());
         let mut task = self.task;
         if tokio::time::timeout(Duration::from_secs(10), &mut task)
@@ -123,10 +147,10 @@ impl ServerHandle {
     }
 }
 
-/// Opens the repository at `repo_root` and serves it on `addr` (`127.0.0.1:0` picks a port).
-/// Refuses to start without tokens; a non-loopback address is logged as a warning (plain http).
+/// Serves the repository on `addr` (`127.0.0.1:0` picks a port). Refuses to start without tokens;
+/// a non-loopback address is logged as a warning (plain http).
 pub async fn start(
-    repo_root: &Path,
+    repo: Repo,
     config: &Config,
     addr: SocketAddr,
     opts: ServerOptions,
@@ -139,7 +163,6 @@ pub async fn start(
     if tokens.is_empty() {
         return Err(ServerError::NoTokens);
     }
-    let repo = Repo::open(repo_root)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
@@ -154,7 +177,7 @@ pub async fn start(
     }
     let app = Arc::new(App {
         repo,
-        tokens,
+        tokens: RwLock::new(Arc::new(tokens)),
         configured: config.tenants.iter().map(|t| t.name.clone()).collect(),
         opts,
         index: index::Cache::default(),
@@ -166,23 +189,80 @@ pub async fn start(
                 .and_then(|s| s.public_url.as_deref())
                 .is_some_and(|u| u.starts_with("https:")),
     });
-    let router = router(app);
+    let reload = reload::start(app.clone());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-            let _ = rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::warn!(error = %e, "server stopped with an error");
-        }
-    });
+    let task = tokio::spawn(accept(listener, app, rx));
     tracing::info!(%addr, "serving the repository");
-    Ok(ServerHandle { addr, stop, task })
+    Ok(ServerHandle {
+        addr,
+        stop,
+        task,
+        reload,
+    })
+}
+
+/// Accepts connections until `stop`, at most `max_connections` at once (the others wait in the
+/// listen backlog), each served by hyper over [`conn::Checked`] with the header-read timeout; then
+/// lets the open ones finish their requests.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let opts = app.opts.clone();
+    let router = router(app);
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(opts.header_timeout);
+    let limits = conn::HeadLimits {
+        head: opts.head_limit,
+        uri: opts.uri_limit,
+        body: opts.body_limit,
+    };
+    loop {
+        let slot = tokio::select! {
+            _ = &mut stop => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let io = hyper_util::rt::TokioIo::new(conn::Checked::new(stream, limits));
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(http.serve_connection(io, service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 fn router(app: Arc<App>) -> Router {
     let limit = app.opts.body_limit;
-    let timeout = app.opts.request_timeout;
+    let limits = limits::Limits {
+        body: limit,
+        head: app.opts.head_limit,
+        uri: app.opts.uri_limit,
+        timeout: app.opts.request_timeout,
+    };
     Router::new()
         .route("/", get(pages::overview))
         .route("/login", get(pages::login_form).post(pages::login))
@@ -225,7 +305,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics::handler))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(move |req, next| {
-            limits::guard(limit, timeout, req, next)
+            limits::guard(limits, req, next)
         }))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .with_state(app)
@@ -241,6 +321,8 @@ pub(crate) struct Problem {
     pub status: StatusCode,
     pub message: String,
     pub api: bool,
+    /// The repository file the problem is about (a malformed document).
+    pub file: Option<String>,
 }
 
 impl Problem {
@@ -249,6 +331,7 @@ impl Problem {
             status,
             message: message.into(),
             api: false,
+            file: None,
         }
     }
     pub fn api(mut self, api: bool) -> Problem {
@@ -268,8 +351,18 @@ impl Problem {
             "the repository could not be read",
         )
     }
+    /// A committed document that cannot be read: 422, naming the file, the line when known, and
+    /// why.
+    pub fn unreadable(w: &crate::render::compare::Warning) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("malformed document: {w}"),
+        );
+        p.file = Some(w.file.clone());
+        p
+    }
     /// Answers as the API would for `/api/…`, `/metrics` and `/hooks/…`, else as a page.
-    fn for_path(self, path: &str) -> Response {
+    pub(crate) fn for_path(self, path: &str) -> Response {
         let api = ["/api/", "/metrics", "/hooks/"]
             .iter()
             .any(|p| path.starts_with(p));
@@ -277,14 +370,24 @@ impl Problem {
     }
 }
 
+/// Marks an answer made by [`Problem`] (the request guard gives every other error answer this
+/// shape).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProblemAnswer;
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut resp = if self.api {
             (
                 self.status,
-                axum::Json(serde_json::json!({
-                    "error": {"status": self.status.as_u16(), "message": self.message}
-                })),
+                axum::Json(match &self.file {
+                    None => serde_json::json!({
+                        "error": {"status": self.status.as_u16(), "message": self.message}
+                    }),
+                    Some(file) => serde_json::json!({
+                        "error": {"status": self.status.as_u16(), "message": self.message, "file": file}
+                    }),
+                }),
             )
                 .into_response()
         } else {
@@ -294,6 +397,7 @@ impl IntoResponse for Problem {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        resp.extensions_mut().insert(ProblemAnswer);
         resp
     }
 }
@@ -305,10 +409,23 @@ impl From<StoreError> for Problem {
 }
 
 impl App {
+    /// The tokens in force now.
+    pub fn tokens(&self) -> Arc<Vec<ServerToken>> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the tokens in force.
+    fn set_tokens(&self, tokens: Vec<ServerToken>) {
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(tokens);
+    }
+
     /// The caller's identity, or 401.
     pub fn caller(&self, headers: &axum::http::HeaderMap, api: bool) -> Result<Caller, Problem> {
         auth::presented(headers)
-            .and_then(|t| auth::authenticate(&self.tokens, &t))
+            .and_then(|t| auth::authenticate(&self.tokens(), &t))
             .ok_or_else(|| {
                 Problem::new(
                     StatusCode::UNAUTHORIZED,

@@ -134,7 +134,7 @@ pub(crate) async fn login(
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    match auth::authenticate(&app.tokens, &token) {
+    match auth::authenticate(&app.tokens(), &token) {
         Some(c) => {
             tracing::info!(token = %c.name, "logged in");
             let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();

@@ -3,11 +3,14 @@
 //!
 //! A version is read from git's tree at a resolved commit, never from disk. A file renamed between
 //! versions is found again by the id part of its name (`--<id8>.yaml`), as the identity rule says.
-//! Versions and histories are cached per commit id: a commit's content never changes.
+//! Versions and histories are cached per commit id: a commit's content never changes. A document
+//! that cannot be read (a symlink, not UTF-8, not YAML, anchors and aliases, not the document
+//! schema) is answered 422 naming the file and why, as `show` reports it; the rest of the site
+//! does not depend on it.
 
 use super::{Problem, limits};
 use crate::render::{self, Names, Report, View, compare, load::document_of};
-use crate::store::{LogQuery, Repo};
+use crate::store::{LogQuery, Repo, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -257,13 +260,9 @@ impl Cache {
         tenant: &str,
         path: &str,
     ) -> Result<(View, Vec<String>), Problem> {
-        let bytes = repo
-            .read_at(id, path)?
+        let bytes = read_document(repo, id, path)?
             .ok_or_else(|| Problem::not_found("this policy does not exist at that version"))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Problem::internal(format!("{path} is not UTF-8")))?;
-        let doc = crate::normalize::from_yaml(&text, path)
-            .map_err(|e| Problem::internal(format!("{path}: {}", e.message)))?;
+        let (doc, _) = render::load::parse(path, bytes).map_err(|w| Problem::unreadable(&w))?;
         let names = self.names(repo, id, tenant)?;
         let dir = &path[..path.rfind('/').unwrap_or(0)];
         let mut side = BTreeMap::new();
@@ -312,11 +311,24 @@ fn sidecars(repo: &Repo, id: &str, path: &str, view: &View) -> compare::SidecarB
         .collect()
 }
 
+/// A document's bytes at a commit; one git does not hold as a file (a symlink, a submodule) is
+/// malformed, as `show` and `diff` report it (422, naming the file), not a failure of the server.
+fn read_document(repo: &Repo, id: &str, path: &str) -> Result<Option<Vec<u8>>, Problem> {
+    match repo.read_at(id, path) {
+        Err(e @ StoreError::UnsafePath { .. }) => Err(Problem::unreadable(&compare::Warning {
+            file: path.to_string(),
+            line: None,
+            message: e.to_string(),
+        })),
+        other => Ok(other?),
+    }
+}
+
 /// The document's path at a commit: the named file, else the one file of its folder with the same
 /// id part (renamed since).
 fn locate(repo: &Repo, id: &str, p: &PolicyRef) -> Result<Option<String>, Problem> {
     let path = p.path();
-    if repo.read_at(id, &path)?.is_some() {
+    if read_document(repo, id, &path)?.is_some() {
         return Ok(Some(path));
     }
     let folder = p.folder();

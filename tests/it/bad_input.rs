@@ -140,13 +140,13 @@ fn forbidden_type_names_the_permission_and_the_rest_is_backed_up() {
 fn missing_or_corrupt_repository_writes_nothing() {
     let env = TestEnv::new();
     let (code, _, stderr) = out(&env.run(&["backup", "--repo", "nowhere"]));
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 64, "{stderr}");
     assert!(stderr.contains("nowhere"), "{stderr}");
     assert!(!env.path().join("nowhere").exists(), "nothing created");
 
     std::fs::create_dir(env.path().join("plain")).unwrap();
     let (code, _, stderr) = out(&env.run(&["backup", "--repo", "plain"]));
-    assert_eq!(code, 1);
+    assert_eq!(code, 64);
     assert!(stderr.contains("not a git repository"), "{stderr}");
     assert_eq!(
         std::fs::read_dir(env.path().join("plain")).unwrap().count(),
@@ -166,6 +166,44 @@ fn missing_or_corrupt_repository_writes_nothing() {
         &before,
         "a corrupt repository is left alone",
     );
+}
+
+#[test]
+fn not_a_repository_is_a_usage_error_for_every_command_and_a_corrupt_one_an_error() {
+    let env = TestEnv::new();
+    std::fs::create_dir(env.path().join("plain")).unwrap();
+    let commands: [&[&str]; 4] = [
+        &["backup"],
+        &["log"],
+        &["show", "anything"],
+        &["serve", "--listen", "127.0.0.1:0"],
+    ];
+    for dir in ["plain", "nowhere"] {
+        for cmd in commands {
+            let mut args = cmd.to_vec();
+            args.extend(["--repo", dir]);
+            let (code, stdout, stderr) = out(&env.run(&args));
+            assert_eq!(code, 64, "{args:?}: {stdout}\n{stderr}");
+            assert!(
+                stderr.contains(&format!("{dir} is not a tenant-atlas repository"))
+                    && stderr.contains(&format!("`tenant-atlas init {dir}`")),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(out(&env.run(&["init", "repo"])).0, 0);
+    std::fs::write(env.repo().join(".git/HEAD"), "not a ref at all\n").unwrap();
+    for cmd in commands {
+        let mut args = cmd.to_vec();
+        args.extend(["--repo", "repo"]);
+        let (code, stdout, stderr) = out(&env.run(&args));
+        assert_eq!(code, 1, "{args:?}: {stdout}\n{stderr}");
+        assert!(stderr.contains("corrupt"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("not a tenant-atlas repository"),
+            "{stderr}"
+        );
+    }
 }
 
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use tenant_atlas::reconcile::status::{self, Drift, DriftObject, Round, RoundKind, RoundResult};
 
 mod guards;
+mod hardening;
 mod routes;
 
 /// Reads `demo`; no trigger.

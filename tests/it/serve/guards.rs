@@ -479,7 +479,7 @@ fn serve_refuses_to_start_without_tokens_and_makes_new_ones() {
     assert_eq!(
         line,
         format!(
-            "  - {{name: ops, sha256: {}, tenants: ['*'], trigger: true}}",
+            "  - {{name: 'ops', sha256: {}, tenants: ['*'], trigger: true}}",
             tenant_atlas::server::sha256_hex(token)
         )
     );
