@@ -118,6 +118,8 @@ pub struct TenantOutcome {
     pub outcome: Outcome,
     pub commit: Option<String>,
     pub counts: BTreeMap<String, TypeCounts>,
+    /// What the commit changed, object by object.
+    pub objects: Vec<runlog::ObjectLine>,
     pub failures: Vec<Failure>,
     /// Where the run log went (relative to the repo root for committed ones).
     pub run_log: Option<String>,
@@ -327,7 +329,22 @@ fn write(
         };
         let changed =
             !summary.is_empty() || docs_changed || previous_tenant_yaml.is_none() && !all_failed;
-        let counts = runlog::counts(&snap.counts, &summary);
+        // Names of what changed: the new side from the snapshot, the old one from HEAD.
+        let name_in = |bytes: Option<Vec<u8>>, rel: &str| {
+            let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes?), rel).ok()?;
+            Some(doc.name)
+        };
+        let old_name = |rel: &str| {
+            name_in(
+                repo.read_at("HEAD", &format!("{prefix}/{rel}"))
+                    .ok()
+                    .flatten(),
+                rel,
+            )
+        };
+        let new_name = |rel: &str| name_in(files.get(rel).cloned(), rel);
+        let objects = runlog::object_lines(&summary, &old_name, &new_name);
+        let counts = runlog::counts(&snap.counts, &objects);
         let outcome = if all_failed {
             Outcome::Failed
         } else if !snap.failures.is_empty() {
@@ -349,6 +366,7 @@ fn write(
             outcome,
             commit: None,
             counts,
+            objects: objects.clone(),
             failures: snap.failures.clone(),
             run_log: None,
             error: None,
@@ -370,7 +388,8 @@ fn write(
             let message = runlog::commit_message(
                 &t.name,
                 run_id,
-                &summary,
+                &outcome_rec.counts,
+                &objects,
                 &snap.failures,
                 settings.message.as_deref(),
             );
@@ -436,6 +455,7 @@ impl TenantOutcome {
             outcome: Outcome::Failed,
             commit: None,
             counts: BTreeMap::new(),
+            objects: vec![],
             failures: vec![],
             run_log: None,
             error,

@@ -3,6 +3,8 @@
 use super::fetch::Failure;
 use crate::graph::{ClientStats, Cloud};
 use crate::store::WriteSummary;
+pub use crate::store::objects::ObjectLine;
+use crate::store::objects::{self, ChangeKind};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,13 +24,61 @@ pub enum Outcome {
     Refused,
 }
 
-/// Per type: documents in the tenant and what changed.
+/// Per type: documents in the tenant and what changed (an object's script counts as the object).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TypeCounts {
     pub objects: usize,
     pub added: usize,
     pub changed: usize,
     pub removed: usize,
+    /// Objects whose name changed (their file moved with it); not counted as changed too.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub renamed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// `2 added, 1 changed, 0 removed` (`, 1 renamed` when there are renames) over all types.
+pub fn sentence(counts: &BTreeMap<String, TypeCounts>) -> String {
+    let sum = |f: fn(&TypeCounts) -> usize| counts.values().map(f).sum::<usize>();
+    let renamed = sum(|c| c.renamed);
+    let mut s = format!(
+        "{} added, {} changed, {} removed",
+        sum(|c| c.added),
+        sum(|c| c.changed),
+        sum(|c| c.removed)
+    );
+    if renamed > 0 {
+        s.push_str(&format!(", {renamed} renamed"));
+    }
+    s
+}
+
+/// The objects behind a write summary (paths relative to the tenant folder), paired by the
+/// repository's identity rule; `old_name` and `new_name` read a document's name on either side.
+pub fn object_lines(
+    summary: &WriteSummary,
+    old_name: &dyn Fn(&str) -> Option<String>,
+    new_name: &dyn Fn(&str) -> Option<String>,
+) -> Vec<ObjectLine> {
+    // The pairing rules speak of `tenants/<t>/<type>/<file>`; any tenant folder name will do.
+    const ROOT: &str = "tenants/t/";
+    let mut changes: Vec<(Option<String>, Option<String>)> = vec![];
+    let full = |p: &String| Some(format!("{ROOT}{p}"));
+    changes.extend(summary.added.iter().map(|p| (None, full(p))));
+    changes.extend(summary.changed.iter().map(|p| (full(p), full(p))));
+    changes.extend(summary.removed.iter().map(|p| (full(p), None)));
+    let strip = |p: &str| p.trim_start_matches(ROOT).to_string();
+    let mut lines = objects::object_lines(&changes, &|p: &str| old_name(&strip(p)), &|p: &str| {
+        new_name(&strip(p))
+    });
+    for l in &mut lines {
+        l.path = strip(&l.path);
+        l.old_path = l.old_path.as_deref().map(strip);
+    }
+    lines
 }
 
 /// The run log of one backup (`runs/<tenant>/<yyyy>/<mm>/<run-id>.yaml`).
@@ -80,10 +130,10 @@ impl BackupRunLog {
     }
 }
 
-/// Documents (not sidecars) per type, with the write summary split by type folder.
+/// Documents per type, with what changed split by type folder.
 pub fn counts(
     docs: &BTreeMap<String, usize>,
-    summary: &WriteSummary,
+    changed: &[ObjectLine],
 ) -> BTreeMap<String, TypeCounts> {
     let mut out: BTreeMap<String, TypeCounts> = docs
         .iter()
@@ -97,65 +147,36 @@ pub fn counts(
             )
         })
         .collect();
-    let mut tally = |paths: &[String], f: fn(&mut TypeCounts)| {
-        for p in paths.iter().filter(|p| is_document(p)) {
-            if let Some((folder, _)) = p.split_once('/') {
-                f(out.entry(folder.to_string()).or_default());
-            }
+    for o in changed {
+        let c = out.entry(o.kind.clone()).or_default();
+        match o.change {
+            ChangeKind::Added => c.added += 1,
+            ChangeKind::Changed => c.changed += 1,
+            ChangeKind::Removed => c.removed += 1,
+            ChangeKind::Renamed => c.renamed += 1,
         }
-    };
-    tally(&summary.added, |c| c.added += 1);
-    tally(&summary.changed, |c| c.changed += 1);
-    tally(&summary.removed, |c| c.removed += 1);
+    }
     out
 }
 
-/// A policy document path (`<type>/<stem>.yaml`), as opposed to sidecars, `_refs/` and `tenant.yaml`.
-fn is_document(path: &str) -> bool {
-    path.ends_with(".yaml")
-        && path
-            .split_once('/')
-            .is_some_and(|(folder, _)| crate::catalog::get(folder).is_some())
-}
-
-/// `backup(<tenant>): N added, M changed, K removed` + the objects + trailers (DESIGN.md §2).
+/// `backup(<tenant>): N added, M changed, K removed[, R renamed]`, the objects by name and path,
+/// then the trailers.
 pub fn commit_message(
     tenant: &str,
     run_id: &str,
-    summary: &WriteSummary,
+    counts: &BTreeMap<String, TypeCounts>,
+    changed: &[ObjectLine],
     failures: &[Failure],
     message: Option<&str>,
 ) -> String {
-    let docs = |paths: &[String]| {
-        paths
-            .iter()
-            .filter(|p| is_document(p))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let (added, changed, removed) = (
-        docs(&summary.added),
-        docs(&summary.changed),
-        docs(&summary.removed),
-    );
-    let mut m = format!(
-        "backup({tenant}): {} added, {} changed, {} removed\n\n",
-        added.len(),
-        changed.len(),
-        removed.len()
-    );
+    let mut m = format!("backup({tenant}): {}\n\n", sentence(counts));
     if let Some(text) = message {
         m.push_str(text.trim());
         m.push_str("\n\n");
     }
-    for (label, list) in [
-        ("added", &added),
-        ("changed", &changed),
-        ("removed", &removed),
-    ] {
-        for p in list {
-            m.push_str(&format!("{label}: {p}\n"));
-        }
+    for o in changed {
+        m.push_str(&o.describe());
+        m.push('\n');
     }
     if !failures.is_empty() {
         m.push_str("\nincomplete (previous files kept):\n");
@@ -211,34 +232,82 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_lists_documents_and_trailers() {
+    fn message_names_objects_renames_are_renames_and_trailers_follow() {
         let summary = WriteSummary {
             added: vec![
-                "settingsCatalog/a--1.yaml".into(),
-                "powershellScripts/s--2.ps1".into(),
+                "settingsCatalog/a--11111111.yaml".into(),
+                "powershellScripts/new-name--22222222.yaml".into(),
+                "powershellScripts/new-name--22222222.ps1".into(),
                 "_refs/groups.yaml".into(),
             ],
-            changed: vec!["tenant.yaml".into()],
-            removed: vec!["deviceConfigurations/old--3.yaml".into()],
+            changed: vec![
+                "tenant.yaml".into(),
+                "remediations/r--44444444.detection.ps1".into(),
+            ],
+            removed: vec![
+                "deviceConfigurations/old--33333333.yaml".into(),
+                "powershellScripts/old-name--22222222.yaml".into(),
+                "powershellScripts/old-name--22222222.ps1".into(),
+            ],
         };
-        let m = commit_message("contoso", "r1", &summary, &[], None);
-        assert!(
-            m.starts_with("backup(contoso): 1 added, 0 changed, 1 removed\n\n"),
-            "{m}"
+        let name = |p: &str| -> Option<String> {
+            let stem = p.rsplit('/').next()?.split("--").next()?;
+            Some(format!("{stem} policy"))
+        };
+        let lines = object_lines(&summary, &name, &name);
+        let described: Vec<String> = lines.iter().map(ObjectLine::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "removed: deviceConfigurations \"old policy\" (deviceConfigurations/old--33333333.yaml)",
+                "renamed: powershellScripts \"old-name policy\" → \"new-name policy\" (powershellScripts/new-name--22222222.yaml, was powershellScripts/old-name--22222222.yaml)",
+                "changed: remediations \"r policy\" (remediations/r--44444444.yaml)",
+                "added: settingsCatalog \"a policy\" (settingsCatalog/a--11111111.yaml)",
+            ]
         );
-        assert!(m.contains("added: settingsCatalog/a--1.yaml\n"));
-        assert!(!m.contains("s--2.ps1"));
-        assert!(m.ends_with("Atlas-Run: r1\nAtlas-Tenant: contoso\n"), "{m}");
-        let c = counts(&[("settingsCatalog".to_string(), 4)].into(), &summary);
+        let c = counts(&[("settingsCatalog".to_string(), 4)].into(), &lines);
         assert_eq!(
             c["settingsCatalog"],
             TypeCounts {
                 objects: 4,
                 added: 1,
-                changed: 0,
-                removed: 0
+                ..Default::default()
             }
         );
-        assert_eq!(c["deviceConfigurations"].removed, 1);
+        assert_eq!(c["powershellScripts"].renamed, 1);
+        assert_eq!(
+            c["powershellScripts"].added + c["powershellScripts"].removed,
+            0
+        );
+        assert_eq!(
+            c["remediations"].changed, 1,
+            "a script's change is its object's"
+        );
+        let m = commit_message("contoso", "r1", &c, &lines, &[], None);
+        assert!(
+            m.starts_with("backup(contoso): 1 added, 1 changed, 1 removed, 1 renamed\n\n"),
+            "{m}"
+        );
+        assert!(m.contains(&format!("{}\n", described[1])), "{m}");
+        assert!(m.ends_with("Atlas-Run: r1\nAtlas-Tenant: contoso\n"), "{m}");
+    }
+
+    #[test]
+    fn a_name_change_that_keeps_the_file_is_a_rename_and_an_edit_is_not() {
+        let summary = WriteSummary {
+            changed: vec!["settingsCatalog/edge--11111111.yaml".into()],
+            ..Default::default()
+        };
+        let old = |_: &str| Some("Edge".to_string());
+        let renamed = |_: &str| Some("EDGE".to_string());
+        let lines = object_lines(&summary, &old, &renamed);
+        assert_eq!(lines[0].change, ChangeKind::Renamed);
+        assert_eq!(lines[0].old_path, None);
+        let lines = object_lines(&summary, &old, &old);
+        assert_eq!(lines[0].change, ChangeKind::Changed);
+        assert_eq!(
+            sentence(&counts(&BTreeMap::new(), &lines)),
+            "0 added, 1 changed, 0 removed"
+        );
     }
 }

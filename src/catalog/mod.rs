@@ -339,6 +339,11 @@ pub fn all() -> &'static [CatalogEntry] {
     CATALOG
 }
 
+/// `Title (key)` of a type, as people read it where there is room; the key alone for unknown ones.
+pub fn label(key: &str) -> String {
+    get(key).map_or_else(|| key.to_string(), |e| format!("{} ({key})", e.title))
+}
+
 /// The entry for a key.
 pub fn get(key: &str) -> Option<&'static CatalogEntry> {
     CATALOG.iter().find(|e| e.key == key)

@@ -167,7 +167,7 @@ fn preview(out: &Out, plan: &Plan, verified_with: Option<&str>) {
         out.line(format!(
             "  {} {} \"{}\" — {}",
             item.action.as_str(),
-            item.kind,
+            crate::catalog::label(&item.kind),
             item.name,
             crate::render::text::count(item.requests.len(), "request", "requests")
         ));
@@ -189,7 +189,7 @@ fn print(out: &Out, r: &ApplyReport) {
         out.line(format!(
             "{mark} {} {} \"{}\" — {word}",
             i.action.as_str(),
-            i.kind,
+            crate::catalog::label(&i.kind),
             i.name
         ));
         if let Some(m) = &i.message {

@@ -235,9 +235,7 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
     }
     for o in outcomes {
         let objects: usize = o.counts.values().map(|c| c.objects).sum();
-        let (added, changed, removed) = o.counts.values().fold((0, 0, 0), |(a, c, r), t| {
-            (a + t.added, c + t.changed, r + t.removed)
-        });
+        let changes = crate::backup::runlog::sentence(&o.counts);
         let types = o.counts.len();
         if let Some(l) = &o.locked {
             out.line(format!(
@@ -252,14 +250,17 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         }
         match o.outcome {
             Outcome::Success => out.line(format!(
-                "{}: {added} added, {changed} changed, {removed} removed ({objects} objects, {types} types) — commit {}",
+                "{}: {changes} ({objects} objects, {types} types) — commit {}",
                 o.tenant,
                 short(&o.commit)
             )),
-            Outcome::NoChange => out.line(format!("{}: no changes ({objects} objects, {types} types)", o.tenant)),
+            Outcome::NoChange => out.line(format!(
+                "{}: no changes ({objects} objects, {types} types)",
+                o.tenant
+            )),
             Outcome::Partial => {
                 out.line(format!(
-                    "{}: {} — {added} added, {changed} changed, {removed} removed ({objects} objects); previous files kept for:",
+                    "{}: {} — {changes} ({objects} objects); previous files kept for:",
                     o.tenant,
                     out.paint("33", "partial"),
                 ));
@@ -268,6 +269,9 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
                 }
             }
             Outcome::Failed | Outcome::Refused => {}
+        }
+        if matches!(o.outcome, Outcome::Success | Outcome::Partial) {
+            objects_changed(out, &o.objects);
         }
         for f in &o.failures {
             let what = f
@@ -282,6 +286,17 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         }
         if o.pushed {
             out.line("  pushed");
+        }
+    }
+}
+
+/// The objects a commit changed, by name, when they are few (a first backup's hundreds are in its
+/// commit message).
+fn objects_changed(out: &Out, objects: &[crate::backup::runlog::ObjectLine]) {
+    const SHOWN: usize = 10;
+    if objects.len() <= SHOWN {
+        for o in objects {
+            out.line(format!("  {}", o.describe()));
         }
     }
 }

@@ -6,7 +6,6 @@ use crate::render::{ChangeKind, Format, LogLine, markdown};
 use crate::store::Repo;
 use crate::store::{CommitInfo, LogEntry, LogQuery};
 use clap::Args;
-use std::collections::BTreeMap;
 
 #[derive(Args, Debug)]
 pub struct LogArgs {
@@ -49,8 +48,18 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
     };
     let following = match &args.policy {
         Some(p) => {
-            let (rev, q) = super::show::split_rev(&repo, p);
-            let path = super::show::find(&repo, &rev, &q, args.tenant.as_deref())?;
+            let (mut rev, q) = super::show::split_rev(&repo, p);
+            let path = match super::show::find(&repo, &rev, &q, args.tenant.as_deref()) {
+                Ok(path) => path,
+                // A name the policy had once: found in the history, followed from where it is now.
+                Err(e) => match former_name(&repo, &rev, &q, args.tenant.as_deref())? {
+                    Some((at, path)) => {
+                        rev = at;
+                        path
+                    }
+                    None => return Err(e),
+                },
+            };
             query.rev = Some(rev);
             query.follow = Some(path.clone());
             Some(path)
@@ -70,7 +79,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
         let changes = if following.is_some() {
             policy_changes(&repo, e, &mut warnings)
         } else {
-            tenant_changes(e)
+            tenant_changes(&repo, e)
         };
         lines.push(line(&e.commit, changes, following.as_ref().map(|_| e)));
     }
@@ -146,47 +155,57 @@ fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {
     }
 }
 
-/// Per type: how many objects were added, changed, removed — from paths alone.
-fn tenant_changes(e: &LogEntry) -> String {
-    let pairs = load::document_pairs(
-        &e.changes
-            .iter()
-            .map(|c| (c.old_path.clone(), c.new_path.clone()))
-            .collect::<Vec<_>>(),
-    );
-    let mut per_type: BTreeMap<String, [usize; 3]> = BTreeMap::new();
-    for p in &pairs {
-        let path = p
-            .new
-            .as_ref()
-            .or(p.old.as_ref())
-            .cloned()
-            .unwrap_or_default();
-        let kind = path.split('/').nth(2).unwrap_or("").to_string();
-        let slot = match (&p.old, &p.new) {
-            (None, Some(_)) => 0,
-            (Some(_), Some(_)) => 1,
-            _ => 2,
-        };
-        per_type.entry(kind).or_default()[slot] += 1;
-    }
-    per_type
+/// What a commit changed in the tenant(s): counts in the words `drift` uses, then the objects by
+/// name (the first few; a commit of many objects, such as a first backup, shows counts only, which
+/// come from paths alone).
+fn tenant_changes(repo: &Repo, e: &LogEntry) -> String {
+    const NAMED: usize = 5;
+    const READ_AT_MOST: usize = 50;
+    let changes: Vec<(Option<String>, Option<String>)> = e
+        .changes
         .iter()
-        .map(|(k, [a, c, r])| {
-            let mut parts = vec![];
-            if *a > 0 {
-                parts.push(format!("+{a}"));
-            }
-            if *c > 0 {
-                parts.push(format!("~{c}"));
-            }
-            if *r > 0 {
-                parts.push(format!("-{r}"));
-            }
-            format!("{k} {}", parts.join(" "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|c| (c.old_path.clone(), c.new_path.clone()))
+        .collect();
+    let pairs = load::document_pairs(&changes);
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let named = pairs.len() <= READ_AT_MOST;
+    let parent = format!("{}^", e.commit.id);
+    let name_at = |rev: &str, path: &str| -> Option<String> {
+        if !named {
+            return None;
+        }
+        let bytes = repo.read_at(rev, path).ok()??;
+        crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), path)
+            .ok()
+            .map(|d| d.name)
+    };
+    let objects = crate::store::objects::object_lines(
+        &changes,
+        &|p: &str| name_at(&parent, p),
+        &|p: &str| name_at(&e.commit.id, p),
+    );
+    let mut summary = crate::render::Summary::default();
+    for o in &objects {
+        summary.add(o.change);
+    }
+    let mut text = summary.sentence();
+    if named {
+        let shown: Vec<String> = objects
+            .iter()
+            .take(NAMED)
+            .map(|o| match &o.old_name {
+                Some(old) => format!("{} \"{old}\" → \"{}\"", o.kind, o.name),
+                None => format!("{} \"{}\"", o.kind, o.name),
+            })
+            .collect();
+        text.push_str(&format!(": {}", shown.join(", ")));
+        if objects.len() > NAMED {
+            text.push_str(&format!(" and {} more", objects.len() - NAMED));
+        }
+    }
+    text
 }
 
 /// The readable names of what changed in the followed policy at this commit.
@@ -248,6 +267,57 @@ fn policy_changes(repo: &Repo, e: &LogEntry, warnings: &mut Vec<crate::render::W
         );
     }
     parts.join("; ")
+}
+
+/// The policy that was named `query` at some commit before `rev`: (revision, path) to follow it
+/// from — `rev` and its path there when the object still exists (same id marker in its type
+/// folder), else the last commit that had it under that name. Only documents whose file name
+/// carries the name's slug are read.
+fn former_name(
+    repo: &Repo,
+    rev: &str,
+    query: &str,
+    tenant: Option<&str>,
+) -> Result<Option<(String, String)>, CliError> {
+    let slug = crate::normalize::slug::slug(query);
+    let q = LogQuery {
+        paths: vec![tenant.map_or("tenants".into(), |t| format!("tenants/{t}"))],
+        rev: Some(rev.to_string()),
+        ..Default::default()
+    };
+    for e in repo.log(&q)? {
+        for old in e.changes.iter().filter_map(|c| c.old_path.as_deref()) {
+            let file = old.rsplit('/').next().unwrap_or_default();
+            let Some((file_slug, marker)) = file.trim_end_matches(".yaml").rsplit_once("--") else {
+                continue;
+            };
+            if file_slug != slug || !file.ends_with(".yaml") {
+                continue;
+            }
+            let before = format!("{}^", e.commit.id);
+            let bytes = repo
+                .read_at(&before, old)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let named = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), old)
+                .is_ok_and(|d| d.name.eq_ignore_ascii_case(query));
+            if !named {
+                continue;
+            }
+            let folder = old.rsplit_once('/').map(|(f, _)| f).unwrap_or_default();
+            let now = repo
+                .list_at(rev, folder)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|f| f.ends_with(&format!("--{marker}.yaml")));
+            return Ok(Some(match now {
+                Some(f) => (rev.to_string(), format!("{folder}/{f}")),
+                None => (before, old.to_string()),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// `2026-01-31`, an RFC 3339 timestamp, or an age before now (`7d`, `12h`, `30m`).

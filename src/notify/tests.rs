@@ -90,6 +90,7 @@ fn event(kind: NotificationEvent, result: RoundResult) -> Event {
                 })
                 .collect(),
             unread: vec![],
+            corrected: vec![],
         }),
     }
 }

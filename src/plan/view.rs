@@ -38,11 +38,11 @@ pub fn text(plan: &Plan, paint: Paint) -> String {
         };
         let _ = writeln!(
             out,
-            "{} {} {} \"{}\"",
+            "{} {} {} {}",
             colour(paint, mark(item.action)),
             paint.bold(&format!("{:<12}", item.action.as_str())),
-            title(item),
-            item.name
+            crate::catalog::label(&item.kind),
+            name(item, true)
         );
         let _ = writeln!(out, "  {}", paint.dim(&item.path));
         for r in &item.reasons {
@@ -76,10 +76,20 @@ pub fn text(plan: &Plan, paint: Paint) -> String {
     out
 }
 
-fn title(item: &Item) -> String {
-    crate::catalog::get(&item.kind)
-        .map(|e| e.title.to_string())
-        .unwrap_or_else(|| item.kind.clone())
+/// `"Name"`, or `"Live name" → "Name" (renamed)` when the item renames the live object (`quote`
+/// off for table cells).
+fn name(item: &Item, quote: bool) -> String {
+    let q = |n: &str| {
+        if quote {
+            format!("\"{n}\"")
+        } else {
+            n.to_string()
+        }
+    };
+    match item.change.as_ref().and_then(|c| c.old_name.as_ref()) {
+        Some(old) if *old != item.name => format!("{} → {} (renamed)", q(old), q(&item.name)),
+        _ => q(&item.name),
+    }
 }
 
 /// The plan for a pull-request comment: a table of items, each change folded below it.
@@ -105,8 +115,8 @@ pub fn markdown(plan: &Plan) -> String {
                 out,
                 "| {} | {} | {} | {} |",
                 i.action.as_str(),
-                markdown::cell(&title(i)),
-                markdown::cell(&i.name),
+                markdown::cell(&crate::catalog::label(&i.kind)),
+                markdown::cell(&name(i, false)),
                 markdown::cell(&i.reasons.join("; "))
             );
         }

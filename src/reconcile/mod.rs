@@ -530,7 +530,13 @@ impl Loop {
                 s.last_backup = Some(round.finished);
             }
             if let Some(d) = &o.drift {
-                s.drift = Some(d.clone());
+                let mut d = d.clone();
+                // The drift an enforce round applied away (every item converged) is gone: the
+                // status says what is left, and what was corrected.
+                if mode == Mode::Enforce && round.result == RoundResult::Success {
+                    d.corrected = std::mem::take(&mut d.objects);
+                }
+                s.drift = Some(d);
             }
             s.last_round = Some(round.clone());
         }

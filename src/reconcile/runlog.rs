@@ -109,6 +109,7 @@ mod tests {
                 path: "tenants/c/deviceConfigurations/x--1.yaml".into(),
             }],
             unread: vec![],
+            corrected: vec![],
         };
         let reasons = vec!["inside deny window deny[0]".to_string()];
         let log = ReconcileRunLog::new(

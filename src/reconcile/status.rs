@@ -112,6 +112,9 @@ pub struct Drift {
     /// Types that could not be read, so their drift is unknown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<String>,
+    /// Drift an enforce round found and reverted (applied and converged): no longer drift.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrected: Vec<DriftObject>,
 }
 
 /// The status file of one tenant.
@@ -210,6 +213,7 @@ mod tests {
                 path: "tenants/contoso/settingsCatalog/baseline--12345678.yaml".into(),
             }],
             unread: vec![],
+            corrected: vec![],
         });
         write(&repo, &s).unwrap();
         assert_eq!(read(&repo, "contoso").unwrap(), Some(s.clone()));

@@ -9,38 +9,7 @@ use super::{Field, Section, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What happened to an object.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum ChangeKind {
-    Added,
-    Removed,
-    Changed,
-    /// Its name changed (other fields may have changed too).
-    Renamed,
-}
-
-impl ChangeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Added => "added",
-            ChangeKind::Removed => "removed",
-            ChangeKind::Changed => "changed",
-            ChangeKind::Renamed => "renamed",
-        }
-    }
-}
+pub use crate::store::objects::ChangeKind;
 
 /// One changed line of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -146,6 +115,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Counts one object that changed so.
+    pub fn add(&mut self, change: ChangeKind) {
+        match change {
+            ChangeKind::Added => self.added += 1,
+            ChangeKind::Removed => self.removed += 1,
+            ChangeKind::Changed => self.changed += 1,
+            ChangeKind::Renamed => self.renamed += 1,
+        }
+    }
+
     pub fn total(&self) -> usize {
         self.added + self.removed + self.changed + self.renamed
     }
@@ -217,12 +196,7 @@ impl Report {
             .sort_by(|a, b| (&a.kind, &a.path, &a.id).cmp(&(&b.kind, &b.path, &b.id)));
         let mut s = Summary::default();
         for o in &self.objects {
-            match o.change {
-                ChangeKind::Added => s.added += 1,
-                ChangeKind::Removed => s.removed += 1,
-                ChangeKind::Changed => s.changed += 1,
-                ChangeKind::Renamed => s.renamed += 1,
-            }
+            s.add(o.change);
         }
         self.summary = s;
     }

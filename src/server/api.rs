@@ -55,8 +55,15 @@ pub struct DriftState {
     /// `unknown` (never measured), `none` or `drifted`.
     pub state: &'static str,
     pub objects: usize,
+    /// Objects the last enforce round found drifted and reverted.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub corrected: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checked: Option<jiff::Timestamp>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub(crate) fn summary(t: &TenantIndex) -> TenantSummary {
@@ -78,9 +85,10 @@ pub(crate) fn summary(t: &TenantIndex) -> TenantSummary {
                 Some(_) => "drifted",
             },
             objects: drift.map_or(0, |d| d.objects.len()),
+            corrected: drift.map_or(0, |d| d.corrected.len()),
             checked: drift.map(|d| d.checked),
         },
-        last_run: t.runs.first().cloned(),
+        last_run: super::runs::last(&t.runs).cloned(),
         reconcile: t.status.as_ref().map(|s| ReconcileState {
             state: serde_json::to_value(s.state).unwrap_or_default(),
             mode: serde_json::to_value(s.mode).unwrap_or_default(),

@@ -210,6 +210,7 @@ pub(crate) async fn overview(
                             a href=(format!("/tenants/{}/drift", t.name)) {
                                 @match t.drift.state {
                                     "unknown" => "unknown",
+                                    "none" if t.drift.corrected > 0 => { "no drift (" (t.drift.corrected) " corrected)" },
                                     "none" => "no drift",
                                     _ => { (t.drift.objects) " drifted" },
                                 }

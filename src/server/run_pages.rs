@@ -241,18 +241,10 @@ pub(crate) async fn drift(
             None => p.none { "Drift unknown: the reconcile loop has not checked this tenant yet." },
             Some(dr) => {
                 p { "Checked " (ts(Some(dr.checked))) " against " code { (&dr.against[..dr.against.len().min(10)]) } ": " (dr.objects.len()) " drifted" }
-                @if !dr.objects.is_empty() {
-                    table {
-                        tr { th { "change" } th { "type" } th { "name" } th { "path" } }
-                        @for o in &dr.objects {
-                            tr {
-                                td { (o.change) }
-                                td { (o.kind) }
-                                td { (drift_link(&tenant, &serde_json::to_value(o).unwrap_or_default())) }
-                                td { code { (o.path) } }
-                            }
-                        }
-                    }
+                (drift_table(&tenant, &dr.objects))
+                @if !dr.corrected.is_empty() {
+                    h2 { "Corrected by the last enforce round (" (dr.corrected.len()) ")" }
+                    (drift_table(&tenant, &dr.corrected))
                 }
                 @if !dr.unread.is_empty() { p.warning { "Not read (drift unknown): " (dr.unread.join(", ")) } }
             }
@@ -283,4 +275,23 @@ pub(crate) async fn drift(
         body,
     )
     .into_response())
+}
+
+/// Drifted objects as a table, each linked to its policy page.
+fn drift_table(tenant: &str, objects: &[crate::reconcile::status::DriftObject]) -> maud::Markup {
+    html! {
+        @if !objects.is_empty() {
+            table {
+                tr { th { "change" } th { "type" } th { "name" } th { "path" } }
+                @for o in objects {
+                    tr {
+                        td { (o.change) }
+                        td { (crate::catalog::label(&o.kind)) }
+                        td { (drift_link(tenant, &serde_json::to_value(o).unwrap_or_default())) }
+                        td { code { (o.path) } }
+                    }
+                }
+            }
+        }
+    }
 }

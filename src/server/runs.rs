@@ -39,6 +39,9 @@ pub struct RunSummary {
     pub graph_requests: u64,
     pub throttled: u64,
     pub source: RunSource,
+    /// The runs a reconcile round made (its backup, apply and the backup after it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<String>,
 }
 
 /// Parses a run log's YAML into a generic value (`None`: not a YAML mapping).
@@ -75,7 +78,26 @@ pub fn summarize(v: &Value, fallback_id: &str, source: RunSource) -> RunSummary 
         graph_requests: g("graphRequests"),
         throttled: g("throttled"),
         source,
+        children: v
+            .get("runs")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
+}
+
+/// The newest run that is not part of a later-listed reconcile round: the round, not the backup
+/// it finished with, is what last happened to the tenant.
+pub fn last(runs: &[RunSummary]) -> Option<&RunSummary> {
+    let children: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .flat_map(|r| r.children.iter().map(String::as_str))
+        .collect();
+    runs.iter().find(|r| !children.contains(r.run_id.as_str()))
 }
 
 /// Newest first: by start time, then run id.
@@ -97,6 +119,32 @@ mod tests {
         assert_eq!(s.outcome, "success");
         assert_eq!(s.duration_seconds, Some(2.5));
         assert_eq!((s.graph_requests, s.throttled), (40, 2));
+    }
+
+    #[test]
+    fn the_last_run_is_the_round_not_the_runs_it_made() {
+        let log = |id: &str, started: &str, extra: &str| {
+            let text = format!("runId: {id}\nkind: k\nstarted: {started}\n{extra}");
+            summarize(
+                &parse(text.as_bytes()).unwrap(),
+                id,
+                RunSource::Private(id.into()),
+            )
+        };
+        let mut runs = vec![
+            log("round", "2026-01-15T09:30:00Z", "runs: [apply, after]\n"),
+            log("apply", "2026-01-15T09:30:01Z", ""),
+            log("after", "2026-01-15T09:30:05Z", ""),
+            log("older", "2026-01-15T09:00:00Z", ""),
+        ];
+        sort(&mut runs);
+        assert_eq!(runs[0].run_id, "after");
+        assert_eq!(last(&runs).unwrap().run_id, "round");
+        assert_eq!(
+            last(&runs[..2]).unwrap().run_id,
+            "after",
+            "no round: the newest"
+        );
     }
 
     #[test]

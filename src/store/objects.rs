@@ -7,6 +7,107 @@
 
 use std::collections::BTreeMap;
 
+/// What happened to an object.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+    /// Its name changed (other fields may have changed too).
+    Renamed,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Renamed => "renamed",
+        }
+    }
+}
+
+/// One object a commit or a backup added, changed, renamed or removed, by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectLine {
+    pub change: ChangeKind,
+    /// Catalog key.
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_name: Option<String>,
+    /// The document (the old one for a removed object).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+}
+
+impl ObjectLine {
+    /// `renamed: settingsCatalog "Old" → "New" (settingsCatalog/new--1a2b3c4d.yaml, was …)`.
+    pub fn describe(&self) -> String {
+        let name = match &self.old_name {
+            Some(old) => format!("\"{old}\" → \"{}\"", self.name),
+            None => format!("\"{}\"", self.name),
+        };
+        let path = match &self.old_path {
+            Some(old) => format!("{}, was {old}", self.path),
+            None => self.path.clone(),
+        };
+        format!("{}: {} {name} ({path})", self.change.as_str(), self.kind)
+    }
+}
+
+/// The objects behind changed files (old path, new path), paired by [`document_pairs`]: an object
+/// whose name differs on the two sides is renamed (whether or not its file moved), one that only
+/// moved is changed. `old_name` and `new_name` read a document's name on either side.
+pub fn object_lines(
+    changes: &[(Option<String>, Option<String>)],
+    old_name: &dyn Fn(&str) -> Option<String>,
+    new_name: &dyn Fn(&str) -> Option<String>,
+) -> Vec<ObjectLine> {
+    let mut out = vec![];
+    for Pair { old, new } in document_pairs(changes) {
+        let Some(path) = new.clone().or(old.clone()) else {
+            continue;
+        };
+        let kind = path.split('/').nth(2).unwrap_or_default().to_string();
+        let names = (
+            old.as_deref().and_then(old_name),
+            new.as_deref().and_then(new_name),
+        );
+        let (change, name, old_name) = match (&old, &new, names) {
+            (None, Some(_), (_, n)) => (ChangeKind::Added, n, None),
+            (Some(_), None, (o, _)) => (ChangeKind::Removed, o, None),
+            (_, _, (Some(o), Some(n))) if o != n => (ChangeKind::Renamed, Some(n), Some(o)),
+            (_, _, (o, n)) => (ChangeKind::Changed, n.or(o), None),
+        };
+        out.push(ObjectLine {
+            change,
+            kind,
+            name: name.unwrap_or_else(|| path.rsplit('/').next().unwrap_or_default().into()),
+            old_name,
+            old_path: old.filter(|o| new.as_ref().is_some_and(|n| n != o)),
+            path,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
 /// The old and new path of one changed object's document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pair {

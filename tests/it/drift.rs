@@ -182,3 +182,4 @@ fn rename(emu: &Emu, c: &GraphClient) -> String {
 mod changes;
 mod history;
 mod live;
+mod renames;

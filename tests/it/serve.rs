@@ -102,6 +102,7 @@ impl Repo {
                 path: format!("tenants/demo/windowsUpdateRings/{ring_file}"),
             }],
             unread: vec![],
+            corrected: vec![],
         });
         s.last_round = Some(Round {
             run_id: "20260115T093000Z-test01".into(),

@@ -44,7 +44,9 @@ fn a_refused_write_fails_its_item_only_and_a_fixed_rerun_finishes() {
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     assert_eq!(applied_failed(&stdout), (creates - 1, 1), "{stdout}");
     assert!(
-        stdout.contains("✗ create compliancePolicies \"iOS – Compliance\" — failed"),
+        stdout.contains(
+            "✗ create Compliance policies (compliancePolicies) \"iOS – Compliance\" — failed"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("400"), "{stdout}");

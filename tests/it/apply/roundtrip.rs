@@ -95,7 +95,9 @@ fn cleared_demo_is_restored_from_its_backup() {
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     assert_eq!(
         unconverged,
-        vec!["! create deviceConfigurations \"iOS – Restrictions\" — applied, not converged"],
+        vec![
+            "! create Device configuration profiles (deviceConfigurations) \"iOS – Restrictions\" — applied, not converged"
+        ],
         "{stdout}"
     );
     assert_eq!(applied_failed(&stdout), (creates.len(), 0), "{stdout}");

@@ -235,7 +235,10 @@ fn hand_edits_become_the_minimal_requests_in_every_format() {
         }
     }
     assert_eq!((tables, rows), (5, 4), "{md}");
-    assert!(md.contains("| update | Scope tags | Tokyo |"), "{md}");
+    assert!(
+        md.contains("| update | Scope tags (scopeTags) | Tokyo |"),
+        "{md}"
+    );
 
     // --type and --only restrict the items.
     let (_, _, tags) = plan(&env, &["--tenant", "demo", "--type", "scopeTags"]);

@@ -183,6 +183,17 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
     let (code, o, e) = once(&env, &[]);
     assert_eq!(code, 0, "{o}\n{e}");
     assert!(o.contains("resumed the interrupted apply"), "{o}");
+    // The drift the round applied away is no longer drift: the status lists it as corrected.
+    let s = status(&env, "apply").unwrap();
+    assert_eq!(
+        s["drift"]["objects"].as_array().map_or(0, Vec::len),
+        0,
+        "{s:#}"
+    );
+    assert!(
+        !s["drift"]["corrected"].as_array().unwrap().is_empty(),
+        "{s:#}"
+    );
     let text = std::fs::read_to_string(journal_dir.join(journal)).unwrap();
     assert!(text.contains("finished"), "{text}");
     assert!(
