@@ -429,7 +429,7 @@ impl App {
             .ok_or_else(|| {
                 Problem::new(
                     StatusCode::UNAUTHORIZED,
-                    "a valid token is needed: `Authorization: Bearer <token>`, or log in",
+                    "a valid token is needed: send the header Authorization: Bearer <token>, or log in",
                 )
                 .api(api)
             })

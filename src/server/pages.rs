@@ -221,7 +221,7 @@ pub(crate) async fn overview(
                             (t.objects)
                             @if !t.types.is_empty() {
                                 details { summary { (t.types.len()) " types" }
-                                    ul { @for (k, n) in &t.types { li { (k) ": " (n) } } }
+                                    ul { @for (k, n) in &t.types { li { (crate::catalog::label(k)) ": " (n) } } }
                                 }
                             }
                         }
