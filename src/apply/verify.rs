@@ -11,8 +11,9 @@
 //!    against the tenant as it is now; every item the file would write must be that item to the
 //!    letter (action, target, fingerprint, requests with their bodies, secrets, readable change).
 //!
-//! A file may mark an item `blocked` that the derivation would write (a plan made without a
-//! secret the apply has): that only makes apply send less. What re-derivation cannot see is an
+//! An item the file does not write — `no-op`, `preview-only`, `blocked` — is not compared: a plan
+//! made without a secret the apply has, or an object unchanged when planned that drifted since,
+//! only makes apply send less than a new plan would. What re-derivation cannot see is an
 //! edit of the inputs themselves (target, selection, mappings, `--create-missing`): signatures
 //! ([`crate::plan::sign`]) cover those.
 
@@ -203,8 +204,9 @@ pub fn differences(file: &Plan, derived: &Plan) -> Vec<String> {
     for item in &file.items {
         match by_key.get(&key(item)) {
             None => out.push(format!("{}: the commit gives no such item", label(item))),
-            // Blocked in the file: apply sends nothing for it, whatever the derivation says.
-            Some(_) if item.action == Action::Blocked => {}
+            // An item the file does not write (no-op, preview-only, blocked) sends nothing, whatever
+            // the derivation says of it now: a plan file can make apply do less, never more.
+            Some(_) if !matches!(item.action, Action::Create | Action::Update) => {}
             Some(d) => {
                 if let Some(m) = item_difference(item, d) {
                     out.push(format!("{}: {m}", label(item)));
@@ -426,10 +428,12 @@ mod tests {
         let d = differences(&plan(vec![]), &derived);
         assert!(d[0].contains("the file lacks it"), "{d:?}");
 
-        // Blocked in the file sends nothing: tolerated.
-        let mut blocked = good.clone();
-        blocked.action = Action::Blocked;
-        blocked.requests.clear();
-        assert!(differences(&plan(vec![blocked]), &derived).is_empty());
+        // An item the file does not write sends nothing: tolerated.
+        for action in [Action::Blocked, Action::NoOp, Action::PreviewOnly] {
+            let mut quiet = good.clone();
+            quiet.action = action;
+            quiet.requests.clear();
+            assert!(differences(&plan(vec![quiet]), &derived).is_empty());
+        }
     }
 }
