@@ -375,8 +375,8 @@ async fn run_locked(
             .filter(|r| r.result == ItemStatus::Applied)
             .count();
         report.message = Some(format!(
-            "stopped after {done} of {} items; the journal is kept and the next reconcile start resumes this plan",
-            plan.summary.to_apply()
+            "stopped after {done} of {}; the journal is kept and the next reconcile start resumes this plan",
+            crate::render::text::count(plan.summary.to_apply(), "item", "items")
         ));
         return Outcome::Partial;
     }

@@ -7,6 +7,7 @@ use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
 use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, SecretString};
+use crate::render::text::count;
 use crate::store::Repo;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -124,7 +125,12 @@ pub(super) fn selected_types(
         .map(|k| {
             catalog::get(k).ok_or_else(|| {
                 CliError::usage(format!("unknown type `{k}`"))
-                    .hint("`tenant-atlas types` lists the catalog keys")
+                    .hint(super::suggest::hint(
+                        k,
+                        "catalog keys",
+                        catalog::all().iter().map(|e| e.key),
+                    ))
+                    .hint("`tenant-atlas types` describes each type")
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -164,7 +170,7 @@ pub(super) fn config_targets(
             .map(|name| {
                 config
                     .tenant(name)
-                    .ok_or_else(|| CliError::usage(format!("no tenant `{name}` in atlas.yaml")))
+                    .ok_or_else(|| unknown_tenant(config, name))
             })
             .collect::<Result<_, _>>()?
     };
@@ -177,6 +183,15 @@ pub(super) fn config_targets(
         }
     }
     Ok((targets, unusable))
+}
+
+/// `--tenant NAME` names no tenant of atlas.yaml: the error lists the configured ones.
+pub(super) fn unknown_tenant(config: &Config, name: &str) -> CliError {
+    CliError::usage(format!("no tenant `{name}` in atlas.yaml")).hint(super::suggest::hint(
+        name,
+        "configured tenants",
+        config.tenants.iter().map(|t| t.name.as_str()),
+    ))
 }
 
 /// The demo tenant on an embedded emulator bound to a free loopback port.
@@ -238,7 +253,8 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         let (added, changed, removed) = o.counts.values().fold((0, 0, 0), |(a, c, r), t| {
             (a + t.added, c + t.changed, r + t.removed)
         });
-        let types = o.counts.len();
+        let types = count(o.counts.len(), "type", "types");
+        let objects = count(objects, "object", "objects");
         if let Some(l) = &o.locked {
             out.line(format!(
                 "{}: {} — {l}",
@@ -252,14 +268,14 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         }
         match o.outcome {
             Outcome::Success => out.line(format!(
-                "{}: {added} added, {changed} changed, {removed} removed ({objects} objects, {types} types) — commit {}",
+                "{}: {added} added, {changed} changed, {removed} removed ({objects}, {types}) — commit {}",
                 o.tenant,
                 short(&o.commit)
             )),
-            Outcome::NoChange => out.line(format!("{}: no changes ({objects} objects, {types} types)", o.tenant)),
+            Outcome::NoChange => out.line(format!("{}: no changes ({objects}, {types})", o.tenant)),
             Outcome::Partial => {
                 out.line(format!(
-                    "{}: {} — {added} added, {changed} changed, {removed} removed ({objects} objects); previous files kept for:",
+                    "{}: {} — {added} added, {changed} changed, {removed} removed ({objects}); previous files kept for:",
                     o.tenant,
                     out.paint("33", "partial"),
                 ));

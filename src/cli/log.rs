@@ -49,13 +49,16 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
     };
     let following = match &args.policy {
         Some(p) => {
-            let (rev, q) = super::show::split_rev(&repo, p);
-            let path = super::show::find(&repo, &rev, &q, args.tenant.as_deref())?;
+            let (rev, path) = super::show::locate_arg(&repo, p, args.tenant.as_deref())?;
             query.rev = Some(rev);
             query.follow = Some(path.clone());
             Some(path)
         }
         None => {
+            super::views::rev_label(&repo, "HEAD")?;
+            if let Some(t) = &args.tenant {
+                super::views::check_tenant_folder(&repo, "HEAD", t)?;
+            }
             query.paths = vec![match &args.tenant {
                 Some(t) => format!("tenants/{t}"),
                 None => "tenants".into(),

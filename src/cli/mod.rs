@@ -17,6 +17,7 @@ mod restore;
 mod serve;
 mod show;
 mod signals;
+mod suggest;
 mod types;
 mod views;
 

@@ -10,6 +10,7 @@ use crate::backup::{self, BackupSettings, TenantTarget};
 use crate::config::{Config, Mode, TenantConfig};
 use crate::graph::ClientStats;
 use crate::plan::{Action, Plan, build, resolve::Mappings};
+use crate::render::text::count;
 use crate::store::Repo;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -230,9 +231,13 @@ async fn report_round(
     };
     out.round.message = match (n, unread.len()) {
         (0, 0) => None,
-        (n, 0) => Some(format!("{n} objects drifted from {label}")),
+        (n, 0) => Some(format!(
+            "{} drifted from {label}",
+            count(n, "object", "objects")
+        )),
         (n, u) => Some(format!(
-            "{n} objects drifted from {label}; {u} not read: {}",
+            "{} drifted from {label}; {u} not read: {}",
+            count(n, "object", "objects"),
             unread.join(", ")
         )),
     };
