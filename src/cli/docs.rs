@@ -20,7 +20,7 @@ pub struct DocsArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
     super::views::rev_label(&repo, &args.rev)?;
     let mut tenants = super::views::tenant_folders(&repo, &args.rev)?;
     let all = repo.list_at(&args.rev, "tenants")?;

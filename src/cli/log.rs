@@ -29,7 +29,7 @@ pub struct LogArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
     let now = crate::clock::now();
     let since = args
         .since

@@ -194,6 +194,19 @@ impl GlobalArgs {
         self.repo.clone().unwrap_or_else(|| PathBuf::from("."))
     }
 
+    /// The repository a read-only command works on: `--repo`, else the nearest folder from the
+    /// current directory upwards that holds `.git` (as git finds it), else the current directory.
+    pub fn read_repo_dir(&self) -> PathBuf {
+        if let Some(r) = &self.repo {
+            return r.clone();
+        }
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        cwd.ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
     pub fn config_path(&self, repo: &std::path::Path) -> PathBuf {
         self.config
             .clone()

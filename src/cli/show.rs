@@ -20,7 +20,7 @@ pub struct ShowArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
     let (rev, path) = locate_arg(&repo, &args.policy, args.tenant.as_deref())?;
     let label = views::rev_label(&repo, &rev)?;
     let files = RevFiles {
