@@ -732,7 +732,7 @@ fn record(
     let private = |report: &ApplyReport| {
         crate::store::runlog::write_private(repo, &target.name, &report.run_id, yaml.as_bytes())
             .ok()
-            .map(|p| p.display().to_string())
+            .map(|p| crate::store::runlog::shown(repo, &p))
     };
     if report.outcome == Outcome::Refused {
         report.run_log = private(report);

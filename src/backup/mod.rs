@@ -119,13 +119,15 @@ pub struct TenantOutcome {
     pub commit: Option<String>,
     pub counts: BTreeMap<String, TypeCounts>,
     pub failures: Vec<Failure>,
-    /// Where the run log went (relative to the repo root for committed ones).
+    /// Where the run log went, relative to the repository root.
     pub run_log: Option<String>,
     /// Set when the tenant could not be backed up at all.
     pub error: Option<String>,
     /// Set when the lock was held by another run.
     pub locked: Option<String>,
     pub pushed: bool,
+    /// `--only` matched none of the listed objects: nothing was written (a usage error).
+    pub nothing_matched: bool,
 }
 
 /// Backs up tenants into the repository at `root`.
@@ -231,7 +233,7 @@ async fn backup_tenant(
                 log.to_yaml().as_bytes(),
             )
             .ok()
-            .map(|p| p.display().to_string());
+            .map(|p| crate::store::runlog::shown(&repo, &p));
             return outcome;
         }
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
@@ -261,6 +263,21 @@ async fn backup_tenant(
             settings.only.as_ref(),
             &settings.scrub,
         );
+        if settings.only.is_some() && snap.matched == 0 && fetched.failures.is_empty() {
+            let types = t.entries.len();
+            let mut outcome = TenantOutcome::failed(
+                &t.name,
+                run_id,
+                Some(format!(
+                    "--only matched none of the {} listed in {}; nothing written",
+                    crate::render::text::count(objects, "object", "objects"),
+                    crate::render::text::count(types, "type", "types"),
+                )),
+                None,
+            );
+            outcome.nothing_matched = true;
+            return outcome;
+        }
         let _git = git
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -354,6 +371,7 @@ fn write(
             error: None,
             locked: None,
             pushed: false,
+            nothing_matched: false,
         };
         if changed {
             for path in REPO_FILES {
@@ -389,7 +407,7 @@ fn write(
         } else {
             let path =
                 store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
-            outcome_rec.run_log = Some(path.display().to_string());
+            outcome_rec.run_log = Some(store::runlog::shown(repo, &path));
         }
         if all_failed {
             outcome_rec.error = Some(
@@ -417,7 +435,7 @@ fn write(
         log.errors = snap_failures;
         outcome.run_log =
             store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())
-                .map(|p| p.display().to_string())
+                .map(|p| store::runlog::shown(repo, &p))
                 .ok();
         outcome
     })
@@ -441,6 +459,7 @@ impl TenantOutcome {
             error,
             locked,
             pushed: false,
+            nothing_matched: false,
         }
     }
 }

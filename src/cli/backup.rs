@@ -100,6 +100,19 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         bar.clone(),
     ));
     bar.finish();
+    if !outcomes.is_empty() && outcomes.iter().all(|o| o.nothing_matched) {
+        let what: Vec<String> = outcomes
+            .iter()
+            .map(|o| format!("{}: {}", o.tenant, o.error.as_deref().unwrap_or_default()))
+            .collect();
+        let patterns: Vec<String> = args.only.iter().map(|p| format!("'{p}'")).collect();
+        return Err(CliError::usage(format!(
+            "--only {} matched no object\n{}",
+            patterns.join(" "),
+            what.join("\n")
+        ))
+        .hint("a pattern matches `<type>/<name>` or `<type>/<file stem>`, e.g. 'settingsCatalog/Edge*' or 'deviceConfigurations/*'"));
+    }
     report(out, &outcomes, args.format);
     // Tenants whose configuration is unusable did not run; the others did, so the run is partial.
     for e in &config_errors {
