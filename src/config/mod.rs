@@ -550,6 +550,11 @@ git:
   remote: origin
   branch: main
   push: false
+# server:                                           # `tenant-atlas serve`: read-only web UI and JSON API
+#   listen: 127.0.0.1:8080                          # another address needs TLS in front
+#   publicUrl: https://atlas.example                # base of the links in notifications
+#   tokens:                                         # `serve --new-token NAME --tenants T` prints a line for here
+#   - {name: auditor, sha256: <64 hex digits>, tenants: [contoso]}
 "#;
 
 #[cfg(test)]
@@ -566,6 +571,26 @@ mod tests {
         assert!(!t.types.selects("conditionalAccess"));
         assert_eq!(c.git.remote, "origin");
         Config::parse(EXAMPLE, "example").unwrap();
+    }
+
+    #[test]
+    fn the_example_server_block_works_once_uncommented() {
+        let sha = "0".repeat(64);
+        let (before, block) = EXAMPLE.split_at(EXAMPLE.find("# server:").unwrap());
+        let block: String = block
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| {
+                l.replace("<64 hex digits>", &sha)
+                    .replace("[contoso]", "['*']")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{before}{block}\n");
+        let c = Config::parse(&text, "example").unwrap();
+        let server = c.server.expect("a server section");
+        assert_eq!(server.listen, "127.0.0.1:8080");
+        assert_eq!(server.tokens.len(), 1);
     }
 
     #[test]
