@@ -6,7 +6,6 @@ use crate::backup::runlog::Outcome;
 use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
-use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, SecretString};
 use crate::render::text::count;
 use crate::store::Repo;
 use clap::Args;
@@ -56,10 +55,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     let _guard = rt.enter();
 
     let mut config_errors: Vec<String> = vec![];
-    let (repo, config, targets, _emulator) = if args.demo {
-        let repo = super::init::prepare(&dir)?;
-        let (targets, emulator) = rt.block_on(demo_targets(&types))?;
-        (repo, Config::default(), targets, Some(emulator))
+    let (repo, config, targets) = if args.demo {
+        let repo = super::init::prepare_demo(&dir)?;
+        (repo, Config::default(), demo_targets(&types)?)
     } else {
         let repo = Repo::open(&dir)?;
         let config_path = global.config_path(repo.root());
@@ -70,13 +68,14 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
             );
         }
         let config = Config::load(&config_path)?;
-        let (targets, unusable) = config_targets(&config, &args.tenant, &types, &config_path)?;
+        let (targets, unusable) =
+            config_targets(&config, &args.tenant, &types, &config_path, "backup")?;
         if targets.is_empty() {
             // Every chosen tenant is misconfigured: a configuration error, nothing ran.
             return Err(CliError::usage(unusable.join("\n")));
         }
         config_errors = unusable;
-        (repo, config, targets, None)
+        (repo, config, targets)
     };
     let author = config.author(&repo);
     let push = (args.push || config.git.push)
@@ -170,10 +169,19 @@ pub(super) fn config_targets(
     tenants: &[String],
     types: &Option<Vec<&'static CatalogEntry>>,
     config_path: &Path,
+    command: &str,
 ) -> Result<(Vec<TenantTarget>, Vec<String>), CliError> {
     if config.tenants.is_empty() {
-        return Err(CliError::usage("atlas.yaml lists no tenants")
-            .hint("add a tenant under `tenants:`, or try `backup --demo`"));
+        let hint = if command == "apply" {
+            "add the plan's target tenant under `tenants:`".to_string()
+        } else {
+            format!(
+                "add a tenant under `tenants:` (the commented example shows the keys), or try `{command} --demo` for the built-in demo tenant"
+            )
+        };
+        return Err(
+            CliError::usage(format!("{} lists no tenants", config_path.display())).hint(hint),
+        );
     }
     let chosen: Vec<_> = if tenants.is_empty() {
         config.tenants.iter().collect()
@@ -207,43 +215,17 @@ pub(super) fn unknown_tenant(config: &Config, name: &str) -> CliError {
     ))
 }
 
-/// The demo tenant on an embedded emulator bound to a free loopback port.
-pub(super) async fn demo_targets(
+/// The built-in demo tenant, served by this process's embedded emulator (`crate::demo`).
+pub(super) fn demo_targets(
     types: &Option<Vec<&'static CatalogEntry>>,
-) -> Result<(Vec<TenantTarget>, crate::emulator::EmulatorHandle), CliError> {
-    let seed = crate::emulator::TenantSeed::from_files(crate::demo::files())
-        .map_err(|e| CliError::error(format!("the embedded demo tenant does not load: {e}")))?;
-    let (tenant_id, client_id, secret) = crate::demo::credentials()
-        .ok_or_else(|| CliError::error("the embedded demo tenant has no client"))?;
-    let addr = "127.0.0.1:0".parse().expect("loopback address");
-    let emulator =
-        crate::emulator::start(crate::emulator::EmulatorConfig::default(), vec![seed], addr)
-            .await
-            .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
-    let base = url::Url::parse(&emulator.base_url()).map_err(|e| CliError::error(e.to_string()))?;
-    let mut config = ClientConfig::new(
-        tenant_id.clone(),
-        client_id,
-        Credential::Secret(SecretString::new(secret)),
-    );
-    config.endpoints = Some(Endpoints {
-        graph: base.clone(),
-        login: base,
-    });
-    let client = GraphClient::new(config).map_err(|e| CliError::error(e.to_string()))?;
-    let entries = types
-        .clone()
-        .unwrap_or_else(|| catalog::all().iter().collect());
-    Ok((
-        vec![TenantTarget {
-            name: "demo".into(),
-            tenant_id,
-            cloud: Cloud::Global,
-            client,
-            entries,
-        }],
-        emulator,
-    ))
+) -> Result<Vec<TenantTarget>, CliError> {
+    let target = TenantTarget::from_config(
+        &crate::config::TenantConfig::demo(),
+        Path::new("atlas.yaml"),
+        types.as_deref(),
+    )
+    .map_err(CliError::error)?;
+    Ok(vec![target])
 }
 
 fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {

@@ -11,7 +11,10 @@ use crate::normalize::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod demo;
 pub mod unattended;
+pub use demo::demo_example;
+use demo::{check_demo, demo_client_config};
 pub use unattended::{
     Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
     ScheduleConfig, ServerConfig, ServerToken, Weekday, Window, Windows,
@@ -71,6 +74,11 @@ pub struct TenantConfig {
     /// For `enforce`: when writes may happen.
     #[serde(default)]
     pub windows: Windows,
+    /// The built-in demo tenant: served by an emulator embedded in each command, so it needs no
+    /// credential or endpoints (`backup --demo` writes this entry). Its tenantId and clientId are
+    /// the demo's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
     /// Client-side request budget per 20 s window (defaults: 800 requests and 90 writes, 80% and 90% of
     /// Intune's per-app limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,7 +280,11 @@ impl Config {
                     return Err(invalid(at(key), format!("`{v}` is not a GUID")));
                 }
             }
+            if t.demo {
+                check_demo(t).map_err(|(key, m)| invalid(at(key), m))?;
+            }
             match (&t.client_secret_env, &t.certificate) {
+                _ if t.demo => {}
                 (Some(_), Some(_)) => {
                     return Err(invalid(
                         at("clientSecretEnv"),
@@ -457,6 +469,9 @@ impl TenantConfig {
             at: format!("tenant {}.{at}", self.name),
             message,
         };
+        if self.demo {
+            return demo_client_config(self).map_err(|m| invalid("demo", m));
+        }
         let credential = match (&self.client_secret_env, &self.certificate) {
             (Some(var), _) => {
                 let secret = crate::env::var(var).ok_or_else(|| {
@@ -571,6 +586,8 @@ mod tests {
         assert!(!t.types.selects("conditionalAccess"));
         assert_eq!(c.git.remote, "origin");
         Config::parse(EXAMPLE, "example").unwrap();
+        let demo = Config::parse(&demo_example(), "demo").unwrap();
+        assert!(demo.tenant("demo").unwrap().demo);
     }
 
     #[test]
