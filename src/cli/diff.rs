@@ -13,7 +13,8 @@ use std::path::Path;
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// `REV [REV2] [PATH…]`: REV against REV2, or against the work tree when REV2 is not given;
-    /// paths (or `--` then paths) limit the comparison.
+    /// paths (or `--` then paths) limit the comparison: a type key or folder (in every tenant
+    /// folder), or a path relative to the current folder, the --tenant folder or the repository.
     #[arg(required = true, value_name = "REV [REV2] [PATH]")]
     pub args: Vec<String>,
     /// Limit to one tenant's folder (paths are then relative to it).
