@@ -274,16 +274,16 @@ fn no_match(repo: &Repo, known: &Known, arg: &str, could_be_rev: bool) -> CliErr
         CliError::usage(format!("no file or folder matches `{arg}`"))
     };
     let candidates = types.iter().chain(&tenants).copied();
-    e = e.hint(format!(
-        "a path is a type folder ({}) or a path below it, relative to the tenant folders ({}), to the current directory, or to the repository root (tenants/…)",
-        types.join(", "),
-        tenants.join(", ")
-    ));
     let close = super::suggest::closest(first, candidates);
     if !close.is_empty() {
         let quoted: Vec<String> = close.iter().map(|c| format!("`{c}`")).collect();
         e = e.hint(format!("did you mean {}?", quoted.join(" or ")));
     }
+    e = e.hint(format!(
+        "a path is a type folder ({}) or a path below it, relative to the tenant folders ({}), to the current directory, or to the repository root (tenants/…)",
+        types.join(", "),
+        tenants.join(", ")
+    ));
     e
 }
 

@@ -38,7 +38,13 @@ pub mod exit {
 
 /// Configuration-as-code for Microsoft Intune and Entra Conditional Access, kept in git.
 #[derive(Parser, Debug)]
-#[command(name = "tenant-atlas", version, about, max_term_width = 100)]
+#[command(
+    name = "tenant-atlas",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "Examples:\n  tenant-atlas backup --demo ./atlas-demo      # back up the built-in demo tenant\n  tenant-atlas drift --repo ./atlas-demo       # the demo tenant against its backup\n  tenant-atlas init ./intune-backup            # a repository for your own tenants\n\n`tenant-atlas <command> --help` shows each command's options and examples."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -110,7 +116,7 @@ pub enum Command {
     Init(init::InitArgs),
     /// Export live tenants, normalize, write and commit (no commit when nothing changed).
     #[command(
-        after_help = "Examples:\n  tenant-atlas backup --demo ./atlas-demo              # the built-in demo tenant, no account needed\n  CONTOSO_SECRET=… tenant-atlas backup --repo ./intune-backup\n  tenant-atlas backup --tenant contoso --type settingsCatalog\n  tenant-atlas backup --only 'settingsCatalog/Edge*' --message \"Edge baseline\""
+        after_help = "Examples:\n  tenant-atlas backup --demo ./atlas-demo              # the built-in demo tenant, no account needed\n  tenant-atlas backup --repo ./intune-backup           # secrets from the variables atlas.yaml names\n  tenant-atlas backup --tenant contoso --type settingsCatalog\n  tenant-atlas backup --only 'settingsCatalog/Edge*' --message \"Edge baseline\""
     )]
     Backup(backup::BackupArgs),
     /// The live tenant against a commit (default HEAD), readable; exit 2 when it drifted.

@@ -74,19 +74,6 @@ pub fn split_rev(repo: &Repo, arg: &str) -> (String, String) {
     ("HEAD".into(), arg.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn revision_like_prefixes() {
-        for rev in ["HEAD", "HEAD~50", "main^", "@{1}", "3c1cb1b0aa"] {
-            assert!(super::looks_like_rev(rev), "{rev}");
-        }
-        for name in ["Edge", "settingsCatalog/x", "abc"] {
-            assert!(!super::looks_like_rev(name), "{name}");
-        }
-    }
-}
-
 /// The revision and document path a `[REV:]POLICY` argument names. A `REV:` part that looks like
 /// a revision but names none is reported as such, with how far the history goes, rather than as a
 /// policy name that matches nothing.
@@ -140,4 +127,17 @@ pub fn find(repo: &Repo, rev: &str, query: &str, tenant: Option<&str>) -> Result
         LocateError::Ambiguous { .. } => CliError::usage(e.to_string())
             .hint("name it by path or id, or pass --tenant"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn revision_like_prefixes() {
+        for rev in ["HEAD", "HEAD~50", "main^", "@{1}", "3c1cb1b0aa"] {
+            assert!(super::looks_like_rev(rev), "{rev}");
+        }
+        for name in ["Edge", "settingsCatalog/x", "abc"] {
+            assert!(!super::looks_like_rev(name), "{name}");
+        }
+    }
 }

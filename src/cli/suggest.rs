@@ -17,7 +17,7 @@ where
     if !same.is_empty() {
         return same;
     }
-    let limit = (word.chars().count() / 3).clamp(1, 3);
+    let limit = word.chars().count().div_ceil(3).clamp(1, 3);
     let mut near: Vec<(usize, &'a str)> = candidates
         .iter()
         .map(|c| (distance(&lower, &c.to_lowercase()), *c))
@@ -103,6 +103,7 @@ mod tests {
             ["settingsCatalog"]
         );
         assert_eq!(closest("intens", KEYS.iter().copied()), ["intents"]);
+        assert_eq!(closest("dmeo", ["demo", "contoso"]), ["demo"]);
         assert!(closest("zzzzzz", KEYS.iter().copied()).is_empty());
     }
 
