@@ -375,8 +375,8 @@ async fn run_locked(
             .filter(|r| r.result == ItemStatus::Applied)
             .count();
         report.message = Some(format!(
-            "stopped after {done} of {} items; the journal is kept and the next reconcile start resumes this plan",
-            plan.summary.to_apply()
+            "stopped after {done} of {}; the journal is kept and the next reconcile start resumes this plan",
+            crate::render::text::count(plan.summary.to_apply(), "item", "items")
         ));
         return Outcome::Partial;
     }
@@ -732,7 +732,7 @@ fn record(
     let private = |report: &ApplyReport| {
         crate::store::runlog::write_private(repo, &target.name, &report.run_id, yaml.as_bytes())
             .ok()
-            .map(|p| p.display().to_string())
+            .map(|p| crate::store::runlog::shown(repo, &p))
     };
     if report.outcome == Outcome::Refused {
         report.run_log = private(report);

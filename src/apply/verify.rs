@@ -258,8 +258,8 @@ fn item_difference(file: &Item, derived: &Item) -> Option<String> {
     }
     if file.requests.len() != derived.requests.len() {
         return Some(format!(
-            "the file has {} requests, the commit gives {}",
-            file.requests.len(),
+            "the file has {}, the commit gives {}",
+            crate::render::text::count(file.requests.len(), "request", "requests"),
             derived.requests.len()
         ));
     }

@@ -121,13 +121,15 @@ pub struct TenantOutcome {
     /// What the commit changed, object by object.
     pub objects: Vec<runlog::ObjectLine>,
     pub failures: Vec<Failure>,
-    /// Where the run log went (relative to the repo root for committed ones).
+    /// Where the run log went, relative to the repository root.
     pub run_log: Option<String>,
     /// Set when the tenant could not be backed up at all.
     pub error: Option<String>,
     /// Set when the lock was held by another run.
     pub locked: Option<String>,
     pub pushed: bool,
+    /// `--only` matched none of the listed objects: nothing was written (a usage error).
+    pub nothing_matched: bool,
 }
 
 /// Backs up tenants into the repository at `root`.
@@ -233,7 +235,7 @@ async fn backup_tenant(
                 log.to_yaml().as_bytes(),
             )
             .ok()
-            .map(|p| p.display().to_string());
+            .map(|p| crate::store::runlog::shown(&repo, &p));
             return outcome;
         }
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
@@ -263,6 +265,21 @@ async fn backup_tenant(
             settings.only.as_ref(),
             &settings.scrub,
         );
+        if settings.only.is_some() && snap.matched == 0 && fetched.failures.is_empty() {
+            let types = t.entries.len();
+            let mut outcome = TenantOutcome::failed(
+                &t.name,
+                run_id,
+                Some(format!(
+                    "--only matched none of the {} listed in {}; nothing written",
+                    crate::render::text::count(objects, "object", "objects"),
+                    crate::render::text::count(types, "type", "types"),
+                )),
+                None,
+            );
+            outcome.nothing_matched = true;
+            return outcome;
+        }
         let _git = git
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -372,6 +389,7 @@ fn write(
             error: None,
             locked: None,
             pushed: false,
+            nothing_matched: false,
         };
         if changed {
             for path in REPO_FILES {
@@ -408,7 +426,7 @@ fn write(
         } else {
             let path =
                 store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
-            outcome_rec.run_log = Some(path.display().to_string());
+            outcome_rec.run_log = Some(store::runlog::shown(repo, &path));
         }
         if all_failed {
             outcome_rec.error = Some(
@@ -436,7 +454,7 @@ fn write(
         log.errors = snap_failures;
         outcome.run_log =
             store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())
-                .map(|p| p.display().to_string())
+                .map(|p| store::runlog::shown(repo, &p))
                 .ok();
         outcome
     })
@@ -461,6 +479,7 @@ impl TenantOutcome {
             error,
             locked,
             pushed: false,
+            nothing_matched: false,
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Snapshot {
     /// Documents per type.
     pub counts: BTreeMap<String, usize>,
     pub failures: Vec<Failure>,
+    /// Objects `--only` selected (all of them without `--only`), written or failed.
+    pub matched: usize,
     keep: Keep,
 }
 
@@ -112,6 +114,7 @@ pub fn build(
             {
                 continue;
             }
+            snap.matched += 1;
             let mut value = o.value();
             if !scrub.is_empty() {
                 scrub_values(&mut value, scrub);

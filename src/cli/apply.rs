@@ -53,6 +53,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliErr
         std::slice::from_ref(&plan.target.tenant),
         &None,
         &config_path,
+        "apply",
     )?;
     if targets.is_empty() {
         return Err(CliError::usage(unusable.join("\n")));

@@ -6,7 +6,7 @@ use crate::backup::runlog::Outcome;
 use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
 use crate::config::Config;
-use crate::graph::{ClientConfig, Cloud, Credential, Endpoints, GraphClient, SecretString};
+use crate::render::text::count;
 use crate::store::Repo;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -55,10 +55,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     let _guard = rt.enter();
 
     let mut config_errors: Vec<String> = vec![];
-    let (repo, config, targets, _emulator) = if args.demo {
-        let repo = super::init::prepare(&dir)?;
-        let (targets, emulator) = rt.block_on(demo_targets(&types))?;
-        (repo, Config::default(), targets, Some(emulator))
+    let (repo, config, targets) = if args.demo {
+        let repo = super::init::prepare_demo(&dir)?;
+        (repo, Config::default(), demo_targets(&types)?)
     } else {
         let repo = Repo::open(&dir)?;
         let config_path = global.config_path(repo.root());
@@ -69,13 +68,14 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
             );
         }
         let config = Config::load(&config_path)?;
-        let (targets, unusable) = config_targets(&config, &args.tenant, &types, &config_path)?;
+        let (targets, unusable) =
+            config_targets(&config, &args.tenant, &types, &config_path, "backup")?;
         if targets.is_empty() {
             // Every chosen tenant is misconfigured: a configuration error, nothing ran.
             return Err(CliError::usage(unusable.join("\n")));
         }
         config_errors = unusable;
-        (repo, config, targets, None)
+        (repo, config, targets)
     };
     let author = config.author(&repo);
     let push = (args.push || config.git.push)
@@ -99,6 +99,19 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         bar.clone(),
     ));
     bar.finish();
+    if !outcomes.is_empty() && outcomes.iter().all(|o| o.nothing_matched) {
+        let what: Vec<String> = outcomes
+            .iter()
+            .map(|o| format!("{}: {}", o.tenant, o.error.as_deref().unwrap_or_default()))
+            .collect();
+        let patterns: Vec<String> = args.only.iter().map(|p| format!("'{p}'")).collect();
+        return Err(CliError::usage(format!(
+            "--only {} matched no object\n{}",
+            patterns.join(" "),
+            what.join("\n")
+        ))
+        .hint("a pattern matches `<type>/<name>` or `<type>/<file stem>`, e.g. 'settingsCatalog/Edge*' or 'deviceConfigurations/*'"));
+    }
     report(out, &outcomes, args.format);
     // Tenants whose configuration is unusable did not run; the others did, so the run is partial.
     for e in &config_errors {
@@ -124,7 +137,12 @@ pub(super) fn selected_types(
         .map(|k| {
             catalog::get(k).ok_or_else(|| {
                 CliError::usage(format!("unknown type `{k}`"))
-                    .hint("`tenant-atlas types` lists the catalog keys")
+                    .hint(super::suggest::hint(
+                        k,
+                        "catalog keys",
+                        catalog::all().iter().map(|e| e.key),
+                    ))
+                    .hint("`tenant-atlas types` describes each type")
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -151,10 +169,19 @@ pub(super) fn config_targets(
     tenants: &[String],
     types: &Option<Vec<&'static CatalogEntry>>,
     config_path: &Path,
+    command: &str,
 ) -> Result<(Vec<TenantTarget>, Vec<String>), CliError> {
     if config.tenants.is_empty() {
-        return Err(CliError::usage("atlas.yaml lists no tenants")
-            .hint("add a tenant under `tenants:`, or try `backup --demo`"));
+        let hint = if command == "apply" {
+            "add the plan's target tenant under `tenants:`".to_string()
+        } else {
+            format!(
+                "add a tenant under `tenants:` (the commented example shows the keys), or try `{command} --demo` for the built-in demo tenant"
+            )
+        };
+        return Err(
+            CliError::usage(format!("{} lists no tenants", config_path.display())).hint(hint),
+        );
     }
     let chosen: Vec<_> = if tenants.is_empty() {
         config.tenants.iter().collect()
@@ -164,7 +191,7 @@ pub(super) fn config_targets(
             .map(|name| {
                 config
                     .tenant(name)
-                    .ok_or_else(|| CliError::usage(format!("no tenant `{name}` in atlas.yaml")))
+                    .ok_or_else(|| unknown_tenant(config, name))
             })
             .collect::<Result<_, _>>()?
     };
@@ -179,43 +206,26 @@ pub(super) fn config_targets(
     Ok((targets, unusable))
 }
 
-/// The demo tenant on an embedded emulator bound to a free loopback port.
-pub(super) async fn demo_targets(
-    types: &Option<Vec<&'static CatalogEntry>>,
-) -> Result<(Vec<TenantTarget>, crate::emulator::EmulatorHandle), CliError> {
-    let seed = crate::emulator::TenantSeed::from_files(crate::demo::files())
-        .map_err(|e| CliError::error(format!("the embedded demo tenant does not load: {e}")))?;
-    let (tenant_id, client_id, secret) = crate::demo::credentials()
-        .ok_or_else(|| CliError::error("the embedded demo tenant has no client"))?;
-    let addr = "127.0.0.1:0".parse().expect("loopback address");
-    let emulator =
-        crate::emulator::start(crate::emulator::EmulatorConfig::default(), vec![seed], addr)
-            .await
-            .map_err(|e| CliError::error(format!("cannot start the demo emulator: {e}")))?;
-    let base = url::Url::parse(&emulator.base_url()).map_err(|e| CliError::error(e.to_string()))?;
-    let mut config = ClientConfig::new(
-        tenant_id.clone(),
-        client_id,
-        Credential::Secret(SecretString::new(secret)),
-    );
-    config.endpoints = Some(Endpoints {
-        graph: base.clone(),
-        login: base,
-    });
-    let client = GraphClient::new(config).map_err(|e| CliError::error(e.to_string()))?;
-    let entries = types
-        .clone()
-        .unwrap_or_else(|| catalog::all().iter().collect());
-    Ok((
-        vec![TenantTarget {
-            name: "demo".into(),
-            tenant_id,
-            cloud: Cloud::Global,
-            client,
-            entries,
-        }],
-        emulator,
+/// `--tenant NAME` names no tenant of atlas.yaml: the error lists the configured ones.
+pub(super) fn unknown_tenant(config: &Config, name: &str) -> CliError {
+    CliError::usage(format!("no tenant `{name}` in atlas.yaml")).hint(super::suggest::hint(
+        name,
+        "configured tenants",
+        config.tenants.iter().map(|t| t.name.as_str()),
     ))
+}
+
+/// The built-in demo tenant, served by this process's embedded emulator (`crate::demo`).
+pub(super) fn demo_targets(
+    types: &Option<Vec<&'static CatalogEntry>>,
+) -> Result<Vec<TenantTarget>, CliError> {
+    let target = TenantTarget::from_config(
+        &crate::config::TenantConfig::demo(),
+        Path::new("atlas.yaml"),
+        types.as_deref(),
+    )
+    .map_err(CliError::error)?;
+    Ok(vec![target])
 }
 
 fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
@@ -236,7 +246,8 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
     for o in outcomes {
         let objects: usize = o.counts.values().map(|c| c.objects).sum();
         let changes = crate::backup::runlog::sentence(&o.counts);
-        let types = o.counts.len();
+        let types = count(o.counts.len(), "type", "types");
+        let objects = count(objects, "object", "objects");
         if let Some(l) = &o.locked {
             out.line(format!(
                 "{}: {} — {l}",
@@ -250,17 +261,14 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         }
         match o.outcome {
             Outcome::Success => out.line(format!(
-                "{}: {changes} ({objects} objects, {types} types) — commit {}",
+                "{}: {changes} ({objects}, {types}) — commit {}",
                 o.tenant,
                 short(&o.commit)
             )),
-            Outcome::NoChange => out.line(format!(
-                "{}: no changes ({objects} objects, {types} types)",
-                o.tenant
-            )),
+            Outcome::NoChange => out.line(format!("{}: no changes ({objects}, {types})", o.tenant)),
             Outcome::Partial => {
                 out.line(format!(
-                    "{}: {} — {changes} ({objects} objects); previous files kept for:",
+                    "{}: {} — {changes} ({objects}); previous files kept for:",
                     o.tenant,
                     out.paint("33", "partial"),
                 ));

@@ -7,12 +7,14 @@ use crate::render::{Format, Report};
 use crate::store::Repo;
 use crate::store::Side;
 use clap::Args;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// `REV [REV2] [PATH…]`: REV against REV2, or against the work tree when REV2 is not given;
-    /// paths (or `--` then paths) limit the comparison.
+    /// paths (or `--` then paths) limit the comparison: a type key or folder (in every tenant
+    /// folder), or a path relative to the current folder, the --tenant folder or the repository.
     #[arg(required = true, value_name = "REV [REV2] [PATH]")]
     pub args: Vec<String>,
     /// Limit to one tenant's folder (paths are then relative to it).
@@ -26,15 +28,17 @@ pub struct DiffArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
     let mut rest = args.args.iter().map(String::as_str).filter(|a| *a != "--");
     let from = rest.next().unwrap_or("HEAD").to_string();
     let from_label = views::rev_label(&repo, &from)?;
     let mut remaining: Vec<&str> = rest.collect();
     let explicit_paths = args.args.iter().position(|a| a == "--");
+    // The second argument is a revision when it resolves to one and is not a path (as in git).
+    let second_may_be_rev = explicit_paths.is_none_or(|i| i > 1);
     let to = match remaining.first() {
         Some(r)
-            if explicit_paths.is_none_or(|i| i > 1)
+            if second_may_be_rev
                 && !repo.root().join(r).exists()
                 && repo.commit_info(r).is_ok() =>
         {
@@ -48,29 +52,30 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliErro
         Some(r) => views::rev_label(&repo, r)?,
         None => "work tree".to_string(),
     };
-    let base = args
-        .tenant
-        .as_ref()
-        .map(|t| format!("tenants/{t}"))
-        .unwrap_or_default();
+    if let Some(t) = &args.tenant {
+        views::check_tenant_folder(&repo, &from, t).or_else(|e| {
+            to.as_deref()
+                .map_or(Err(e), |r| views::check_tenant_folder(&repo, r, t))
+        })?;
+    }
     let prefixes: Vec<String> = if remaining.is_empty() {
-        vec![if base.is_empty() {
-            "tenants".into()
-        } else {
-            base.clone()
+        vec![match &args.tenant {
+            Some(t) => format!("tenants/{t}"),
+            None => "tenants".into(),
         }]
     } else {
-        remaining
-            .iter()
-            .map(|p| {
-                let p = p.trim_end_matches('/');
-                if base.is_empty() || p.starts_with("tenants/") {
-                    p.to_string()
-                } else {
-                    format!("{base}/{p}")
-                }
-            })
-            .collect()
+        let known = Known::read(&repo, &from, to.as_deref())?;
+        let cwd = current_dir_in(repo.root());
+        let mut prefixes = vec![];
+        for (i, p) in remaining.iter().enumerate() {
+            let found = known.resolve(p, args.tenant.as_deref(), cwd.as_deref());
+            if found.is_empty() {
+                let could_be_rev = i == 0 && second_may_be_rev && to.is_none();
+                return Err(no_match(&repo, &known, p, could_be_rev));
+            }
+            prefixes.extend(found);
+        }
+        prefixes
     };
     let changes = repo.diff(
         Side::Rev(&from),
@@ -137,4 +142,165 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliErro
     views::warn_all(&reports);
     views::print_reports(out, &reports, args.format);
     Ok(views::exit_code(&reports, args.exit_code))
+}
+
+/// The current directory relative to the repository root, when it is inside the repository.
+fn current_dir_in(root: &Path) -> Option<String> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    let rel = cwd.strip_prefix(root).ok()?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    Some(rel)
+}
+
+/// The files of both sides of a diff, to find what a path argument names.
+struct Known<'a> {
+    root: &'a Path,
+    /// Repository-relative files at the old side and (when it is a revision) the new side.
+    files: BTreeSet<String>,
+    tenants: BTreeSet<String>,
+    /// The new side is the work tree: files on disk count too.
+    work_tree: bool,
+}
+
+impl<'a> Known<'a> {
+    fn read(repo: &'a Repo, from: &str, to: Option<&str>) -> Result<Known<'a>, CliError> {
+        let mut files = BTreeSet::new();
+        for rev in std::iter::once(from).chain(to) {
+            let listed = repo
+                .list_at(rev, "tenants")
+                .map_err(|e| views::rev_error(repo, rev, e))?;
+            files.extend(listed.into_iter().map(|p| format!("tenants/{p}")));
+        }
+        let mut tenants: BTreeSet<String> = files
+            .iter()
+            .filter_map(|p| p.split('/').nth(1).map(str::to_string))
+            .collect();
+        if to.is_none()
+            && let Ok(dir) = fs_err::read_dir(repo.root().join("tenants"))
+        {
+            tenants.extend(
+                dir.flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned()),
+            );
+        }
+        Ok(Known {
+            root: repo.root(),
+            files,
+            tenants,
+            work_tree: to.is_none(),
+        })
+    }
+
+    /// Is there a file at `path` or below it, on either side?
+    fn exists(&self, path: &str) -> bool {
+        let below = format!("{path}/");
+        self.files
+            .range(path.to_string()..)
+            .next()
+            .is_some_and(|f| f == path || f.starts_with(&below))
+            || (self.work_tree && self.root.join(path).exists())
+    }
+
+    /// The repository paths a path argument names, first rule that finds something: relative to
+    /// the current directory (inside the repository), to `--tenant`'s folder, to the repository
+    /// root, then to every tenant folder (`settingsCatalog` in each tenant).
+    fn resolve(&self, arg: &str, tenant: Option<&str>, cwd: Option<&str>) -> Vec<String> {
+        let arg = arg.trim_end_matches('/');
+        let mut single = vec![];
+        if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
+            single.push(normalize(&format!("{cwd}/{arg}")));
+        }
+        if let Some(t) = tenant {
+            single.push(Some(format!("tenants/{t}/{arg}")));
+        }
+        single.push(normalize(arg));
+        for c in single.into_iter().flatten() {
+            if c.starts_with("tenants") && self.exists(&c) {
+                return vec![c];
+            }
+        }
+        self.tenants
+            .iter()
+            .filter(|t| tenant.is_none_or(|want| want == t.as_str()))
+            .map(|t| format!("tenants/{t}/{arg}"))
+            .filter(|c| normalize(c).as_deref() == Some(c.as_str()) && self.exists(c))
+            .collect()
+    }
+
+    /// Type folders present on either side.
+    fn types(&self) -> BTreeSet<&str> {
+        self.files
+            .iter()
+            .filter_map(|p| p.split('/').nth(2))
+            .filter(|k| crate::catalog::get(k).is_some())
+            .collect()
+    }
+}
+
+/// `a/./b/../c` → `a/c`; None when it climbs above the root or is empty.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = vec![];
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// A path argument that names nothing: what exists instead (and, for the second argument, that it
+/// is no revision either).
+fn no_match(repo: &Repo, known: &Known, arg: &str, could_be_rev: bool) -> CliError {
+    let first = arg.trim_end_matches('/').split('/').next().unwrap_or(arg);
+    let types: Vec<&str> = known.types().into_iter().collect();
+    let tenants: Vec<&str> = known.tenants.iter().map(String::as_str).collect();
+    let mut e = if could_be_rev {
+        let span = repo
+            .commit_count()
+            .map(views::history_span)
+            .unwrap_or_default();
+        CliError::usage(format!(
+            "`{arg}` is neither a revision nor a path in the repository"
+        ))
+        .hint(format!(
+            "revision {arg} not found: the repository has {span}"
+        ))
+    } else {
+        CliError::usage(format!("no file or folder matches `{arg}`"))
+    };
+    let candidates = types.iter().chain(&tenants).copied();
+    let close = super::suggest::closest(first, candidates);
+    if !close.is_empty() {
+        let quoted: Vec<String> = close.iter().map(|c| format!("`{c}`")).collect();
+        e = e.hint(format!("did you mean {}?", quoted.join(" or ")));
+    }
+    e = e.hint(format!(
+        "a path is a type folder ({}) or a path below it, relative to the tenant folders ({}), to the current directory, or to the repository root (tenants/…)",
+        types.join(", "),
+        tenants.join(", ")
+    ));
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_are_normalized_lexically() {
+        use super::normalize;
+        assert_eq!(
+            normalize("tenants/demo/./x/").as_deref(),
+            Some("tenants/demo/x")
+        );
+        assert_eq!(
+            normalize("tenants/demo/../other").as_deref(),
+            Some("tenants/other")
+        );
+        assert_eq!(normalize("../x"), None);
+        assert_eq!(normalize("."), None);
+    }
 }

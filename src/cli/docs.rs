@@ -20,21 +20,13 @@ pub struct DocsArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
+    super::views::rev_label(&repo, &args.rev)?;
+    let mut tenants = super::views::tenant_folders(&repo, &args.rev)?;
     let all = repo.list_at(&args.rev, "tenants")?;
-    let mut tenants: Vec<String> = all
-        .iter()
-        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
-        .collect();
-    tenants.dedup();
     if !args.tenant.is_empty() {
         for t in &args.tenant {
-            if !tenants.contains(t) {
-                return Err(CliError::usage(format!(
-                    "no tenant folder `tenants/{t}` at {}",
-                    args.rev
-                )));
-            }
+            super::views::check_tenant_folder(&repo, &args.rev, t)?;
         }
         tenants.retain(|t| args.tenant.contains(t));
     }
@@ -58,7 +50,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliErro
         partial |= !warnings.is_empty();
         let dir = root.join(t);
         write_pages(&dir, &pages)?;
-        out.line(format!("{t}: {} pages in {}", pages.len(), dir.display()));
+        out.line(format!(
+            "{t}: {} in {}",
+            crate::render::text::count(pages.len(), "page", "pages"),
+            dir.display()
+        ));
     }
     Ok(if partial { exit::PARTIAL } else { exit::OK })
 }

@@ -31,9 +31,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
     let label = views::rev_label(&repo, &args.against)?;
     let rt = super::runtime()?;
     let _guard = rt.enter();
-    let (targets, _emulator, not_run) = if args.demo {
-        let (targets, emulator) = rt.block_on(super::backup::demo_targets(&None))?;
-        (targets, Some(emulator), vec![])
+    let (targets, not_run) = if args.demo {
+        (super::backup::demo_targets(&None)?, vec![])
     } else {
         let config_path = global.config_path(repo.root());
         if !config_path.exists() {
@@ -44,11 +43,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
         }
         let config = Config::load(&config_path)?;
         let (targets, unusable) =
-            super::backup::config_targets(&config, &args.tenant, &None, &config_path)?;
+            super::backup::config_targets(&config, &args.tenant, &None, &config_path, "drift")?;
         if targets.is_empty() {
             return Err(CliError::usage(unusable.join("\n")));
         }
-        (targets, None, unusable)
+        (targets, unusable)
     };
     let mut reports = vec![];
     let mut failed = false;

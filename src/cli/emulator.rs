@@ -85,11 +85,18 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
     if let Some(n) = args.generate {
         seeds.push(TenantSeed::generate(n, args.random_seed));
     }
+    // Tenant folder names for the printed configuration: `demo` for the built-in tenant (as
+    // `backup --demo` names it), else the display name folded to a folder name.
+    let mut names: Vec<String> = seeds
+        .iter()
+        .map(|s| crate::normalize::slug::slug(s.display_name()))
+        .collect();
     if args.demo || seeds.is_empty() {
         seeds.push(
             TenantSeed::from_files(crate::demo::files())
                 .map_err(|e| CliError::error(e.to_string()))?,
         );
+        names.push("demo".into());
     }
     let config = EmulatorConfig {
         page_size: args.page_size,
@@ -111,7 +118,18 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         },
         ..EmulatorConfig::default()
     };
-    let ids: Vec<String> = seeds.iter().map(|s| s.tenant_id().to_string()).collect();
+    let served: Vec<Served> = seeds
+        .iter()
+        .zip(&names)
+        .map(|(s, name)| Served {
+            name: name.clone(),
+            display_name: s.display_name().to_string(),
+            tenant_id: s.tenant_id().to_string(),
+            client: s
+                .secret_client()
+                .map(|(id, secret)| (id.to_string(), secret.to_string())),
+        })
+        .collect();
     let rt = super::runtime()?;
     rt.block_on(async {
         let handle = crate::emulator::start(config, seeds, args.listen)
@@ -119,11 +137,9 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
             .map_err(|e| {
                 CliError::error(format!("cannot start the emulator on {}: {e}", args.listen))
             })?;
-        out.line(format!("Graph emulator listening on {}", handle.base_url()));
-        for id in &ids {
-            out.line(format!("  tenant {id}"));
+        for line in banner(&handle.base_url(), &served) {
+            out.line(line);
         }
-        out.line(format!("  stats: {}/_emulator/stats", handle.base_url()));
         let _ = tokio::signal::ctrl_c().await;
         if let Some(dir) = &args.dump {
             handle
@@ -134,4 +150,57 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         handle.shutdown().await;
         Ok(super::exit::OK)
     })
+}
+
+/// A tenant the emulator serves, as the banner shows it.
+struct Served {
+    /// Tenant folder name for `atlas.yaml`.
+    name: String,
+    display_name: String,
+    tenant_id: String,
+    /// (client id, secret) of the seed's first client that signs in with a secret.
+    client: Option<(String, String)>,
+}
+
+/// What to know to reach the emulator: per tenant its ids, the (test) secret with an `export` line,
+/// the token URL, and a tenant entry for `atlas.yaml` pointing at the emulator.
+fn banner(base: &str, served: &[Served]) -> Vec<String> {
+    let mut lines = vec![
+        format!("Graph emulator listening on {base}"),
+        format!("  stats: {base}/_emulator/stats"),
+    ];
+    for t in served {
+        let var = format!("{}_SECRET", t.name.to_uppercase().replace('-', "_"));
+        lines.push(String::new());
+        lines.push(format!("tenant {} ({})", t.name, t.display_name));
+        lines.push(format!("  tenant id:  {}", t.tenant_id));
+        lines.push(format!(
+            "  token URL:  {base}/{}/oauth2/v2.0/token",
+            t.tenant_id
+        ));
+        let Some((client_id, secret)) = &t.client else {
+            lines.push(
+                "  (no client signs in with a secret: use a certificate from its seed)".into(),
+            );
+            continue;
+        };
+        lines.push(format!("  client id:  {client_id}"));
+        lines.push(format!(
+            "  secret:     {secret}   (a test value of the emulator's seed)"
+        ));
+        lines.push(String::new());
+        lines.push(format!("  export {var}='{secret}'"));
+        lines.push(String::new());
+        lines.push("  # atlas.yaml, under `tenants:`".into());
+        lines.push(format!("  - name: {}", t.name));
+        lines.push(format!("    tenantId: {}", t.tenant_id));
+        lines.push(format!("    clientId: {client_id}"));
+        lines.push(format!("    clientSecretEnv: {var}"));
+        lines.push(format!(
+            "    endpoints: {{graph: '{base}', login: '{base}'}}"
+        ));
+    }
+    lines.push(String::new());
+    lines.push("Ctrl-C stops the emulator.".into());
+    lines
 }

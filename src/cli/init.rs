@@ -43,9 +43,26 @@ pub fn repo_files() -> Vec<(&'static str, String)> {
 /// first backup commit adopts them (see `backup::REPO_FILES`), so a new repository's first commit is
 /// its first backup.
 pub fn prepare(dir: &Path) -> Result<Repo, CliError> {
+    prepare_with(dir, crate::config::EXAMPLE.to_string())
+}
+
+/// As `prepare`, with an `atlas.yaml` that configures the built-in demo tenant (`demo: true`), so
+/// every command works in the repository `backup --demo` makes. An `atlas.yaml` that is still
+/// `init`'s example in a repository without commits gets the demo tenant too.
+pub fn prepare_demo(dir: &Path) -> Result<Repo, CliError> {
+    let config = dir.join("atlas.yaml");
+    if fs_err::read_to_string(&config).is_ok_and(|t| t == crate::config::EXAMPLE)
+        && Repo::open(dir).is_ok_and(|r| r.head().is_ok_and(|h| h.is_none()))
+    {
+        fs_err::remove_file(&config).map_err(|e| CliError::error(e.to_string()))?;
+    }
+    prepare_with(dir, crate::config::demo_example())
+}
+
+fn prepare_with(dir: &Path, config: String) -> Result<Repo, CliError> {
     let repo = Repo::init(dir)?;
     let mut files = vec![
-        ("atlas.yaml", crate::config::EXAMPLE.to_string()),
+        ("atlas.yaml", config),
         ("README.md", REPO_README.to_string()),
     ];
     files.extend(repo_files());

@@ -28,7 +28,7 @@ pub struct LogArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
+    let repo = Repo::open(&global.read_repo_dir())?;
     let now = crate::clock::now();
     let since = args
         .since
@@ -48,23 +48,26 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
     };
     let following = match &args.policy {
         Some(p) => {
-            let (mut rev, q) = super::show::split_rev(&repo, p);
-            let path = match super::show::find(&repo, &rev, &q, args.tenant.as_deref()) {
-                Ok(path) => path,
+            let (rev, path) = match super::show::locate_arg(&repo, p, args.tenant.as_deref()) {
+                Ok(found) => found,
                 // A name the policy had once: found in the history, followed from where it is now.
-                Err(e) => match former_name(&repo, &rev, &q, args.tenant.as_deref())? {
-                    Some((at, path)) => {
-                        rev = at;
-                        path
+                Err(e) => {
+                    let (rev, q) = super::show::split_rev(&repo, p);
+                    match former_name(&repo, &rev, &q, args.tenant.as_deref())? {
+                        Some(found) => found,
+                        None => return Err(e),
                     }
-                    None => return Err(e),
-                },
+                }
             };
             query.rev = Some(rev);
             query.follow = Some(path.clone());
             Some(path)
         }
         None => {
+            super::views::rev_label(&repo, "HEAD")?;
+            if let Some(t) = &args.tenant {
+                super::views::check_tenant_folder(&repo, "HEAD", t)?;
+            }
             query.paths = vec![match &args.tenant {
                 Some(t) => format!("tenants/{t}"),
                 None => "tenants".into(),

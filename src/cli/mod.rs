@@ -17,6 +17,7 @@ mod restore;
 mod serve;
 mod show;
 mod signals;
+mod suggest;
 mod types;
 mod views;
 
@@ -37,7 +38,13 @@ pub mod exit {
 
 /// Configuration-as-code for Microsoft Intune and Entra Conditional Access, kept in git.
 #[derive(Parser, Debug)]
-#[command(name = "tenant-atlas", version, about, max_term_width = 100)]
+#[command(
+    name = "tenant-atlas",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "Examples:\n  tenant-atlas backup --demo ./atlas-demo      # back up the built-in demo tenant\n  tenant-atlas drift --repo ./atlas-demo       # the demo tenant against its backup\n  tenant-atlas init ./intune-backup            # a repository for your own tenants\n\n`tenant-atlas <command> --help` shows each command's options and examples."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -47,26 +54,37 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// The backup repository (default: the current directory).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// The backup repository (default: the current directory; diff, log, show and docs also find it
+    /// from a folder inside it).
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "DIR"
+    )]
     pub repo: Option<PathBuf>,
     /// Configuration file (default: <repo>/atlas.yaml).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// More logging (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
     /// Only errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// Log line format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Never show a progress bar.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub no_progress: bool,
     /// Colour in human output (NO_COLOR is honoured with `auto`).
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
 
@@ -92,32 +110,72 @@ pub enum OutputFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a backup repository: git init, an example atlas.yaml, a README and the schemas.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas init ./intune-backup\n  tenant-atlas init                     # the current directory"
+    )]
     Init(init::InitArgs),
     /// Export live tenants, normalize, write and commit (no commit when nothing changed).
+    #[command(
+        after_help = "Examples:\n  tenant-atlas backup --demo ./atlas-demo              # the built-in demo tenant, no account needed\n  tenant-atlas backup --repo ./intune-backup           # secrets from the variables atlas.yaml names\n  tenant-atlas backup --tenant contoso --type settingsCatalog\n  tenant-atlas backup --only 'settingsCatalog/Edge*' --message \"Edge baseline\""
+    )]
     Backup(backup::BackupArgs),
     /// The live tenant against a commit (default HEAD), readable; exit 2 when it drifted.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas drift                                   # every configured tenant against HEAD\n  tenant-atlas drift --tenant contoso --format markdown > drift.md\n  tenant-atlas drift --demo --against HEAD~1"
+    )]
     Drift(drift::DriftArgs),
     /// What changed between two commits (or a commit and the work tree), readable.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas diff HEAD~1 HEAD settingsCatalog        # a type folder, in every tenant\n  tenant-atlas diff HEAD~3 HEAD --tenant contoso\n  tenant-atlas diff HEAD                               # HEAD against hand edits in the work tree"
+    )]
     Diff(diff::DiffArgs),
     /// History of a tenant or one policy: commits, who, what changed.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas log --tenant contoso -n 10\n  tenant-atlas log \"Edge – security baseline\" --since 30d"
+    )]
     Log(log::LogArgs),
     /// One policy at a version, readable: settings by name, assignments, scripts as text.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas show 8d2f3c1e                           # by id (or its first 8 hex digits)\n  tenant-atlas show HEAD~1:\"Edge – security baseline\"\n  tenant-atlas show tenants/contoso/settingsCatalog/edge-security-baseline--8d2f3c1e.yaml"
+    )]
     Show(show::ShowArgs),
     /// Markdown documentation of a tenant's configuration.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas docs --tenant contoso\n  tenant-atlas docs --out ./site --rev HEAD~1"
+    )]
     Docs(docs::DocsArgs),
     /// Restore preview: what restoring a commit would create, update or leave alone, and what is blocked.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas plan --tenant contoso --from HEAD~5 --out plan.json\n  tenant-atlas plan --tenant contoso --to-tenant fabrikam --mappings map.yaml\n  tenant-atlas plan --tenant demo --demo --type settingsCatalog"
+    )]
     Plan(plan::PlanArgs),
     /// Execute a saved plan exactly; refused when the tenant changed since it was made.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas apply plan.json\n  tenant-atlas apply plan.json --yes --verify-key-env ATLAS_PLAN_KEY"
+    )]
     Apply(apply::ApplyArgs),
     /// Plan, show, confirm (or --yes) and apply in one step.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas restore --tenant contoso --from HEAD~1 --only 'settingsCatalog/Edge*'\n  tenant-atlas restore --tenant demo --demo --yes"
+    )]
     Restore(restore::RestoreArgs),
     /// The unattended loop: back up, report drift or enforce each tenant on its schedule.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas reconcile                               # the loop, until SIGINT/SIGTERM\n  tenant-atlas reconcile --once --tenant contoso       # one round, for CI schedules"
+    )]
     Reconcile(reconcile::ReconcileArgs),
     /// Read-only web UI and JSON API over the repository and its runs.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0"
+    )]
     Serve(serve::ServeArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
+    #[command(after_help = "Examples:\n  tenant-atlas types\n  tenant-atlas types --format json")]
     Types(types::TypesArgs),
     /// Run the built-in Microsoft Graph emulator.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas emulator                                # the demo tenant on 127.0.0.1:18080\n  tenant-atlas emulator --generate 1000 --throttle intune --latency-ms 50\n  tenant-atlas emulator --seed fixtures/tenants/demo --dump ./state"
+    )]
     Emulator(emulator::EmulatorArgs),
 }
 
@@ -210,6 +268,19 @@ impl Out {
 impl GlobalArgs {
     pub fn repo_dir(&self) -> PathBuf {
         self.repo.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The repository a read-only command works on: `--repo`, else the nearest folder from the
+    /// current directory upwards that holds `.git` (as git finds it), else the current directory.
+    pub fn read_repo_dir(&self) -> PathBuf {
+        if let Some(r) = &self.repo {
+            return r.clone();
+        }
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        cwd.ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 
     pub fn config_path(&self, repo: &std::path::Path) -> PathBuf {

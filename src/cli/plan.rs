@@ -132,8 +132,6 @@ pub struct Made {
     pub target: crate::backup::TenantTarget,
     pub secrets: crate::apply::Secrets,
     pub rt: tokio::runtime::Runtime,
-    /// Keeps the embedded demo emulator running for `--demo`.
-    pub _emulator: Option<crate::emulator::EmulatorHandle>,
 }
 
 /// Builds the plan the arguments describe.
@@ -153,9 +151,11 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
     let secrets = load_secrets(args.secrets.as_ref())?;
     let rt = super::runtime()?;
     let guard = rt.enter();
-    let (target, emulator, config) = if args.demo {
-        let (mut targets, emulator) = rt.block_on(super::backup::demo_targets(&types))?;
-        (targets.remove(0), Some(emulator), Config::default())
+    let (target, config) = if args.demo {
+        (
+            super::backup::demo_targets(&types)?.remove(0),
+            Config::default(),
+        )
     } else {
         let config_path = global.config_path(repo.root());
         if !config_path.exists() {
@@ -172,11 +172,12 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
             std::slice::from_ref(&name),
             &types,
             &config_path,
+            "plan",
         )?;
         if targets.is_empty() {
             return Err(CliError::usage(unusable.join("\n")));
         }
-        (targets.remove(0), None, config)
+        (targets.remove(0), config)
     };
     let scrub = crate::apply::scrub_of(&secrets);
     let secret_supplied =
@@ -203,6 +204,5 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         target,
         secrets,
         rt,
-        _emulator: emulator,
     })
 }

@@ -1,6 +1,7 @@
 //! A progress bar on stderr for interactive runs; nothing when stderr is not a terminal.
 
 use crate::backup::Progress;
+use crate::render::text::count;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -35,8 +36,10 @@ impl Progress for Bar {
         self.bar.set_message(format!("reading {tenant}"));
     }
     fn tenant_fetched(&self, tenant: &str, objects: usize) {
-        self.bar
-            .set_message(format!("{tenant}: {objects} objects read, writing"));
+        self.bar.set_message(format!(
+            "{tenant}: {} read, writing",
+            count(objects, "object", "objects")
+        ));
     }
     fn tenant_done(&self, _tenant: &str) {
         self.bar.inc(1);

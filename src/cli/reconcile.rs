@@ -59,6 +59,16 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         )));
     }
     let config = Config::load(&config_path)?;
+    if config.tenants.is_empty() {
+        return Err(
+            CliError::usage(format!("{} lists no tenants", config_path.display())).hint(
+                "add a tenant under `tenants:` (`tenant-atlas init` writes a commented example)",
+            ),
+        );
+    }
+    if let Some(name) = args.tenant.iter().find(|n| config.tenant(n).is_none()) {
+        return Err(super::backup::unknown_tenant(&config, name));
+    }
     let rt = super::runtime()?;
     let stop = CancellationToken::new();
     let signals = stop.clone();

@@ -20,10 +20,9 @@ pub struct ShowArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliError> {
-    let repo = Repo::open(&global.repo_dir())?;
-    let (rev, query) = split_rev(&repo, &args.policy);
+    let repo = Repo::open(&global.read_repo_dir())?;
+    let (rev, path) = locate_arg(&repo, &args.policy, args.tenant.as_deref())?;
     let label = views::rev_label(&repo, &rev)?;
-    let path = find(&repo, &rev, &query, args.tenant.as_deref())?;
     let files = RevFiles {
         repo: &repo,
         rev: rev.clone(),
@@ -75,6 +74,44 @@ pub fn split_rev(repo: &Repo, arg: &str) -> (String, String) {
     ("HEAD".into(), arg.to_string())
 }
 
+/// The revision and document path a `[REV:]POLICY` argument names. A `REV:` part that looks like
+/// a revision but names none is reported as such, with how far the history goes, rather than as a
+/// policy name that matches nothing.
+pub fn locate_arg(
+    repo: &Repo,
+    arg: &str,
+    tenant: Option<&str>,
+) -> Result<(String, String), CliError> {
+    let (rev, query) = split_rev(repo, arg);
+    views::rev_label(repo, &rev)?;
+    if let Some(t) = tenant {
+        views::check_tenant_folder(repo, &rev, t)?;
+    }
+    match find(repo, &rev, &query, tenant) {
+        Ok(path) => Ok((rev, path)),
+        Err(e) => match arg.split_once(':') {
+            Some((prefix, rest)) if !rest.is_empty() && looks_like_rev(prefix) => {
+                let commits = repo.commit_count()?;
+                Err(CliError::usage(format!(
+                    "revision {prefix} does not exist: the repository has {}",
+                    views::history_span(commits)
+                ))
+                .hint("`tenant-atlas log` lists the commits"))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+/// `HEAD`, `HEAD~50`, `main^`, `@{1}`, a commit id: text that is meant as a revision.
+fn looks_like_rev(s: &str) -> bool {
+    s.starts_with("HEAD")
+        || s.starts_with('@')
+        || s.contains('~')
+        || s.contains('^')
+        || ((7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// The document path a query names at `rev`.
 pub fn find(repo: &Repo, rev: &str, query: &str, tenant: Option<&str>) -> Result<String, CliError> {
     let paths = repo.list_at(rev, "tenants")?;
@@ -90,4 +127,17 @@ pub fn find(repo: &Repo, rev: &str, query: &str, tenant: Option<&str>) -> Result
         LocateError::Ambiguous { .. } => CliError::usage(e.to_string())
             .hint("name it by path or id, or pass --tenant"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn revision_like_prefixes() {
+        for rev in ["HEAD", "HEAD~50", "main^", "@{1}", "3c1cb1b0aa"] {
+            assert!(super::looks_like_rev(rev), "{rev}");
+        }
+        for name in ["Edge", "settingsCatalog/x", "abc"] {
+            assert!(!super::looks_like_rev(name), "{name}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! and the exit code a report means.
 
 use super::{CliError, Out, exit};
-use crate::render::{self, Format, Report, text::Paint};
+use crate::render::{self, Format, Report, text::Paint, text::count};
 
 /// Prints reports in the chosen format; JSON is one object `{"reports": [...]}`.
 pub fn print_reports(out: &Out, reports: &[Report], format: Format) {
@@ -48,15 +48,79 @@ pub fn exit_code(reports: &[Report], changes_exit: bool) -> u8 {
 
 /// A revision as reports name it: `HEAD (3c1cb1b0aa)`.
 pub fn rev_label(repo: &crate::store::Repo, rev: &str) -> Result<String, CliError> {
-    let info = repo.commit_info(rev).map_err(|e| {
-        CliError::usage(e.to_string())
-            .hint("any git revision works: HEAD~1, a branch, a tag, a commit id")
-    })?;
+    let info = repo.commit_info(rev).map_err(|e| rev_error(repo, rev, e))?;
     Ok(
         if rev.starts_with(&info.short_id) || info.id.starts_with(rev) {
             info.short_id
         } else {
             format!("{rev} ({})", info.short_id)
         },
+    )
+}
+
+/// Why a revision does not resolve, in the user's terms: a repository without a backup yet, or
+/// how far its history goes.
+pub fn rev_error(repo: &crate::store::Repo, rev: &str, e: crate::store::StoreError) -> CliError {
+    if !matches!(e, crate::store::StoreError::RevNotFound { .. }) {
+        return e.into();
+    }
+    match repo.commit_count() {
+        Ok(0) => no_backup(repo),
+        Ok(n) => CliError::usage(format!(
+            "revision {rev} not found: the repository has {}",
+            history_span(n)
+        ))
+        .hint("any git revision works: HEAD~1, a branch, a tag, a commit id"),
+        Err(e) => e.into(),
+    }
+}
+
+/// `3 commits (HEAD is the newest, HEAD~2 the oldest)`.
+pub fn history_span(n: usize) -> String {
+    match n {
+        1 => "1 commit (HEAD)".into(),
+        n => format!(
+            "{} (HEAD is the newest, HEAD~{} the oldest)",
+            count(n, "commit", "commits"),
+            n - 1
+        ),
+    }
+}
+
+/// A repository without any commit: nothing to read yet, and the command that writes the first.
+pub fn no_backup(repo: &crate::store::Repo) -> CliError {
+    CliError::usage(format!(
+        "no backup yet in {}: the repository has no commits",
+        repo.root().display()
+    ))
+    .hint("`tenant-atlas backup` makes the first one (`tenant-atlas backup --demo` for the built-in demo tenant)")
+}
+
+/// The tenant folders below `tenants/` at a revision.
+pub fn tenant_folders(repo: &crate::store::Repo, rev: &str) -> Result<Vec<String>, CliError> {
+    let mut folders: Vec<String> = repo
+        .list_at(rev, "tenants")
+        .map_err(|e| rev_error(repo, rev, e))?
+        .iter()
+        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+        .collect();
+    folders.dedup();
+    Ok(folders)
+}
+
+/// `--tenant T` of a read command must name a tenant folder at `rev`; the error lists them.
+pub fn check_tenant_folder(
+    repo: &crate::store::Repo,
+    rev: &str,
+    tenant: &str,
+) -> Result<(), CliError> {
+    let folders = tenant_folders(repo, rev)?;
+    if folders.iter().any(|f| f == tenant) {
+        return Ok(());
+    }
+    Err(
+        CliError::usage(format!("no tenant folder `tenants/{tenant}` at {rev}")).hint(
+            super::suggest::hint(tenant, "tenant folders", folders.iter().map(String::as_str)),
+        ),
     )
 }

@@ -11,7 +11,10 @@ use crate::normalize::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod demo;
 pub mod unattended;
+pub use demo::demo_example;
+use demo::{check_demo, demo_client_config};
 pub use unattended::{
     Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
     ScheduleConfig, ServerConfig, ServerToken, Weekday, Window, Windows,
@@ -71,6 +74,11 @@ pub struct TenantConfig {
     /// For `enforce`: when writes may happen.
     #[serde(default)]
     pub windows: Windows,
+    /// The built-in demo tenant: served by an emulator embedded in each command, so it needs no
+    /// credential or endpoints (`backup --demo` writes this entry). Its tenantId and clientId are
+    /// the demo's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
     /// Client-side request budget per 20 s window (defaults: 800 requests and 90 writes, 80% and 90% of
     /// Intune's per-app limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,7 +280,11 @@ impl Config {
                     return Err(invalid(at(key), format!("`{v}` is not a GUID")));
                 }
             }
+            if t.demo {
+                check_demo(t).map_err(|(key, m)| invalid(at(key), m))?;
+            }
             match (&t.client_secret_env, &t.certificate) {
+                _ if t.demo => {}
                 (Some(_), Some(_)) => {
                     return Err(invalid(
                         at("clientSecretEnv"),
@@ -471,6 +483,9 @@ impl TenantConfig {
             at: format!("tenant {}.{at}", self.name),
             message,
         };
+        if self.demo {
+            return demo_client_config(self).map_err(|m| invalid("demo", m));
+        }
         let credential = match (&self.client_secret_env, &self.certificate) {
             (Some(var), _) => {
                 let secret = crate::env::var(var).ok_or_else(|| {
@@ -564,6 +579,11 @@ git:
   remote: origin
   branch: main
   push: false
+# server:                                           # `tenant-atlas serve`: read-only web UI and JSON API
+#   listen: 127.0.0.1:8080                          # another address needs TLS in front
+#   publicUrl: https://atlas.example                # base of the links in notifications
+#   tokens:                                         # `serve --new-token NAME --tenants T` prints a line for here
+#   - {name: auditor, sha256: <64 hex digits>, tenants: [contoso]}
 "#;
 
 #[cfg(test)]
@@ -580,6 +600,28 @@ mod tests {
         assert!(!t.types.selects("conditionalAccess"));
         assert_eq!(c.git.remote, "origin");
         Config::parse(EXAMPLE, "example").unwrap();
+        let demo = Config::parse(&demo_example(), "demo").unwrap();
+        assert!(demo.tenant("demo").unwrap().demo);
+    }
+
+    #[test]
+    fn the_example_server_block_works_once_uncommented() {
+        let sha = "0".repeat(64);
+        let (before, block) = EXAMPLE.split_at(EXAMPLE.find("# server:").unwrap());
+        let block: String = block
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| {
+                l.replace("<64 hex digits>", &sha)
+                    .replace("[contoso]", "['*']")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{before}{block}\n");
+        let c = Config::parse(&text, "example").unwrap();
+        let server = c.server.expect("a server section");
+        assert_eq!(server.listen, "127.0.0.1:8080");
+        assert_eq!(server.tokens.len(), 1);
     }
 
     #[test]

@@ -148,6 +148,20 @@ impl TenantSeed {
         &self.info.tenant_id
     }
 
+    /// The display name from `tenant.json`.
+    pub fn display_name(&self) -> &str {
+        &self.info.display_name
+    }
+
+    /// The first client that signs in with a secret: (client id, secret). Seeds hold test values
+    /// only; the emulator prints them so a configuration can reach it.
+    pub fn secret_client(&self) -> Option<(&str, &str)> {
+        self.info
+            .clients
+            .iter()
+            .find_map(|c| Some((c.client_id.as_str(), c.client_secret.as_deref()?)))
+    }
+
     pub(crate) fn new(info: TenantInfo, objects: Vec<(&'static Coll, Value)>) -> Self {
         TenantSeed { info, objects }
     }

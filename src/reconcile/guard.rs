@@ -26,7 +26,8 @@ pub fn reasons(plan: &Plan, tenant: &TenantConfig, now: Timestamp) -> Vec<String
     let n = plan.summary.to_apply();
     if n > tenant.guardrails.max_changes {
         why.push(format!(
-            "{n} changes exceed guardrails.maxChanges ({})",
+            "{} exceed guardrails.maxChanges ({})",
+            crate::render::text::count(n, "change", "changes"),
             tenant.guardrails.max_changes
         ));
     }

@@ -67,7 +67,11 @@ pub fn tenant(
         let _ = writeln!(index, "## {}\n", markdown::inline(title));
         let mut page = String::new();
         let _ = writeln!(page, "# {} — tenant `{tenant}`\n", markdown::inline(title));
-        let _ = writeln!(page, "[Index](README.md) · {} policies\n", views.len());
+        let _ = writeln!(
+            page,
+            "[Index](README.md) · {}\n",
+            super::text::count(views.len(), "policy", "policies")
+        );
         for (v, stem) in &views {
             let assigned = match &v.assignments {
                 Some(a) if a.is_empty() => " — not assigned".to_string(),

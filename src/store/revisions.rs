@@ -91,6 +91,20 @@ impl Repo {
         commit_info_of(&commit)
     }
 
+    /// How many commits HEAD's history holds (0 on an unborn branch): what `HEAD~N` can reach.
+    pub fn commit_count(&self) -> Result<usize, StoreError> {
+        let git = self.lock_git();
+        if super::head_commit(&git)?.is_none() {
+            return Ok(0);
+        }
+        let mut walk = git
+            .revwalk()
+            .map_err(|e| StoreError::git("walk the history", e))?;
+        walk.push_head()
+            .map_err(|e| StoreError::git("walk the history", e))?;
+        Ok(walk.count())
+    }
+
     /// Changed files between two sides, limited to path prefixes (directories or files; empty =
     /// everything), with rename detection (git's similarity and exact renames, then the identity
     /// rule), sorted by path. Uses git's tree diff: blobs of unchanged files are never read. The

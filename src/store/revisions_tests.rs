@@ -537,7 +537,13 @@ fn root_commit_is_compared_with_the_empty_tree() {
     fs_err::write(repo.root().join("t/a.yaml"), "a\n").unwrap();
     let pending = repo.diff(Side::Rev("HEAD"), Side::WorkTree, &[]).unwrap();
     assert_eq!(summary(&pending), vec![(Added, None, Some("t/a.yaml"))]);
+    assert_eq!(
+        repo.commit_count().unwrap(),
+        0,
+        "an unborn branch has no commits"
+    );
     let root = commit_files(&repo, &[("t/a.yaml", "a\n"), ("t/b.yaml", "b\n")], "root");
+    assert_eq!(repo.commit_count().unwrap(), 1);
     let info = repo.commit_info("HEAD").unwrap();
     assert_eq!(info.id, root.to_string());
     let err = repo.commit_info("HEAD~1").unwrap_err();

@@ -38,6 +38,15 @@ pub fn write_private(
     Ok(path)
 }
 
+/// A run log's path as commands report it: relative to the repository root, the same rule for
+/// committed (`runs/…`) and private (`.git/atlas/runs/…`) ones.
+pub fn shown(repo: &Repo, path: &std::path::Path) -> String {
+    path.strip_prefix(repo.root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// Private run logs kept per tenant: a loop running every few minutes writes one or two per round,
 /// so the oldest go (committed run logs, and logs of interrupted runs, are never removed).
 pub const PRIVATE_KEPT: usize = 2000;
