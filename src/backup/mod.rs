@@ -125,6 +125,8 @@ pub struct TenantOutcome {
     pub error: Option<String>,
     /// Set when the lock was held by another run.
     pub locked: Option<String>,
+    /// Set when the tenant could not be signed in to (then `error` is its text).
+    pub sign_in: Option<crate::graph::GraphError>,
     pub pushed: bool,
 }
 
@@ -343,6 +345,9 @@ fn write(
         log.errors = snap.failures.clone();
         log.graph = stats;
         log.message = settings.message.clone();
+        if let Some(e) = &snap.sign_in {
+            log.message = Some(sign_in_text(e));
+        }
         let mut outcome_rec = TenantOutcome {
             tenant: t.name.clone(),
             run_id: run_id.to_string(),
@@ -353,6 +358,7 @@ fn write(
             run_log: None,
             error: None,
             locked: None,
+            sign_in: snap.sign_in.clone(),
             pushed: false,
         };
         if changed {
@@ -391,7 +397,9 @@ fn write(
                 store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
             outcome_rec.run_log = Some(path.display().to_string());
         }
-        if all_failed {
+        if let Some(e) = &snap.sign_in {
+            outcome_rec.error = Some(e.to_string());
+        } else if all_failed {
             outcome_rec.error = Some(
                 snap.failures
                     .first()
@@ -440,8 +448,17 @@ impl TenantOutcome {
             run_log: None,
             error,
             locked,
+            sign_in: None,
             pushed: false,
         }
+    }
+}
+
+/// A sign-in failure as recorded in a run log: the error and, when known, what to check.
+pub fn sign_in_text(e: &crate::graph::GraphError) -> String {
+    match e.hint() {
+        Some(hint) => format!("{e}; hint: {hint}"),
+        None => e.to_string(),
     }
 }
 

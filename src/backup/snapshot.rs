@@ -19,6 +19,8 @@ pub struct Snapshot {
     /// Documents per type.
     pub counts: BTreeMap<String, usize>,
     pub failures: Vec<Failure>,
+    /// Why nothing could be read, when the tenant could not be signed in to.
+    pub sign_in: Option<crate::graph::GraphError>,
     keep: Keep,
 }
 
@@ -78,6 +80,7 @@ pub fn build(
 ) -> Snapshot {
     let mut snap = Snapshot {
         failures: fetched.failures.clone(),
+        sign_in: fetched.sign_in.clone(),
         ..Default::default()
     };
     let selected: BTreeSet<&str> = entries.iter().map(|e| e.key).collect();

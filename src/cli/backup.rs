@@ -247,6 +247,22 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
             ));
             continue;
         }
+        if let Some(e) = &o.sign_in {
+            // One cause: the types it left unread are in the run log, not listed here.
+            let line = super::sign_in_line(&o.tenant, e);
+            let rest = line
+                .strip_prefix(&format!("{}: ", o.tenant))
+                .unwrap_or(&line);
+            out.line(format!(
+                "{}: {} — {rest}",
+                o.tenant,
+                out.paint("31", "failed")
+            ));
+            if let Some(p) = &o.run_log {
+                out.line(format!("  run log: {p}"));
+            }
+            continue;
+        }
         if let Some(e) = &o.error {
             out.line(format!("{}: {} — {e}", o.tenant, out.paint("31", "failed")));
         }
