@@ -289,13 +289,10 @@ impl TokenCache {
             }
             tracing::warn!(
                 target: super::WAIT_LOG_TARGET,
-                tenant = %self.label,
-                attempt,
-                delay_ms = delay.as_millis() as u64,
                 "{}: sign-in at {} failed ({}); attempt {attempt} of {}, retrying in {}",
                 self.label,
                 self.authority,
-                short_cause(&error),
+                error.cause(),
                 policy.attempts,
                 super::seconds(delay),
             );
@@ -398,17 +395,6 @@ impl TokenCache {
             description,
         };
         Err((Failure::Status(status), err, retry_after))
-    }
-}
-
-/// The end of an error's text, where the cause is ("Connection refused", "503 Service Unavailable").
-fn short_cause(error: &GraphError) -> String {
-    match error {
-        GraphError::Transport { message, .. } => {
-            message.rsplit(": ").next().unwrap_or(message).to_string()
-        }
-        GraphError::Auth { status, code, .. } => format!("{status} {code}"),
-        other => other.to_string(),
     }
 }
 

@@ -20,7 +20,8 @@ pub enum GraphError {
     },
     /// The token endpoint could not be reached (or kept failing) within the sign-in retry budget.
     #[error(
-        "cannot reach the sign-in endpoint {authority}: {last} (gave up after {} in {:.0} s)",
+        "cannot reach the sign-in endpoint {authority}: {} (gave up after {} in {:.0} s)",
+        .last.cause(),
         crate::render::text::count(*.attempts as usize, "attempt", "attempts"),
         .waited.as_secs_f64()
     )]
@@ -102,6 +103,19 @@ impl GraphError {
                 "check that this machine can reach the login host (proxy, firewall, DNS), or the tenant's `endpoints.login`",
             ),
             _ => None,
+        }
+    }
+
+    /// The end of the error's text, where its cause is: "Connection refused (os error 111)" of a
+    /// transport error, "503 …" of a refused request.
+    pub fn cause(&self) -> String {
+        match self {
+            GraphError::Transport { message, .. } => {
+                message.rsplit(": ").next().unwrap_or(message).to_string()
+            }
+            GraphError::Auth { status, code, .. } => format!("{status} {code}"),
+            GraphError::RetriesExhausted { last, .. } => last.cause(),
+            other => other.to_string(),
         }
     }
 
@@ -373,7 +387,7 @@ mod tests {
         assert!(
             unreachable
                 .to_string()
-                .ends_with("(gave up after 1 attempt in 2 s)"),
+                .ends_with(": Connection refused (gave up after 1 attempt in 2 s)"),
             "{unreachable}"
         );
     }

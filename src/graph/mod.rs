@@ -437,18 +437,12 @@ impl GraphClient {
         let why = match error {
             GraphError::Http { status: 429, .. } => "throttled by Graph".to_string(),
             GraphError::Http { status, .. } => format!("Graph answered {status}"),
-            GraphError::Transport { message, .. } => {
-                message.rsplit(": ").next().unwrap_or(message).to_string()
-            }
-            other => other.to_string(),
+            other => other.cause(),
         };
         let max = inner.retry.max_attempts;
         if due {
             tracing::warn!(
                 target: WAIT_LOG_TARGET,
-                tenant = %inner.label,
-                attempt,
-                delay_ms = delay.as_millis() as u64,
                 "{}: {why}; retrying {} {path} in {} (attempt {attempt} of {max})",
                 inner.label,
                 call.method,
