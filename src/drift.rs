@@ -16,6 +16,8 @@ pub struct TenantDrift {
     pub report: Report,
     /// Types and objects that could not be read from Graph.
     pub failures: Vec<Failure>,
+    /// Set when the tenant could not be signed in to: nothing was read.
+    pub sign_in: Option<crate::graph::GraphError>,
 }
 
 /// Compares the live tenant with the commit `rev` (labelled `rev_label` in the report).
@@ -77,5 +79,6 @@ pub async fn drift(
     Ok(TenantDrift {
         report,
         failures: snap.failures,
+        sign_in: snap.sign_in,
     })
 }

@@ -100,6 +100,9 @@ pub struct Fetched {
     /// Reference kinds whose names could not be read.
     pub failed_refs: Vec<RefKind>,
     pub failures: Vec<Failure>,
+    /// Set when the tenant could not be signed in to: nothing was read, every type is marked
+    /// not read, and the cause is reported once for the tenant.
+    pub sign_in: Option<GraphError>,
 }
 
 type ListKey = (ApiVersion, &'static str, &'static str);
@@ -236,6 +239,23 @@ async fn hydrate_chunk(
 /// Reads the selected types of a tenant.
 pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> Fetched {
     let mut out = Fetched::default();
+
+    // 0. Sign in first: without a token nothing can be read, and that is one cause, not one per type.
+    if let Err(e) = client.sign_in().await {
+        let reason = match e {
+            GraphError::LoginUnavailable { .. } => "not read: sign-in endpoint unreachable",
+            _ => "not read: authentication failed",
+        };
+        for entry in entries {
+            out.types.insert(entry.key, None);
+            let mut failure = Failure::plain(entry.key, None, reason.to_string());
+            failure.status = e.status();
+            out.failures.push(failure);
+        }
+        out.failed_refs = RefKind::ALL.to_vec();
+        out.sign_in = Some(e);
+        return out;
+    }
 
     // 1. One list per distinct (version, collection, query): types and list-based reference data.
     let mut keys: Vec<ListKey> = vec![];

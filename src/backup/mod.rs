@@ -20,6 +20,7 @@ use runlog::{BackupRunLog, Outcome, TypeCounts};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// One tenant to back up.
 pub struct TenantTarget {
@@ -127,6 +128,10 @@ pub struct TenantOutcome {
     pub error: Option<String>,
     /// Set when the lock was held by another run.
     pub locked: Option<String>,
+    /// Set when the tenant could not be signed in to (then `error` is its text).
+    pub sign_in: Option<crate::graph::GraphError>,
+    /// Stopped before anything was written: nothing committed, the lock released.
+    pub interrupted: bool,
     pub pushed: bool,
     /// `--only` matched none of the listed objects: nothing was written (a usage error).
     pub nothing_matched: bool,
@@ -139,6 +144,18 @@ pub async fn run(
     settings: Arc<BackupSettings>,
     progress: Arc<dyn Progress>,
 ) -> Vec<TenantOutcome> {
+    run_until(root, tenants, settings, progress, CancellationToken::new()).await
+}
+
+/// [`run`], stopped by `stop`: a tenant still reading Graph, or not started, stops there — nothing
+/// of it is written and its lock is released; a tenant already writing finishes its commit.
+pub async fn run_until(
+    root: PathBuf,
+    tenants: Vec<TenantTarget>,
+    settings: Arc<BackupSettings>,
+    progress: Arc<dyn Progress>,
+    stop: CancellationToken,
+) -> Vec<TenantOutcome> {
     // Each tenant is its own task, a few at a time (each has its own Graph budget); normalization and
     // git work run on blocking threads, git work one tenant at a time; results keep the input order.
     let git = Arc::new(std::sync::Mutex::new(()));
@@ -146,17 +163,21 @@ pub async fn run(
     let tasks: Vec<_> = tenants
         .into_iter()
         .map(|t| {
-            let (root, settings, progress, git, slots) = (
+            let (root, settings, progress, git, slots, stop) = (
                 root.clone(),
                 settings.clone(),
                 progress.clone(),
                 git.clone(),
                 slots.clone(),
+                stop.clone(),
             );
             let name = t.name.clone();
             let task = tokio::spawn(async move {
                 let _slot = slots.acquire_owned().await;
-                backup_tenant(root, t, settings, progress, git).await
+                if stop.is_cancelled() {
+                    return TenantOutcome::interrupted(&t.name, String::new());
+                }
+                backup_tenant(root, t, settings, progress, git, stop).await
             });
             (name, task)
         })
@@ -181,6 +202,7 @@ async fn backup_tenant(
     settings: Arc<BackupSettings>,
     progress: Arc<dyn Progress>,
     git: Arc<std::sync::Mutex<()>>,
+    stop: CancellationToken,
 ) -> TenantOutcome {
     let started = crate::clock::now();
     // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
@@ -199,8 +221,7 @@ async fn backup_tenant(
     };
     if let Some(stale_run) = &settings.break_lock {
         match TenantLock::break_stale(&repo, &t.name, stale_run) {
-            Ok(old) => tracing::warn!(tenant = %t.name, run = %old.run_id, "removed a stale lock"),
-            Err(LockError::NotHeld { .. }) => {}
+            Ok(_) | Err(LockError::NotHeld { .. }) => {}
             Err(e) => return TenantOutcome::failed(&t.name, run_id, None, Some(e.to_string())),
         }
     }
@@ -241,7 +262,18 @@ async fn backup_tenant(
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
     };
     progress.tenant_started(&t.name);
-    let mut fetched = fetch::fetch(&t.client, &t.entries).await;
+    let fetched = tokio::select! {
+        fetched = fetch::fetch(&t.client, &t.entries) => Some(fetched),
+        () = stop.cancelled() => None,
+    };
+    let Some(mut fetched) = fetched.filter(|_| !stop.is_cancelled()) else {
+        // Nothing written yet: releasing the lock is all there is to undo.
+        let outcome = TenantOutcome::interrupted(&t.name, run_id);
+        if let Err(e) = lock.release() {
+            tracing::warn!(tenant = %t.name, error = %e, "could not remove the tenant lock");
+        }
+        return outcome;
+    };
     let objects: usize = fetched
         .types
         .values()
@@ -377,6 +409,9 @@ fn write(
         log.errors = snap.failures.clone();
         log.graph = stats;
         log.message = settings.message.clone();
+        if let Some(e) = &snap.sign_in {
+            log.message = Some(sign_in_text(e));
+        }
         let mut outcome_rec = TenantOutcome {
             tenant: t.name.clone(),
             run_id: run_id.to_string(),
@@ -388,6 +423,8 @@ fn write(
             run_log: None,
             error: None,
             locked: None,
+            sign_in: snap.sign_in.clone(),
+            interrupted: false,
             pushed: false,
             nothing_matched: false,
         };
@@ -428,7 +465,9 @@ fn write(
                 store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
             outcome_rec.run_log = Some(store::runlog::shown(repo, &path));
         }
-        if all_failed {
+        if let Some(e) = &snap.sign_in {
+            outcome_rec.error = Some(e.to_string());
+        } else if all_failed {
             outcome_rec.error = Some(
                 snap.failures
                     .first()
@@ -478,9 +517,26 @@ impl TenantOutcome {
             run_log: None,
             error,
             locked,
+            sign_in: None,
+            interrupted: false,
             pushed: false,
             nothing_matched: false,
         }
+    }
+
+    fn interrupted(tenant: &str, run_id: String) -> TenantOutcome {
+        TenantOutcome {
+            interrupted: true,
+            ..TenantOutcome::failed(tenant, run_id, None, None)
+        }
+    }
+}
+
+/// A sign-in failure as recorded in a run log: the error and, when known, what to check.
+pub fn sign_in_text(e: &crate::graph::GraphError) -> String {
+    match e.hint() {
+        Some(hint) => format!("{e}; hint: {hint}"),
+        None => e.to_string(),
     }
 }
 

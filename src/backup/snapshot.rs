@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub failures: Vec<Failure>,
     /// Objects `--only` selected (all of them without `--only`), written or failed.
     pub matched: usize,
+    /// Why nothing could be read, when the tenant could not be signed in to.
+    pub sign_in: Option<crate::graph::GraphError>,
     keep: Keep,
 }
 
@@ -80,6 +82,7 @@ pub fn build(
 ) -> Snapshot {
     let mut snap = Snapshot {
         failures: fetched.failures.clone(),
+        sign_in: fetched.sign_in.clone(),
         ..Default::default()
     };
     let selected: BTreeSet<&str> = entries.iter().map(|e| e.key).collect();

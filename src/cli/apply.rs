@@ -20,7 +20,8 @@ pub struct ApplyArgs {
     /// Secret values the plan's items need: `<document path>: {<secret path>: value}`.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
-    /// Remove the stale lock left by this run id first.
+    /// Remove the lock of this run id, held from another host (one whose process is gone from this
+    /// host is removed without it; one whose process still runs here is never broken).
     #[arg(long, value_name = "RUN-ID")]
     pub break_lock: Option<String>,
     /// Refuse the plan unless it is signed with the key in this environment variable

@@ -36,7 +36,8 @@ pub struct BackupArgs {
     /// Push after committing (git CLI; rebases on a non-fast-forward).
     #[arg(long)]
     pub push: bool,
-    /// Remove the stale lock left by this run id (a lock whose process is still running is never broken).
+    /// Remove the lock of this run id, held from another host (one whose process is gone from this
+    /// host is removed without it; one whose process still runs here is never broken).
     #[arg(long, value_name = "RUN-ID")]
     pub break_lock: Option<String>,
     /// Also regenerate each tenant's markdown documentation (`docs/<tenant>/`) in the same commit.
@@ -53,6 +54,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     let only = only_globs(&args.only)?;
     let rt = super::runtime()?;
     let _guard = rt.enter();
+    // A stop signal ends the run between steps, so the locks are released (see `interrupted`).
+    let stop = tokio_util::sync::CancellationToken::new();
+    super::signals::cancel_on_signal(stop.clone());
 
     let mut config_errors: Vec<String> = vec![];
     let (repo, config, targets) = if args.demo {
@@ -92,13 +96,18 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         scrub: vec![],
     };
     let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
-    let outcomes = rt.block_on(backup::run(
+    let outcomes = rt.block_on(backup::run_until(
         repo.root().to_path_buf(),
         targets,
         std::sync::Arc::new(settings),
         bar.clone(),
+        stop,
     ));
     bar.finish();
+    if outcomes.iter().any(|o| o.interrupted) {
+        out.note(interrupted(&outcomes));
+        return Ok(super::signals::INTERRUPTED);
+    }
     if !outcomes.is_empty() && outcomes.iter().all(|o| o.nothing_matched) {
         let what: Vec<String> = outcomes
             .iter()
@@ -256,6 +265,22 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
             ));
             continue;
         }
+        if let Some(e) = &o.sign_in {
+            // One cause: the types it left unread are in the run log, not listed here.
+            let line = super::sign_in_line(&o.tenant, e);
+            let rest = line
+                .strip_prefix(&format!("{}: ", o.tenant))
+                .unwrap_or(&line);
+            out.line(format!(
+                "{}: {} — {rest}",
+                o.tenant,
+                out.paint("31", "failed")
+            ));
+            if let Some(p) = &o.run_log {
+                out.line(format!("  run log: {p}"));
+            }
+            continue;
+        }
         if let Some(e) = &o.error {
             out.line(format!("{}: {} — {e}", o.tenant, out.paint("31", "failed")));
         }
@@ -306,6 +331,32 @@ fn objects_changed(out: &Out, objects: &[crate::backup::runlog::ObjectLine]) {
         for o in objects {
             out.line(format!("  {}", o.describe()));
         }
+    }
+}
+
+/// The one line of a run stopped by a signal: whose locks were released, and what was committed
+/// before the stop (tenants already writing finish their commit).
+fn interrupted(outcomes: &[TenantOutcome]) -> String {
+    let names = |pick: &dyn Fn(&TenantOutcome) -> Option<String>| {
+        outcomes.iter().filter_map(pick).collect::<Vec<_>>()
+    };
+    let stopped = names(&|o| o.interrupted.then(|| o.tenant.clone()));
+    let committed = names(&|o| {
+        o.commit
+            .as_ref()
+            .map(|_| format!("{} ({})", o.tenant, short(&o.commit)))
+    });
+    let released = match stopped.as_slice() {
+        [one] => format!("lock of {one} released"),
+        many => format!("locks of {} released", many.join(", ")),
+    };
+    if committed.is_empty() {
+        format!("interrupted: {released}, nothing committed")
+    } else {
+        format!(
+            "interrupted: {released}, nothing of them committed; committed before the stop: {}",
+            committed.join(", ")
+        )
     }
 }
 

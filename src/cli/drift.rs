@@ -51,8 +51,15 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
     };
     let mut reports = vec![];
     let mut failed = false;
+    let mut signed_out = 0;
     for t in &targets {
         let d = rt.block_on(crate::drift::drift(&repo, &args.against, &label, t))?;
+        if let Some(e) = &d.sign_in {
+            // Nothing of the tenant was read: one line says why, no report of unread types.
+            out.note(format!("error: {}", super::sign_in_line(&t.name, e)));
+            signed_out += 1;
+            continue;
+        }
         failed |= !d.failures.is_empty();
         reports.push(d.report);
     }
@@ -63,7 +70,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
         tracing::error!("not run: {e}");
     }
     let code = views::exit_code(&reports, true);
-    Ok(if failed || !not_run.is_empty() {
+    Ok(if signed_out == targets.len() && not_run.is_empty() {
+        exit::ERROR
+    } else if failed || signed_out > 0 || !not_run.is_empty() {
         exit::PARTIAL
     } else {
         code

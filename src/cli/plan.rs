@@ -195,7 +195,12 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
     };
     let plan = rt
         .block_on(build::build(&repo, &opts, &target))
-        .map_err(|e| CliError::error(e.to_string()))?;
+        .map_err(|e| match e {
+            build::PlanError::SignIn { tenant, error } => {
+                CliError::error(super::sign_in_line(&tenant, &error))
+            }
+            other => CliError::error(other.to_string()),
+        })?;
     drop(guard);
     Ok(Made {
         plan,

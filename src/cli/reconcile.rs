@@ -21,7 +21,7 @@ pub struct ReconcileArgs {
 }
 
 /// Exit code after a second SIGINT/SIGTERM (128 + SIGINT, as shells report an interrupt).
-pub const SECOND_SIGNAL: u8 = 130;
+pub const SECOND_SIGNAL: u8 = super::signals::INTERRUPTED;
 
 /// The exit code a round's result stands for.
 pub fn code_of(r: RoundResult) -> u8 {

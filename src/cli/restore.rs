@@ -10,7 +10,8 @@ pub struct RestoreArgs {
     /// Apply without asking.
     #[arg(long)]
     pub yes: bool,
-    /// Remove the stale lock left by this run id first.
+    /// Remove the lock of this run id, held from another host (one whose process is gone from this
+    /// host is removed without it; one whose process still runs here is never broken).
     #[arg(long, value_name = "RUN-ID")]
     pub break_lock: Option<String>,
 }

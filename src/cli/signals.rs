@@ -1,7 +1,8 @@
-//! Stop signals of the long-running commands (`reconcile`, `serve`): SIGINT and SIGTERM, listened
-//! to from the start so that a second signal is never missed.
+//! Stop signals of the commands that hold locks or run long (`backup`, `reconcile`, `serve`):
+//! SIGINT and SIGTERM, listened to from the start so that a second signal is never missed.
 
 /// SIGINT and SIGTERM, listened to from the start so a second signal is never missed.
+/// Create it inside a runtime context.
 pub struct StopSignals {
     #[cfg(unix)]
     streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
@@ -33,4 +34,19 @@ impl StopSignals {
         }
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Exit code of a command stopped by a signal (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
+
+/// Cancels `stop` at the first SIGINT or SIGTERM; exits at once with [`INTERRUPTED`] at the second.
+/// Call inside the runtime that runs the command.
+pub fn cancel_on_signal(stop: tokio_util::sync::CancellationToken) {
+    let mut listen = StopSignals::new();
+    tokio::spawn(async move {
+        listen.next().await;
+        stop.cancel();
+        listen.next().await;
+        std::process::exit(i32::from(INTERRUPTED));
+    });
 }

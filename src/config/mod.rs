@@ -538,6 +538,7 @@ impl TenantConfig {
         let mut config =
             ClientConfig::new(self.tenant_id.clone(), self.client_id.clone(), credential);
         config.cloud = self.cloud;
+        config.label = Some(self.name.clone());
         config.endpoints = endpoints;
         config.limits = limits;
         Ok(config)

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::GraphError;
-use super::retry::{self, Budget, Failure, RetryPolicy};
+use super::retry::{self, Failure, SignInPolicy};
 
 /// A secret value: `Debug` and `Display` print `***`; read it with [`SecretString::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -145,13 +145,28 @@ struct CachedToken {
     renew_at: Instant,
 }
 
+/// How long a failed sign-in is answered from memory: every request of a run that needs a token
+/// fails with the same error at once, and the next run (or reconcile round) asks again.
+const FAILURE_MEMORY: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+struct TokenState {
+    token: Option<CachedToken>,
+    failure: Option<(GraphError, Instant)>,
+}
+
 /// Token cache with single-flight refresh.
 pub(crate) struct TokenCache {
     token_url: Url,
+    /// `<login host>/<tenant id>`, as shown in errors.
+    authority: String,
+    /// Who this client signs in for (the tenant's name), in wait notices.
+    label: String,
+    policy: SignInPolicy,
     scope: String,
     client_id: String,
     proof: Proof,
-    current: Mutex<Option<CachedToken>>,
+    current: Mutex<TokenState>,
     pub(crate) requests: AtomicU64,
 }
 
@@ -175,14 +190,12 @@ impl TokenCache {
     pub(crate) fn new(
         login_base: &Url,
         graph_base: &Url,
-        tenant_id: &str,
-        client_id: &str,
-        credential: &Credential,
+        config: &super::ClientConfig,
     ) -> Result<TokenCache, GraphError> {
-        let token_url = format!(
-            "{}/{tenant_id}/oauth2/v2.0/token",
-            super::cloud::trimmed(login_base)
-        );
+        let (tenant_id, client_id, credential) =
+            (&config.tenant_id, &config.client_id, &config.credential);
+        let authority = format!("{}/{tenant_id}", super::cloud::trimmed(login_base));
+        let token_url = format!("{authority}/oauth2/v2.0/token");
         let token_url =
             Url::parse(&token_url).map_err(|_| GraphError::InsecureEndpoint { url: token_url })?;
         let proof = match credential {
@@ -193,76 +206,97 @@ impl TokenCache {
         };
         Ok(TokenCache {
             token_url,
+            authority,
+            label: config.label.clone().unwrap_or_else(|| tenant_id.clone()),
+            policy: config.sign_in,
             scope: format!("{}/.default", super::cloud::trimmed(graph_base)),
             client_id: client_id.to_owned(),
             proof,
-            current: Mutex::new(None),
+            current: Mutex::new(TokenState::default()),
             requests: AtomicU64::new(0),
         })
     }
 
-    /// A valid access token: the cached one, or a new one (only one refresh runs at a time).
-    pub(crate) async fn token(
-        &self,
-        http: &reqwest::Client,
-        policy: &RetryPolicy,
-        budget: &Budget,
-    ) -> Result<SecretString, GraphError> {
+    /// A valid access token: the cached one, or a new one (only one refresh runs at a time). A
+    /// sign-in that just failed fails again at once (see [`FAILURE_MEMORY`]).
+    pub(crate) async fn token(&self, http: &reqwest::Client) -> Result<SecretString, GraphError> {
         let mut current = self.current.lock().await;
-        if let Some(token) = current.as_ref()
+        if let Some(token) = current.token.as_ref()
             && token.renew_at > Instant::now()
         {
             return Ok(token.value.clone());
         }
-        let (value, lifetime) = self.fetch(http, policy, budget).await?;
-        *current = Some(CachedToken {
-            value: value.clone(),
-            renew_at: Instant::now() + lifetime,
-        });
-        Ok(value)
+        if let Some((error, at)) = &current.failure
+            && at.elapsed() < FAILURE_MEMORY
+        {
+            return Err(error.clone());
+        }
+        match self.fetch(http).await {
+            Ok((value, lifetime)) => {
+                *current = TokenState {
+                    token: Some(CachedToken {
+                        value: value.clone(),
+                        renew_at: Instant::now() + lifetime,
+                    }),
+                    failure: None,
+                };
+                Ok(value)
+            }
+            Err(error) => {
+                if error.is_sign_in() {
+                    current.failure = Some((error.clone(), Instant::now()));
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Forget `rejected` (Graph said it is invalid) unless it was already replaced.
     pub(crate) async fn invalidate(&self, rejected: &SecretString) {
         let mut current = self.current.lock().await;
         if current
+            .token
             .as_ref()
             .is_some_and(|token| &token.value == rejected)
         {
-            *current = None;
+            current.token = None;
         }
     }
 
-    async fn fetch(
-        &self,
-        http: &reqwest::Client,
-        policy: &RetryPolicy,
-        budget: &Budget,
-    ) -> Result<(SecretString, Duration), GraphError> {
-        let path = self.token_url.path().to_owned();
+    /// A token request, retried within the [`SignInPolicy`]: a refused credential at once, a
+    /// token endpoint that cannot be reached (or keeps failing) after its few attempts.
+    async fn fetch(&self, http: &reqwest::Client) -> Result<(SecretString, Duration), GraphError> {
+        let policy = self.policy;
         let mut attempt = 0;
+        let mut waited = Duration::ZERO;
         loop {
             attempt += 1;
             let (failure, error, retry_after) = match self.fetch_once(http).await {
                 Ok(token) => return Ok(token),
                 Err(failed) => failed,
             };
-            let delay = retry_after.unwrap_or_else(|| retry::backoff(policy, attempt - 1));
             if !retry::retryable(failure, true) {
                 return Err(error);
             }
-            if attempt >= policy.max_attempts || !budget.take(delay) {
-                return Err(GraphError::RetriesExhausted {
-                    path,
+            let delay = retry_after.unwrap_or_else(|| policy.delay(attempt - 1));
+            if attempt >= policy.attempts.max(1) || waited + delay > policy.budget {
+                return Err(GraphError::LoginUnavailable {
+                    authority: self.authority.clone(),
                     attempts: attempt,
+                    waited,
                     last: Box::new(error),
                 });
             }
-            tracing::debug!(
-                attempt,
-                delay_ms = delay.as_millis() as u64,
-                "retrying token request"
+            tracing::warn!(
+                target: super::WAIT_LOG_TARGET,
+                "{}: sign-in at {} failed ({}); attempt {attempt} of {}, retrying in {}",
+                self.label,
+                self.authority,
+                error.cause(),
+                policy.attempts,
+                super::seconds(delay),
             );
+            waited += delay;
             tokio::time::sleep(delay).await;
         }
     }
@@ -355,6 +389,7 @@ impl TokenCache {
             description = description.replace(secret.expose(), "***");
         }
         let err = GraphError::Auth {
+            authority: self.authority.clone(),
             status,
             code: text("error"),
             description,

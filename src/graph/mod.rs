@@ -30,7 +30,18 @@ pub use auth::{Credential, SecretString};
 pub use cloud::{ApiVersion, Cloud, Endpoints, check_endpoint};
 pub use error::GraphError;
 pub use limiter::RateLimits;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, SignInPolicy};
+
+/// Log target of the lines saying the client is waiting to retry (sign-in, throttling, faults):
+/// shown by default, and in the progress display when there is one.
+pub const WAIT_LOG_TARGET: &str = "tenant_atlas::wait";
+
+/// How long a client waits for a connection to be established.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Least time between two wait lines of one client about Graph requests: concurrent requests
+/// throttled together say so once.
+const WAIT_NOTICE_EVERY: Duration = Duration::from_secs(5);
 
 use auth::TokenCache;
 use limiter::Limiter;
@@ -47,6 +58,10 @@ pub struct ClientConfig {
     pub endpoints: Option<Endpoints>,
     pub limits: RateLimits,
     pub retry: RetryPolicy,
+    /// Retries of the token endpoint.
+    pub sign_in: SignInPolicy,
+    /// Who the client works for (the tenant's name), in wait lines; the tenant id when unset.
+    pub label: Option<String>,
     /// Maximum HTTP requests in flight.
     pub concurrency: usize,
     /// Timeout of one HTTP request, body included.
@@ -69,6 +84,8 @@ impl ClientConfig {
             endpoints: None,
             limits: RateLimits::default(),
             retry: RetryPolicy::default(),
+            sign_in: SignInPolicy::from_env(),
+            label: None,
             concurrency: 4,
             timeout: Duration::from_secs(100),
             user_agent: concat!("tenant-atlas/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -158,6 +175,10 @@ struct Inner {
     retry: RetryPolicy,
     budget: Budget,
     counters: Counters,
+    label: String,
+    /// When the last wait line about a Graph request was logged (ms since `started`), plus one.
+    last_notice_ms: AtomicU64,
+    started: Instant,
 }
 
 /// One logical request as the retry loop sees it.
@@ -190,16 +211,11 @@ impl GraphClient {
             None => config.cloud.endpoints(),
         };
         endpoints.validate()?;
-        let auth = TokenCache::new(
-            &endpoints.login,
-            &endpoints.graph,
-            &config.tenant_id,
-            &config.client_id,
-            &config.credential,
-        )?;
+        let auth = TokenCache::new(&endpoints.login, &endpoints.graph, &config)?;
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
+            .connect_timeout(CONNECT_TIMEOUT.min(config.timeout))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| GraphError::Transport {
@@ -216,8 +232,17 @@ impl GraphClient {
                 retry: config.retry,
                 budget: Budget::new(config.retry.budget),
                 counters: Counters::default(),
+                label: config.label.clone().unwrap_or(config.tenant_id),
+                last_notice_ms: AtomicU64::new(0),
+                started: Instant::now(),
             }),
         })
+    }
+
+    /// Signs in (or reuses the cached token): a run asks first, so a tenant it cannot sign in to
+    /// fails once, before any Graph request.
+    pub async fn sign_in(&self) -> Result<(), GraphError> {
+        self.inner.auth.token(&self.inner.http).await.map(|_| ())
     }
 
     /// The Graph base URL requests are resolved against (and nextLinks pinned to).
@@ -355,10 +380,7 @@ impl GraphClient {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            let token = inner
-                .auth
-                .token(&inner.http, &inner.retry, &inner.budget)
-                .await?;
+            let token = inner.auth.token(&inner.http).await?;
             let (failure, error, retry_after) = match self.attempt(call, &token, &path).await {
                 Ok(reply) => return Ok(reply),
                 Err(failed) => failed,
@@ -388,8 +410,46 @@ impl GraphClient {
                 });
             }
             bump(&inner.counters.retries, 1);
-            tracing::debug!(method = %call.method, path = %path, attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            self.wait_notice(call, &path, &error, attempt, delay);
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Says that a request waits to be retried: a line at most every [`WAIT_NOTICE_EVERY`] per
+    /// client (the others at debug level).
+    fn wait_notice(
+        &self,
+        call: &Call<'_>,
+        path: &str,
+        error: &GraphError,
+        attempt: u32,
+        delay: Duration,
+    ) {
+        let inner = &*self.inner;
+        let now_ms = u64::try_from(inner.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let every = u64::try_from(WAIT_NOTICE_EVERY.as_millis()).unwrap_or(u64::MAX);
+        let due = inner
+            .last_notice_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                (last == 0 || now_ms + 1 >= last + every).then_some(now_ms + 1)
+            })
+            .is_ok();
+        let why = match error {
+            GraphError::Http { status: 429, .. } => "throttled by Graph".to_string(),
+            GraphError::Http { status, .. } => format!("Graph answered {status}"),
+            other => other.cause(),
+        };
+        let max = inner.retry.max_attempts;
+        if due {
+            tracing::warn!(
+                target: WAIT_LOG_TARGET,
+                "{}: {why}; retrying {} {path} in {} (attempt {attempt} of {max})",
+                inner.label,
+                call.method,
+                seconds(delay),
+            );
+        } else {
+            tracing::debug!(method = %call.method, path, attempt, delay_ms = delay.as_millis() as u64, "retrying");
         }
     }
 
@@ -471,6 +531,15 @@ impl GraphClient {
 
 fn is_invalid_token(error: &GraphError) -> bool {
     matches!(error, GraphError::Http { code, .. } if code == "InvalidAuthenticationToken")
+}
+
+/// A wait as people read it: `0.4 s`, `12 s`.
+pub(crate) fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(10) {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} s", d.as_secs_f64().round())
+    }
 }
 
 /// Path and query of a URL, as shown in logs and errors.

@@ -32,6 +32,47 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Retry limits of the token endpoint. Kept short and apart from [`RetryPolicy`]: without a token
+/// nothing of the tenant can be read, so a login host that cannot be reached fails the tenant after
+/// a few attempts instead of spending the budget meant for a throttled Graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInPolicy {
+    /// Attempts of one token request, the first included.
+    pub attempts: u32,
+    /// Most time spent waiting between them; the waits grow 1, 2, 4… eighths of it, each
+    /// jittered down by up to a half, so four attempts wait between 3.5 and 7 eighths of it.
+    pub budget: Duration,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        SignInPolicy {
+            attempts: 4,
+            budget: Duration::from_secs(15),
+        }
+    }
+}
+
+impl SignInPolicy {
+    /// The default, with its budget from `ATLAS_SIGNIN_BUDGET` when that holds a duration.
+    pub fn from_env() -> SignInPolicy {
+        let mut policy = SignInPolicy::default();
+        if let Some(budget) = crate::env::var(crate::env::SIGNIN_BUDGET)
+            .and_then(|v| crate::config::unattended::duration(&v).ok())
+        {
+            policy.budget = budget;
+        }
+        policy
+    }
+
+    /// The wait before retry number `retry` (from 0).
+    pub(crate) fn delay(&self, retry: u32) -> Duration {
+        let ceiling = (self.budget / 8).saturating_mul(2u32.saturating_pow(retry.min(30)));
+        let half = u64::try_from(ceiling.as_millis() / 2).unwrap_or(u64::MAX);
+        Duration::from_millis(half + rand::random_range(0..=half))
+    }
+}
+
 /// How one attempt failed, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -211,6 +252,23 @@ mod tests {
         }
         let spread: std::collections::HashSet<_> = (0..50).map(|_| backoff(&policy, 5)).collect();
         assert!(spread.len() > 1, "jittered");
+    }
+
+    #[test]
+    fn sign_in_waits_stay_within_their_budget() {
+        let policy = SignInPolicy {
+            attempts: 4,
+            budget: Duration::from_millis(800),
+        };
+        for _ in 0..200 {
+            let waits: Vec<Duration> = (0..policy.attempts - 1).map(|r| policy.delay(r)).collect();
+            let total: Duration = waits.iter().sum();
+            assert!(total >= Duration::from_millis(350), "{waits:?}");
+            assert!(total <= policy.budget, "{waits:?}");
+            assert!(
+                waits[0] >= Duration::from_millis(50) && waits[0] <= Duration::from_millis(100)
+            );
+        }
     }
 
     #[test]

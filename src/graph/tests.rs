@@ -451,6 +451,63 @@ async fn max_attempts_bound_transport_retries() {
 }
 
 #[tokio::test]
+async fn unreachable_login_fails_after_the_sign_in_policy_and_is_remembered() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let graph = TestServer::start(|_| Reply::json(200, json!({}))).await;
+    let mut config = graph.config();
+    let login = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.endpoints = Some(Endpoints {
+        graph: graph.base.clone(),
+        login,
+    });
+    let client = GraphClient::new(config).unwrap();
+    let err = client.sign_in().await.unwrap_err();
+    match &err {
+        GraphError::LoginUnavailable {
+            authority,
+            attempts: 3,
+            last,
+            ..
+        } => {
+            assert_eq!(authority, &format!("http://127.0.0.1:{port}/tenant-1"));
+            assert!(matches!(**last, GraphError::Transport { .. }), "{last}");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.is_sign_in() && err.hint().is_some());
+    assert_eq!(client.stats().token_requests, 3);
+    // Every request after it fails with the same error, without asking again or reaching Graph.
+    let again = client.get("/beta/x").await.unwrap_err();
+    assert_eq!(again.to_string(), err.to_string());
+    assert_eq!(client.stats().token_requests, 3);
+    assert!(graph.hits().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_credential_is_asked_for_once_per_run() {
+    let server = TestServer::start_with(
+        |_, _| {
+            Reply::json(
+                400,
+                json!({"error": "invalid_request", "error_description": "AADSTS90002: Tenant 'x' not found. Trace ID: a Correlation ID: b"}),
+            )
+        },
+        |_| Reply::json(200, json!({})),
+    )
+    .await;
+    let client = server.client();
+    for _ in 0..5 {
+        let err = client.get("/beta/x").await.unwrap_err();
+        assert_eq!(err.aadsts(), Some(90002), "{err}");
+        assert!(err.to_string().contains("tenant not found"), "{err}");
+    }
+    assert_eq!(server.token_hits().len(), 1);
+    assert!(server.hits().is_empty());
+}
+
+#[tokio::test]
 async fn limiter_holds_the_window_at_the_server() {
     let server = TestServer::start(|_| Reply::json(200, json!({}))).await;
     let mut config = server.config();

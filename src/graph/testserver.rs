@@ -15,6 +15,7 @@ use url::Url;
 
 use super::{
     ClientConfig, Credential, Endpoints, GraphClient, RateLimits, RetryPolicy, SecretString,
+    SignInPolicy,
 };
 
 /// The client secret the test configuration uses.
@@ -231,6 +232,10 @@ impl TestServer {
             base: Duration::from_millis(1),
             cap: Duration::from_millis(10),
             budget: Duration::from_secs(5),
+        };
+        config.sign_in = SignInPolicy {
+            attempts: 3,
+            budget: Duration::from_millis(80),
         };
         config.limits = RateLimits {
             requests: 100_000,

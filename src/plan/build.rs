@@ -49,6 +49,12 @@ pub enum PlanError {
     Store(#[from] StoreError),
     #[error("there is no tenant folder `tenants/{tenant}` at {rev}")]
     NoTenant { tenant: String, rev: String },
+    /// The target tenant could not be signed in to: nothing of it was read.
+    #[error("tenant {tenant}: {error}")]
+    SignIn {
+        tenant: String,
+        error: crate::graph::GraphError,
+    },
 }
 
 /// One live object of the target tenant.
@@ -182,6 +188,12 @@ pub(crate) async fn build_with_live(
         }
     }
     let snap = backup::preview(repo, "HEAD", &live_target, opts.scrub).await;
+    if let Some(error) = snap.sign_in {
+        return Err(PlanError::SignIn {
+            tenant: target.name.clone(),
+            error,
+        });
+    }
     let unreadable: BTreeMap<String, String> = snap
         .failures
         .iter()

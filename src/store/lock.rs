@@ -1,8 +1,10 @@
 //! Per-tenant locks, so two runs never write the same tenant at once.
 //!
 //! A lock is a file `.git/atlas/locks/<tenant>.lock` created with O_EXCL and holding who took it.
-//! A second run is told who holds it; a lock left by a dead process is reported as stale with its
-//! holder, never broken silently: breaking it needs the holder's run id as a nonce.
+//! A second run is told who holds it. A lock whose holder provably is gone (same host, process no
+//! longer running — a run that was killed) is removed when the next run takes the lock, with one
+//! notice naming it; a lock held from another host, whose process cannot be checked, is broken
+//! only by an operator giving the holder's run id as a nonce.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -75,6 +77,8 @@ pub struct TenantLock {
     tenant: String,
     run_id: String,
     released: bool,
+    /// The holder of a stale lock this one replaced.
+    replaced: Option<LockHolder>,
 }
 
 impl TenantLock {
@@ -84,8 +88,10 @@ impl TenantLock {
         let json = serde_json::to_vec_pretty(&me).map_err(|e| {
             LockError::Io(StoreError::io(&path, std::io::Error::other(e.to_string())))
         })?;
-        // Two tries: a holder may release between our failed create and our read.
-        for _ in 0..2 {
+        let mut replaced = None;
+        // Three tries: a holder may release between our failed create and our read, and a stale
+        // lock is removed once before trying again.
+        for _ in 0..3 {
             match fs_err::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -110,16 +116,29 @@ impl TenantLock {
                         tenant: tenant.to_string(),
                         run_id: me.run_id,
                         released: false,
+                        replaced,
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     if let Some(holder) = read_holder(&path)? {
                         let stale = is_stale(&holder);
-                        return Err(LockError::Held {
-                            tenant: tenant.to_string(),
-                            holder,
-                            stale,
-                        });
+                        if !stale || replaced.is_some() {
+                            return Err(LockError::Held {
+                                tenant: tenant.to_string(),
+                                holder,
+                                stale,
+                            });
+                        }
+                        if remove_stale(&path, &holder)? {
+                            tracing::warn!(
+                                "tenant {tenant}: removed the lock of run {} (pid {} on {}, since {}), whose process is no longer running",
+                                holder.run_id,
+                                holder.pid,
+                                holder.host,
+                                holder.started
+                            );
+                            replaced = Some(holder);
+                        }
                     }
                 }
                 Err(e) => return Err(StoreError::io(&path, e).into()),
@@ -160,8 +179,19 @@ impl TenantLock {
             });
         }
         fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
-        tracing::warn!(tenant, run_id = holder.run_id, "broke a stale lock");
+        tracing::warn!(
+            "tenant {tenant}: broke the lock of run {} (pid {} on {}, since {})",
+            holder.run_id,
+            holder.pid,
+            holder.host,
+            holder.started
+        );
         Ok(holder)
+    }
+
+    /// The holder of the stale lock this one replaced, if it replaced one.
+    pub fn replaced(&self) -> Option<&LockHolder> {
+        self.replaced.as_ref()
     }
 
     /// Releases the lock now, reporting a failure to remove it.
@@ -245,6 +275,27 @@ fn read_holder(path: &Path) -> Result<Option<LockHolder>, LockError> {
         path: path.to_path_buf(),
         message: last_problem,
     })
+}
+
+/// Removes the lock file at `path` if it still names `stale`; false when another run replaced it
+/// meanwhile (that lock is put back, unless yet another run took the tenant). The file is first
+/// moved aside, so a lock taken between the read and the removal is never deleted.
+fn remove_stale(path: &Path, stale: &LockHolder) -> Result<bool, LockError> {
+    let aside = path.with_extension(format!("lock.stale-{}", std::process::id()));
+    match fs_err::rename(path, &aside) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(StoreError::io(path, e).into()),
+    }
+    let moved = read_holder(&aside).ok().flatten();
+    if moved.as_ref().is_some_and(|h| h.run_id == stale.run_id) {
+        fs_err::remove_file(&aside).map_err(|e| StoreError::io(&aside, e))?;
+        return Ok(true);
+    }
+    // Not the stale lock any more: put it back (a hard link never replaces an existing file).
+    let _ = std::fs::hard_link(&aside, path);
+    let _ = fs_err::remove_file(&aside);
+    Ok(false)
 }
 
 /// Stale: the holder ran on this host and its process no longer exists.

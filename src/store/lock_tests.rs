@@ -74,19 +74,39 @@ fn second_acquire_reports_live_holder() {
 }
 
 #[test]
-fn dead_holder_on_this_host_is_reported_stale_not_broken() {
+fn dead_holder_on_this_host_is_replaced_and_named() {
     let (_tmp, repo) = new_repo();
     let dead = TenantLock::acquire(&repo, "contoso", holder("run-dead", DEAD_PID)).unwrap();
     let path = dead.path().to_path_buf();
     std::mem::forget(dead); // the holder "crashed": its guard never ran
-    let err =
-        TenantLock::acquire(&repo, "contoso", holder("run-2", std::process::id())).unwrap_err();
-    assert!(
-        matches!(&err, LockError::Held { stale: true, holder, .. } if holder.run_id == "run-dead"),
-        "{err:?}"
+    let lock = TenantLock::acquire(&repo, "contoso", holder("run-2", std::process::id())).unwrap();
+    assert_eq!(lock.replaced().map(|h| h.run_id.as_str()), Some("run-dead"));
+    let json: serde_json::Value = serde_json::from_slice(&fs_err::read(&path).unwrap()).unwrap();
+    assert_eq!(json["runId"], "run-2");
+    let leftovers: Vec<_> = fs_err::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "nothing set aside is left: {leftovers:?}"
     );
-    assert!(err.to_string().contains("stale"), "{err}");
-    assert!(path.exists(), "a stale lock is never broken silently");
+    lock.release().unwrap();
+    // A lock taken normally replaced nothing.
+    let fresh = TenantLock::acquire(&repo, "contoso", holder("run-3", std::process::id())).unwrap();
+    assert!(fresh.replaced().is_none());
+}
+
+#[test]
+fn a_stale_lock_replaced_meanwhile_is_put_back() {
+    let (_tmp, repo) = new_repo();
+    let path = lock_path(&repo, "contoso").unwrap();
+    // What a reader saw as stale was replaced by a live run before the removal.
+    let live = holder("run-live", std::process::id());
+    fs_err::write(&path, serde_json::to_vec(&live).unwrap()).unwrap();
+    assert!(!remove_stale(&path, &holder("run-dead", DEAD_PID)).unwrap());
+    assert_eq!(read_holder(&path).unwrap(), Some(live));
 }
 
 #[test]
@@ -108,7 +128,12 @@ fn holder_on_another_host_is_never_stale() {
 #[test]
 fn break_stale_needs_the_right_nonce() {
     let (_tmp, repo) = new_repo();
-    std::mem::forget(TenantLock::acquire(&repo, "contoso", holder("run-dead", DEAD_PID)).unwrap());
+    // Held from another host: only an operator can tell that it is gone.
+    let far = LockHolder {
+        host: "far-away-host".into(),
+        ..holder("run-dead", DEAD_PID)
+    };
+    std::mem::forget(TenantLock::acquire(&repo, "contoso", far).unwrap());
     let err = TenantLock::break_stale(&repo, "contoso", "run-wrong").unwrap_err();
     assert!(
         matches!(&err, LockError::NonceMismatch { holder, .. } if holder.run_id == "run-dead"),

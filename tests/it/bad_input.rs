@@ -215,7 +215,7 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 }
 
 #[test]
-fn a_held_lock_refuses_and_a_stale_one_can_be_broken() {
+fn a_held_lock_refuses_and_one_held_elsewhere_is_broken_by_run_id() {
     use tenant_atlas::store::{
         Repo,
         lock::{LockHolder, TenantLock},
@@ -244,18 +244,24 @@ fn a_held_lock_refuses_and_a_stale_one_can_be_broken() {
     assert_eq!(code, 4, "a live holder's lock is never broken: {stdout}");
     drop(live);
 
-    // Left by a process that no longer runs: reported as stale, broken only with its run id.
-    std::mem::forget(TenantLock::acquire(&repo, "demo", holder(4_000_000, "dead-run")).unwrap());
+    // Held from another host: only its run id breaks it.
+    let far = LockHolder {
+        host: "another-host".into(),
+        ..holder(4_000_000, "far-run")
+    };
+    std::mem::forget(TenantLock::acquire(&repo, "demo", far).unwrap());
     let (code, stdout, _) = out(&env.run(&["backup", "--demo", "repo"]));
     assert_eq!(code, 4);
-    assert!(
-        stdout.contains("no longer running") && stdout.contains("--break-lock dead-run"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("locked by run far-run"), "{stdout}");
     let (code, _, _) = out(&env.run(&["backup", "--demo", "repo", "--break-lock", "wrong"]));
     assert_eq!(code, 4, "a wrong run id breaks nothing");
     let (code, stdout, stderr) =
-        out(&env.run(&["backup", "--demo", "repo", "--break-lock", "dead-run"]));
+        out(&env.run(&["backup", "--demo", "repo", "--break-lock", "far-run"]));
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "breaking logs one line: {stderr}"
+    );
     assert!(stdout.contains("no changes"), "{stdout}");
 }

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod common;
 mod drift;
+mod failures;
 mod first_hour;
 mod plan;
 mod reconcile;
