@@ -301,3 +301,29 @@ pub fn client_for(
     let _guard = emu.rt.enter();
     GraphClient::new(config).unwrap()
 }
+
+/// Commit ids, hashes and other hex ids (7 or more hex digits, at least one of them a digit)
+/// replaced by `[id]`, so snapshots hold what a person reads, not what the clock made.
+pub fn mask_ids(text: &str) -> String {
+    let is_id = |w: &str| {
+        w.len() >= 7
+            && w.chars().all(|c| c.is_ascii_hexdigit())
+            && w.chars().any(|c| c.is_ascii_digit())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(if is_id(word) { "[id]" } else { word });
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
