@@ -282,6 +282,14 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     let results = join_all(paths.iter().map(|p| client.list(p))).await;
     let mut lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
         keys.into_iter().zip(results).collect();
+    // Minimal metadata leaves out the declared type: put it back before anything reads the type.
+    for ((_, collection, _), items) in lists.iter_mut() {
+        if let Ok(items) = items {
+            items
+                .iter_mut()
+                .for_each(|o| catalog::complete_type(collection, o));
+        }
+    }
 
     // 2. Reference names from the lists (scope tags, filters, notification templates, locations).
     for r in catalog::REFERENCE_SOURCES

@@ -339,6 +339,105 @@ pub fn all() -> &'static [CatalogEntry] {
     CATALOG
 }
 
+/// The declared entity type of a collection whose items may be of that very type, which Graph's
+/// minimal metadata then answers without `@odata.type` (`docs/graph-variation.md`). Collections of
+/// abstract types (device configurations, compliance policies, named locations, …) always carry
+/// the derived type and are not listed.
+pub fn declared_type(collection: &str) -> Option<&'static str> {
+    const DECLARED: &[(&str, &str)] = &[
+        (
+            "deviceManagement/configurationPolicies",
+            "#microsoft.graph.deviceManagementConfigurationPolicy",
+        ),
+        (
+            "deviceManagement/compliancePolicies",
+            "#microsoft.graph.deviceManagementCompliancePolicy",
+        ),
+        (
+            "deviceManagement/groupPolicyConfigurations",
+            "#microsoft.graph.groupPolicyConfiguration",
+        ),
+        (
+            "deviceManagement/deviceManagementScripts",
+            "#microsoft.graph.deviceManagementScript",
+        ),
+        (
+            "deviceManagement/deviceShellScripts",
+            "#microsoft.graph.deviceShellScript",
+        ),
+        (
+            "deviceManagement/deviceCustomAttributeShellScripts",
+            "#microsoft.graph.deviceCustomAttributeShellScript",
+        ),
+        (
+            "deviceManagement/deviceHealthScripts",
+            "#microsoft.graph.deviceHealthScript",
+        ),
+        (
+            "deviceManagement/windowsFeatureUpdateProfiles",
+            "#microsoft.graph.windowsFeatureUpdateProfile",
+        ),
+        (
+            "deviceManagement/windowsQualityUpdateProfiles",
+            "#microsoft.graph.windowsQualityUpdateProfile",
+        ),
+        (
+            "deviceManagement/windowsDriverUpdateProfiles",
+            "#microsoft.graph.windowsDriverUpdateProfile",
+        ),
+        (
+            "deviceManagement/roleScopeTags",
+            "#microsoft.graph.roleScopeTag",
+        ),
+        (
+            "deviceManagement/assignmentFilters",
+            "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
+        ),
+        (
+            "deviceManagement/notificationMessageTemplates",
+            "#microsoft.graph.notificationMessageTemplate",
+        ),
+        (
+            "deviceManagement/intents",
+            "#microsoft.graph.deviceManagementIntent",
+        ),
+        (
+            "deviceAppManagement/iosManagedAppProtections",
+            "#microsoft.graph.iosManagedAppProtection",
+        ),
+        (
+            "deviceAppManagement/androidManagedAppProtections",
+            "#microsoft.graph.androidManagedAppProtection",
+        ),
+        (
+            "deviceAppManagement/windowsManagedAppProtections",
+            "#microsoft.graph.windowsManagedAppProtection",
+        ),
+        (
+            "deviceAppManagement/targetedManagedAppConfigurations",
+            "#microsoft.graph.targetedManagedAppConfiguration",
+        ),
+        (
+            "identity/conditionalAccess/policies",
+            "#microsoft.graph.conditionalAccessPolicy",
+        ),
+    ];
+    DECLARED
+        .iter()
+        .find(|(c, _)| *c == collection)
+        .map(|(_, t)| *t)
+}
+
+/// Gives an object without `@odata.type` its collection's declared type, so documents, identity,
+/// comparison and create bodies are the same whether Graph sent the type or not.
+pub fn complete_type(collection: &str, object: &mut serde_json::Value) {
+    if let (Some(t), Some(m)) = (declared_type(collection), object.as_object_mut())
+        && !m.contains_key("@odata.type")
+    {
+        m.insert("@odata.type".into(), serde_json::Value::String(t.into()));
+    }
+}
+
 /// `Title (key)` of a type, as people read it where there is room; the key alone for unknown ones.
 pub fn label(key: &str) -> String {
     get(key).map_or_else(|| key.to_string(), |e| format!("{} ({key})", e.title))

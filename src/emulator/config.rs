@@ -34,6 +34,9 @@ pub struct EmulatorConfig {
     /// that does not exist in the tenant (`assign`, autopilot `assignments`). graph.md does not
     /// say how Graph answers an unknown group id: UNVERIFIED, hence switchable.
     pub check_assignment_references: bool,
+    /// OData minimal metadata: leave `@odata.type` out of every object of its collection's
+    /// declared type (lists, single GETs, `$batch` bodies, write answers), as Graph may.
+    pub omit_declared_type: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -50,6 +53,7 @@ impl Default for EmulatorConfig {
             looping_next_link: None,
             ignore_nested_expand: false,
             check_assignment_references: true,
+            omit_declared_type: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

@@ -313,6 +313,12 @@ pub(crate) fn present(
     if let Some(sel) = &q.select {
         v = select(&v, sel);
     }
+    if ctx.cfg.omit_declared_type
+        && let Some(m) = v.as_object_mut()
+        && m.get("@odata.type").and_then(Value::as_str) == Some(coll.base_type)
+    {
+        m.remove("@odata.type");
+    }
     v
 }
 

@@ -136,13 +136,21 @@ pub(crate) async fn build_with_live(
             continue;
         }
         let Some(bytes) = read(rel) else { continue };
-        let doc = match normalize::from_yaml(&String::from_utf8_lossy(&bytes), &full) {
+        let mut doc = match normalize::from_yaml(&String::from_utf8_lossy(&bytes), &full) {
             Ok(d) => d,
             Err(e) => {
                 warnings.push(format!("{e}; left out of the plan"));
                 continue;
             }
         };
+        // A document backed up from answers without `@odata.type` means its collection's
+        // declared type, as the live side (completed when read) does.
+        if doc.odata_type.is_none()
+            && let Some(entry) = catalog::get(kind)
+            && let [source] = entry.sources
+        {
+            doc.odata_type = catalog::declared_type(source.collection).map(str::to_string);
+        }
         let stem = file.trim_end_matches(".yaml");
         let chosen = selected.contains(kind)
             && opts.only.is_none_or(|globs| {
