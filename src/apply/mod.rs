@@ -58,6 +58,8 @@ pub struct ApplyReport {
     pub run_log: Option<String>,
     pub commit: Option<String>,
     pub backup_commit: Option<String>,
+    /// Run id of the backup that followed the apply (its own run log).
+    pub backup_run: Option<String>,
     /// Stopped by [`ApplySettings::stop`] before every item was attempted (outcome `Partial`).
     pub interrupted: bool,
     /// Refused because another run holds the tenant's lock (worth trying again later).
@@ -89,6 +91,7 @@ pub async fn apply(
         run_log: None,
         commit: None,
         backup_commit: None,
+        backup_run: None,
         interrupted: false,
         locked: false,
         obsolete: false,
@@ -133,13 +136,7 @@ pub async fn apply(
     {
         return refuse(report, e.to_string());
     }
-    let holder = LockHolder {
-        run_id: run_id.clone(),
-        pid: std::process::id(),
-        host: crate::store::lock::current_host(),
-        started,
-        command: settings.command.clone(),
-    };
+    let holder = LockHolder::current(&run_id, started, &settings.command);
     let lock = match TenantLock::acquire(&repo, &target.name, holder) {
         Ok(l) => l,
         Err(LockError::Held { holder, .. }) => {
@@ -166,8 +163,10 @@ pub async fn apply(
     if settings.backup_after
         && !report.interrupted
         && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
+        && let Some((commit, run)) = backup_after(&root, target, &settings).await
     {
-        report.backup_commit = backup_after(&root, target, &settings).await;
+        report.backup_commit = commit;
+        report.backup_run = Some(run);
     }
     report
 }
@@ -754,12 +753,12 @@ fn record(
     }
 }
 
-/// A backup commit of the tenant's new state.
+/// A backup of the tenant's new state: its commit (when something changed) and run id.
 async fn backup_after(
     root: &std::path::Path,
     target: TenantTarget,
     settings: &ApplySettings,
-) -> Option<String> {
+) -> Option<(Option<String>, String)> {
     let name = target.name.clone();
     let t = TenantTarget {
         entries: catalog::all().iter().collect(),
@@ -787,5 +786,5 @@ async fn backup_after(
     if let Some(e) = &o.error {
         tracing::warn!(tenant = %name, error = %e, "the backup after apply failed");
     }
-    o.commit
+    Some((o.commit, o.run_id))
 }

@@ -208,13 +208,7 @@ async fn backup_tenant(
     // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
     let base = t.client.stats();
     let run_id = crate::clock::run_id(started);
-    let holder = LockHolder {
-        run_id: run_id.clone(),
-        pid: std::process::id(),
-        host: crate::store::lock::current_host(),
-        started,
-        command: settings.command.clone(),
-    };
+    let holder = LockHolder::current(&run_id, started, &settings.command);
     let repo = match Repo::open(&root) {
         Ok(r) => r,
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),

@@ -88,12 +88,8 @@ pub fn execute(
     verify_key: Option<(crate::plan::sign::Key, String)>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<u8, CliError> {
-    let n = plan.summary.to_apply();
-    if n == 0 {
-        out.line(format!("nothing to apply ({})", plan.summary.sentence()));
-        return Ok(exit::OK);
-    }
-    // A plan that fails a check is not shown or offered: apply refuses it, with a run log.
+    // A plan that fails a check is not shown or offered: apply refuses it, with a run log. The
+    // checks come first: an edited or unsigned plan is refused even when it claims to write nothing.
     let acceptable = apply::check_file(
         repo,
         &plan,
@@ -101,6 +97,11 @@ pub fn execute(
         &mut Default::default(),
     )
     .is_ok();
+    let n = crate::plan::Summary::of(&plan.items).to_apply();
+    if n == 0 && acceptable {
+        out.line(format!("nothing to apply ({})", plan.summary.sentence()));
+        return Ok(exit::OK);
+    }
     if acceptable {
         preview(out, &plan, verify_key.as_ref().map(|(_, var)| var.as_str()));
     }

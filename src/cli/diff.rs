@@ -195,10 +195,13 @@ impl<'a> Known<'a> {
     /// Is there a file at `path` or below it, on either side?
     fn exists(&self, path: &str) -> bool {
         let below = format!("{path}/");
-        self.files
-            .range(path.to_string()..)
-            .next()
-            .is_some_and(|f| f == path || f.starts_with(&below))
+        // `contoso-eu/…` sorts between `contoso` and `contoso/…`: look from `path/` on.
+        self.files.contains(path)
+            || self
+                .files
+                .range(below.clone()..)
+                .next()
+                .is_some_and(|f| f.starts_with(&below))
             || (self.work_tree && self.root.join(path).exists())
     }
 

@@ -70,7 +70,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
         tracing::error!("not run: {e}");
     }
     let code = views::exit_code(&reports, true);
-    Ok(if signed_out == targets.len() && not_run.is_empty() {
+    // No tenant read at all (signed out or not run) is a failure, as it is for backup.
+    Ok(if signed_out == targets.len() {
         exit::ERROR
     } else if failed || signed_out > 0 || !not_run.is_empty() {
         exit::PARTIAL

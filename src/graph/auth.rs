@@ -269,9 +269,13 @@ impl TokenCache {
         let policy = self.policy;
         let mut attempt = 0;
         let mut waited = Duration::ZERO;
+        // The budget bounds the whole sign-in, attempts included: an endpoint that accepts the
+        // connection and never answers costs one attempt's timeout, not the client's.
+        let started = Instant::now();
+        let per_attempt = policy.budget.max(Duration::from_secs(5));
         loop {
             attempt += 1;
-            let (failure, error, retry_after) = match self.fetch_once(http).await {
+            let (failure, error, retry_after) = match self.fetch_once(http, per_attempt).await {
                 Ok(token) => return Ok(token),
                 Err(failed) => failed,
             };
@@ -279,7 +283,7 @@ impl TokenCache {
                 return Err(error);
             }
             let delay = retry_after.unwrap_or_else(|| policy.delay(attempt - 1));
-            if attempt >= policy.attempts.max(1) || waited + delay > policy.budget {
+            if attempt >= policy.attempts.max(1) || started.elapsed() + delay > policy.budget {
                 return Err(GraphError::LoginUnavailable {
                     authority: self.authority.clone(),
                     attempts: attempt,
@@ -304,6 +308,7 @@ impl TokenCache {
     async fn fetch_once(
         &self,
         http: &reqwest::Client,
+        timeout: Duration,
     ) -> Result<(SecretString, Duration), (Failure, GraphError, Option<Duration>)> {
         let mut form = vec![
             ("client_id", self.client_id.clone()),
@@ -341,6 +346,7 @@ impl TokenCache {
         let response = http
             .post(self.token_url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout)
             .form(&form)
             .send()
             .await

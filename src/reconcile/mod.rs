@@ -533,7 +533,7 @@ impl Loop {
                 let mut d = d.clone();
                 // The drift an enforce round applied away (every item converged) is gone: the
                 // status says what is left, and what was corrected.
-                if mode == Mode::Enforce && round.result == RoundResult::Success {
+                if mode == Mode::Enforce && round.result == RoundResult::Success && o.verified {
                     d.corrected = std::mem::take(&mut d.objects);
                 }
                 s.drift = Some(d);

@@ -40,6 +40,8 @@ pub struct RoundOutcome {
     pub reasons: Vec<String>,
     /// Set when the tenant was read completely and its backup committed or found unchanged.
     pub backed_up: bool,
+    /// An enforce round's apply: every item it wrote was read back equal to the desired commit.
+    pub verified: bool,
     /// Graph requests the round made itself, outside the backup and apply runs it lists (those count
     /// theirs in their own run logs), so that summing every run log counts each request once.
     pub graph: ClientStats,
@@ -70,6 +72,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
         committed: None,
         reasons: vec![],
         backed_up: false,
+        verified: false,
         graph: ClientStats::default(),
         children: ClientStats::default(),
         tenant_id: tenant.tenant_id.clone(),
@@ -441,7 +444,13 @@ async fn apply_plan(
     let report = apply::apply(ctx.root.clone(), target, plan, settings).await;
     out.children = out.children.plus(&client.stats().since(&before));
     out.round.runs.push(report.run_id.clone());
+    out.round.runs.extend(report.backup_run.clone());
     out.backed_up = report.backup_commit.is_some();
+    // Drift counts as corrected only when every item written was read back equal to the commit.
+    out.verified = report
+        .items
+        .iter()
+        .all(|i| i.result != apply::runlog::ItemStatus::Applied || i.converged == Some(true));
     out.round.result = match report.outcome {
         Outcome::Success => RoundResult::Success,
         Outcome::Partial => RoundResult::Partial,

@@ -17,8 +17,10 @@ const RECHECK: Duration = Duration::from_secs(30);
 
 /// Starts following the configuration file, when the server has one.
 pub(super) fn start(app: Arc<App>) -> Option<tokio::task::JoinHandle<()>> {
+    // The path as given, not resolved: a symlink re-pointed to a new file (a Kubernetes ConfigMap
+    // update) is then read through, where a resolved path would name a file that is gone.
     let path = app.opts.config_file.clone()?;
-    let path = path.canonicalize().unwrap_or(path);
+    let path = std::path::absolute(&path).unwrap_or(path);
     Some(tokio::spawn(follow(app, path)))
 }
 
@@ -31,14 +33,19 @@ async fn follow(app: Arc<App>, path: PathBuf) {
             None
         }
     };
-    let mut last = read(&path).await;
+    // The first pass loads the file once more: an edit made while the server started (after its
+    // tokens were read) is not missed by the byte comparison.
+    let mut last = None;
+    let mut first = true;
     let mut tick = tokio::time::interval(RECHECK);
     tick.tick().await;
     loop {
-        let watched = tokio::select! {
-            c = rx.recv(), if _watch.is_some() => c.is_some(),
-            _ = tick.tick() => false,
-        };
+        let watched = first
+            || tokio::select! {
+                c = rx.recv(), if _watch.is_some() => c.is_some(),
+                _ = tick.tick() => false,
+            };
+        first = false;
         let now = read(&path).await;
         if !watched && now == last {
             continue;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Repo, StoreError, paths};
 
-/// Who holds a tenant lock; stored as JSON `{runId, pid, host, started, command}`.
+/// Who holds a tenant lock; stored as JSON `{runId, pid, host, started, command, pidNs}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LockHolder {
@@ -23,6 +23,31 @@ pub struct LockHolder {
     pub host: String,
     pub started: jiff::Timestamp,
     pub command: String,
+    /// The holder's PID namespace (`pid:[4026531836]`): two containers may share a host name
+    /// while neither sees the other's processes, so a pid is only judged in its own namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_ns: Option<String>,
+}
+
+impl LockHolder {
+    /// A holder for this process.
+    pub fn current(run_id: &str, started: jiff::Timestamp, command: &str) -> LockHolder {
+        LockHolder {
+            run_id: run_id.to_string(),
+            pid: std::process::id(),
+            host: current_host(),
+            started,
+            command: command.to_string(),
+            pid_ns: current_pid_ns(),
+        }
+    }
+}
+
+/// This process's PID namespace, where the system tells it.
+pub fn current_pid_ns() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .map(|p| p.display().to_string())
 }
 
 /// Why a lock could not be taken or broken.
@@ -37,7 +62,7 @@ pub enum LockError {
     )]
     Held {
         tenant: String,
-        holder: LockHolder,
+        holder: Box<LockHolder>,
         stale: bool,
     },
     /// `break_stale` was given a run id that is not the holder's.
@@ -125,7 +150,7 @@ impl TenantLock {
                         if !stale || replaced.is_some() {
                             return Err(LockError::Held {
                                 tenant: tenant.to_string(),
-                                holder,
+                                holder: Box::new(holder),
                                 stale,
                             });
                         }
@@ -174,7 +199,7 @@ impl TenantLock {
         if holder.host == current_host() && process_alive(holder.pid) {
             return Err(LockError::Held {
                 tenant: tenant.to_string(),
-                holder,
+                holder: Box::new(holder),
                 stale: false,
             });
         }
@@ -298,9 +323,14 @@ fn remove_stale(path: &Path, stale: &LockHolder) -> Result<bool, LockError> {
     Ok(false)
 }
 
-/// Stale: the holder ran on this host and its process no longer exists.
+/// Stale: the holder ran on this host, in this PID namespace, and its process no longer exists.
+/// A holder whose namespace is unknown (an older lock, a system without `/proc`) is never stale:
+/// another container of the same host name could still be running it.
 fn is_stale(holder: &LockHolder) -> bool {
-    holder.host == current_host() && !process_alive(holder.pid)
+    holder.host == current_host()
+        && holder.pid_ns.is_some()
+        && holder.pid_ns == current_pid_ns()
+        && !process_alive(holder.pid)
 }
 
 /// Whether a process exists on this host. Where that cannot be told (no `/proc`), it is

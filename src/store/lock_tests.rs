@@ -11,6 +11,7 @@ fn holder(run_id: &str, pid: u32) -> LockHolder {
         host: current_host(),
         started: "2026-01-01T00:00:00Z".parse().unwrap(),
         command: "backup --tenant contoso".into(),
+        pid_ns: current_pid_ns(),
     }
 }
 
@@ -240,5 +241,23 @@ fn process_liveness() {
     assert!(process_alive(std::process::id()));
     if Path::new("/proc/self").exists() {
         assert!(!process_alive(DEAD_PID));
+    }
+}
+
+#[test]
+fn a_dead_pid_of_another_pid_namespace_or_an_unknown_one_is_not_stale() {
+    // Another container with the same host name: its pids are not ours to judge.
+    let elsewhere = LockHolder {
+        pid_ns: Some("pid:[1]".into()),
+        ..holder("run-other-ns", DEAD_PID)
+    };
+    assert!(!is_stale(&elsewhere));
+    let unknown = LockHolder {
+        pid_ns: None,
+        ..holder("run-old-lock", DEAD_PID)
+    };
+    assert!(!is_stale(&unknown));
+    if current_pid_ns().is_some() {
+        assert!(is_stale(&holder("run-dead-here", DEAD_PID)));
     }
 }

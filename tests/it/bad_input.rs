@@ -224,11 +224,8 @@ fn a_held_lock_refuses_and_one_held_elsewhere_is_broken_by_run_id() {
     assert_eq!(out(&env.run(&["backup", "--demo", "repo"])).0, 0);
     let repo = Repo::open(&env.repo()).unwrap();
     let holder = |pid: u32, run: &str| LockHolder {
-        run_id: run.into(),
         pid,
-        host: tenant_atlas::store::lock::current_host(),
-        started: NOW.parse().unwrap(),
-        command: "tenant-atlas backup".into(),
+        ..LockHolder::current(run, NOW.parse().unwrap(), "tenant-atlas backup")
     };
     // Held by a live process (this test): refused with the holder named, exit 4, nothing written.
     let live = TenantLock::acquire(&repo, "demo", holder(std::process::id(), "live-run")).unwrap();

@@ -279,6 +279,7 @@ fn a_lock_left_by_a_dead_process_is_broken_with_one_notice() {
         "host": tenant_atlas::store::lock::current_host(),
         "started": "2026-01-14T00:00:00Z",
         "command": "tenant-atlas backup",
+        "pidNs": tenant_atlas::store::lock::current_pid_ns(),
     });
     std::fs::write(lock_file(&env), dead.to_string()).unwrap();
     let (code, stdout, stderr) = out(&env.run(&["backup", "--demo", "repo"]));

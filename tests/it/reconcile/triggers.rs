@@ -101,18 +101,16 @@ fn a_tenant_locked_by_another_run_is_refused_not_backed_off() {
     let url = emu.url();
     let env = repo_with(&gens, &tenant_yaml(g, &url, ""), LOOP);
     let repo = tenant_atlas::store::Repo::open(&env.repo()).unwrap();
-    use tenant_atlas::store::lock::{LockHolder, TenantLock, current_host};
+    use tenant_atlas::store::lock::{LockHolder, TenantLock};
     // A person's apply holds the tenant (this test process: alive, so not stale).
     let lock = TenantLock::acquire(
         &repo,
         "busy",
-        LockHolder {
-            run_id: "20260115T093000Z-person".into(),
-            pid: std::process::id(),
-            host: current_host(),
-            started: "2026-01-15T09:00:00Z".parse().unwrap(),
-            command: "tenant-atlas apply plan.json".into(),
-        },
+        LockHolder::current(
+            "20260115T093000Z-person",
+            "2026-01-15T09:00:00Z".parse().unwrap(),
+            "tenant-atlas apply plan.json",
+        ),
     )
     .unwrap();
     for mode in ["mode: backup", "mode: enforce\n  desired: desired"] {
