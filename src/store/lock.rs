@@ -1,10 +1,10 @@
 //! Per-tenant locks, so two runs never write the same tenant at once.
 //!
 //! A lock is a file `.git/atlas/locks/<tenant>.lock` created with O_EXCL and holding who took it.
-//! A second run is told who holds it. A lock whose holder provably is gone (same host, process no
-//! longer running — a run that was killed) is removed when the next run takes the lock, with one
-//! notice naming it; a lock held from another host, whose process cannot be checked, is broken
-//! only by an operator giving the holder's run id as a nonce.
+//! A second run is told who holds it. A lock whose holder provably is gone (same host and PID
+//! namespace, process no longer running — a run that was killed) is removed when the next run takes
+//! the lock, with one notice naming it; a lock held from another host or container, whose process
+//! cannot be checked, is broken only by an operator giving the holder's run id as a nonce.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,9 +114,9 @@ impl TenantLock {
             LockError::Io(StoreError::io(&path, std::io::Error::other(e.to_string())))
         })?;
         let mut replaced = None;
-        // Three tries: a holder may release between our failed create and our read, and a stale
-        // lock is removed once before trying again.
-        for _ in 0..3 {
+        // A few tries: a holder may release between our failed create and our read, a stale lock is
+        // removed once before trying again, and another run may be removing it at the same time.
+        for _ in 0..8 {
             match fs_err::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -302,26 +302,50 @@ fn read_holder(path: &Path) -> Result<Option<LockHolder>, LockError> {
     })
 }
 
-/// Removes the lock file at `path` if it still names `stale`; false when another run replaced it
-/// meanwhile (that lock is put back, unless yet another run took the tenant). The file is first
-/// moved aside, so a lock taken between the read and the removal is never deleted.
+/// Removes the lock file at `path` if it still names `stale`; false when it does not (another run
+/// replaced it, or is removing it right now).
+///
+/// Removal happens under a guard file taken with `O_EXCL` (`<tenant>.lock.breaking`), so two runs
+/// that both saw the stale lock never both remove something: the lock path itself is never
+/// emptied for anyone else's lock. Under the guard the file can only change by its holder
+/// releasing it, and a stale holder is gone. A guard left by a run killed mid-removal is ignored
+/// after [`GUARD_ABANDONED`].
 fn remove_stale(path: &Path, stale: &LockHolder) -> Result<bool, LockError> {
-    let aside = path.with_extension(format!("lock.stale-{}", std::process::id()));
-    match fs_err::rename(path, &aside) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(StoreError::io(path, e).into()),
+    let guard = path.with_extension("lock.breaking");
+    let taken = fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&guard);
+    match taken {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let abandoned = std::fs::metadata(&guard)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > GUARD_ABANDONED);
+            if abandoned {
+                let _ = fs_err::remove_file(&guard);
+            }
+            // Another run is removing it: look again shortly.
+            std::thread::sleep(Duration::from_millis(20));
+            return Ok(false);
+        }
+        Err(e) => return Err(StoreError::io(&guard, e).into()),
     }
-    let moved = read_holder(&aside).ok().flatten();
-    if moved.as_ref().is_some_and(|h| h.run_id == stale.run_id) {
-        fs_err::remove_file(&aside).map_err(|e| StoreError::io(&aside, e))?;
-        return Ok(true);
-    }
-    // Not the stale lock any more: put it back (a hard link never replaces an existing file).
-    let _ = std::fs::hard_link(&aside, path);
-    let _ = fs_err::remove_file(&aside);
-    Ok(false)
+    let removed = match read_holder(path) {
+        Ok(Some(now)) if now.run_id == stale.run_id => fs_err::remove_file(path)
+            .map(|()| true)
+            .map_err(|e| StoreError::io(path, e).into()),
+        Ok(_) => Ok(false),
+        Err(e) => Err(e),
+    };
+    let _ = fs_err::remove_file(&guard);
+    removed
 }
+
+/// How old a removal guard is before it counts as left by a killed run.
+const GUARD_ABANDONED: Duration = Duration::from_secs(60);
 
 /// Stale: the holder ran on this host, in this PID namespace, and its process no longer exists.
 /// A holder whose namespace is unknown (an older lock, a system without `/proc`) is never stale:

@@ -100,7 +100,7 @@ fn dead_holder_on_this_host_is_replaced_and_named() {
 }
 
 #[test]
-fn a_stale_lock_replaced_meanwhile_is_put_back() {
+fn a_stale_lock_replaced_meanwhile_is_left_alone() {
     let (_tmp, repo) = new_repo();
     let path = lock_path(&repo, "contoso").unwrap();
     // What a reader saw as stale was replaced by a live run before the removal.
@@ -108,6 +108,25 @@ fn a_stale_lock_replaced_meanwhile_is_put_back() {
     fs_err::write(&path, serde_json::to_vec(&live).unwrap()).unwrap();
     assert!(!remove_stale(&path, &holder("run-dead", DEAD_PID)).unwrap());
     assert_eq!(read_holder(&path).unwrap(), Some(live));
+    assert!(
+        !path.with_extension("lock.breaking").exists(),
+        "the guard is released"
+    );
+}
+
+#[test]
+fn a_removal_in_progress_elsewhere_is_not_repeated() {
+    let (_tmp, repo) = new_repo();
+    let path = lock_path(&repo, "contoso").unwrap();
+    let dead = holder("run-dead", DEAD_PID);
+    fs_err::write(&path, serde_json::to_vec(&dead).unwrap()).unwrap();
+    let guard = path.with_extension("lock.breaking");
+    fs_err::write(&guard, b"").unwrap();
+    assert!(!remove_stale(&path, &dead).unwrap());
+    assert_eq!(read_holder(&path).unwrap(), Some(dead.clone()));
+    fs_err::remove_file(&guard).unwrap();
+    assert!(remove_stale(&path, &dead).unwrap());
+    assert_eq!(read_holder(&path).unwrap(), None);
 }
 
 #[test]
