@@ -42,9 +42,10 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
     let mut seen = HashSet::new();
     let mut items = Vec::new();
     for r in requests {
-        let id = r["id"]
-            .as_str()
+        // Graph takes a number as an id too (clients send `"id": 1`) and answers with its text.
+        let id = id_text(&r["id"])
             .ok_or_else(|| GraphError::bad_request("Batch request is missing an id."))?;
+        let id = id.as_str();
         if !seen.insert(id.to_ascii_lowercase()) {
             return Err(GraphError::bad_request(format!(
                 "Batch request id '{id}' is duplicated."
@@ -79,8 +80,7 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
+            .filter_map(id_text)
             .collect();
         for d in &depends {
             if !items.iter().any(|i: &Item| i.id.eq_ignore_ascii_case(d)) {
@@ -184,9 +184,32 @@ pub(crate) fn run(
     (200, json!({"responses": responses}), drop_envelope)
 }
 
+/// A batch item id or a `dependsOn` entry: a string, or an integer taken as its decimal text.
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_ids_are_taken_as_their_text() {
+        let numeric = json!({"requests":[
+            {"id":1,"method":"GET","url":"/x"},
+            {"id":2,"method":"GET","url":"/y","dependsOn":[1]}]});
+        let items = parse(Ver::Beta, Some(numeric)).unwrap();
+        assert_eq!(items[0].id, "1");
+        assert_eq!(items[1].depends, vec!["1"]);
+        for bad in [json!(1.5), json!(null), json!({"a": 1})] {
+            let body = json!({"requests":[{"id": bad, "method":"GET","url":"/x"}]});
+            assert!(parse(Ver::Beta, Some(body)).is_err());
+        }
+    }
 
     #[test]
     fn parse_rules() {

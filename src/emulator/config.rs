@@ -37,6 +37,10 @@ pub struct EmulatorConfig {
     /// OData minimal metadata: leave `@odata.type` out of every object of its collection's
     /// declared type (lists, single GETs, `$batch` bodies, write answers), as Graph may.
     pub omit_declared_type: bool,
+    /// Answer `$select` with only the named fields, without the key. By default the key comes
+    /// too, as Intune's answers show (a widely used client matches `$select` answers by `id`);
+    /// UNVERIFIED for every entity, hence switchable.
+    pub select_omits_key: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +58,7 @@ impl Default for EmulatorConfig {
             ignore_nested_expand: false,
             check_assignment_references: true,
             omit_declared_type: false,
+            select_omits_key: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

@@ -311,7 +311,7 @@ pub(crate) fn present(
     }
     mask_secrets(&mut v);
     if let Some(sel) = &q.select {
-        v = select(&v, sel);
+        v = select(&v, sel, !ctx.cfg.select_omits_key);
     }
     if ctx.cfg.omit_declared_type
         && let Some(m) = v.as_object_mut()
@@ -322,7 +322,9 @@ pub(crate) fn present(
     v
 }
 
-fn select(v: &Value, sel: &[String]) -> Value {
+/// `$select`: the named fields (and `@odata.type`); the key too when `with_key`, as Intune answers
+/// (clients match `$select` answers by `id`).
+fn select(v: &Value, sel: &[String], with_key: bool) -> Value {
     let ty = v["@odata.type"]
         .as_str()
         .unwrap_or_default()
@@ -331,6 +333,9 @@ fn select(v: &Value, sel: &[String]) -> Value {
     let mut out = serde_json::Map::new();
     if let Some(t) = v.get("@odata.type") {
         out.insert("@odata.type".into(), t.clone());
+    }
+    if with_key && let Some(id) = v.get("id") {
+        out.insert("id".into(), id.clone());
     }
     for s in sel {
         let field = match s.split_once('/') {

@@ -322,3 +322,16 @@ async fn latency_and_stats_and_reset() {
     assert_eq!(st["log"], json!([]));
     env.h.shutdown().await;
 }
+
+#[tokio::test]
+async fn numeric_batch_ids_are_answered_as_strings() {
+    let env = boot(EmulatorConfig::default()).await;
+    let reqs = json!({"requests": [
+        {"id": 1, "method": "GET", "url": "/deviceManagement/deviceConfigurations/dc-01"},
+        {"id": 2, "method": "GET", "url": "/deviceManagement/deviceConfigurations/dc-02", "dependsOn": [1]},
+    ]});
+    let (s, b) = batch(&env, reqs).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(by_id(&b, "1")["body"]["id"], "dc-01", "{b}");
+    assert_eq!(by_id(&b, "2")["status"], 200, "{b}");
+}

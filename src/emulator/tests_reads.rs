@@ -369,3 +369,28 @@ async fn generated_tenant_pages_completely() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn select_answers_carry_the_key_unless_told_not_to() {
+    let path = "/beta/deviceManagement/assignmentFilters/f?$select=displayName";
+    let env = boot(EmulatorConfig::default()).await;
+    let (s, b) = env.get(path).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["id"].as_str(), b["displayName"].as_str()),
+        (Some("f"), Some("Windows 11"))
+    );
+    assert!(b.get("rule").is_none(), "{b}");
+    env.h.shutdown().await;
+    let env = boot(EmulatorConfig {
+        select_omits_key: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, b) = env.get(path).await;
+    assert!(
+        b.get("id").is_none() && b["displayName"] == "Windows 11",
+        "{b}"
+    );
+    env.h.shutdown().await;
+}
