@@ -10,8 +10,9 @@ pub const LOG: &str = "ATLAS_LOG";
 pub const NOW: &str = "ATLAS_NOW";
 /// Fixes the run id (tests).
 pub const RUN_ID: &str = "ATLAS_RUN_ID";
-/// Most time a sign-in waits between retries of a token endpoint that cannot be reached or keeps
-/// failing (a duration: `15s` by default, four attempts); tests shorten it.
+/// Most time a sign-in takes, attempts and the waits between them together, against a token
+/// endpoint that cannot be reached or keeps failing (a duration: `15s` by default, at most four
+/// attempts); tests shorten it.
 pub const SIGNIN_BUDGET: &str = "ATLAS_SIGNIN_BUDGET";
 /// Disables colour when set to anything (https://no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
