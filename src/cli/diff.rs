@@ -293,6 +293,25 @@ fn no_match(repo: &Repo, known: &Known, arg: &str, could_be_rev: bool) -> CliErr
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_tenant_folder_is_found_beside_one_whose_name_it_prefixes() {
+        let files = [
+            "tenants/contoso-eu/settingsCatalog/a--11111111.yaml",
+            "tenants/contoso/settingsCatalog/b--22222222.yaml",
+        ];
+        let known = super::Known {
+            root: std::path::Path::new("/nonexistent"),
+            files: files.iter().map(|f| f.to_string()).collect(),
+            tenants: Default::default(),
+            work_tree: false,
+        };
+        assert!(known.exists("tenants/contoso"));
+        assert!(known.exists("tenants/contoso-eu"));
+        assert!(known.exists(files[1]), "a file itself");
+        assert!(!known.exists("tenants/contos"));
+        assert!(!known.exists("tenants/contoso/deviceConfigurations"));
+    }
+
+    #[test]
     fn paths_are_normalized_lexically() {
         use super::normalize;
         assert_eq!(

@@ -107,7 +107,7 @@ fn every_forged_request_item_commit_and_target_is_refused_without_a_write() {
                     p.items[u].requests[0].path = elsewhere.clone();
                 }
             }),
-            "",
+            "was changed since the plan was made",
         ),
         (
             "body",
@@ -269,6 +269,16 @@ fn a_signature_proves_the_inputs_that_derivation_follows() {
     let (code, stdout, _) = apply(&env, "unsigned.json", &verify);
     assert_eq!(code, 4, "{stdout}");
     assert!(stdout.contains("not signed"), "{stdout}");
+    // A plan that claims to write nothing is checked before "nothing to apply" is said.
+    forge(&env, &plan, "quiet.json", |p| {
+        for i in &mut p.items {
+            i.action = tenant_atlas::plan::Action::NoOp;
+            i.requests.clear();
+        }
+    });
+    let (code, stdout, _) = apply(&env, "quiet.json", &verify);
+    assert_eq!(code, 4, "{stdout}");
+    assert!(stdout.contains("signature does not match"), "{stdout}");
     let (code, _, stderr) = apply(
         &env,
         "plan.json",
