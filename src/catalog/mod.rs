@@ -490,6 +490,30 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
+    fn every_collection_says_whether_its_items_can_omit_their_type() {
+        // Collections of abstract types: every item carries its derived `@odata.type`. Any other
+        // collection must name its declared type, or minimal-metadata answers lose theirs.
+        const ABSTRACT: &[&str] = &[
+            "deviceManagement/deviceConfigurations",
+            "deviceManagement/deviceCompliancePolicies",
+            "deviceManagement/deviceEnrollmentConfigurations",
+            "deviceManagement/windowsAutopilotDeploymentProfiles",
+            "deviceAppManagement/mobileAppConfigurations",
+            "identity/conditionalAccess/namedLocations",
+        ];
+        for e in all() {
+            for s in e.sources {
+                assert!(
+                    declared_type(s.collection).is_some() ^ ABSTRACT.contains(&s.collection),
+                    "{}: {} needs a declared type or a place among the abstract ones",
+                    e.key,
+                    s.collection
+                );
+            }
+        }
+    }
+
+    #[test]
     fn keys_are_unique_and_folder_safe() {
         let mut seen = HashSet::new();
         for e in all() {
