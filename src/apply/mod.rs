@@ -247,7 +247,7 @@ async fn run_locked(
         let kinds: Vec<&str> = plan
             .items
             .iter()
-            .filter(|i| writes(i))
+            .filter(|i| i.action.writes())
             .map(|i| i.kind.as_str())
             .collect();
         match l
@@ -272,7 +272,7 @@ async fn run_locked(
         .items
         .iter()
         .enumerate()
-        .filter(|(i, item)| writes(item) && !progress.started(*i))
+        .filter(|(i, item)| item.action.writes() && !progress.started(*i))
         .filter_map(|(_, item)| stale_reason(item, &live))
         .collect();
     if !stale.is_empty() {
@@ -324,7 +324,7 @@ async fn run_locked(
     for (i, item) in plan.items.iter().enumerate() {
         let mut result = ItemResult::new(item);
         result.index = i;
-        if !writes(item) {
+        if !item.action.writes() {
             result.result = ItemStatus::NotApplied;
             report.items.push(result);
             continue;
@@ -418,10 +418,6 @@ pub const STOPPED_BEFORE: &str = "stopped before applying; nothing was sent";
 /// Has [`ApplySettings::stop`] been cancelled?
 fn stopped(settings: &ApplySettings) -> bool {
     settings.stop.as_ref().is_some_and(|s| s.is_cancelled())
-}
-
-fn writes(item: &Item) -> bool {
-    matches!(item.action, Action::Create | Action::Update)
 }
 
 /// Why an item's target no longer is what the plan saw, if it is not.

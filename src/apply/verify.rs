@@ -60,8 +60,7 @@ pub struct Checks {
 pub fn shape_problems(plan: &Plan) -> Vec<String> {
     let mut out = vec![];
     for item in &plan.items {
-        let writes = matches!(item.action, Action::Create | Action::Update);
-        if !writes {
+        if !item.action.writes() {
             if !item.requests.is_empty() {
                 out.push(format!(
                     "{}: a {} item sends nothing, yet the file lists requests for it",
@@ -206,7 +205,7 @@ pub fn differences(file: &Plan, derived: &Plan) -> Vec<String> {
             None => out.push(format!("{}: the commit gives no such item", label(item))),
             // An item the file does not write (no-op, preview-only, blocked) sends nothing, whatever
             // the derivation says of it now: a plan file can make apply do less, never more.
-            Some(_) if !matches!(item.action, Action::Create | Action::Update) => {}
+            Some(_) if !item.action.writes() => {}
             Some(d) => {
                 if let Some(m) = item_difference(item, d) {
                     out.push(format!("{}: {m}", label(item)));

@@ -161,12 +161,7 @@ fn preview(out: &Out, plan: &Plan, verified_with: Option<&str>) {
         crate::render::text::count(n, "item to write", "items to write"),
         plan.summary.sentence()
     ));
-    for item in plan.items.iter().filter(|i| {
-        matches!(
-            i.action,
-            crate::plan::Action::Create | crate::plan::Action::Update
-        )
-    }) {
+    for item in plan.items.iter().filter(|i| i.action.writes()) {
         out.line(format!(
             "  {} {} \"{}\" — {}",
             item.action.as_str(),

@@ -39,8 +39,9 @@ impl Default for RetryPolicy {
 pub struct SignInPolicy {
     /// Attempts of one token request, the first included.
     pub attempts: u32,
-    /// Most time spent waiting between them; the waits grow 1, 2, 4… eighths of it, each
-    /// jittered down by up to a half, so four attempts wait between 3.5 and 7 eighths of it.
+    /// Most time the sign-in takes, attempts and waits together; the waits grow 1, 2, 4… eighths
+    /// of it, each jittered down by up to a half, so four attempts wait between 3.5 and 7 eighths
+    /// of it, and no retry starts that would end past it.
     pub budget: Duration,
 }
 

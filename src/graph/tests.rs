@@ -486,6 +486,33 @@ async fn unreachable_login_fails_after_the_sign_in_policy_and_is_remembered() {
 }
 
 #[tokio::test]
+async fn a_login_endpoint_that_never_answers_costs_one_attempt_timeout_not_the_clients() {
+    let server = TestServer::start_with(
+        |_, _| Reply {
+            delay: Some(Duration::from_secs(60)),
+            ..Reply::empty(200)
+        },
+        |_| Reply::json(200, json!({})),
+    )
+    .await;
+    let mut config = server.config();
+    config.timeout = Duration::from_secs(60);
+    let client = GraphClient::new(config).unwrap();
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(30), client.sign_in())
+        .await
+        .expect("the sign-in gives up on its own")
+        .unwrap_err();
+    // One attempt cut off after max(budget, 5 s); the budget is then spent, so no second one.
+    assert!(
+        matches!(err, GraphError::LoginUnavailable { attempts: 1, .. }),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(server.token_hits().len(), 1);
+}
+
+#[tokio::test]
 async fn a_refused_credential_is_asked_for_once_per_run() {
     let server = TestServer::start_with(
         |_, _| {

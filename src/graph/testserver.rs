@@ -235,7 +235,8 @@ impl TestServer {
         };
         config.sign_in = SignInPolicy {
             attempts: 3,
-            budget: Duration::from_millis(80),
+            // Waits take at most 3/8 of it; the rest is room for the attempts themselves.
+            budget: Duration::from_millis(400),
         };
         config.limits = RateLimits {
             requests: 100_000,

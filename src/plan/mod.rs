@@ -36,6 +36,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Does apply send requests for an item of this action?
+    pub fn writes(self) -> bool {
+        matches!(self, Action::Create | Action::Update)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",

@@ -56,7 +56,7 @@ impl std::fmt::Debug for Key {
 impl Key {
     /// The key in environment variable `var`.
     pub fn from_env(var: &str) -> Result<Key, KeyError> {
-        let value = std::env::var(var).map_err(|_| KeyError::Missing(var.into()))?;
+        let value = crate::env::var(var).ok_or_else(|| KeyError::Missing(var.into()))?;
         Key::new(value.into_bytes(), var)
     }
 

@@ -203,7 +203,12 @@ impl TenantLock {
                 stale: false,
             });
         }
-        fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+        // Under the same guard as an automatic removal, so the two never remove a new lock.
+        if !remove_stale(&path, &holder)? {
+            return Err(LockError::NotHeld {
+                tenant: tenant.to_string(),
+            });
+        }
         tracing::warn!(
             "tenant {tenant}: broke the lock of run {} (pid {} on {}, since {})",
             holder.run_id,
