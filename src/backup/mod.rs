@@ -372,21 +372,15 @@ fn write(
         };
         let changed =
             !summary.is_empty() || docs_changed || previous_tenant_yaml.is_none() && !all_failed;
-        // Names of what changed: the new side from the snapshot, the old one from HEAD.
-        let name_in = |bytes: Option<Vec<u8>>, rel: &str| {
-            let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes?), rel).ok()?;
+        // Names of what changed: the new side as the snapshot normalized it, the old one from HEAD
+        // (only documents that changed or went are read).
+        let old_name = |rel: &str| {
+            let bytes = repo.read_at("HEAD", &format!("{prefix}/{rel}")).ok()??;
+            let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), rel).ok()?;
             Some(doc.name)
         };
-        let old_name = |rel: &str| {
-            name_in(
-                repo.read_at("HEAD", &format!("{prefix}/{rel}"))
-                    .ok()
-                    .flatten(),
-                rel,
-            )
-        };
-        let new_name = |rel: &str| name_in(files.get(rel).cloned(), rel);
-        let objects = runlog::object_lines(&summary, &old_name, &new_name);
+        let new_name = |rel: &str| snap.names.get(rel).cloned();
+        let objects = runlog::object_lines(&prefix, &summary, &old_name, &new_name);
         let counts = runlog::counts(&snap.counts, &objects);
         let outcome = if all_failed {
             Outcome::Failed

@@ -56,21 +56,22 @@ pub fn sentence(counts: &BTreeMap<String, TypeCounts>) -> String {
     s
 }
 
-/// The objects behind a write summary (paths relative to the tenant folder), paired by the
-/// repository's identity rule; `old_name` and `new_name` read a document's name on either side.
+/// The objects behind a write summary of the tenant folder `prefix` (`tenants/<t>`; the summary's
+/// paths are relative to it, and so are the lines'), paired by the repository's identity rule;
+/// `old_name` and `new_name` give a document's name on either side.
 pub fn object_lines(
+    prefix: &str,
     summary: &WriteSummary,
     old_name: &dyn Fn(&str) -> Option<String>,
     new_name: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<ObjectLine> {
-    // The pairing rules speak of `tenants/<t>/<type>/<file>`; any tenant folder name will do.
-    const ROOT: &str = "tenants/t/";
+    let root = format!("{prefix}/");
     let mut changes: Vec<(Option<String>, Option<String>)> = vec![];
-    let full = |p: &String| Some(format!("{ROOT}{p}"));
+    let full = |p: &String| Some(format!("{root}{p}"));
     changes.extend(summary.added.iter().map(|p| (None, full(p))));
     changes.extend(summary.changed.iter().map(|p| (full(p), full(p))));
     changes.extend(summary.removed.iter().map(|p| (full(p), None)));
-    let strip = |p: &str| p.trim_start_matches(ROOT).to_string();
+    let strip = |p: &str| p.strip_prefix(root.as_str()).unwrap_or(p).to_string();
     let mut lines = objects::object_lines(&changes, &|p: &str| old_name(&strip(p)), &|p: &str| {
         new_name(&strip(p))
     });
@@ -254,7 +255,7 @@ mod tests {
             let stem = p.rsplit('/').next()?.split("--").next()?;
             Some(format!("{stem} policy"))
         };
-        let lines = object_lines(&summary, &name, &name);
+        let lines = object_lines("tenants/t", &summary, &name, &name);
         let described: Vec<String> = lines.iter().map(ObjectLine::describe).collect();
         assert_eq!(
             described,
@@ -300,10 +301,10 @@ mod tests {
         };
         let old = |_: &str| Some("Edge".to_string());
         let renamed = |_: &str| Some("EDGE".to_string());
-        let lines = object_lines(&summary, &old, &renamed);
+        let lines = object_lines("tenants/t", &summary, &old, &renamed);
         assert_eq!(lines[0].change, ChangeKind::Renamed);
         assert_eq!(lines[0].old_path, None);
-        let lines = object_lines(&summary, &old, &old);
+        let lines = object_lines("tenants/t", &summary, &old, &old);
         assert_eq!(lines[0].change, ChangeKind::Changed);
         assert_eq!(
             sentence(&counts(&BTreeMap::new(), &lines)),

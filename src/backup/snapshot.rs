@@ -23,6 +23,9 @@ pub struct Snapshot {
     pub matched: usize,
     /// Why nothing could be read, when the tenant could not be signed in to.
     pub sign_in: Option<crate::graph::GraphError>,
+    /// Each document's object name, by document path (`<type>/<stem>.yaml`): what the backup's
+    /// summary names, without parsing the documents again.
+    pub names: BTreeMap<String, String>,
     keep: Keep,
 }
 
@@ -125,6 +128,8 @@ pub fn build(
             match normalize::normalize(e, value, stem, &fetched.refs) {
                 Ok(n) => {
                     count += 1;
+                    snap.names
+                        .insert(format!("{}/{stem}.yaml", e.key), n.doc.name);
                     snap.files.extend(n.files);
                 }
                 Err(err) => {

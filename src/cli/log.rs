@@ -4,6 +4,7 @@ use super::{CliError, GlobalArgs, Out, exit};
 use crate::render::load::{self, Loader, RevFiles};
 use crate::render::{ChangeKind, Format, LogLine, markdown};
 use crate::store::Repo;
+use crate::store::objects::object_lines;
 use crate::store::{CommitInfo, LogEntry, LogQuery};
 use clap::Args;
 
@@ -163,20 +164,26 @@ fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {
 /// come from paths alone).
 fn tenant_changes(repo: &Repo, e: &LogEntry) -> String {
     const NAMED: usize = 5;
-    const READ_AT_MOST: usize = 50;
     let changes: Vec<(Option<String>, Option<String>)> = e
         .changes
         .iter()
         .map(|c| (c.old_path.clone(), c.new_path.clone()))
         .collect();
-    let pairs = load::document_pairs(&changes);
-    if pairs.is_empty() {
+    // From paths alone first: the counts, and which objects are shown. Only those are read, so a
+    // commit of thousands of objects costs at most 2 × NAMED blob reads.
+    let none = |_: &str| None;
+    let by_path = object_lines(&changes, &none, &none);
+    if by_path.is_empty() {
         return String::new();
     }
-    let named = pairs.len() <= READ_AT_MOST;
+    let shown: std::collections::BTreeSet<&str> = by_path
+        .iter()
+        .take(NAMED)
+        .flat_map(|o| std::iter::once(o.path.as_str()).chain(o.old_path.as_deref()))
+        .collect();
     let parent = format!("{}^", e.commit.id);
     let name_at = |rev: &str, path: &str| -> Option<String> {
-        if !named {
+        if !shown.contains(path) {
             return None;
         }
         let bytes = repo.read_at(rev, path).ok()??;
@@ -184,29 +191,24 @@ fn tenant_changes(repo: &Repo, e: &LogEntry) -> String {
             .ok()
             .map(|d| d.name)
     };
-    let objects = crate::store::objects::object_lines(
-        &changes,
-        &|p: &str| name_at(&parent, p),
-        &|p: &str| name_at(&e.commit.id, p),
-    );
+    let objects = object_lines(&changes, &|p: &str| name_at(&parent, p), &|p: &str| {
+        name_at(&e.commit.id, p)
+    });
     let mut summary = crate::render::Summary::default();
     for o in &objects {
         summary.add(o.change);
     }
-    let mut text = summary.sentence();
-    if named {
-        let shown: Vec<String> = objects
-            .iter()
-            .take(NAMED)
-            .map(|o| match &o.old_name {
-                Some(old) => format!("{} \"{old}\" → \"{}\"", o.kind, o.name),
-                None => format!("{} \"{}\"", o.kind, o.name),
-            })
-            .collect();
-        text.push_str(&format!(": {}", shown.join(", ")));
-        if objects.len() > NAMED {
-            text.push_str(&format!(" and {} more", objects.len() - NAMED));
-        }
+    let names: Vec<String> = objects
+        .iter()
+        .take(NAMED)
+        .map(|o| match &o.old_name {
+            Some(old) => format!("{} \"{old}\" → \"{}\"", o.kind, o.name),
+            None => format!("{} \"{}\"", o.kind, o.name),
+        })
+        .collect();
+    let mut text = format!("{}: {}", summary.sentence(), names.join(", "));
+    if objects.len() > NAMED {
+        text.push_str(&format!(" and {} more", objects.len() - NAMED));
     }
     text
 }

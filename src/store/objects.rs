@@ -73,7 +73,7 @@ impl ObjectLine {
 
 /// The objects behind changed files (old path, new path), paired by [`document_pairs`]: an object
 /// whose name differs on the two sides is renamed (whether or not its file moved), one that only
-/// moved is changed. `old_name` and `new_name` read a document's name on either side.
+/// moved is changed; where no name is given, one that moved is renamed. `old_name` and `new_name` read a document's name on either side.
 pub fn object_lines(
     changes: &[(Option<String>, Option<String>)],
     old_name: &dyn Fn(&str) -> Option<String>,
@@ -93,6 +93,9 @@ pub fn object_lines(
             (None, Some(_), (_, n)) => (ChangeKind::Added, n, None),
             (Some(_), None, (o, _)) => (ChangeKind::Removed, o, None),
             (_, _, (Some(o), Some(n))) if o != n => (ChangeKind::Renamed, Some(n), Some(o)),
+            // Names not read: a document that moved to another file was renamed (its slug is its
+            // name's).
+            (Some(op), Some(np), (None, None)) if op != np => (ChangeKind::Renamed, None, None),
             (_, _, (o, n)) => (ChangeKind::Changed, n.or(o), None),
         };
         out.push(ObjectLine {
@@ -238,6 +241,26 @@ pub(crate) fn join(dir: &str, file: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_names_a_moved_document_is_renamed_and_one_in_place_changed() {
+        let changes = [
+            pair(Some("tenants/t/settingsCatalog/old--11111111.yaml"), None),
+            pair(None, Some("tenants/t/settingsCatalog/new--11111111.yaml")),
+            pair(
+                Some("tenants/t/settingsCatalog/same--22222222.yaml"),
+                Some("tenants/t/settingsCatalog/same--22222222.yaml"),
+            ),
+        ];
+        let none = |_: &str| None;
+        let lines = object_lines(&changes, &none, &none);
+        let kinds: Vec<ChangeKind> = lines.iter().map(|l| l.change).collect();
+        assert_eq!(kinds, [ChangeKind::Renamed, ChangeKind::Changed]);
+        assert_eq!(
+            lines[0].old_path.as_deref(),
+            Some("tenants/t/settingsCatalog/old--11111111.yaml")
+        );
+    }
 
     fn pair(old: Option<&str>, new: Option<&str>) -> (Option<String>, Option<String>) {
         (old.map(str::to_string), new.map(str::to_string))
