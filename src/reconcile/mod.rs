@@ -530,13 +530,9 @@ impl Loop {
                 s.last_backup = Some(round.finished);
             }
             if let Some(d) = &o.drift {
-                let mut d = d.clone();
-                // The drift an enforce round applied away (every item converged) is gone: the
-                // status says what is left, and what was corrected.
-                if mode == Mode::Enforce && round.result == RoundResult::Success && o.verified {
-                    d.corrected = std::mem::take(&mut d.objects);
-                }
-                s.drift = Some(d);
+                let corrected =
+                    mode == Mode::Enforce && round.result == RoundResult::Success && o.verified;
+                s.drift = Some(d.clone().settled(corrected));
             }
             s.last_round = Some(round.clone());
         }

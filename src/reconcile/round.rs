@@ -411,6 +411,14 @@ async fn build_plan(
         .map_err(|e| e.to_string())
 }
 
+/// Was every item an apply wrote read back equal to the desired commit? (An item whose read-back
+/// failed has no verdict and does not count as verified.)
+fn all_written_verified(items: &[apply::runlog::ItemResult]) -> bool {
+    items
+        .iter()
+        .all(|i| i.result != apply::runlog::ItemStatus::Applied || i.converged == Some(true))
+}
+
 async fn apply_plan(
     ctx: &RoundCtx,
     repo: &Repo,
@@ -447,10 +455,7 @@ async fn apply_plan(
     out.round.runs.extend(report.backup_run.clone());
     out.backed_up = report.backup_commit.is_some();
     // Drift counts as corrected only when every item written was read back equal to the commit.
-    out.verified = report
-        .items
-        .iter()
-        .all(|i| i.result != apply::runlog::ItemStatus::Applied || i.converged == Some(true));
+    out.verified = all_written_verified(&report.items);
     out.round.result = match report.outcome {
         Outcome::Success => RoundResult::Success,
         Outcome::Partial => RoundResult::Partial,
@@ -477,4 +482,38 @@ async fn apply_plan(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apply::runlog::{ItemResult, ItemStatus};
+
+    #[test]
+    fn only_writes_read_back_equal_count_as_verified() {
+        let item = |result: ItemStatus, converged: Option<bool>| ItemResult {
+            index: 0,
+            kind: "scopeTags".into(),
+            name: "Berlin".into(),
+            action: crate::plan::Action::Create,
+            result,
+            target_id: None,
+            converged,
+            message: None,
+            requests: vec![],
+        };
+        let ok = item(ItemStatus::Applied, Some(true));
+        let skipped = item(ItemStatus::NotApplied, None);
+        assert!(all_written_verified(&[ok.clone(), skipped.clone()]));
+        assert!(all_written_verified(&[]));
+        // A failed read-back leaves no verdict: not verified.
+        assert!(!all_written_verified(&[
+            ok.clone(),
+            item(ItemStatus::Applied, None)
+        ]));
+        assert!(!all_written_verified(&[
+            ok,
+            item(ItemStatus::Applied, Some(false))
+        ]));
+    }
 }

@@ -117,6 +117,18 @@ pub struct Drift {
     pub corrected: Vec<DriftObject>,
 }
 
+impl Drift {
+    /// What the status keeps of a round's drift: with `corrected` (an enforce round that applied
+    /// it and read every write back equal), nothing is left drifted and the objects are listed as
+    /// corrected; otherwise the drift as found.
+    pub fn settled(mut self, corrected: bool) -> Drift {
+        if corrected {
+            self.corrected = std::mem::take(&mut self.objects);
+        }
+        self
+    }
+}
+
 /// The status file of one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -219,5 +231,26 @@ mod tests {
         assert_eq!(read(&repo, "contoso").unwrap(), Some(s.clone()));
         assert_eq!(read_all(&repo).unwrap(), vec![s]);
         assert_eq!(read(&repo, "other").unwrap(), None);
+    }
+
+    #[test]
+    fn drift_is_corrected_only_when_the_round_says_so() {
+        let found = Drift {
+            checked: crate::clock::now(),
+            against: "a".repeat(40),
+            objects: vec![DriftObject {
+                change: "changed".into(),
+                kind: "settingsCatalog".into(),
+                name: "Baseline".into(),
+                path: "tenants/c/settingsCatalog/baseline--12345678.yaml".into(),
+            }],
+            unread: vec![],
+            corrected: vec![],
+        };
+        let kept = found.clone().settled(false);
+        assert_eq!(kept, found);
+        let gone = found.clone().settled(true);
+        assert!(gone.objects.is_empty());
+        assert_eq!(gone.corrected, found.objects);
     }
 }

@@ -194,6 +194,8 @@ fn sigterm_during_an_apply_leaves_a_journal_the_next_start_resumes() {
         !s["drift"]["corrected"].as_array().unwrap().is_empty(),
         "{s:#}"
     );
+    // The round lists its apply and the backup that followed it (its last run, not that backup).
+    assert_eq!(s["lastRound"]["runs"].as_array().unwrap().len(), 2, "{s:#}");
     let text = std::fs::read_to_string(journal_dir.join(journal)).unwrap();
     assert!(text.contains("finished"), "{text}");
     assert!(
