@@ -366,41 +366,116 @@ mod tests {
 
     #[test]
     fn a_delete_of_another_object_or_a_foreign_path_is_refused() {
+        // Each with the reason it must be refused for.
         let cases = [
-            req("DELETE", &format!("{C}/other"), "update"),
-            req("DELETE", &format!("{C}/p1"), "update"),
-            req("PATCH", &format!("{C}/other"), "update"),
-            req(
-                "PATCH",
-                "beta/deviceManagement/deviceConfigurations/p1",
-                "update",
+            (
+                req("DELETE", &format!("{C}/other"), "update"),
+                "deletes only ever remove something below",
             ),
-            req("POST", &format!("{C}/p1/../other/assign"), "assign"),
-            req("POST", &format!("{C}/p1/assign?x=1"), "assign"),
-            req("GET", &format!("{C}/p1"), "update"),
-            req("POST", C, "create"),
+            (
+                req("DELETE", &format!("{C}/p1"), "update"),
+                "deletes only ever remove something below",
+            ),
+            (
+                req("PATCH", &format!("{C}/other"), "update"),
+                "addresses neither",
+            ),
+            (
+                req(
+                    "PATCH",
+                    "beta/deviceManagement/deviceConfigurations/p1",
+                    "update",
+                ),
+                "addresses neither",
+            ),
+            (
+                req("POST", &format!("{C}/p1/../other/assign"), "assign"),
+                "addresses neither",
+            ),
+            (
+                req("POST", &format!("{C}/p1/assign?x=1"), "assign"),
+                "addresses neither",
+            ),
+            (
+                req("GET", &format!("{C}/p1"), "update"),
+                "not a method the write rules use",
+            ),
+            (req("POST", C, "create"), "a second create"),
         ];
-        for r in cases {
+        for (r, why) in cases {
             let shown = format!("{} {}", r.method, r.path);
             let i = item(
                 Action::Update,
                 Some("p1"),
                 vec![req("PUT", &format!("{C}/p1"), "update"), r],
             );
-            assert_eq!(shape_problems(&plan(vec![i])).len(), 1, "{shown}");
+            let problems = shape_problems(&plan(vec![i]));
+            assert_eq!(problems.len(), 1, "{shown}");
+            assert!(problems[0].contains(why), "{shown}: {problems:?}");
         }
-        let create_elsewhere = item(
-            Action::Create,
-            None,
-            vec![req("POST", "beta/users", "create")],
+        let refused = |i: Item, why: &str| {
+            let problems = shape_problems(&plan(vec![i]));
+            assert_eq!(problems.len(), 1, "{why}");
+            assert!(problems[0].contains(why), "{why}: {problems:?}");
+        };
+        refused(
+            item(
+                Action::Create,
+                None,
+                vec![req("POST", "beta/users", "create")],
+            ),
+            "which is not a collection of",
         );
-        assert_eq!(shape_problems(&plan(vec![create_elsewhere])).len(), 1);
-        let noop_with_requests = item(
-            Action::NoOp,
+        refused(
+            item(
+                Action::NoOp,
+                Some("p1"),
+                vec![req("PUT", &format!("{C}/p1"), "update")],
+            ),
+            "sends nothing, yet the file lists requests",
+        );
+        refused(
+            item(Action::Create, None, vec![]),
+            "a create without requests",
+        );
+        refused(
+            item(Action::Create, None, vec![req("PATCH", C, "update")]),
+            "must start with the POST",
+        );
+        refused(
+            item(
+                Action::Update,
+                Some("../x"),
+                vec![req("PUT", &format!("{C}/../x"), "update")],
+            ),
+            "do not fit together",
+        );
+        refused(
+            item(
+                Action::Update,
+                None,
+                vec![req("PUT", &format!("{C}/p1"), "update")],
+            ),
+            "do not fit together",
+        );
+        let mut unknown = item(
+            Action::Update,
             Some("p1"),
             vec![req("PUT", &format!("{C}/p1"), "update")],
         );
-        assert_eq!(shape_problems(&plan(vec![noop_with_requests])).len(), 1);
+        unknown.kind = "noSuchType".into();
+        refused(unknown, "is not a known type");
+        let mut preview = item(
+            Action::Update,
+            Some("p1"),
+            vec![req(
+                "PATCH",
+                "v1.0/identity/conditionalAccess/policies/p1",
+                "update",
+            )],
+        );
+        preview.kind = "conditionalAccess".into();
+        refused(preview, "never written by apply");
     }
 
     #[test]
@@ -426,6 +501,51 @@ mod tests {
 
         let d = differences(&plan(vec![]), &derived);
         assert!(d[0].contains("the file lacks it"), "{d:?}");
+
+        // One field at a time, each named.
+        let differs = |f: &dyn Fn(&mut Item), why: &str| {
+            let mut forged = good.clone();
+            f(&mut forged);
+            let d = differences(&plan(vec![forged]), &derived);
+            assert_eq!(d.len(), 1, "{why}: {d:?}");
+            assert!(d[0].contains(why), "{why}: {d:?}");
+        };
+        differs(&|i| i.target_id = Some("p2".into()), "the file targets p2");
+        differs(
+            &|i| i.fingerprint = "sha256:bb".into(),
+            "fingerprint is not the live object's",
+        );
+        differs(&|i| i.name = "Other".into(), "name or source id");
+        differs(
+            &|i| i.action = Action::Create,
+            "the file says create, the commit gives update",
+        );
+        differs(
+            &|i| {
+                i.requests
+                    .push(req("POST", &format!("{C}/p1/assign"), "assign"))
+            },
+            "the file has 2 requests, the commit gives 1",
+        );
+        differs(
+            &|i| i.requests[0].method = "PATCH".into(),
+            "its method is not what the commit gives",
+        );
+        differs(&|i| i.requests[0].purpose = "assign".into(), "its purpose");
+        differs(
+            &|i| i.secrets = vec!["spec.x".into()],
+            "secret paths differ",
+        );
+        differs(
+            &|i| i.reasons = vec!["why".into()],
+            "readable change differs",
+        );
+        // The same items in another order.
+        let mut second = good.clone();
+        second.path = "tenants/c/settingsCatalog/second--33333333.yaml".into();
+        let both = plan(vec![good.clone(), second.clone()]);
+        let d = differences(&plan(vec![second, good.clone()]), &both);
+        assert_eq!(d, ["the items are not in the order the commit gives"]);
 
         // An item the file does not write sends nothing: tolerated.
         for action in [Action::Blocked, Action::NoOp, Action::PreviewOnly] {
