@@ -565,3 +565,33 @@ fn blocked_items_say_why_and_supplied_secrets_stay_out_of_the_plan() {
     assert!(!std::fs::read_to_string(&file).unwrap().contains(value));
     assert_eq!(writes(&emu), NO_WRITES(), "plan sends no write");
 }
+
+#[test]
+fn documents_committed_without_their_declared_type_are_unchanged_not_blocked() {
+    // A backup taken where Graph left `@odata.type` out, by a version that kept it out.
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up(&emu, "", &[]);
+    let dir = env.repo().join("tenants/demo/settingsCatalog");
+    let mut edited = 0;
+    for f in std::fs::read_dir(&dir).unwrap().flatten() {
+        let rel = format!(
+            "tenants/demo/settingsCatalog/{}",
+            f.file_name().to_string_lossy()
+        );
+        if rel.ends_with(".yaml") {
+            replace(
+                &env.repo(),
+                &rel,
+                "odataType: '#microsoft.graph.deviceManagementConfigurationPolicy'\n",
+                "",
+            );
+            edited += 1;
+        }
+    }
+    assert!(edited >= 5);
+    commit_all(&env.repo(), "documents without odataType");
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo", "--type", "settingsCatalog"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(p.summary.no_op, edited, "{}", listing(&p));
+    assert!(!stdout.contains("@odata.type"), "{stdout}");
+}
