@@ -227,6 +227,23 @@ fn an_unknown_tenant_id_is_reported_once_with_its_code_and_hint() {
     .unwrap();
     let (code, drift_out, drift_err) = out(&env.run(&["drift", "--repo", "repo"]));
     assert_eq!(code, 3, "{drift_out}\n{drift_err}");
+    // Beside a tenant that cannot run at all (its secret variable is not set), nothing was read:
+    // a failure, as backup says too.
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        two_tenant_config(
+            &emu,
+            &[
+                ("lost", unknown, DEMO_SECRET_ENV),
+                ("unset", &tenant, "NO_SUCH_SECRET_VARIABLE"),
+            ],
+        ),
+    )
+    .unwrap();
+    let (code, drift_out, drift_err) = out(&env.run(&["drift", "--repo", "repo"]));
+    assert_eq!(code, 1, "{drift_out}\n{drift_err}");
+    assert_eq!(drift_err.matches("AADSTS90002").count(), 1, "{drift_err}");
+    assert!(drift_err.contains("not run"), "{drift_err}");
 }
 
 fn lock_file(env: &TestEnv) -> std::path::PathBuf {
