@@ -398,7 +398,7 @@ fn write(
         log.graph = stats;
         log.message = settings.message.clone();
         if let Some(e) = &snap.sign_in {
-            log.message = Some(sign_in_text(e));
+            log.message = Some(e.with_hint());
         }
         let mut outcome_rec = TenantOutcome {
             tenant: t.name.clone(),
@@ -517,14 +517,6 @@ impl TenantOutcome {
             interrupted: true,
             ..TenantOutcome::failed(tenant, run_id, None, None)
         }
-    }
-}
-
-/// A sign-in failure as recorded in a run log: the error and, when known, what to check.
-pub fn sign_in_text(e: &crate::graph::GraphError) -> String {
-    match e.hint() {
-        Some(hint) => format!("{e}; hint: {hint}"),
-        None => e.to_string(),
     }
 }
 

@@ -267,10 +267,7 @@ fn report(out: &Out, outcomes: &[TenantOutcome], format: OutputFormat) {
         }
         if let Some(e) = &o.sign_in {
             // One cause: the types it left unread are in the run log, not listed here.
-            let line = super::sign_in_line(&o.tenant, e);
-            let rest = line
-                .strip_prefix(&format!("{}: ", o.tenant))
-                .unwrap_or(&line);
+            let rest = e.with_hint();
             out.line(format!(
                 "{}: {} — {rest}",
                 o.tenant,

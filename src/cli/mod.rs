@@ -351,10 +351,7 @@ pub fn main() -> ExitCode {
 /// A tenant that could not be signed in to, as one line: the tenant, the error (authority, AADSTS
 /// code) and what to check. Every command that reads a tenant reports it this way, once.
 pub fn sign_in_line(tenant: &str, e: &crate::graph::GraphError) -> String {
-    match e.hint() {
-        Some(hint) => format!("{tenant}: {e} — hint: {hint}"),
-        None => format!("{tenant}: {e}"),
-    }
+    format!("{tenant}: {}", e.with_hint())
 }
 
 /// A multi-threaded runtime for commands that talk to Graph.

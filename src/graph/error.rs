@@ -95,6 +95,15 @@ impl GraphError {
         }
     }
 
+    /// The error, then what to check when its cause is known (`… — hint: …`): how a sign-in
+    /// failure is reported, in output and run logs alike.
+    pub fn with_hint(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self} — hint: {hint}"),
+            None => self.to_string(),
+        }
+    }
+
     /// What to check, for a sign-in failure whose cause is known.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
