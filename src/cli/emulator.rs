@@ -42,6 +42,10 @@ pub struct EmulatorArgs {
     /// Order of list results.
     #[arg(long, value_enum, default_value_t = OrderArg::AsStored)]
     pub order: OrderArg,
+    /// Answer as Graph does in one of its legitimate variations (repeatable, or comma-separated);
+    /// `--vary list` prints them all.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub vary: Vec<String>,
     /// On exit (Ctrl-C), write the tenants' state in seed format here.
     #[arg(long, value_name = "DIR")]
     pub dump: Option<PathBuf>,
@@ -75,6 +79,12 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
             "--drop-create-rate must be between 0 and 1",
         ));
     }
+    if args.vary.iter().any(|v| v == "list") {
+        for v in crate::emulator::VARIATIONS {
+            out.line(format!("{:<24} {}", v.name, v.what));
+        }
+        return Ok(super::exit::OK);
+    }
     let mut seeds = vec![];
     for dir in &args.seed {
         seeds.push(
@@ -98,7 +108,7 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         );
         names.push("demo".into());
     }
-    let config = EmulatorConfig {
+    let mut config = EmulatorConfig {
         page_size: args.page_size,
         latency: Duration::from_millis(args.latency_ms),
         throttle: match args.throttle {
@@ -118,6 +128,9 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         },
         ..EmulatorConfig::default()
     };
+    config
+        .vary(&args.vary, args.random_seed)
+        .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
     let served: Vec<Served> = seeds
         .iter()
         .zip(&names)

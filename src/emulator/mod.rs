@@ -53,6 +53,7 @@ mod server;
 mod state;
 mod stats;
 mod throttle;
+mod vary;
 mod writes;
 
 #[cfg(test)]
@@ -82,6 +83,7 @@ use std::sync::{Arc, Mutex};
 pub use config::{EmulatorConfig, HostileLink, ListOrder, Throttle};
 pub use error::EmulatorError;
 pub use seed::TenantSeed;
+pub use vary::{VARIATIONS, Variation, VaryError};
 
 use auth::AuthClient;
 use faults::Faults;
