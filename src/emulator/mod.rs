@@ -83,7 +83,7 @@ use std::sync::{Arc, Mutex};
 pub use config::{EmulatorConfig, HostileLink, ListOrder, Throttle};
 pub use error::EmulatorError;
 pub use seed::TenantSeed;
-pub use vary::{VARIATIONS, Variation, VaryError};
+pub use vary::{VARIATIONS, Variation, VaryError, pairwise, random_combination};
 
 use auth::AuthClient;
 use faults::Faults;

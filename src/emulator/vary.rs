@@ -139,6 +139,100 @@ impl EmulatorConfig {
     }
 }
 
+/// The groups of the registry, in order.
+fn groups() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = vec![];
+    for v in VARIATIONS {
+        if !out.contains(&v.group) {
+            out.push(v.group);
+        }
+    }
+    out
+}
+
+fn group_of(name: &str) -> &'static str {
+    find(name).map_or("", |v| v.group)
+}
+
+/// One random combination: per group, none or one of its alternatives (each equally likely).
+pub fn random_combination(rng: &mut impl rand::Rng) -> Vec<&'static str> {
+    let mut out = vec![];
+    for g in groups() {
+        let alts: Vec<&'static str> = VARIATIONS
+            .iter()
+            .filter(|v| v.group == g)
+            .map(|v| v.name)
+            .collect();
+        let pick = rng.random_range(0..=alts.len());
+        if pick > 0 {
+            out.push(alts[pick - 1]);
+        }
+    }
+    out
+}
+
+/// Pairs of variations of different groups that `combination` holds together.
+fn pairs_of(combination: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![];
+    for (i, a) in combination.iter().enumerate() {
+        for b in &combination[i + 1..] {
+            out.push(if a < b { (*a, *b) } else { (*b, *a) });
+        }
+    }
+    out
+}
+
+/// At least `min` combinations in which every two variations of different groups meet at least
+/// once (a pairwise covering set), chosen greedily from seeded random candidates, so a seed names
+/// the same list on every machine.
+pub fn pairwise(seed: u64, min: usize) -> Vec<Vec<&'static str>> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut uncovered: std::collections::BTreeSet<(&'static str, &'static str)> =
+        std::collections::BTreeSet::new();
+    for a in VARIATIONS {
+        for b in VARIATIONS {
+            if a.group != b.group && a.name < b.name {
+                uncovered.insert((a.name, b.name));
+            }
+        }
+    }
+    let mut out: Vec<Vec<&'static str>> = vec![];
+    while !uncovered.is_empty() || out.len() < min {
+        let mut candidates: Vec<Vec<&'static str>> =
+            (0..48).map(|_| random_combination(&mut rng)).collect();
+        // One candidate built around a pair still missing, so every round makes progress.
+        if let Some(&(a, b)) = uncovered.iter().next() {
+            let taken = [group_of(a), group_of(b)];
+            let mut c: Vec<&'static str> = random_combination(&mut rng)
+                .into_iter()
+                .filter(|n| !taken.contains(&group_of(n)))
+                .collect();
+            c.extend([a, b]);
+            candidates.push(c);
+        }
+        let gain = |c: &Vec<&'static str>| {
+            pairs_of(c)
+                .iter()
+                .filter(|p| uncovered.contains(*p))
+                .count()
+        };
+        let best = candidates
+            .into_iter()
+            .enumerate()
+            .max_by_key(|(i, c)| (gain(c), std::cmp::Reverse(*i)))
+            .map(|(_, c)| c)
+            .unwrap_or_default();
+        for p in pairs_of(&best) {
+            uncovered.remove(&p);
+        }
+        let mut best = best;
+        best.sort_by_key(|n| VARIATIONS.iter().position(|v| v.name == *n));
+        out.push(best);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +280,42 @@ mod tests {
         // Naming one twice is not a conflict.
         let c = EmulatorConfig::varied(&["select-omits-key", "select-omits-key"], 0).unwrap();
         assert!(c.select_omits_key);
+    }
+
+    #[test]
+    fn pairwise_combinations_meet_every_pair_and_are_valid() {
+        let combos = pairwise(11, 20);
+        assert!(combos.len() >= 20, "{}", combos.len());
+        for c in &combos {
+            EmulatorConfig::varied(c, 1).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        }
+        let met: HashSet<(&str, &str)> = combos.iter().flat_map(|c| pairs_of(c)).collect();
+        for a in VARIATIONS {
+            for b in VARIATIONS {
+                if a.group != b.group && a.name < b.name {
+                    assert!(
+                        met.contains(&(a.name, b.name)),
+                        "{} and {} never meet",
+                        a.name,
+                        b.name
+                    );
+                }
+            }
+        }
+        assert_eq!(pairwise(11, 20), combos, "a seed names the same list");
+        assert_ne!(pairwise(12, 20), combos, "another seed, another list");
+    }
+
+    #[test]
+    fn random_combinations_hold_one_alternative_per_group_at_most() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut seen = HashSet::new();
+        for _ in 0..500 {
+            let c = random_combination(&mut rng);
+            EmulatorConfig::varied(&c, 1).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+            seen.extend(c);
+        }
+        assert_eq!(seen.len(), VARIATIONS.len(), "every variation is drawn");
     }
 }

@@ -14,6 +14,7 @@ use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, Secr
 
 mod failures;
 mod forgery;
+mod matrix;
 mod minimal_metadata;
 mod refusals;
 mod resume;

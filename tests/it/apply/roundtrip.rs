@@ -5,7 +5,7 @@ use super::*;
 use std::process::Stdio;
 
 /// Every document of the tenant folder at `commit`: path → parsed document.
-fn docs_at(env: &TestEnv, commit: &str) -> BTreeMap<String, Value> {
+pub(super) fn docs_at(env: &TestEnv, commit: &str) -> BTreeMap<String, Value> {
     let files = git(
         &env.repo(),
         &["ls-tree", "-r", "--name-only", commit, "tenants/demo"],
@@ -23,7 +23,7 @@ fn docs_at(env: &TestEnv, commit: &str) -> BTreeMap<String, Value> {
 
 /// A document with its ids replaced by what they name: its own id dropped, references that carry
 /// a name keep only the name, other strings that are ids of documents become `<kind>/<name>`.
-fn canonical(doc: &Value, labels: &BTreeMap<String, String>) -> Value {
+pub(super) fn canonical(doc: &Value, labels: &BTreeMap<String, String>) -> Value {
     fn walk(v: &Value, labels: &BTreeMap<String, String>) -> Value {
         match v {
             Value::Object(m) if m.get("file").is_some_and(Value::is_string) => {
@@ -56,7 +56,7 @@ fn canonical(doc: &Value, labels: &BTreeMap<String, String>) -> Value {
     walk(&d, labels)
 }
 
-fn labels(docs: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+pub(super) fn labels(docs: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
     docs.values()
         .filter_map(|d| {
             Some((
