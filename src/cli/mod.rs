@@ -238,17 +238,39 @@ impl From<crate::store::StoreError> for CliError {
     }
 }
 
-/// Where human output goes; a closed pipe ends the program quietly.
+/// Where human output goes. A closed pipe (`… | head -1`) does not end the program: output stops,
+/// the command finishes what it started (locks released, journals closed) and exits with its own
+/// code; a long-running command asks [`Out::closed`] and stops as on a stop signal.
 pub struct Out {
     pub color: bool,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Out {
-    pub fn line(&self, text: impl AsRef<str>) {
-        let mut stdout = std::io::stdout().lock();
-        if writeln!(stdout, "{}", text.as_ref()).is_err() {
-            std::process::exit(0);
+    pub fn new(color: bool) -> Out {
+        Out {
+            color,
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Writes a line to stdout; nothing more once stdout is closed (see [`Out::closed`]).
+    pub fn line(&self, text: impl AsRef<str>) {
+        use std::sync::atomic::Ordering;
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "{}", text.as_ref()).and_then(|()| stdout.flush());
+        if written.is_err() {
+            self.closed.store(true, Ordering::Relaxed);
+            tracing::info!("standard output closed; output stops, the command finishes its step");
+        }
+    }
+
+    /// Whether the reader of stdout went away.
+    pub fn closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A line for the person at the terminal (stderr), beside the output proper.
@@ -316,9 +338,7 @@ pub fn main() -> ExitCode {
         }
     };
     logging::init(&cli.global);
-    let out = Out {
-        color: cli.global.color(),
-    };
+    let out = Out::new(cli.global.color());
     let result = match cli.command {
         Command::Init(args) => init::run(&cli.global, &out, args),
         Command::Backup(args) => backup::run(&cli.global, &out, args),

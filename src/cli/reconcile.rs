@@ -82,7 +82,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         eprintln!("second stop signal: exiting at once");
         std::process::exit(i32::from(SECOND_SIGNAL));
     });
-    let printer = Out { color: out.color };
+    let printer = Out::new(out.color);
+    let closed = stop.clone();
     let on_round: reconcile::OnRound = Arc::new(move |tenant: &str, mode: Mode, r: &Round| {
         let mode = format!("{mode:?}").to_lowercase();
         let result = format!("{:?}", r.result).to_lowercase();
@@ -93,7 +94,11 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         if let Some(m) = &r.message {
             line.push_str(&format!(": {}", m.replace('\n', " ")));
         }
+        // Nobody reads any more (`reconcile | head -1`): stop as on a stop signal.
         printer.line(line);
+        if printer.closed() {
+            closed.cancel();
+        }
     });
     let opts = Options {
         once: args.once,

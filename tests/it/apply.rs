@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tenant_atlas::emulator::EmulatorConfig;
 use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
 
+mod closed_output;
 mod failures;
 mod forgery;
 mod matrix;

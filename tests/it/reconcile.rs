@@ -14,6 +14,7 @@ use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
 mod counts;
 mod enforce;
 mod notifications;
+mod pipe;
 mod rounds;
 mod triggers;
 mod with_serve;
