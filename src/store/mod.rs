@@ -67,14 +67,6 @@ impl std::fmt::Debug for Repo {
     }
 }
 
-/// libgit2's option number for `GIT_OPT_ENABLE_FSYNC_GITDIR` (libgit2 1.9, `git_libgit2_opt_t`).
-const GIT_OPT_ENABLE_FSYNC_GITDIR: std::ffi::c_int = 19;
-
-unsafe extern "C" {
-    /// libgit2's global option setter; linked through `git2`'s bundled libgit2.
-    fn git_libgit2_opts(option: std::ffi::c_int, ...) -> std::ffi::c_int;
-}
-
 /// Turns on fsync of objects, refs and packs in libgit2 (off by default), once per process.
 fn enable_fsync_gitdir() {
     static ONCE: Once = Once::new();
@@ -82,9 +74,14 @@ fn enable_fsync_gitdir() {
         // Also initializes libgit2 before the raw call below.
         git2::opts::strict_object_creation(true);
         git2::opts::strict_hash_verification(true);
-        // SAFETY: option 19 takes one `int` argument and only sets a global flag; git2 exposes
-        // no setter for it. libgit2 has been initialized by the calls above.
-        let rc = unsafe { git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1 as std::ffi::c_int) };
+        // SAFETY: GIT_OPT_ENABLE_FSYNC_GITDIR takes one `int` argument and only sets a global
+        // flag; git2 exposes no setter for it. libgit2 has been initialized by the calls above.
+        let rc = unsafe {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_ENABLE_FSYNC_GITDIR as std::ffi::c_int,
+                1 as std::ffi::c_int,
+            )
+        };
         if rc != 0 {
             tracing::warn!(rc, "libgit2 refused to enable fsync of the git directory");
         }
