@@ -158,13 +158,13 @@ pub fn init_repo_for(env: &TestEnv, emu: &Emu, name: &str, extra: &str) {
     .unwrap();
 }
 
-/// Every file below `dir`, relative, with its bytes.
+/// Every file below `dir`, relative, with its bytes. A missing or unreadable `dir` panics: two
+/// wrong paths must not compare equal as two empty trees.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("tree of {}: {e}", dir.display()));
         for e in entries {
             let p = e.unwrap().path();
             if p.file_name().is_some_and(|n| n == ".git") {
