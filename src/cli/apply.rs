@@ -47,8 +47,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliErr
     let repo = Repo::open(&global.repo_dir())?;
     let rt = super::runtime()?;
     let _guard = rt.enter();
-    let config_path = global.config_path(repo.root());
-    let config = Config::load(&config_path)?;
+    let (config_path, config) = global.load_config(
+        repo.root(),
+        "apply signs in to the plan's target tenant as atlas.yaml configures it",
+    )?;
     let (mut targets, unusable) = super::backup::config_targets(
         &config,
         std::slice::from_ref(&plan.target.tenant),

@@ -64,14 +64,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         (repo, Config::default(), demo_targets(&types)?)
     } else {
         let repo = Repo::open(&dir)?;
-        let config_path = global.config_path(repo.root());
-        if !config_path.exists() {
-            return Err(
-                CliError::usage(format!("no configuration at {}", config_path.display()))
-                    .hint("run `tenant-atlas init` to create one, or pass --config FILE"),
-            );
-        }
-        let config = Config::load(&config_path)?;
+        let (config_path, config) = global.load_config(
+            repo.root(),
+            "run `tenant-atlas init` to create one, or pass --config FILE",
+        )?;
         let (targets, unusable) =
             config_targets(&config, &args.tenant, &types, &config_path, "backup")?;
         if targets.is_empty() {

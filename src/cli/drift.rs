@@ -2,7 +2,6 @@
 
 use super::views;
 use super::{CliError, GlobalArgs, Out, exit};
-use crate::config::Config;
 use crate::render::Format;
 use crate::store::Repo;
 use clap::Args;
@@ -34,14 +33,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
     let (targets, not_run) = if args.demo {
         (super::backup::demo_targets(&None)?, vec![])
     } else {
-        let config_path = global.config_path(repo.root());
-        if !config_path.exists() {
-            return Err(
-                CliError::usage(format!("no configuration at {}", config_path.display()))
-                    .hint("drift reads the tenants from atlas.yaml; try `drift --demo` for the demo tenant"),
-            );
-        }
-        let config = Config::load(&config_path)?;
+        let (config_path, config) = global.load_config(
+            repo.root(),
+            "drift reads the tenants from atlas.yaml; try `drift --demo` for the demo tenant",
+        )?;
         let (targets, unusable) =
             super::backup::config_targets(&config, &args.tenant, &None, &config_path, "drift")?;
         if targets.is_empty() {

@@ -311,6 +311,24 @@ impl GlobalArgs {
             .unwrap_or_else(|| repo.join("atlas.yaml"))
     }
 
+    /// The configuration every command that reads tenants loads: `--config` or `<repo>/atlas.yaml`.
+    /// A missing file is a usage error naming the path, with `hint` saying what this command
+    /// needs it for; a broken one is reported by `Config::load` with its line and key.
+    pub fn load_config(
+        &self,
+        repo: &std::path::Path,
+        hint: &str,
+    ) -> Result<(PathBuf, crate::config::Config), CliError> {
+        let path = self.config_path(repo);
+        if !path.exists() {
+            return Err(
+                CliError::usage(format!("no configuration at {}", path.display())).hint(hint),
+            );
+        }
+        let config = crate::config::Config::load(&path)?;
+        Ok((path, config))
+    }
+
     fn color(&self) -> bool {
         use std::io::IsTerminal;
         match self.color {

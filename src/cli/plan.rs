@@ -157,12 +157,10 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
             Config::default(),
         )
     } else {
-        let config_path = global.config_path(repo.root());
-        if !config_path.exists() {
-            return Err(CliError::usage(format!("no configuration at {}", config_path.display()))
-                .hint("plan reads the target tenant from atlas.yaml; try `plan --demo` for the demo tenant"));
-        }
-        let config = Config::load(&config_path)?;
+        let (config_path, config) = global.load_config(
+            repo.root(),
+            "plan reads the target tenant from atlas.yaml; try `plan --demo` for the demo tenant",
+        )?;
         let name = args
             .to_tenant
             .clone()

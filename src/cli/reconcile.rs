@@ -3,7 +3,7 @@
 //! the rounds' results into the exit code.
 
 use super::{CliError, GlobalArgs, Out, exit};
-use crate::config::{Config, Mode};
+use crate::config::Mode;
 use crate::reconcile::{self, Options, ReconcileError, status::Round, status::RoundResult};
 use crate::store::Repo;
 use clap::Args;
@@ -51,14 +51,10 @@ pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, CliError> {
     let repo = Repo::open(&global.repo_dir())?;
-    let config_path = global.config_path(repo.root());
-    if !config_path.exists() {
-        return Err(CliError::usage(format!(
-            "no configuration at {}",
-            config_path.display()
-        )));
-    }
-    let config = Config::load(&config_path)?;
+    let (config_path, config) = global.load_config(
+        repo.root(),
+        "reconcile runs the tenants of atlas.yaml; run `tenant-atlas init` to create one",
+    )?;
     if config.tenants.is_empty() {
         return Err(
             CliError::usage(format!("{} lists no tenants", config_path.display())).hint(

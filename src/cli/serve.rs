@@ -36,7 +36,10 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliErr
     // The repository first: a directory that is not one is told so before its configuration is
     // looked for, as every other command does.
     let repo = crate::store::Repo::open(&global.repo_dir())?;
-    let config = Config::load(&global.config_path(repo.root()))?;
+    let (_, config) = global.load_config(
+        repo.root(),
+        "serve shows the tenants of atlas.yaml; run `tenant-atlas init` to create one",
+    )?;
     let listen = match args.listen {
         Some(a) => a,
         None => config
