@@ -151,6 +151,11 @@ fn terminate(child: &mut Child) -> i32 {
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
+    wait_exit(child, "after SIGTERM")
+}
+
+/// Waits (bounded, only so a broken build does not hang) for the child's exit code.
+fn wait_exit(child: &mut Child, when: &str) -> i32 {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -158,7 +163,7 @@ fn terminate(child: &mut Child) -> i32 {
         }
         if start.elapsed() > Duration::from_secs(120) {
             child.kill().unwrap();
-            panic!("reconcile did not exit after SIGTERM");
+            panic!("reconcile did not exit {when}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -28,17 +28,8 @@ fn a_closed_output_pipe_stops_the_loop_and_releases_its_lock() {
         .read_line(&mut first)
         .unwrap();
     assert!(first.starts_with("piped backup "), "{first}");
-    let start = Instant::now();
-    let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status.code().unwrap_or(-1);
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("reconcile kept running after its output closed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let code = wait_exit(&mut child, "after its output closed");
+
     let (_, err) = output_of(&env);
     assert_eq!(code, 0, "{err}");
     let locks = env.repo().join(".git/atlas/locks");
