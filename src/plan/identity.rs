@@ -326,6 +326,45 @@ mod tests {
     }
 
     #[test]
+    fn creates_are_read_from_the_apply_run_logs_of_that_tenant_and_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let log = |tenant_id: &str, source: &str, target: &str| {
+            format!(
+                "runId: r\nkind: apply\ntenant: t\ntenantId: {tenant_id}\nsource: tenants/{source}\nitems:\n- kind: {KIND}\n  name: Same\n  sourceId: a\n  action: create\n  result: applied\n  targetId: {target}\n- kind: {KIND}\n  name: Same\n  sourceId: u\n  action: update\n  result: applied\n  targetId: u2\n"
+            )
+        };
+        let (first, later, other_tenant, other_folder) = (
+            log("tid", "t", "a2"),
+            log("tid", "t", "a3"),
+            log("other", "t", "x"),
+            log("tid", "elsewhere", "y"),
+        );
+        crate::store::testutil::commit_files(
+            &repo,
+            &[
+                ("runs/t/2026/01/20260101T000000Z-000001.yaml", &first),
+                ("runs/t/2026/02/20260201T000000Z-000001.yaml", &later),
+                ("runs/t/2026/03/20260301T000000Z-000001.yaml", &other_tenant),
+                ("runs/t/2026/03/20260301T000000Z-000002.yaml", &other_folder),
+                (
+                    "runs/t/2026/03/20260301T000000Z-000003.yaml",
+                    "kind: backup\n",
+                ),
+            ],
+            "runs",
+        );
+        let links = Links::recorded(&repo, "t", "tid", "t");
+        let mut expected = Links::default();
+        expected.insert(KIND, "a", "a3");
+        assert_eq!(
+            links, expected,
+            "the latest create of that tenant and folder, creates only"
+        );
+        assert!(Links::recorded(&repo, "u", "tid", "t").is_empty());
+    }
+
+    #[test]
     fn two_live_objects_with_the_name_and_no_link_stay_ambiguous() {
         let docs = [key(KIND, "a", "Same")];
         let live = live(&[("x", "Same"), ("y", "Same")]);
