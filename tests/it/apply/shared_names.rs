@@ -2,7 +2,8 @@
 //! two) and settings catalog policies named alike, all assigned, cleared and restored from its
 //! backup, converges — every create read back by the id it returned, a new plan of the same commit
 //! finds nothing to do, the backup that follows names each object's file by its own id, and a plan
-//! of that backup pairs every document with the object created for it.
+//! of that backup pairs every document with the object created for it. Creates whose answers are
+//! lost are found again without taking one same-named object for another.
 
 use super::*;
 use serde_json::json;
@@ -296,4 +297,31 @@ fn a_cleared_tenant_whose_objects_share_names_is_restored_and_converges() {
     for item in later["items"].as_array().unwrap() {
         assert_eq!(item["targetId"], item["sourceId"], "{item:#}");
     }
+}
+
+#[test]
+fn creates_whose_answers_are_lost_are_found_among_objects_named_alike() {
+    // Every create's answer is lost: each is looked up by name among the objects no other item
+    // owns, so the second "Restrictions" is never taken for the first one's.
+    let emu = Emu::start(
+        EmulatorConfig {
+            drop_create_rate: 1.0,
+            fault_seed: 5,
+            ..EmulatorConfig::default()
+        },
+        vec![seed()],
+    );
+    let env = backed_up(&emu);
+    let backup = rev(&env, "HEAD");
+    let before = live_by_name(&emu);
+    clear(&emu);
+    let plan = plan_to(&env, "plan.json", &backup, &type_args(TYPES));
+    assert_eq!(items_with(&plan, "create").len(), 5, "{}", plan["summary"]);
+    let (code, stdout, stderr) = apply(&env, "plan.json", &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(applied_failed(&stdout), (5, 0), "{stdout}");
+    assert!(emu.stats()["droppedCreates"].as_u64().unwrap() >= 5);
+    assert_eq!(duplicates(&before, &live_by_name(&emu)), vec![]);
+    let again = plan_to(&env, "again.json", &backup, &type_args(TYPES));
+    assert!(all_no_op(&again), "{again:#}");
 }
