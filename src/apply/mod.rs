@@ -9,6 +9,7 @@
 
 pub mod journal;
 mod recover;
+mod replan;
 pub mod runlog;
 mod secrets;
 pub mod verify;
@@ -16,16 +17,17 @@ pub mod verify;
 use crate::backup::{self, TenantTarget};
 use crate::catalog;
 use crate::graph::GraphError;
-use crate::plan::{ABSENT, Action, Item, Plan, build};
+use crate::plan::{Action, Item, Plan, build};
 use crate::store::lock::{LockError, LockHolder, TenantLock};
 use crate::store::{Identity, Repo};
 use journal::{Event, Journal, Progress};
 use recover::{find_created, find_posted};
+use replan::{created_links, replan, stale_reason};
 use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome, RequestResult};
 use secrets::inject_secrets;
 pub use secrets::{scrub_of, secret_value};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use verify::{Check, Checks};
 
@@ -163,7 +165,7 @@ pub async fn apply(
     if settings.backup_after
         && !report.interrupted
         && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
-        && let Some((commit, run)) = backup_after(&root, target, &settings).await
+        && let Some((commit, run)) = backup_after(&root, target, &settings, &report.run_id).await
     {
         report.backup_commit = commit;
         report.backup_run = Some(run);
@@ -241,8 +243,10 @@ async fn run_locked(
         return Outcome::Refused;
     }
     // The commit planned again against the tenant as it is now: one read of the tenant serves the
-    // fingerprint check and the derivation check.
-    let derived = replan(repo, target, plan, &settings.secrets).await;
+    // fingerprint check and the derivation check. Objects an earlier run of this plan created are
+    // their documents' objects, by the ids its journal recorded.
+    let journalled = created_links(plan, progress.created.iter().map(|(i, id)| (*i, id)));
+    let derived = replan(repo, target, plan, &settings.secrets, &journalled).await;
     let unreadable = |(p, l): (Plan, build::LiveObjects)| {
         let kinds: Vec<&str> = plan
             .items
@@ -273,7 +277,7 @@ async fn run_locked(
         .iter()
         .enumerate()
         .filter(|(i, item)| item.action.writes() && !progress.started(*i))
-        .filter_map(|(_, item)| stale_reason(item, &live))
+        .filter_map(|(_, item)| stale_reason(item, &live, &derived))
         .collect();
     if !stale.is_empty() {
         report.obsolete = true;
@@ -321,6 +325,14 @@ async fn run_locked(
     };
     // Ids of objects this apply created, by (type, source id): later items refer to them.
     let mut created: BTreeMap<String, String> = BTreeMap::new();
+    // Objects that are other items' (matched, or created by this plan): a create whose answer was
+    // lost is never found among them, whatever their names.
+    let mut taken: BTreeSet<String> = plan
+        .items
+        .iter()
+        .filter_map(|i| i.target_id.clone())
+        .chain(progress.created.values().cloned())
+        .collect();
     for (i, item) in plan.items.iter().enumerate() {
         let mut result = ItemResult::new(item);
         result.index = i;
@@ -334,6 +346,7 @@ async fn run_locked(
             settings,
             progress: &progress,
             created_refs: &created,
+            taken: &taken,
         };
         let applied = apply_item(i, item, &ctx, &mut journal, &mut result).await;
         if let Ok(false) = applied {
@@ -342,6 +355,9 @@ async fn run_locked(
             report.items.push(result);
             report.interrupted = true;
             break;
+        }
+        if let Some(id) = &result.target_id {
+            taken.insert(id.clone());
         }
         if let Err(e) = applied {
             result.result = ItemStatus::Failed;
@@ -383,8 +399,16 @@ async fn run_locked(
     if settings.stop.is_some() {
         journal::drop_plan(repo, &target.name, &plan.hash);
     }
-    // Read back: planning the same commit again, each applied item must now be unchanged.
-    match replan(repo, target, plan, &settings.secrets).await {
+    // Read back: planning the same commit again, each applied item must now be unchanged — paired
+    // with the object its create returned, whatever other objects share its name.
+    let made = created_links(
+        plan,
+        report
+            .items
+            .iter()
+            .filter_map(|r| r.target_id.as_ref().map(|id| (r.index, id))),
+    );
+    match replan(repo, target, plan, &settings.secrets, &made).await {
         Ok((again, _)) => {
             for r in report
                 .items
@@ -420,76 +444,6 @@ fn stopped(settings: &ApplySettings) -> bool {
     settings.stop.as_ref().is_some_and(|s| s.is_cancelled())
 }
 
-/// Why an item's target no longer is what the plan saw, if it is not.
-fn stale_reason(item: &Item, live: &BTreeMap<String, Vec<build::Live>>) -> Option<String> {
-    let objects = live.get(&item.kind).map(Vec::as_slice).unwrap_or(&[]);
-    if item.fingerprint == ABSENT {
-        let present = objects
-            .iter()
-            .find(|l| l.doc.id == item.source_id || l.doc.name == item.name);
-        return present.map(|l| {
-            format!(
-                "{} \"{}\": was absent, now exists ({})",
-                item.kind, item.name, l.doc.id
-            )
-        });
-    }
-    let id = item.target_id.as_deref().unwrap_or_default();
-    match objects.iter().find(|l| l.doc.id == id) {
-        None => Some(format!(
-            "{} \"{}\": {id} no longer exists",
-            item.kind, item.name
-        )),
-        Some(l) if l.fingerprint != item.fingerprint => Some(format!(
-            "{} \"{}\": {id} was changed since the plan was made",
-            item.kind, item.name
-        )),
-        Some(_) => None,
-    }
-}
-
-/// The plan's commit planned again against the tenant as it is now.
-async fn replan(
-    repo: &Repo,
-    target: &TenantTarget,
-    plan: &Plan,
-    secrets: &Secrets,
-) -> Result<(Plan, build::LiveObjects), String> {
-    let scrub = &scrub_of(secrets);
-    let mappings = crate::plan::resolve::Mappings::from_plain(&plan.mappings);
-    let mut globs = globset::GlobSetBuilder::new();
-    for p in &plan.only {
-        globs.add(globset::Glob::new(p).map_err(|e| e.to_string())?);
-    }
-    let only = globs.build().map_err(|e| e.to_string())?;
-    let supplied = |doc: &str, path: &str| secret_value(secrets, doc, path).is_some();
-    let opts = build::Options {
-        rev: &plan.commit,
-        source_tenant: &plan.source.tenant,
-        only: (!plan.only.is_empty()).then_some(&only),
-        only_patterns: plan.only.clone(),
-        type_keys: plan.types.clone(),
-        mappings: &mappings,
-        secret_supplied: &supplied,
-        scrub,
-        create_missing: plan.create_missing,
-    };
-    let mut entries: Vec<&'static catalog::CatalogEntry> = target.entries.clone();
-    if !plan.types.is_empty() {
-        entries = plan.types.iter().filter_map(|k| catalog::get(k)).collect();
-    }
-    let t = TenantTarget {
-        name: target.name.clone(),
-        tenant_id: target.tenant_id.clone(),
-        cloud: target.cloud,
-        client: target.client.clone(),
-        entries,
-    };
-    build::build_with_live(repo, &opts, &t)
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// What every item of one apply shares.
 #[derive(Clone, Copy)]
 struct Ctx<'a> {
@@ -499,6 +453,8 @@ struct Ctx<'a> {
     progress: &'a Progress,
     /// Ids of objects created so far, by their placeholder.
     created_refs: &'a BTreeMap<String, String>,
+    /// Ids of objects that belong to other items.
+    taken: &'a BTreeSet<String>,
 }
 
 /// Sends one item's requests that are not done yet; `Ok(false)` when the stop signal came before
@@ -515,6 +471,7 @@ async fn apply_item(
         settings,
         progress,
         created_refs,
+        taken,
     } = *ctx;
     let mut created = progress.created.get(&index).cloned();
     result.target_id = item.target_id.clone().or_else(|| created.clone());
@@ -533,7 +490,7 @@ async fn apply_item(
         // A create sent before the process died may have happened: find it before sending again.
         if is_create && (in_flight || created.is_some()) {
             if created.is_none() {
-                created = find_created(target, item, &req.path).await?;
+                created = find_created(target, item, &req.path, taken).await?;
             }
             if let Some(id) = &created {
                 journal
@@ -612,7 +569,7 @@ async fn apply_item(
             }
         }
         if is_create && lost {
-            if let Some(found) = find_created(target, item, &req.path).await? {
+            if let Some(found) = find_created(target, item, &req.path, taken).await? {
                 answer = Ok(crate::graph::GraphResponse {
                     status: 201,
                     body: Some(serde_json::json!({ "id": found })),
@@ -754,6 +711,7 @@ async fn backup_after(
     root: &std::path::Path,
     target: TenantTarget,
     settings: &ApplySettings,
+    apply_run: &str,
 ) -> Option<(Option<String>, String)> {
     let name = target.name.clone();
     let t = TenantTarget {
@@ -770,6 +728,10 @@ async fn backup_after(
         restricted: false,
         docs: false,
         scrub: scrub_of(&settings.secrets),
+        // A fixed run id (`ATLAS_RUN_ID`) would be the apply's too, and the backup's run log would
+        // replace the apply's — the record of what its creates made.
+        run_id: (crate::clock::run_id(crate::clock::now()) == apply_run)
+            .then(|| format!("{apply_run}-backup")),
     };
     let outcomes = backup::run(
         root.to_path_buf(),

@@ -7,11 +7,13 @@ use crate::catalog;
 use crate::plan::Item;
 use serde_json::Value;
 
-/// The id of the object an item creates, if it exists already (found by name and type).
+/// The id of the object an item creates, if it exists already (found by name and type among the
+/// objects that are not `taken` by other items: objects may share a name).
 pub(super) async fn find_created(
     target: &TenantTarget,
     item: &Item,
     collection: &str,
+    taken: &std::collections::BTreeSet<String>,
 ) -> Result<Option<String>, String> {
     let entry = catalog::get(&item.kind).ok_or("unknown type")?;
     let odata_type = item
@@ -28,6 +30,7 @@ pub(super) async fn find_created(
         .iter()
         .filter(|o| o[entry.name_field].as_str() == Some(item.name.as_str()))
         .filter(|o| odata_type.is_none_or(|t| o["@odata.type"].as_str().is_none_or(|x| x == t)))
+        .filter(|o| o["id"].as_str().is_none_or(|id| !taken.contains(id)))
         .collect();
     match found.as_slice() {
         [] => Ok(None),

@@ -69,6 +69,9 @@ pub struct ItemResult {
     pub index: usize,
     pub kind: String,
     pub name: String,
+    /// The document's id in its commit: with `target_id`, which object a create made for it
+    /// (later plans pair the document with that object, `plan::identity`).
+    pub source_id: String,
     pub action: Action,
     pub result: ItemStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +91,7 @@ impl ItemResult {
             index: 0,
             kind: item.kind.clone(),
             name: item.name.clone(),
+            source_id: item.source_id.clone(),
             action: item.action,
             result: ItemStatus::NotApplied,
             target_id: item.target_id.clone(),

@@ -87,6 +87,9 @@ pub struct BackupSettings {
     pub docs: bool,
     /// Secret values known to this process (a restore's), redacted wherever Graph returns them.
     pub scrub: Vec<crate::graph::SecretString>,
+    /// The run id to use instead of a new one (the backup that follows an apply, when
+    /// `ATLAS_RUN_ID` would give it the apply's own id and its run log the apply's path).
+    pub run_id: Option<String>,
 }
 
 /// Progress events for the CLI's progress bar.
@@ -207,7 +210,10 @@ async fn backup_tenant(
     let started = crate::clock::now();
     // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
     let base = t.client.stats();
-    let run_id = crate::clock::run_id(started);
+    let run_id = settings
+        .run_id
+        .clone()
+        .unwrap_or_else(|| crate::clock::run_id(started));
     let holder = LockHolder::current(&run_id, started, &settings.command);
     let repo = match Repo::open(&root) {
         Ok(r) => r,

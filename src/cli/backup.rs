@@ -90,6 +90,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
         break_lock: args.break_lock.clone(),
         docs: args.docs,
         scrub: vec![],
+        run_id: None,
     };
     let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
     let outcomes = rt.block_on(backup::run_until(

@@ -1,10 +1,12 @@
 //! Building a plan: desired documents from a commit, live objects from the target tenant (read and
-//! normalized exactly as a backup reads them), matched by id and then by unambiguous name.
+//! normalized exactly as a backup reads them), paired by [`identity`]: id first (the document's, or
+//! the one a recorded create gave its object), then name only when unambiguous.
 //!
 //! Each desired object is rebuilt as a Graph object, its references mapped to the target's ids, and
 //! normalized again in the target's terms — so "unchanged" is the same comparison a backup makes,
 //! byte for byte, and a cross-tenant restore compares like with like. Only reads are sent.
 
+use super::identity::{self, How, Links};
 use super::resolve::{self, Mappings, Resolver};
 use super::steps::{self, Changed, Context};
 use super::{ABSENT, Action, FORMAT, Item, Plan, Side};
@@ -71,6 +73,8 @@ struct Desired {
     sidecars: BTreeMap<String, Vec<u8>>,
     /// Not chosen itself: planned only to be created for the objects that refer to it.
     dependency: bool,
+    /// Its place among the keys of every document in play ([`identity::pair`]).
+    key: usize,
 }
 
 /// Builds the plan for restoring `opts.source_tenant` at `opts.rev` into `target`.
@@ -79,7 +83,7 @@ pub async fn build(
     opts: &Options<'_>,
     target: &TenantTarget,
 ) -> Result<Plan, PlanError> {
-    build_with_live(repo, opts, target)
+    build_with_live(repo, opts, target, &Links::default())
         .await
         .map(|(plan, _)| plan)
 }
@@ -98,6 +102,7 @@ pub(crate) async fn build_with_live(
     repo: &Repo,
     opts: &Options<'_>,
     target: &TenantTarget,
+    created: &Links,
 ) -> Result<(Plan, LiveObjects), PlanError> {
     let commit = repo.commit_info(opts.rev)?;
     let prefix = format!("tenants/{}", opts.source_tenant);
@@ -125,6 +130,8 @@ pub(crate) async fn build_with_live(
     let selected: BTreeSet<&str> = target.entries.iter().map(|e| e.key).collect();
     let mut warnings = vec![];
     let mut desired = vec![];
+    // Every document of the types in play, chosen or not: one left out still owns its object.
+    let mut keys = vec![];
     for rel in &files {
         let full = format!("{prefix}/{rel}");
         if crate::render::load::document_of(&full).as_deref() != Some(full.as_str()) {
@@ -152,6 +159,7 @@ pub(crate) async fn build_with_live(
             doc.odata_type = catalog::declared_type(source.collection).map(str::to_string);
         }
         let stem = file.trim_end_matches(".yaml");
+        keys.push(identity::Key::of(&doc));
         let chosen = selected.contains(kind)
             && opts.only.is_none_or(|globs| {
                 globs.is_match(format!("{kind}/{}", doc.name))
@@ -171,6 +179,7 @@ pub(crate) async fn build_with_live(
             doc,
             sidecars,
             dependency: !chosen,
+            key: keys.len() - 1,
         });
     }
 
@@ -287,12 +296,9 @@ pub(crate) async fn build_with_live(
         }
     }
 
-    let names_desired: BTreeMap<(&str, &str), usize> =
-        desired.iter().fold(BTreeMap::new(), |mut m, d| {
-            *m.entry((d.doc.kind.as_str(), d.doc.name.as_str()))
-                .or_default() += 1;
-            m
-        });
+    let mut links = Links::recorded(repo, &target.name, &target.tenant_id, opts.source_tenant);
+    links.extend(created);
+    let pairing = identity::pair(&keys, &live, &links);
     let mut items = vec![];
     // Reference-like objects this plan creates: later items refer to them by placeholder.
     let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
@@ -323,42 +329,22 @@ pub(crate) async fn build_with_live(
             items.push(item);
             continue;
         }
-        // Identity: the same id, else the one live object of this type with this name.
-        let candidates = live.get(entry.key).map(Vec::as_slice).unwrap_or(&[]);
-        // An id match under another name while another object has the desired name: the id was
-        // reused (numeric ids such as scope tags'), the name identifies the object.
-        let by_id = candidates
-            .iter()
-            .find(|l| l.doc.id == d.doc.id)
-            .filter(|l| {
-                l.doc.name == d.doc.name || !candidates.iter().any(|o| o.doc.name == d.doc.name)
-            });
-        let matched = match by_id {
-            Some(l) => Ok(Some(l)),
-            None => {
-                let same_name: Vec<&Live> = candidates
-                    .iter()
-                    .filter(|l| l.doc.name == d.doc.name)
-                    .collect();
-                let dup = names_desired[&(d.doc.kind.as_str(), d.doc.name.as_str())];
-                match same_name.as_slice() {
-                    [] => Ok(None),
-                    _ if dup > 1 => Err(format!(
-                        "{dup} documents of this type are named \"{}\" in the commit: ambiguous",
-                        d.doc.name
+        let matched = match &pairing[d.key] {
+            Ok(Some((l, how))) => {
+                match how {
+                    How::Id => {}
+                    How::Created => item.reasons.push(format!(
+                        "matched to {}, created for it by an earlier apply",
+                        l.doc.id
                     )),
-                    [l] => {
-                        item.reasons
-                            .push(format!("matched by name to {}", l.doc.id));
-                        Ok(Some(*l))
-                    }
-                    many => Err(format!(
-                        "{} objects of this type are named \"{}\" in the target: ambiguous, not guessed",
-                        many.len(),
-                        d.doc.name
-                    )),
+                    How::Name => item
+                        .reasons
+                        .push(format!("matched by name to {}", l.doc.id)),
                 }
+                Ok(Some(*l))
             }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.clone()),
         };
         let live_obj = match matched {
             Ok(l) => l,

@@ -124,6 +124,7 @@ async fn backup_round(
         restricted: false,
         docs: false,
         scrub: vec![],
+        run_id: None,
     };
     let before = client.stats();
     let outcomes = backup::run(
@@ -495,6 +496,7 @@ mod tests {
             index: 0,
             kind: "scopeTags".into(),
             name: "Berlin".into(),
+            source_id: "1".into(),
             action: crate::plan::Action::Create,
             result,
             target_id: None,

@@ -20,6 +20,7 @@ mod minimal_metadata;
 mod refusals;
 mod resume;
 mod roundtrip;
+mod shared_names;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
