@@ -50,6 +50,7 @@ mod references;
 mod routes;
 mod seed;
 mod server;
+mod shapes;
 mod state;
 mod stats;
 mod throttle;
@@ -73,6 +74,8 @@ mod tests_reads;
 #[cfg(test)]
 mod tests_restore;
 #[cfg(test)]
+mod tests_shapes;
+#[cfg(test)]
 mod tests_writes;
 
 use std::collections::HashMap;
@@ -80,7 +83,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-pub use config::{EmulatorConfig, HostileLink, ListOrder, Throttle};
+pub use config::{
+    EmptyPages, EmulatorConfig, HostileLink, ListOrder, NextLinkForm, SecretForm, Throttle,
+};
 pub use error::EmulatorError;
 pub use seed::TenantSeed;
 pub use vary::{VARIATIONS, Variation, VaryError};
