@@ -59,6 +59,9 @@ pub struct EmulatorConfig {
     /// `@odata.etag` on every answered object with an `id`. graph.md §12.7 finds none on Intune
     /// entities, but whether Graph ever sends one is UNVERIFIED, hence switchable.
     pub etags: bool,
+    /// Token answers carry `expires_in` / `ext_expires_in` as strings (`"3599"`), as Entra's v1
+    /// endpoint does and some v2 answers have; graph.md leaves the token detail UNVERIFIED.
+    pub token_expiry_as_string: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -84,6 +87,7 @@ impl Default for EmulatorConfig {
             fraction_digits: None,
             secret_form: SecretForm::Masked,
             etags: false,
+            token_expiry_as_string: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

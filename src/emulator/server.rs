@@ -133,7 +133,12 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     let url = format!("{}/{tenant}/oauth2/v2.0/token", sh.base);
     match auth::authenticate(clients, &key, &url, &form) {
         Ok(mut info) => {
-            let (tok, body) = auth::token_body(sh.cfg.token_lifetime);
+            let (tok, mut body) = auth::token_body(sh.cfg.token_lifetime);
+            if sh.cfg.token_expiry_as_string {
+                for k in ["expires_in", "ext_expires_in"] {
+                    body[k] = json!(body[k].to_string());
+                }
+            }
             info.expires = Instant::now() + sh.cfg.token_lifetime;
             tracing::debug!(tenant = %key, client = %info.client_id, "token issued");
             lock(&sh.tokens).insert(tok, info);

@@ -300,3 +300,25 @@ async fn omit_declared_type_covers_single_reads_and_batch_bodies() {
         env.h.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn token_expiry_as_a_string() {
+    let form = [
+        ("client_id", tests_fixture::APP),
+        ("client_secret", tests_fixture::SECRET),
+    ];
+    let env = boot(varied(&["token-expiry-string"])).await;
+    let (s, b) = env.token_req(tests_fixture::TENANT, &form).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (&b["expires_in"], &b["ext_expires_in"]),
+        (&json!("3599"), &json!("3599"))
+    );
+    // The token works.
+    assert_eq!(env.get(DC).await.0, 200);
+    env.h.shutdown().await;
+    let env = boot(EmulatorConfig::default()).await;
+    let (_, b) = env.token_req(tests_fixture::TENANT, &form).await;
+    assert_eq!(b["expires_in"], 3599);
+    env.h.shutdown().await;
+}

@@ -131,6 +131,12 @@ pub const VARIATIONS: &[Variation] = &[
         set: |c, _| c.etags = true,
     },
     Variation {
+        name: "token-expiry-string",
+        group: "token-expiry",
+        what: "token answers with expires_in as a string (\"3599\")",
+        set: |c, _| c.token_expiry_as_string = true,
+    },
+    Variation {
         name: "unchecked-references",
         group: "references",
         what: "assignment targets naming an unknown group or filter accepted instead of refused",

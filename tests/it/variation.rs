@@ -292,3 +292,8 @@ fn a_committed_date_time_is_compared_by_instant() {
 fn etags_on_every_object() {
     same_as_default(&["etags"], EmulatorConfig::default());
 }
+
+#[test]
+fn token_expiry_as_a_string() {
+    same_as_default(&["token-expiry-string"], EmulatorConfig::default());
+}
