@@ -41,6 +41,27 @@ pub struct EmulatorConfig {
     /// too, as Intune's answers show (a widely used client matches `$select` answers by `id`);
     /// UNVERIFIED for every entity, hence switchable.
     pub select_omits_key: bool,
+    /// `@odata.count` on every list page, asked for with `$count=true` or not (Intune sometimes
+    /// sends it anyway, graph.md §12.1).
+    pub always_count: bool,
+    /// How a nextLink carries the position. Both forms are accepted on input whatever this says.
+    pub next_link_form: NextLinkForm,
+    /// Empty pages inside a listing.
+    pub empty_pages: EmptyPages,
+    /// Serialize every answer object (nested too) with its properties in an order shuffled by this
+    /// seed instead of key order.
+    pub shuffled_properties: Option<u64>,
+    /// Fractional-second digits of every date-time value answered; `None` = as stored. An instant
+    /// whose fraction needs more digits keeps them (the instant is never changed).
+    pub fraction_digits: Option<u8>,
+    /// How a secret Graph hides (encrypted OMA-URI values, secret setting values) is answered.
+    pub secret_form: SecretForm,
+    /// `@odata.etag` on every answered object with an `id`. graph.md §12.7 finds none on Intune
+    /// entities, but whether Graph ever sends one is UNVERIFIED, hence switchable.
+    pub etags: bool,
+    /// Token answers carry `expires_in` / `ext_expires_in` as strings (`"3599"`), as Entra's v1
+    /// endpoint does and some v2 answers have; graph.md leaves the token detail UNVERIFIED.
+    pub token_expiry_as_string: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -59,6 +80,14 @@ impl Default for EmulatorConfig {
             check_assignment_references: true,
             omit_declared_type: false,
             select_omits_key: false,
+            always_count: false,
+            next_link_form: NextLinkForm::SkipToken,
+            empty_pages: EmptyPages::None,
+            shuffled_properties: None,
+            fraction_digits: None,
+            secret_form: SecretForm::Masked,
+            etags: false,
+            token_expiry_as_string: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }
@@ -93,6 +122,38 @@ pub enum ListOrder {
     Reverse,
     /// Deterministic shuffle by this seed.
     Shuffle(u64),
+}
+
+/// How a nextLink says where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextLinkForm {
+    /// An opaque `$skiptoken` (what graph.md §12.1 documents).
+    SkipToken,
+    /// `$skip=N`, as some Graph collections page.
+    Skip,
+}
+
+/// Empty pages inside a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyPages {
+    None,
+    /// Between two pages with items, a page `{"value": []}` whose nextLink goes on.
+    Middle,
+    /// After the last page with items, a page `{"value": []}` without a nextLink.
+    Last,
+}
+
+/// How a hidden secret is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretForm {
+    /// OMA-URI `"****"`, secret settings an opaque token with `valueState: encryptedValueToken`.
+    Masked,
+    /// `value: null`.
+    Null,
+    /// No `value` property at all.
+    Absent,
+    /// A longer mask, `"********"`, in both places.
+    LongMask,
 }
 
 /// First page of `collection` gets `@odata.nextLink` = `target_base + "/beta/<collection>?$skiptoken=x"`.

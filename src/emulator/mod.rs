@@ -23,6 +23,10 @@
 //!   `assignments`, localized notification messages); inside `$batch` all items run and then the
 //!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past
 //!   auth, throttling and read faults) whatever their answer.
+//! - The answer-shape knobs (`shapes`: date-time digits, hidden-secret form, etags, property order)
+//!   apply to every Graph answer with a body once its route has built it, `$batch` items included;
+//!   `fraction_digits` never changes an instant, and an empty page inserted by `EmptyPages::Middle`
+//!   is named by a `$skiptoken` even when nextLinks use `$skip`.
 //!
 //! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
 //! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
@@ -50,6 +54,7 @@ mod references;
 mod routes;
 mod seed;
 mod server;
+mod shapes;
 mod state;
 mod stats;
 mod throttle;
@@ -73,6 +78,8 @@ mod tests_reads;
 #[cfg(test)]
 mod tests_restore;
 #[cfg(test)]
+mod tests_shapes;
+#[cfg(test)]
 mod tests_writes;
 
 use std::collections::HashMap;
@@ -80,7 +87,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-pub use config::{EmulatorConfig, HostileLink, ListOrder, Throttle};
+pub use config::{
+    EmptyPages, EmulatorConfig, HostileLink, ListOrder, NextLinkForm, SecretForm, Throttle,
+};
 pub use error::EmulatorError;
 pub use seed::TenantSeed;
 pub use vary::{VARIATIONS, Variation, VaryError, pairwise, random_combination};

@@ -1,10 +1,11 @@
 //! OData query options as Graph accepts them (graph.md §12.1): `$top` (or bare `top`),
-//! `$skiptoken`, `$expand` with nested options, the `$filter` forms tools use, `$select`.
+//! `$skiptoken` or `$skip` (both accepted, whichever form the nextLinks use), `$expand` with nested options, the `$filter` forms tools use, `$select`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
+use super::config::NextLinkForm;
 use super::error::GraphError;
 
 /// Largest honoured `$top` (graph.md §12.1: max unverified, 1000 is what tools send).
@@ -52,6 +53,8 @@ pub(crate) struct Query {
     pub raw: Vec<(String, String)>,
     pub top: Option<usize>,
     pub skip: usize,
+    /// This request is an empty page inserted before the page at `skip` (`EmptyPages::Middle`).
+    pub empty_page: bool,
     pub expand: Vec<Expand>,
     pub filter: Option<Filter>,
     pub select: Option<Vec<String>>,
@@ -72,7 +75,12 @@ impl Query {
                     })?;
                     q.top = Some(n.clamp(1, TOP_CAP));
                 }
-                "skiptoken" => q.skip = decode_skiptoken(&v)?,
+                "skiptoken" => (q.skip, q.empty_page) = decode_skiptoken(&v)?,
+                "skip" => {
+                    q.skip = v.parse().map_err(|_| {
+                        GraphError::bad_request(format!("Invalid $skip value '{v}'"))
+                    })?;
+                }
                 "expand" => q.expand = parse_expand(&v)?,
                 "filter" => q.filter = Some(parse_filter(&v)?),
                 "count" => q.count = v.eq_ignore_ascii_case("true"),
@@ -81,36 +89,44 @@ impl Query {
                 }
                 _ => {}
             }
-            if name != "skiptoken" {
+            if name != "skiptoken" && name != "skip" {
                 q.raw.push((k, v));
             }
         }
         Ok(q)
     }
 
-    /// Query string of the next page: every option but `$skiptoken`, plus the new one.
-    pub fn next_query(&self, skip: usize) -> String {
+    /// Query string of the next page: every option but `$skiptoken` / `$skip`, plus the position
+    /// in `form`. An inserted empty page is always named by a token.
+    pub fn next_query(&self, skip: usize, form: NextLinkForm, empty_page: bool) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.raw {
             s.append_pair(k, v);
         }
-        s.append_pair("$skiptoken", &encode_skiptoken(skip));
+        match (form, empty_page) {
+            (NextLinkForm::Skip, false) => s.append_pair("$skip", &skip.to_string()),
+            (_, empty) => s.append_pair("$skiptoken", &encode_skiptoken(skip, empty)),
+        };
         s.finish()
     }
 }
 
 /// Opaque page token (graph.md §12.1: clients must not parse it).
-pub(crate) fn encode_skiptoken(skip: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("emu1:{skip}"))
+pub(crate) fn encode_skiptoken(skip: usize, empty_page: bool) -> String {
+    let mark = if empty_page { ":empty" } else { "" };
+    URL_SAFE_NO_PAD.encode(format!("emu1:{skip}{mark}"))
 }
 
-fn decode_skiptoken(t: &str) -> Result<usize, GraphError> {
+fn decode_skiptoken(t: &str) -> Result<(usize, bool), GraphError> {
     let bad = || GraphError::bad_request("Invalid $skiptoken");
     let raw = URL_SAFE_NO_PAD.decode(t).map_err(|_| bad())?;
     let s = String::from_utf8(raw).map_err(|_| bad())?;
-    s.strip_prefix("emu1:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(bad)
+    let s = s.strip_prefix("emu1:").ok_or_else(bad)?;
+    let (n, empty) = match s.strip_suffix(":empty") {
+        Some(n) => (n, true),
+        None => (s, false),
+    };
+    n.parse().map(|n| (n, empty)).map_err(|_| bad())
 }
 
 /// Splits on `sep` outside parentheses.
@@ -231,10 +247,30 @@ mod tests {
     fn top_bare_and_capped_and_skiptoken_round_trip() {
         let q = Query::parse("top=5000&$expand=assignments").unwrap();
         assert_eq!(q.top, Some(TOP_CAP));
-        let next = q.next_query(25);
+        let next = q.next_query(25, NextLinkForm::SkipToken, false);
         let q2 = Query::parse(&next).unwrap();
-        assert_eq!(q2.skip, 25);
+        assert_eq!((q2.skip, q2.empty_page), (25, false));
         assert_eq!(q2.expand[0].name, "assignments");
         assert!(Query::parse("$skiptoken=zzz").is_err());
+    }
+
+    #[test]
+    fn skip_and_skiptoken_both_accepted_and_never_repeated() {
+        let q = Query::parse("$skip=7&$top=3").unwrap();
+        assert_eq!((q.skip, q.top), (7, Some(3)));
+        assert_eq!(Query::parse("skip=4").unwrap().skip, 4);
+        assert!(Query::parse("$skip=x").is_err());
+        let next = q.next_query(10, NextLinkForm::Skip, false);
+        assert_eq!(next, "%24top=3&%24skip=10");
+        let q2 = Query::parse(&q2_of(&q, 10, true)).unwrap();
+        assert_eq!((q2.skip, q2.empty_page), (10, true));
+        let q3 = Query::parse(&q2.next_query(10, NextLinkForm::SkipToken, false)).unwrap();
+        assert_eq!((q3.skip, q3.empty_page, q3.top), (10, false, Some(3)));
+    }
+
+    fn q2_of(q: &Query, skip: usize, empty: bool) -> String {
+        let s = q.next_query(skip, NextLinkForm::Skip, empty);
+        assert!(s.contains("skiptoken") && !s.contains("skip="), "{s}");
+        s
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
-use super::config::{EmulatorConfig, ListOrder};
+use super::config::{EmptyPages, EmulatorConfig, ListOrder};
 use super::error::GraphError;
 use super::query::{self, Expand, Query};
 use super::state::{Tenant, mask_secrets};
@@ -192,7 +192,7 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn id_hash(seed: u64, id: &str) -> u64 {
+pub(crate) fn id_hash(seed: u64, id: &str) -> u64 {
     id.bytes()
         .fold(splitmix(seed), |h, b| splitmix(h ^ u64::from(b)))
 }
@@ -223,30 +223,42 @@ fn page<T>(
 ) -> Resp {
     let size = page_size(ctx, q, default);
     let total = items.len();
+    let link = |skip: usize, empty_page: bool| {
+        format!(
+            "{}/{}/{}?{}",
+            ctx.base,
+            req.ver.as_str(),
+            req.path,
+            q.next_query(skip, ctx.cfg.next_link_form, empty_page)
+        )
+    };
+    let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what)});
+    if q.count || ctx.cfg.always_count {
+        body["@odata.count"] = json!(total);
+    }
+    if q.empty_page {
+        // An inserted empty page: nothing, and the way on to the page it stands before.
+        body["value"] = json!([]);
+        body["@odata.nextLink"] = json!(link(q.skip, false));
+        return Resp::json(200, body);
+    }
     let slice: Vec<Value> = items
         .into_iter()
         .skip(q.skip)
         .take(size)
         .map(show)
         .collect();
-    let mut body = json!({"@odata.context": context(ctx, req.ver, &ctx_what), "value": slice});
-    let link = |skip: usize| {
-        format!(
-            "{}/{}/{}?{}",
-            ctx.base,
-            req.ver.as_str(),
-            req.path,
-            q.next_query(skip)
-        )
-    };
-    if q.count {
-        body["@odata.count"] = json!(total);
-    }
+    let has_items = !slice.is_empty();
+    body["value"] = Value::Array(slice);
     if q.skip + size < total {
-        body["@odata.nextLink"] = json!(link(q.skip + size));
+        let empty_next = ctx.cfg.empty_pages == EmptyPages::Middle;
+        body["@odata.nextLink"] = json!(link(q.skip + size, empty_next));
+    } else if ctx.cfg.empty_pages == EmptyPages::Last && has_items {
+        // The last items, yet a nextLink: to a page with nothing and no nextLink.
+        body["@odata.nextLink"] = json!(link(total, false));
     }
     if ctx.cfg.looping_next_link.as_deref() == Some(coll_key) {
-        body["@odata.nextLink"] = json!(link(q.skip));
+        body["@odata.nextLink"] = json!(link(q.skip, false));
     }
     if let Some(h) = &ctx.cfg.hostile_next_link
         && h.collection == coll_key

@@ -20,6 +20,7 @@ use super::config::EmulatorConfig;
 use super::error::{EmulatorError, GraphError, aad_error};
 use super::faults::{Fault, Faults};
 use super::routes::{self, Ctx, Req};
+use super::shapes;
 use super::state::Tenant;
 use super::stats::{LogEntry, Stats};
 use super::throttle::Throttler;
@@ -132,7 +133,12 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     let url = format!("{}/{tenant}/oauth2/v2.0/token", sh.base);
     match auth::authenticate(clients, &key, &url, &form) {
         Ok(mut info) => {
-            let (tok, body) = auth::token_body(sh.cfg.token_lifetime);
+            let (tok, mut body) = auth::token_body(sh.cfg.token_lifetime);
+            if sh.cfg.token_expiry_as_string {
+                for k in ["expires_in", "ext_expires_in"] {
+                    body[k] = json!(body[k].to_string());
+                }
+            }
             info.expires = Instant::now() + sh.cfg.token_lifetime;
             tracing::debug!(tenant = %key, client = %info.client_id, "token issued");
             lock(&sh.tokens).insert(tok, info);
@@ -259,7 +265,10 @@ pub(crate) fn run_item(
             roles: tok.roles.as_deref(),
         };
         match routes::dispatch(t, &ctx, req) {
-            Ok(r) => {
+            Ok(mut r) => {
+                if let Some(b) = r.body.as_mut() {
+                    shapes::reshape(&sh.cfg, b);
+                }
                 // The object is committed; the client may still never hear about it.
                 let dropped =
                     req.method == "POST" && r.status == 201 && lock(&sh.faults).drop_create();
@@ -282,7 +291,8 @@ pub(crate) fn run_item(
     o
 }
 
-fn respond(o: Outcome, crid: Option<&str>) -> Response {
+/// The HTTP response of an outcome; `shuffle` orders every object's properties by that seed.
+fn respond(o: Outcome, crid: Option<&str>, shuffle: Option<u64>) -> Response {
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&o.request_id) {
         headers.insert("request-id", v);
@@ -305,7 +315,13 @@ fn respond(o: Outcome, crid: Option<&str>) -> Response {
         return (status, headers, Body::from_stream(stream)).into_response();
     }
     match o.body {
-        Some(b) => (status, headers, axum::Json(b)).into_response(),
+        Some(b) => {
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (status, headers, shapes::to_bytes(&b, shuffle)).into_response()
+        }
         None => (status, headers).into_response(),
     }
 }
@@ -333,7 +349,7 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             request_id: uuid::Uuid::new_v4().to_string(),
         };
         record(&sh, &method, &raw_path, &o, crid);
-        respond(o, crid)
+        respond(o, crid, sh.cfg.shuffled_properties)
     };
     let Some((ver, rest)) = raw_path
         .trim_start_matches('/')
@@ -397,7 +413,7 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             reset,
             request_id: uuid::Uuid::new_v4().to_string(),
         };
-        return respond(o, crid);
+        return respond(o, crid, sh.cfg.shuffled_properties);
     }
     let req = Req {
         method,
@@ -407,7 +423,7 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         body: json_body,
     };
     let o = run_item(&sh, &tok, &req, false, crid);
-    respond(o, crid)
+    respond(o, crid, sh.cfg.shuffled_properties)
 }
 
 #[cfg(test)]

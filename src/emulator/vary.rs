@@ -6,7 +6,7 @@
 //! `group` are alternatives of the same behaviour (at most one of them applies); knobs of different
 //! groups combine freely, which the pairwise and random matrix tests rely on.
 
-use super::config::{EmulatorConfig, ListOrder};
+use super::config::{EmptyPages, EmulatorConfig, ListOrder, NextLinkForm, SecretForm};
 
 /// One named variation.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +51,90 @@ pub const VARIATIONS: &[Variation] = &[
         group: "nested-expand",
         what: "definitionValues?$expand=…presentationValues($expand=presentation) answered without the nested values",
         set: |c, _| c.ignore_nested_expand = true,
+    },
+    Variation {
+        name: "odata-count",
+        group: "odata-count",
+        what: "@odata.count on every list page, asked for with $count=true or not",
+        set: |c, _| c.always_count = true,
+    },
+    Variation {
+        name: "next-link-skip",
+        group: "next-link-form",
+        what: "nextLinks carry $skip=N instead of an opaque $skiptoken",
+        set: |c, _| c.next_link_form = NextLinkForm::Skip,
+    },
+    Variation {
+        name: "empty-middle-pages",
+        group: "empty-pages",
+        what: "an empty page (value: []) with a nextLink between two pages with items",
+        set: |c, _| c.empty_pages = EmptyPages::Middle,
+    },
+    Variation {
+        name: "empty-last-page",
+        group: "empty-pages",
+        what: "the last page with items has a nextLink to a page {\"value\": []} without one",
+        set: |c, _| c.empty_pages = EmptyPages::Last,
+    },
+    Variation {
+        name: "small-pages",
+        group: "page-size",
+        what: "pages of 2 items whatever $top asks (page sizes and the $top maximum are unpublished)",
+        set: |c, _| c.page_size = Some(2),
+    },
+    Variation {
+        name: "shuffled-properties",
+        group: "property-order",
+        what: "properties of every object, nested too, in a seeded random order",
+        set: |c, seed| c.shuffled_properties = Some(seed),
+    },
+    Variation {
+        name: "fraction-digits-0",
+        group: "fraction-digits",
+        what: "date-times without fractional seconds where the instant allows (2024-05-01T10:00:00Z)",
+        set: |c, _| c.fraction_digits = Some(0),
+    },
+    Variation {
+        name: "fraction-digits-3",
+        group: "fraction-digits",
+        what: "date-times with 3 fractional digits (2024-05-01T10:00:00.000Z)",
+        set: |c, _| c.fraction_digits = Some(3),
+    },
+    Variation {
+        name: "fraction-digits-7",
+        group: "fraction-digits",
+        what: "date-times with 7 fractional digits (2024-05-01T10:00:00.0000000Z)",
+        set: |c, _| c.fraction_digits = Some(7),
+    },
+    Variation {
+        name: "secrets-null",
+        group: "secret-form",
+        what: "hidden secrets (encrypted OMA-URI values, secret settings) answered as value: null",
+        set: |c, _| c.secret_form = SecretForm::Null,
+    },
+    Variation {
+        name: "secrets-absent",
+        group: "secret-form",
+        what: "hidden secrets answered without a value property",
+        set: |c, _| c.secret_form = SecretForm::Absent,
+    },
+    Variation {
+        name: "secrets-mask",
+        group: "secret-form",
+        what: "hidden secrets answered as the mask \"********\"",
+        set: |c, _| c.secret_form = SecretForm::LongMask,
+    },
+    Variation {
+        name: "etags",
+        group: "etags",
+        what: "@odata.etag on every answered object with an id",
+        set: |c, _| c.etags = true,
+    },
+    Variation {
+        name: "token-expiry-string",
+        group: "token-expiry",
+        what: "token answers with expires_in as a string (\"3599\")",
+        set: |c, _| c.token_expiry_as_string = true,
     },
     Variation {
         name: "unchecked-references",

@@ -1,12 +1,13 @@
 //! Graph JSON ⇄ normalized document (DESIGN.md §3).
 //!
 //! A document is what a reviewer reads and git diffs: read-only, volatile and navigation-only fields
-//! stripped, keys and set-like arrays in canonical order, payloads moved to exact-bytes sidecar
+//! stripped, keys and set-like arrays in canonical order, date-times in one spelling, payloads moved to exact-bytes sidecar
 //! files, secrets redacted, ids shown with names. It is also lossless for restore: `spec`,
 //! `assignments`, `scopeTags` and the sidecars rebuild the Graph bodies ([`denormalize`]).
 
 pub mod assignments;
 pub mod canonical;
+pub mod datetime;
 pub mod definitions;
 pub mod path;
 pub mod redact;
@@ -204,6 +205,7 @@ pub fn normalize(
         files.push((format!("{}/{file}", entry.key), bytes));
     }
 
+    datetime::canonicalize(&mut spec);
     canonical::sort_sets(&mut spec, entry.sets);
     let secrets = redact::marker_paths(&spec, "spec");
     let doc = Document {

@@ -2,7 +2,9 @@
 //!
 //! Graph hides some secrets itself (encrypted OMA-URI values come back as `****`, secret settings as an
 //! opaque `encryptedValueToken`), but we redact on the shape, not on Graph's masking, so a plaintext
-//! value that slipped through is still never written. The document's `secrets:` list names every
+//! value that slipped through is still never written. For the same reason a hidden secret answered
+//! as `null`, or with no `value` at all, is the same secret: it gets the marker too, so the document
+//! does not depend on how Graph chose to hide it (`docs/graph-variation.md`). The document's `secrets:` list names every
 //! redacted path; restore asks for those values.
 
 use crate::catalog::SECRET_KEYS;
@@ -27,7 +29,7 @@ pub fn redact(v: &mut Value) {
                     .is_some_and(|s| {
                         matches!(s, "encryptedValueToken" | "notEncrypted" | "invalid")
                     });
-            if (encrypted || secret_setting) && map.get("value").is_some_and(|v| !v.is_null()) {
+            if encrypted || secret_setting {
                 map.insert("value".into(), Value::String(MARKER.into()));
             }
             if secret_setting {
@@ -89,11 +91,16 @@ mod tests {
             "vpn": {"password": {"value": "nested"}},
             "omaSettings": [
                 {"omaUri": "./a", "value": "plain", "isEncrypted": false},
-                {"omaUri": "./b", "value": "****", "isEncrypted": true, "secretReferenceValueId": "r"}
+                {"omaUri": "./b", "value": "****", "isEncrypted": true, "secretReferenceValueId": "r"},
+                {"omaUri": "./c", "value": null, "isEncrypted": true, "secretReferenceValueId": "s"},
+                {"omaUri": "./d", "isEncrypted": true, "secretReferenceValueId": "t"}
             ],
             "settings": [{"settingInstance": {"simpleSettingValue": {
                 "@odata.type": "#microsoft.graph.deviceManagementConfigurationSecretSettingValue",
-                "value": "token-abc", "valueState": "encryptedValueToken"}}}],
+                "value": "token-abc", "valueState": "encryptedValueToken"}}},
+                {"settingInstance": {"simpleSettingValue": {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationSecretSettingValue",
+                "valueState": "encryptedValueToken"}}}],
             "wifi": {"preSharedKey": "hunter2", "password": ""}
         });
         redact(&mut v);
@@ -106,12 +113,24 @@ mod tests {
         assert_eq!(v["wifi"]["password"], "", "empty values are not secrets");
         assert_eq!(v["untyped"]["value"], MARKER, "secret by valueState");
         assert_eq!(v["vpn"]["password"], MARKER, "non-string secret values too");
+        assert_eq!(v["omaSettings"][2]["value"], MARKER, "answered as null");
+        assert_eq!(
+            v["omaSettings"][3]["value"], MARKER,
+            "answered without a value"
+        );
+        assert_eq!(
+            v["settings"][1]["settingInstance"]["simpleSettingValue"]["value"],
+            MARKER
+        );
         let paths = marker_paths(&v, "spec");
         assert_eq!(
             paths,
             [
                 "spec.omaSettings[1].value",
+                "spec.omaSettings[2].value",
+                "spec.omaSettings[3].value",
                 "spec.settings[0].settingInstance.simpleSettingValue.value",
+                "spec.settings[1].settingInstance.simpleSettingValue.value",
                 "spec.untyped.value",
                 "spec.vpn.password",
                 "spec.wifi.preSharedKey"
