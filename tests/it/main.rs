@@ -14,6 +14,7 @@ mod reconcile;
 mod resilience;
 mod secrets;
 mod serve;
+mod variation_writes;
 
 #[test]
 fn no_forgotten_test_files() {
