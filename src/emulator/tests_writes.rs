@@ -626,6 +626,25 @@ async fn unknown_properties_are_served_everywhere_and_accepted_back() {
         ),
         (json!(false), json!({}), json!([]))
     );
+    // The rules for what Graph refuses or ignores still hold: navigations refused on PATCH,
+    // read-only fields dropped.
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{DC}/dc-01"),
+        json!({"@odata.type": ty, "futureList": [], "assignments": []}),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, b) = send(
+        &env,
+        Method::POST,
+        DC,
+        json!({"@odata.type": ty, "displayName": "Old", "futureList": ["y"], "createdDateTime": "2000-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!((s, b["futureList"].clone()), (201, json!(["y"])));
+    assert_ne!(b["createdDateTime"], "2000-01-01T00:00:00Z");
     // Reference data is not touched.
     let (_, g) = env.get("/v1.0/groups/g1").await;
     assert!(g.get("contosoFutureFlag").is_none(), "{g}");
