@@ -62,6 +62,19 @@ pub struct EmulatorConfig {
     /// Token answers carry `expires_in` / `ext_expires_in` as strings (`"3599"`), as Entra's v1
     /// endpoint does and some v2 answers have; graph.md leaves the token detail UNVERIFIED.
     pub token_expiry_as_string: bool,
+    /// Success status of every PATCH and settings catalog PUT (200 with the updated object, 204
+    /// without a body) instead of each collection's own (graph.md §0.1: documented 200, often 204).
+    pub update_status: Option<u16>,
+    /// Answer a create (`POST` to a collection) with 201 and only the id and a few scalars: no
+    /// navigations, no `@odata.type`, no `createdDateTime` (`evolution::partial_create`).
+    pub partial_create_body: bool,
+    /// Properties Graph added after the fixtures were captured: every seeded object, its settings'
+    /// instances, its assignments and their targets carry an unknown scalar, object and list
+    /// (`evolution::UNKNOWN_*`); creates that leave them out get their defaults.
+    pub unknown_properties: bool,
+    /// Properties Graph removed since a backup (`evolution::REMOVED`, by `@odata.type`): no longer
+    /// served, and refused on write with Graph's 400 for a property its type does not have.
+    pub removed_properties: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -88,6 +101,10 @@ impl Default for EmulatorConfig {
             secret_form: SecretForm::Masked,
             etags: false,
             token_expiry_as_string: false,
+            update_status: None,
+            partial_create_body: false,
+            unknown_properties: false,
+            removed_properties: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

@@ -15,6 +15,8 @@
 //!   per HTTP request (a batch sleeps once).
 //! - PATCH success codes follow IntuneCD where graph.md gives them; where it gives none
 //!   (configurationPolicies, ADMX, MAM, notification templates, intents) the emulator answers 204.
+//!   The write variations (`patch-200`/`patch-204`, `partial-create-body`, `unknown-properties`,
+//!   `removed-property`) change these answers as `shapes` describes.
 //! - `settings?$expand=settingDefinitions` attaches to each setting item the definitions (from the
 //!   `configurationSettings` collection) of every setting in its instance tree; unknown ids are left
 //!   out, and the `settings` route accepts no other `$expand`.
@@ -54,6 +56,7 @@ mod references;
 mod routes;
 mod seed;
 mod server;
+mod evolution;
 mod shapes;
 mod state;
 mod stats;
@@ -148,7 +151,10 @@ pub async fn start(
                 .map(AuthClient::new)
                 .collect::<Vec<_>>(),
         );
-        let t = Tenant::from_seed(seed).map_err(|e| EmulatorError::Seed(e.message))?;
+        let mut t = Tenant::from_seed(seed).map_err(|e| EmulatorError::Seed(e.message))?;
+        if config.unknown_properties {
+            evolution::seed_unknown(&mut t);
+        }
         by_id.insert(key, t);
     }
     let throttle = match config.throttle {

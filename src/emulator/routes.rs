@@ -133,7 +133,7 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("POST", []) => writes::create(t, ctx, req, coll),
         ("GET", [id]) => get(t, ctx, req, coll, id, &q),
         ("PATCH", [id]) => writes::patch(t, ctx, req, coll, id),
-        ("PUT", [id]) => writes::put(t, req, coll, id),
+        ("PUT", [id]) => writes::put(t, ctx, req, coll, id),
         ("DELETE", [id]) => writes::delete(t, coll, id),
         ("GET", [id, f]) if f.starts_with("getOmaSettingPlainTextValue(") => {
             oma_plain(t, coll, id, f)
@@ -322,6 +322,7 @@ pub(crate) fn present(
         }
     }
     mask_secrets(&mut v);
+    super::evolution::hide_removed(ctx.cfg, &mut v);
     if let Some(sel) = &q.select {
         v = select(&v, sel, !ctx.cfg.select_omits_key);
     }

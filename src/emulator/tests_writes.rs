@@ -477,3 +477,224 @@ async fn encrypted_oma_and_secret_settings() {
     assert_eq!(send(&env, Method::PUT, cp, put(fresh)).await.0, 400);
     env.h.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Write variations (`vary.rs`): the shapes a Graph client must accept around writes.
+
+fn varied(names: &[&str]) -> EmulatorConfig {
+    EmulatorConfig::varied(names, 1).unwrap()
+}
+
+const CP: &str = "/beta/deviceManagement/configurationPolicies";
+const TAGS: &str = "/beta/deviceManagement/roleScopeTags";
+const PS: &str = "/beta/deviceManagement/deviceManagementScripts";
+
+#[tokio::test]
+async fn patch_200_answers_patch_and_put_with_the_updated_object() {
+    let env = boot(varied(&["patch-200"])).await;
+    let ty = "#microsoft.graph.windows10GeneralConfiguration";
+    // deviceConfigurations answer 204 by default.
+    let (s, b) = send(
+        &env,
+        Method::PATCH,
+        &format!("{DC}/dc-01"),
+        json!({"@odata.type": ty, "displayName": "Renamed"}),
+    )
+    .await;
+    assert_eq!((s, b["id"].as_str()), (200, Some("dc-01")), "{b}");
+    assert_eq!(
+        (b["displayName"].as_str(), b["version"].as_i64()),
+        (Some("Renamed"), Some(2))
+    );
+    assert!(b.get("assignments").is_none(), "navigations stay out: {b}");
+    let (s, b) = send(
+        &env,
+        Method::PUT,
+        &format!("{CP}/cp-big"),
+        json!({"name": "Big 2", "platforms": "windows10", "technologies": "mdm", "settings": []}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["name"].as_str(), b["settingCount"].as_i64()),
+        (200, Some("Big 2"), Some(0)),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn patch_204_answers_patch_and_put_without_a_body() {
+    let env = boot(varied(&["patch-204"])).await;
+    // Scope tags answer 200 with the object by default.
+    let (s, b) = send(
+        &env,
+        Method::PATCH,
+        &format!("{TAGS}/1"),
+        json!({"displayName": "Berlin 2"}),
+    )
+    .await;
+    assert_eq!((s, b), (204, Value::Null));
+    assert_eq!(
+        env.get(&format!("{TAGS}/1")).await.1["displayName"],
+        "Berlin 2"
+    );
+    let (s, b) = send(
+        &env,
+        Method::PUT,
+        &format!("{CP}/cp-big"),
+        json!({"name": "Big 2", "platforms": "windows10", "technologies": "mdm", "settings": []}),
+    )
+    .await;
+    assert_eq!((s, b), (204, Value::Null));
+}
+
+#[tokio::test]
+async fn partial_create_body_answers_the_id_and_scalars_only() {
+    let env = boot(varied(&["partial-create-body"])).await;
+    let ty = "#microsoft.graph.windows10GeneralConfiguration";
+    let (s, b) = send(&env, Method::POST, DC, json!({"@odata.type": ty, "displayName": "New", "description": "d", "passwordRequired": true})).await;
+    assert_eq!(s, 201);
+    let id = b["id"].as_str().unwrap().to_string();
+    let mut keys: Vec<&String> = b.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec!["@odata.context", "description", "displayName", "id"],
+        "{b}"
+    );
+    // The object itself is complete.
+    let (_, full) = env.get(&format!("{DC}/{id}?$expand=assignments")).await;
+    assert_eq!(
+        (
+            full["@odata.type"].as_str(),
+            full["passwordRequired"].as_bool()
+        ),
+        (Some(ty), Some(true))
+    );
+    assert!(
+        full["createdDateTime"].is_string() && full["assignments"].is_array(),
+        "{full}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_properties_are_served_everywhere_and_accepted_back() {
+    let env = boot(varied(&["unknown-properties"])).await;
+    let (_, cp) = env.get(&format!("{CP}/cp-big?$expand=settings")).await;
+    let (_, dc) = env.get(&format!("{DC}/dc-01?$expand=assignments")).await;
+    let places = [
+        &cp,
+        &cp["settings"][0]["settingInstance"],
+        &dc["assignments"][0],
+        &dc["assignments"][0]["target"],
+    ];
+    for p in places {
+        assert_eq!(p["contosoFutureFlag"], true, "{p}");
+        assert_eq!(
+            p["futureOptions"],
+            json!({"futureMode": "strict", "futureLevel": 3})
+        );
+        assert_eq!(p["futureList"], json!(["alpha", "beta"]));
+    }
+    // Sent back with other values, they are stored; left out of a create, they get defaults.
+    let ty = "#microsoft.graph.windows10GeneralConfiguration";
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{DC}/dc-01"),
+        json!({"@odata.type": ty, "contosoFutureFlag": false, "futureList": ["x"]}),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, dc) = env.get(&format!("{DC}/dc-01")).await;
+    assert_eq!(
+        (dc["contosoFutureFlag"].as_bool(), dc["futureList"].clone()),
+        (Some(false), json!(["x"]))
+    );
+    let (s, b) = send(
+        &env,
+        Method::POST,
+        DC,
+        json!({"@odata.type": ty, "displayName": "New"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        (
+            b["contosoFutureFlag"].clone(),
+            b["futureOptions"].clone(),
+            b["futureList"].clone()
+        ),
+        (json!(false), json!({}), json!([]))
+    );
+    // The rules for what Graph refuses or ignores still hold: navigations refused on PATCH,
+    // read-only fields dropped.
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{DC}/dc-01"),
+        json!({"@odata.type": ty, "futureList": [], "assignments": []}),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, b) = send(
+        &env,
+        Method::POST,
+        DC,
+        json!({"@odata.type": ty, "displayName": "Old", "futureList": ["y"], "createdDateTime": "2000-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!((s, b["futureList"].clone()), (201, json!(["y"])));
+    assert_ne!(b["createdDateTime"], "2000-01-01T00:00:00Z");
+    // Reference data is not touched.
+    let (_, g) = env.get("/v1.0/groups/g1").await;
+    assert!(g.get("contosoFutureFlag").is_none(), "{g}");
+}
+
+#[tokio::test]
+async fn a_removed_property_is_not_served_and_refused_on_write() {
+    let env = boot(varied(&["removed-property"])).await;
+    let ty = "#microsoft.graph.deviceManagementScript";
+    let refused = "The property 'runAs32Bit' does not exist on type 'microsoft.graph.deviceManagementScript'. Make sure to only use property names that are defined by the type or mark the type as open type.";
+    let (s, b) = send(&env, Method::POST, PS, json!({"@odata.type": ty, "displayName": "x", "scriptContent": "V3JpdGU=", "runAs32Bit": true})).await;
+    assert_eq!(
+        (
+            s,
+            b["error"]["code"].as_str(),
+            b["error"]["message"].as_str()
+        ),
+        (400, Some("RequestBodyRead"), Some(refused))
+    );
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{PS}/ps-1"),
+        json!({"runAs32Bit": false}),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{PS}/ps-1"),
+        json!({"description": "d"}),
+    )
+    .await;
+    assert!(s < 300, "{s}");
+    // Another type keeps the property name free.
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{TAGS}/1"),
+        json!({"runAs32Bit": false}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Stored values of the property are no longer served.
+    let cfg = varied(&["removed-property"]);
+    let mut v = json!({"@odata.type": ty, "id": "p", "runAs32Bit": true, "runAsAccount": "system"});
+    evolution::hide_removed(&cfg, &mut v);
+    assert_eq!(
+        v,
+        json!({"@odata.type": ty, "id": "p", "runAsAccount": "system"})
+    );
+}

@@ -142,6 +142,36 @@ pub const VARIATIONS: &[Variation] = &[
         what: "assignment targets naming an unknown group or filter accepted instead of refused",
         set: |c, _| c.check_assignment_references = false,
     },
+    Variation {
+        name: "patch-200",
+        group: "update-answer",
+        what: "PATCH (and the settings catalog's PUT) answered 200 with the full updated object",
+        set: |c, _| c.update_status = Some(200),
+    },
+    Variation {
+        name: "patch-204",
+        group: "update-answer",
+        what: "PATCH (and the settings catalog's PUT) answered 204 without a body",
+        set: |c, _| c.update_status = Some(204),
+    },
+    Variation {
+        name: "partial-create-body",
+        group: "create-answer",
+        what: "a create answered 201 with the id and a few scalars only (no navigations, type or timestamps)",
+        set: |c, _| c.partial_create_body = true,
+    },
+    Variation {
+        name: "unknown-properties",
+        group: "unknown-properties",
+        what: "objects, setting instances, assignments and targets carry properties added after the fixtures",
+        set: |c, _| c.unknown_properties = true,
+    },
+    Variation {
+        name: "removed-property",
+        group: "removed-property",
+        what: "a property removed from its type: no longer returned, refused on write",
+        set: |c, _| c.removed_properties = true,
+    },
 ];
 
 /// A `--vary` name that is not a variation.

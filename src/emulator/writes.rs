@@ -8,6 +8,7 @@ use super::behaviour::{self, Coll, VersionKind};
 use super::error::GraphError;
 use super::query::Query;
 use super::routes::{Ctx, R, Req, Resp, find_obj, present};
+use super::evolution;
 use super::state::{Tenant, ingest_secrets, now};
 
 /// Suffixes of the default enrollment configurations (graph.md §8).
@@ -192,6 +193,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     }
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;
+    evolution::refuse_removed(ctx.cfg, coll, &m, None)?;
     check_binary(coll, &m)?;
     for nav in coll.navs {
         let given = m.remove(*nav);
@@ -217,6 +219,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     defaults_on_create(t, coll, &mut m);
     bump(coll, &mut m);
     let mut obj = Value::Object(m);
+    evolution::complete_unknown(ctx.cfg, &mut obj);
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
@@ -225,6 +228,9 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         req.ver,
         &format!("{}/$entity", coll.path)
     ));
+    if ctx.cfg.partial_create_body {
+        v = evolution::partial_create(&v);
+    }
     Ok(Resp::json(201, v))
 }
 
@@ -302,6 +308,7 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
             "The property '{f}' cannot be changed after creation."
         )));
     }
+    evolution::refuse_removed(ctx.cfg, coll, &m, stored_type.as_str())?;
     check_binary(coll, &m)?;
     match m.get("@odata.type") {
         None if coll.patch_type => {
@@ -332,7 +339,7 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
         o.insert(k, v);
     }
     bump(coll, o);
-    if coll.patch == 204 {
+    if evolution::update_status(ctx.cfg, coll.patch) == 204 {
         return Ok(Resp::empty(204));
     }
     let obj = obj.clone();
@@ -342,8 +349,9 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     ))
 }
 
-/// `PUT` replaces the whole object including settings (graph.md §2.3) → 204.
-pub(crate) fn put(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+/// `PUT` replaces the whole object including settings (graph.md §2.3) → 204 (200 with the object
+/// under the `patch-200` variation).
+pub(crate) fn put(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     if !coll.put {
         return Err(GraphError::no_route());
     }
@@ -357,6 +365,7 @@ pub(crate) fn put(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
         ));
     }
     strip_read_only(coll, &mut m);
+    evolution::refuse_removed(ctx.cfg, coll, &m, old["@odata.type"].as_str())?;
     m.retain(|k, _| !coll.navs.contains(&k.as_str()) || k == "settings");
     let settings = m
         .remove("settings")
@@ -388,8 +397,15 @@ pub(crate) fn put(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     new.extend(m);
     bump(coll, &mut new);
     let mut obj = Value::Object(new);
+    evolution::complete_unknown(ctx.cfg, &mut obj);
     ingest_secrets(&mut obj, &mut t.secrets)?;
-    t.store_mut(coll).insert(id.to_string(), obj);
+    t.store_mut(coll).insert(id.to_string(), obj.clone());
+    if evolution::update_status(ctx.cfg, 204) == 200 {
+        return Ok(Resp::json(
+            200,
+            present(ctx, req.ver, coll, &obj, &Query::default(), false),
+        ));
+    }
     Ok(Resp::empty(204))
 }
 
@@ -446,12 +462,19 @@ pub(crate) fn add_autopilot_assignment(
     }
     let obj = super::routes::find_obj_mut(t, coll, id)?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
-    let a = json!({"id": aid, "target": target, "source": "direct", "sourceId": id});
+    // Other properties of the assignment are kept as sent (server-set ones are not taken).
+    let mut a = m;
+    a.retain(|k, _| !matches!(k.as_str(), "id" | "source" | "sourceId") && !k.contains('@'));
+    a.insert("id".into(), json!(aid));
+    a.insert("target".into(), target);
+    a.insert("source".into(), json!("direct"));
+    a.insert("sourceId".into(), json!(id));
+    let mut a = Value::Object(a);
+    evolution::complete_unknown_assignment(ctx.cfg, &mut a);
     match obj["assignments"].as_array_mut() {
         Some(arr) => arr.push(a.clone()),
         None => obj["assignments"] = json!([a.clone()]),
     }
-    let mut a = a;
     a["@odata.context"] = json!(super::routes::context(
         ctx,
         req.ver,

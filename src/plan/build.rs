@@ -7,6 +7,7 @@
 //! byte for byte, and a cross-tenant restore compares like with like. Only reads are sent.
 
 use super::identity::{self, How, Links};
+use super::removed;
 use super::resolve::{self, Mappings, Resolver};
 use super::steps::{self, Changed, Context};
 use super::{ABSENT, Action, FORMAT, Item, Plan, Side};
@@ -385,6 +386,24 @@ pub(crate) async fn build_with_live(
                 continue;
             }
         };
+        // Properties the live type no longer has are not sent (`removed`).
+        let same_type: Vec<&Document> = live
+            .get(entry.key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|l| l.doc.odata_type == d.doc.odata_type)
+            .map(|l| &l.doc)
+            .collect();
+        let gone: Vec<String> = removed::gone(&d.doc, &same_type)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        removed::drop_from(&mut raw, &gone);
+        item.reasons.extend(
+            gone.iter()
+                .map(|p| removed::note(p, d.doc.odata_type.as_deref(), live_obj.is_some())),
+        );
         // References that do not resolve keep their source ids: harmless when nothing is written
         // (the object is unchanged), blocking otherwise.
         let problems = resolve::translate(entry, &mut raw, &resolver, &planned);

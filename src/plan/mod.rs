@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod identity;
+pub mod removed;
 pub mod resolve;
 pub mod sign;
 pub mod steps;

@@ -15,6 +15,16 @@ fn mark(a: Action) -> &'static str {
     }
 }
 
+/// Items worth a line: those that do something, and unchanged ones with a note on what is not
+/// sent (a property the live type no longer has).
+fn shown(item: &Item) -> bool {
+    item.action != Action::NoOp
+        || item
+            .reasons
+            .iter()
+            .any(|r| r.starts_with(super::removed::NOT_SENT))
+}
+
 /// The plan for a terminal: items that do something, each with its change; unchanged ones counted.
 pub fn text(plan: &Plan, paint: Paint) -> String {
     let mut out = String::new();
@@ -28,7 +38,7 @@ pub fn text(plan: &Plan, paint: Paint) -> String {
             plan.target.tenant
         ))
     );
-    for item in plan.items.iter().filter(|i| i.action != Action::NoOp) {
+    for item in plan.items.iter().filter(|i| shown(i)) {
         out.push('\n');
         let colour = match item.action {
             Action::Create => Paint::green,
@@ -103,11 +113,7 @@ pub fn markdown(plan: &Plan) -> String {
         plan.target.tenant
     );
     let _ = writeln!(out, "**{}**\n", plan.summary.sentence());
-    let shown: Vec<&Item> = plan
-        .items
-        .iter()
-        .filter(|i| i.action != Action::NoOp)
-        .collect();
+    let shown: Vec<&Item> = plan.items.iter().filter(|i| shown(i)).collect();
     if !shown.is_empty() {
         let _ = writeln!(out, "| Action | Type | Policy | Why |\n|---|---|---|---|");
         for i in &shown {

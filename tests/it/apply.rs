@@ -35,7 +35,7 @@ fn demo_tenant_id() -> String {
 }
 
 /// A repository whose `demo` tenant points at `emu`, with one backup commit of it.
-fn backed_up(emu: &Emu) -> TestEnv {
+pub(crate) fn backed_up(emu: &Emu) -> TestEnv {
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     // Intune's own write limit (100 per 20 s) rather than the client's default 80%: fewer waits.
@@ -51,7 +51,7 @@ fn backed_up(emu: &Emu) -> TestEnv {
 }
 
 /// Removes every restorable object of the demo tenant.
-fn clear(emu: &Emu) {
+pub(crate) fn clear(emu: &Emu) {
     emu.handle
         .as_ref()
         .unwrap()
@@ -70,7 +70,7 @@ fn next_run_id() -> String {
 }
 
 /// The CLI in the repository, with its own run id.
-fn cmd(env: &TestEnv, args: &[&str]) -> std::process::Command {
+pub(crate) fn cmd(env: &TestEnv, args: &[&str]) -> std::process::Command {
     let mut all = vec!["--repo", "repo"];
     all.extend_from_slice(args);
     let mut c = env.cmd(&all);
@@ -78,12 +78,12 @@ fn cmd(env: &TestEnv, args: &[&str]) -> std::process::Command {
     c
 }
 
-fn run(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
     out(&cmd(env, args).output().unwrap())
 }
 
 /// `plan --out FILE` of the demo folder at `from` (and `extra` arguments); returns the plan.
-fn plan_to(env: &TestEnv, file: &str, from: &str, extra: &[&str]) -> Value {
+pub(crate) fn plan_to(env: &TestEnv, file: &str, from: &str, extra: &[&str]) -> Value {
     let mut args = vec!["plan", "--tenant", "demo", "--from", from, "--out", file];
     args.extend_from_slice(extra);
     let (code, stdout, stderr) = run(env, &args);
@@ -94,19 +94,19 @@ fn plan_to(env: &TestEnv, file: &str, from: &str, extra: &[&str]) -> Value {
     read_plan(env, file)
 }
 
-fn read_plan(env: &TestEnv, file: &str) -> Value {
+pub(crate) fn read_plan(env: &TestEnv, file: &str) -> Value {
     let text = std::fs::read_to_string(env.path().join(file)).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-fn apply(env: &TestEnv, file: &str, extra: &[&str]) -> (i32, String, String) {
+pub(crate) fn apply(env: &TestEnv, file: &str, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["apply", file, "--yes"];
     args.extend_from_slice(extra);
     run(env, &args)
 }
 
 /// Items of a plan with the given action.
-fn items_with<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
+pub(crate) fn items_with<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
     plan["items"]
         .as_array()
         .unwrap()
@@ -116,7 +116,7 @@ fn items_with<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
 }
 
 /// The emulator's state in seed form: collection folder → object name → objects of that name.
-fn live_by_name(emu: &Emu) -> BTreeMap<String, BTreeMap<String, Vec<Value>>> {
+pub(crate) fn live_by_name(emu: &Emu) -> BTreeMap<String, BTreeMap<String, Vec<Value>>> {
     let dir = tempfile::tempdir().unwrap();
     emu.handle.as_ref().unwrap().dump(dir.path()).unwrap();
     let mut out: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
@@ -142,7 +142,7 @@ fn live_by_name(emu: &Emu) -> BTreeMap<String, BTreeMap<String, Vec<Value>>> {
 }
 
 /// (collection, name, count) of every name held by more objects than `before` had.
-fn duplicates(
+pub(crate) fn duplicates(
     before: &BTreeMap<String, BTreeMap<String, Vec<Value>>>,
     after: &BTreeMap<String, BTreeMap<String, Vec<Value>>>,
 ) -> Vec<(String, String, usize)> {
@@ -178,7 +178,7 @@ fn path_in(env: &TestEnv, rel: &str) -> PathBuf {
 }
 
 /// A file name without its `--<id8>` part.
-fn strip_id(rel: &str) -> String {
+pub(crate) fn strip_id(rel: &str) -> String {
     match rel.rfind("--") {
         Some(i) => {
             let dot = rel[i..].find('.').map_or(rel.len(), |d| i + d);
@@ -189,12 +189,12 @@ fn strip_id(rel: &str) -> String {
 }
 
 /// The full id of a revision of the repository.
-fn rev(env: &TestEnv, r: &str) -> String {
+pub(crate) fn rev(env: &TestEnv, r: &str) -> String {
     git(&env.repo(), &["rev-parse", r]).trim().to_string()
 }
 
 /// A Graph client of the demo tenant against `emu`.
-fn client(emu: &Emu) -> GraphClient {
+pub(crate) fn client(emu: &Emu) -> GraphClient {
     let (tenant, client, secret) = demo_credentials();
     let mut config = ClientConfig::new(
         &tenant,
@@ -207,7 +207,13 @@ fn client(emu: &Emu) -> GraphClient {
 }
 
 /// One real Graph write; panics when Graph refuses it.
-fn send(emu: &Emu, c: &GraphClient, method: Method, path: &str, body: Option<Value>) -> Value {
+pub(crate) fn send(
+    emu: &Emu,
+    c: &GraphClient,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let r = emu
         .rt
         .block_on(c.send(method.clone(), path, body.as_ref()))
@@ -216,14 +222,14 @@ fn send(emu: &Emu, c: &GraphClient, method: Method, path: &str, body: Option<Val
     r.body.unwrap_or(Value::Null)
 }
 
-fn list(emu: &Emu, c: &GraphClient, path: &str) -> Vec<Value> {
+pub(crate) fn list(emu: &Emu, c: &GraphClient, path: &str) -> Vec<Value> {
     emu.rt
         .block_on(c.list(path))
         .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 /// Edits one file of the repository and commits it as a person would; returns the new commit.
-fn hand_edit(env: &TestEnv, rel: &str, f: impl FnOnce(String) -> String) -> String {
+pub(crate) fn hand_edit(env: &TestEnv, rel: &str, f: impl FnOnce(String) -> String) -> String {
     let repo = env.repo();
     let p = repo.join(rel);
     let text = std::fs::read_to_string(&p).unwrap();
@@ -235,7 +241,7 @@ fn hand_edit(env: &TestEnv, rel: &str, f: impl FnOnce(String) -> String) -> Stri
 }
 
 /// The one document of `kind` below tenants/demo whose file name starts with `stem`.
-fn doc_path(env: &TestEnv, kind: &str, stem: &str) -> String {
+pub(crate) fn doc_path(env: &TestEnv, kind: &str, stem: &str) -> String {
     let dir = env.repo().join("tenants/demo").join(kind);
     let mut found: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -263,12 +269,12 @@ const SUBSET: &[&str] = &[
     "qualityUpdateProfiles",
 ];
 
-fn type_args(types: &[&'static str]) -> Vec<&'static str> {
+pub(crate) fn type_args(types: &[&'static str]) -> Vec<&'static str> {
     types.iter().flat_map(|t| ["--type", *t]).collect()
 }
 
 /// "N applied, M failed" of an apply's output.
-fn applied_failed(stdout: &str) -> (usize, usize) {
+pub(crate) fn applied_failed(stdout: &str) -> (usize, usize) {
     let line = stdout
         .lines()
         .find(|l| l.contains(" applied, ") && l.contains(" failed"))

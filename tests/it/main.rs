@@ -15,6 +15,7 @@ mod resilience;
 mod secrets;
 mod serve;
 mod variation;
+mod variation_writes;
 
 #[test]
 fn no_forgotten_test_files() {
