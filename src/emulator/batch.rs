@@ -99,6 +99,13 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
                 path: pct_decode(path),
                 query: query.to_string(),
                 body,
+                eventual: r["headers"].as_object().is_some_and(|h| {
+                    h.iter().any(|(k, v)| {
+                        k.eq_ignore_ascii_case("consistencylevel")
+                            && v.as_str()
+                                .is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
+                    })
+                }),
             },
             depends,
         });

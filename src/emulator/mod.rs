@@ -44,6 +44,7 @@ mod config;
 mod definitions;
 mod error;
 mod faults;
+mod filter;
 mod generate;
 mod query;
 mod references;
@@ -52,6 +53,7 @@ mod seed;
 mod server;
 mod state;
 mod stats;
+mod templates;
 mod throttle;
 mod vary;
 mod writes;
@@ -66,6 +68,8 @@ mod tests_definitions;
 mod tests_fidelity;
 #[cfg(test)]
 mod tests_fixture;
+#[cfg(test)]
+mod tests_neighbours;
 #[cfg(test)]
 mod tests_protocol;
 #[cfg(test)]
