@@ -54,6 +54,12 @@ impl Query {
                     q.top = Some(n.clamp(1, TOP_CAP));
                 }
                 "skiptoken" => q.skip = decode_skiptoken(&v)?,
+                // `$skip` before a `$skiptoken` of a later page: the token holds the whole offset.
+                "skip" => {
+                    q.skip = v.parse().map_err(|_| {
+                        GraphError::bad_request(format!("Invalid $skip value '{v}'"))
+                    })?;
+                }
                 "expand" => q.expand = parse_expand(&v)?,
                 "filter" => q.filter = Some(parse_filter(&v)?),
                 "count" => q.count = v.eq_ignore_ascii_case("true"),
@@ -208,5 +214,9 @@ mod tests {
         assert_eq!(q2.skip, 25);
         assert_eq!(q2.expand[0].name, "assignments");
         assert!(Query::parse("$skiptoken=zzz").is_err());
+        let q = Query::parse("$top=2&$skip=3").unwrap();
+        assert_eq!(q.skip, 3);
+        let q2 = Query::parse(&q.next_query(5)).unwrap();
+        assert_eq!((q2.skip, q2.top), (5, Some(2)));
     }
 }
