@@ -8,9 +8,11 @@ venv="${ATLAS_SDK_VENV:-/tmp/graphcheck}"
 # msgraph-core's batch support imports `deprecated` without declaring it.
 packages=(msgraph-beta-sdk==1.66.0 msgraph-core==1.5.2 azure-identity==1.27.0 Deprecated==1.2.18)
 probe='import msgraph_beta, msgraph_core.requests.batch_request_builder, azure.identity'
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$probe" 2>/dev/null \
-  && "$venv/bin/pip" freeze 2>/dev/null | grep -qx 'msgraph-beta-sdk==1.66.0'; then
-  exit 0
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$probe" 2>/dev/null; then
+  installed=$("$venv/bin/pip" freeze 2>/dev/null || true)
+  missing=0
+  for p in "${packages[@]}"; do grep -qix -- "$p" <<<"$installed" || missing=1; done
+  [ "$missing" = 0 ] && exit 0
 fi
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet "${packages[@]}"
