@@ -23,6 +23,10 @@
 //!   `assignments`, localized notification messages); inside `$batch` all items run and then the
 //!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past
 //!   auth, throttling and read faults) whatever their answer.
+//! - Intent templates (`deviceManagement/templates`) are seed data kept by a clear, like setting
+//!   definitions; their `intentCount` is counted from the tenant's intents when answered.
+//! - `$count`/`$search` on `groups` need `ConsistencyLevel: eventual`; Intune collections count
+//!   without it (docs/graph-variation.md, "Requests other clients send").
 //!
 //! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
 //! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
