@@ -291,7 +291,6 @@ class Judge:
             rules = (await rb.get(query_config(rb, expand=["scheduledActionConfigurations"]))).value
             check(rules and all(r.scheduled_action_configurations for r in rules),
                   f"compliancePolicies/{p.id}/scheduledActionsForRule?$expand=scheduledActionConfigurations")
-        apps = dm  # noqa: F841 (mobileApps lives under deviceAppManagement)
         ma = self.client.device_app_management.mobile_apps
         got = (await ma.get(query_config(ma, filter="(isof('microsoft.graph.winGetApp'))"))).value
         check(got and all(type(a).__name__ == "WinGetApp" for a in got),
@@ -313,7 +312,6 @@ class Judge:
               str(codes))
 
     async def writes(self):
-        from kiota_abstractions.serialization import ParsableFactory  # noqa: F401
         for entry in self.catalog:
             if entry["capability"] != "full":
                 continue
