@@ -8,17 +8,14 @@ if [ ! -f "$checker" ]; then
   echo "graph-schema-check.py not found at $checker (set GRAPH_SCHEMA_CHECK)"; exit 1
 fi
 venv=/tmp/graphcheck
-if ! "$venv/bin/python" -c "import msgraph_beta" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet msgraph-beta-sdk==1.66.0
-fi
+ATLAS_SDK_VENV="$venv" scripts/python-venv.sh
 echo "-- fixtures"
 "$venv/bin/python" "$checker" fixtures/tenants/demo
 
 echo "-- emulator responses"
 cargo build --locked --quiet
 port=$((20000 + RANDOM % 20000))
-./target/debug/tenant-atlas emulator --demo --listen "127.0.0.1:$port" --page-size 7 > /tmp/atlas-emulator.log 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/tenant-atlas" emulator --demo --listen "127.0.0.1:$port" --page-size 7 > /tmp/atlas-emulator.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/_emulator/stats" >/dev/null && break; sleep 0.2; done

@@ -1,5 +1,5 @@
-//! JSON batching (graph.md §12.2): ≤ 20 items, unique ids, relative urls without version,
-//! `Content-Type` with bodies, `dependsOn` with 424, answers in shuffled (seeded) order; every item
+//! JSON batching (graph.md §12.2): ≤ 20 items, unique ids, relative urls without version (or the
+//! absolute URL of this service and version, as Microsoft's SDKs send), `Content-Type` with bodies, `dependsOn` with 424, answers in shuffled (seeded) order; every item
 //! is throttled and fault-injected on its own.
 
 use std::collections::{HashMap, HashSet};
@@ -23,7 +23,8 @@ struct Item {
     depends: Vec<String>,
 }
 
-fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
+/// `base` is the service's own origin (`http://127.0.0.1:PORT`).
+fn parse(ver: Ver, base: &str, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
     let requests = body
         .as_ref()
         .and_then(|b| b.get("requests"))
@@ -60,11 +61,18 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
         let url = r["url"].as_str().ok_or_else(|| {
             GraphError::bad_request(format!("Batch request {id} is missing a url."))
         })?;
-        if url.starts_with("http://") || url.starts_with("https://") {
-            return Err(GraphError::bad_request(format!(
-                "Batch request {id}: url must be relative."
-            )));
-        }
+        // Microsoft's SDKs send the item's absolute URL; one on this service and version is taken
+        // as its relative path, any other absolute URL refused.
+        let own = format!("{base}/{}/", ver.as_str());
+        let url = match url.strip_prefix(&own) {
+            Some(rest) => rest,
+            None if url.starts_with("http://") || url.starts_with("https://") => {
+                return Err(GraphError::bad_request(format!(
+                    "Batch request {id}: url must be relative."
+                )));
+            }
+            None => url,
+        };
         let body = r.get("body").filter(|b| !b.is_null()).cloned();
         if body.is_some() {
             let has_ct = r["headers"]
@@ -99,6 +107,13 @@ fn parse(ver: Ver, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
                 path: pct_decode(path),
                 query: query.to_string(),
                 body,
+                eventual: r["headers"].as_object().is_some_and(|h| {
+                    h.iter().any(|(k, v)| {
+                        k.eq_ignore_ascii_case("consistencylevel")
+                            && v.as_str()
+                                .is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
+                    })
+                }),
             },
             depends,
         });
@@ -120,7 +135,7 @@ pub(crate) fn run(
         s.batches += 1;
         s.batches
     };
-    let items = match parse(ver, body) {
+    let items = match parse(ver, &sh.base, body) {
         Ok(i) => i,
         Err(e) => {
             let rid = uuid::Uuid::new_v4().to_string();
@@ -197,17 +212,37 @@ fn id_text(v: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
+    const BASE: &str = "http://127.0.0.1:9";
+
+    #[test]
+    fn absolute_urls_on_this_service_are_taken_as_relative() {
+        let sdk = json!({"requests":[
+            {"id":"a","method":"GET","url":"http://127.0.0.1:9/beta/deviceManagement/intents?$top=1"}]});
+        let items = parse(Ver::Beta, BASE, Some(sdk)).unwrap();
+        assert_eq!(
+            (items[0].req.path.as_str(), items[0].req.query.as_str()),
+            ("deviceManagement/intents", "$top=1")
+        );
+        for other in [
+            "https://graph.example.com/beta/deviceManagement/intents",
+            "http://127.0.0.1:9/v1.0/groups",
+        ] {
+            let body = json!({"requests":[{"id":"a","method":"GET","url": other}]});
+            assert!(parse(Ver::Beta, BASE, Some(body)).is_err(), "{other}");
+        }
+    }
+
     #[test]
     fn numeric_ids_are_taken_as_their_text() {
         let numeric = json!({"requests":[
             {"id":1,"method":"GET","url":"/x"},
             {"id":2,"method":"GET","url":"/y","dependsOn":[1]}]});
-        let items = parse(Ver::Beta, Some(numeric)).unwrap();
+        let items = parse(Ver::Beta, BASE, Some(numeric)).unwrap();
         assert_eq!(items[0].id, "1");
         assert_eq!(items[1].depends, vec!["1"]);
         for bad in [json!(1.5), json!(null), json!({"a": 1})] {
             let body = json!({"requests":[{"id": bad, "method":"GET","url":"/x"}]});
-            assert!(parse(Ver::Beta, Some(body)).is_err());
+            assert!(parse(Ver::Beta, BASE, Some(body)).is_err());
         }
     }
 
@@ -216,18 +251,18 @@ mod tests {
         let ok = json!({"requests":[
             {"id":"1","method":"GET","url":"/deviceManagement/deviceConfigurations?$top=5"},
             {"id":"2","method":"POST","url":"/x","dependsOn":["1"],"headers":{"content-type":"application/json"},"body":{}}]});
-        let items = parse(Ver::Beta, Some(ok)).unwrap();
+        let items = parse(Ver::Beta, BASE, Some(ok)).unwrap();
         assert_eq!(items[0].req.query, "$top=5");
         assert_eq!(items[1].depends, vec!["1"]);
         let dup = json!({"requests":[{"id":"a","method":"GET","url":"/x"},{"id":"A","method":"GET","url":"/y"}]});
-        assert!(parse(Ver::Beta, Some(dup)).is_err());
+        assert!(parse(Ver::Beta, BASE, Some(dup)).is_err());
         let no_ct = json!({"requests":[{"id":"a","method":"POST","url":"/x","body":{}}]});
-        assert!(parse(Ver::Beta, Some(no_ct)).is_err());
+        assert!(parse(Ver::Beta, BASE, Some(no_ct)).is_err());
         let many: Vec<Value> = (0..21)
             .map(|i| json!({"id": i.to_string(), "method":"GET","url":"/x"}))
             .collect();
-        assert!(parse(Ver::Beta, Some(json!({"requests": many}))).is_err());
+        assert!(parse(Ver::Beta, BASE, Some(json!({"requests": many}))).is_err());
         let fwd = json!({"requests":[{"id":"a","method":"GET","url":"/x","dependsOn":["b"]},{"id":"b","method":"GET","url":"/y"}]});
-        assert!(parse(Ver::Beta, Some(fwd)).is_err());
+        assert!(parse(Ver::Beta, BASE, Some(fwd)).is_err());
     }
 }

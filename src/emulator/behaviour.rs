@@ -382,6 +382,19 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementIntent",
         )
     },
+    // §10.4 intent templates: published by Microsoft, read-only; categories (with their setting
+    // definitions and recommended settings) and default settings stored inline.
+    Coll {
+        polymorphic: true,
+        navs: &["categories", "settings"],
+        assign: Assign::No,
+        writable: false,
+        created: false,
+        ..coll(
+            INTENT_TEMPLATES,
+            "#microsoft.graph.deviceManagementTemplate",
+        )
+    },
     // §3 reference data: ADMX definitions with inline presentations.
     Coll {
         navs: &[],
@@ -524,6 +537,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
 ];
 
+/// Templates intents are created from and read against (graph.md §10.4).
+pub(crate) const INTENT_TEMPLATES: &str = "deviceManagement/templates";
 /// Setting definitions of the settings catalog (graph.md §2.1).
 pub(crate) const SETTING_DEFINITIONS: &str = "deviceManagement/configurationSettings";
 /// The navigation property `$expand` attaches to each setting item of a `settings` navigation.

@@ -29,6 +29,10 @@
 //!   apply to every Graph answer with a body once its route has built it, `$batch` items included;
 //!   `fraction_digits` never changes an instant, and an empty page inserted by `EmptyPages::Middle`
 //!   is named by a `$skiptoken` even when nextLinks use `$skip`.
+//! - Intent templates (`deviceManagement/templates`) are seed data kept by a clear, like setting
+//!   definitions; their `intentCount` is counted from the tenant's intents when answered.
+//! - `$count`/`$search` on `groups` need `ConsistencyLevel: eventual`; Intune collections count
+//!   without it (docs/graph-variation.md, "Requests other clients send").
 //!
 //! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
 //! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
@@ -50,6 +54,7 @@ mod config;
 mod definitions;
 mod error;
 mod faults;
+mod filter;
 mod generate;
 mod query;
 mod references;
@@ -60,6 +65,7 @@ mod evolution;
 mod shapes;
 mod state;
 mod stats;
+mod templates;
 mod throttle;
 mod vary;
 mod writes;
@@ -74,6 +80,8 @@ mod tests_definitions;
 mod tests_fidelity;
 #[cfg(test)]
 mod tests_fixture;
+#[cfg(test)]
+mod tests_neighbours;
 #[cfg(test)]
 mod tests_protocol;
 #[cfg(test)]

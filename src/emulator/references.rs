@@ -26,6 +26,7 @@ pub(crate) const REFERENCE_DATA: &[&str] = &[
     "deviceAppManagement/mobileApps",
     behaviour::SETTING_DEFINITIONS,
     "deviceManagement/groupPolicyDefinitions",
+    behaviour::INTENT_TEMPLATES,
 ];
 
 /// Reference-like policy objects restore maps by name (graph.md §13), copied with new ids.

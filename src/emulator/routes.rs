@@ -8,7 +8,7 @@ use super::config::{EmptyPages, EmulatorConfig, ListOrder};
 use super::error::GraphError;
 use super::query::{self, Expand, Query};
 use super::state::{Tenant, mask_secrets};
-use super::{actions, definitions, writes};
+use super::{actions, definitions, templates, writes};
 
 /// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
 #[derive(Clone)]
@@ -19,6 +19,9 @@ pub(crate) struct Req {
     pub path: String,
     pub query: String,
     pub body: Option<Value>,
+    /// Sent with `ConsistencyLevel: eventual`, which directory objects need for `$count` and
+    /// `$search` (advanced queries).
+    pub eventual: bool,
 }
 
 /// Bodies may carry plaintext secrets being written: Debug leaves them out.
@@ -30,6 +33,7 @@ impl std::fmt::Debug for Req {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body", &self.body.as_ref().map(|_| "<omitted>"))
+            .field("eventual", &self.eventual)
             .finish()
     }
 }
@@ -140,6 +144,9 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         }
         ("GET", [id, nav]) => nav_list(t, ctx, req, coll, id, nav, &q),
         ("GET", [id, nav, sub]) => nav_item(t, ctx, req, coll, id, nav, sub, &q),
+        ("GET", [id, cats, cid, nav]) if cats == "categories" => {
+            templates::category_nav(t, ctx, req, coll, id, cid, nav, &q)
+        }
         ("GET", [id, dvs, dv, pvs]) if dvs == "definitionValues" && pvs == "presentationValues" => {
             presentation_values(t, ctx, req, coll, id, dv, &q)
         }
@@ -378,6 +385,7 @@ fn transform_nav(nav: &str, val: &mut Value, nested: &[Expand]) {
                     o.remove("scheduledActionConfigurations");
                 }
             }
+            "categories" => templates::category_view(it, nested),
             _ => {}
         }
     }
@@ -417,12 +425,14 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         ));
     }
     check_expand(coll, &q.expand)?;
-    let mut items: Vec<&Value> = t
+    check_advanced_query(coll, req, q)?;
+    let mut items: Vec<std::borrow::Cow<Value>> = t
         .store(coll)
         .values()
-        .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
+        .map(|o| templates::live(t, coll, o))
+        .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)) && q.search_matches(o))
         .collect();
-    order(ctx.cfg, &mut items, |v| v);
+    order(ctx.cfg, &mut items, |v| v.as_ref());
     let mut r = page(
         ctx,
         req,
@@ -431,7 +441,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         items,
         coll.page,
         coll.path.to_string(),
-        |o| present(ctx, req.ver, coll, o, q, true),
+        |o| present(ctx, req.ver, coll, &o, q, true),
     );
     if coll.page == 25
         && let Some(b) = r.body.as_mut()
@@ -442,6 +452,29 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         );
     }
     Ok(r)
+}
+
+/// Directory objects answer `$count` and `$search` only to requests that accept eventual
+/// consistency (Graph's advanced queries); Intune collections count without it.
+fn check_advanced_query(coll: &Coll, req: &Req, q: &Query) -> Result<(), GraphError> {
+    if coll.path != "groups" || req.eventual {
+        return Ok(());
+    }
+    if q.search.is_some() {
+        return Err(GraphError::new(
+            400,
+            "Request_UnsupportedQuery",
+            "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        ));
+    }
+    if q.count {
+        return Err(GraphError::new(
+            400,
+            "Request_BadRequest",
+            "$count is not currently supported.",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
@@ -464,8 +497,8 @@ pub(crate) fn find_obj_mut<'a>(
 
 fn get(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, q: &Query) -> R {
     check_expand(coll, &q.expand)?;
-    let obj = find_obj(t, coll, id)?;
-    let mut v = present(ctx, req.ver, coll, obj, q, false);
+    let obj = templates::live(t, coll, find_obj(t, coll, id)?);
+    let mut v = present(ctx, req.ver, coll, &obj, q, false);
     v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     Ok(Resp::json(200, v))
 }
@@ -503,8 +536,10 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             coll.path
         )));
     }
-    if nav == "scheduledActionsForRule" {
-        // graph.md §4: the nav route answers 400; use $expand on the policy.
+    if nav == "scheduledActionsForRule" && coll.path == "deviceManagement/deviceCompliancePolicies"
+    {
+        // graph.md §4: the nav route answers 400; use $expand on the policy. The settings-catalog
+        // compliance collection serves it (docs/graph-variation.md).
         return Err(GraphError::bad_request(
             "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000",
         ));
@@ -528,6 +563,11 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
             definition_value_view(it, &expand);
         }
         mask_secrets(it);
+    }
+    if matches!(nav, "scheduledActionsForRule" | "categories") {
+        let mut all = Value::Array(items);
+        transform_nav(nav, &mut all, &q.expand);
+        items = serde_json::from_value(all).unwrap_or_default();
     }
     let what = format!("{}('{id}')/{nav}", coll.path);
     if nav == "settings" {
@@ -579,6 +619,9 @@ fn nav_item(
         .ok_or_else(|| GraphError::not_found(404, sub))?;
     if nav == "definitionValues" {
         definition_value_view(&mut it, &q.expand);
+    }
+    if nav == "categories" {
+        templates::category_view(&mut it, &q.expand);
     }
     mask_secrets(&mut it);
     it["@odata.context"] = json!(context(

@@ -335,6 +335,11 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let crid = crid.as_deref();
+    let eventual = parts
+        .headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
     if !sh.cfg.latency.is_zero() {
         tokio::time::sleep(sh.cfg.latency).await;
     }
@@ -421,6 +426,7 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         path: pct_decode(rest),
         query: parts.uri.query().unwrap_or_default().to_string(),
         body: json_body,
+        eventual,
     };
     let o = run_item(&sh, &tok, &req, false, crid);
     respond(o, crid, sh.cfg.shuffled_properties)

@@ -12,6 +12,7 @@ mod first_hour;
 mod plan;
 mod reconcile;
 mod resilience;
+mod sdk_judge;
 mod secrets;
 mod serve;
 mod variation;

@@ -1,0 +1,291 @@
+//! End-to-end tests of what other Graph clients send beyond the tool's own requests, on the demo
+//! tenant: intent templates with their categories, setting definitions and settings, compliance
+//! actions on `compliancePolicies`, composed `$filter` expressions, and `$count`/`$search` on
+//! directory objects with and without `ConsistencyLevel: eventual`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::tests_fixture::Env;
+use super::*;
+
+const BASELINE: &str = "034ccd46-190c-4afc-adf1-ad7cc11262eb";
+const BITLOCKER: &str = "d1174162-1dd2-4976-affc-6667049ab0ae";
+
+async fn boot_demo() -> Env {
+    let seed = TenantSeed::from_files(crate::demo::files()).expect("demo seed loads");
+    let h = start(
+        EmulatorConfig::default(),
+        vec![seed],
+        "127.0.0.1:0".parse().expect("loopback"),
+    )
+    .await
+    .expect("emulator starts");
+    let (tenant, client, secret) = crate::demo::credentials().expect("demo credentials");
+    let mut env = Env {
+        h,
+        http: reqwest::Client::new(),
+        token: String::new(),
+    };
+    let (s, b) = env
+        .token_req(
+            &tenant,
+            &[("client_id", &client), ("client_secret", &secret)],
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    env.token = b["access_token"].as_str().unwrap_or_default().to_string();
+    env
+}
+
+fn ids(items: &[Value]) -> Vec<&str> {
+    items.iter().filter_map(|i| i["id"].as_str()).collect()
+}
+
+fn types(items: &[Value]) -> Vec<&str> {
+    items
+        .iter()
+        .filter_map(|i| i["@odata.type"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn isof_filters_compose_on_every_polymorphic_collection() {
+    let env = boot_demo().await;
+    let (apps, _) = env
+        .get_all("/beta/deviceAppManagement/mobileApps?$filter=(isof('microsoft.graph.winGetApp'))")
+        .await;
+    assert_eq!(types(&apps), ["#microsoft.graph.winGetApp"]);
+    let (apps, _) = env
+        .get_all("/beta/deviceAppManagement/mobileApps?$filter=isof('microsoft.graph.winGetApp') or isof('microsoft.graph.win32LobApp')")
+        .await;
+    assert_eq!(apps.len(), 2, "{apps:?}");
+    let (all, _) = env.get_all("/beta/deviceAppManagement/mobileApps").await;
+    let (not_win, _) = env
+        .get_all(
+            "/beta/deviceAppManagement/mobileApps?$filter=not isof('microsoft.graph.winGetApp')",
+        )
+        .await;
+    assert_eq!(not_win.len(), all.len() - 1);
+    for (path, ver) in [
+        ("deviceManagement/deviceConfigurations", "beta"),
+        ("deviceManagement/deviceCompliancePolicies", "beta"),
+        ("identity/conditionalAccess/namedLocations", "v1.0"),
+        (
+            "deviceManagement/windowsAutopilotDeploymentProfiles",
+            "beta",
+        ),
+        ("deviceManagement/deviceEnrollmentConfigurations", "beta"),
+    ] {
+        let (all, _) = env.get_all(&format!("/{ver}/{path}")).await;
+        let first = all[0]["@odata.type"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('#');
+        let other = all
+            .iter()
+            .filter_map(|o| o["@odata.type"].as_str())
+            .map(|t| t.trim_start_matches('#'))
+            .find(|t| *t != first)
+            .unwrap_or("microsoft.graph.none");
+        let count = |t: &str| {
+            all.iter()
+                .filter(|o| o["@odata.type"] == format!("#{t}"))
+                .count()
+        };
+        let q = format!(
+            "/{ver}/{path}?$filter=(isof('{first}') or isof('{other}')) and not isof('{other}')"
+        );
+        let (got, _) = env.get_all(&q).await;
+        assert_eq!(got.len(), count(first), "{q}");
+        let q = format!("/{ver}/{path}?$filter=isof('{first}') or isof('{other}')");
+        let (got, _) = env.get_all(&q).await;
+        assert_eq!(got.len(), count(first) + count(other), "{q}");
+    }
+    let (s, b) = env
+        .get("/beta/deviceAppManagement/mobileApps?$filter=isof('microsoft.graph.winGetApp') or")
+        .await;
+    assert_eq!(s, 400, "{b}");
+    env.h.shutdown().await;
+}
+
+#[tokio::test]
+async fn intent_templates_are_served_read_only_and_match_the_intents() {
+    let env = boot_demo().await;
+    let (templates, _) = env.get_all("/beta/deviceManagement/templates").await;
+    let (intents, _) = env.get_all("/beta/deviceManagement/intents").await;
+    assert!(!intents.is_empty());
+    for i in &intents {
+        let tid = i["templateId"].as_str().unwrap();
+        let t = templates
+            .iter()
+            .find(|t| t["id"] == tid)
+            .unwrap_or_else(|| panic!("template {tid} of intent {}", i["displayName"]));
+        assert!(t.get("categories").is_none() && t.get("settings").is_none());
+        let uses = intents.iter().filter(|o| o["templateId"] == tid).count();
+        assert_eq!(t["intentCount"], json!(uses), "{t}");
+        // Every setting the intent holds is defined in one of its template's categories.
+        let (cats, _) = env
+            .get_all(&format!(
+                "/beta/deviceManagement/templates/{tid}/categories"
+            ))
+            .await;
+        assert!(!cats.is_empty());
+        let mut defs = Vec::new();
+        for c in &cats {
+            assert!(c.get("settingDefinitions").is_none(), "{c}");
+            let cid = c["id"].as_str().unwrap();
+            let (d, _) = env
+                .get_all(&format!(
+                    "/beta/deviceManagement/templates/{tid}/categories/{cid}/settingDefinitions"
+                ))
+                .await;
+            defs.extend(d);
+            let (s, _) = env
+                .get(&format!(
+                    "/beta/deviceManagement/templates/{tid}/categories/{cid}/recommendedSettings"
+                ))
+                .await;
+            assert_eq!(s, 200);
+        }
+        let (settings, _) = env
+            .get_all(&format!("/beta/deviceManagement/templates/{tid}/settings"))
+            .await;
+        let (held, _) = env
+            .get_all(&format!(
+                "/beta/deviceManagement/intents/{}/settings",
+                i["id"].as_str().unwrap()
+            ))
+            .await;
+        for s in &held {
+            let d = s["definitionId"].as_str().unwrap();
+            assert!(ids(&defs).contains(&d), "{d} defined by {tid}");
+            assert!(
+                settings.iter().any(|x| x["definitionId"] == d),
+                "{d} has a default in {tid}"
+            );
+        }
+    }
+    // The filters clients use to find baselines.
+    let (b, _) = env
+        .get_all("/beta/deviceManagement/templates?$filter=isof('microsoft.graph.securityBaselineTemplate')")
+        .await;
+    assert_eq!(ids(&b), [BASELINE]);
+    let (b, _) = env
+        .get_all("/beta/deviceManagement/templates?$filter=templateType eq 'securityBaseline'")
+        .await;
+    assert_eq!(ids(&b), [BASELINE]);
+    let (s, t) = env
+        .get(&format!(
+            "/beta/deviceManagement/templates/{BITLOCKER}?$expand=settings,categories"
+        ))
+        .await;
+    assert_eq!(s, 200, "{t}");
+    assert!(
+        t["settings"].as_array().is_some_and(|a| !a.is_empty()),
+        "{t}"
+    );
+    assert!(
+        t["categories"].as_array().is_some_and(|a| !a.is_empty()),
+        "{t}"
+    );
+    // Read-only: Microsoft publishes templates.
+    for (m, path) in [
+        (Method::POST, "/beta/deviceManagement/templates".to_string()),
+        (
+            Method::PATCH,
+            format!("/beta/deviceManagement/templates/{BITLOCKER}"),
+        ),
+        (
+            Method::DELETE,
+            format!("/beta/deviceManagement/templates/{BITLOCKER}"),
+        ),
+    ] {
+        let (s, b) = env
+            .call(m.clone(), &path, Some(json!({"displayName": "x"})))
+            .await;
+        assert!(s == 400 || s == 405, "{m} {path}: {s} {b}");
+    }
+    let (_, t) = env
+        .get(&format!("/beta/deviceManagement/templates/{BITLOCKER}"))
+        .await;
+    assert_eq!(t["displayName"], "BitLocker");
+    env.h.shutdown().await;
+}
+
+#[tokio::test]
+async fn compliance_actions_are_served_on_compliance_policies() {
+    let env = boot_demo().await;
+    let (policies, _) = env
+        .get_all("/beta/deviceManagement/compliancePolicies")
+        .await;
+    let id = policies[0]["id"].as_str().unwrap();
+    let (_, full) = env
+        .get(&format!(
+            "/beta/deviceManagement/compliancePolicies/{id}?$expand=scheduledActionsForRule($expand=scheduledActionConfigurations)"
+        ))
+        .await;
+    let base = format!("/beta/deviceManagement/compliancePolicies/{id}/scheduledActionsForRule");
+    let (s, plain) = env.get(&base).await;
+    assert_eq!(s, 200, "{plain}");
+    let rules = plain["value"].as_array().unwrap();
+    assert_eq!(
+        ids(rules),
+        ids(full["scheduledActionsForRule"].as_array().unwrap())
+    );
+    assert!(
+        rules
+            .iter()
+            .all(|r| r.get("scheduledActionConfigurations").is_none())
+    );
+    let (s, expanded) = env
+        .get(&format!("{base}?$expand=scheduledActionConfigurations"))
+        .await;
+    assert_eq!(s, 200, "{expanded}");
+    assert_eq!(expanded["value"], full["scheduledActionsForRule"]);
+    // The classic collection's navigation route still answers as graph.md §4 saw it.
+    let (classic, _) = env
+        .get_all("/beta/deviceManagement/deviceCompliancePolicies")
+        .await;
+    let cid = classic[0]["id"].as_str().unwrap();
+    let (s, _) = env
+        .get(&format!(
+            "/beta/deviceManagement/deviceCompliancePolicies/{cid}/scheduledActionsForRule"
+        ))
+        .await;
+    assert_eq!(s, 400);
+    env.h.shutdown().await;
+}
+
+#[tokio::test]
+async fn directory_count_and_search_need_eventual_consistency() {
+    let env = boot_demo().await;
+    let (groups, _) = env.get_all("/v1.0/groups").await;
+    let send = |path: &'static str, eventual: bool| {
+        let mut rb = env
+            .http
+            .get(format!("{}{path}", env.h.base_url()))
+            .bearer_auth(&env.token);
+        if eventual {
+            rb = rb.header("ConsistencyLevel", "eventual");
+        }
+        async move {
+            let r = rb.send().await.expect("graph request");
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, b) = send("/v1.0/groups?$count=true", false).await;
+    assert_eq!(s, 400, "{b}");
+    let (s, b) = send("/v1.0/groups?$count=true&$top=1", true).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["@odata.count"], json!(groups.len()));
+    let (s, _) = send("/v1.0/groups?$search=\"displayName:a\"", false).await;
+    assert_eq!(s, 400);
+    let (s, b) = send("/v1.0/groups?$search=\"displayName:a\"&$count=true", true).await;
+    assert_eq!(s, 200, "{b}");
+    // Intune collections count without the header.
+    let (s, b) = send("/beta/deviceManagement/intents?$count=true", false).await;
+    assert_eq!((s, b["@odata.count"].is_number()), (200, true), "{b}");
+    env.h.shutdown().await;
+}
