@@ -301,6 +301,7 @@ round_trips! {
     device_configurations => "deviceConfigurations",
     compliance_policies => "compliancePolicies",
     settings_catalog => "settingsCatalog",
+    app_protection_policies => "appProtectionPolicies",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
