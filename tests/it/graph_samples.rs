@@ -302,6 +302,7 @@ round_trips! {
     compliance_policies => "compliancePolicies",
     settings_catalog => "settingsCatalog",
     app_protection_policies => "appProtectionPolicies",
+    notification_templates => "notificationTemplates",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
