@@ -58,8 +58,28 @@ fn assigned_groups(samples: &[Sample]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The demo tenant's `tenant.json` with the samples as its only objects, and the groups they are
-/// assigned to.
+/// Mobile apps the samples target (`targetedMobileApps`), with the package id the sample names.
+fn targeted_apps(samples: &[Sample]) -> Vec<(String, String)> {
+    samples
+        .iter()
+        .flat_map(|s| {
+            let package = s.response["packageId"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("app:")
+                .to_string();
+            s.response["targetedMobileApps"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |id| Some((id.as_str()?.to_string(), package.clone())))
+        })
+        .collect()
+}
+
+/// The demo tenant's `tenant.json` with the samples as its only objects, and the groups and apps
+/// they refer to (which the sample's tenant had).
 fn seed(samples: &[Sample]) -> TenantSeed {
     let tenant = std::fs::read(demo_seed_dir().join("tenant.json")).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = vec![("tenant.json".into(), tenant)];
@@ -74,6 +94,14 @@ fn seed(samples: &[Sample]) -> TenantSeed {
         files.push((
             format!("v1.0/groups/{id}.json"),
             serde_json::to_vec(&group).unwrap(),
+        ));
+    }
+    for (id, package) in targeted_apps(samples) {
+        let app = json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
+            "displayName": format!("Sample app {}", &id[..8]), "packageId": package});
+        files.push((
+            format!("beta/deviceAppManagement/mobileApps/{id}.json"),
+            serde_json::to_vec(&app).unwrap(),
         ));
     }
     TenantSeed::from_files(files.iter().map(|(p, b)| (p.as_str(), b.as_slice()))).unwrap()
@@ -303,6 +331,7 @@ round_trips! {
     settings_catalog => "settingsCatalog",
     app_protection_policies => "appProtectionPolicies",
     notification_templates => "notificationTemplates",
+    app_configurations => "appConfigurations",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
