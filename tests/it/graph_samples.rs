@@ -332,6 +332,8 @@ round_trips! {
     app_protection_policies => "appProtectionPolicies",
     notification_templates => "notificationTemplates",
     app_configurations => "appConfigurations",
+    autopilot_profiles => "autopilotProfiles",
+    administrative_templates => "administrativeTemplates",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
