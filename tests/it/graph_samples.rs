@@ -78,8 +78,24 @@ fn targeted_apps(samples: &[Sample]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The demo tenant's `tenant.json` with the samples as its only objects, and the groups and apps
-/// they refer to (which the sample's tenant had).
+/// Scope tags the samples name besides the built-in "0" (`roleScopeTagIds`, or `roleScopeTags` on
+/// assignment filters).
+fn named_scope_tags(samples: &[Sample]) -> BTreeSet<String> {
+    samples
+        .iter()
+        .flat_map(|s| {
+            ["roleScopeTagIds", "roleScopeTags"]
+                .iter()
+                .flat_map(|k| s.response[*k].as_array().cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .filter(|t| t != "0")
+        .collect()
+}
+
+/// The demo tenant's `tenant.json` with the samples as its only objects, and the groups, apps and
+/// scope tags they refer to (which the sample's tenant had).
 fn seed(samples: &[Sample]) -> TenantSeed {
     let tenant = std::fs::read(demo_seed_dir().join("tenant.json")).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = vec![("tenant.json".into(), tenant)];
@@ -94,6 +110,14 @@ fn seed(samples: &[Sample]) -> TenantSeed {
         files.push((
             format!("v1.0/groups/{id}.json"),
             serde_json::to_vec(&group).unwrap(),
+        ));
+    }
+    for id in named_scope_tags(samples) {
+        let tag = json!({"@odata.type": "#microsoft.graph.roleScopeTag", "id": id,
+            "displayName": format!("Sample scope tag {id}"), "description": "", "isBuiltIn": false});
+        files.push((
+            format!("beta/deviceManagement/roleScopeTags/{id}.json"),
+            serde_json::to_vec(&tag).unwrap(),
         ));
     }
     for (id, package) in targeted_apps(samples) {
@@ -346,6 +370,8 @@ macro_rules! round_trips {
 }
 
 round_trips! {
+    assignment_filters => "assignmentFilters",
+    windows_update_rings => "windowsUpdateRings",
     device_configurations => "deviceConfigurations",
     compliance_policies => "compliancePolicies",
     settings_catalog => "settingsCatalog",
