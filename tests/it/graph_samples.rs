@@ -372,6 +372,8 @@ macro_rules! round_trips {
 round_trips! {
     assignment_filters => "assignmentFilters",
     windows_update_rings => "windowsUpdateRings",
+    shell_scripts => "shellScripts",
+    custom_attribute_scripts => "customAttributeScripts",
     device_configurations => "deviceConfigurations",
     compliance_policies => "compliancePolicies",
     settings_catalog => "settingsCatalog",
