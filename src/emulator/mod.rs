@@ -21,6 +21,8 @@
 //!   `configurationSettings` collection) of every setting in its instance tree; unknown ids are left
 //!   out, and the `settings` route accepts no other `$expand`.
 //! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
+//! - A tenant seeded without the built-in scope tag "0" (Default) gets it: every tenant has it and
+//!   real answers name it without carrying it (graph.md §10.1).
 //! - `drop_create_rate` applies to every POST answered 201 (collection creates, autopilot
 //!   `assignments`, localized notification messages); inside `$batch` all items run and then the
 //!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past

@@ -53,7 +53,30 @@ pub(crate) fn is_built_in(coll: &Coll, obj: &Value) -> bool {
     }
 }
 
+/// The built-in scope tag every tenant has (graph.md §10.1), as Graph serves it.
+fn default_scope_tag() -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.roleScopeTag",
+        "id": "0",
+        "displayName": "Default",
+        "description": "",
+        "isBuiltIn": true,
+        "assignments": [],
+    })
+}
+
 impl Tenant {
+    /// Gives a tenant seeded without them the objects every tenant has: scope tag "0". Objects
+    /// served from a real tenant's answers name it in `roleScopeTagIds` without carrying it.
+    pub(crate) fn add_missing_built_ins(&mut self) {
+        if let Some(tags) = behaviour::by_path("deviceManagement/roleScopeTags") {
+            let store = self.store_mut(tags);
+            if store.get("0").is_none() {
+                store.insert("0".to_string(), default_scope_tag());
+            }
+        }
+    }
+
     /// Removes every object except reference data and built-in objects; returns
     /// `{"removed": n, "kept": n, "removedByCollection": {path: n}}`.
     pub(crate) fn clear(&mut self) -> Value {

@@ -81,6 +81,7 @@ impl Tenant {
             }
             t.store_mut(coll).insert(id, obj);
         }
+        t.add_missing_built_ins();
         Ok(t)
     }
 

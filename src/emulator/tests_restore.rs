@@ -354,3 +354,26 @@ async fn references_copy_has_new_ids_and_same_names() {
     );
     env.h.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_tenant_seeded_without_scope_tags_has_the_built_in_one() {
+    // Real answers name scope tag "0" in `roleScopeTagIds`; every tenant has it (graph.md §10.1).
+    let tenant = super::tests_fixture::tenant_json(TENANT, &[]);
+    let policy = json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+        "id": "p", "displayName": "P", "roleScopeTagIds": ["0"]})
+    .to_string();
+    let seed = TenantSeed::from_files([
+        ("tenant.json", tenant.as_bytes()),
+        (
+            "beta/deviceManagement/deviceConfigurations/p.json",
+            policy.as_bytes(),
+        ),
+    ])
+    .unwrap();
+    let env = boot_seeds(EmulatorConfig::default(), vec![seed]).await;
+    let (status, tag) = env.get(&format!("{TAGS}/0")).await;
+    assert_eq!(status, 200, "{tag}");
+    assert_eq!(tag["displayName"], "Default");
+    assert_eq!(tag["isBuiltIn"], true);
+    assert_eq!(names(&env, TAGS).await, ["Default"]);
+}

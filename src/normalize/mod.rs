@@ -259,12 +259,15 @@ pub fn strip(entry: &CatalogEntry, spec: &mut Value) {
     strip_any_depth(spec);
 }
 
+/// Removes OData annotations (all but a nested `@odata.type`), the action and function links of
+/// full metadata (`"#microsoft.graph.restore": {"title", "target"}`, which name the object's own
+/// URL) and volatile timestamps, at any depth.
 fn strip_any_depth(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|k, _| {
-                let annotation =
-                    k != "@odata.type" && (k.starts_with('@') || k.contains("@odata."));
+                let annotation = k != "@odata.type"
+                    && (k.starts_with('@') || k.starts_with('#') || k.contains("@odata."));
                 !annotation && !VOLATILE_ANY_DEPTH.contains(&k.as_str())
             });
             map.values_mut().for_each(strip_any_depth);

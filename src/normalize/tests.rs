@@ -158,6 +158,43 @@ fn unknown_types_and_fields_are_kept() {
 }
 
 #[test]
+fn full_metadata_annotations_and_action_links_are_not_kept() {
+    // A named location as Graph answers under odata.metadata=full (fixtures/graph-samples).
+    let obj = json!({
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#identity/conditionalAccess/namedLocations/$entity",
+        "@odata.type": "#microsoft.graph.countryNamedLocation",
+        "@odata.id": "identity/conditionalAccess/namedLocations('185c993e-10a9-44fa-98d1-230c8f72f497')",
+        "id": "185c993e-10a9-44fa-98d1-230c8f72f497", "displayName": "ALLOWED COUNTRIES",
+        "countriesAndRegions@odata.type": "#Collection(String)", "countriesAndRegions": ["BE", "NL"],
+        "includeUnknownCountriesAndRegions": false,
+        "#microsoft.graph.restore": {"title": "microsoft.graph.restore",
+            "target": "https://graph.microsoft.com/beta/identity/conditionalAccess/namedLocations('185c993e-10a9-44fa-98d1-230c8f72f497')/microsoft.graph.namedLocation/microsoft.graph.restore"},
+        "nested": {"@odata.type": "#microsoft.graph.x", "#microsoft.graph.y": {"target": "t"}, "v": 1}
+    });
+    let n = normalize(
+        entry("namedLocations"),
+        obj,
+        "allowed-countries--185c993e",
+        &RefTable::default(),
+    )
+    .unwrap();
+    let spec = n.doc.spec.as_object().unwrap();
+    let keys: Vec<&String> = spec.keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "countriesAndRegions",
+            "includeUnknownCountriesAndRegions",
+            "nested"
+        ]
+    );
+    assert_eq!(
+        spec["nested"],
+        json!({"@odata.type": "#microsoft.graph.x", "v": 1})
+    );
+}
+
+#[test]
 fn absent_assignments_are_not_empty_assignments() {
     let obj = json!({"id": "e0000000-0000-4000-8000-000000000001", "displayName": "X"});
     let err = normalize(

@@ -9,6 +9,7 @@ mod common;
 mod drift;
 mod failures;
 mod first_hour;
+mod graph_samples;
 mod plan;
 mod reconcile;
 mod resilience;
