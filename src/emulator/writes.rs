@@ -6,9 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::behaviour::{self, Coll, VersionKind};
 use super::error::GraphError;
+use super::evolution;
 use super::query::Query;
 use super::routes::{Ctx, R, Req, Resp, find_obj, present};
-use super::evolution;
 use super::state::{Tenant, ingest_secrets, now};
 
 /// Suffixes of the default enrollment configurations (graph.md §8).
