@@ -105,7 +105,7 @@ pub use config::{
 };
 pub use error::EmulatorError;
 pub use seed::TenantSeed;
-pub use vary::{VARIATIONS, Variation, VaryError, pairwise, random_combination};
+pub use vary::{CHANGES_CONTENT, VARIATIONS, Variation, VaryError, pairwise, random_combination};
 
 use auth::AuthClient;
 use faults::Faults;

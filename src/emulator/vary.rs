@@ -174,6 +174,11 @@ pub const VARIATIONS: &[Variation] = &[
     },
 ];
 
+/// Variations after which Graph says something *different*, not only differently: a backup under
+/// them differs from the default one (it holds the added properties, lacks the removed one), so
+/// the matrix compares it with a backup under the same content variations alone.
+pub const CHANGES_CONTENT: &[&str] = &["unknown-properties", "removed-property"];
+
 /// A `--vary` name that is not a variation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown variation '{name}' (known: {known})")]
@@ -365,6 +370,13 @@ mod tests {
                 v.name
             );
             assert!(!v.what.is_empty());
+        }
+    }
+
+    #[test]
+    fn content_variations_are_registered() {
+        for name in CHANGES_CONTENT {
+            find(name).unwrap();
         }
     }
 

@@ -436,7 +436,7 @@ fn a_removed_property_is_drift_is_not_sent_and_the_restore_converges() {
             .unwrap()
             .iter()
             .map(|r| r.as_str().unwrap())
-            .filter(|r| !r.starts_with("matched by name"))
+            .filter(|r| !r.starts_with("matched by name") && !r.starts_with("matched to "))
             .collect();
         assert_eq!(notes.len(), 1, "{i:#?}");
         assert!(notes[0].starts_with("not sent: "), "{i:#?}");
