@@ -44,6 +44,7 @@ const ENROLLMENT_WRITE: WriteRule = WriteRule {
         "platformType",
     ],
     actions: &[FollowUp::SetPriority("priority")],
+    fixed: &["deviceEnrollmentConfigurationType", "platformType"],
 };
 
 const BETA: ApiVersion = ApiVersion::Beta;
@@ -82,6 +83,15 @@ const SETTINGS_STRIP: &[&str] = &[
     "templateReference.templateDisplayName",
     "templateReference.templateDisplayVersion",
 ];
+
+/// Settings catalog policies: one PUT of the whole policy (its settings cannot be PATCHed); the
+/// platform, technologies and template are fixed at creation (graph.md §2.3 leaves a change
+/// through PUT unverified, so the tool never tries it).
+const SETTINGS_WRITE: WriteRule = WriteRule {
+    update: UpdateMethod::Put,
+    fixed: &["platforms", "technologies", "templateReference.templateId"],
+    ..PATCH
+};
 
 const SCRIPT: SidecarField = SidecarField {
     field: "scriptContent",
@@ -239,6 +249,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     CatalogEntry {
         write: WriteRule {
             update_omit: &["platform", "payloads"],
+            fixed: &["platform"],
             ..PATCH
         },
         scope_tags: ScopeTagField::RoleScopeTags,
@@ -354,10 +365,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
-        write: WriteRule {
-            update: UpdateMethod::Put,
-            ..PATCH
-        },
+        write: SETTINGS_WRITE,
         ..policy(
             "settingsCatalog",
             "Settings catalog, endpoint security and baselines",
@@ -479,10 +487,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
         view: ViewShape::SettingsCatalog("settings"),
-        write: WriteRule {
-            update: UpdateMethod::Put,
-            ..PATCH
-        },
+        write: SETTINGS_WRITE,
         ..policy(
             "complianceV2",
             "Compliance policies (settings catalog)",

@@ -244,6 +244,11 @@ pub struct WriteRule {
     pub update_omit: &'static [&'static str],
     /// Properties written by an action after the object exists, never in its create/update body.
     pub actions: &'static [FollowUp],
+    /// Properties (dotted paths in `spec`) an object keeps for life: Graph refuses to change them in
+    /// place, or what it does then is unknown (docs/graph-variation.md, "Properties fixed at
+    /// creation"). A difference blocks the update instead of sending it; the object has to be
+    /// deleted and created again.
+    pub fixed: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -289,6 +294,7 @@ pub const PATCH: WriteRule = WriteRule {
     update: UpdateMethod::Patch,
     update_omit: &[],
     actions: &[],
+    fixed: &[],
 };
 
 /// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the

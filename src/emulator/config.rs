@@ -75,6 +75,10 @@ pub struct EmulatorConfig {
     /// Properties Graph removed since a backup (`evolution::REMOVED`, by `@odata.type`): no longer
     /// served, and refused on write with Graph's 400 for a property its type does not have.
     pub removed_properties: bool,
+    /// Refuse (400) a settings catalog PUT that changes the policy's `platforms`, `technologies`
+    /// or `templateReference.templateId`. Accepted by default; graph.md leaves a change through PUT
+    /// UNVERIFIED, hence switchable (the tool never sends one).
+    pub refuse_fixed_changes: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -105,6 +109,7 @@ impl Default for EmulatorConfig {
             partial_create_body: false,
             unknown_properties: false,
             removed_properties: false,
+            refuse_fixed_changes: false,
             token_lifetime: Duration::from_secs(3599),
         }
     }

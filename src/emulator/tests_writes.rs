@@ -698,3 +698,34 @@ async fn a_removed_property_is_not_served_and_refused_on_write() {
         json!({"@odata.type": ty, "id": "p", "runAsAccount": "system"})
     );
 }
+
+/// graph.md leaves a PUT that changes a policy's platform or template unverified: accepted by
+/// default, refused under `fixed-properties-refused`; a PUT that keeps them passes either way.
+#[tokio::test]
+async fn fixed_policy_properties_change_by_default_and_are_refused_under_the_knob() {
+    let put = |platforms: &str| json!({"name": "Big 2", "platforms": platforms, "technologies": "mdm", "settings": []});
+    let env = boot(EmulatorConfig::default()).await;
+    let (s, _) = send(&env, Method::PUT, &format!("{CP}/cp-big"), put("macOS")).await;
+    assert_eq!(s, 204);
+    assert_eq!(
+        env.get(&format!("{CP}/cp-big")).await.1["platforms"],
+        "macOS"
+    );
+
+    let env = boot(varied(&["fixed-properties-refused"])).await;
+    let (s, b) = send(&env, Method::PUT, &format!("{CP}/cp-big"), put("macOS")).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be changed"),
+        "{b}"
+    );
+    assert_eq!(
+        env.get(&format!("{CP}/cp-big")).await.1["platforms"],
+        "windows10"
+    );
+    let (s, _) = send(&env, Method::PUT, &format!("{CP}/cp-big"), put("windows10")).await;
+    assert_eq!(s, 204);
+}

@@ -172,6 +172,12 @@ pub const VARIATIONS: &[Variation] = &[
         what: "a property removed from its type: no longer returned, refused on write",
         set: |c, _| c.removed_properties = true,
     },
+    Variation {
+        name: "fixed-properties-refused",
+        group: "fixed-properties",
+        what: "a settings catalog PUT changing platforms, technologies or the template refused (400)",
+        set: |c, _| c.refuse_fixed_changes = true,
+    },
 ];
 
 /// Variations after which Graph says something *different*, not only differently: a backup under

@@ -366,6 +366,18 @@ pub(crate) fn put(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -
     }
     strip_read_only(coll, &mut m);
     evolution::refuse_removed(ctx.cfg, coll, &m, old["@odata.type"].as_str())?;
+    if ctx.cfg.refuse_fixed_changes {
+        let changed = |k: &str| m.get(k).is_some_and(|v| *v != old[k]);
+        if changed("platforms")
+            || changed("technologies")
+            || m.get("templateReference")
+                .is_some_and(|r| r["templateId"] != old["templateReference"]["templateId"])
+        {
+            return Err(GraphError::bad_request(
+                "The platforms, technologies and template of a policy cannot be changed.",
+            ));
+        }
+    }
     m.retain(|k, _| !coll.navs.contains(&k.as_str()) || k == "settings");
     let settings = m
         .remove("settings")

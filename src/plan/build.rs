@@ -7,10 +7,10 @@
 //! byte for byte, and a cross-tenant restore compares like with like. Only reads are sent.
 
 use super::identity::{self, How, Links};
-use super::removed;
 use super::resolve::{self, Mappings, Resolver};
 use super::steps::{self, Changed, Context};
 use super::{ABSENT, Action, FORMAT, Item, Plan, Side};
+use super::{fixed, removed};
 use crate::backup::{self, TenantTarget};
 use crate::catalog::{self, Capability, CatalogEntry, RefKind};
 use crate::normalize::refs::RefTable;
@@ -374,6 +374,12 @@ pub(crate) async fn build_with_live(
                     l.doc.odata_type.as_deref().unwrap_or("none"),
                     d.doc.odata_type.as_deref().unwrap_or("none")
                 ));
+                items.push(item);
+                continue;
+            }
+            let fixed = fixed::differences(entry, &l.doc, &d.doc);
+            if !fixed.is_empty() {
+                item.reasons.extend(fixed);
                 items.push(item);
                 continue;
             }

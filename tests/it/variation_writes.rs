@@ -442,3 +442,47 @@ fn a_removed_property_is_drift_is_not_sent_and_the_restore_converges() {
         assert!(notes[0].starts_with("not sent: "), "{i:#?}");
     }
 }
+
+/// A commit that moves a settings catalog policy to another platform: Graph may refuse such a PUT
+/// or take it (UNVERIFIED, `fixed-properties-refused`). Either way the plan blocks the item, names
+/// what differs and sends nothing, so nothing depends on which is true.
+#[test]
+fn a_changed_platform_is_blocked_whatever_graph_would_do_with_it() {
+    for knobs in [&[][..], &["fixed-properties-refused"][..]] {
+        let emu = varied(knobs);
+        let env = backed_up(&emu);
+        let rel = crate::apply::doc_path(&env, "settingsCatalog", "bitlocker-os-drive");
+        let commit = crate::apply::hand_edit(&env, &rel, |t| {
+            t.replace("platforms: windows10", "platforms: macOS")
+        });
+        let plan = plan_to(&env, "plan.json", &commit, &type_args(&["settingsCatalog"]));
+        let item = plan["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == rel.as_str())
+            .unwrap_or_else(|| panic!("{rel} not in the plan"));
+        assert_eq!(item["action"], "blocked", "{knobs:?}: {item:#}");
+        assert!(
+            item["reasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("platforms differs: the target has 'windows10', the commit 'macOS'"),
+            "{item:#}"
+        );
+        assert_eq!(
+            item["requests"].as_array().map_or(0, Vec::len),
+            0,
+            "{item:#}"
+        );
+        assert_eq!(
+            (
+                plan["summary"]["create"].as_u64(),
+                plan["summary"]["update"].as_u64()
+            ),
+            (Some(0), Some(0)),
+            "{knobs:?}: {}",
+            plan["summary"]
+        );
+    }
+}
