@@ -171,6 +171,8 @@ fn reason(e: &(dyn std::any::Any + Send)) -> String {
 fn check_all(combinations: &[Vec<String>], seed: u64) {
     let baselines = Baselines::default();
     let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let started = std::time::Instant::now();
     let failures = std::sync::Mutex::new(vec![]);
     std::thread::scope(|s| {
         for _ in 0..WORKERS {
@@ -180,6 +182,15 @@ fn check_all(combinations: &[Vec<String>], seed: u64) {
                     let Some(c) = combinations.get(i) else { break };
                     let names: Vec<&str> = c.iter().map(String::as_str).collect();
                     let outcome = std::panic::catch_unwind(|| check(&names, seed, &baselines));
+                    // Long runs say how far they are (seen with `--nocapture`).
+                    let done = finished.fetch_add(1, Ordering::SeqCst) + 1;
+                    if done % 50 == 0 {
+                        eprintln!(
+                            "{done} of {} combinations checked in {:.0?}",
+                            combinations.len(),
+                            started.elapsed()
+                        );
+                    }
                     if let Err(e) = outcome {
                         failures.lock().unwrap().push(format!(
                             "ATLAS_VARY_SEED={seed} ATLAS_VARY_ONLY={}\n{}",
