@@ -184,7 +184,7 @@ fn check_all(combinations: &[Vec<String>], seed: u64) {
                     let outcome = std::panic::catch_unwind(|| check(&names, seed, &baselines));
                     // Long runs say how far they are (seen with `--nocapture`).
                     let done = finished.fetch_add(1, Ordering::SeqCst) + 1;
-                    if done % 50 == 0 {
+                    if done.is_multiple_of(50) {
                         eprintln!(
                             "{done} of {} combinations checked in {:.0?}",
                             combinations.len(),
