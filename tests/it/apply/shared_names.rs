@@ -232,19 +232,7 @@ fn a_cleared_tenant_whose_objects_share_names_is_restored_and_converges() {
     assert_eq!(duplicates(&before, &after), vec![], "duplicates");
 
     // The same commit planned again: every item is the object created for it.
-    let mut args = vec![
-        "plan",
-        "--tenant",
-        "demo",
-        "--from",
-        &backup,
-        "--out",
-        "again.json",
-    ];
-    args.extend(type_args(TYPES));
-    let (code, stdout, stderr) = run(&env, &args);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let again = read_plan(&env, "again.json");
+    let again = plan_no_changes(&env, &backup, "again.json");
     assert!(all_no_op(&again), "{again:#}");
     let created = created_by_run_log(&env);
     assert_eq!(created.len(), 5, "{created:?}");
@@ -280,19 +268,7 @@ fn a_cleared_tenant_whose_objects_share_names_is_restored_and_converges() {
     assert_eq!(documents(&env), restored);
 
     // A restore from that later commit pairs each document with its object by id.
-    let mut args = vec![
-        "plan",
-        "--tenant",
-        "demo",
-        "--from",
-        &head,
-        "--out",
-        "later.json",
-    ];
-    args.extend(type_args(TYPES));
-    let (code, stdout, stderr) = run(&env, &args);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let later = read_plan(&env, "later.json");
+    let later = plan_no_changes(&env, &head, "later.json");
     assert!(all_no_op(&later), "{later:#}");
     for item in later["items"].as_array().unwrap() {
         assert_eq!(item["targetId"], item["sourceId"], "{item:#}");
@@ -324,4 +300,13 @@ fn creates_whose_answers_are_lost_are_found_among_objects_named_alike() {
     assert_eq!(duplicates(&before, &live_by_name(&emu)), vec![]);
     let again = plan_to(&env, "again.json", &backup, &type_args(TYPES));
     assert!(all_no_op(&again), "{again:#}");
+}
+
+/// `plan` of the test's types from `from` into `out`, which must exit 0 (nothing to change).
+fn plan_no_changes(env: &TestEnv, from: &str, out: &str) -> Value {
+    let mut args = vec!["plan", "--tenant", "demo", "--from", from, "--out", out];
+    args.extend(type_args(TYPES));
+    let (code, stdout, stderr) = run(env, &args);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    read_plan(env, out)
 }
