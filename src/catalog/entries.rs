@@ -85,8 +85,8 @@ const SETTINGS_STRIP: &[&str] = &[
 ];
 
 /// Settings catalog policies: one PUT of the whole policy (its settings cannot be PATCHed); the
-/// platform, technologies and template are fixed at creation (graph.md §2.3 leaves a change
-/// through PUT unverified, so the tool never tries it).
+/// platform, technologies and template are fixed at creation (what Graph does with a change
+/// through PUT is unverified, so the tool never tries it; docs/graph-variation.md).
 const SETTINGS_WRITE: WriteRule = WriteRule {
     update: UpdateMethod::Put,
     fixed: &["platforms", "technologies", "templateReference.templateId"],

@@ -76,8 +76,8 @@ pub struct EmulatorConfig {
     /// served, and refused on write with Graph's 400 for a property its type does not have.
     pub removed_properties: bool,
     /// Refuse (400) a settings catalog PUT that changes the policy's `platforms`, `technologies`
-    /// or `templateReference.templateId`. Accepted by default; graph.md leaves a change through PUT
-    /// UNVERIFIED, hence switchable (the tool never sends one).
+    /// or `templateReference.templateId`. Accepted by default; Graph's answer is UNVERIFIED, hence
+    /// switchable (the tool never sends one; docs/graph-variation.md).
     pub refuse_fixed_changes: bool,
 }
 

@@ -699,7 +699,7 @@ async fn a_removed_property_is_not_served_and_refused_on_write() {
     );
 }
 
-/// graph.md leaves a PUT that changes a policy's platform or template unverified: accepted by
+/// A PUT that changes a policy's platform or template is unverified in Graph: accepted by
 /// default, refused under `fixed-properties-refused`; a PUT that keeps them passes either way.
 #[tokio::test]
 async fn fixed_policy_properties_change_by_default_and_are_refused_under_the_knob() {

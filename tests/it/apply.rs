@@ -34,17 +34,24 @@ fn demo_tenant_id() -> String {
     demo_credentials().0
 }
 
+/// Intune's own write limit (100 per 20 s) rather than the client's default 80%: fewer waits.
+const RATE_LIMIT: &str = "  rateLimit: {requests: 1000, writes: 100, windowSeconds: 20}\n";
+
+/// Points the repository's `demo` tenant at another emulator (a backup restored elsewhere).
+pub(crate) fn point_at(env: &TestEnv, emu: &Emu) {
+    let (tenant, client_id, _) = demo_credentials();
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        config_for("demo", &tenant, &client_id, &emu.url(), RATE_LIMIT),
+    )
+    .unwrap();
+}
+
 /// A repository whose `demo` tenant points at `emu`, with one backup commit of it.
 pub(crate) fn backed_up(emu: &Emu) -> TestEnv {
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
-    // Intune's own write limit (100 per 20 s) rather than the client's default 80%: fewer waits.
-    init_repo_for(
-        &env,
-        emu,
-        "demo",
-        "  rateLimit: {requests: 1000, writes: 100, windowSeconds: 20}\n",
-    );
+    init_repo_for(&env, emu, "demo", RATE_LIMIT);
     let (code, stdout, stderr) = run(&env, &["backup"]);
     assert_eq!(code, 0, "backup: {stdout}\n{stderr}");
     env

@@ -4,7 +4,7 @@
 
 use crate::apply::{
     applied_failed, apply, backed_up, clear, client, duplicates, items_with, live_by_name, plan_to,
-    rev, run, send, type_args,
+    point_at, rev, run, send, type_args,
 };
 use crate::common::*;
 use reqwest::Method;
@@ -343,18 +343,7 @@ fn a_removed_property_is_drift_is_not_sent_and_the_restore_converges() {
     let env = backed_up(&yesterday);
     let backup = rev(&env, "HEAD");
     let today = varied(&["removed-property"]);
-    let (tenant, client_id, _) = demo_credentials();
-    std::fs::write(
-        env.repo().join("atlas.yaml"),
-        config_for(
-            "demo",
-            &tenant,
-            &client_id,
-            &today.url(),
-            "  rateLimit: {requests: 1000, writes: 100, windowSeconds: 20}\n",
-        ),
-    )
-    .unwrap();
+    point_at(&env, &today);
     // drift: the field is reported removed on every object of the two types.
     let (code, stdout, stderr) = run(&env, &["drift"]);
     assert_eq!(code, 2, "{stdout}\n{stderr}");

@@ -54,18 +54,7 @@ fn a_backup_without_types_restores_into_a_tenant_that_answers_with_them_and_conv
     let (bare, full) = (minimal(), emulator());
     let env = backed_up(&bare);
     let backup = rev(&env, "HEAD");
-    let (tenant, client_id, _) = demo_credentials();
-    std::fs::write(
-        env.repo().join("atlas.yaml"),
-        config_for(
-            "demo",
-            &tenant,
-            &client_id,
-            &full.url(),
-            "  rateLimit: {requests: 1000, writes: 100, windowSeconds: 20}\n",
-        ),
-    )
-    .unwrap();
+    point_at(&env, &full);
     let before = live_by_name(&full);
     clear(&full);
     let plan = plan_to(&env, "plan.json", &backup, &type_args(TYPES));
