@@ -1,6 +1,6 @@
 //! `tenant-atlas apply FILE`: execute a saved plan exactly, and `restore`: plan, confirm, apply.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::apply::{self, ApplyReport, ApplySettings, runlog::ItemStatus, runlog::Outcome};
 use crate::backup::TenantTarget;
 use crate::config::Config;
@@ -30,7 +30,7 @@ pub struct ApplyArgs {
     pub verify_key_env: Option<String>,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: ApplyArgs) -> Result<Exit, CliError> {
     let verify_key = super::plan::signing_key(args.verify_key_env.as_deref())?
         .map(|k| (k, args.verify_key_env.clone().unwrap_or_default()));
     let file = args.file.display().to_string();
@@ -89,7 +89,7 @@ pub fn execute(
     break_lock: Option<String>,
     verify_key: Option<(crate::plan::sign::Key, String)>,
     rt: &tokio::runtime::Runtime,
-) -> Result<u8, CliError> {
+) -> Result<Exit, CliError> {
     // A plan that fails a check is not shown or offered: apply refuses it, with a run log. The
     // checks come first: an edited or unsigned plan is refused even when it claims to write nothing.
     let acceptable = apply::check_file(
@@ -102,7 +102,7 @@ pub fn execute(
     let n = crate::plan::Summary::of(&plan.items).to_apply();
     if n == 0 && acceptable {
         out.line(format!("nothing to apply ({})", plan.summary.sentence()));
-        return Ok(exit::OK);
+        return Ok(Exit::Ok);
     }
     if acceptable {
         preview(out, &plan, verify_key.as_ref().map(|(_, var)| var.as_str()));
@@ -120,7 +120,7 @@ pub fn execute(
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             out.line("not applied");
-            return Ok(exit::REFUSED);
+            return Ok(Exit::Refused);
         }
     }
     let author = config.author(repo);
@@ -140,12 +140,7 @@ pub fn execute(
         settings,
     ));
     print(out, &report);
-    Ok(match report.outcome {
-        Outcome::Success => exit::OK,
-        Outcome::Partial => exit::PARTIAL,
-        Outcome::Refused => exit::REFUSED,
-        Outcome::Failed => exit::ERROR,
-    })
+    Ok(report.outcome.into())
 }
 
 /// What apply is about to do: the plan's identity and the items it writes.

@@ -1,7 +1,7 @@
 //! `tenant-atlas backup`: export live tenants into the repository.
 
 use super::progress::Bar;
-use super::{CliError, GlobalArgs, Out, OutputFormat, exit};
+use super::{CliError, Exit, GlobalArgs, Out, OutputFormat};
 use crate::backup::runlog::Outcome;
 use crate::backup::{self, BackupSettings, TenantOutcome, TenantTarget};
 use crate::catalog::{self, CatalogEntry};
@@ -48,7 +48,7 @@ pub struct BackupArgs {
     pub format: OutputFormat,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, CliError> {
     let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
     let types = selected_types(&args.types)?;
     let only = only_globs(&args.only)?;
@@ -103,7 +103,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     bar.finish();
     if outcomes.iter().any(|o| o.interrupted) {
         out.note(interrupted(&outcomes));
-        return Ok(super::signals::INTERRUPTED);
+        return Ok(Exit::Interrupted);
     }
     if !outcomes.is_empty() && outcomes.iter().all(|o| o.nothing_matched) {
         let what: Vec<String> = outcomes
@@ -123,14 +123,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<u8, CliEr
     for e in &config_errors {
         out.line(format!("{}: {e}", out.paint("31", "not run")));
     }
-    let code = exit_code(&outcomes);
-    Ok(
-        if config_errors.is_empty() || code == exit::REFUSED || code == exit::ERROR {
-            code
-        } else {
-            exit::PARTIAL
-        },
-    )
+    let results: Vec<Exit> = outcomes.iter().map(exit_of).collect();
+    Ok(Exit::across_tenants(&results, config_errors.len()))
 }
 
 pub(super) fn selected_types(
@@ -361,20 +355,11 @@ fn short(commit: &Option<String>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// 4 when refused by a lock, 1 when every tenant failed, 3 when anything failed, else 0.
-fn exit_code(outcomes: &[TenantOutcome]) -> u8 {
-    if outcomes.iter().any(|o| o.locked.is_some()) {
-        return exit::REFUSED;
+/// A tenant's result: refused when its lock was held, else its outcome's.
+fn exit_of(o: &TenantOutcome) -> Exit {
+    if o.locked.is_some() {
+        Exit::Refused
+    } else {
+        o.outcome.into()
     }
-    let failed = outcomes
-        .iter()
-        .filter(|o| o.outcome == Outcome::Failed)
-        .count();
-    if failed > 0 && failed == outcomes.len() {
-        return exit::ERROR;
-    }
-    if failed > 0 || outcomes.iter().any(|o| o.outcome == Outcome::Partial) {
-        return exit::PARTIAL;
-    }
-    exit::OK
 }

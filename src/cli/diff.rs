@@ -1,7 +1,7 @@
 //! `tenant-atlas diff REV [REV2] [PATH…]`: what changed between two versions, readable.
 
 use super::views;
-use super::{CliError, GlobalArgs, Out};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{self, DiskFiles, Files, Loader, RevFiles};
 use crate::render::{Format, Report};
 use crate::store::Repo;
@@ -27,7 +27,7 @@ pub struct DiffArgs {
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let mut rest = args.args.iter().map(String::as_str).filter(|a| *a != "--");
     let from = rest.next().unwrap_or("HEAD").to_string();

@@ -1,6 +1,6 @@
 //! `tenant-atlas docs`: markdown documentation of tenants, written to a folder.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::RevFiles;
 use crate::store::Repo;
 use clap::Args;
@@ -19,7 +19,7 @@ pub struct DocsArgs {
     pub rev: String,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     super::views::rev_label(&repo, &args.rev)?;
     let mut tenants = super::views::tenant_folders(&repo, &args.rev)?;
@@ -56,7 +56,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<u8, CliErro
             dir.display()
         ));
     }
-    Ok(if partial { exit::PARTIAL } else { exit::OK })
+    Ok(Exit::findings(partial, false))
 }
 
 /// Writes the pages and removes markdown files of types that no longer have policies.
@@ -64,19 +64,18 @@ pub fn write_pages(
     dir: &Path,
     pages: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), CliError> {
-    let io = |e: std::io::Error| CliError::error(e.to_string());
-    fs_err::create_dir_all(dir).map_err(io)?;
-    for entry in fs_err::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
+    fs_err::create_dir_all(dir)?;
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
         let name = entry.file_name().to_string_lossy().to_string();
         if name.ends_with(".md") && !pages.contains_key(&name) {
-            fs_err::remove_file(entry.path()).map_err(io)?;
+            fs_err::remove_file(entry.path())?;
         }
     }
     for (name, text) in pages {
         let path = dir.join(name);
         if fs_err::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            fs_err::write(&path, text).map_err(io)?;
+            fs_err::write(&path, text)?;
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `tenant-atlas drift`: the live tenant against a commit, without writing anything.
 
 use super::views;
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::Format;
 use crate::store::Repo;
 use clap::Args;
@@ -24,7 +24,7 @@ pub struct DriftArgs {
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<Exit, CliError> {
     let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
     let repo = Repo::open(&dir)?;
     let label = views::rev_label(&repo, &args.against)?;
@@ -45,17 +45,21 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
         (targets, unusable)
     };
     let mut reports = vec![];
-    let mut failed = false;
-    let mut signed_out = 0;
+    let mut results = vec![];
     for t in &targets {
         let d = rt.block_on(crate::drift::drift(&repo, &args.against, &label, t))?;
         if let Some(e) = &d.sign_in {
             // Nothing of the tenant was read: one line says why, no report of unread types.
             out.note(format!("error: {}", super::sign_in_line(&t.name, e)));
-            signed_out += 1;
+            results.push(Exit::Error);
             continue;
         }
-        failed |= !d.failures.is_empty();
+        let one = std::slice::from_ref(&d.report);
+        results.push(if d.failures.is_empty() {
+            views::exit_code(one, true)
+        } else {
+            Exit::Partial
+        });
         reports.push(d.report);
     }
     views::warn_all(&reports);
@@ -64,13 +68,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DriftArgs) -> Result<u8, CliErr
     for e in &not_run {
         tracing::error!("not run: {e}");
     }
-    let code = views::exit_code(&reports, true);
-    // No tenant read at all (signed out or not run) is a failure, as it is for backup.
-    Ok(if signed_out == targets.len() {
-        exit::ERROR
-    } else if failed || signed_out > 0 || !not_run.is_empty() {
-        exit::PARTIAL
-    } else {
-        code
-    })
+    // No tenant read at all is a failure, as it is for backup.
+    Ok(Exit::across_tenants(&results, not_run.len()))
 }

@@ -1,6 +1,6 @@
 //! `tenant-atlas emulator`: the built-in Microsoft Graph emulator as a server.
 
-use super::{CliError, Out};
+use super::{CliError, Exit, Out};
 use crate::emulator::{EmulatorConfig, ListOrder, TenantSeed, Throttle};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ pub enum OrderArg {
     Shuffle,
 }
 
-pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
+pub fn run(out: &Out, args: EmulatorArgs) -> Result<Exit, CliError> {
     if !args.listen.ip().is_loopback() {
         return Err(CliError::usage(format!(
             "--listen {}: the emulator serves tokens and tenant data and listens on loopback only",
@@ -83,7 +83,7 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
         for v in crate::emulator::VARIATIONS {
             out.line(format!("{:<24} {}", v.name, v.what));
         }
-        return Ok(super::exit::OK);
+        return Ok(Exit::Ok);
     }
     let mut seeds = vec![];
     for dir in &args.seed {
@@ -161,7 +161,7 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<u8, CliError> {
             out.line(format!("state written to {}", dir.display()));
         }
         handle.shutdown().await;
-        Ok(super::exit::OK)
+        Ok(Exit::Ok)
     })
 }
 

@@ -1,6 +1,6 @@
 //! `tenant-atlas init [DIR]`: a new backup repository.
 
-use super::{CliError, GlobalArgs, Out};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::store::Repo;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,7 @@ pub fn prepare_demo(dir: &Path) -> Result<Repo, CliError> {
     if fs_err::read_to_string(&config).is_ok_and(|t| t == crate::config::EXAMPLE)
         && Repo::open(dir).is_ok_and(|r| r.head().is_ok_and(|h| h.is_none()))
     {
-        fs_err::remove_file(&config).map_err(|e| CliError::error(e.to_string()))?;
+        fs_err::remove_file(&config)?;
     }
     prepare_with(dir, crate::config::demo_example())
 }
@@ -72,15 +72,15 @@ fn prepare_with(dir: &Path, config: String) -> Result<Repo, CliError> {
         let current = fs_err::read(&target).ok();
         if current.is_none() || (schema && current.as_deref() != Some(text.as_bytes())) {
             if let Some(parent) = target.parent() {
-                fs_err::create_dir_all(parent).map_err(|e| CliError::error(e.to_string()))?;
+                fs_err::create_dir_all(parent)?;
             }
-            fs_err::write(&target, text).map_err(|e| CliError::error(e.to_string()))?;
+            fs_err::write(&target, text)?;
         }
     }
     Ok(repo)
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<Exit, CliError> {
     let dir = args.dir.unwrap_or_else(|| global.repo_dir());
     prepare(&dir)?;
     out.line(format!(
@@ -88,5 +88,5 @@ pub fn run(global: &GlobalArgs, out: &Out, args: InitArgs) -> Result<u8, CliErro
         dir.display()
     ));
     out.line("Next: add your tenants to atlas.yaml, then run `tenant-atlas backup`.");
-    Ok(super::exit::OK)
+    Ok(Exit::Ok)
 }

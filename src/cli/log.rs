@@ -1,6 +1,6 @@
 //! `tenant-atlas log [POLICY]`: the history of a tenant or of one policy — who changed what, when.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{self, Loader, RevFiles};
 use crate::render::{ChangeKind, Format, LogLine, markdown};
 use crate::store::Repo;
@@ -28,7 +28,7 @@ pub struct LogArgs {
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let now = crate::clock::now();
     let since = args
@@ -138,11 +138,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<u8, CliError
             }
         }
     }
-    Ok(if warnings.is_empty() {
-        exit::OK
-    } else {
-        exit::PARTIAL
-    })
+    Ok(Exit::findings(!warnings.is_empty(), false))
 }
 
 fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {

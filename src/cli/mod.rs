@@ -26,15 +26,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit codes shared by every command (DESIGN.md §1).
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const ERROR: u8 = 1;
-    pub const CHANGES: u8 = 2;
-    pub const PARTIAL: u8 = 3;
-    pub const REFUSED: u8 = 4;
-    pub const USAGE: u8 = 64;
-}
+mod error;
+mod exit;
+pub use error::CliError;
+pub use exit::Exit;
 
 /// Configuration-as-code for Microsoft Intune and Entra Conditional Access, kept in git.
 #[derive(Parser, Debug)]
@@ -179,65 +174,6 @@ pub enum Command {
     Emulator(emulator::EmulatorArgs),
 }
 
-/// An error the CLI reports: message, hints and exit code.
-#[derive(Debug)]
-pub struct CliError {
-    pub code: u8,
-    pub message: String,
-    pub hints: Vec<String>,
-}
-
-impl CliError {
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
-        CliError {
-            code,
-            message: message.into(),
-            hints: vec![],
-        }
-    }
-    pub fn usage(message: impl Into<String>) -> Self {
-        Self::new(exit::USAGE, message)
-    }
-    pub fn error(message: impl Into<String>) -> Self {
-        Self::new(exit::ERROR, message)
-    }
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hints.push(hint.into());
-        self
-    }
-}
-
-impl From<crate::config::ConfigError> for CliError {
-    fn from(e: crate::config::ConfigError) -> Self {
-        CliError::usage(e.to_string())
-    }
-}
-
-/// The one place store errors become exit codes: a directory that is not a usable repository is a
-/// usage error (64) with the command that makes one; every other store failure, a corrupt
-/// repository included, is an error (1).
-impl From<crate::store::StoreError> for CliError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
-        let not_a_repo = |path: &std::path::Path, why: &str| {
-            CliError::usage(format!(
-                "{} is not a tenant-atlas repository: {why}",
-                path.display()
-            ))
-            .hint(format!(
-                "`tenant-atlas init {}` makes one, or pass --repo DIR",
-                path.display()
-            ))
-        };
-        match &e {
-            StoreError::NotFound { path } => not_a_repo(path, "it does not exist"),
-            StoreError::NotARepository { path } => not_a_repo(path, "not a git repository"),
-            StoreError::Bare { path } => not_a_repo(path, "a bare git repository has no work tree"),
-            _ => CliError::error(e.to_string()),
-        }
-    }
-}
-
 /// Where human output goes. A closed pipe (`… | head -1`) does not end the program: output stops,
 /// the command finishes what it started (locks released, journals closed) and exits with its own
 /// code; a long-running command asks [`Out::closed`] and stops as on a stop signal.
@@ -347,12 +283,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::USAGE
+                Exit::Usage
             } else {
-                exit::OK
+                Exit::Ok
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code.into();
         }
     };
     logging::init(&cli.global);
@@ -374,14 +310,14 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.global, &out, args),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code.into(),
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {}", e.message);
             for h in &e.hints {
                 let _ = writeln!(stderr, "hint: {h}");
             }
-            ExitCode::from(e.code)
+            e.code.into()
         }
     }
 }

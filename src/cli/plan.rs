@@ -1,7 +1,7 @@
 //! `tenant-atlas plan`: the restore preview — what restoring a commit into a tenant would create,
 //! update or leave alone, and what is blocked and why. Reads Graph only.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::config::Config;
 use crate::plan::{self, Plan, build, resolve::Mappings};
 use crate::render::{Format, text::Paint};
@@ -63,7 +63,7 @@ pub fn load_secrets(
         .map_err(|e| CliError::usage(e.to_string()))
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: PlanArgs) -> Result<Exit, CliError> {
     // A missing key fails before Graph is read.
     let key = signing_key(args.sign_key_env.as_deref())?;
     let mut made = make(global, &args)?;
@@ -86,7 +86,7 @@ pub fn signing_key(var: Option<&str>) -> Result<Option<plan::sign::Key>, CliErro
 pub fn write_out(out: &Out, plan: &Plan, path: Option<&std::path::Path>) -> Result<(), CliError> {
     let Some(path) = path else { return Ok(()) };
     let json = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
-    fs_err::write(path, json).map_err(|e| CliError::error(e.to_string()))?;
+    fs_err::write(path, json)?;
     let signed = if plan.signature.is_some() {
         ", signed"
     } else {
@@ -113,15 +113,9 @@ pub fn show(out: &Out, plan: &Plan, format: Format) {
     }
 }
 
-/// 3 when documents could not be read, 2 when there is something to apply, else 0.
-pub fn code(plan: &Plan) -> u8 {
-    if !plan.warnings.is_empty() {
-        exit::PARTIAL
-    } else if plan.summary.to_apply() > 0 {
-        exit::CHANGES
-    } else {
-        exit::OK
-    }
+/// Partial when documents could not be read, else Changes when there is something to apply.
+pub fn code(plan: &Plan) -> Exit {
+    Exit::findings(!plan.warnings.is_empty(), plan.summary.to_apply() > 0)
 }
 
 /// A plan and everything needed to apply it in the same process.
@@ -191,14 +185,7 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         scrub: &scrub,
         create_missing: args.create_missing,
     };
-    let plan = rt
-        .block_on(build::build(&repo, &opts, &target))
-        .map_err(|e| match e {
-            build::PlanError::SignIn { tenant, error } => {
-                CliError::error(super::sign_in_line(&tenant, &error))
-            }
-            other => CliError::error(other.to_string()),
-        })?;
+    let plan = rt.block_on(build::build(&repo, &opts, &target))?;
     drop(guard);
     Ok(Made {
         plan,

@@ -2,9 +2,9 @@
 //! loop's stop token (a second one exits at once, code 130), prints a line per round, and turns
 //! the rounds' results into the exit code.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::config::Mode;
-use crate::reconcile::{self, Options, ReconcileError, status::Round, status::RoundResult};
+use crate::reconcile::{self, Options, status::Round};
 use crate::store::Repo;
 use clap::Args;
 use std::sync::Arc;
@@ -20,36 +20,7 @@ pub struct ReconcileArgs {
     pub tenant: Vec<String>,
 }
 
-/// Exit code after a second SIGINT/SIGTERM (128 + SIGINT, as shells report an interrupt).
-pub const SECOND_SIGNAL: u8 = super::signals::INTERRUPTED;
-
-/// The exit code a round's result stands for.
-pub fn code_of(r: RoundResult) -> u8 {
-    match r {
-        RoundResult::Success | RoundResult::NoChange => exit::OK,
-        RoundResult::Drift => exit::CHANGES,
-        RoundResult::Partial => exit::PARTIAL,
-        RoundResult::Refused => exit::REFUSED,
-        RoundResult::Failed => exit::ERROR,
-    }
-}
-
-/// The worst of several codes: error, then refused, partial, changes, success.
-pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
-    let rank = |c: u8| match c {
-        exit::OK => 0,
-        exit::CHANGES => 1,
-        exit::PARTIAL => 2,
-        exit::REFUSED => 3,
-        _ => 4,
-    };
-    codes
-        .into_iter()
-        .max_by_key(|c| rank(*c))
-        .unwrap_or(exit::OK)
-}
-
-pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.repo_dir())?;
     let (config_path, config) = global.load_config(
         repo.root(),
@@ -76,7 +47,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         // A second signal does not wait: an apply's journal makes that as safe as a kill.
         listen.next().await;
         eprintln!("second stop signal: exiting at once");
-        std::process::exit(i32::from(SECOND_SIGNAL));
+        std::process::exit(i32::from(Exit::Interrupted.code()));
     });
     let printer = Out::new(out.color);
     let closed = stop.clone();
@@ -101,44 +72,21 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ReconcileArgs) -> Result<u8, Cl
         tenants: args.tenant,
         stop: stop.clone(),
     };
-    let summary = rt
-        .block_on(reconcile::run(
-            repo.root().to_path_buf(),
-            config,
-            config_path,
-            opts,
-            on_round,
-        ))
-        .map_err(|e| match e {
-            ReconcileError::Config(m) => CliError::usage(m),
-            ReconcileError::Notify(e) => CliError::usage(e.to_string()),
-            ReconcileError::Store(e) => CliError::error(e.to_string()),
-        })?;
+    let summary = rt.block_on(reconcile::run(
+        repo.root().to_path_buf(),
+        config,
+        config_path,
+        opts,
+        on_round,
+    ))?;
     let codes = summary.last.values().map(|r| {
         // A stopped loop exits 0 unless a tenant's last round failed: drift and refusals are
         // what a service reports, not how it ends.
         if args.once || r.is_failure() {
-            code_of(*r)
+            Exit::from(*r)
         } else {
-            exit::OK
+            Exit::Ok
         }
     });
-    Ok(worst(codes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_worst_code_wins() {
-        assert_eq!(worst([]), exit::OK);
-        assert_eq!(worst([exit::OK, exit::CHANGES]), exit::CHANGES);
-        assert_eq!(worst([exit::PARTIAL, exit::CHANGES]), exit::PARTIAL);
-        assert_eq!(worst([exit::PARTIAL, exit::REFUSED]), exit::REFUSED);
-        assert_eq!(worst([exit::REFUSED, exit::ERROR, exit::OK]), exit::ERROR);
-        assert_eq!(code_of(RoundResult::NoChange), exit::OK);
-        assert_eq!(code_of(RoundResult::Drift), exit::CHANGES);
-        assert_eq!(code_of(RoundResult::Refused), exit::REFUSED);
-    }
+    Ok(Exit::worst(codes))
 }

@@ -1,6 +1,6 @@
 //! `tenant-atlas restore`: plan, show the plan, ask (or `--yes`), apply — in one step.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -16,7 +16,7 @@ pub struct RestoreArgs {
     pub break_lock: Option<String>,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<Exit, CliError> {
     let key = super::plan::signing_key(args.plan.sign_key_env.as_deref())?;
     let mut made = super::plan::make(global, &args.plan)?;
     if let Some(key) = &key {
@@ -25,7 +25,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: RestoreArgs) -> Result<u8, CliE
     super::plan::show(out, &made.plan, args.plan.format);
     super::plan::write_out(out, &made.plan, args.plan.out.as_deref())?;
     if !made.plan.warnings.is_empty() {
-        return Ok(exit::PARTIAL);
+        return Ok(Exit::Partial);
     }
     let _guard = made.rt.enter();
     super::apply::execute(

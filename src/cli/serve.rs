@@ -1,9 +1,9 @@
 //! `tenant-atlas serve [--listen ADDR]`: the read-only web UI and JSON API over the repository;
 //! `serve --new-token NAME` makes a token for `server.tokens`.
 
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::config::Config;
-use crate::server::{self, ServerError, ServerOptions};
+use crate::server::{self, ServerOptions};
 use clap::Args;
 use std::net::SocketAddr;
 
@@ -29,7 +29,7 @@ pub struct ServeArgs {
     pub trigger: bool,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<Exit, CliError> {
     if let Some(name) = &args.new_token {
         return new_token(global, out, name, &args);
     }
@@ -52,19 +52,12 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<u8, CliErr
     let opts = options(&config, config_path);
     let rt = super::runtime()?;
     rt.block_on(async {
-        let handle = server::start(repo, &config, listen, opts)
-            .await
-            .map_err(|e| match e {
-                ServerError::NoTokens => CliError::usage(e.to_string()).hint(
-                    "make one with `tenant-atlas serve --new-token NAME --tenants T` and add the printed line to server.tokens",
-                ),
-                ServerError::Bind { .. } => CliError::error(e.to_string()),
-            })?;
+        let handle = server::start(repo, &config, listen, opts).await?;
         out.line(format!("listening on http://{}", handle.local_addr()));
         super::signals::StopSignals::new().next().await;
         tracing::info!("stopping");
         handle.shutdown().await;
-        Ok(exit::OK)
+        Ok(Exit::Ok)
     })
 }
 
@@ -88,7 +81,12 @@ fn options(config: &Config, config_path: std::path::PathBuf) -> ServerOptions {
     opts
 }
 
-fn new_token(global: &GlobalArgs, out: &Out, name: &str, args: &ServeArgs) -> Result<u8, CliError> {
+fn new_token(
+    global: &GlobalArgs,
+    out: &Out,
+    name: &str,
+    args: &ServeArgs,
+) -> Result<Exit, CliError> {
     if name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(CliError::usage(
             "--new-token needs a name (without control characters)",
@@ -115,7 +113,7 @@ fn new_token(global: &GlobalArgs, out: &Out, name: &str, args: &ServeArgs) -> Re
         server::sha256_hex(&token),
         args.trigger
     ));
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 /// Every tenant of `--tenants` is `*` or configured in atlas.yaml (read only when a name needs it).

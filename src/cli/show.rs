@@ -1,7 +1,7 @@
 //! `tenant-atlas show [REV:]POLICY`: one policy at a version, readable.
 
 use super::views;
-use super::{CliError, GlobalArgs, Out, exit};
+use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{Loader, RevFiles};
 use crate::render::locate::{self, LocateError};
 use crate::render::{self, Format, text::Paint};
@@ -19,7 +19,7 @@ pub struct ShowArgs {
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliError> {
+pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let (rev, path) = locate_arg(&repo, &args.policy, args.tenant.as_deref())?;
     let label = views::rev_label(&repo, &rev)?;
@@ -35,7 +35,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliErro
     }
     let Ok(Some(loaded)) = loaded else {
         return Err(CliError::new(
-            exit::PARTIAL,
+            Exit::Partial,
             format!(
                 "{path} at {label} cannot be read: {}",
                 warnings
@@ -54,11 +54,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ShowArgs) -> Result<u8, CliErro
             out.line(format!("\n(at {label})"));
         }
     }
-    Ok(if warnings.is_empty() {
-        exit::OK
-    } else {
-        exit::PARTIAL
-    })
+    Ok(Exit::findings(!warnings.is_empty(), false))
 }
 
 /// `REV:POLICY` when the part before the first `:` is a revision; else the whole text at HEAD

@@ -36,10 +36,8 @@ impl StopSignals {
     }
 }
 
-/// Exit code of a command stopped by a signal (128 + SIGINT, as shells report it).
-pub const INTERRUPTED: u8 = 130;
-
-/// Cancels `stop` at the first SIGINT or SIGTERM; exits at once with [`INTERRUPTED`] at the second.
+/// Cancels `stop` at the first SIGINT or SIGTERM; exits at once with [`super::Exit::Interrupted`]
+/// at the second.
 /// Call inside the runtime that runs the command.
 pub fn cancel_on_signal(stop: tokio_util::sync::CancellationToken) {
     let mut listen = StopSignals::new();
@@ -47,6 +45,6 @@ pub fn cancel_on_signal(stop: tokio_util::sync::CancellationToken) {
         listen.next().await;
         stop.cancel();
         listen.next().await;
-        std::process::exit(i32::from(INTERRUPTED));
+        std::process::exit(i32::from(super::Exit::Interrupted.code()));
     });
 }

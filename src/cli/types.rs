@@ -1,6 +1,6 @@
 //! `tenant-atlas types`: the catalog as a table or JSON.
 
-use super::{CliError, Out, OutputFormat};
+use super::{CliError, Exit, Out, OutputFormat};
 use crate::catalog;
 use clap::Args;
 
@@ -11,7 +11,7 @@ pub struct TypesArgs {
     pub format: OutputFormat,
 }
 
-pub fn run(out: &Out, args: TypesArgs) -> Result<u8, CliError> {
+pub fn run(out: &Out, args: TypesArgs) -> Result<Exit, CliError> {
     match args.format {
         OutputFormat::Json => {
             let list: Vec<serde_json::Value> = catalog::all()
@@ -59,5 +59,5 @@ pub fn run(out: &Out, args: TypesArgs) -> Result<u8, CliError> {
             }
         }
     }
-    Ok(super::exit::OK)
+    Ok(Exit::Ok)
 }

@@ -1,7 +1,7 @@
 //! Output shared by the read-only views (`drift`, `diff`, `log`, `show`, `docs`): formats, reports
 //! and the exit code a report means.
 
-use super::{CliError, Out, exit};
+use super::{CliError, Exit, Out};
 use crate::render::{self, Format, Report, text::Paint, text::count};
 
 /// Prints reports in the chosen format; JSON is one object `{"reports": [...]}`.
@@ -35,15 +35,13 @@ pub fn warn_all(reports: &[Report]) {
     }
 }
 
-/// 3 when a document could not be read, else 2 when something changed, else 0.
-pub fn exit_code(reports: &[Report], changes_exit: bool) -> u8 {
-    if reports.iter().any(|r| !r.warnings.is_empty()) {
-        exit::PARTIAL
-    } else if changes_exit && reports.iter().any(|r| r.summary.total() > 0) {
-        exit::CHANGES
-    } else {
-        exit::OK
-    }
+/// What the reports found (see [`Exit::findings`]); with `changes_exit` false, differences are
+/// not a finding of their own.
+pub fn exit_code(reports: &[Report], changes_exit: bool) -> Exit {
+    Exit::findings(
+        reports.iter().any(|r| !r.warnings.is_empty()),
+        changes_exit && reports.iter().any(|r| r.summary.total() > 0),
+    )
 }
 
 /// A revision as reports name it: `HEAD (3c1cb1b0aa)`.
