@@ -42,8 +42,7 @@ impl TenantTarget {
         config_path: &std::path::Path,
         types: Option<&[&'static CatalogEntry]>,
     ) -> Result<TenantTarget, String> {
-        let client = t
-            .client_config(config_path)
+        let client = crate::graph::client_config(t, config_path)
             .map_err(|e| e.to_string())
             .and_then(|c| GraphClient::new(c).map_err(|e| format!("tenant {}: {e}", t.name)))?;
         let mut target = TenantTarget::with_client(t, client);

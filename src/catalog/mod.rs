@@ -11,7 +11,7 @@ mod references;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use crate::graph::ApiVersion;
+pub use crate::cloud::ApiVersion;
 pub use entries::CATALOG;
 pub use references::{REFERENCE_SOURCES, RefLookup, RefSource};
 

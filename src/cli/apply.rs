@@ -123,7 +123,7 @@ pub fn execute(
             return Ok(Exit::Refused);
         }
     }
-    let author = config.author(repo);
+    let author = repo.author(config.git_author());
     let settings = ApplySettings {
         secrets,
         author,

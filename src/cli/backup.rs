@@ -77,7 +77,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
         config_errors = unusable;
         (repo, config, targets)
     };
-    let author = config.author(&repo);
+    let author = repo.author(config.git_author());
     let push = (args.push || config.git.push)
         .then(|| (config.git.remote.clone(), config.git.branch.clone()));
     let settings = BackupSettings {

@@ -3,7 +3,7 @@
 //! apply's, a reconcile round's — become exit codes here and nowhere else, and the README's table
 //! of exit codes is checked against [`Exit::ALL`] by a test, so the two cannot drift apart.
 
-use crate::reconcile::status::RoundResult;
+use crate::records::status::RoundResult;
 
 /// How a command ends, ordered from best to worst: when several results meet (tenants of one run,
 /// rounds of `reconcile --once`), the greatest wins.

@@ -4,7 +4,8 @@
 
 use super::{CliError, Exit, GlobalArgs, Out};
 use crate::config::Mode;
-use crate::reconcile::{self, Options, status::Round};
+use crate::reconcile::{self, Options};
+use crate::records::status::Round;
 use crate::store::Repo;
 use clap::Args;
 use std::sync::Arc;

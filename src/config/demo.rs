@@ -32,26 +32,6 @@ pub(super) fn check_demo(t: &TenantConfig) -> Result<(), (&'static str, String)>
     Ok(())
 }
 
-/// The demo tenant's client: the embedded emulator's URL and the demo seed's test secret.
-pub(super) fn demo_client_config(t: &TenantConfig) -> Result<crate::graph::ClientConfig, String> {
-    use crate::graph::{ClientConfig, Credential, Endpoints, SecretString};
-    let (tenant_id, client_id, secret) =
-        crate::demo::credentials().ok_or("the embedded demo tenant has no client")?;
-    let url = crate::demo::emulator_url()?;
-    let base = url::Url::parse(&url).map_err(|e| e.to_string())?;
-    let mut config = ClientConfig::new(
-        tenant_id,
-        client_id,
-        Credential::Secret(SecretString::new(secret)),
-    );
-    config.cloud = t.cloud;
-    config.endpoints = Some(Endpoints {
-        graph: base.clone(),
-        login: base,
-    });
-    Ok(config)
-}
-
 impl TenantConfig {
     /// The entry of the built-in demo tenant (`backup --demo`, `drift --demo`, `plan --demo`).
     pub fn demo() -> TenantConfig {
@@ -97,17 +77,6 @@ mod tests {
     fn a_demo_tenant_takes_no_credential_and_only_the_demo_ids() {
         let good = demo_example();
         let c = Config::parse(&good, "atlas.yaml").unwrap();
-        let client = c.tenants[0].client_config(Path::new("atlas.yaml")).unwrap();
-        let url = crate::demo::emulator_url().unwrap();
-        assert_eq!(
-            client
-                .endpoints
-                .unwrap()
-                .graph
-                .as_str()
-                .trim_end_matches('/'),
-            url.trim_end_matches('/')
-        );
         let with_secret = good.replace("  demo: true", "  clientSecretEnv: X\n  demo: true");
         let e = Config::parse(&with_secret, "atlas.yaml")
             .unwrap_err()

@@ -6,15 +6,15 @@
 //! serde saw it, and the key.
 
 use crate::catalog;
-use crate::graph::Cloud;
+use crate::cloud::Cloud;
 use crate::normalize::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 mod demo;
 pub mod unattended;
+use demo::check_demo;
 pub use demo::demo_example;
-use demo::{check_demo, demo_client_config};
 pub use unattended::{
     Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
     ScheduleConfig, ServerConfig, ServerToken, Weekday, Window, Windows,
@@ -453,95 +453,13 @@ impl Config {
         Ok(())
     }
 
-    /// The commit author: `git.author`, else the repository's git configuration, else
-    /// `tenant-atlas <atlas@localhost>`.
-    pub fn author(&self, repo: &crate::store::Repo) -> crate::store::Identity {
-        let configured = self.git.author.as_deref().and_then(parse_author);
-        let (name, email) = configured
-            .or_else(|| repo.config_identity().map(|i| (i.name, i.email)))
-            .unwrap_or_else(|| ("tenant-atlas".into(), "atlas@localhost".into()));
-        crate::store::Identity { name, email }
+    /// The commit author `git.author` names, as (name, email); `Repo::author` falls back from it.
+    pub fn git_author(&self) -> Option<(String, String)> {
+        self.git.author.as_deref().and_then(parse_author)
     }
 
     pub fn tenant(&self, name: &str) -> Option<&TenantConfig> {
         self.tenants.iter().find(|t| t.name == name)
-    }
-}
-
-impl TenantConfig {
-    /// The Graph client settings for this tenant. Reads the client secret from the environment
-    /// variable the config names, or the certificate files (relative to the config file's folder).
-    pub fn client_config(
-        &self,
-        config_file: &Path,
-    ) -> Result<crate::graph::ClientConfig, ConfigError> {
-        use crate::graph::{ClientConfig, Credential, Endpoints, RateLimits, SecretString};
-        let base = config_file.parent().unwrap_or(Path::new("."));
-        let invalid = |at: &str, message: String| ConfigError::Invalid {
-            file: config_file.display().to_string(),
-            line: None,
-            at: format!("tenant {}.{at}", self.name),
-            message,
-        };
-        if self.demo {
-            return demo_client_config(self).map_err(|m| invalid("demo", m));
-        }
-        let credential = match (&self.client_secret_env, &self.certificate) {
-            (Some(var), _) => {
-                let secret = crate::env::var(var).ok_or_else(|| {
-                    invalid(
-                        "clientSecretEnv",
-                        format!("environment variable {var} is not set"),
-                    )
-                })?;
-                Credential::Secret(SecretString::new(secret))
-            }
-            (None, Some(c)) => {
-                let read = |p: &PathBuf, key: &str| {
-                    let path = if p.is_absolute() {
-                        p.clone()
-                    } else {
-                        base.join(p)
-                    };
-                    fs_err::read_to_string(&path)
-                        .map_err(|e| invalid(&format!("certificate.{key}"), e.to_string()))
-                };
-                Credential::Certificate {
-                    cert_pem: read(&c.cert, "cert")?,
-                    key_pem: SecretString::new(read(&c.key, "key")?),
-                }
-            }
-            (None, None) => {
-                return Err(invalid(
-                    "clientSecretEnv",
-                    "no credential configured".into(),
-                ));
-            }
-        };
-        let endpoints = match &self.endpoints {
-            Some(e) => Some(Endpoints {
-                graph: url::Url::parse(&e.graph)
-                    .map_err(|err| invalid("endpoints.graph", err.to_string()))?,
-                login: url::Url::parse(&e.login)
-                    .map_err(|err| invalid("endpoints.login", err.to_string()))?,
-            }),
-            None => None,
-        };
-        let mut limits = RateLimits::default();
-        if let Some(r) = &self.rate_limit {
-            limits.requests = r.requests;
-            limits.writes = r.writes;
-            if let Some(w) = r.window_seconds {
-                limits.window = std::time::Duration::from_secs(w.max(1));
-            }
-        }
-        let mut config =
-            ClientConfig::new(self.tenant_id.clone(), self.client_id.clone(), credential);
-        config.cloud = self.cloud;
-        config.label = Some(self.name.clone());
-        config.endpoints = endpoints;
-        config.limits = limits;
-        Ok(config)
     }
 }
 
@@ -556,7 +474,7 @@ pub fn parse_author(s: &str) -> Option<(String, String)> {
 /// An endpoint must be https, or http on a loopback host, without credentials in the URL (the
 /// Graph client's own rule, so config and client never disagree).
 pub fn check_endpoint(u: &str) -> Result<(), String> {
-    crate::graph::check_endpoint(u).map(|_| ()).map_err(|_| {
+    crate::cloud::check_endpoint(u).map(|_| ()).map_err(|_| {
         format!("`{u}`: must be https, or plain http on a loopback address, without credentials")
     })
 }
@@ -750,10 +668,8 @@ mod tests {
             Some(("A B".into(), "a@b.c".into()))
         );
         assert_eq!(parse_author("nobody"), None);
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = crate::store::Repo::init(tmp.path()).unwrap();
         let mut c = Config::parse("tenants: []\n", "atlas.yaml").unwrap();
         c.git.author = Some("A B <a@b.c>".into());
-        assert_eq!(c.author(&repo).email, "a@b.c");
+        assert_eq!(c.git_author(), Some(("A B".into(), "a@b.c".into())));
     }
 }

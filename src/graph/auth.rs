@@ -194,7 +194,7 @@ impl TokenCache {
     ) -> Result<TokenCache, GraphError> {
         let (tenant_id, client_id, credential) =
             (&config.tenant_id, &config.client_id, &config.credential);
-        let authority = format!("{}/{tenant_id}", super::cloud::trimmed(login_base));
+        let authority = format!("{}/{tenant_id}", crate::cloud::trimmed(login_base));
         let token_url = format!("{authority}/oauth2/v2.0/token");
         let token_url =
             Url::parse(&token_url).map_err(|_| GraphError::InsecureEndpoint { url: token_url })?;
@@ -209,7 +209,7 @@ impl TokenCache {
             authority,
             label: config.label.clone().unwrap_or_else(|| tenant_id.clone()),
             policy: config.sign_in,
-            scope: format!("{}/.default", super::cloud::trimmed(graph_base)),
+            scope: format!("{}/.default", crate::cloud::trimmed(graph_base)),
             client_id: client_id.to_owned(),
             proof,
             current: Mutex::new(TokenState::default()),

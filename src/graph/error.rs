@@ -316,6 +316,12 @@ fn shorten(text: &str) -> String {
     short
 }
 
+impl From<crate::cloud::InsecureEndpoint> for GraphError {
+    fn from(e: crate::cloud::InsecureEndpoint) -> Self {
+        GraphError::InsecureEndpoint { url: e.url }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

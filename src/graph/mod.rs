@@ -7,7 +7,6 @@
 
 mod auth;
 mod batch;
-mod cloud;
 mod error;
 mod limiter;
 mod paging;
@@ -27,10 +26,12 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use auth::{Credential, SecretString};
-pub use cloud::{ApiVersion, Cloud, Endpoints, check_endpoint};
+mod tenant;
+pub use crate::cloud::{ApiVersion, Cloud, Endpoints, check_endpoint};
 pub use error::GraphError;
 pub use limiter::RateLimits;
 pub use retry::{RetryPolicy, SignInPolicy};
+pub use tenant::client_config;
 
 /// Log target of the lines saying the client is waiting to retry (sign-in, throttling, faults):
 /// shown by default, and in the progress display when there is one.
@@ -351,7 +352,7 @@ impl GraphClient {
             return paging::pinned(&self.inner.graph, path);
         }
         let slash = if path.starts_with('/') { "" } else { "/" };
-        let text = format!("{}{slash}{path}", cloud::trimmed(&self.inner.graph));
+        let text = format!("{}{slash}{path}", crate::cloud::trimmed(&self.inner.graph));
         // Parsing may normalise the path; the result must still be on the Graph host.
         paging::pinned(&self.inner.graph, &text)
     }

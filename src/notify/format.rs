@@ -5,7 +5,7 @@
 
 use super::Event;
 use crate::config::{NotificationEvent, NotificationFormat};
-use crate::reconcile::status::RoundResult;
+use crate::records::status::RoundResult;
 use serde_json::{Value, json};
 
 /// Objects listed by name in chat messages; the rest are counted.

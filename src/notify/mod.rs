@@ -11,7 +11,7 @@ mod format;
 
 use crate::config::{Mode, NotificationEvent, NotificationFormat, NotificationTarget};
 use crate::graph::SecretString;
-use crate::reconcile::status::{Drift, Round};
+use crate::records::status::{Drift, Round};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! order, retries, and a dead receiver that costs a counter and never shows its URL.
 
 use super::*;
-use crate::reconcile::status::{DriftObject, RoundKind, RoundResult};
+use crate::records::status::{DriftObject, RoundKind, RoundResult};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -17,16 +17,15 @@ pub mod round;
 pub mod runlog;
 pub mod schedule;
 pub mod scheduler;
-pub mod status;
-pub mod trigger;
 pub mod watch;
 pub mod windows;
 
 use crate::config::{Config, Mode, TenantConfig};
+use crate::records::status::{self, Round, RoundResult, State, TenantStatus};
+use crate::records::trigger;
 use crate::store::{Repo, StoreError};
 use round::{RoundCtx, RoundOutcome};
 use scheduler::Scheduler;
-use status::{Round, RoundResult, State, TenantStatus};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,12 +4,12 @@
 //! and message — a round never fails the loop.
 
 use super::guard;
-use super::status::{Drift, DriftObject, Round, RoundKind, RoundResult};
 use crate::apply::{self, ApplySettings, journal};
 use crate::backup::{self, BackupSettings, TenantTarget};
 use crate::config::{Config, Mode, TenantConfig};
 use crate::graph::ClientStats;
 use crate::plan::{Action, Plan, build, resolve::Mappings};
+use crate::records::status::{Drift, DriftObject, Round, RoundKind, RoundResult};
 use crate::render::text::count;
 use crate::store::Repo;
 use std::path::PathBuf;
@@ -117,7 +117,7 @@ async fn backup_round(
     let settings = BackupSettings {
         only: None,
         message: None,
-        author: ctx.config.author(repo),
+        author: repo.author(ctx.config.git_author()),
         push: git.push.then(|| (git.remote.clone(), git.branch.clone())),
         command: COMMAND.into(),
         break_lock: None,
@@ -440,7 +440,7 @@ async fn apply_plan(
     let client = target.client.clone();
     let settings = ApplySettings {
         secrets: apply::Secrets::new(),
-        author: ctx.config.author(repo),
+        author: repo.author(ctx.config.git_author()),
         command: COMMAND.into(),
         break_lock: None,
         backup_after: true,

@@ -3,9 +3,9 @@
 //! under `.git/atlas/runs/<tenant>/<run-id>.yaml`: the runs it made commit their own logs when
 //! they change something, so history stays quiet.
 
-use super::status::{Drift, Round, RoundResult};
 use crate::config::Mode;
 use crate::graph::ClientStats;
+use crate::records::status::{Drift, Round, RoundResult};
 use crate::store::{Repo, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -84,7 +84,7 @@ impl<'a> ReconcileRunLog<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconcile::status::{DriftObject, RoundKind};
+    use crate::records::status::{DriftObject, RoundKind};
 
     #[test]
     fn the_log_has_the_common_keys_and_the_rounds_own() {

@@ -175,7 +175,7 @@ mod tests {
         let p = Paths {
             git_dir: repo.git_dir().canonicalize().unwrap(),
             config: root.join("atlas.yaml"),
-            triggers: super::super::trigger::dir(&repo).unwrap(),
+            triggers: crate::records::trigger::dir(&repo).unwrap(),
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let _w = start(p, Duration::from_millis(50), tx).unwrap();
@@ -193,7 +193,7 @@ mod tests {
                 .await
                 .unwrap_or(false)
         }
-        super::super::trigger::request(&repo, "contoso", "test").unwrap();
+        crate::records::trigger::request(&repo, "contoso", "test").unwrap();
         assert!(seen(&mut rx, Change::Triggers).await);
         std::fs::write(root.join("atlas.yaml"), "tenants: []\n").unwrap();
         assert!(seen(&mut rx, Change::Config).await);

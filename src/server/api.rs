@@ -5,7 +5,7 @@ use super::index::{Index, LastBackup, TenantIndex};
 use super::policy::{Diff, HistoryEntry, PolicyRef, Version};
 use super::runs::{RunSource, RunSummary};
 use super::{App, Caller, Problem, blocking, limits};
-use crate::reconcile::status::{Drift, Round};
+use crate::records::status::{Drift, Round};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -408,7 +408,7 @@ pub(crate) async fn hook(
     let source = format!("webhook:{}", caller.name);
     let app2 = app.clone();
     let t = tenant.clone();
-    let req = blocking(move || Ok(crate::reconcile::trigger::request(&app2.repo, &t, &source)?))
+    let req = blocking(move || Ok(crate::records::trigger::request(&app2.repo, &t, &source)?))
         .await
         .map_err(|e| e.api(true))?;
     tracing::info!(tenant = %tenant, token = %caller.name, "reconcile round requested");

@@ -8,7 +8,7 @@
 
 use super::Problem;
 use super::runs::{self, RunSource, RunSummary};
-use crate::reconcile::status::{self, TenantStatus};
+use crate::records::status::{self, TenantStatus};
 use crate::store::{LogQuery, Repo};
 use jiff::Timestamp;
 use serde::Serialize;

@@ -278,7 +278,7 @@ pub(crate) async fn drift(
 }
 
 /// Drifted objects as a table, each linked to its policy page.
-fn drift_table(tenant: &str, objects: &[crate::reconcile::status::DriftObject]) -> maud::Markup {
+fn drift_table(tenant: &str, objects: &[crate::records::status::DriftObject]) -> maud::Markup {
     html! {
         @if !objects.is_empty() {
             table {

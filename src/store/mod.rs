@@ -182,6 +182,15 @@ impl Repo {
         head_commit(&git).map(|c| c.map(|c| c.id()))
     }
 
+    /// The commit author: `configured` (atlas.yaml's `git.author`), else the repository's git
+    /// configuration, else `tenant-atlas <atlas@localhost>`.
+    pub fn author(&self, configured: Option<(String, String)>) -> Identity {
+        let (name, email) = configured
+            .or_else(|| self.config_identity().map(|i| (i.name, i.email)))
+            .unwrap_or_else(|| ("tenant-atlas".into(), "atlas@localhost".into()));
+        Identity { name, email }
+    }
+
     /// Identity from git config (user.name/user.email) if both are set.
     pub fn config_identity(&self) -> Option<Identity> {
         let git = self.lock_git();
@@ -371,6 +380,17 @@ mod tests {
         let err = Repo::open(tmp.path()).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         assert_eq!(dir_state(tmp.path()), before);
+    }
+
+    #[test]
+    fn the_configured_author_comes_first_then_git_then_a_default() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let configured = Some(("A B".to_string(), "a@b.c".to_string()));
+        assert_eq!(repo.author(configured).email, "a@b.c");
+        if repo.config_identity().is_none() {
+            assert_eq!(repo.author(None).email, "atlas@localhost");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::common::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use tenant_atlas::reconcile::status::{self, Drift, DriftObject, Round, RoundKind, RoundResult};
+use tenant_atlas::records::status::{self, Drift, DriftObject, Round, RoundKind, RoundResult};
 
 mod guards;
 mod hardening;

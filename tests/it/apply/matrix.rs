@@ -9,7 +9,8 @@
 //!   properties the tool does not know survive backup → restore → backup.
 //!
 //! A failure names the seed and the combination; `ATLAS_VARY_SEED=N` replays a seed's list and
-//! `ATLAS_VARY_ONLY=a,b` one combination. The bench `variation` runs 1,000 random combinations.
+//! `ATLAS_VARY_ONLY=a,b` one combination. The ignored test `variation_soak…` runs 1,000 random
+//! combinations (`ATLAS_VARY_RANDOM=N` for another count).
 
 use super::roundtrip::{canonical, docs_at, labels};
 use super::*;

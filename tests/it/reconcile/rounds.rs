@@ -203,7 +203,7 @@ fn triggers_during_a_running_round_coalesce_into_one_follow_up() {
     });
     let repo = tenant_atlas::store::Repo::open(&env.repo()).unwrap();
     for i in 0..10 {
-        tenant_atlas::reconcile::trigger::request(&repo, "slow", &format!("webhook:hook-{i}"))
+        tenant_atlas::records::trigger::request(&repo, "slow", &format!("webhook:hook-{i}"))
             .unwrap();
         std::thread::sleep(Duration::from_millis(30));
     }

@@ -1,4 +1,5 @@
-//! Where the client talks to: API versions, national clouds (graph.md §12.4) and endpoint overrides.
+//! Where Graph is: API versions, national clouds (graph.md §12.4) and endpoint overrides. A leaf
+//! below `config`, `catalog` and `graph`, which all name these.
 //!
 //! An override exists for the emulator; it may use plain `http://` only on a loopback host, so a
 //! typo in a config can never send a bearer token over an unencrypted network link.
@@ -8,7 +9,13 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
-use super::GraphError;
+/// An endpoint URL that is not `https://`, or `http://` on a loopback host, or that carries
+/// credentials (shown without them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("endpoint {url} refused: use an https:// URL (http:// only on a loopback host)")]
+pub struct InsecureEndpoint {
+    pub url: String,
+}
 
 /// A Graph API version segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,9 +100,9 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Parse and check both URLs (see [`Endpoints::validate`]).
-    pub fn parse(graph: &str, login: &str) -> Result<Endpoints, GraphError> {
+    pub fn parse(graph: &str, login: &str) -> Result<Endpoints, InsecureEndpoint> {
         let parse = |text: &str| {
-            Url::parse(text).map_err(|_| GraphError::InsecureEndpoint {
+            Url::parse(text).map_err(|_| InsecureEndpoint {
                 url: text.to_owned(),
             })
         };
@@ -108,7 +115,7 @@ impl Endpoints {
     }
 
     /// `https://` anywhere; `http://` only on 127.0.0.0/8, ::1 or localhost; nothing else.
-    pub fn validate(&self) -> Result<(), GraphError> {
+    pub fn validate(&self) -> Result<(), InsecureEndpoint> {
         for url in [&self.graph, &self.login] {
             check_secure(url)?;
         }
@@ -117,15 +124,15 @@ impl Endpoints {
 }
 
 /// Parses and checks one endpoint URL with the rules of [`Endpoints::validate`].
-pub fn check_endpoint(text: &str) -> Result<Url, GraphError> {
-    let url = Url::parse(text).map_err(|_| GraphError::InsecureEndpoint {
+pub fn check_endpoint(text: &str) -> Result<Url, InsecureEndpoint> {
+    let url = Url::parse(text).map_err(|_| InsecureEndpoint {
         url: text.to_owned(),
     })?;
     check_secure(&url)?;
     Ok(url)
 }
 
-fn check_secure(url: &Url) -> Result<(), GraphError> {
+fn check_secure(url: &Url) -> Result<(), InsecureEndpoint> {
     let ok = match url.scheme() {
         "https" => url.host().is_some(),
         "http" => url.host().is_some_and(|host| is_loopback(&host)),
@@ -138,7 +145,7 @@ fn check_secure(url: &Url) -> Result<(), GraphError> {
         let mut shown = url.clone();
         let _ = shown.set_username("");
         let _ = shown.set_password(None);
-        Err(GraphError::InsecureEndpoint {
+        Err(InsecureEndpoint {
             url: shown.as_str().to_owned(),
         })
     }
@@ -196,7 +203,7 @@ mod tests {
             "https://user:pw@graph.example.com",
         ] {
             let err = Endpoints::parse(bad, "https://login.example.com").unwrap_err();
-            assert!(matches!(err, GraphError::InsecureEndpoint { .. }), "{bad}");
+            assert!(matches!(err, InsecureEndpoint { .. }), "{bad}");
         }
         let err = Endpoints::parse("https://user:pw@graph.example.com", "https://x.example.com");
         assert!(!err.unwrap_err().to_string().contains("pw"));
