@@ -26,7 +26,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit codes shared by every command (DESIGN.md §1).
+/// Exit codes shared by every command (docs/ARCHITECTURE.md, "Exit codes").
 pub mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;

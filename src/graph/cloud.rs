@@ -1,4 +1,5 @@
-//! Where the client talks to: API versions, national clouds (graph.md §12.4) and endpoint overrides.
+//! Where the client talks to: API versions, national clouds (docs/graph-notes.md, "Authentication")
+//! and endpoint overrides.
 //!
 //! An override exists for the emulator; it may use plain `http://` only on a loopback host, so a
 //! typo in a config can never send a bearer token over an unencrypted network link.
