@@ -56,8 +56,9 @@ fn main() {
 
 /// The fewest HTTP requests the catalog needs for this tenant, computed independently of the run from
 /// the catalog and the seed: one token, every list page at Graph's page sizes (25 for settings
-/// catalog and compliance v2, 100 elsewhere — the emulator's defaults, from graph.md), and the
-/// per-object hydration and reference-name lookups packed 20 per `$batch`, per API version.
+/// catalog and compliance v2, 100 elsewhere — the emulator's defaults, docs/graph-notes.md,
+/// "Paging"), and the per-object hydration and reference-name lookups packed 20 per `$batch`, per
+/// API version.
 fn minimum_requests(seed: &Path, repo_tenant: &Path) -> u64 {
     use std::collections::{BTreeMap, BTreeSet};
     use tenant_atlas::catalog::{self, ApiVersion};

@@ -1,5 +1,5 @@
-//! Where Graph is: API versions, national clouds (graph.md §12.4) and endpoint overrides. A leaf
-//! below `config`, `catalog` and `graph`, which all name these.
+//! Where Graph is: API versions, national clouds (docs/graph-notes.md, "Authentication") and
+//! endpoint overrides. A leaf below `config`, `catalog` and `graph`, which all name these.
 //!
 //! An override exists for the emulator; it may use plain `http://` only on a loopback host, so a
 //! typo in a config can never send a bearer token over an unencrypted network link.

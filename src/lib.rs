@@ -1,7 +1,8 @@
 //! tenant-atlas: configuration-as-code for Microsoft Intune and Entra Conditional Access.
 //!
 //! Data flows one way: Graph → normalize → store (git) for backup. The library returns data and
-//! typed errors; only `cli` prints. See DESIGN.md for the contract this crate builds to.
+//! typed errors; only `cli` prints. docs/ARCHITECTURE.md describes the modules, their layers and
+//! the data flow.
 
 pub mod apply;
 pub mod backup;

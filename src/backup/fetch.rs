@@ -148,8 +148,9 @@ async fn hydrate_chunk(
             back.push((wi, *nav));
         }
     }
-    // Items of a navigation result its nested `$expand` did not complete (graph.md §3 marks that
-    // form UNVERIFIED): (object, nav, item index, item property) and the URL that completes them.
+    // Items of a navigation result its nested `$expand` did not complete (that form is
+    // UNVERIFIED, docs/graph-notes.md, "Administrative templates"): (object, nav, item index, item
+    // property) and the URL that completes them.
     let mut completions: Batches<(usize, &'static str, usize, &'static str)> = BTreeMap::new();
     for (version, (urls, back)) in by_version {
         let results = client.batch_get(version, &urls).await;
@@ -510,7 +511,8 @@ fn object_url(s: &Source, id: &str, nav: &str, query: &str) -> String {
     url
 }
 
-/// A GET by id that says the object is gone: 404, or Intune's 400 `ResourceNotFound` (graph.md §2.1).
+/// A GET by id that says the object is gone: 404, or Intune's 400 `ResourceNotFound`
+/// (docs/graph-notes.md, "Reading settings catalog policies").
 fn is_not_found(e: &GraphError) -> bool {
     match e {
         GraphError::Http { status: 404, .. } => true,

@@ -1,7 +1,8 @@
-//! The catalog table: one `CatalogEntry` per policy type, written from graph.md (section noted per entry).
+//! The catalog table: one `CatalogEntry` per policy type, written from docs/graph-notes.md (section
+//! noted per entry).
 //!
-//! Listed in restore order (DESIGN.md §9): scope tags, filters, notification templates, named
-//! locations, then policies, then Conditional Access.
+//! Listed in restore order (docs/graph-notes.md, "Restore order"): scope tags, filters,
+//! notification templates, named locations, then policies, then Conditional Access.
 
 use super::*;
 
@@ -35,7 +36,8 @@ const fn source(version: ApiVersion, collection: &'static str, list_query: &'sta
     }
 }
 
-/// Enrollment configurations: priority only through `setPriority`, type fields immutable (graph.md §9).
+/// Enrollment configurations: priority only through `setPriority`, type fields immutable
+/// (docs/graph-notes.md, "Enrollment configurations").
 const ENROLLMENT_WRITE: WriteRule = WriteRule {
     update: UpdateMethod::Patch,
     update_omit: &[
@@ -67,9 +69,9 @@ const SETTINGS_SETS: &[SetRule] = &[
 /// Where settings arrive with their definitions (kept as names in `_refs/settingDefinitions.yaml`).
 const SETTINGS_DEFINITIONS: &str = "settings[].settingDefinitions";
 /// Settings are read through the paged `settings` navigation with their definitions expanded
-/// (graph.md §2.1): one request per policy, as `$expand=settings` on the object would be; the object
-/// itself comes from the list. `$top=1000` as IntuneCD sends it, so large policies take one page;
-/// any nextLink is still followed.
+/// (docs/graph-notes.md, "Reading settings catalog policies"): one request per policy, as
+/// `$expand=settings` on the object would be; the object itself comes from the list. `$top=1000` as
+/// IntuneCD sends it, so large policies take one page; any nextLink is still followed.
 const SETTINGS_NAV: &[Nav] = &[Nav {
     path: "settings",
     query: "$expand=settingDefinitions&$top=1000",
@@ -104,7 +106,8 @@ const SHELL_SCRIPT: SidecarField = SidecarField {
     ..SCRIPT
 };
 
-/// Scripts: the list omits the content (graph.md §5), so each is read by id with its assignments.
+/// Scripts: the list omits the content (docs/graph-notes.md, "Scripts"), so each is read by id with
+/// its assignments.
 const fn script_source(collection: &'static str) -> Source {
     Source {
         hydrate: Some("$expand=assignments"),
@@ -112,8 +115,9 @@ const fn script_source(collection: &'static str) -> Source {
     }
 }
 
-/// MAM typed collections: `$expand` is refused on the list (graph.md §0.2), so read each by id.
-/// Each collection holds one `@odata.type`, which is also how restore picks the collection to create in.
+/// MAM typed collections: `$expand` is refused on the list (docs/graph-notes.md, "Assignments"), so
+/// read each by id. Each collection holds one `@odata.type`, which is also how restore picks the
+/// collection to create in.
 const fn mam_source(collection: &'static str, odata_types: &'static [&'static str]) -> Source {
     Source {
         hydrate: Some("$expand=apps,assignments"),
@@ -224,7 +228,7 @@ const fn policy(
 }
 
 pub static CATALOG: &[CatalogEntry] = &[
-    // graph.md §10.1
+    // docs/graph-notes.md, "Scope tags"
     CatalogEntry {
         scope_tags: ScopeTagField::None,
         strip: &["isBuiltIn"],
@@ -245,7 +249,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §10.2
+    // docs/graph-notes.md, "Assignment filters"
     CatalogEntry {
         write: WriteRule {
             update_omit: &["platform", "payloads"],
@@ -262,7 +266,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[source(BETA, "deviceManagement/assignmentFilters", "")],
         )
     },
-    // graph.md §10.3
+    // docs/graph-notes.md, "Notification templates"
     CatalogEntry {
         write: WriteRule {
             actions: &[FollowUp::LocalizedMessages("localizedNotificationMessages")],
@@ -287,7 +291,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
-    // graph.md §11
+    // docs/graph-notes.md, "Conditional Access and named locations"
     CatalogEntry {
         assignments: None,
         scope_tags: ScopeTagField::None,
@@ -310,7 +314,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[source(V1, "identity/conditionalAccess/namedLocations", "")],
         )
     },
-    // graph.md §1, §1.1
+    // docs/graph-notes.md, "Device configurations", "Secrets Graph hides"
     CatalogEntry {
         strip: &[
             "omaSettings[].isEncrypted",
@@ -335,7 +339,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §1.2
+    // docs/graph-notes.md, "Update rings"
     CatalogEntry {
         strip: &[
             "qualityUpdatesPauseStartDate",
@@ -358,7 +362,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §2
+    // docs/graph-notes.md, "Settings catalog"
     CatalogEntry {
         name_field: "name",
         definitions: Some(SETTINGS_DEFINITIONS),
@@ -379,7 +383,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §3
+    // docs/graph-notes.md, "Administrative templates"
     CatalogEntry {
         write: WriteRule {
             actions: &[FollowUp::DefinitionValues("definitionValues")],
@@ -422,7 +426,8 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Administrative templates (ADMX)",
             &[Source {
                 // One request per policy; values whose presentations the nested expand did not
-                // return are completed per value (graph.md §3's two-step form).
+                // return are completed per value (the two-step form of
+                // docs/graph-notes.md, "Administrative templates").
                 navs: &[Nav {
                     path: "definitionValues",
                     query: "$expand=definition,presentationValues($expand=presentation)",
@@ -436,7 +441,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §4
+    // docs/graph-notes.md, "Compliance policies"
     CatalogEntry {
         write: WriteRule {
             actions: &[FollowUp::ScheduledActions("scheduledActionsForRule")],
@@ -480,7 +485,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
-    // graph.md §4 (settings-catalog compliance)
+    // docs/graph-notes.md, "Compliance policies" (settings-catalog compliance)
     CatalogEntry {
         name_field: "name",
         definitions: Some(SETTINGS_DEFINITIONS),
@@ -501,7 +506,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §5
+    // docs/graph-notes.md, "Scripts"
     CatalogEntry {
         sidecars: &[SCRIPT],
         assignments: SCRIPT_ASSIGN,
@@ -560,7 +565,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
-    // graph.md §6
+    // docs/graph-notes.md, "Windows Update profiles"
     CatalogEntry {
         strip: &["deployableContentDisplayName", "endOfSupportDate"],
         ..policy(
@@ -597,7 +602,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
-    // graph.md §7.1
+    // docs/graph-notes.md, "App protection policies"
     CatalogEntry {
         write: WriteRule {
             actions: &[FollowUp::TargetApps("apps")],
@@ -629,7 +634,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             ],
         )
     },
-    // graph.md §7.2, §7.3
+    // docs/graph-notes.md, "App configurations"
     CatalogEntry {
         write: WriteRule {
             actions: &[FollowUp::TargetApps("apps")],
@@ -685,7 +690,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             ],
         )
     },
-    // graph.md §9
+    // docs/graph-notes.md, "Autopilot profiles"
     CatalogEntry {
         assignments: Some(AssignmentRule {
             assign_key: "assignments",
@@ -709,7 +714,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
-    // graph.md §8
+    // docs/graph-notes.md, "Enrollment configurations"
     CatalogEntry {
         write: ENROLLMENT_WRITE,
         strip: &["deviceEnrollmentConfigurationType"],
@@ -755,7 +760,8 @@ pub static CATALOG: &[CatalogEntry] = &[
             "Enrollment restrictions, limits and other enrollment configurations",
             &[Source {
                 // Restrictions, limits, Windows Hello, co-management, …: everything but the ESPs, so
-                // no enrollment configuration is ever left out (unknown types are kept, DESIGN.md §3).
+                // no enrollment configuration is ever left out (unknown types are kept,
+                // docs/ARCHITECTURE.md, "The normalized document").
                 exclude_types: &[ESP],
                 ..source(
                     BETA,
@@ -765,7 +771,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §10.4
+    // docs/graph-notes.md, "Intents"
     CatalogEntry {
         strip: &["isMigratingToConfigurationPolicy", "settings[].id"],
         sets: &[SetRule {
@@ -793,7 +799,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // graph.md §11
+    // docs/graph-notes.md, "Conditional Access and named locations"
     CatalogEntry {
         scope_tags: ScopeTagField::None,
         assignments: None,

@@ -15,7 +15,7 @@ pub use crate::cloud::ApiVersion;
 pub use entries::CATALOG;
 pub use references::{REFERENCE_SOURCES, RefLookup, RefSource};
 
-/// What restore may do with a type (DESIGN.md §6).
+/// What restore may do with a type (docs/ARCHITECTURE.md, "Restore capability and reference data").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
@@ -187,7 +187,7 @@ pub struct AssignmentRule {
     pub assign_key: &'static str,
     /// How assignments are written: the `assign` action with the whole set (replace-all), or one
     /// `POST {id}/assignments` per target and `DELETE {id}/assignments/{aid}` (Autopilot profiles,
-    /// whose `assign` action assigns devices, graph.md §9).
+    /// whose `assign` action assigns devices, docs/graph-notes.md, "Autopilot profiles").
     pub write: AssignWrite,
 }
 
@@ -226,11 +226,11 @@ pub struct CatalogEntry {
     pub capability: Capability,
     pub read_permission: &'static str,
     pub write_permission: &'static str,
-    /// Position in restore order (DESIGN.md §9): lower first.
+    /// Position in restore order (docs/graph-notes.md, "Restore order"): lower first.
     pub restore_order: u8,
     /// How readable views show the document's `spec`.
     pub view: ViewShape,
-    /// How restore writes the type (graph.md per type; DESIGN.md §9).
+    /// How restore writes the type (each type's section of docs/graph-notes.md).
     pub write: WriteRule,
 }
 
@@ -256,23 +256,28 @@ pub struct WriteRule {
 pub enum UpdateMethod {
     /// `PATCH {id}` with the changed object (`@odata.type` included).
     Patch,
-    /// `PUT {id}` with the whole object — settings catalog, whose settings PATCH refuses (graph.md §2.3).
+    /// `PUT {id}` with the whole object — settings catalog, whose settings PATCH refuses
+    /// (docs/graph-notes.md, "Writing settings catalog policies").
     Put,
 }
 
-/// A follow-up action that writes one property of an object (graph.md §13).
+/// A follow-up action that writes one property of an object (docs/graph-notes.md, "Restore order").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "action", content = "field")]
 pub enum FollowUp {
-    /// Administrative templates: `updateDefinitionValues` with added, updated and deleted values (§3).
+    /// Administrative templates: `updateDefinitionValues` with added, updated and deleted values
+    /// (docs/graph-notes.md, "Administrative templates").
     DefinitionValues(&'static str),
-    /// Compliance: actions inline on create, `scheduleActionsForRules` on update (§4).
+    /// Compliance: actions inline on create, `scheduleActionsForRules` on update
+    /// (docs/graph-notes.md, "Compliance policies").
     ScheduledActions(&'static str),
-    /// App protection: `targetApps` with the apps (§7).
+    /// App protection: `targetApps` with the apps (docs/graph-notes.md, "App protection policies").
     TargetApps(&'static str),
-    /// Enrollment configurations: `setPriority` after create (§9).
+    /// Enrollment configurations: `setPriority` after create
+    /// (docs/graph-notes.md, "Enrollment configurations").
     SetPriority(&'static str),
-    /// Notification templates: one `localizedNotificationMessages` POST per locale (§10.3).
+    /// Notification templates: one `localizedNotificationMessages` POST per locale
+    /// (docs/graph-notes.md, "Notification templates").
     LocalizedMessages(&'static str),
 }
 
@@ -455,7 +460,8 @@ pub fn get(key: &str) -> Option<&'static CatalogEntry> {
 }
 
 /// Properties removed from every type: server-set ids, timestamps and versions, and OData annotations
-/// (graph.md §0.3). Root `@odata.type` is kept separately as the document's `odataType`.
+/// (docs/graph-notes.md, "Read-only fields"). Root `@odata.type` is kept separately as the
+/// document's `odataType`.
 pub const COMMON_STRIP: &[&str] = &[
     "id",
     "createdDateTime",

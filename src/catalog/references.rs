@@ -1,5 +1,6 @@
 //! Reference data: where the names of objects policies refer to by id (groups, apps, filters,
-//! scope tags, notification templates, named locations) are read from (DESIGN.md §6).
+//! scope tags, notification templates, named locations) are read from (docs/ARCHITECTURE.md,
+//! "Restore capability and reference data").
 
 use super::*;
 
@@ -30,7 +31,8 @@ pub struct RefSource {
     pub read_permission: &'static str,
 }
 
-/// Where the names of referenced objects come from (DESIGN.md §6: reference data).
+/// Where the names of referenced objects come from (docs/ARCHITECTURE.md, "Restore capability and
+/// reference data": reference data).
 pub static REFERENCE_SOURCES: &[RefSource] = &[
     RefSource {
         kind: RefKind::ScopeTags,

@@ -1,4 +1,5 @@
-//! `atlas.yaml`: tenants, schedules and options — never secrets (DESIGN.md §4).
+//! `atlas.yaml`: tenants, schedules and options — never secrets
+//! (docs/ARCHITECTURE.md, "Configuration").
 //!
 //! The file is read by the strict YAML loader and checked beyond its shape: tenant names are folder
 //! names, ids are GUIDs, each tenant has exactly one credential source, type keys exist in the
@@ -38,7 +39,8 @@ pub struct Config {
     pub notifications: Vec<NotificationTarget>,
 }
 
-/// One tenant (DESIGN.md §4).
+/// One tenant.
+// Its keys: docs/ARCHITECTURE.md, "Configuration".
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantConfig {

@@ -1,6 +1,9 @@
-//! Bound actions: `assign` (replace-all, graph.md §0.2), `updateDefinitionValues` (§3),
-//! `scheduleActionsForRules` (§4), `setPriority` (§8), `targetApps` (§7.1), intents
-//! `createInstance` / `updateSettings` (§10.4), autopilot device `assign` (§9).
+//! Bound actions: `assign` (replace-all; docs/graph-notes.md, "Assignments"),
+//! `updateDefinitionValues` (docs/graph-notes.md, "Administrative templates"),
+//! `scheduleActionsForRules` (docs/graph-notes.md, "Compliance policies"), `setPriority`
+//! (docs/graph-notes.md, "Enrollment configurations"), `targetApps` (docs/graph-notes.md, "App
+//! protection policies"), intents `createInstance` / `updateSettings` (docs/graph-notes.md,
+//! "Intents"), autopilot device `assign` (docs/graph-notes.md, "Autopilot profiles").
 
 use serde_json::{Map, Value, json};
 
@@ -113,7 +116,7 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
     }
 }
 
-/// Ids that mean "no filter" in exports (graph.md §0.2 `…FilterType: none`).
+/// Ids that mean "no filter" in exports (`…FilterType: none`, docs/graph-notes.md, "Assignments").
 fn no_filter(id: &str) -> bool {
     id.is_empty() || id.chars().all(|c| c == '0' || c == '-')
 }
@@ -150,7 +153,8 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     let (key, value) = match coll.assign {
         Assign::No => return Err(GraphError::no_route()),
         Assign::Devices => {
-            // graph.md §9: autopilot `assign` assigns devices, not groups.
+            // docs/graph-notes.md, "Autopilot profiles": autopilot `assign` assigns devices, not
+            // groups.
             body(req)?
                 .get("deviceIds")
                 .filter(|v| v.is_array())
@@ -260,7 +264,8 @@ fn definition(t: &Tenant, bind: Option<&Value>) -> Result<Value, GraphError> {
     })
 }
 
-/// graph.md §3: entries bind `definition` / `presentation`; expanded objects are refused.
+/// docs/graph-notes.md, "Administrative templates": entries bind `definition` / `presentation`;
+/// expanded objects are refused.
 fn refuse_expanded(entry: &Value, nav: &str) -> Result<(), GraphError> {
     if entry.get(nav).is_some() {
         return Err(GraphError::bad_request(format!(
@@ -330,7 +335,8 @@ fn inline_definition(def: &Value) -> Value {
     d
 }
 
-/// `POST /groupPolicyConfigurations/{id}/updateDefinitionValues` → 204 (graph.md §3).
+/// `POST /groupPolicyConfigurations/{id}/updateDefinitionValues` → 204 (docs/graph-notes.md,
+/// "Administrative templates").
 fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     let b = body(req)?.clone();
     for entry in ["added", "updated"]
@@ -424,7 +430,7 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
     Ok(Resp::empty(204))
 }
 
-/// `POST /{typed MAM}/{id}/targetApps` → 204 (graph.md §7.1).
+/// `POST /{typed MAM}/{id}/targetApps` → 204 (docs/graph-notes.md, "App protection policies").
 fn target_apps(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     let b = body(req)?.clone();
     let apps = b
@@ -468,7 +474,8 @@ fn target_apps(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
     Ok(Resp::empty(204))
 }
 
-/// `POST /deviceManagement/templates/{templateId}/createInstance` → 200 intent at the root (graph.md §10.4).
+/// `POST /deviceManagement/templates/{templateId}/createInstance` → 200 intent at the root
+/// (docs/graph-notes.md, "Intents").
 pub(crate) fn create_instance(
     t: &mut Tenant,
     ctx: &Ctx,

@@ -1,6 +1,7 @@
-//! The token endpoint (graph.md §12.4): client secret or a certificate-signed JWT assertion
-//! (RS256/PS256, `x5t` / `x5t#S256` thumbprints), opaque bearer tokens, AAD error bodies.
-//! Submitted secrets and assertions never appear in an answer or a log line.
+//! The token endpoint (docs/graph-notes.md, "Authentication"): client secret or a
+//! certificate-signed JWT assertion (RS256/PS256, `x5t` / `x5t#S256` thumbprints), opaque bearer
+//! tokens, AAD error bodies. Submitted secrets and assertions never appear in an answer or a log
+//! line.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
-//! JSON batching (graph.md §12.2): ≤ 20 items, unique ids, relative urls without version (or the
-//! absolute URL of this service and version, as Microsoft's SDKs send), `Content-Type` with bodies, `dependsOn` with 424, answers in shuffled (seeded) order; every item
+//! JSON batching (docs/graph-notes.md, "Batching"): ≤ 20 items, unique ids, relative urls without
+//! version (or the absolute URL of this service and version, as Microsoft's SDKs send),
+//! `Content-Type` with bodies, `dependsOn` with 424, answers in shuffled (seeded) order; every item
 //! is throttled and fault-injected on its own.
 
 use std::collections::{HashMap, HashSet};
@@ -186,7 +187,8 @@ pub(crate) fn run(
         }
         responses.push(r);
     }
-    // graph.md §12.2: answers come in any order; shuffle deterministically by the fault seed.
+    // docs/graph-notes.md, "Batching": answers come in any order; shuffle deterministically by the
+    // fault seed.
     let seed = sh.cfg.fault_seed ^ mix(batch_no);
     responses.sort_by_cached_key(|r| {
         mix(seed

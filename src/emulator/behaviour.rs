@@ -1,7 +1,7 @@
-//! The emulator's own table of Microsoft Graph behaviour, written from graph.md.
+//! The emulator's own table of Microsoft Graph behaviour, written from docs/graph-notes.md.
 //!
 //! Deliberately independent of the crate's `catalog`: two readings of Graph catch each other's
-//! mistakes. Every row cites the graph.md section it comes from.
+//! mistakes. Every row cites the docs/graph-notes.md section it comes from.
 
 /// API version segment of a Graph URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +26,8 @@ impl Ver {
     }
 }
 
-/// How `POST /{id}/assign` behaves (graph.md §0.1, §0.2, §9).
+/// How `POST /{id}/assign` behaves (docs/graph-notes.md, "Writes and their answers", "Assignments",
+/// "Autopilot profiles").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Assign {
     /// No assign action on this collection.
@@ -37,7 +38,7 @@ pub(crate) enum Assign {
     Devices,
 }
 
-/// Server-managed `version` field (graph.md §12.7).
+/// Server-managed `version` field (docs/graph-notes.md, "Versions and etags").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum VersionKind {
     None,
@@ -56,32 +57,38 @@ pub(crate) struct Coll {
     pub both: bool,
     /// `@odata.type` of the entity when the collection is not polymorphic (or its base type).
     pub base_type: &'static str,
-    /// Root `@odata.type` required on create (graph.md §0.3).
+    /// Root `@odata.type` required on create
+    /// (docs/graph-notes.md, "Minimal metadata and @odata.type").
     pub polymorphic: bool,
     /// Substring every created `@odata.type` must contain ("" = no check).
     pub type_hint: &'static str,
     pub read_role: &'static str,
-    /// All roles required to write (graph.md §12.5).
+    /// All roles required to write (docs/graph-notes.md, "Permissions").
     pub write_roles: &'static [&'static str],
-    /// Default page size of lists (graph.md §2.1, §12.1).
+    /// Default page size of lists (docs/graph-notes.md, "Reading settings catalog policies",
+    /// "Paging").
     pub page: usize,
     /// Navigation properties stored inline in the seed, omitted unless expanded.
     pub navs: &'static [&'static str],
-    /// Lazy fields omitted from lists (graph.md §5).
+    /// Lazy fields omitted from lists (docs/graph-notes.md, "Scripts").
     pub lazy: &'static [&'static str],
-    /// PATCH success status: 204 or 200 + object (graph.md §0.1, IntuneCD values).
+    /// PATCH success status: 204 or 200 + object (docs/graph-notes.md, "Writes and their answers",
+    /// IntuneCD values).
     pub patch: u16,
-    /// DELETE success status (graph.md §0.1).
+    /// DELETE success status (docs/graph-notes.md, "Writes and their answers").
     pub delete: u16,
-    /// `PUT /{id}` replaces the whole object incl. settings → 204 (graph.md §2.3).
+    /// `PUT /{id}` replaces the whole object incl. settings → 204 (docs/graph-notes.md, "Writing
+    /// settings catalog policies").
     pub put: bool,
     pub assign: Assign,
     pub version: VersionKind,
-    /// Ids are numeric strings (roleScopeTags, graph.md §10.1) instead of GUIDs.
+    /// Ids are numeric strings (roleScopeTags, docs/graph-notes.md, "Scope tags") instead of GUIDs.
     pub numeric_id: bool,
-    /// Status for GET/DELETE of a missing id (400 on configurationPolicies, graph.md §2.1).
+    /// Status for GET/DELETE of a missing id (400 on configurationPolicies, docs/graph-notes.md,
+    /// "Reading settings catalog policies").
     pub missing: u16,
-    /// Name of the modified timestamp (`modifiedDateTime` on CA, graph.md §11).
+    /// Name of the modified timestamp (`modifiedDateTime` on CA, docs/graph-notes.md, "Conditional
+    /// Access and named locations").
     pub modified: &'static str,
     /// Has `createdDateTime`.
     pub created: bool,
@@ -89,13 +96,15 @@ pub(crate) struct Coll {
     pub read_only: &'static [&'static str],
     /// Accepts writes at all.
     pub writable: bool,
-    /// PATCH must carry the root `@odata.type` (graph.md §11 named locations; deviceConfigurations
-    /// and compliance: UNVERIFIED, tools always send it).
+    /// PATCH must carry the root `@odata.type` (named locations: docs/graph-notes.md, "Conditional
+    /// Access and named locations"; deviceConfigurations and compliance: UNVERIFIED, tools always
+    /// send it).
     pub patch_type: bool,
-    /// Fields a PATCH must omit: present → 400 (graph.md §8).
+    /// Fields a PATCH must omit: present → 400 (docs/graph-notes.md, "Enrollment configurations").
     pub patch_refused: &'static [&'static str],
-    /// Fields that cannot change after create: a PATCH with a different value → 400 (graph.md
-    /// §10.2; refusing only a change, not an equal value, is UNVERIFIED).
+    /// Fields that cannot change after create: a PATCH with a different value → 400
+    /// (docs/graph-notes.md, "Assignment filters"; refusing only a change, not an equal value, is
+    /// UNVERIFIED).
     pub immutable: &'static [&'static str],
 }
 
@@ -106,7 +115,7 @@ const APP_W: &[&str] = &["DeviceManagementApps.ReadWrite.All"];
 const SVC_R: &str = "DeviceManagementServiceConfig.Read.All";
 const SVC_W: &[&str] = &["DeviceManagementServiceConfig.ReadWrite.All"];
 
-/// Read-only fields of every entity (graph.md §0.3).
+/// Read-only fields of every entity (docs/graph-notes.md, "Read-only fields").
 pub(crate) const COMMON_READ_ONLY: &[&str] = &[
     "id",
     "createdDateTime",
@@ -166,7 +175,8 @@ const VALUE_ASSIGN: Assign = Assign::Replace {
 
 /// The table. Order matters only for readability.
 pub(crate) static COLLECTIONS: &[Coll] = &[
-    // §1: polymorphic, int version, PATCH 204, assign 200 value; also v1.0.
+    // docs/graph-notes.md, "Device configurations": polymorphic, int version, PATCH 204, assign 200
+    // value; also v1.0.
     Coll {
         both: true,
         polymorphic: true,
@@ -180,7 +190,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceConfiguration",
         )
     },
-    // §2: settings catalog; 25 per page, settings nav, PUT, missing id → 400.
+    // docs/graph-notes.md, "Settings catalog": 25 per page, settings nav, PUT, missing id → 400.
     Coll {
         page: 25,
         navs: &["assignments", "settings"],
@@ -199,7 +209,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementConfigurationPolicy",
         )
     },
-    // §4 (settings-catalog compliance, configurationPolicies shape).
+    // docs/graph-notes.md, "Compliance policies" (settings-catalog compliance,
+    // configurationPolicies shape).
     Coll {
         page: 25,
         navs: &["assignments", "settings", "scheduledActionsForRule"],
@@ -213,7 +224,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementCompliancePolicy",
         )
     },
-    // §3: ADMX; DELETE 204.
+    // docs/graph-notes.md, "Administrative templates": DELETE 204.
     Coll {
         navs: &["assignments", "definitionValues"],
         delete: 204,
@@ -225,7 +236,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.groupPolicyConfiguration",
         )
     },
-    // §4: compliance; polymorphic, int version, PATCH 204, also v1.0.
+    // docs/graph-notes.md, "Compliance policies": polymorphic, int version, PATCH 204, also v1.0.
     Coll {
         both: true,
         polymorphic: true,
@@ -240,7 +251,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceCompliancePolicy",
         )
     },
-    // §5 scripts: lazy content, PATCH 200.
+    // docs/graph-notes.md, "Scripts": lazy content, PATCH 200.
     Coll {
         lazy: &["scriptContent"],
         assign: SCRIPT_ASSIGN,
@@ -278,7 +289,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceHealthScript",
         )
     },
-    // §6 update profiles.
+    // docs/graph-notes.md, "Windows Update profiles".
     Coll {
         read_only: &["deployableContentDisplayName", "endOfSupportDate"],
         ..coll(
@@ -300,7 +311,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.windowsDriverUpdateProfile",
         )
     },
-    // §9 autopilot: polymorphic, service config perms, assignments per target.
+    // docs/graph-notes.md, "Autopilot profiles": polymorphic, service config perms, assignments per
+    // target.
     Coll {
         polymorphic: true,
         type_hint: "AutopilotDeploymentProfile",
@@ -312,7 +324,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.windowsAutopilotDeploymentProfile",
         )
     },
-    // §8 enrollment configurations.
+    // docs/graph-notes.md, "Enrollment configurations".
     Coll {
         polymorphic: true,
         type_hint: "Configuration",
@@ -334,7 +346,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceEnrollmentConfiguration",
         )
     },
-    // §10.1 scope tags: numeric ids, RBAC perms, assign 200 value.
+    // docs/graph-notes.md, "Scope tags": numeric ids, RBAC perms, assign 200 value.
     Coll {
         read_role: "DeviceManagementRBAC.Read.All",
         write_roles: &["DeviceManagementRBAC.ReadWrite.All"],
@@ -346,7 +358,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.roleScopeTag",
         )
     },
-    // §10.2 filters: no assignments.
+    // docs/graph-notes.md, "Assignment filters": no assignments.
     Coll {
         navs: &[],
         assign: Assign::No,
@@ -357,7 +369,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
         )
     },
-    // §10.3 notification templates (also v1.0).
+    // docs/graph-notes.md, "Notification templates" (also v1.0).
     Coll {
         both: true,
         read_role: SVC_R,
@@ -371,7 +383,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.notificationMessageTemplate",
         )
     },
-    // §10.4 intents.
+    // docs/graph-notes.md, "Intents".
     Coll {
         navs: &["assignments", "settings"],
         patch: 204,
@@ -382,8 +394,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementIntent",
         )
     },
-    // §10.4 intent templates: published by Microsoft, read-only; categories (with their setting
-    // definitions and recommended settings) and default settings stored inline.
+    // docs/graph-notes.md, "Intents", templates: published by Microsoft, read-only; categories
+    // (with their setting definitions and recommended settings) and default settings stored inline.
     Coll {
         polymorphic: true,
         navs: &["categories", "settings"],
@@ -395,7 +407,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementTemplate",
         )
     },
-    // §3 reference data: ADMX definitions with inline presentations.
+    // docs/graph-notes.md, "Administrative templates", reference data: ADMX definitions with inline
+    // presentations.
     Coll {
         navs: &[],
         assign: Assign::No,
@@ -405,7 +418,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.groupPolicyDefinition",
         )
     },
-    // §2.1 reference data: settings catalog definitions (the `configurationSettings` collection),
+    // docs/graph-notes.md, "Reading settings catalog policies", reference data:
+    // settings catalog definitions (the `configurationSettings` collection),
     // attached to setting items by `settings?$expand=settingDefinitions`.
     Coll {
         navs: &[],
@@ -417,7 +431,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementConfigurationSettingDefinition",
         )
     },
-    // §7.1 MAM typed collections.
+    // docs/graph-notes.md, "App protection policies": MAM typed collections.
     Coll {
         read_role: APP_R,
         write_roles: APP_W,
@@ -448,7 +462,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.windowsManagedAppProtection",
         )
     },
-    // §7.2
+    // docs/graph-notes.md, "App configurations"
     Coll {
         read_role: APP_R,
         write_roles: APP_W,
@@ -459,7 +473,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.targetedManagedAppConfiguration",
         )
     },
-    // §7.3 managed device app configurations (also v1.0), polymorphic, PATCH 204.
+    // docs/graph-notes.md, "App configurations": managed device app configurations (also v1.0),
+    // polymorphic, PATCH 204.
     Coll {
         both: true,
         polymorphic: true,
@@ -472,7 +487,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.managedDeviceMobileAppConfiguration",
         )
     },
-    // §7.3 reference data.
+    // docs/graph-notes.md, "App configurations", reference data.
     Coll {
         read_role: APP_R,
         write_roles: APP_W,
@@ -483,7 +498,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.mobileApp",
         )
     },
-    // §11 Conditional Access (v1.0 primary, beta too): PATCH/DELETE 204, modifiedDateTime.
+    // docs/graph-notes.md, "Conditional Access and named locations": Conditional Access
+    // (v1.0 primary, beta too): PATCH/DELETE 204, modifiedDateTime.
     Coll {
         primary: Ver::V1,
         both: true,
@@ -522,7 +538,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.namedLocation",
         )
     },
-    // Groups for assignment remapping (graph.md §12.5, inferred permission).
+    // Groups for assignment remapping (docs/graph-notes.md, "Permissions", inferred permission).
     Coll {
         primary: Ver::V1,
         both: true,
@@ -537,14 +553,16 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
 ];
 
-/// Templates intents are created from and read against (graph.md §10.4).
+/// Templates intents are created from and read against (docs/graph-notes.md, "Intents").
 pub(crate) const INTENT_TEMPLATES: &str = "deviceManagement/templates";
-/// Setting definitions of the settings catalog (graph.md §2.1).
+/// Setting definitions of the settings catalog (docs/graph-notes.md, "Reading settings catalog
+/// policies").
 pub(crate) const SETTING_DEFINITIONS: &str = "deviceManagement/configurationSettings";
 /// The navigation property `$expand` attaches to each setting item of a `settings` navigation.
 pub(crate) const SETTING_DEFINITIONS_NAV: &str = "settingDefinitions";
 
-/// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
+/// The polymorphic read-only view over the typed MAM collections (docs/graph-notes.md, "App
+/// protection policies").
 pub(crate) const MANAGED_APP_POLICIES: &str = "deviceAppManagement/managedAppPolicies";
 /// Typed collections shown through [`MANAGED_APP_POLICIES`].
 pub(crate) const MAM_TYPED: &[&str] = &[
@@ -564,7 +582,8 @@ pub(crate) fn served(ver: Ver, path: &str) -> Option<&'static Coll> {
     by_path(path).filter(|c| c.primary == ver || c.both)
 }
 
-/// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (graph.md §12.5).
+/// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (docs/graph-notes.md,
+/// "Permissions").
 pub(crate) fn has_role(roles: Option<&[String]>, role: &str) -> bool {
     let Some(roles) = roles else { return true };
     roles.iter().any(|r| {

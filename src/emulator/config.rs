@@ -1,5 +1,5 @@
-//! Knobs of the emulator (DESIGN.md §8): page size, latency, throttling, faults, list order and the
-//! hostile / looping nextLink cases a Graph client must survive.
+//! Knobs of the emulator (docs/ARCHITECTURE.md, "The emulator"): page size, latency, throttling,
+//! faults, list order and the hostile / looping nextLink cases a Graph client must survive.
 
 use std::time::Duration;
 
@@ -28,11 +28,12 @@ pub struct EmulatorConfig {
     /// `expires_in` of issued tokens.
     pub token_lifetime: Duration,
     /// Answer `definitionValues?$expand=…,presentationValues($expand=presentation)` without the
-    /// nested presentation values, as Graph might (graph.md §3 documents only the two-step form).
+    /// nested presentation values, as Graph might (only the two-step form is documented:
+    /// docs/graph-notes.md, "Administrative templates").
     pub ignore_nested_expand: bool,
     /// Refuse (400) assignment targets naming a group or an include/exclude assignment filter
-    /// that does not exist in the tenant (`assign`, autopilot `assignments`). graph.md does not
-    /// say how Graph answers an unknown group id: UNVERIFIED, hence switchable.
+    /// that does not exist in the tenant (`assign`, autopilot `assignments`). No source says
+    /// how Graph answers an unknown group id: UNVERIFIED, hence switchable.
     pub check_assignment_references: bool,
     /// OData minimal metadata: leave `@odata.type` out of every object of its collection's
     /// declared type (lists, single GETs, `$batch` bodies, write answers), as Graph may.
@@ -42,7 +43,7 @@ pub struct EmulatorConfig {
     /// UNVERIFIED for every entity, hence switchable.
     pub select_omits_key: bool,
     /// `@odata.count` on every list page, asked for with `$count=true` or not (Intune sometimes
-    /// sends it anyway, graph.md §12.1).
+    /// sends it anyway, docs/graph-notes.md, "Paging").
     pub always_count: bool,
     /// How a nextLink carries the position. Both forms are accepted on input whatever this says.
     pub next_link_form: NextLinkForm,
@@ -56,14 +57,17 @@ pub struct EmulatorConfig {
     pub fraction_digits: Option<u8>,
     /// How a secret Graph hides (encrypted OMA-URI values, secret setting values) is answered.
     pub secret_form: SecretForm,
-    /// `@odata.etag` on every answered object with an `id`. graph.md §12.7 finds none on Intune
-    /// entities, but whether Graph ever sends one is UNVERIFIED, hence switchable.
+    /// `@odata.etag` on every answered object with an `id`. None has been seen on Intune
+    /// entities (docs/graph-notes.md, "Versions and etags"), but whether Graph ever sends one is
+    /// UNVERIFIED, hence switchable.
     pub etags: bool,
     /// Token answers carry `expires_in` / `ext_expires_in` as strings (`"3599"`), as Entra's v1
-    /// endpoint does and some v2 answers have; graph.md leaves the token detail UNVERIFIED.
+    /// endpoint does and some v2 answers have; the token detail is UNVERIFIED
+    /// (docs/graph-notes.md, "Authentication").
     pub token_expiry_as_string: bool,
     /// Success status of every PATCH and settings catalog PUT (200 with the updated object, 204
-    /// without a body) instead of each collection's own (graph.md §0.1: documented 200, often 204).
+    /// without a body) instead of each collection's own (docs/graph-notes.md, "Writes and their
+    /// answers": documented 200, often 204).
     pub update_status: Option<u16>,
     /// Answer a create (`POST` to a collection) with 201 and only the id and a few scalars: no
     /// navigations, no `@odata.type`, no `createdDateTime` (`evolution::partial_create`).
@@ -119,8 +123,8 @@ impl Default for EmulatorConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Throttle {
     Off,
-    /// Intune's published limits (graph.md §12.3) as sliding windows; `scale` multiplies the
-    /// limits (1.0 = published), `window` is 20 s in the service.
+    /// Intune's published limits (docs/graph-notes.md, "Throttling") as sliding windows; `scale`
+    /// multiplies the limits (1.0 = published), `window` is 20 s in the service.
     Intune {
         window: Duration,
         scale: f64,
@@ -149,7 +153,7 @@ pub enum ListOrder {
 /// How a nextLink says where the next page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextLinkForm {
-    /// An opaque `$skiptoken` (what graph.md §12.1 documents).
+    /// An opaque `$skiptoken` (docs/graph-notes.md, "Paging").
     SkipToken,
     /// `$skip=N`, as some Graph collections page.
     Skip,

@@ -1,7 +1,8 @@
 //! Settings catalog definitions as Graph attaches them: `GET …/{policy}/settings?$expand=settingDefinitions`
 //! gives each setting item a `settingDefinitions` array with the definition of every setting in its
-//! instance tree (graph.md §2.1). The definitions come from the tenant's `configurationSettings`
-//! collection; ids the collection does not know are left out, as Graph leaves out what it cannot expand.
+//! instance tree (docs/graph-notes.md, "Reading settings catalog policies"). The definitions come
+//! from the tenant's `configurationSettings` collection; ids the collection does not know are left
+//! out, as Graph leaves out what it cannot expand.
 
 use serde_json::Value;
 

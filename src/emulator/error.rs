@@ -1,4 +1,5 @@
-//! Errors of the emulator API, and the Graph / AAD error bodies it serves (graph.md §12.4, §12.6).
+//! Errors of the emulator API, and the Graph / AAD error bodies it serves (docs/graph-notes.md,
+//! "Authentication", "Errors").
 //!
 //! Two kinds of failure live here: `EmulatorError` for the Rust API (seed loading, binding, dumping)
 //! and `GraphError` for HTTP answers. Neither ever carries a submitted secret or token.
@@ -37,7 +38,7 @@ pub enum EmulatorError {
     },
 }
 
-/// A Graph error answer: status plus the §12.6 body fields.
+/// A Graph error answer: status plus the body fields of docs/graph-notes.md, "Errors".
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct GraphError {
     pub status: u16,
@@ -56,7 +57,7 @@ impl GraphError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
-    /// Intune's answer for a route it has no handler for (graph.md §12.6).
+    /// Intune's answer for a route it has no handler for (docs/graph-notes.md, "Errors").
     pub fn no_route() -> Self {
         Self::bad_request("No method match route template")
     }
@@ -69,7 +70,8 @@ impl GraphError {
         )
     }
 
-    /// The §12.6 body with `innerError{date, request-id, client-request-id}`.
+    /// The error body (docs/graph-notes.md, "Errors") with `innerError{date, request-id,
+    /// client-request-id}`.
     pub fn body(&self, request_id: &str, client_request_id: Option<&str>) -> Value {
         let mut inner = json!({
             "date": now_second(),
@@ -94,7 +96,8 @@ pub(crate) fn now_second() -> String {
         .to_string()
 }
 
-/// An AAD token endpoint error body (graph.md §12.4), never echoing the submitted credential.
+/// An AAD token endpoint error body (docs/graph-notes.md, "Authentication"), never echoing the
+/// submitted credential.
 pub(crate) fn aad_error(error: &str, code: u32, description: &str) -> Value {
     let trace = uuid::Uuid::new_v4().to_string();
     let corr = uuid::Uuid::new_v4().to_string();

@@ -1,5 +1,6 @@
-//! Deterministic fault injection (DESIGN.md §8): a seeded pseudo-random choice per eligible request
-//! sequence number; failures rotate 503 → 504 → connection reset (503/504 only inside `$batch`).
+//! Deterministic fault injection (docs/ARCHITECTURE.md, "The emulator"): a seeded pseudo-random
+//! choice per eligible request sequence number; failures rotate 503 → 504 → connection reset
+//! (503/504 only inside `$batch`).
 
 /// An injected failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

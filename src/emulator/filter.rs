@@ -1,6 +1,7 @@
-//! `$filter` as OData clients write it (graph.md §12.1): `isof('ns.type')`, comparisons of a
-//! property with a literal, `startswith`/`endswith`, combined with `and`, `or`, `not` and
-//! parentheses. `contains` stays refused, as Intune refuses it on the collections tools filter.
+//! `$filter` as OData clients write it (docs/graph-notes.md, "Query options"): `isof('ns.type')`,
+//! comparisons of a property with a literal, `startswith`/`endswith`, combined with `and`, `or`,
+//! `not` and parentheses. `contains` stays refused, as Intune refuses it on the collections tools
+//! filter.
 //!
 //! It exists because SDKs and scripts build filters by composition — `(isof('a') or isof('b'))
 //! and not isof('c')`, `templateType eq 'securityBaseline'` — and Graph accepts them on every

@@ -1,19 +1,22 @@
 //! A Microsoft Graph emulator: a real HTTP server on loopback that behaves like Graph for every
-//! policy type, for reads and writes (DESIGN.md §8).
+//! policy type, for reads and writes (docs/ARCHITECTURE.md, "The emulator").
 //!
 //! It exists so backups, restores, benchmarks and the `--demo` mode run without a tenant, and so
-//! the client is tested against an independent reading of graph.md: this module keeps its own
-//! table of Graph behaviour (`behaviour`) and imports neither `catalog`, `graph` nor `normalize`.
+//! the client is tested against an independent reading of docs/graph-notes.md: this module keeps
+//! its own table of Graph behaviour (`behaviour`) and imports neither `catalog`, `graph` nor
+//! `normalize`.
 //!
-//! Documented choices where graph.md leaves room:
-//! - `settings` expanded on a by-id GET returns every setting, unpaged (graph.md §2.1 saw a
-//!   306-setting policy come back complete); the `/settings` route itself pages.
+//! Documented choices where the sources leave room:
+//! - `settings` expanded on a by-id GET returns every setting, unpaged (a 306-setting policy came
+//!   back complete: docs/graph-notes.md, "Reading settings catalog policies"); the `/settings`
+//!   route itself pages.
 //! - The page-size knob is the server's maximum page: `$top` may ask for less, never more.
 //! - `stats.requests` counts Graph requests including `$batch` items but not the envelopes
 //!   (those are `batches`); an injected connection reset is logged with status 0.
 //! - Throttling counts every `$batch` item on its own and not the envelope; latency is added once
 //!   per HTTP request (a batch sleeps once).
-//! - PATCH success codes follow IntuneCD where graph.md gives them; where it gives none
+//! - PATCH success codes follow IntuneCD where it gives them
+//!   (docs/graph-notes.md, "Writes and their answers"); where it gives none
 //!   (configurationPolicies, ADMX, MAM, notification templates, intents) the emulator answers 204.
 //!   The write variations (`patch-200`/`patch-204`, `partial-create-body`, `unknown-properties`,
 //!   `removed-property`) change these answers as `shapes` describes.
@@ -22,7 +25,7 @@
 //!   out, and the `settings` route accepts no other `$expand`.
 //! - A `$batch` item is eligible for fault injection whatever its verb; outside a batch only GETs are.
 //! - A tenant seeded without the built-in scope tag "0" (Default) gets it: every tenant has it and
-//!   real answers name it without carrying it (graph.md §10.1).
+//!   real answers name it without carrying it (docs/graph-notes.md, "Scope tags").
 //! - `drop_create_rate` applies to every POST answered 201 (collection creates, autopilot
 //!   `assignments`, localized notification messages); inside `$batch` all items run and then the
 //!   envelope's response is dropped. `stats.writes` counts writes that reached the router (past
@@ -36,17 +39,19 @@
 //! - `$count`/`$search` on `groups` need `ConsistencyLevel: eventual`; Intune collections count
 //!   without it (docs/graph-variation.md, "Requests other clients send").
 //!
-//! Write rules where graph.md leaves room (UNVERIFIED, tolerant unless said otherwise):
-//! - Read-only fields (graph.md §0.3 list) and navigation properties other than `settings` and
-//!   compliance `scheduledActionsForRule` are silently dropped from create bodies; read-only fields
-//!   are dropped from PATCH bodies, navigations refused (400) there.
+//! Write rules where the sources leave room (UNVERIFIED, tolerant unless said otherwise):
+//! - Read-only fields (docs/graph-notes.md, "Read-only fields") and navigation properties other
+//!   than `settings` and compliance `scheduledActionsForRule` are silently dropped from create
+//!   bodies; read-only fields are dropped from PATCH bodies, navigations refused (400) there.
 //! - PATCH on deviceConfigurations and deviceCompliancePolicies needs the root `@odata.type`, as on
-//!   named locations (graph.md §11); graph.md states it for named locations only.
+//!   named locations (docs/graph-notes.md, "Conditional Access and named locations"); the
+//!   sources state it for named locations only.
 //! - Assignment targets naming a group or include/exclude filter unknown to the tenant → 400
 //!   (`check_assignment_references`, on by default).
 //! - Unknown ADMX definitions / presentations in binds → 400 BadRequest; deleting a built-in object
 //!   (scope tag "0", default enrollment configurations, Microsoft remediations) → 400; deleting an
-//!   autopilot profile that still has group assignments → 400 (graph.md §9 "unassign first").
+//!   autopilot profile that still has group assignments → 400 ("unassign first",
+//!   docs/graph-notes.md, "Autopilot profiles").
 
 mod actions;
 mod auth;

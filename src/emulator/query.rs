@@ -1,5 +1,6 @@
-//! OData query options as Graph accepts them (graph.md §12.1): `$top` (or bare `top`),
-//! `$skiptoken` or `$skip` (both accepted, whichever form the nextLinks use), `$expand` with nested options, the `$filter` forms tools use, `$select`.
+//! OData query options as Graph accepts them (docs/graph-notes.md, "Query options"): `$top` (or
+//! bare `top`), `$skiptoken` or `$skip` (both accepted, whichever form the nextLinks use),
+//! `$expand` with nested options, the `$filter` forms tools use, `$select`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +11,8 @@ use super::config::NextLinkForm;
 use super::error::GraphError;
 pub(crate) use super::filter::{Filter, parse_filter};
 
-/// Largest honoured `$top` (graph.md §12.1: max unverified, 1000 is what tools send).
+/// Largest honoured `$top` (max unverified, 1000 is what tools send: docs/graph-notes.md,
+/// "Query options").
 pub(crate) const TOP_CAP: usize = 1000;
 
 /// One `$expand` item with its nested `$expand`.
@@ -37,7 +39,7 @@ pub(crate) struct Query {
     pub expand: Vec<Expand>,
     pub filter: Option<Filter>,
     pub select: Option<Vec<String>>,
-    /// `$count=true` adds `@odata.count` (graph.md §12.1).
+    /// `$count=true` adds `@odata.count` (docs/graph-notes.md, "Paging").
     pub count: bool,
     /// `$search`, e.g. `"displayName:sales"` (directory objects).
     pub search: Option<String>,
@@ -114,7 +116,7 @@ impl Query {
     }
 }
 
-/// Opaque page token (graph.md §12.1: clients must not parse it).
+/// Opaque page token (docs/graph-notes.md, "Paging": clients must not parse it).
 pub(crate) fn encode_skiptoken(skip: usize, empty_page: bool) -> String {
     let mark = if empty_page { ":empty" } else { "" };
     URL_SAFE_NO_PAD.encode(format!("emu1:{skip}{mark}"))

@@ -1,12 +1,16 @@
 //! Reference data and built-in objects, for round-trip and cross-tenant restore tests: clearing a
 //! tenant down to what a restore cannot or need not create, and copying a tenant's reference data
-//! into a second tenant with new ids and the same names (graph.md §0.2 "ids are tenant-specific",
-//! §3 built-in ADMX ids stable across tenants, §8 default enrollment configurations, §10.1 scope
-//! tag "0", §13 restore order).
+//! into a second tenant with new ids and the same names: ids are tenant-specific
+//! (docs/graph-notes.md, "Assignments"), built-in ADMX ids are stable across tenants
+//! (docs/graph-notes.md, "Administrative templates"), every tenant has default enrollment
+//! configurations (docs/graph-notes.md, "Enrollment configurations") and scope tag "0"
+//! (docs/graph-notes.md, "Scope tags"), and reference data restores first (docs/graph-notes.md,
+//! "Restore order").
 //!
-//! Choices (graph.md is silent, UNVERIFIED):
-//! - Microsoft-published remediations (`isGlobalScript: true`, §5) count as built in: kept by a
-//!   clear, like scope tag "0" and the `<tenant>_Default*` / `_WindowsRestore` configurations.
+//! Choices (no source says, UNVERIFIED):
+//! - Microsoft-published remediations (`isGlobalScript: true`, docs/graph-notes.md, "Scripts")
+//!   count as built in: kept by a clear, like scope tag "0" and the `<tenant>_Default*` /
+//!   `_WindowsRestore` configurations.
 //! - A copied tenant also holds the default enrollment configurations (every tenant has them),
 //!   re-keyed to the new tenant id, unassigned.
 
@@ -29,7 +33,8 @@ pub(crate) const REFERENCE_DATA: &[&str] = &[
     behaviour::INTENT_TEMPLATES,
 ];
 
-/// Reference-like policy objects restore maps by name (graph.md §13), copied with new ids.
+/// Reference-like policy objects restore maps by name (docs/graph-notes.md, "Restore order"),
+/// copied with new ids.
 const MAPPED_BY_NAME: &[&str] = &[
     "deviceManagement/assignmentFilters",
     "deviceManagement/roleScopeTags",
@@ -53,7 +58,7 @@ pub(crate) fn is_built_in(coll: &Coll, obj: &Value) -> bool {
     }
 }
 
-/// The built-in scope tag every tenant has (graph.md §10.1), as Graph serves it.
+/// The built-in scope tag every tenant has (docs/graph-notes.md, "Scope tags"), as Graph serves it.
 fn default_scope_tag() -> Value {
     json!({
         "@odata.type": "#microsoft.graph.roleScopeTag",

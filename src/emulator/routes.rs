@@ -1,5 +1,6 @@
 //! Route dispatch below `/{version}/` and the read side: lists with paging, get by id, navigation
-//! routes, `$expand` forms and their quirks (graph.md §0.2, §2.1, §3, §4, §12.1).
+//! routes, `$expand` forms and their quirks (docs/graph-notes.md, "Assignments", "Reading settings
+//! catalog policies", "Administrative templates", "Compliance policies", "Paging").
 
 use serde_json::{Value, json};
 
@@ -108,7 +109,7 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
     let segs = segments(&req.path);
     let q = Query::parse(&req.query)?;
     let m = req.method.as_str();
-    // Intent creation lives under the templates collection (graph.md §10.4).
+    // Intent creation lives under the templates collection (docs/graph-notes.md, "Intents").
     if segs.len() == 4
         && segs[0] == "deviceManagement"
         && segs[1] == "templates"
@@ -182,7 +183,8 @@ pub(crate) fn context(ctx: &Ctx, ver: Ver, what: &str) -> String {
     format!("{}/{}/$metadata#{what}", ctx.base, ver.as_str())
 }
 
-/// Effective page size: the knob is the server's maximum, `$top` asks for less (graph.md §12.1).
+/// Effective page size: the knob is the server's maximum, `$top` asks for less
+/// (docs/graph-notes.md, "Paging").
 fn page_size(ctx: &Ctx, q: &Query, default: usize) -> usize {
     match (ctx.cfg.page_size, q.top) {
         (Some(k), Some(t)) => k.min(t).max(1),
@@ -215,8 +217,9 @@ pub(crate) fn order<T>(cfg: &EmulatorConfig, items: &mut [T], obj: fn(&T) -> &Va
     }
 }
 
-/// One page of `items` with an absolute nextLink (graph.md §12.1) and the hostile/looping knobs.
-/// Only the page's items go through `show`, so paging a large collection stays linear.
+/// One page of `items` with an absolute nextLink (docs/graph-notes.md, "Paging") and the
+/// hostile/looping knobs. Only the page's items go through `show`, so paging a large collection
+/// stays linear.
 #[allow(clippy::too_many_arguments)]
 fn page<T>(
     ctx: &Ctx,
@@ -309,7 +312,8 @@ pub(crate) fn present(
             continue;
         };
         let mut val = m.remove(*nav).unwrap_or_else(|| json!([]));
-        // graph.md §0.2: by-id expand of assignments is empty on configurationPolicies; always on scope tags.
+        // docs/graph-notes.md, "Assignments": by-id expand of assignments is empty on
+        // configurationPolicies; always on scope tags.
         let empty = *nav == "assignments"
             && ((coll.path == "deviceManagement/configurationPolicies" && !list)
                 || coll.path == "deviceManagement/roleScopeTags");
@@ -370,7 +374,8 @@ fn select(v: &Value, sel: &[String], with_key: bool) -> Value {
     Value::Object(out)
 }
 
-/// Nested `$expand` on navigation items (graph.md §3, §4).
+/// Nested `$expand` on navigation items (docs/graph-notes.md, "Administrative templates",
+/// "Compliance policies").
 fn transform_nav(nav: &str, val: &mut Value, nested: &[Expand]) {
     let Some(items) = val.as_array_mut() else {
         return;
@@ -446,7 +451,8 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
     if coll.page == 25
         && let Some(b) = r.body.as_mut()
     {
-        // graph.md §2.1: the settings catalog list says it returns a subset of properties.
+        // docs/graph-notes.md, "Reading settings catalog policies": the settings catalog list says
+        // it returns a subset of properties.
         b["@microsoft.graph.tips"] = json!(
             "This request only returns a subset of the resource's properties. Your app will need to use $select to return non-default properties. To find out what other properties are available for this resource see https://learn.microsoft.com/graph/api/resources/intune-deviceconfigv2-devicemanagementconfigurationpolicy"
         );
@@ -530,7 +536,7 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
                 | "deviceManagement/deviceCustomAttributeShellScripts"
         )
     {
-        // graph.md §0.2
+        // docs/graph-notes.md, "Assignments"
         return Err(GraphError::bad_request(format!(
             "No OData route exists that match template ~/singleton/navigation/key/navigation with http verb GET for request /DeviceFE/StatelessDeviceFEService/{}/{id}/assignments.",
             coll.path
@@ -538,8 +544,8 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     }
     if nav == "scheduledActionsForRule" && coll.path == "deviceManagement/deviceCompliancePolicies"
     {
-        // graph.md §4: the nav route answers 400; use $expand on the policy. The settings-catalog
-        // compliance collection serves it (docs/graph-variation.md).
+        // docs/graph-notes.md, "Compliance policies": the nav route answers 400; use $expand on the
+        // policy. The settings-catalog compliance collection serves it (docs/graph-variation.md).
         return Err(GraphError::bad_request(
             "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000",
         ));
@@ -664,7 +670,8 @@ fn presentation_values(
     ))
 }
 
-/// The polymorphic read-only view over the typed MAM collections (graph.md §7.1).
+/// The polymorphic read-only view over the typed MAM collections (docs/graph-notes.md, "App
+/// protection policies").
 fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q: &Query) -> R {
     let typed: Vec<&Coll> = MAM_TYPED
         .iter()

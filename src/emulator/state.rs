@@ -1,5 +1,6 @@
 //! In-memory tenants: objects per collection as a GET-by-id with every navigation expanded returns
-//! them, secrets in plaintext, plus what the service layers on top when serving (graph.md §1.1, §2.2).
+//! them, secrets in plaintext, plus what the service layers on top when serving
+//! (docs/graph-notes.md, "Secrets Graph hides").
 
 use std::collections::HashMap;
 
@@ -159,9 +160,9 @@ fn register_seed_references(v: &Value, secrets: &mut HashMap<String, String>) {
     }
 }
 
-/// Store secrets in plaintext and give each a stable handle (graph.md §1.1, §2.2):
-/// encrypted OMA settings get a `secretReferenceValueId`; secret setting values a random opaque
-/// token. A masked `****` or an echoed token resolves to the stored plaintext.
+/// Store secrets in plaintext and give each a stable handle (docs/graph-notes.md, "Secrets Graph
+/// hides"): encrypted OMA settings get a `secretReferenceValueId`; secret setting values a random
+/// opaque token. A masked `****` or an echoed token resolves to the stored plaintext.
 pub(crate) fn ingest_secrets(
     v: &mut Value,
     secrets: &mut HashMap<String, String>,

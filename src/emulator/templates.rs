@@ -1,6 +1,6 @@
-//! Intent templates (`/beta/deviceManagement/templates`, graph.md §10.4): the read-only neighbours
-//! a client reads to interpret an intent — the template itself, its setting categories with their
-//! setting definitions and recommended settings, and its default settings.
+//! Intent templates (`/beta/deviceManagement/templates`, docs/graph-notes.md, "Intents"): the
+//! read-only neighbours a client reads to interpret an intent — the template itself, its setting
+//! categories with their setting definitions and recommended settings, and its default settings.
 //!
 //! They exist in the emulator because clients written against Graph read them (to name an
 //! intent's settings, to find the current security baseline), and a route missing there is a

@@ -1,6 +1,6 @@
-//! End-to-end tests of the write rules restore depends on, one per graph.md rule: `@odata.type` on
-//! PATCH, missing-id answers, ADMX binds, enrollment fields, assignment references, script bytes,
-//! built-in and immutable fields.
+//! End-to-end tests of the write rules restore depends on, one per rule of docs/graph-notes.md:
+//! `@odata.type` on PATCH, missing-id answers, ADMX binds, enrollment fields, assignment
+//! references, script bytes, built-in and immutable fields.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -21,7 +21,8 @@ fn message(b: &Value) -> String {
         .to_string()
 }
 
-/// graph.md §4, §0.3: compliance PATCH carries the root `@odata.type`, never the actions.
+/// docs/graph-notes.md, "Compliance policies", "Read-only fields": compliance PATCH carries the
+/// root `@odata.type`, never the actions.
 #[tokio::test]
 async fn compliance_patch_needs_type_and_create_needs_block() {
     let env = boot(EmulatorConfig::default()).await;
@@ -59,7 +60,8 @@ async fn compliance_patch_needs_type_and_create_needs_block() {
     env.h.shutdown().await;
 }
 
-/// graph.md §2.1, §2.3: missing ids answer 400 ResourceNotFound; no PATCH route into settings.
+/// docs/graph-notes.md, "Reading settings catalog policies", "Writing settings catalog policies":
+/// missing ids answer 400 ResourceNotFound; no PATCH route into settings.
 #[tokio::test]
 async fn configuration_policy_missing_ids_and_settings_routes() {
     let env = boot(EmulatorConfig::default()).await;
@@ -99,12 +101,13 @@ async fn configuration_policy_missing_ids_and_settings_routes() {
     assert!(b["createdDateTime"].is_string() && b["lastModifiedDateTime"].is_string());
     assert!(
         b.get("version").is_none(),
-        "settings catalog has no version (graph.md §12.7)"
+        "settings catalog has no version (docs/graph-notes.md, \"Versions and etags\")"
     );
     env.h.shutdown().await;
 }
 
-/// graph.md §3: binds only; expanded objects and unknown ids are bad requests.
+/// docs/graph-notes.md, "Administrative templates": binds only; expanded objects and unknown ids
+/// are bad requests.
 #[tokio::test]
 async fn definition_values_refuse_expanded_objects_and_unknown_binds() {
     let env = boot(EmulatorConfig::default()).await;
@@ -136,7 +139,8 @@ async fn definition_values_refuse_expanded_objects_and_unknown_binds() {
     env.h.shutdown().await;
 }
 
-/// graph.md §8: priority and the type fields are refused in PATCH; priority is server-set on create.
+/// docs/graph-notes.md, "Enrollment configurations": priority and the type fields are refused in
+/// PATCH; priority is server-set on create.
 #[tokio::test]
 async fn enrollment_fields_refused_in_patch() {
     let env = boot(EmulatorConfig::default()).await;
@@ -180,8 +184,8 @@ async fn enrollment_fields_refused_in_patch() {
     env.h.shutdown().await;
 }
 
-/// UNVERIFIED (graph.md §0.2 only says ids are tenant-specific): targets naming an unknown group
-/// or filter are refused, by `assign` and by autopilot's per-target `assignments`.
+/// UNVERIFIED (docs/graph-notes.md, "Assignments", only says ids are tenant-specific): targets
+/// naming an unknown group or filter are refused, by `assign` and by autopilot's per-target `assignments`.
 #[tokio::test]
 async fn assignment_targets_must_name_existing_groups_and_filters() {
     let env = boot(EmulatorConfig::default()).await;
@@ -248,7 +252,7 @@ async fn assignment_targets_must_name_existing_groups_and_filters() {
     lax.h.shutdown().await;
 }
 
-/// graph.md §5: script content is base64 `Edm.Binary`, returned byte for byte.
+/// docs/graph-notes.md, "Scripts": script content is base64 `Edm.Binary`, returned byte for byte.
 #[tokio::test]
 async fn script_content_round_trips_exactly() {
     let env = boot(EmulatorConfig::default()).await;
@@ -311,7 +315,8 @@ async fn script_content_round_trips_exactly() {
     env.h.shutdown().await;
 }
 
-/// graph.md §10.1 built-in scope tag, §10.2 immutable filter platform.
+/// The built-in scope tag (docs/graph-notes.md, "Scope tags") and the immutable filter platform
+/// (docs/graph-notes.md, "Assignment filters").
 #[tokio::test]
 async fn built_ins_and_immutable_fields() {
     let env = boot(EmulatorConfig::default()).await;
@@ -339,7 +344,8 @@ async fn built_ins_and_immutable_fields() {
     env.h.shutdown().await;
 }
 
-/// graph.md §9: autopilot group assignments one target at a time; unassign before deleting.
+/// docs/graph-notes.md, "Autopilot profiles": autopilot group assignments one target at a time;
+/// unassign before deleting.
 #[tokio::test]
 async fn autopilot_profile_unassigned_before_delete() {
     let env = boot(EmulatorConfig::default()).await;

@@ -243,7 +243,8 @@ async fn compliance_actions_are_served_on_compliance_policies() {
         .await;
     assert_eq!(s, 200, "{expanded}");
     assert_eq!(expanded["value"], full["scheduledActionsForRule"]);
-    // The classic collection's navigation route still answers as graph.md §4 saw it.
+    // The classic collection's navigation route still answers as Graph was seen to
+    // (docs/graph-notes.md, "Compliance policies").
     let (classic, _) = env
         .get_all("/beta/deviceManagement/deviceCompliancePolicies")
         .await;

@@ -357,7 +357,8 @@ async fn references_copy_has_new_ids_and_same_names() {
 
 #[tokio::test]
 async fn a_tenant_seeded_without_scope_tags_has_the_built_in_one() {
-    // Real answers name scope tag "0" in `roleScopeTagIds`; every tenant has it (graph.md §10.1).
+    // Real answers name scope tag "0" in `roleScopeTagIds`; every tenant has it
+    // (docs/graph-notes.md, "Scope tags").
     let tenant = super::tests_fixture::tenant_json(TENANT, &[]);
     let policy = json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
         "id": "p", "displayName": "P", "roleScopeTagIds": ["0"]})

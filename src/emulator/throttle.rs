@@ -1,5 +1,5 @@
-//! Intune throttling (graph.md §12.3) as sliding windows per tenant and per (tenant, app), with the
-//! counters tests use to prove a client kept under the limits.
+//! Intune throttling (docs/graph-notes.md, "Throttling") as sliding windows per tenant and per
+//! (tenant, app), with the counters tests use to prove a client kept under the limits.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

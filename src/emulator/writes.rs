@@ -1,6 +1,7 @@
 //! Create / update / replace / delete on every collection, with server-set read-only fields and the
-//! success codes of graph.md §0.1; plus the per-item sub-resources (autopilot assignments §9,
-//! localized notification messages §10.3).
+//! success codes of docs/graph-notes.md, "Writes and their answers"; plus the per-item
+//! sub-resources: autopilot assignments (docs/graph-notes.md, "Autopilot profiles") and localized
+//! notification messages (docs/graph-notes.md, "Notification templates").
 
 use serde_json::{Map, Value, json};
 
@@ -11,7 +12,8 @@ use super::query::Query;
 use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::state::{Tenant, ingest_secrets, now};
 
-/// Suffixes of the default enrollment configurations (graph.md §8).
+/// Suffixes of the default enrollment configurations (docs/graph-notes.md, "Enrollment
+/// configurations").
 const DEFAULT_ENROLLMENT: &[&str] = &[
     "_DefaultLimit",
     "_DefaultPlatformRestrictions",
@@ -34,7 +36,8 @@ fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
     }
 }
 
-/// Drops read-only fields and OData annotations except the root `@odata.type` (graph.md §0.3).
+/// Drops read-only fields and OData annotations except the root `@odata.type` (docs/graph-notes.md,
+/// "Read-only fields").
 fn strip_read_only(coll: &Coll, m: &mut Map<String, Value>) {
     for f in behaviour::COMMON_READ_ONLY.iter().chain(coll.read_only) {
         m.remove(*f);
@@ -42,7 +45,8 @@ fn strip_read_only(coll: &Coll, m: &mut Map<String, Value>) {
     m.retain(|k, _| k == "@odata.type" || !k.contains('@'));
 }
 
-/// Script contents are `Edm.Binary`: base64 text, stored and served exactly as sent (graph.md §5).
+/// Script contents are `Edm.Binary`: base64 text, stored and served exactly as sent
+/// (docs/graph-notes.md, "Scripts").
 fn check_binary(coll: &Coll, m: &Map<String, Value>) -> Result<(), GraphError> {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE};
@@ -97,7 +101,7 @@ fn bump(coll: &Coll, m: &mut Map<String, Value>) {
     }
 }
 
-/// graph.md §4: exactly one `block` action across the rules.
+/// docs/graph-notes.md, "Compliance policies": exactly one `block` action across the rules.
 pub(crate) fn check_block_action(rules: &Value) -> Result<(), GraphError> {
     let blocks = rules
         .as_array()
@@ -139,7 +143,8 @@ pub(crate) fn id_rules(rules: &Value) -> Value {
     rules
 }
 
-/// Settings as stored: `id` = index, no expanded definitions (graph.md §2.2, §2.3).
+/// Settings as stored: `id` = index, no expanded definitions (docs/graph-notes.md, "Setting
+/// instances", "Writing settings catalog policies").
 pub(crate) fn id_settings(settings: &Value) -> Value {
     let mut s = settings.clone();
     for (i, it) in s.as_array_mut().into_iter().flatten().enumerate() {
@@ -283,7 +288,7 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     let mut m = body_object(req)?;
     for nav in coll.navs {
         if m.contains_key(*nav) {
-            // graph.md §2.3
+            // docs/graph-notes.md, "Writing settings catalog policies"
             return Err(GraphError::bad_request(format!(
                 "Cannot apply PATCH to navigation property '{nav}' on entity type '{}'.",
                 type_name(coll)
@@ -293,7 +298,8 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     let stored = find_obj(t, coll, id)?;
     let stored_type = stored["@odata.type"].clone();
     if let Some(f) = coll.patch_refused.iter().find(|f| m.contains_key(**f)) {
-        // graph.md §8: priority only through setPriority; type fields are fixed.
+        // docs/graph-notes.md, "Enrollment configurations": priority only through setPriority; type
+        // fields are fixed.
         return Err(GraphError::bad_request(format!(
             "The property '{f}' cannot be set in an update of '{}'.",
             type_name(coll)
@@ -349,8 +355,8 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
     ))
 }
 
-/// `PUT` replaces the whole object including settings (graph.md §2.3) → 204 (200 with the object
-/// under the `patch-200` variation).
+/// `PUT` replaces the whole object including settings (docs/graph-notes.md, "Writing settings
+/// catalog policies") → 204 (200 with the object under the `patch-200` variation).
 pub(crate) fn put(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     if !coll.put {
         return Err(GraphError::no_route());
@@ -443,7 +449,8 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
             .get(id)
             .is_some_and(|o| o["assignments"].as_array().is_some_and(|a| !a.is_empty()))
     {
-        // graph.md §9: unassign before deleting a profile (the 400 is UNVERIFIED).
+        // docs/graph-notes.md, "Autopilot profiles": unassign before deleting a profile (the 400 is
+        // UNVERIFIED).
         return Err(GraphError::bad_request(format!(
             "The profile '{id}' is assigned; delete its assignments first."
         )));
@@ -454,7 +461,8 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
     Ok(Resp::empty(coll.delete))
 }
 
-/// `POST /windowsAutopilotDeploymentProfiles/{id}/assignments {"target":…}` → 201 (graph.md §9).
+/// `POST /windowsAutopilotDeploymentProfiles/{id}/assignments {"target":…}` → 201
+/// (docs/graph-notes.md, "Autopilot profiles").
 pub(crate) fn add_autopilot_assignment(
     t: &mut Tenant,
     ctx: &Ctx,
@@ -508,7 +516,8 @@ pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str,
     Ok(Resp::empty(200))
 }
 
-/// `POST /notificationMessageTemplates/{id}/localizedNotificationMessages` → 201 (graph.md §10.3).
+/// `POST /notificationMessageTemplates/{id}/localizedNotificationMessages` → 201
+/// (docs/graph-notes.md, "Notification templates").
 pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     let mut m = body_object(req)?;
     strip_read_only(coll, &mut m);

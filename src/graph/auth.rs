@@ -1,5 +1,5 @@
-//! App-only authentication (client credentials, graph.md §12.4): client secret or certificate
-//! assertion, and a token cache shared by every request of one client.
+//! App-only authentication (client credentials, docs/graph-notes.md, "Authentication"): client
+//! secret or certificate assertion, and a token cache shared by every request of one client.
 //!
 //! The token endpoint throttles too, so a token is requested once per lifetime, under a single-flight
 //! lock. Secrets live in [`SecretString`], which never prints its value.

@@ -1,4 +1,5 @@
-//! `$batch` hydration (graph.md §12.2): many GETs in POSTs of at most 20, results in input order.
+//! `$batch` hydration (docs/graph-notes.md, "Batching"): many GETs in POSTs of at most 20, results
+//! in input order.
 //!
 //! Inner requests are throttled one by one, so only the inner 429/503/504 are sent again (after
 //! their own `Retry-After`), and an inner collection or navigation that was paged is completed by

@@ -257,7 +257,8 @@ impl fmt::Display for RequestIdText<'_> {
     }
 }
 
-/// `code`, `message` and the body's `request-id` from a Graph error body (graph.md §12.6).
+/// `code`, `message` and the body's `request-id` from a Graph error body (docs/graph-notes.md,
+/// "Errors").
 ///
 /// Tolerant: a non-JSON body becomes the message (shortened); Intune's JSON-in-`message` is
 /// unwrapped to its `Message` text.

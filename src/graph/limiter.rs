@@ -1,9 +1,10 @@
 //! Per-client sliding-window rate limiter, with a global hold after a throttled response.
 //!
-//! Intune counts requests per app per tenant in sliding 20 s windows (graph.md §12.3); staying at
-//! 80% of the request limit and 90% of the write limit keeps a run clear of 429s (writes are few and
-//! sent one at a time, so a smaller margin suffices, and a restore's wall time is set by it). When Graph does answer 429 + `Retry-After`, every request
-//! of the client waits until it has passed, not only the one that was throttled.
+//! Intune counts requests per app per tenant in sliding 20 s windows (docs/graph-notes.md,
+//! "Throttling"); staying at 80% of the request limit and 90% of the write limit keeps a run clear
+//! of 429s (writes are few and sent one at a time, so a smaller margin suffices, and a restore's
+//! wall time is set by it). When Graph does answer 429 + `Retry-After`, every request of the client
+//! waits until it has passed, not only the one that was throttled.
 
 use std::collections::VecDeque;
 use std::time::Duration;

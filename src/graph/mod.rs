@@ -1,9 +1,9 @@
 //! The Microsoft Graph client: one per tenant per run, shared by every task of that run.
 //!
-//! Everything that talks to Graph goes through here so the rules of DESIGN.md §7 hold in one
-//! place: app-only auth with a cached token, complete paging with pinned nextLinks, `$batch`
-//! hydration, retries only where they are safe, a per-tenant rate limit under Intune's published
-//! limits, and Graph's `request-id` in every error and debug line.
+//! Everything that talks to Graph goes through here so the rules of docs/ARCHITECTURE.md, "Graph
+//! client rules" hold in one place: app-only auth with a cached token, complete paging with pinned
+//! nextLinks, `$batch` hydration, retries only where they are safe, a per-tenant rate limit under
+//! Intune's published limits, and Graph's `request-id` in every error and debug line.
 
 mod auth;
 mod batch;

@@ -1,7 +1,7 @@
 //! Guard for server-controlled links (`@odata.nextLink`): host pinning and loop detection.
 //!
 //! A nextLink is data from the server; following a tampered one would send the bearer token to
-//! another host (reliability.md §3 item 20), and a repeated one would page forever (item 19).
+//! another host, and a repeated one would page forever (docs/graph-notes.md, "Paging").
 
 use std::collections::HashSet;
 

@@ -1,9 +1,9 @@
 //! When to retry a Graph request and how long to wait: one classifier, full-jitter backoff,
 //! `Retry-After` parsing and the per-client sleep budget.
 //!
-//! Kept in one place so the rules (graph.md §12.3, reliability.md §3 items 16–18) are tested once:
-//! retry 429/503/504 and transport failures, never other statuses, and never replay a POST that may
-//! have reached the server.
+//! Kept in one place so the rules (docs/graph-notes.md, "Throttling", "Retries") are tested
+//! once: retry 429/503/504 and transport failures, never other statuses, and never replay a POST
+//! that may have reached the server.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};

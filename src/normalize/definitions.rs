@@ -1,12 +1,13 @@
 //! Names of settings catalog definitions, harvested from what a backup fetched.
 //!
 //! Graph returns each setting item with the definitions of its setting tree when asked
-//! (`settings?$expand=settingDefinitions`, graph.md §2.1). Before those definitions are stripped from
-//! the document, their display names and the labels of their options go into the [`RefTable`] under
-//! [`RefKind::SettingDefinitions`], so `_refs/settingDefinitions.yaml` lets renderers show
-//! `Setting name = Option label` without Graph. Definition ids and option `itemId`s are globally unique
-//! strings, so one flat id → name table holds both. Only what the object's instances reference is
-//! marked used — setting ids and chosen options at any depth — so the file stays small and stable.
+//! (`settings?$expand=settingDefinitions`, docs/graph-notes.md, "Reading settings catalog
+//! policies"). Before those definitions are stripped from the document, their display names and the
+//! labels of their options go into the [`RefTable`] under [`RefKind::SettingDefinitions`], so
+//! `_refs/settingDefinitions.yaml` lets renderers show `Setting name = Option label` without Graph.
+//! Definition ids and option `itemId`s are globally unique strings, so one flat id → name table
+//! holds both. Only what the object's instances reference is marked used — setting ids and chosen
+//! options at any depth — so the file stays small and stable.
 
 use super::path;
 use super::refs::RefTable;

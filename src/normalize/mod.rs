@@ -1,4 +1,4 @@
-//! Graph JSON ⇄ normalized document (DESIGN.md §3).
+//! Graph JSON ⇄ normalized document (docs/ARCHITECTURE.md, "The normalized document").
 //!
 //! A document is what a reviewer reads and git diffs: read-only, volatile and navigation-only fields
 //! stripped, keys and set-like arrays in canonical order, date-times in one spelling, payloads moved to exact-bytes sidecar
@@ -239,7 +239,7 @@ pub fn from_yaml(text: &str, file: &str) -> Result<Document, yaml::YamlError> {
     yaml::from_str(text, file)
 }
 
-/// Removes read-only, volatile and annotation properties (graph.md §0.3).
+/// Removes read-only, volatile and annotation properties (docs/graph-notes.md, "Read-only fields").
 pub fn strip(entry: &CatalogEntry, spec: &mut Value) {
     if let Value::Object(map) = spec {
         for key in COMMON_STRIP {

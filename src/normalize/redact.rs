@@ -18,7 +18,8 @@ pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             let encrypted = map.get("isEncrypted").and_then(Value::as_bool) == Some(true);
-            // A secret setting value, by type or by its `valueState` (graph.md §2.2).
+            // A secret setting value, by type or by its `valueState` (docs/graph-notes.md, "Secrets
+            // Graph hides").
             let secret_setting = map
                 .get("@odata.type")
                 .and_then(Value::as_str)

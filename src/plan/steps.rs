@@ -1,6 +1,7 @@
 //! The Graph requests that bring one object from its live state to the desired one, driven by the
-//! catalog's write rule (graph.md per type): create with `@odata.type`, update by PATCH (or PUT for
-//! the settings catalog), follow-up actions for what a body cannot carry, assignments as a set.
+//! catalog's write rule (each type's section of docs/graph-notes.md): create with `@odata.type`,
+//! update by PATCH (or PUT for the settings catalog), follow-up actions for what a body cannot
+//! carry, assignments as a set.
 //!
 //! Requests are data. `{id}` stands for the id of an object the plan creates. Bodies carry desired
 //! values only — redacted secrets stay markers, which apply replaces with supplied values.
@@ -39,7 +40,8 @@ pub struct Context<'a> {
 pub fn create(ctx: &Context<'_>) -> Vec<Request> {
     let mut body = body_without(ctx, false);
     let mut out = vec![];
-    // Compliance actions go inline on create (graph.md §4: exactly one block action is required).
+    // Compliance actions go inline on create (docs/graph-notes.md, "Compliance policies": exactly
+    // one block action is required).
     for a in ctx.entry.write.actions {
         if let FollowUp::ScheduledActions(f) = a
             && let Some(v) = ctx.desired.get(*f)
@@ -268,10 +270,10 @@ fn assign(ctx: &Context<'_>, object: &str, creating: bool) -> Vec<Request> {
     }
 }
 
-/// `updateDefinitionValues` for administrative templates (graph.md §3): values of definitions the
-/// live object lacks are added, values it has but differently are updated (enabled only) or
-/// replaced (presentations changed), values the desired state no longer has are deleted. `None`
-/// when nothing differs.
+/// `updateDefinitionValues` for administrative templates (docs/graph-notes.md, "Administrative
+/// templates"): values of definitions the live object lacks are added, values it has but
+/// differently are updated (enabled only) or replaced (presentations changed), values the desired
+/// state no longer has are deleted. `None` when nothing differs.
 pub fn definition_values(graph_base: &str, desired: &Value, live: &[Value]) -> Option<Value> {
     let def_id = |v: &Value| {
         v.pointer("/definition/id")

@@ -10,6 +10,7 @@ mod drift;
 mod failures;
 mod first_hour;
 mod graph_samples;
+mod house;
 mod layers;
 mod plan;
 mod reconcile;

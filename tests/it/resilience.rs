@@ -311,8 +311,9 @@ fn certificate_credentials_work() {
 
 #[test]
 fn admx_values_are_completed_when_the_nested_expand_is_ignored() {
-    // graph.md §3 documents definition values and their presentation values as two steps; when Graph
-    // ignores the nested `$expand`, each value's presentations are fetched on their own.
+    // docs/graph-notes.md, "Administrative templates" documents definition values and their
+    // presentation values as two steps; when Graph ignores the nested `$expand`, each value's
+    // presentations are fetched on their own.
     let emu = Emu::demo(EmulatorConfig {
         ignore_nested_expand: true,
         ..EmulatorConfig::default()
@@ -342,8 +343,9 @@ fn admx_values_are_completed_when_the_nested_expand_is_ignored() {
 
 #[test]
 fn killed_backups_leave_a_consistent_repository() {
-    // reliability.md §3.1: kill -9 at points across fetch, write, index and commit; the repository
-    // stays consistent, HEAD is never torn, and the next run completes the backup.
+    // docs/ARCHITECTURE.md, "Crash safety": kill -9 at points across fetch, write, index and
+    // commit; the repository stays consistent, HEAD is never torn, and the next run completes the
+    // backup.
     let seed = TenantSeed::generate(300, 6);
     let (reference, full_run) = {
         let emu = Emu::start(EmulatorConfig::default(), vec![seed.clone()]);
