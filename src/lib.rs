@@ -15,6 +15,8 @@ pub mod demo;
 pub mod drift;
 pub mod emulator;
 pub mod env;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod normalize;
 pub mod notify;

@@ -18,14 +18,14 @@ use super::stats::LogEntry;
 /// Maximum items per batch.
 pub(crate) const MAX_ITEMS: usize = 20;
 
-struct Item {
+pub(super) struct Item {
     id: String,
-    req: Req,
+    pub(super) req: Req,
     depends: Vec<String>,
 }
 
 /// `base` is the service's own origin (`http://127.0.0.1:PORT`).
-fn parse(ver: Ver, base: &str, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
+pub(super) fn parse(ver: Ver, base: &str, body: Option<Value>) -> Result<Vec<Item>, GraphError> {
     let requests = body
         .as_ref()
         .and_then(|b| b.get("requests"))

@@ -63,6 +63,8 @@ mod error;
 mod evolution;
 mod faults;
 mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generate;
 mod query;
 mod references;

@@ -71,22 +71,30 @@ impl Links {
             let Ok(bytes) = repo.read_blob(oid) else {
                 continue;
             };
-            if !bytes.windows(11).any(|w| w == b"kind: apply") {
-                continue;
-            }
-            let Ok(log) = serde_yaml::from_slice::<RecordedApply>(&bytes) else {
-                continue;
-            };
-            if log.kind != "apply" || log.tenant_id != tenant_id || log.source != source {
-                continue;
-            }
-            for i in log.items.iter().filter(|i| i.action == "create") {
-                if let (Some(s), Some(t)) = (&i.source_id, &i.target_id) {
-                    links.insert(&i.kind, s, t);
-                }
+            if let Some(recorded) = Links::of_run_log(&bytes, tenant_id, &source) {
+                links.extend(&recorded);
             }
         }
         links
+    }
+
+    /// The creates one run log records, when it is an apply into `tenant_id` from the folder
+    /// `source` (`tenants/<name>`); `None` for any other run log or bytes that are not one.
+    pub fn of_run_log(bytes: &[u8], tenant_id: &str, source: &str) -> Option<Links> {
+        if !bytes.windows(11).any(|w| w == b"kind: apply") {
+            return None;
+        }
+        let log = serde_yaml::from_slice::<RecordedApply>(bytes).ok()?;
+        if log.kind != "apply" || log.tenant_id != tenant_id || log.source != source {
+            return None;
+        }
+        let mut links = Links::default();
+        for i in log.items.iter().filter(|i| i.action == "create") {
+            if let (Some(s), Some(t)) = (&i.source_id, &i.target_id) {
+                links.insert(&i.kind, s, t);
+            }
+        }
+        Some(links)
     }
 }
 

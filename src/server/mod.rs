@@ -19,7 +19,7 @@ mod pages;
 mod policy;
 mod reload;
 mod run_pages;
-mod runs;
+pub mod runs;
 
 use crate::config::{Config, ServerToken};
 use crate::store::{Repo, StoreError};

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["notify"],
     &["reconcile"],
     &["server"],
-    &["cli"],
+    &["cli", "fuzzing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
