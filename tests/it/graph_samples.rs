@@ -58,24 +58,39 @@ fn assigned_groups(samples: &[Sample]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Mobile apps the samples target (`targetedMobileApps`), with the package id the sample names.
-fn targeted_apps(samples: &[Sample]) -> Vec<(String, String)> {
-    samples
-        .iter()
-        .flat_map(|s| {
-            let package = s.response["packageId"]
-                .as_str()
-                .unwrap_or_default()
-                .trim_start_matches("app:")
-                .to_string();
-            s.response["targetedMobileApps"]
+/// Mobile apps the samples name, with the app a seed holds for each: app configurations target
+/// theirs (`targetedMobileApps`, with the package id the sample names), enrollment status pages
+/// wait for theirs (`selectedMobileAppIds`, Windows apps).
+fn referenced_apps(samples: &[Sample]) -> Vec<Value> {
+    let mut apps = vec![];
+    for s in samples {
+        let ids = |k: &str| {
+            s.response[k]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(move |id| Some((id.as_str()?.to_string(), package.clone())))
-        })
-        .collect()
+                .filter_map(|id| id.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let package = s.response["packageId"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("app:");
+        for id in ids("targetedMobileApps") {
+            apps.push(
+                json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8]), "packageId": package}),
+            );
+        }
+        for id in ids("selectedMobileAppIds") {
+            apps.push(
+                json!({"@odata.type": "#microsoft.graph.win32LobApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8])}),
+            );
+        }
+    }
+    apps
 }
 
 /// Scope tags the samples name besides the built-in "0" (`roleScopeTagIds`, or `roleScopeTags` on
@@ -120,11 +135,12 @@ fn seed(samples: &[Sample]) -> TenantSeed {
             serde_json::to_vec(&tag).unwrap(),
         ));
     }
-    for (id, package) in targeted_apps(samples) {
-        let app = json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
-            "displayName": format!("Sample app {}", &id[..8]), "packageId": package});
+    for app in referenced_apps(samples) {
         files.push((
-            format!("beta/deviceAppManagement/mobileApps/{id}.json"),
+            format!(
+                "beta/deviceAppManagement/mobileApps/{}.json",
+                app["id"].as_str().unwrap()
+            ),
             serde_json::to_vec(&app).unwrap(),
         ));
     }
@@ -394,6 +410,7 @@ round_trips! {
     autopilot_profiles => "autopilotProfiles",
     administrative_templates => "administrativeTemplates",
     enrollment_restrictions => "enrollmentRestrictions",
+    enrollment_status_pages => "enrollmentStatusPages",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
