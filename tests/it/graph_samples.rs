@@ -1,7 +1,8 @@
 //! Graph as it really answers: every sample of `fixtures/graph-samples/` (real responses collected
 //! from public, permissively licensed sources; see that folder's README) is served by the emulator,
 //! backed up, checked in its document, and restored into the emptied tenant; a new plan then finds
-//! nothing to do. Types that are never applied end with the outcome their plan documents instead.
+//! nothing to do, and an object whose real id carries a suffix after its GUID is recreated with one
+//! of the same form. Types that are never applied end with the outcome their plan documents instead.
 
 use crate::common::*;
 use serde_json::{Value, json};
@@ -343,6 +344,27 @@ fn round_trip(type_key: &str) {
     for i in items(&again) {
         assert_eq!(i["action"], "no-op", "{type_key}: {i:#}");
     }
+    let created =
+        |i: &&Value| i["kind"] == type_key && !kept.contains(i["sourceId"].as_str().unwrap());
+    for i in items(&again).iter().filter(created) {
+        let (source, target) = (
+            i["sourceId"].as_str().unwrap(),
+            i["targetId"].as_str().unwrap(),
+        );
+        if let Some(suffix) = id_suffix(source) {
+            assert!(
+                target != source && id_suffix(target) == Some(suffix),
+                "{type_key}: {source} was recreated as {target}, not as Graph names one"
+            );
+        }
+    }
+}
+
+/// What Graph appends to a GUID in the ids it gives some objects (enrollment configurations:
+/// `<guid>_Windows10EnrollmentCompletionPageConfiguration`).
+fn id_suffix(id: &str) -> Option<&str> {
+    let (guid, suffix) = id.split_once('_')?;
+    uuid::Uuid::parse_str(guid).ok().map(|_| suffix)
 }
 
 #[test]
