@@ -275,7 +275,12 @@ fn live_ids(emu: &Emu) -> BTreeSet<String> {
 
 /// Types for which only one real answer could be found in a permissively licensed source; every
 /// other type has at least two.
-const ONE_SAMPLE: &[&str] = &["featureUpdateProfiles", "intents"];
+const ONE_SAMPLE: &[&str] = &[
+    "featureUpdateProfiles",
+    "intents",
+    "powershellScripts",
+    "remediations",
+];
 
 /// Serves a type's samples, backs them up and checks each document, clears the tenant and
 /// restores it from the backup, then plans again.
@@ -420,6 +425,8 @@ round_trips! {
     assignment_filters => "assignmentFilters",
     windows_update_rings => "windowsUpdateRings",
     shell_scripts => "shellScripts",
+    powershell_scripts => "powershellScripts",
+    remediations => "remediations",
     feature_update_profiles => "featureUpdateProfiles",
     intents => "intents",
     custom_attribute_scripts => "customAttributeScripts",
