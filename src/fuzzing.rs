@@ -20,7 +20,10 @@ pub fn document(data: &[u8]) {
     };
     let text = crate::normalize::to_yaml(&doc).expect("a loaded document writes back");
     let again = crate::normalize::from_yaml(&text, "fuzz.yaml").expect("written text loads");
-    assert_eq!(again, doc, "a document changed on its way through YAML:\n{text}");
+    assert_eq!(
+        again, doc,
+        "a document changed on its way through YAML:\n{text}"
+    );
 }
 
 /// `atlas.yaml`: loaded strictly, every error naming the file.

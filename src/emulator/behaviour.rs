@@ -591,6 +591,64 @@ pub(crate) fn has_role(roles: Option<&[String]>, role: &str) -> bool {
     })
 }
 
+/// docs/graph-notes.md, "Enrollment configurations": the `deviceEnrollmentConfigurationType` the service gives each enrollment
+/// configuration it creates, by `@odata.type`; other types get `unknown`.
+const ENROLLMENT_TYPES: &[(&str, &str)] = &[
+    (
+        "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+        "limit",
+    ),
+    (
+        "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
+        "platformRestrictions",
+    ),
+    (
+        "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration",
+        "singlePlatformRestriction",
+    ),
+    (
+        "#microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
+        "windowsHelloForBusiness",
+    ),
+    (
+        "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+        "windows10EnrollmentCompletionPageConfiguration",
+    ),
+    (
+        "#microsoft.graph.deviceComanagementAuthorityConfiguration",
+        "deviceComanagementAuthorityConfiguration",
+    ),
+    (
+        "#microsoft.graph.deviceEnrollmentNotificationConfiguration",
+        "enrollmentNotificationsConfiguration",
+    ),
+    (
+        "#microsoft.graph.windowsRestoreDeviceEnrollmentConfiguration",
+        "windowsRestore",
+    ),
+];
+
+/// The `deviceEnrollmentConfigurationType` of a created enrollment configuration of `odata_type`.
+pub(crate) fn enrollment_type(odata_type: &str) -> &'static str {
+    ENROLLMENT_TYPES
+        .iter()
+        .find(|(t, _)| *t == odata_type)
+        .map_or("unknown", |(_, v)| v)
+}
+
+/// The id the service gives a created enrollment configuration: a GUID, `_`, and its
+/// `deviceEnrollmentConfigurationType` with the first letter upper-cased, as real create answers
+/// show (`…_Windows10EnrollmentCompletionPageConfiguration`, `…_EnrollmentNotificationsConfiguration`;
+/// docs/graph-variation.md, "Real responses as fixtures"), like the built-in `<tenant>_WindowsRestore`.
+pub(crate) fn enrollment_id(guid: &str, config_type: &str) -> String {
+    let mut c = config_type.chars();
+    let upper: String = c
+        .next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default();
+    format!("{guid}_{upper}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,6 +673,22 @@ mod tests {
         assert!(served(Ver::Beta, "identity/conditionalAccess/policies").is_some());
         assert!(served(Ver::Beta, "groups").is_some());
         assert!(served(Ver::V1, "deviceManagement/roleScopeTags").is_none());
+    }
+
+    #[test]
+    fn created_enrollment_ids_carry_their_type() {
+        let esp =
+            enrollment_type("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration");
+        assert_eq!(
+            enrollment_id("4998ae20-fa77-4f5c-9f7f-a5956b42dd6c", esp),
+            "4998ae20-fa77-4f5c-9f7f-a5956b42dd6c_Windows10EnrollmentCompletionPageConfiguration"
+        );
+        let n = enrollment_type("#microsoft.graph.deviceEnrollmentNotificationConfiguration");
+        assert_eq!(
+            enrollment_id("g", n),
+            "g_EnrollmentNotificationsConfiguration"
+        );
+        assert_eq!(enrollment_type("#microsoft.graph.somethingNew"), "unknown");
     }
 
     #[test]

@@ -34,6 +34,11 @@
 //!   apply to every Graph answer with a body once its route has built it, `$batch` items included;
 //!   `fraction_digits` never changes an instant, and an empty page inserted by `EmptyPages::Middle`
 //!   is named by a `$skiptoken` even when nextLinks use `$skip`.
+//! - A created enrollment configuration gets its `deviceEnrollmentConfigurationType` from the
+//!   server and an id of a GUID, `_` and that type upper-cased first
+//!   (`…_Windows10EnrollmentCompletionPageConfiguration`), as the real create answers in
+//!   `fixtures/graph-samples` show for status pages and enrollment notifications; the other types
+//!   follow the same rule (UNVERIFIED). Seeded objects keep the ids they were seeded with.
 //! - Intent templates (`deviceManagement/templates`) are seed data kept by a clear, like setting
 //!   definitions; their `intentCount` is counted from the tenant's intents when answered.
 //! - `$count`/`$search` on `groups` need `ConsistencyLevel: eventual`; Intune collections count

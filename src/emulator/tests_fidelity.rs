@@ -139,6 +139,52 @@ async fn definition_values_refuse_expanded_objects_and_unknown_binds() {
     env.h.shutdown().await;
 }
 
+/// docs/graph-notes.md, "Enrollment configurations", and the real create answers in
+/// fixtures/graph-samples: a created enrollment configuration gets its
+/// `deviceEnrollmentConfigurationType` from the server, whatever the body says, and an id of a GUID
+/// and that type (`<guid>_Windows10EnrollmentCompletionPageConfiguration`).
+#[tokio::test]
+async fn created_enrollment_configurations_carry_their_type_in_id() {
+    let env = boot(EmulatorConfig::default()).await;
+    let enr = "/beta/deviceManagement/deviceEnrollmentConfigurations";
+    for (ty, kind, suffix) in [
+        (
+            "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
+            "windows10EnrollmentCompletionPageConfiguration",
+            "_Windows10EnrollmentCompletionPageConfiguration",
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentNotificationConfiguration",
+            "enrollmentNotificationsConfiguration",
+            "_EnrollmentNotificationsConfiguration",
+        ),
+        (
+            "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            "limit",
+            "_Limit",
+        ),
+    ] {
+        let (s, b) = send(
+            &env,
+            Method::POST,
+            enr,
+            json!({"@odata.type": ty, "displayName": kind,
+                "deviceEnrollmentConfigurationType": "unknown"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        assert_eq!(b["deviceEnrollmentConfigurationType"], kind, "{b}");
+        let id = b["id"].as_str().unwrap();
+        let guid = id.strip_suffix(suffix).unwrap_or_else(|| panic!("{id}"));
+        assert!(uuid::Uuid::parse_str(guid).is_ok(), "{id}");
+        let (s, got) = env.call(Method::GET, &format!("{enr}/{id}"), None).await;
+        assert_eq!((s, &got["id"]), (200, &b["id"]), "{got}");
+        let (s, _) = env.call(Method::DELETE, &format!("{enr}/{id}"), None).await;
+        assert!(s < 300, "a created {kind} is not a built-in one: {s}");
+    }
+    env.h.shutdown().await;
+}
+
 /// docs/graph-notes.md, "Enrollment configurations": priority and the type fields are refused in
 /// PATCH; priority is server-set on create.
 #[tokio::test]

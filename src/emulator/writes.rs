@@ -5,12 +5,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::behaviour::{self, Coll, VersionKind};
+use super::behaviour::{self, Coll, VersionKind, enrollment_id, enrollment_type};
 use super::error::GraphError;
 use super::evolution;
 use super::query::Query;
 use super::routes::{Ctx, R, Req, Resp, find_obj, present};
 use super::state::{Tenant, ingest_secrets, now};
+
+const ENROLLMENT: &str = "deviceManagement/deviceEnrollmentConfigurations";
 
 /// Suffixes of the default enrollment configurations (docs/graph-notes.md, "Enrollment
 /// configurations").
@@ -23,8 +25,7 @@ const DEFAULT_ENROLLMENT: &[&str] = &[
 ];
 
 pub(crate) fn is_default_enrollment(coll: &Coll, id: &str) -> bool {
-    coll.path == "deviceManagement/deviceEnrollmentConfigurations"
-        && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
+    coll.path == ENROLLMENT && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
 }
 
 fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
@@ -216,7 +217,13 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         };
         m.insert((*nav).to_string(), v);
     }
-    let id = new_id(t, coll);
+    let mut id = new_id(t, coll);
+    if coll.path == ENROLLMENT {
+        // docs/graph-notes.md, "Enrollment configurations": the type is the server's, and so is the id's suffix naming it.
+        let kind = enrollment_type(m.get("@odata.type").and_then(Value::as_str).unwrap_or(""));
+        m.insert("deviceEnrollmentConfigurationType".into(), json!(kind));
+        id = enrollment_id(&id, kind);
+    }
     m.insert("id".into(), json!(id));
     if coll.created {
         m.insert("createdDateTime".into(), json!(now()));
@@ -268,7 +275,7 @@ fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
             m.entry("deviceHealthScriptType")
                 .or_insert(json!("deviceHealthScript"));
         }
-        "deviceManagement/deviceEnrollmentConfigurations" => {
+        ENROLLMENT => {
             let max = t
                 .store(coll)
                 .values()

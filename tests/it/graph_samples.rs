@@ -1,7 +1,8 @@
 //! Graph as it really answers: every sample of `fixtures/graph-samples/` (real responses collected
 //! from public, permissively licensed sources; see that folder's README) is served by the emulator,
 //! backed up, checked in its document, and restored into the emptied tenant; a new plan then finds
-//! nothing to do. Types that are never applied end with the outcome their plan documents instead.
+//! nothing to do, and an object whose real id carries a suffix after its GUID is recreated with one
+//! of the same form. Types that are never applied end with the outcome their plan documents instead.
 
 use crate::common::*;
 use serde_json::{Value, json};
@@ -58,24 +59,39 @@ fn assigned_groups(samples: &[Sample]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Mobile apps the samples target (`targetedMobileApps`), with the package id the sample names.
-fn targeted_apps(samples: &[Sample]) -> Vec<(String, String)> {
-    samples
-        .iter()
-        .flat_map(|s| {
-            let package = s.response["packageId"]
-                .as_str()
-                .unwrap_or_default()
-                .trim_start_matches("app:")
-                .to_string();
-            s.response["targetedMobileApps"]
+/// Mobile apps the samples name, with the app a seed holds for each: app configurations target
+/// theirs (`targetedMobileApps`, with the package id the sample names), enrollment status pages
+/// wait for theirs (`selectedMobileAppIds`, Windows apps).
+fn referenced_apps(samples: &[Sample]) -> Vec<Value> {
+    let mut apps = vec![];
+    for s in samples {
+        let ids = |k: &str| {
+            s.response[k]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(move |id| Some((id.as_str()?.to_string(), package.clone())))
-        })
-        .collect()
+                .filter_map(|id| id.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let package = s.response["packageId"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("app:");
+        for id in ids("targetedMobileApps") {
+            apps.push(
+                json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8]), "packageId": package}),
+            );
+        }
+        for id in ids("selectedMobileAppIds") {
+            apps.push(
+                json!({"@odata.type": "#microsoft.graph.win32LobApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8])}),
+            );
+        }
+    }
+    apps
 }
 
 /// Scope tags the samples name besides the built-in "0" (`roleScopeTagIds`, or `roleScopeTags` on
@@ -120,11 +136,12 @@ fn seed(samples: &[Sample]) -> TenantSeed {
             serde_json::to_vec(&tag).unwrap(),
         ));
     }
-    for (id, package) in targeted_apps(samples) {
-        let app = json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
-            "displayName": format!("Sample app {}", &id[..8]), "packageId": package});
+    for app in referenced_apps(samples) {
         files.push((
-            format!("beta/deviceAppManagement/mobileApps/{id}.json"),
+            format!(
+                "beta/deviceAppManagement/mobileApps/{}.json",
+                app["id"].as_str().unwrap()
+            ),
             serde_json::to_vec(&app).unwrap(),
         ));
     }
@@ -258,7 +275,12 @@ fn live_ids(emu: &Emu) -> BTreeSet<String> {
 
 /// Types for which only one real answer could be found in a permissively licensed source; every
 /// other type has at least two.
-const ONE_SAMPLE: &[&str] = &["featureUpdateProfiles", "intents"];
+const ONE_SAMPLE: &[&str] = &[
+    "featureUpdateProfiles",
+    "intents",
+    "powershellScripts",
+    "remediations",
+];
 
 /// Serves a type's samples, backs them up and checks each document, clears the tenant and
 /// restores it from the backup, then plans again.
@@ -327,6 +349,27 @@ fn round_trip(type_key: &str) {
     for i in items(&again) {
         assert_eq!(i["action"], "no-op", "{type_key}: {i:#}");
     }
+    let created =
+        |i: &&Value| i["kind"] == type_key && !kept.contains(i["sourceId"].as_str().unwrap());
+    for i in items(&again).iter().filter(created) {
+        let (source, target) = (
+            i["sourceId"].as_str().unwrap(),
+            i["targetId"].as_str().unwrap(),
+        );
+        if let Some(suffix) = id_suffix(source) {
+            assert!(
+                target != source && id_suffix(target) == Some(suffix),
+                "{type_key}: {source} was recreated as {target}, not as Graph names one"
+            );
+        }
+    }
+}
+
+/// What Graph appends to a GUID in the ids it gives some objects (enrollment configurations:
+/// `<guid>_Windows10EnrollmentCompletionPageConfiguration`).
+fn id_suffix(id: &str) -> Option<&str> {
+    let (guid, suffix) = id.split_once('_')?;
+    uuid::Uuid::parse_str(guid).ok().map(|_| suffix)
 }
 
 #[test]
@@ -382,6 +425,8 @@ round_trips! {
     assignment_filters => "assignmentFilters",
     windows_update_rings => "windowsUpdateRings",
     shell_scripts => "shellScripts",
+    powershell_scripts => "powershellScripts",
+    remediations => "remediations",
     feature_update_profiles => "featureUpdateProfiles",
     intents => "intents",
     custom_attribute_scripts => "customAttributeScripts",
@@ -394,6 +439,7 @@ round_trips! {
     autopilot_profiles => "autopilotProfiles",
     administrative_templates => "administrativeTemplates",
     enrollment_restrictions => "enrollmentRestrictions",
+    enrollment_status_pages => "enrollmentStatusPages",
     named_locations => "namedLocations",
     conditional_access => "conditionalAccess",
 }
