@@ -2,7 +2,7 @@
 //! corpus in the test suite: each feeds arbitrary bytes to one reader of input the tool does not
 //! control — a policy document someone edited, `atlas.yaml`, a plan file, a run log — and checks
 //! what must hold for every input. None may panic; time and memory are bounded by the fuzzer's
-//! limits (README, "Fuzzing"). The emulator's readers of client requests are in
+//! limits (docs/ARCHITECTURE.md, "Fuzzing"). The emulator's readers of client requests are in
 //! `emulator::fuzzing`.
 
 use crate::config::Config;

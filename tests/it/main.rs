@@ -9,6 +9,7 @@ mod common;
 mod drift;
 mod failures;
 mod first_hour;
+mod fuzz_corpus;
 mod graph_samples;
 mod house;
 mod layers;
