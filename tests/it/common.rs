@@ -327,3 +327,10 @@ pub fn mask_ids(text: &str) -> String {
     flush(&mut word, &mut out);
     out
 }
+
+/// Whether `ATLAS_SKIP` (a comma-separated list) names `what`: the one way to skip a test whose
+/// prerequisite (Chromium, the Python SDK) the machine lacks — asked for, never silent.
+pub fn skip_requested(what: &str) -> bool {
+    std::env::var("ATLAS_SKIP")
+        .is_ok_and(|v| v.split(',').any(|s| s.trim().eq_ignore_ascii_case(what)))
+}

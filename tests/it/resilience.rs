@@ -343,6 +343,18 @@ fn admx_values_are_completed_when_the_nested_expand_is_ignored() {
 
 #[test]
 fn killed_backups_leave_a_consistent_repository() {
+    killed_backups(10);
+}
+
+/// The long run: `cargo test --release --test it -- --ignored kill_9` (with the apply's).
+#[test]
+#[ignore = "50 kill -9 trials; minutes in a release build"]
+fn kill_9_fifty_backups_leave_a_consistent_repository() {
+    killed_backups(50);
+}
+
+/// `n` backups killed at points spread over a whole run, then one that completes.
+fn killed_backups(n: u32) {
     // docs/ARCHITECTURE.md, "Crash safety": kill -9 at points across fetch, write, index and
     // commit; the repository stays consistent, HEAD is never torn, and the next run completes the
     // backup.
@@ -365,7 +377,7 @@ fn killed_backups_leave_a_consistent_repository() {
             .unwrap_or_else(|| "none".into())
     };
     // Kill points spread over a whole uninterrupted run: reading, normalizing, writing, committing.
-    let delays = (1..=10).map(|k| full_run.mul_f64(f64::from(k) * 0.095));
+    let delays = (1..=n).map(|k| full_run.mul_f64(f64::from(k) * 0.95 / f64::from(n)));
     for (i, delay) in delays.enumerate() {
         let mut child = env
             .cmd(&["backup", "--repo", "repo", "--break-lock", &holder()])

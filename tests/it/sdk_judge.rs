@@ -2,8 +2,9 @@
 //! collection of the catalog (as `types --format json` lists it) through msgraph-beta-sdk's request
 //! builders, reads the read-only neighbours clients read, sends one `$batch` through msgraph-core
 //! and creates, updates and deletes one object per restorable type from SDK model objects. The
-//! python comes from `ATLAS_SDK_PYTHON` (default the venv `scripts/python-venv.sh` makes); without
-//! it the test is skipped, unless `CI` is set.
+//! python comes from `ATLAS_SDK_PYTHON` (default the venv `scripts/python-venv.sh` makes, which the
+//! test makes itself when it is missing); when the SDK cannot be set up the test fails, unless
+//! `ATLAS_SKIP` names `sdk`.
 
 use crate::common::{Emu, TestEnv, demo_credentials, out};
 use std::path::PathBuf;
@@ -39,14 +40,22 @@ fn missing(py: &PathBuf) -> Option<String> {
 #[test]
 fn microsofts_python_sdk_reads_batches_and_writes_every_catalog_type() {
     let py = python();
+    if missing(&py).is_some() && std::env::var_os("ATLAS_SDK_PYTHON").is_none() {
+        // The pinned venv, made once per machine (it is what CI uses too).
+        let _ = Command::new("bash")
+            .arg(SETUP)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+    }
     if let Some(why) = missing(&py) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs msgraph-beta-sdk in {} (run {SETUP}): {why}",
+        if crate::common::skip_requested("sdk") {
+            eprintln!("note: SDK judge skipped as ATLAS_SKIP asks ({why})");
+            return;
+        }
+        panic!(
+            "msgraph-beta-sdk is not usable in {} ({why}); run {SETUP}, or set ATLAS_SKIP=sdk to skip this test knowingly",
             py.display()
         );
-        eprintln!("note: SDK judge skipped ({why}); run {SETUP} to set it up");
-        return;
     }
     let env = TestEnv::new();
     let (code, catalog, err) = out(&env.run(&["types", "--format", "json"]));
