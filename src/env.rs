@@ -14,6 +14,11 @@ pub const RUN_ID: &str = "ATLAS_RUN_ID";
 /// endpoint that cannot be reached or keeps failing (a duration: `15s` by default, at most four
 /// attempts); tests shorten it.
 pub const SIGNIN_BUDGET: &str = "ATLAS_SIGNIN_BUDGET";
+/// Injected disk faults, for tests only: `enospc@N` or `eio@N` makes the N-th file operation the
+/// tool makes (create, write, fsync, rename — of work tree files, run logs, the apply journal,
+/// locks; counted from 1 in each process) fail with that error; `trace:FILE` appends one line per
+/// operation (`N op path`) to FILE. See `store::fault`.
+pub const IO_FAULT: &str = "ATLAS_IO_FAULT";
 /// Disables colour when set to anything (https://no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
 

@@ -5,7 +5,7 @@
 //! One JSON line per event in `.git/atlas/journal/<tenant>/<plan hash>.jsonl`; a torn last line
 //! (the process died mid-write) is ignored.
 
-use crate::store::{Repo, StoreError};
+use crate::store::{Repo, StoreError, fault};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -115,6 +115,7 @@ impl Journal {
     }
 
     pub fn open(path: PathBuf) -> Result<Journal, StoreError> {
+        fault::check("create", &path).map_err(|e| StoreError::io(&path, e))?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -127,8 +128,9 @@ impl Journal {
     pub fn record(&mut self, event: &Event) -> Result<(), StoreError> {
         let mut line = serde_json::to_vec(event).unwrap_or_default();
         line.push(b'\n');
-        self.file
-            .write_all(&line)
+        fault::check("write", &self.path)
+            .and_then(|()| self.file.write_all(&line))
+            .and_then(|()| fault::check("fsync", &self.path))
             .and_then(|()| self.file.sync_data())
             .map_err(|e| StoreError::io(&self.path, e))
     }

@@ -25,14 +25,14 @@ pub enum StoreError {
     #[error("refusing unsafe path {path:?}: {reason}")]
     UnsafePath { path: String, reason: String },
     /// A filesystem operation failed.
-    #[error("failed to access {}", path.display())]
+    #[error("failed to access {}: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A libgit2 operation failed.
-    #[error("failed to {context}")]
+    #[error("failed to {context}: {}", source.message())]
     Git {
         context: String,
         #[source]

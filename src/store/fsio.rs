@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::StoreError;
+use super::{StoreError, fault};
 
 /// Prefix of temporary files written next to their target.
 pub(crate) const TEMP_PREFIX: &str = ".atlas-tmp-";
@@ -39,21 +39,30 @@ pub(crate) fn atomic_write(target: &Path, bytes: &[u8]) -> Result<(), StoreError
 }
 
 fn write_and_rename(tmp: &Path, target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e| StoreError::io(&path, e)
+    };
+    fault::check("create", tmp).map_err(io(tmp))?;
     let mut file = fs_err::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
-        .map_err(|e| StoreError::io(tmp, e))?;
-    file.write_all(bytes).map_err(|e| StoreError::io(tmp, e))?;
-    file.sync_all().map_err(|e| StoreError::io(tmp, e))?;
+        .map_err(io(tmp))?;
+    fault::check("write", tmp).map_err(io(tmp))?;
+    file.write_all(bytes).map_err(io(tmp))?;
+    fault::check("fsync", tmp).map_err(io(tmp))?;
+    file.sync_all().map_err(io(tmp))?;
     drop(file);
-    fs_err::rename(tmp, target).map_err(|e| StoreError::io(target, e))
+    fault::check("rename", target).map_err(io(target))?;
+    fs_err::rename(tmp, target).map_err(io(target))
 }
 
 /// Makes a directory's entries (new, renamed or removed files) durable.
 pub(crate) fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
+        fault::check("fsync", dir).map_err(|e| StoreError::io(dir, e))?;
         let handle = fs_err::File::open(dir).map_err(|e| StoreError::io(dir, e))?;
         handle.sync_all().map_err(|e| StoreError::io(dir, e))?;
     }
@@ -64,6 +73,7 @@ pub(crate) fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
 
 /// Makes a file's content durable (e.g. the index libgit2 wrote without fsync).
 pub(crate) fn fsync_file(path: &Path) -> Result<(), StoreError> {
+    fault::check("fsync", path).map_err(|e| StoreError::io(path, e))?;
     let handle = fs_err::File::open(path).map_err(|e| StoreError::io(path, e))?;
     handle.sync_all().map_err(|e| StoreError::io(path, e))
 }

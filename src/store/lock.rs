@@ -117,14 +117,16 @@ impl TenantLock {
         // A few tries: a holder may release between our failed create and our read, a stale lock is
         // removed once before trying again, and another run may be removing it at the same time.
         for _ in 0..8 {
+            super::fault::check("create", &path).map_err(|e| StoreError::io(&path, e))?;
             match fs_err::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&path)
             {
                 Ok(mut file) => {
-                    let written = file
-                        .write_all(&json)
+                    let written = super::fault::check("write", &path)
+                        .and_then(|()| file.write_all(&json))
+                        .and_then(|()| super::fault::check("fsync", &path))
                         .and_then(|()| file.sync_all())
                         .map_err(|e| StoreError::io(&path, e));
                     drop(file);

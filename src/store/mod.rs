@@ -7,6 +7,7 @@
 //! commit ids.
 
 mod error;
+pub mod fault;
 mod fsio;
 mod history;
 pub mod lock;

@@ -141,15 +141,23 @@ fn acquire(path: &Path) -> Result<SessionLock, StoreError> {
     );
     let started = Instant::now();
     loop {
+        super::fault::check("create", path).map_err(|e| StoreError::io(path, e))?;
         match fs_err::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(path)
         {
             Ok(mut file) => {
-                file.write_all(token.as_bytes())
+                let written = super::fault::check("write", path)
+                    .and_then(|()| file.write_all(token.as_bytes()))
+                    .and_then(|()| super::fault::check("fsync", path))
                     .and_then(|()| file.sync_all())
-                    .map_err(|e| StoreError::io(path, e))?;
+                    .map_err(|e| StoreError::io(path, e));
+                if let Err(e) = written {
+                    drop(file);
+                    let _ = fs_err::remove_file(path);
+                    return Err(e);
+                }
                 return Ok(SessionLock {
                     path: path.to_path_buf(),
                     token,

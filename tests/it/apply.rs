@@ -13,6 +13,7 @@ use tenant_atlas::emulator::EmulatorConfig;
 use tenant_atlas::graph::{ClientConfig, Credential, Endpoints, GraphClient, SecretString};
 
 mod closed_output;
+mod disk_faults;
 mod failures;
 mod forgery;
 mod matrix;
