@@ -334,3 +334,17 @@ pub fn skip_requested(what: &str) -> bool {
     std::env::var("ATLAS_SKIP")
         .is_ok_and(|v| v.split(',').any(|s| s.trim().eq_ignore_ascii_case(what)))
 }
+
+/// `git fsck --full` of the repository at `repo` passes; `when` says at which point of a test.
+pub fn assert_fsck_clean(repo: &Path, when: &str) {
+    let fsck = Command::new("git")
+        .args(["fsck", "--full", "--no-progress"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "git fsck {when}: {}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}

@@ -389,16 +389,7 @@ fn killed_backups(n: u32) {
         std::thread::sleep(delay);
         let _ = child.kill();
         let _ = child.wait();
-        let fsck = std::process::Command::new("git")
-            .args(["fsck", "--full", "--no-progress"])
-            .current_dir(env.repo())
-            .output()
-            .unwrap();
-        assert!(
-            fsck.status.success(),
-            "git fsck after a kill at {delay:?}: {}",
-            String::from_utf8_lossy(&fsck.stderr)
-        );
+        assert_fsck_clean(&env.repo(), &format!("after a kill at {delay:?}"));
         assert!(
             commit_count(&env.repo()) <= 1,
             "never more than the one backup commit"

@@ -54,19 +54,6 @@ fn fault_points(ops: &[(String, String)], n: usize) -> Vec<usize> {
     points
 }
 
-fn git_fsck(env: &TestEnv) {
-    let fsck = std::process::Command::new("git")
-        .args(["fsck", "--full", "--no-progress"])
-        .current_dir(env.repo())
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "git fsck: {}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-}
-
 fn no_lock_left(env: &TestEnv, what: &str) {
     let locks = env.repo().join(".git/atlas/locks");
     let left: Vec<_> = std::fs::read_dir(&locks)
@@ -130,11 +117,11 @@ fn a_full_or_failing_disk_fails_a_backup_cleanly_and_the_next_completes() {
             all.contains(file.as_ref()) || all.contains(&dir),
             "{what}: the file is named\n{all}"
         );
-        git_fsck(&env);
+        assert_fsck_clean(&env.repo(), &what);
         no_lock_left(&env, &what);
         let (code, stdout, stderr) = run(&env, &["backup"]);
         assert_eq!(code, 0, "{what}: the next backup\n{stdout}\n{stderr}");
-        git_fsck(&env);
+        assert_fsck_clean(&env.repo(), &what);
         let got: BTreeMap<String, Vec<u8>> = tree(&env.repo().join("tenants/demo"))
             .into_iter()
             .filter(|(k, _)| k != "tenant.yaml")
