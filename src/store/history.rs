@@ -287,7 +287,6 @@ pub(crate) fn blobs_below(
 }
 
 #[cfg(test)]
-#[path = "history_tests.rs"]
 mod tests;
 
 /// The git blob id of some bytes (what `git hash-object` prints).

@@ -378,5 +378,4 @@ pub(crate) fn process_alive(pid: u32) -> bool {
 }
 
 #[cfg(test)]
-#[path = "lock_tests.rs"]
 mod tests;

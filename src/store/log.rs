@@ -156,5 +156,4 @@ fn follow_step(
 }
 
 #[cfg(test)]
-#[path = "log_tests.rs"]
 mod tests;

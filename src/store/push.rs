@@ -255,5 +255,4 @@ fn scrub_userinfo(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "push_tests.rs"]
 mod tests;

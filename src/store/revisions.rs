@@ -526,5 +526,4 @@ fn split_rename(change: FileChange) -> (FileChange, FileChange) {
 }
 
 #[cfg(test)]
-#[path = "revisions_tests.rs"]
 pub(super) mod tests;

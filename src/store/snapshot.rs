@@ -361,5 +361,4 @@ fn summarize(
 }
 
 #[cfg(test)]
-#[path = "snapshot_tests.rs"]
 mod tests;
