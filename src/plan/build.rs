@@ -6,15 +6,15 @@
 //! normalized again in the target's terms — so "unchanged" is the same comparison a backup makes,
 //! byte for byte, and a cross-tenant restore compares like with like. Only reads are sent.
 
-use super::desired::{self, Desired, Source, restore_order};
+use super::desired::{self, Desired, Selection, Source, restore_order};
 use super::identity::{self, Links};
 use super::item::Planner;
+use super::live::{Live, LiveSide, REFERENCE_TYPES, live_objects, ref_kind_of};
 use super::resolve::{self, Mappings, Resolver};
 use super::{Action, FORMAT, Item, Plan, Side};
 use crate::backup::{self, TenantTarget};
 use crate::catalog::{self, RefKind};
 use crate::normalize::refs::RefTable;
-use crate::normalize::{self, Document};
 use crate::render::Names;
 use crate::store::{Repo, StoreError};
 use globset::GlobSet;
@@ -55,13 +55,6 @@ pub enum PlanError {
     },
 }
 
-/// One live object of the target tenant.
-pub(crate) struct Live {
-    pub(crate) doc: Document,
-    pub(crate) path: String,
-    pub(crate) fingerprint: String,
-}
-
 /// Builds the plan for restoring `opts.source_tenant` at `opts.rev` into `target`.
 pub async fn build(
     repo: &Repo,
@@ -89,8 +82,14 @@ pub(crate) async fn build_with_live(
     target: &TenantTarget,
     created: &Links,
 ) -> Result<(Plan, LiveObjects), PlanError> {
-    let selected: BTreeSet<&str> = target.entries.iter().map(|e| e.key).collect();
-    let Some(source) = desired::read(repo, opts, &selected)? else {
+    let selection = Selection {
+        rev: opts.rev,
+        source_tenant: opts.source_tenant,
+        types: target.entries.iter().map(|e| e.key).collect(),
+        only: opts.only,
+        create_missing: opts.create_missing,
+    };
+    let Some(source) = desired::read(repo, &selection)? else {
         return Err(PlanError::NoTenant {
             tenant: opts.source_tenant.into(),
             rev: opts.rev.into(),
@@ -108,7 +107,7 @@ pub(crate) async fn build_with_live(
     let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
     for d in &source.desired {
         let planner = Planner {
-            opts,
+            secret_supplied: opts.secret_supplied,
             target,
             source_refs: &source.refs,
             live: &live,
@@ -131,18 +130,6 @@ pub(crate) async fn build_with_live(
             unreadable: live.unreadable,
         },
     ))
-}
-
-/// The target tenant as a backup reads it, with what could not be read.
-pub(super) struct LiveSide {
-    /// The files a backup of the target would write.
-    pub(super) files: BTreeMap<String, Vec<u8>>,
-    /// Live objects by catalog key.
-    pub(super) objects: BTreeMap<String, Vec<Live>>,
-    /// Types that could not be read, with why.
-    pub(super) unreadable: BTreeMap<String, String>,
-    /// Objects that could not be read completely, by id, with why.
-    pub(super) failed_objects: BTreeMap<String, String>,
 }
 
 /// Reads the live tenant as a backup would write it (reference-like types always: restore maps
@@ -298,53 +285,4 @@ fn seal(opts: &Options<'_>, target: &TenantTarget, source: Source, items: Vec<It
     };
     plan.seal();
     plan
-}
-
-/// Catalog types other objects refer to by id: always read with the live tenant, planned first.
-const REFERENCE_TYPES: [&str; 4] = [
-    "scopeTags",
-    "assignmentFilters",
-    "notificationTemplates",
-    "namedLocations",
-];
-
-/// The reference kind a catalog type is, for the types others refer to.
-pub(super) fn ref_kind_of(key: &str) -> Option<RefKind> {
-    match key {
-        "scopeTags" => Some(RefKind::ScopeTags),
-        "assignmentFilters" => Some(RefKind::AssignmentFilters),
-        "notificationTemplates" => Some(RefKind::NotificationTemplates),
-        "namedLocations" => Some(RefKind::NamedLocations),
-        _ => None,
-    }
-}
-
-/// Live documents by type, with their files and fingerprints.
-pub(crate) fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<Live>> {
-    let mut out: BTreeMap<String, Vec<Live>> = BTreeMap::new();
-    for (path, bytes) in files {
-        let Some((kind, file)) = path.split_once('/') else {
-            continue;
-        };
-        if kind.starts_with('_') || !file.ends_with(".yaml") || file.contains('/') {
-            continue;
-        }
-        let Ok(doc) = normalize::from_yaml(&String::from_utf8_lossy(bytes), path) else {
-            continue;
-        };
-        let mut own: Vec<(&str, &[u8])> = vec![(path.as_str(), bytes.as_slice())];
-        for r in doc.sidecars.values() {
-            let p = format!("{kind}/{}", r.file);
-            if let Some((k, b)) = files.get_key_value(&p) {
-                own.push((k.as_str(), b.as_slice()));
-            }
-        }
-        let fingerprint = super::fingerprint(own);
-        out.entry(kind.to_string()).or_default().push(Live {
-            doc,
-            path: path.clone(),
-            fingerprint,
-        });
-    }
-    out
 }

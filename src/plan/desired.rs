@@ -2,13 +2,13 @@
 //! the reference names and setting names committed beside them. Split from [`super::build`] so
 //! reading the commit is one stage a reader finds by name.
 
-use super::build::Options;
 use super::identity;
 use crate::catalog::{self, RefKind};
 use crate::normalize::refs::RefTable;
 use crate::normalize::{self, Document};
 use crate::render::Names;
 use crate::store::{Repo, StoreError};
+use globset::GlobSet;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +43,20 @@ impl Desired {
     }
 }
 
+/// Which documents of the commit are in play.
+pub(super) struct Selection<'a> {
+    /// Revision holding the desired state.
+    pub(super) rev: &'a str,
+    /// Tenant folder in that commit.
+    pub(super) source_tenant: &'a str,
+    /// The types in play.
+    pub(super) types: BTreeSet<&'a str>,
+    /// `--only` globs, matched against `<type>/<name>` and `<type>/<file stem>`.
+    pub(super) only: Option<&'a GlobSet>,
+    /// `--create-missing`: dependencies of the chosen objects are in play too.
+    pub(super) create_missing: bool,
+}
+
 /// What the commit holds for the source tenant.
 pub(super) struct Source {
     pub(super) commit_id: String,
@@ -60,13 +74,9 @@ pub(super) struct Source {
     pub(super) warnings: Vec<String>,
 }
 
-/// Reads the source tenant's folder at `opts.rev`, keeping the documents of `selected` types;
+/// Reads the source tenant's folder at the chosen revision, keeping the documents in play;
 /// `None` when the commit has no such folder.
-pub(super) fn read(
-    repo: &Repo,
-    opts: &Options<'_>,
-    selected: &BTreeSet<&str>,
-) -> Result<Option<Source>, StoreError> {
+pub(super) fn read(repo: &Repo, opts: &Selection<'_>) -> Result<Option<Source>, StoreError> {
     let commit = repo.commit_info(opts.rev)?;
     let prefix = format!("tenants/{}", opts.source_tenant);
     // Blob ids of the tenant folder in one tree walk; documents are then read by id.
@@ -89,7 +99,7 @@ pub(super) fn read(
         warnings: vec![],
     };
     for rel in blobs.keys() {
-        source.add(&prefix, rel, opts, selected, &read);
+        source.add(&prefix, rel, opts, &read);
     }
     // In restore order, so objects others refer to are planned (and created) first.
     source.desired.sort_by(|a, b| {
@@ -108,8 +118,7 @@ impl Source {
         &mut self,
         prefix: &str,
         rel: &str,
-        opts: &Options<'_>,
-        selected: &BTreeSet<&str>,
+        opts: &Selection<'_>,
         read: &dyn Fn(&str) -> Option<Vec<u8>>,
     ) {
         let full = format!("{prefix}/{rel}");
@@ -118,7 +127,7 @@ impl Source {
         }
         let (kind, file) = rel.split_once('/').unwrap_or_default();
         let dependency = opts.create_missing && CREATABLE_DEPENDENCIES.contains(&kind);
-        if !selected.contains(kind) && !dependency {
+        if !opts.types.contains(kind) && !dependency {
             return;
         }
         let Some(bytes) = read(rel) else { return };
@@ -139,7 +148,7 @@ impl Source {
         }
         let stem = file.trim_end_matches(".yaml");
         self.keys.push(identity::Key::of(&doc));
-        let chosen = selected.contains(kind)
+        let chosen = opts.types.contains(kind)
             && opts.only.is_none_or(|globs| {
                 globs.is_match(format!("{kind}/{}", doc.name))
                     || globs.is_match(format!("{kind}/{stem}"))

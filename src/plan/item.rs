@@ -3,13 +3,12 @@
 //! and secrets ([`Planner::gate`]), and derive its requests ([`Planner::requests`]). Each stage either
 //! hands the next what it needs or leaves the item blocked with its reasons.
 
-use super::build::{LiveSide, ref_kind_of};
 use super::desired::Desired;
 use super::identity::{How, Pairing};
+use super::live::{Live, LiveSide, ref_kind_of};
 use super::resolve::{self, Resolver};
 use super::steps::{self, Changed, Context};
 use super::{ABSENT, Action, Item, fixed, removed};
-use super::{build::Live, build::Options};
 use crate::backup::TenantTarget;
 use crate::catalog::{self, Capability, CatalogEntry, RefKind};
 use crate::normalize::refs::RefTable;
@@ -20,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything the items of one plan are planned against.
 pub(super) struct Planner<'a> {
-    pub(super) opts: &'a Options<'a>,
+    /// Is a value supplied for this secret (document path, secret path)?
+    pub(super) secret_supplied: &'a (dyn Fn(&str, &str) -> bool + Sync),
     pub(super) target: &'a TenantTarget,
     pub(super) source_refs: &'a RefTable,
     pub(super) live: &'a LiveSide,
@@ -261,7 +261,7 @@ impl Planner<'_> {
                 .doc
                 .secrets
                 .iter()
-                .filter(|s| !(self.opts.secret_supplied)(&d.path, s))
+                .filter(|s| !(self.secret_supplied)(&d.path, s))
                 .collect();
             if !missing.is_empty() {
                 item.reasons.push(format!(

@@ -11,6 +11,7 @@ mod desired;
 pub mod fixed;
 pub mod identity;
 mod item;
+pub(crate) mod live;
 pub mod removed;
 pub mod resolve;
 pub mod sign;
