@@ -12,6 +12,7 @@ mod first_hour;
 mod graph_samples;
 mod house;
 mod layers;
+mod long_functions;
 mod plan;
 mod reconcile;
 mod resilience;
