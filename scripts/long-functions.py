@@ -7,7 +7,7 @@ Test code is skipped: `#[cfg(test)]` items (a `mod tests { … }` block or any o
 files `tests*.rs` and `*_tests.rs`.
 
 Exit status: 0 when every long function is listed in the allowlist (`path::fn  reason`, one per
-line, `#` starts a comment), 1 when one is not (or an allowlist line names no long function, or has
+line, `#` starts a comment; an entry covers every function of that name in the file), 1 when one is not (or an allowlist line names no long function, or has
 no reason), 2 on a usage error.
 
 Usage: scripts/long-functions.py [--limit N] [--allow FILE] [--root DIR] [--all]
