@@ -7,6 +7,7 @@
 //! read back and compared with the desired state, the run log is committed under `runs/`, and a
 //! backup commit records the tenant's new state.
 
+mod item;
 pub mod journal;
 mod recover;
 mod replan;
@@ -16,17 +17,14 @@ pub mod verify;
 
 use crate::backup::{self, TenantTarget};
 use crate::catalog;
-use crate::graph::GraphError;
-use crate::plan::{Action, Item, Plan, build};
+use crate::plan::{Action, Plan, build};
 use crate::store::lock::{LockError, LockHolder, TenantLock};
 use crate::store::{Identity, Repo};
+use item::{Ctx, apply_item};
 use journal::{Event, Journal, Progress};
-use recover::{find_created, find_posted};
 use replan::{created_links, replan, stale_reason};
-use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome, RequestResult};
-use secrets::inject_secrets;
+use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome};
 pub use secrets::{scrub_of, secret_value};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use verify::{Check, Checks};
@@ -224,11 +222,67 @@ async fn run_locked(
     settings: &ApplySettings,
     report: &mut ApplyReport,
 ) -> Outcome {
+    match run_checked(repo, target, plan, settings, report).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    }
+}
+
+/// [`run_locked`]'s stages; `Err` ends the run early with the outcome it says.
+async fn run_checked(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    report: &mut ApplyReport,
+) -> Result<Outcome, Outcome> {
+    let (journal_path, progress) = earlier_progress(repo, target, plan, settings, report)?;
+    check_against_tenant(repo, target, plan, settings, &progress, report).await?;
+    if stopped(settings) {
+        report.message = Some(STOPPED_BEFORE.into());
+        return Err(Outcome::Refused);
+    }
+    let failed = |report: &mut ApplyReport, e: String| {
+        report.message = Some(e);
+        Outcome::Failed
+    };
+    // An unattended apply keeps its plan beside the journal until it finishes, so a stop or a
+    // kill leaves what the next start needs to resume it.
+    if settings.stop.is_some() {
+        journal::keep_plan(repo, &target.name, plan).map_err(|e| failed(report, e.to_string()))?;
+    }
+    let mut journal = Journal::open(journal_path).map_err(|e| failed(report, e.to_string()))?;
+    apply_items(target, plan, settings, &progress, &mut journal, report).await;
+    if let Some(outcome) = interrupted(repo, target, plan, &progress, report) {
+        return Ok(outcome);
+    }
+    let _ = journal.record(&Event::Finished);
+    if settings.stop.is_some() {
+        journal::drop_plan(repo, &target.name, &plan.hash);
+    }
+    read_back(repo, target, plan, settings, report).await;
+    let failed = report.items.iter().any(|r| r.result == ItemStatus::Failed);
+    let unconverged = report.items.iter().any(|r| r.converged == Some(false));
+    Ok(if failed || unconverged {
+        Outcome::Partial
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The journal's path and what an earlier run of this plan did; refused when that run finished
+/// it or the stop signal already came.
+fn earlier_progress(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    report: &mut ApplyReport,
+) -> Result<(PathBuf, Progress), Outcome> {
     let journal_path = match Journal::path(repo, &target.name, &plan.hash) {
         Ok(p) => p,
         Err(e) => {
             report.message = Some(e.to_string());
-            return Outcome::Failed;
+            return Err(Outcome::Failed);
         }
     };
     let progress = Journal::read(&journal_path);
@@ -236,12 +290,25 @@ async fn run_locked(
         report.obsolete = true;
         report.message =
             Some("this plan was already applied; make a new plan to restore again".into());
-        return Outcome::Refused;
+        return Err(Outcome::Refused);
     }
     if stopped(settings) {
         report.message = Some(STOPPED_BEFORE.into());
-        return Outcome::Refused;
+        return Err(Outcome::Refused);
     }
+    Ok((journal_path, progress))
+}
+
+/// Refuses the plan when the tenant changed since it was made (a fingerprint differs) or the file
+/// is not what its commit gives against the tenant now.
+async fn check_against_tenant(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    progress: &Progress,
+    report: &mut ApplyReport,
+) -> Result<(), Outcome> {
     // The commit planned again against the tenant as it is now: one read of the tenant serves the
     // fingerprint check and the derivation check. Objects an earlier run of this plan created are
     // their documents' objects, by the ids its journal recorded.
@@ -269,7 +336,7 @@ async fn run_locked(
             report.message = Some(format!(
                 "the plan could not be checked against its commit and the tenant: {e}"
             ));
-            return Outcome::Refused;
+            return Err(Outcome::Refused);
         }
     };
     let stale: Vec<String> = plan
@@ -285,44 +352,38 @@ async fn run_locked(
             "the tenant changed since the plan was made; nothing was applied — make a new plan:\n  {}",
             stale.join("\n  ")
         ));
-        return Outcome::Refused;
+        return Err(Outcome::Refused);
     }
     // Every item the file writes must be what the commit gives. A resumed plan was checked when it
     // first started (its journal exists only after that), and the objects it wrote since differ.
-    if progress == Progress::default() {
-        let differences = verify::differences(plan, &derived);
-        if !differences.is_empty() {
-            report.obsolete = true;
-            report.checks.derivation = Check::Refused;
-            report.message = Some(format!(
-                "the plan file does not match what its commit gives against the tenant now (the file was edited, or objects it refers to changed); nothing was applied — make a new plan:\n  {}",
-                differences.join("\n  ")
-            ));
-            return Outcome::Refused;
-        }
-        report.checks.derivation = Check::Passed;
-    } else {
+    if *progress != Progress::default() {
         report.checks.derivation = Check::CheckedAtFirstStart;
+        return Ok(());
     }
-    if stopped(settings) {
-        report.message = Some(STOPPED_BEFORE.into());
-        return Outcome::Refused;
+    let differences = verify::differences(plan, &derived);
+    if !differences.is_empty() {
+        report.obsolete = true;
+        report.checks.derivation = Check::Refused;
+        report.message = Some(format!(
+            "the plan file does not match what its commit gives against the tenant now (the file was edited, or objects it refers to changed); nothing was applied — make a new plan:\n  {}",
+            differences.join("\n  ")
+        ));
+        return Err(Outcome::Refused);
     }
-    // An unattended apply keeps its plan beside the journal until it finishes, so a stop or a
-    // kill leaves what the next start needs to resume it.
-    if settings.stop.is_some()
-        && let Err(e) = journal::keep_plan(repo, &target.name, plan)
-    {
-        report.message = Some(e.to_string());
-        return Outcome::Failed;
-    }
-    let mut journal = match Journal::open(journal_path) {
-        Ok(j) => j,
-        Err(e) => {
-            report.message = Some(e.to_string());
-            return Outcome::Failed;
-        }
-    };
+    report.checks.derivation = Check::Passed;
+    Ok(())
+}
+
+/// Applies the plan's items in order, each result into the report, until the end or the stop
+/// signal.
+async fn apply_items(
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    progress: &Progress,
+    journal: &mut Journal,
+    report: &mut ApplyReport,
+) {
     // Ids of objects this apply created, by (type, source id): later items refer to them.
     let mut created: BTreeMap<String, String> = BTreeMap::new();
     // Objects that are other items' (matched, or created by this plan): a create whose answer was
@@ -344,11 +405,11 @@ async fn run_locked(
         let ctx = Ctx {
             target,
             settings,
-            progress: &progress,
+            progress,
             created_refs: &created,
             taken: &taken,
         };
-        let applied = apply_item(i, item, &ctx, &mut journal, &mut result).await;
+        let applied = apply_item(i, item, &ctx, journal, &mut result).await;
         if let Ok(false) = applied {
             // Stopped between two requests: the journal says what was done.
             result.message = Some("not finished: the apply was stopped".into());
@@ -372,35 +433,52 @@ async fn run_locked(
         }
         report.items.push(result);
     }
+}
+
+/// The outcome of a run the stop signal interrupted (`None`: it was not): refused when nothing
+/// was ever sent for the plan, partial otherwise, its journal kept for the next start.
+fn interrupted(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    progress: &Progress,
+    report: &mut ApplyReport,
+) -> Option<Outcome> {
+    if !report.interrupted {
+        return None;
+    }
     let sent = report
         .items
         .iter()
         .any(|r| matches!(r.result, ItemStatus::Applied | ItemStatus::Failed));
-    if report.interrupted && !sent && progress == Progress::default() {
+    if !sent && *progress == Progress::default() {
         // Stopped before the first request of a plan never started: nothing to resume.
         journal::drop_plan(repo, &target.name, &plan.hash);
         report.interrupted = false;
         report.message = Some(STOPPED_BEFORE.into());
-        return Outcome::Refused;
+        return Some(Outcome::Refused);
     }
-    if report.interrupted {
-        let done = report
-            .items
-            .iter()
-            .filter(|r| r.result == ItemStatus::Applied)
-            .count();
-        report.message = Some(format!(
-            "stopped after {done} of {}; the journal is kept and the next reconcile start resumes this plan",
-            crate::render::text::count(plan.summary.to_apply(), "item", "items")
-        ));
-        return Outcome::Partial;
-    }
-    let _ = journal.record(&Event::Finished);
-    if settings.stop.is_some() {
-        journal::drop_plan(repo, &target.name, &plan.hash);
-    }
-    // Read back: planning the same commit again, each applied item must now be unchanged — paired
-    // with the object its create returned, whatever other objects share its name.
+    let done = report
+        .items
+        .iter()
+        .filter(|r| r.result == ItemStatus::Applied)
+        .count();
+    report.message = Some(format!(
+        "stopped after {done} of {}; the journal is kept and the next reconcile start resumes this plan",
+        crate::render::text::count(plan.summary.to_apply(), "item", "items")
+    ));
+    Some(Outcome::Partial)
+}
+
+/// Read back: planning the same commit again, each applied item must now be unchanged — paired
+/// with the object its create returned, whatever other objects share its name.
+async fn read_back(
+    repo: &Repo,
+    target: &TenantTarget,
+    plan: &Plan,
+    settings: &ApplySettings,
+    report: &mut ApplyReport,
+) {
     let made = created_links(
         plan,
         report
@@ -427,13 +505,6 @@ async fn run_locked(
         }
         Err(e) => tracing::warn!(error = %e, "could not read the tenant back after applying"),
     }
-    let failed = report.items.iter().any(|r| r.result == ItemStatus::Failed);
-    let unconverged = report.items.iter().any(|r| r.converged == Some(false));
-    if failed || unconverged {
-        Outcome::Partial
-    } else {
-        Outcome::Success
-    }
 }
 
 /// Why an apply stopped before its first request was refused.
@@ -442,223 +513,6 @@ pub const STOPPED_BEFORE: &str = "stopped before applying; nothing was sent";
 /// Has [`ApplySettings::stop`] been cancelled?
 fn stopped(settings: &ApplySettings) -> bool {
     settings.stop.as_ref().is_some_and(|s| s.is_cancelled())
-}
-
-/// What every item of one apply shares.
-#[derive(Clone, Copy)]
-struct Ctx<'a> {
-    target: &'a TenantTarget,
-    settings: &'a ApplySettings,
-    /// What an earlier, interrupted run of this plan did.
-    progress: &'a Progress,
-    /// Ids of objects created so far, by their placeholder.
-    created_refs: &'a BTreeMap<String, String>,
-    /// Ids of objects that belong to other items.
-    taken: &'a BTreeSet<String>,
-}
-
-/// Sends one item's requests that are not done yet; `Ok(false)` when the stop signal came before
-/// all were sent.
-async fn apply_item(
-    index: usize,
-    item: &Item,
-    ctx: &Ctx<'_>,
-    journal: &mut Journal,
-    result: &mut ItemResult,
-) -> Result<bool, String> {
-    let Ctx {
-        target,
-        settings,
-        progress,
-        created_refs,
-        taken,
-    } = *ctx;
-    let mut created = progress.created.get(&index).cloned();
-    result.target_id = item.target_id.clone().or_else(|| created.clone());
-    if let Some(m) = progress.failed.get(&index) {
-        return Err(format!("failed in an earlier run: {m}"));
-    }
-    for (j, req) in item.requests.iter().enumerate() {
-        if progress.done.contains_key(&(index, j)) {
-            continue;
-        }
-        if stopped(settings) {
-            return Ok(false);
-        }
-        let is_create = req.purpose == "create";
-        let in_flight = progress.in_flight.contains(&(index, j));
-        // A create sent before the process died may have happened: find it before sending again.
-        if is_create && (in_flight || created.is_some()) {
-            if created.is_none() {
-                created = find_created(target, item, &req.path, taken).await?;
-            }
-            if let Some(id) = &created {
-                journal
-                    .record(&Event::Done {
-                        item: index,
-                        request: j,
-                        status: 201,
-                        created: Some(id.clone()),
-                    })
-                    .map_err(|e| e.to_string())?;
-                result.target_id = Some(id.clone());
-                result.requests.push(RequestResult::recovered(req));
-                continue;
-            }
-        }
-        let id = created
-            .as_deref()
-            .or(item.target_id.as_deref())
-            .unwrap_or_default();
-        let path = req.path.replace(crate::plan::steps::CREATED_ID, id);
-        let mut body = match &req.body {
-            Some(b) => Some(with_created_refs(b, created_refs)?),
-            None => None,
-        };
-        if matches!(req.purpose.as_str(), "create" | "update")
-            && let Some(b) = body.as_mut()
-        {
-            inject_secrets(b, item, &settings.secrets)?;
-        }
-        // A sub-collection POST sent before the process died may have happened too.
-        if in_flight
-            && !is_create
-            && req.method == "POST"
-            && find_posted(target, &path, body.as_ref()).await?
-        {
-            journal
-                .record(&Event::Done {
-                    item: index,
-                    request: j,
-                    status: 201,
-                    created: None,
-                })
-                .map_err(|e| e.to_string())?;
-            result.requests.push(RequestResult::recovered(req));
-            continue;
-        }
-        journal
-            .record(&Event::Sending {
-                item: index,
-                request: j,
-            })
-            .map_err(|e| e.to_string())?;
-        let method =
-            reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
-        let before = target.client.stats().retries;
-        let clock = std::time::Instant::now();
-        let mut answer = target
-            .client
-            .send(method.clone(), &format!("/{path}"), body.as_ref())
-            .await;
-        // The answer to a create was lost: look for the object, send again only when it is not there.
-        let lost = matches!(answer, Err(GraphError::Transport { .. }));
-        if lost && !is_create && req.method == "POST" {
-            // The same for an object added to a sub-collection (a localized message).
-            if find_posted(target, &path, body.as_ref()).await? {
-                answer = Ok(crate::graph::GraphResponse {
-                    status: 201,
-                    body: None,
-                    request_id: None,
-                });
-            } else {
-                answer = target
-                    .client
-                    .send(method.clone(), &format!("/{path}"), body.as_ref())
-                    .await;
-            }
-        }
-        if is_create && lost {
-            if let Some(found) = find_created(target, item, &req.path, taken).await? {
-                answer = Ok(crate::graph::GraphResponse {
-                    status: 201,
-                    body: Some(serde_json::json!({ "id": found })),
-                    request_id: None,
-                });
-            } else {
-                answer = target
-                    .client
-                    .send(method, &format!("/{path}"), body.as_ref())
-                    .await;
-            }
-        }
-        let mut rr = RequestResult {
-            method: req.method.clone(),
-            path: path.clone(),
-            purpose: req.purpose.clone(),
-            status: None,
-            request_id: None,
-            retries: target.client.stats().retries - before,
-            duration_ms: clock.elapsed().as_millis() as u64,
-            recovered: false,
-        };
-        match answer {
-            Ok(resp) => {
-                rr.status = Some(resp.status);
-                rr.request_id = resp.request_id.clone();
-                let new_id = is_create
-                    .then(|| {
-                        resp.body
-                            .as_ref()
-                            .and_then(|b| b["id"].as_str())
-                            .map(str::to_string)
-                    })
-                    .flatten();
-                if is_create {
-                    let Some(new_id) = new_id.clone() else {
-                        result.requests.push(rr);
-                        return Err("Graph created the object but returned no id".into());
-                    };
-                    created = Some(new_id.clone());
-                    result.target_id = Some(new_id);
-                }
-                journal
-                    .record(&Event::Done {
-                        item: index,
-                        request: j,
-                        status: resp.status,
-                        created: new_id,
-                    })
-                    .map_err(|e| e.to_string())?;
-                result.requests.push(rr);
-            }
-            Err(e) => {
-                rr.status = e.status();
-                rr.request_id = e.request_id().map(str::to_string);
-                result.requests.push(rr);
-                let message = format!("{} {}: {e}", req.method, req.purpose);
-                journal
-                    .record(&Event::Failed {
-                        item: index,
-                        request: j,
-                        message: message.clone(),
-                    })
-                    .map_err(|e| e.to_string())?;
-                return Err(message);
-            }
-        }
-    }
-    result.result = ItemStatus::Applied;
-    Ok(true)
-}
-
-/// Replaces placeholders of objects this apply created (`{created:<type>:<source id>}`).
-fn with_created_refs(body: &Value, created: &BTreeMap<String, String>) -> Result<Value, String> {
-    let mut text = serde_json::to_string(body).unwrap_or_default();
-    if !text.contains("{created:") {
-        return Ok(body.clone());
-    }
-    for (placeholder, id) in created {
-        text = text.replace(placeholder.as_str(), id);
-    }
-    if let Some(i) = text.find("{created:") {
-        let end = text[i..].find('}').map_or(text.len(), |j| i + j + 1);
-        return Err(format!(
-            "depends on {}, which this apply did not create",
-            &text[i..end]
-        ));
-    }
-    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// Writes and commits the run log.

@@ -30,7 +30,7 @@ pub(super) fn created_links<'a>(
 /// one — an object merely sharing its name may be another document's.
 pub(super) fn stale_reason(
     item: &Item,
-    live: &BTreeMap<String, Vec<build::Live>>,
+    live: &BTreeMap<String, Vec<crate::plan::live::Live>>,
     derived: &Plan,
 ) -> Option<String> {
     let objects = live.get(&item.kind).map(Vec::as_slice).unwrap_or(&[]);

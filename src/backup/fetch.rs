@@ -148,10 +148,7 @@ async fn hydrate_chunk(
             back.push((wi, *nav));
         }
     }
-    // Items of a navigation result its nested `$expand` did not complete (that form is
-    // UNVERIFIED, docs/graph-notes.md, "Administrative templates"): (object, nav, item index, item
-    // property) and the URL that completes them.
-    let mut completions: Batches<(usize, &'static str, usize, &'static str)> = BTreeMap::new();
+    let mut completions: Completions = BTreeMap::new();
     for (version, (urls, back)) in by_version {
         let results = client.batch_get(version, &urls).await;
         for ((wi, nav), result) in back.into_iter().zip(results) {
@@ -160,55 +157,96 @@ async fn hydrate_chunk(
                 continue;
             }
             let e = entries[w.entry];
-            let failure = match (result, nav) {
-                (Ok(full), None) => {
-                    merge(&mut w.value, full);
-                    None
-                }
-                (Ok(mut page), Some(nav)) => match page.get_mut("value").map(Value::take) {
-                    Some(Value::Array(items)) => {
-                        if let Some((field, query)) = nav.complete {
-                            for (ii, item) in items.iter().enumerate() {
-                                if item.get(field).is_none()
-                                    && let Some(item_id) = item["id"].as_str()
-                                {
-                                    let (urls, list) = completions.entry(version).or_default();
-                                    let sub = format!("{}/{item_id}/{field}", nav.path);
-                                    urls.push(object_url(w.source, &w.id, &sub, query));
-                                    list.push((wi, nav.path, ii, field));
-                                }
-                            }
-                        }
-                        w.value[nav.path] = Value::Array(items);
-                        None
-                    }
-                    _ => Some(Failure::plain(
-                        e.key,
-                        Some(&w.id),
-                        format!(
-                            "`{}` of {} came back without a `value` list",
-                            nav.path, w.id
-                        ),
-                    )),
-                },
-                // The object itself is gone (deleted between the list and now).
-                (Err(err), None) if is_not_found(&err) => {
-                    w.outcome = Done::Gone;
-                    None
-                }
-                (Err(err), _) => Some(Failure::from_graph(
-                    e.key,
-                    Some(&w.id),
-                    e.read_permission,
-                    &err,
-                )),
+            let mut pending = Pending {
+                completions: &mut completions,
+                version,
+                wi,
             };
-            if let Some(f) = failure {
+            if let Some(f) = apply_answer(e, w, nav, result, &mut pending) {
                 failures.push(f);
                 w.outcome = Done::Failed;
             }
         }
     }
+    complete_items(client, entries, chunk, completions, failures).await;
+}
+
+/// Items of a navigation result its nested `$expand` did not complete (that form is UNVERIFIED,
+/// docs/graph-notes.md, "Administrative templates"): (object, nav, item index, item property) and
+/// the URL that completes them.
+type Completions = Batches<(usize, &'static str, usize, &'static str)>;
+
+/// Where [`apply_answer`] records the completions an answer needs.
+struct Pending<'a> {
+    completions: &'a mut Completions,
+    version: ApiVersion,
+    /// The object's place in its chunk.
+    wi: usize,
+}
+
+/// Applies one hydration answer (the object, or one navigation of it) to `w`: the failure it
+/// means, if any. A deleted object becomes [`Done::Gone`].
+fn apply_answer(
+    e: &CatalogEntry,
+    w: &mut Work,
+    nav: Option<&'static Nav>,
+    result: Result<Value, GraphError>,
+    pending: &mut Pending<'_>,
+) -> Option<Failure> {
+    match (result, nav) {
+        (Ok(full), None) => {
+            merge(&mut w.value, full);
+            None
+        }
+        (Ok(mut page), Some(nav)) => match page.get_mut("value").map(Value::take) {
+            Some(Value::Array(items)) => {
+                if let Some((field, query)) = nav.complete {
+                    for (ii, item) in items.iter().enumerate() {
+                        if item.get(field).is_none()
+                            && let Some(item_id) = item["id"].as_str()
+                        {
+                            let (urls, list) =
+                                pending.completions.entry(pending.version).or_default();
+                            let sub = format!("{}/{item_id}/{field}", nav.path);
+                            urls.push(object_url(w.source, &w.id, &sub, query));
+                            list.push((pending.wi, nav.path, ii, field));
+                        }
+                    }
+                }
+                w.value[nav.path] = Value::Array(items);
+                None
+            }
+            _ => Some(Failure::plain(
+                e.key,
+                Some(&w.id),
+                format!(
+                    "`{}` of {} came back without a `value` list",
+                    nav.path, w.id
+                ),
+            )),
+        },
+        // The object itself is gone (deleted between the list and now).
+        (Err(err), None) if is_not_found(&err) => {
+            w.outcome = Done::Gone;
+            None
+        }
+        (Err(err), _) => Some(Failure::from_graph(
+            e.key,
+            Some(&w.id),
+            e.read_permission,
+            &err,
+        )),
+    }
+}
+
+/// Sends the completions [`apply_answer`] recorded and puts their answers into the items.
+async fn complete_items(
+    client: &GraphClient,
+    entries: &[&'static CatalogEntry],
+    chunk: &mut [Work],
+    completions: Completions,
+    failures: &mut Vec<Failure>,
+) {
     for (version, (urls, list)) in completions {
         let results = client.batch_get(version, &urls).await;
         for ((wi, nav, ii, field), result) in list.into_iter().zip(results) {
@@ -239,26 +277,53 @@ async fn hydrate_chunk(
 
 /// Reads the selected types of a tenant.
 pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> Fetched {
-    let mut out = Fetched::default();
-
-    // 0. Sign in first: without a token nothing can be read, and that is one cause, not one per type.
+    // Sign in first: without a token nothing can be read, and that is one cause, not one per type.
     if let Err(e) = client.sign_in().await {
-        let reason = match e {
-            GraphError::LoginUnavailable { .. } => "not read: sign-in endpoint unreachable",
-            _ => "not read: authentication failed",
-        };
-        for entry in entries {
-            out.types.insert(entry.key, None);
-            let mut failure = Failure::plain(entry.key, None, reason.to_string());
-            failure.status = e.status();
-            out.failures.push(failure);
-        }
-        out.failed_refs = RefKind::ALL.to_vec();
-        out.sign_in = Some(e);
-        return out;
+        return signed_out(entries, e);
     }
+    let mut out = Fetched::default();
+    let needed = needed_refs(entries);
+    let mut lists = read_lists(client, entries, &needed).await;
+    refs_from_lists(&lists, &needed, &mut out);
+    let (mut typed, mut work) = take_objects(entries, &mut lists, &mut out);
+    drop(lists);
+    hydrate(client, entries, &mut work, &mut typed, &mut out).await;
+    names_by_id(client, &mut out).await;
+    for (e, data) in entries.iter().zip(typed) {
+        out.types.insert(e.key, data);
+    }
+    out
+}
 
-    // 1. One list per distinct (version, collection, query): types and list-based reference data.
+/// What a tenant that could not be signed in to yields: every type and reference kind not read,
+/// for the one cause.
+fn signed_out(entries: &[&'static CatalogEntry], e: GraphError) -> Fetched {
+    let mut out = Fetched::default();
+    let reason = match e {
+        GraphError::LoginUnavailable { .. } => "not read: sign-in endpoint unreachable",
+        _ => "not read: authentication failed",
+    };
+    for entry in entries {
+        out.types.insert(entry.key, None);
+        let mut failure = Failure::plain(entry.key, None, reason.to_string());
+        failure.status = e.status();
+        out.failures.push(failure);
+    }
+    out.failed_refs = RefKind::ALL.to_vec();
+    out.sign_in = Some(e);
+    out
+}
+
+/// The answers of the lists, one per distinct (version, collection, query): types and list-based
+/// reference data.
+type Lists = HashMap<ListKey, Result<Vec<Value>, GraphError>>;
+
+/// Sends every list once, following its pages, and completes the declared types of the answers.
+async fn read_lists(
+    client: &GraphClient,
+    entries: &[&'static CatalogEntry],
+    needed: &[RefKind],
+) -> Lists {
     let mut keys: Vec<ListKey> = vec![];
     let mut add = |k: ListKey| {
         if !keys.contains(&k) {
@@ -270,7 +335,6 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             add((s.version, s.collection, s.list_query));
         }
     }
-    let needed = needed_refs(entries);
     for r in catalog::REFERENCE_SOURCES
         .iter()
         .filter(|r| needed.contains(&r.kind))
@@ -281,8 +345,7 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     }
     let paths: Vec<String> = keys.iter().map(|(v, c, q)| list_path(*v, c, q)).collect();
     let results = join_all(paths.iter().map(|p| client.list(p))).await;
-    let mut lists: HashMap<ListKey, Result<Vec<Value>, GraphError>> =
-        keys.into_iter().zip(results).collect();
+    let mut lists: Lists = keys.into_iter().zip(results).collect();
     // Minimal metadata leaves out the declared type: put it back before anything reads the type.
     for ((_, collection, _), items) in lists.iter_mut() {
         if let Ok(items) = items {
@@ -291,8 +354,11 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                 .for_each(|o| catalog::complete_type(collection, o));
         }
     }
+    lists
+}
 
-    // 2. Reference names from the lists (scope tags, filters, notification templates, locations).
+/// Reference names from the lists (scope tags, filters, notification templates, locations).
+fn refs_from_lists(lists: &Lists, needed: &[RefKind], out: &mut Fetched) {
     for r in catalog::REFERENCE_SOURCES
         .iter()
         .filter(|r| needed.contains(&r.kind))
@@ -319,9 +385,15 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             }
         }
     }
+}
 
-    // 3. Objects per type. Those the list returns complete are packed right away; the others are
-    // hydrated below, a chunk at a time, and packed as each chunk completes.
+/// Objects per type, moved out of the lists. Those the list returns complete are packed right
+/// away; the others become [`Work`] for [`hydrate`]. A type is `None` when its list failed.
+fn take_objects(
+    entries: &[&'static CatalogEntry],
+    lists: &mut Lists,
+    out: &mut Fetched,
+) -> (Vec<Option<TypeData>>, Vec<Work>) {
     let mut typed: Vec<Option<TypeData>> = vec![];
     let mut work: Vec<Work> = vec![];
     for (ei, e) in entries.iter().enumerate() {
@@ -357,43 +429,68 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
                 if !seen.insert(id.clone()) {
                     continue; // the same object on two pages
                 }
-                if let Some(nav) = truncated_nav(&o) {
-                    // An expanded navigation that was paged inside a list item: never half a list.
-                    let message = format!(
-                        "{} {id}: `{nav}` came back paged inside the list; not backed up this run",
-                        s.collection
-                    );
-                    out.failures.push(Failure::plain(e.key, Some(&id), message));
-                    data.failed_ids.push(id);
-                    continue;
-                }
-                let mut requests: Vec<(String, Option<&'static Nav>)> = vec![];
-                if let Some(q) = s.hydrate {
-                    requests.push((object_url(s, &id, "", q), None));
-                }
-                for nav in s.navs {
-                    requests.push((object_url(s, &id, nav.path, nav.query), Some(nav)));
-                }
-                if requests.is_empty() {
-                    refs::collect(e, &o, &mut out.refs);
-                    data.objects.push(RawObject::pack(e, &o));
-                } else {
-                    work.push(Work {
-                        entry: ei,
-                        source: s,
-                        id,
-                        value: o,
-                        requests,
-                        outcome: Done::Complete,
-                    });
+                if let Some(w) = take_object(ei, e, s, id, o, &mut data, out) {
+                    work.push(w);
                 }
             }
         }
         typed.push((!failed).then_some(data));
     }
-    drop(lists);
+    (typed, work)
+}
 
-    // 4. Hydrate with $batch, all types together, a chunk of objects at a time.
+/// One listed object of type `e`: packed into `data` when the list returned it complete, refused
+/// when a navigation came back paged inside it, otherwise the [`Work`] that hydrates it.
+fn take_object(
+    ei: usize,
+    e: &'static CatalogEntry,
+    s: &'static Source,
+    id: String,
+    o: Value,
+    data: &mut TypeData,
+    out: &mut Fetched,
+) -> Option<Work> {
+    if let Some(nav) = truncated_nav(&o) {
+        // An expanded navigation that was paged inside a list item: never half a list.
+        let message = format!(
+            "{} {id}: `{nav}` came back paged inside the list; not backed up this run",
+            s.collection
+        );
+        out.failures.push(Failure::plain(e.key, Some(&id), message));
+        data.failed_ids.push(id);
+        return None;
+    }
+    let mut requests: Vec<(String, Option<&'static Nav>)> = vec![];
+    if let Some(q) = s.hydrate {
+        requests.push((object_url(s, &id, "", q), None));
+    }
+    for nav in s.navs {
+        requests.push((object_url(s, &id, nav.path, nav.query), Some(nav)));
+    }
+    if requests.is_empty() {
+        refs::collect(e, &o, &mut out.refs);
+        data.objects.push(RawObject::pack(e, &o));
+        return None;
+    }
+    Some(Work {
+        entry: ei,
+        source: s,
+        id,
+        value: o,
+        requests,
+        outcome: Done::Complete,
+    })
+}
+
+/// Hydrates `work` with $batch, all types together, a chunk of objects at a time, packing each
+/// chunk's objects into their types as it completes.
+async fn hydrate(
+    client: &GraphClient,
+    entries: &[&'static CatalogEntry],
+    work: &mut [Work],
+    typed: &mut [Option<TypeData>],
+    out: &mut Fetched,
+) {
     let mut start = 0;
     while start < work.len() {
         let mut end = start;
@@ -422,8 +519,10 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
         }
         start = end;
     }
+}
 
-    // 5. Names of referenced groups and apps, by id in $batch.
+/// Names of referenced groups and apps, by id in $batch, for the ids the documents use.
+async fn names_by_id(client: &GraphClient, out: &mut Fetched) {
     for r in catalog::REFERENCE_SOURCES
         .iter()
         .filter(|r| matches!(r.lookup, RefLookup::ById))
@@ -458,11 +557,6 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
             ));
         }
     }
-
-    for (e, data) in entries.iter().zip(typed) {
-        out.types.insert(e.key, data);
-    }
-    out
 }
 
 /// Reference kinds the selected types can refer to: only those are looked up, so an app without,

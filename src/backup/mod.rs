@@ -213,59 +213,20 @@ async fn backup_tenant(
         .run_id
         .clone()
         .unwrap_or_else(|| crate::clock::run_id(started));
-    let holder = LockHolder::current(&run_id, started, &settings.command);
     let repo = match Repo::open(&root) {
         Ok(r) => r,
         Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
     };
-    if let Some(stale_run) = &settings.break_lock {
-        match TenantLock::break_stale(&repo, &t.name, stale_run) {
-            Ok(_) | Err(LockError::NotHeld { .. }) => {}
-            Err(e) => return TenantOutcome::failed(&t.name, run_id, None, Some(e.to_string())),
-        }
-    }
-    let lock = match TenantLock::acquire(&repo, &t.name, holder) {
+    let lock = match lock_tenant(&repo, &t, &settings, &run_id, started) {
         Ok(lock) => lock,
-        Err(LockError::Held { holder, stale, .. }) => {
-            let mut message = format!(
-                "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`)",
-                t.name, holder.run_id, holder.pid, holder.host, holder.started, holder.command,
-            );
-            if stale {
-                message.push_str(&format!(
-                    "; that process is no longer running: remove the stale lock with `--break-lock {}`",
-                    holder.run_id
-                ));
-            }
-            let mut log = BackupRunLog::new(
-                &run_id,
-                &t.name,
-                &t.tenant_id,
-                started,
-                crate::clock::now(),
-                Outcome::Refused,
-            );
-            log.message = Some(message.clone());
-            let mut outcome = TenantOutcome::failed(&t.name, run_id.clone(), None, Some(message));
-            outcome.outcome = Outcome::Refused;
-            outcome.run_log = crate::store::runlog::write_private(
-                &repo,
-                &t.name,
-                &run_id,
-                log.to_yaml().as_bytes(),
-            )
-            .ok()
-            .map(|p| crate::store::runlog::shown(&repo, &p));
-            return outcome;
-        }
-        Err(e) => return TenantOutcome::failed(&t.name, run_id, Some(e.to_string()), None),
+        Err(outcome) => return *outcome,
     };
     progress.tenant_started(&t.name);
     let fetched = tokio::select! {
         fetched = fetch::fetch(&t.client, &t.entries) => Some(fetched),
         () = stop.cancelled() => None,
     };
-    let Some(mut fetched) = fetched.filter(|_| !stop.is_cancelled()) else {
+    let Some(fetched) = fetched.filter(|_| !stop.is_cancelled()) else {
         // Nothing written yet: releasing the lock is all there is to undo.
         let outcome = TenantOutcome::interrupted(&t.name, run_id);
         if let Err(e) = lock.release() {
@@ -283,40 +244,14 @@ async fn backup_tenant(
     let stats = t.client.stats().since(&base);
     let name = t.name.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        // A run that did not read everything keeps documents it did not rewrite; their references
-        // (and the names of reference kinds that failed) come from the last commit.
-        let complete =
-            t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
-        if settings.restricted || !complete {
-            keep_committed_refs(&repo, "HEAD", &t.name, &mut fetched);
-        }
-        let snap = snapshot::build(
-            &mut fetched,
-            &t.entries,
-            settings.only.as_ref(),
-            &settings.scrub,
-        );
-        if settings.only.is_some() && snap.matched == 0 && fetched.failures.is_empty() {
-            let types = t.entries.len();
-            let mut outcome = TenantOutcome::failed(
-                &t.name,
-                run_id,
-                Some(format!(
-                    "--only matched none of the {} listed in {}; nothing written",
-                    crate::render::text::count(objects, "object", "objects"),
-                    crate::render::text::count(types, "type", "types"),
-                )),
-                None,
-            );
-            outcome.nothing_matched = true;
-            return outcome;
-        }
-        let _git = git
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        write(
-            &repo, &t, &fetched, snap, &settings, &run_id, started, stats,
-        )
+        let run = Run {
+            repo: &repo,
+            t: &t,
+            settings: &settings,
+            run_id: &run_id,
+            started,
+        };
+        run.snapshot_and_write(fetched, objects, stats, &git)
     })
     .await
     .unwrap_or_else(|e| {
@@ -334,19 +269,229 @@ async fn backup_tenant(
     outcome
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write(
+/// Takes the tenant lock (breaking the stale one `--break-lock` names first); the refused outcome,
+/// with its run log kept outside history, when another run holds it.
+fn lock_tenant(
     repo: &Repo,
     t: &TenantTarget,
-    fetched: &fetch::Fetched,
-    mut snap: snapshot::Snapshot,
     settings: &BackupSettings,
     run_id: &str,
     started: Timestamp,
-    stats: crate::graph::ClientStats,
-) -> TenantOutcome {
-    let snap_failures = snap.failures.clone();
-    let result = (|| -> Result<TenantOutcome, StoreError> {
+) -> Result<TenantLock, Box<TenantOutcome>> {
+    let failed = |error: Option<String>, locked: Option<String>| {
+        Box::new(TenantOutcome::failed(
+            &t.name,
+            run_id.to_string(),
+            error,
+            locked,
+        ))
+    };
+    if let Some(stale_run) = &settings.break_lock {
+        match TenantLock::break_stale(repo, &t.name, stale_run) {
+            Ok(_) | Err(LockError::NotHeld { .. }) => {}
+            Err(e) => return Err(failed(None, Some(e.to_string()))),
+        }
+    }
+    let holder = LockHolder::current(run_id, started, &settings.command);
+    let (holder, stale) = match TenantLock::acquire(repo, &t.name, holder) {
+        Ok(lock) => return Ok(lock),
+        Err(LockError::Held { holder, stale, .. }) => (holder, stale),
+        Err(e) => return Err(failed(Some(e.to_string()), None)),
+    };
+    let mut message = format!(
+        "tenant {} is locked by run {} (pid {} on {}, since {}, `{}`)",
+        t.name, holder.run_id, holder.pid, holder.host, holder.started, holder.command,
+    );
+    if stale {
+        message.push_str(&format!(
+            "; that process is no longer running: remove the stale lock with `--break-lock {}`",
+            holder.run_id
+        ));
+    }
+    let mut log = BackupRunLog::new(
+        run_id,
+        &t.name,
+        &t.tenant_id,
+        started,
+        crate::clock::now(),
+        Outcome::Refused,
+    );
+    log.message = Some(message.clone());
+    let mut outcome = failed(None, Some(message));
+    outcome.outcome = Outcome::Refused;
+    outcome.run_log =
+        crate::store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())
+            .ok()
+            .map(|p| crate::store::runlog::shown(repo, &p));
+    Err(outcome)
+}
+
+/// One tenant's backup run once its lock is held: what its stages share.
+struct Run<'a> {
+    repo: &'a Repo,
+    t: &'a TenantTarget,
+    settings: &'a BackupSettings,
+    run_id: &'a str,
+    started: Timestamp,
+}
+
+/// What [`Run::stage`] staged of a tenant's snapshot.
+struct Staged {
+    /// `tenants/<name>`.
+    prefix: String,
+    /// Every type failed: nothing was staged.
+    all_failed: bool,
+    summary: store::WriteSummary,
+    /// Something changed: the run commits.
+    changed: bool,
+}
+
+impl Run<'_> {
+    /// Normalizes what was fetched into the snapshot and writes it, under the repository's git
+    /// lock; refuses when `--only` matched nothing.
+    fn snapshot_and_write(
+        &self,
+        mut fetched: fetch::Fetched,
+        objects: usize,
+        stats: crate::graph::ClientStats,
+        git: &std::sync::Mutex<()>,
+    ) -> TenantOutcome {
+        let (t, settings) = (self.t, self.settings);
+        // A run that did not read everything keeps documents it did not rewrite; their references
+        // (and the names of reference kinds that failed) come from the last commit.
+        let complete =
+            t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
+        if settings.restricted || !complete {
+            keep_committed_refs(self.repo, "HEAD", &t.name, &mut fetched);
+        }
+        let snap = snapshot::build(
+            &mut fetched,
+            &t.entries,
+            settings.only.as_ref(),
+            &settings.scrub,
+        );
+        if settings.only.is_some() && snap.matched == 0 && fetched.failures.is_empty() {
+            let types = t.entries.len();
+            let mut outcome = TenantOutcome::failed(
+                &t.name,
+                self.run_id.to_string(),
+                Some(format!(
+                    "--only matched none of the {} listed in {}; nothing written",
+                    crate::render::text::count(objects, "object", "objects"),
+                    crate::render::text::count(types, "type", "types"),
+                )),
+                None,
+            );
+            outcome.nothing_matched = true;
+            return outcome;
+        }
+        let _git = git
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.write(&fetched, snap, stats)
+    }
+
+    /// Writes the snapshot, and commits it with its run log when something changed (else keeps the
+    /// run log outside history). A store error still leaves a run log, outside history.
+    fn write(
+        &self,
+        fetched: &fetch::Fetched,
+        mut snap: snapshot::Snapshot,
+        stats: crate::graph::ClientStats,
+    ) -> TenantOutcome {
+        let snap_failures = snap.failures.clone();
+        self.record(fetched, &mut snap, stats)
+            .unwrap_or_else(|e| self.unrecorded(e, snap_failures))
+    }
+
+    /// [`Run::write`] until the store fails.
+    fn record(
+        &self,
+        fetched: &fetch::Fetched,
+        snap: &mut snapshot::Snapshot,
+        stats: crate::graph::ClientStats,
+    ) -> Result<TenantOutcome, StoreError> {
+        let (repo, t, settings, run_id) = (self.repo, self.t, self.settings, self.run_id);
+        let staged = self.stage(fetched, snap)?;
+        let prefix = &staged.prefix;
+        // Names of what changed: the new side as the snapshot normalized it, the old one from HEAD
+        // (only documents that changed or went are read).
+        let old_name = |rel: &str| {
+            let bytes = repo.read_at("HEAD", &format!("{prefix}/{rel}")).ok()??;
+            let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), rel).ok()?;
+            Some(doc.name)
+        };
+        let new_name = |rel: &str| snap.names.get(rel).cloned();
+        let objects = runlog::object_lines(prefix, &staged.summary, &old_name, &new_name);
+        let counts = runlog::counts(&snap.counts, &objects);
+        let outcome = if staged.all_failed {
+            Outcome::Failed
+        } else if !snap.failures.is_empty() {
+            Outcome::Partial
+        } else if staged.changed {
+            Outcome::Success
+        } else {
+            Outcome::NoChange
+        };
+        let finished = crate::clock::now();
+        let mut log = BackupRunLog::new(
+            run_id,
+            &t.name,
+            &t.tenant_id,
+            self.started,
+            finished,
+            outcome,
+        );
+        log.types = counts.clone();
+        log.errors = snap.failures.clone();
+        log.graph = stats;
+        log.message = settings.message.clone();
+        if let Some(e) = &snap.sign_in {
+            log.message = Some(e.with_hint());
+        }
+        let mut outcome_rec = TenantOutcome {
+            tenant: t.name.clone(),
+            run_id: run_id.to_string(),
+            outcome,
+            commit: None,
+            counts,
+            objects,
+            failures: snap.failures.clone(),
+            run_log: None,
+            error: None,
+            locked: None,
+            sign_in: snap.sign_in.clone(),
+            interrupted: false,
+            pushed: false,
+            nothing_matched: false,
+        };
+        if staged.changed {
+            self.commit(&log, finished, &mut outcome_rec)?;
+        } else {
+            let path =
+                store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
+            outcome_rec.run_log = Some(store::runlog::shown(repo, &path));
+        }
+        if let Some(e) = &snap.sign_in {
+            outcome_rec.error = Some(e.to_string());
+        } else if staged.all_failed {
+            outcome_rec.error = Some(
+                snap.failures
+                    .first()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_else(|| "every type failed".into()),
+            );
+        }
+        Ok(outcome_rec)
+    }
+
+    /// Stages the tenant's files (and its documentation with `--docs`) and says what changed.
+    fn stage(
+        &self,
+        fetched: &fetch::Fetched,
+        snap: &mut snapshot::Snapshot,
+    ) -> Result<Staged, StoreError> {
+        let (repo, t) = (self.repo, self.t);
         // Run logs of runs killed before their commit must not be committed as if they had finished.
         for path in store::runlog::set_aside_interrupted(repo, &t.name)? {
             tracing::warn!(
@@ -370,126 +515,84 @@ fn write(
         } else {
             repo.stage_snapshot(&prefix, &files, &|p| snap.keep(p))?
         };
-        let docs_changed = if settings.docs && !all_failed {
+        let docs_changed = if self.settings.docs && !all_failed {
             !write_docs(repo, &t.name)?.is_empty()
         } else {
             false
         };
         let changed =
             !summary.is_empty() || docs_changed || previous_tenant_yaml.is_none() && !all_failed;
-        // Names of what changed: the new side as the snapshot normalized it, the old one from HEAD
-        // (only documents that changed or went are read).
-        let old_name = |rel: &str| {
-            let bytes = repo.read_at("HEAD", &format!("{prefix}/{rel}")).ok()??;
-            let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), rel).ok()?;
-            Some(doc.name)
-        };
-        let new_name = |rel: &str| snap.names.get(rel).cloned();
-        let objects = runlog::object_lines(&prefix, &summary, &old_name, &new_name);
-        let counts = runlog::counts(&snap.counts, &objects);
-        let outcome = if all_failed {
-            Outcome::Failed
-        } else if !snap.failures.is_empty() {
-            Outcome::Partial
-        } else if changed {
-            Outcome::Success
-        } else {
-            Outcome::NoChange
-        };
-        let finished = crate::clock::now();
-        let mut log = BackupRunLog::new(run_id, &t.name, &t.tenant_id, started, finished, outcome);
-        log.types = counts.clone();
-        log.errors = snap.failures.clone();
-        log.graph = stats;
-        log.message = settings.message.clone();
-        if let Some(e) = &snap.sign_in {
-            log.message = Some(e.with_hint());
-        }
-        let mut outcome_rec = TenantOutcome {
-            tenant: t.name.clone(),
-            run_id: run_id.to_string(),
-            outcome,
-            commit: None,
-            counts,
-            objects: objects.clone(),
-            failures: snap.failures.clone(),
-            run_log: None,
-            error: None,
-            locked: None,
-            sign_in: snap.sign_in.clone(),
-            interrupted: false,
-            pushed: false,
-            nothing_matched: false,
-        };
-        if changed {
-            for path in REPO_FILES {
-                if repo.read_at("HEAD", path)?.is_none()
-                    && let Ok(bytes) = fs_err::read(repo.root().join(path))
-                {
-                    repo.stage_file(path, &bytes)?;
-                }
+        Ok(Staged {
+            prefix,
+            all_failed,
+            summary,
+            changed,
+        })
+    }
+
+    /// Commits what was staged with the repository files it lacks, `tenant.yaml` and the run log,
+    /// then pushes when asked.
+    fn commit(
+        &self,
+        log: &BackupRunLog,
+        finished: Timestamp,
+        outcome: &mut TenantOutcome,
+    ) -> Result<(), StoreError> {
+        let (repo, t, settings, run_id) = (self.repo, self.t, self.settings, self.run_id);
+        for path in REPO_FILES {
+            if repo.read_at("HEAD", path)?.is_none()
+                && let Ok(bytes) = fs_err::read(repo.root().join(path))
+            {
+                repo.stage_file(path, &bytes)?;
             }
-            let tenant_yaml = runlog::tenant_yaml(&t.name, &t.tenant_id, t.cloud, run_id, finished);
-            repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
-            let path = store::runlog::committed_path(&t.name, run_id, started);
-            repo.stage_file(&path, log.to_yaml().as_bytes())?;
-            let message = runlog::commit_message(
-                &t.name,
-                run_id,
-                &outcome_rec.counts,
-                &objects,
-                &snap.failures,
-                settings.message.as_deref(),
-            );
-            let oid = repo.commit(&message, &settings.author, finished)?;
-            outcome_rec.commit = oid.map(|o| o.to_string());
-            outcome_rec.run_log = Some(path);
-            if let (Some(_), Some((remote, branch))) = (&oid, &settings.push) {
-                match store::push::push(repo, remote, branch) {
-                    Ok(_) => outcome_rec.pushed = true,
-                    // The backup is committed; only the push failed, and the report says so.
-                    Err(e) => {
-                        outcome_rec.error = Some(format!("committed, but the push failed: {e}"))
-                    }
-                }
+        }
+        let prefix = format!("tenants/{}", t.name);
+        let tenant_yaml = runlog::tenant_yaml(&t.name, &t.tenant_id, t.cloud, run_id, finished);
+        repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
+        let path = store::runlog::committed_path(&t.name, run_id, self.started);
+        repo.stage_file(&path, log.to_yaml().as_bytes())?;
+        let message = runlog::commit_message(
+            &t.name,
+            run_id,
+            &outcome.counts,
+            &outcome.objects,
+            &outcome.failures,
+            settings.message.as_deref(),
+        );
+        let oid = repo.commit(&message, &settings.author, finished)?;
+        outcome.commit = oid.map(|o| o.to_string());
+        outcome.run_log = Some(path);
+        if let (Some(_), Some((remote, branch))) = (&oid, &settings.push) {
+            match store::push::push(repo, remote, branch) {
+                Ok(_) => outcome.pushed = true,
+                // The backup is committed; only the push failed, and the report says so.
+                Err(e) => outcome.error = Some(format!("committed, but the push failed: {e}")),
             }
-        } else {
-            let path =
-                store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())?;
-            outcome_rec.run_log = Some(store::runlog::shown(repo, &path));
         }
-        if let Some(e) = &snap.sign_in {
-            outcome_rec.error = Some(e.to_string());
-        } else if all_failed {
-            outcome_rec.error = Some(
-                snap.failures
-                    .first()
-                    .map(|f| f.message.clone())
-                    .unwrap_or_else(|| "every type failed".into()),
-            );
-        }
-        Ok(outcome_rec)
-    })();
-    result.unwrap_or_else(|e| {
-        // Even a run the store could not record keeps a run log, outside history.
+        Ok(())
+    }
+
+    /// The failed outcome of a run the store could not record, with a run log outside history.
+    fn unrecorded(&self, e: StoreError, failures: Vec<fetch::Failure>) -> TenantOutcome {
+        let (repo, t, run_id) = (self.repo, self.t, self.run_id);
         let mut outcome =
             TenantOutcome::failed(&t.name, run_id.to_string(), Some(e.to_string()), None);
         let mut log = BackupRunLog::new(
             run_id,
             &t.name,
             &t.tenant_id,
-            started,
+            self.started,
             crate::clock::now(),
             Outcome::Failed,
         );
         log.message = Some(e.to_string());
-        log.errors = snap_failures;
+        log.errors = failures;
         outcome.run_log =
             store::runlog::write_private(repo, &t.name, run_id, log.to_yaml().as_bytes())
                 .map(|p| store::runlog::shown(repo, &p))
                 .ok();
         outcome
-    })
+    }
 }
 
 impl TenantOutcome {

@@ -29,58 +29,108 @@ pub struct DiffArgs {
 
 pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
-    let mut rest = args.args.iter().map(String::as_str).filter(|a| *a != "--");
-    let from = rest.next().unwrap_or("HEAD").to_string();
-    let from_label = views::rev_label(&repo, &from)?;
-    let mut remaining: Vec<&str> = rest.collect();
-    let explicit_paths = args.args.iter().position(|a| a == "--");
-    // The second argument is a revision when it resolves to one and is not a path (as in git).
-    let second_may_be_rev = explicit_paths.is_none_or(|i| i > 1);
-    let to = match remaining.first() {
-        Some(r)
-            if second_may_be_rev
-                && !repo.root().join(r).exists()
-                && repo.commit_info(r).is_ok() =>
-        {
-            let r = r.to_string();
-            remaining.remove(0);
-            Some(r)
-        }
-        _ => None,
-    };
-    let to_label = match &to {
+    let revs = Revisions::of(&repo, &args.args);
+    let from_label = views::rev_label(&repo, &revs.from)?;
+    let to_label = match &revs.to {
         Some(r) => views::rev_label(&repo, r)?,
         None => "work tree".to_string(),
     };
     if let Some(t) = &args.tenant {
-        views::check_tenant_folder(&repo, &from, t).or_else(|e| {
-            to.as_deref()
+        views::check_tenant_folder(&repo, &revs.from, t).or_else(|e| {
+            revs.to
+                .as_deref()
                 .map_or(Err(e), |r| views::check_tenant_folder(&repo, r, t))
         })?;
     }
-    let prefixes: Vec<String> = if remaining.is_empty() {
-        vec![match &args.tenant {
-            Some(t) => format!("tenants/{t}"),
-            None => "tenants".into(),
-        }]
-    } else {
-        let known = Known::read(&repo, &from, to.as_deref())?;
+    let prefixes = revs.prefixes(&repo, args.tenant.as_deref())?;
+    let mut reports = reports(&repo, &revs, &prefixes, (&from_label, &to_label))?;
+    if reports.is_empty() {
+        reports.push(Report::new(
+            "diff",
+            args.tenant.clone(),
+            from_label,
+            to_label,
+        ));
+    }
+    views::warn_all(&reports);
+    views::print_reports(out, &reports, args.format);
+    Ok(views::exit_code(&reports, args.exit_code))
+}
+
+/// The command line's revisions and paths.
+struct Revisions<'a> {
+    from: String,
+    /// `None`: the work tree.
+    to: Option<String>,
+    paths: Vec<&'a str>,
+    /// The second argument may be a revision (no `--` before it).
+    second_may_be_rev: bool,
+}
+
+impl<'a> Revisions<'a> {
+    /// Reads `REV [REV2] [PATH…]`: the second argument is a revision when it resolves to one and
+    /// is not a path (as in git).
+    fn of(repo: &Repo, args: &'a [String]) -> Revisions<'a> {
+        let mut rest = args.iter().map(String::as_str).filter(|a| *a != "--");
+        let from = rest.next().unwrap_or("HEAD").to_string();
+        let mut paths: Vec<&str> = rest.collect();
+        let explicit_paths = args.iter().position(|a| a == "--");
+        let second_may_be_rev = explicit_paths.is_none_or(|i| i > 1);
+        let to = match paths.first() {
+            Some(r)
+                if second_may_be_rev
+                    && !repo.root().join(r).exists()
+                    && repo.commit_info(r).is_ok() =>
+            {
+                let r = r.to_string();
+                paths.remove(0);
+                Some(r)
+            }
+            _ => None,
+        };
+        Revisions {
+            from,
+            to,
+            paths,
+            second_may_be_rev,
+        }
+    }
+
+    /// The repository folders the paths name (every tenant folder, or `tenant`'s, when none).
+    fn prefixes(&self, repo: &Repo, tenant: Option<&str>) -> Result<Vec<String>, CliError> {
+        if self.paths.is_empty() {
+            return Ok(vec![match tenant {
+                Some(t) => format!("tenants/{t}"),
+                None => "tenants".into(),
+            }]);
+        }
+        let known = Known::read(repo, &self.from, self.to.as_deref())?;
         let cwd = current_dir_in(repo.root());
         let mut prefixes = vec![];
-        for (i, p) in remaining.iter().enumerate() {
-            let found = known.resolve(p, args.tenant.as_deref(), cwd.as_deref());
+        for (i, p) in self.paths.iter().enumerate() {
+            let found = known.resolve(p, tenant, cwd.as_deref());
             if found.is_empty() {
-                let could_be_rev = i == 0 && second_may_be_rev && to.is_none();
-                return Err(no_match(&repo, &known, p, could_be_rev));
+                let could_be_rev = i == 0 && self.second_may_be_rev && self.to.is_none();
+                return Err(no_match(repo, &known, p, could_be_rev));
             }
             prefixes.extend(found);
         }
-        prefixes
-    };
+        Ok(prefixes)
+    }
+}
+
+/// One report per tenant of the documents that changed below `prefixes`.
+fn reports(
+    repo: &Repo,
+    revs: &Revisions<'_>,
+    prefixes: &[String],
+    (from_label, to_label): (&str, &str),
+) -> Result<Vec<Report>, CliError> {
+    let (from, to) = (&revs.from, &revs.to);
     let changes = repo.diff(
-        Side::Rev(&from),
+        Side::Rev(from),
         to.as_deref().map_or(Side::WorkTree, Side::Rev),
-        &prefixes,
+        prefixes,
     )?;
     let pairs = load::document_pairs(
         &changes
@@ -88,7 +138,6 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<Exit, CliEr
             .map(|c| (c.old_path.clone(), c.new_path.clone()))
             .collect::<Vec<_>>(),
     );
-    // One report per tenant.
     let mut by_tenant: BTreeMap<String, Vec<load::Pair>> = BTreeMap::new();
     for p in pairs {
         let path = p
@@ -101,12 +150,12 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<Exit, CliEr
         by_tenant.entry(tenant).or_default().push(p);
     }
     let old_files = RevFiles {
-        repo: &repo,
+        repo,
         rev: from.clone(),
     };
     let disk = DiskFiles { root: repo.root() };
     let rev_files = to.as_ref().map(|r| RevFiles {
-        repo: &repo,
+        repo,
         rev: r.clone(),
     });
     let new_files: &dyn Files = match &rev_files {
@@ -123,25 +172,15 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DiffArgs) -> Result<Exit, CliEr
         let mut r = Report::new(
             "diff",
             Some(tenant.clone()),
-            from_label.clone(),
-            to_label.clone(),
+            from_label.to_string(),
+            to_label.to_string(),
         );
         r.extend(objects);
         r.warnings = warnings;
         r.documents_read = old.documents_read - before_old + new.documents_read - before_new;
         reports.push(r);
     }
-    if reports.is_empty() {
-        reports.push(Report::new(
-            "diff",
-            args.tenant.clone(),
-            from_label,
-            to_label,
-        ));
-    }
-    views::warn_all(&reports);
-    views::print_reports(out, &reports, args.format);
-    Ok(views::exit_code(&reports, args.exit_code))
+    Ok(reports)
 }
 
 /// The current directory relative to the repository root, when it is inside the repository.

@@ -47,35 +47,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<Exit, CliErr
         limit: args.max_count,
         ..Default::default()
     };
-    let following = match &args.policy {
-        Some(p) => {
-            let (rev, path) = match super::show::locate_arg(&repo, p, args.tenant.as_deref()) {
-                Ok(found) => found,
-                // A name the policy had once: found in the history, followed from where it is now.
-                Err(e) => {
-                    let (rev, q) = super::show::split_rev(&repo, p);
-                    match former_name(&repo, &rev, &q, args.tenant.as_deref())? {
-                        Some(found) => found,
-                        None => return Err(e),
-                    }
-                }
-            };
-            query.rev = Some(rev);
-            query.follow = Some(path.clone());
-            Some(path)
-        }
-        None => {
-            super::views::rev_label(&repo, "HEAD")?;
-            if let Some(t) = &args.tenant {
-                super::views::check_tenant_folder(&repo, "HEAD", t)?;
-            }
-            query.paths = vec![match &args.tenant {
-                Some(t) => format!("tenants/{t}"),
-                None => "tenants".into(),
-            }];
-            None
-        }
-    };
+    let following = select(&repo, &args, &mut query)?;
     let entries = repo.log(&query)?;
     let mut lines = vec![];
     let mut warnings = vec![];
@@ -92,53 +64,87 @@ pub fn run(global: &GlobalArgs, out: &Out, args: LogArgs) -> Result<Exit, CliErr
     }
     match args.format {
         Format::Json => out.line(serde_json::to_string_pretty(&lines).unwrap_or_default()),
-        Format::Markdown => {
-            let mut s =
-                String::from("| Commit | Date | Author | Run | Change |\n|---|---|---|---|---|\n");
-            for l in &lines {
-                s.push_str(&format!(
-                    "| `{}` | {} | {} | {} | {} |\n",
-                    l.short_id,
-                    l.time,
-                    markdown::cell(&l.author),
-                    l.run
-                        .as_deref()
-                        .map(|r| format!("`{r}`"))
-                        .unwrap_or_default(),
-                    markdown::cell(&format!("{} — {}", l.subject, l.changes))
-                ));
-            }
-            out.line(s.trim_end());
-        }
-        Format::Text => {
-            let p = crate::render::text::Paint(out.color);
-            for l in &lines {
-                let run = l
-                    .run
-                    .as_deref()
-                    .map(|r| format!("  run {r}"))
-                    .unwrap_or_default();
-                out.line(format!(
-                    "{}  {}  {}{}",
-                    p.yellow(&l.short_id),
-                    l.time,
-                    p.bold(&l.author),
-                    p.dim(&run)
-                ));
-                out.line(format!("    {}", l.subject));
-                if !l.changes.is_empty() {
-                    out.line(format!("    {}", l.changes));
-                }
-                if let Some(path) = &l.path {
-                    out.line(format!("    {}", p.dim(path)));
-                }
-            }
-            if lines.is_empty() {
-                out.line("no commits");
-            }
-        }
+        Format::Markdown => out.line(markdown_table(&lines).trim_end()),
+        Format::Text => print_text(out, &lines),
     }
     Ok(Exit::findings(!warnings.is_empty(), false))
+}
+
+/// Points `query` at the policy followed (its path, returned) or at the tenant folders.
+fn select(repo: &Repo, args: &LogArgs, query: &mut LogQuery) -> Result<Option<String>, CliError> {
+    let Some(p) = &args.policy else {
+        super::views::rev_label(repo, "HEAD")?;
+        if let Some(t) = &args.tenant {
+            super::views::check_tenant_folder(repo, "HEAD", t)?;
+        }
+        query.paths = vec![match &args.tenant {
+            Some(t) => format!("tenants/{t}"),
+            None => "tenants".into(),
+        }];
+        return Ok(None);
+    };
+    let (rev, path) = match super::show::locate_arg(repo, p, args.tenant.as_deref()) {
+        Ok(found) => found,
+        // A name the policy had once: found in the history, followed from where it is now.
+        Err(e) => {
+            let (rev, q) = super::show::split_rev(repo, p);
+            match former_name(repo, &rev, &q, args.tenant.as_deref())? {
+                Some(found) => found,
+                None => return Err(e),
+            }
+        }
+    };
+    query.rev = Some(rev);
+    query.follow = Some(path.clone());
+    Ok(Some(path))
+}
+
+/// The log as a markdown table.
+fn markdown_table(lines: &[LogLine]) -> String {
+    let mut s = String::from("| Commit | Date | Author | Run | Change |\n|---|---|---|---|---|\n");
+    for l in lines {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            l.short_id,
+            l.time,
+            markdown::cell(&l.author),
+            l.run
+                .as_deref()
+                .map(|r| format!("`{r}`"))
+                .unwrap_or_default(),
+            markdown::cell(&format!("{} — {}", l.subject, l.changes))
+        ));
+    }
+    s
+}
+
+/// Prints the log as text, a few lines per commit.
+fn print_text(out: &Out, lines: &[LogLine]) {
+    let p = crate::render::text::Paint(out.color);
+    for l in lines {
+        let run = l
+            .run
+            .as_deref()
+            .map(|r| format!("  run {r}"))
+            .unwrap_or_default();
+        out.line(format!(
+            "{}  {}  {}{}",
+            p.yellow(&l.short_id),
+            l.time,
+            p.bold(&l.author),
+            p.dim(&run)
+        ));
+        out.line(format!("    {}", l.subject));
+        if !l.changes.is_empty() {
+            out.line(format!("    {}", l.changes));
+        }
+        if let Some(path) = &l.path {
+            out.line(format!("    {}", p.dim(path)));
+        }
+    }
+    if lines.is_empty() {
+        out.line("no commits");
+    }
 }
 
 fn line(c: &CommitInfo, changes: String, entry: Option<&LogEntry>) -> LogLine {

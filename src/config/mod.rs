@@ -220,6 +220,9 @@ pub enum ConfigError {
     },
 }
 
+/// A problem of a configuration: (what the user reads, the YAML path) and why.
+type Problem = ((String, String), String);
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -237,6 +240,7 @@ impl Config {
         Ok(config)
     }
 
+    /// Checks what the types cannot say; the error names the key and its line.
     fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
         let lines = yaml::key_lines(text);
         // `at` is (what the user reads, the YAML path); the line is the key's, else its tenant's.
@@ -252,117 +256,28 @@ impl Config {
                 message,
             }
         };
+        self.problem().map_err(|(at, message)| invalid(at, message))
+    }
+
+    /// The first problem of a parsed configuration: (what the user reads, the YAML path) and why.
+    fn problem(&self) -> Result<(), Problem> {
         let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
-            let at = |key: &str| {
-                (
-                    format!("tenants[{i}] ({}).{key}", t.name),
-                    format!("tenants[{i}].{key}"),
-                )
-            };
-            if t.name.is_empty()
-                || !t
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            {
-                return Err(invalid(
-                    at("name"),
-                    format!("`{}` must use only a-z, 0-9 and -", t.name),
-                ));
-            }
-            if !names.insert(&t.name) {
-                return Err(invalid(
-                    at("name"),
-                    format!("tenant `{}` is listed twice", t.name),
-                ));
-            }
-            for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
-                if !crate::normalize::slug::is_guid(v) {
-                    return Err(invalid(at(key), format!("`{v}` is not a GUID")));
-                }
-            }
-            if t.demo {
-                check_demo(t).map_err(|(key, m)| invalid(at(key), m))?;
-            }
-            match (&t.client_secret_env, &t.certificate) {
-                _ if t.demo => {}
-                (Some(_), Some(_)) => {
-                    return Err(invalid(
-                        at("clientSecretEnv"),
-                        "set clientSecretEnv or certificate, not both".into(),
-                    ));
-                }
-                (None, None) => {
-                    return Err(invalid(
-                        at("clientSecretEnv"),
-                        "a credential is needed: clientSecretEnv or certificate".into(),
-                    ));
-                }
-                (Some(env), None) if env.is_empty() || env.contains('=') => {
-                    return Err(invalid(
-                        at("clientSecretEnv"),
-                        "must name an environment variable".into(),
-                    ));
-                }
-                _ => {}
-            }
-            for (list, key) in [
-                (&t.types.include, "types.include"),
-                (&t.types.exclude, "types.exclude"),
-            ] {
-                for k in list {
-                    if k != "all" && catalog::get(k).is_none() {
-                        return Err(invalid(
-                            at(key),
-                            format!("unknown type `{k}` (see `tenant-atlas types`)"),
-                        ));
-                    }
-                }
-            }
-            if let Some(ep) = &t.endpoints {
-                for (key, u) in [
-                    ("endpoints.graph", &ep.graph),
-                    ("endpoints.login", &ep.login),
-                ] {
-                    check_endpoint(u).map_err(|m| invalid(at(key), m))?;
-                }
-            }
-            if let Some(r) = &t.rate_limit
-                && !r.within_intune_limits()
-            {
-                return Err(invalid(at("rateLimit"), "requests and writes must stay at or under Intune's per-app limits (1000 and 100 per 20 s)".into()));
-            }
-            if let Some(s) = &t.schedule {
-                unattended::check_interval(&s.backup)
-                    .map_err(|m| invalid(at("schedule.backup"), m))?;
-                if let Some(j) = &s.jitter {
-                    unattended::duration(j).map_err(|m| invalid(at("schedule.jitter"), m))?;
-                }
-            }
-            if t.desired.as_deref().is_some_and(|d| d.trim().is_empty()) {
-                return Err(invalid(at("desired"), "must name a ref or commit".into()));
-            }
-            unattended::check_windows(&t.windows)
-                .map_err(|(key, m)| invalid(at(&format!("windows.{key}")), m))?;
+            Self::tenant_problem(i, t, &mut names)?;
         }
         let top = |key: &str| (key.to_string(), key.to_string());
         let r = &self.reconcile;
         if r.concurrency == 0 {
-            return Err(invalid(
-                top("reconcile.concurrency"),
-                "must be at least 1".into(),
-            ));
+            return Err((top("reconcile.concurrency"), "must be at least 1".into()));
         }
         for (key, v) in [
             ("reconcile.debounce", &r.debounce),
             ("reconcile.backoff", &r.backoff),
             ("reconcile.backoffMax", &r.backoff_max),
         ] {
-            unattended::duration(v).map_err(|m| invalid(top(key), m))?;
+            unattended::duration(v).map_err(|m| (top(key), m))?;
         }
-        unattended::check_interval(&r.interval)
-            .map_err(|m| invalid(top("reconcile.interval"), m))?;
+        unattended::check_interval(&r.interval).map_err(|m| (top("reconcile.interval"), m))?;
         let known = |t: &String| t == "*" || self.tenant(t).is_some();
         for (i, n) in self.notifications.iter().enumerate() {
             let at = |key: &str| {
@@ -373,84 +288,176 @@ impl Config {
             };
             match (&n.url, &n.url_env) {
                 (Some(_), Some(_)) | (None, None) => {
-                    return Err(invalid(at("url"), "set url or urlEnv, one of them".into()));
+                    return Err((at("url"), "set url or urlEnv, one of them".into()));
                 }
-                (Some(u), None) => unattended::check_url(u).map_err(|m| invalid(at("url"), m))?,
+                (Some(u), None) => unattended::check_url(u).map_err(|m| (at("url"), m))?,
                 (None, Some(v)) if v.is_empty() || v.contains('=') => {
-                    return Err(invalid(
-                        at("urlEnv"),
-                        "must name an environment variable".into(),
-                    ));
+                    return Err((at("urlEnv"), "must name an environment variable".into()));
                 }
                 _ => {}
             }
             if let Some(t) = n.tenants.iter().find(|t| !known(t)) {
-                return Err(invalid(
-                    at("tenants"),
-                    format!("no tenant `{t}` in this file"),
-                ));
+                return Err((at("tenants"), format!("no tenant `{t}` in this file")));
             }
         }
         if let Some(server) = &self.server {
-            server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
-                invalid(
-                    top("server.listen"),
-                    format!("`{}` is not an address like 127.0.0.1:8080", server.listen),
-                )
-            })?;
-            if let Some(u) = &server.public_url {
-                unattended::check_url(u).map_err(|m| invalid(top("server.publicUrl"), m))?;
-            }
-            if let Some(t) = &server.header_timeout {
-                match unattended::duration(t) {
-                    Ok(d) if d.is_zero() => Err("must be longer than 0".to_string()),
-                    Ok(_) => Ok(()),
-                    Err(m) => Err(m),
-                }
-                .map_err(|m| invalid(top("server.headerTimeout"), m))?;
-            }
-            if server.max_connections == Some(0) {
-                return Err(invalid(
-                    top("server.maxConnections"),
-                    "must be at least 1".into(),
-                ));
-            }
-            for (i, tok) in server.tokens.iter().enumerate() {
-                let at = |key: &str| {
-                    (
-                        format!("server.tokens[{i}] ({}).{key}", tok.name),
-                        format!("server.tokens[{i}].{key}"),
-                    )
-                };
-                if tok.sha256.len() != 64
-                    || !tok
-                        .sha256
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-                {
-                    return Err(invalid(at("sha256"), "must be the token's sha256 in 64 lower-case hex digits (`printf %s TOKEN | sha256sum`)".into()));
-                }
-                if tok.tenants.is_empty() {
-                    return Err(invalid(
-                        at("tenants"),
-                        "list the tenants this token may read, or `*`".into(),
-                    ));
-                }
-                if let Some(t) = tok.tenants.iter().find(|t| !known(t)) {
-                    return Err(invalid(
-                        at("tenants"),
-                        format!("no tenant `{t}` in this file"),
-                    ));
-                }
-            }
+            self.server_problem(server)?;
         }
         if let Some(a) = &self.git.author {
             parse_author(a).ok_or_else(|| {
-                invalid(
+                (
                     ("git.author".into(), "git.author".into()),
                     format!("`{a}` is not `Name <email>`"),
                 )
             })?;
+        }
+        Ok(())
+    }
+
+    /// The first problem of tenant `i`, `names` holding the names of the tenants before it.
+    fn tenant_problem<'a>(
+        i: usize,
+        t: &'a TenantConfig,
+        names: &mut std::collections::HashSet<&'a String>,
+    ) -> Result<(), Problem> {
+        let at = |key: &str| {
+            (
+                format!("tenants[{i}] ({}).{key}", t.name),
+                format!("tenants[{i}].{key}"),
+            )
+        };
+        if t.name.is_empty()
+            || !t
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err((
+                at("name"),
+                format!("`{}` must use only a-z, 0-9 and -", t.name),
+            ));
+        }
+        if !names.insert(&t.name) {
+            return Err((at("name"), format!("tenant `{}` is listed twice", t.name)));
+        }
+        for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
+            if !crate::normalize::slug::is_guid(v) {
+                return Err((at(key), format!("`{v}` is not a GUID")));
+            }
+        }
+        if t.demo {
+            check_demo(t).map_err(|(key, m)| (at(key), m))?;
+        }
+        match (&t.client_secret_env, &t.certificate) {
+            _ if t.demo => {}
+            (Some(_), Some(_)) => {
+                return Err((
+                    at("clientSecretEnv"),
+                    "set clientSecretEnv or certificate, not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err((
+                    at("clientSecretEnv"),
+                    "a credential is needed: clientSecretEnv or certificate".into(),
+                ));
+            }
+            (Some(env), None) if env.is_empty() || env.contains('=') => {
+                return Err((
+                    at("clientSecretEnv"),
+                    "must name an environment variable".into(),
+                ));
+            }
+            _ => {}
+        }
+        for (list, key) in [
+            (&t.types.include, "types.include"),
+            (&t.types.exclude, "types.exclude"),
+        ] {
+            for k in list {
+                if k != "all" && catalog::get(k).is_none() {
+                    return Err((
+                        at(key),
+                        format!("unknown type `{k}` (see `tenant-atlas types`)"),
+                    ));
+                }
+            }
+        }
+        if let Some(ep) = &t.endpoints {
+            for (key, u) in [
+                ("endpoints.graph", &ep.graph),
+                ("endpoints.login", &ep.login),
+            ] {
+                check_endpoint(u).map_err(|m| (at(key), m))?;
+            }
+        }
+        if let Some(r) = &t.rate_limit
+            && !r.within_intune_limits()
+        {
+            return Err((at("rateLimit"), "requests and writes must stay at or under Intune's per-app limits (1000 and 100 per 20 s)".into()));
+        }
+        if let Some(s) = &t.schedule {
+            unattended::check_interval(&s.backup).map_err(|m| (at("schedule.backup"), m))?;
+            if let Some(j) = &s.jitter {
+                unattended::duration(j).map_err(|m| (at("schedule.jitter"), m))?;
+            }
+        }
+        if t.desired.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            return Err((at("desired"), "must name a ref or commit".into()));
+        }
+        unattended::check_windows(&t.windows)
+            .map_err(|(key, m)| (at(&format!("windows.{key}")), m))?;
+        Ok(())
+    }
+
+    /// The first problem of the `server` section.
+    fn server_problem(&self, server: &ServerConfig) -> Result<(), Problem> {
+        let top = |key: &str| (key.to_string(), key.to_string());
+        let known = |t: &String| t == "*" || self.tenant(t).is_some();
+        server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            (
+                top("server.listen"),
+                format!("`{}` is not an address like 127.0.0.1:8080", server.listen),
+            )
+        })?;
+        if let Some(u) = &server.public_url {
+            unattended::check_url(u).map_err(|m| (top("server.publicUrl"), m))?;
+        }
+        if let Some(t) = &server.header_timeout {
+            match unattended::duration(t) {
+                Ok(d) if d.is_zero() => Err("must be longer than 0".to_string()),
+                Ok(_) => Ok(()),
+                Err(m) => Err(m),
+            }
+            .map_err(|m| (top("server.headerTimeout"), m))?;
+        }
+        if server.max_connections == Some(0) {
+            return Err((top("server.maxConnections"), "must be at least 1".into()));
+        }
+        for (i, tok) in server.tokens.iter().enumerate() {
+            let at = |key: &str| {
+                (
+                    format!("server.tokens[{i}] ({}).{key}", tok.name),
+                    format!("server.tokens[{i}].{key}"),
+                )
+            };
+            if tok.sha256.len() != 64
+                || !tok
+                    .sha256
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            {
+                return Err((at("sha256"), "must be the token's sha256 in 64 lower-case hex digits (`printf %s TOKEN | sha256sum`)".into()));
+            }
+            if tok.tenants.is_empty() {
+                return Err((
+                    at("tenants"),
+                    "list the tenants this token may read, or `*`".into(),
+                ));
+            }
+            if let Some(t) = tok.tenants.iter().find(|t| !known(t)) {
+                return Err((at("tenants"), format!("no tenant `{t}` in this file")));
+            }
         }
         Ok(())
     }

@@ -40,21 +40,69 @@ async fn run_chunk(
     version: ApiVersion,
     urls: &[String],
 ) -> Vec<Result<Value, GraphError>> {
-    let inner = &*client.inner;
-    let paths: Vec<String> = urls.iter().map(|url| format!("/{version}{url}")).collect();
-    let mut results: Vec<Option<Result<Value, GraphError>>> = vec![None; urls.len()];
-    let mut attempts = vec![0u32; urls.len()];
-    let mut pending: Vec<usize> = (0..urls.len()).collect();
     let batch_url = match client.resolve(&format!("/{version}/$batch")) {
         Ok(url) => url,
         Err(err) => return vec![Err(err); urls.len()],
     };
+    let mut chunk = Chunk {
+        client,
+        urls,
+        paths: urls.iter().map(|url| format!("/{version}{url}")).collect(),
+        results: vec![None; urls.len()],
+        attempts: vec![0u32; urls.len()],
+    };
+    let mut pending: Vec<usize> = (0..urls.len()).collect();
     let mut round = 0;
     while !pending.is_empty() {
         round += 1;
+        let responses = match chunk.send(&batch_url, &pending).await {
+            Ok(responses) => responses,
+            Err(err) => {
+                for &i in &pending {
+                    chunk.results[i] = Some(Err(err.clone()));
+                }
+                break;
+            }
+        };
+        let retry = chunk.take_answers(&pending, &responses).await;
+        if retry.again.is_empty() || !chunk.wait_to_retry(&retry, round).await {
+            break;
+        }
+        pending = retry.again;
+    }
+    chunk.results()
+}
+
+/// The inner requests of one chunk and what is known of each.
+struct Chunk<'a> {
+    client: &'a GraphClient,
+    urls: &'a [String],
+    /// Each request's path with its API version, as errors name it.
+    paths: Vec<String>,
+    /// The latest answer of each request (a retried one keeps its last error).
+    results: Vec<Option<Result<Value, GraphError>>>,
+    attempts: Vec<u32>,
+}
+
+/// The requests of one round worth sending again, and how long Graph asked to wait.
+struct Retry {
+    again: Vec<usize>,
+    /// The longest `Retry-After` among them.
+    wait: Option<Duration>,
+    /// One of them was a 429.
+    throttled: bool,
+}
+
+impl Chunk<'_> {
+    /// Sends the `pending` requests in one `$batch`: its inner responses by request index.
+    async fn send(
+        &self,
+        batch_url: &url::Url,
+        pending: &[usize],
+    ) -> Result<HashMap<usize, Value>, GraphError> {
         let requests: Vec<Value> = pending
             .iter()
-            .map(|&i| json!({"id": i.to_string(), "method": "GET", "url": urls[i]}))
+            .map(|&i| json!({"id": i.to_string(), "method": "GET", "url": self.urls[i]}))
             .collect();
         let body = json!({ "requests": requests });
         let call = Call {
@@ -65,28 +113,31 @@ async fn run_chunk(
             writes: 0,
             replayable: true,
         };
-        bump(&inner.counters.batches, 1);
-        let responses = match client
+        bump(&self.client.inner.counters.batches, 1);
+        self.client
             .execute(&call)
             .await
             .and_then(|reply| parse_responses(&reply.body, &call))
-        {
-            Ok(responses) => responses,
-            Err(err) => {
-                for &i in &pending {
-                    results[i] = Some(Err(err.clone()));
-                }
-                break;
-            }
+    }
+
+    /// Keeps each pending request's answer (a success completed by following its nextLinks) and
+    /// says which are worth sending again.
+    async fn take_answers(
+        &mut self,
+        pending: &[usize],
+        responses: &HashMap<usize, Value>,
+    ) -> Retry {
+        let inner = &*self.client.inner;
+        let mut retry = Retry {
+            again: Vec::new(),
+            wait: None,
+            throttled: false,
         };
-        let mut again = Vec::new();
-        let mut wait: Option<Duration> = None;
-        let mut throttled = false;
-        for &i in &pending {
-            attempts[i] += 1;
+        for &i in pending {
+            self.attempts[i] += 1;
             let Some(response) = responses.get(&i) else {
-                results[i] = Some(Err(GraphError::InvalidResponse {
-                    path: paths[i].clone(),
+                self.results[i] = Some(Err(GraphError::InvalidResponse {
+                    path: self.paths[i].clone(),
                     message: "the $batch answer has no response for this request".into(),
                 }));
                 continue;
@@ -98,64 +149,75 @@ async fn run_chunk(
                 .unwrap_or(0);
             if (200..300).contains(&status) {
                 let body = response.get("body").cloned().unwrap_or(Value::Null);
-                results[i] = Some(complete(client, body).await);
+                self.results[i] = Some(complete(self.client, body).await);
                 continue;
             }
-            let err = inner_error(response, status, &paths[i]);
+            let err = inner_error(response, status, &self.paths[i]);
             let failure = Failure::Status(status);
             if status == 429 {
                 bump(&inner.counters.throttled, 1);
-                throttled = true;
+                retry.throttled = true;
             }
             if !retry::retryable(failure, true) {
-                results[i] = Some(Err(err));
-            } else if attempts[i] >= inner.retry.max_attempts {
-                results[i] = Some(Err(exhausted(&paths[i], attempts[i], err)));
+                self.results[i] = Some(Err(err));
+            } else if self.attempts[i] >= inner.retry.max_attempts {
+                self.results[i] = Some(Err(exhausted(&self.paths[i], self.attempts[i], err)));
             } else {
                 let retry_after = header(response, "retry-after").and_then(|value| {
                     retry::parse_retry_after(value, std::time::SystemTime::now())
                 });
-                wait = wait.max(retry_after);
-                results[i] = Some(Err(err));
-                again.push(i);
+                retry.wait = retry.wait.max(retry_after);
+                self.results[i] = Some(Err(err));
+                retry.again.push(i);
             }
         }
-        if again.is_empty() {
-            break;
-        }
-        let delay = wait.unwrap_or_else(|| retry::backoff(&inner.retry, round - 1));
-        if throttled && wait.is_some() {
+        retry
+    }
+
+    /// Waits before round `round + 1` (Graph's `Retry-After`, else backoff), holding every request
+    /// of the tenant when throttled; false, with the retried requests marked exhausted, when the
+    /// retry budget cannot pay for the wait.
+    async fn wait_to_retry(&mut self, retry: &Retry, round: u32) -> bool {
+        let inner = &*self.client.inner;
+        let delay = retry
+            .wait
+            .unwrap_or_else(|| retry::backoff(&inner.retry, round - 1));
+        if retry.throttled && retry.wait.is_some() {
             inner.limiter.hold(Instant::now() + delay).await;
         }
         if !inner.budget.take(delay) {
-            for &i in &again {
-                if let Some(Err(last)) = results[i].take() {
-                    results[i] = Some(Err(exhausted(&paths[i], attempts[i], last)));
+            for &i in &retry.again {
+                if let Some(Err(last)) = self.results[i].take() {
+                    self.results[i] = Some(Err(exhausted(&self.paths[i], self.attempts[i], last)));
                 }
             }
-            break;
+            return false;
         }
-        bump(&inner.counters.retries, again.len() as u64);
+        bump(&inner.counters.retries, retry.again.len() as u64);
         tracing::debug!(
-            requests = again.len(),
+            requests = retry.again.len(),
             delay_ms = delay.as_millis() as u64,
             "re-batching throttled or unavailable requests"
         );
         tokio::time::sleep(delay).await;
-        pending = again;
+        true
     }
-    results
-        .into_iter()
-        .zip(&paths)
-        .map(|(result, path)| {
-            result.unwrap_or_else(|| {
-                Err(GraphError::InvalidResponse {
-                    path: path.clone(),
-                    message: "no result".into(),
+
+    /// The answers in input order.
+    fn results(self) -> Vec<Result<Value, GraphError>> {
+        self.results
+            .into_iter()
+            .zip(&self.paths)
+            .map(|(result, path)| {
+                result.unwrap_or_else(|| {
+                    Err(GraphError::InvalidResponse {
+                        path: path.clone(),
+                        message: "no result".into(),
+                    })
                 })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 fn exhausted(path: &str, attempts: u32, last: GraphError) -> GraphError {

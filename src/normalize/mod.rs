@@ -117,16 +117,7 @@ pub fn normalize(
         .to_string();
     let name = object_name(entry, &object).to_string();
     // File names that give sidecars their extension, read before the fields are stripped.
-    let file_names: Vec<Option<String>> = entry
-        .sidecars
-        .iter()
-        .map(|f| {
-            f.file_name_field
-                .and_then(|n| object.get(n))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .collect();
+    let file_names = sidecar_file_names(entry, &object);
     let mut spec = object;
     let Value::Object(map) = &mut spec else {
         return Err(NormalizeError::MissingId {
@@ -149,7 +140,57 @@ pub fn normalize(
             });
         }
     };
-    let scope_tags = entry.scope_tags.property().map(|prop| {
+    let scope_tags = scope_tag_names(entry, map, refs);
+
+    redact::redact(&mut spec);
+    strip(entry, &mut spec);
+    let (mut files, sidecars) = split_sidecars(entry, &mut spec, &file_names, stem, &id)?;
+
+    datetime::canonicalize(&mut spec);
+    canonical::sort_sets(&mut spec, entry.sets);
+    let secrets = redact::marker_paths(&spec, "spec");
+    let doc = Document {
+        kind: entry.key.to_string(),
+        id,
+        name,
+        odata_type,
+        scope_tags,
+        assignments,
+        spec,
+        sidecars,
+        secrets,
+    };
+    files.insert(
+        0,
+        (
+            format!("{}/{stem}.yaml", entry.key),
+            to_yaml(&doc)?.into_bytes(),
+        ),
+    );
+    Ok(Normalized { doc, files })
+}
+
+/// Per sidecar field of the entry, the file name the object gives it (its extension is kept).
+fn sidecar_file_names(entry: &CatalogEntry, object: &Value) -> Vec<Option<String>> {
+    entry
+        .sidecars
+        .iter()
+        .map(|f| {
+            f.file_name_field
+                .and_then(|n| object.get(n))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// Takes the scope tag ids out of the object and names them, sorted (`None`: the type has none).
+fn scope_tag_names(
+    entry: &CatalogEntry,
+    map: &mut serde_json::Map<String, Value>,
+    refs: &RefTable,
+) -> Option<Vec<String>> {
+    entry.scope_tags.property().map(|prop| {
         let ids = map.remove(prop);
         let mut names: Vec<String> = ids
             .as_ref()
@@ -161,14 +202,24 @@ pub fn normalize(
             .collect();
         names.sort();
         names
-    });
+    })
+}
 
-    redact::redact(&mut spec);
-    strip(entry, &mut spec);
+/// Files and references of a document's sidecars.
+type Sidecars = (Vec<(String, Vec<u8>)>, BTreeMap<String, SidecarRef>);
 
+/// Moves each non-empty base64 payload out of `spec` into its own file (`<stem>[.label].<ext>`),
+/// leaving its name and sha256 in the sidecar references.
+fn split_sidecars(
+    entry: &CatalogEntry,
+    spec: &mut Value,
+    file_names: &[Option<String>],
+    stem: &str,
+    id: &str,
+) -> Result<Sidecars, NormalizeError> {
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
-    for (field, file_name) in entry.sidecars.iter().zip(&file_names) {
+    for (field, file_name) in entry.sidecars.iter().zip(file_names) {
         let Some(Value::String(b64)) = spec.get(field.field) else {
             continue;
         };
@@ -179,7 +230,7 @@ pub fn normalize(
             .decode(b64.trim())
             .map_err(|e| NormalizeError::BadPayload {
                 kind: entry.key.to_string(),
-                id: id.clone(),
+                id: id.to_string(),
                 field: field.field.to_string(),
                 message: e.to_string(),
             })?;
@@ -204,29 +255,7 @@ pub fn normalize(
         spec.as_object_mut().expect("object").remove(field.field);
         files.push((format!("{}/{file}", entry.key), bytes));
     }
-
-    datetime::canonicalize(&mut spec);
-    canonical::sort_sets(&mut spec, entry.sets);
-    let secrets = redact::marker_paths(&spec, "spec");
-    let doc = Document {
-        kind: entry.key.to_string(),
-        id,
-        name,
-        odata_type,
-        scope_tags,
-        assignments,
-        spec,
-        sidecars,
-        secrets,
-    };
-    files.insert(
-        0,
-        (
-            format!("{}/{stem}.yaml", entry.key),
-            to_yaml(&doc)?.into_bytes(),
-        ),
-    );
-    Ok(Normalized { doc, files })
+    Ok((files, sidecars))
 }
 
 /// The document's YAML text, header included.

@@ -8,7 +8,7 @@
 //! Two candidates either way are ambiguous and blocked, never guessed. Names are not identities:
 //! real tenants hold objects named alike (docs/graph-variation.md, "Objects that share a name").
 
-use super::build::Live;
+use super::live::Live;
 use crate::store::Repo;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,8 +7,11 @@
 //! value is supplied, and apply injects the value when it sends the request.
 
 pub mod build;
+mod desired;
 pub mod fixed;
 pub mod identity;
+mod item;
+pub(crate) mod live;
 pub mod removed;
 pub mod resolve;
 pub mod sign;

@@ -175,80 +175,17 @@ pub async fn run(
         summary: Summary::default(),
         on_round,
     };
-    let start = Instant::now();
-    for n in &names {
-        lp.add_tenant(n)?;
-        // Tenants with jitter start at random within it, not all at once (`--once` at once).
-        let delay = match lp.config.tenant(n) {
-            Some(t) if !lp.opts.once => {
-                schedule::start_delay(schedule::jitter(t), schedule::unit())
-            }
-            _ => Duration::ZERO,
-        };
-        if !delay.is_zero() {
-            lp.sched.hold_until(n, start + delay);
-        }
-        lp.queue(n, "start");
-    }
+    lp.queue_at_start(&names)?;
     lp.desired_seen = lp.desired_commits();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _watch = if lp.opts.once {
-        None
-    } else {
-        let paths = watch::Paths {
-            git_dir: lp
-                .repo
-                .git_dir()
-                .canonicalize()
-                .unwrap_or_else(|_| lp.repo.git_dir().to_path_buf()),
-            config: lp.config_path.clone(),
-            triggers: trigger::dir(&lp.repo)?,
-        };
-        let debounce = crate::config::unattended::duration(&lp.config.reconcile.debounce)
-            .unwrap_or(Duration::from_secs(2));
-        match watch::start(paths, debounce, tx) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                tracing::warn!(error = %e, "file watches unavailable; the timer still requeues every tenant");
-                None
-            }
-        }
-    };
-    let ctx = |lp: &mut Loop, t: &TenantConfig| RoundCtx {
-        root: lp.root.clone(),
-        config: lp.config.clone(),
-        config_path: lp.config_path.clone(),
-        stop: lp.opts.stop.clone(),
-        client: lp.client_for(t),
-    };
-    let mut tasks: tokio::task::JoinSet<(String, RoundOutcome)> = tokio::task::JoinSet::new();
+    let _watch = if lp.opts.once { None } else { lp.watch(tx)? };
+    let mut tasks: Rounds = tokio::task::JoinSet::new();
     let mut running: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
     loop {
         if !lp.opts.once {
             lp.take_trigger_files();
         }
-        while !lp.opts.stop.is_cancelled()
-            && let Some((name, source)) = lp.sched.start_next(Instant::now())
-        {
-            let Some(t) = lp.config.tenant(&name).cloned() else {
-                lp.sched.not_started(&name);
-                lp.sched.remove(&name);
-                continue;
-            };
-            if running.values().any(|n| *n == name) {
-                // Never two rounds of one tenant: this one follows the round still running.
-                tracing::error!(tenant = %name, "a round of this tenant is still running; following it");
-                lp.sched.trigger(&name, &source);
-                continue;
-            }
-            lp.set_state(&name, State::Running);
-            let c = ctx(&mut lp, &t);
-            let handle = tasks.spawn(async move {
-                let name = t.name.clone();
-                (name, round::run(&c, &t, &source).await)
-            });
-            running.insert(handle.id(), name);
-        }
+        lp.start_rounds(&mut tasks, &mut running);
         if lp.opts.once && tasks.is_empty() && lp.sched.idle() {
             break;
         }
@@ -282,6 +219,94 @@ pub async fn run(
     }
     lp.notifier.flush(Duration::from_secs(15)).await;
     Ok(lp.summary)
+}
+
+/// The rounds in flight, each answering with its tenant.
+type Rounds = tokio::task::JoinSet<(String, RoundOutcome)>;
+
+impl Loop {
+    /// Adds the selected tenants and queues their first round; tenants with jitter start at
+    /// random within it, not all at once (`--once` at once).
+    fn queue_at_start(&mut self, names: &[String]) -> Result<(), ReconcileError> {
+        let start = Instant::now();
+        for n in names {
+            self.add_tenant(n)?;
+            let delay = match self.config.tenant(n) {
+                Some(t) if !self.opts.once => {
+                    schedule::start_delay(schedule::jitter(t), schedule::unit())
+                }
+                _ => Duration::ZERO,
+            };
+            if !delay.is_zero() {
+                self.sched.hold_until(n, start + delay);
+            }
+            self.queue(n, "start");
+        }
+        Ok(())
+    }
+
+    /// Watches the repository, `atlas.yaml` and the trigger folder, sending changes to `tx`;
+    /// `None` when watches are unavailable (the timer still requeues every tenant).
+    fn watch(
+        &self,
+        tx: tokio::sync::mpsc::UnboundedSender<watch::Change>,
+    ) -> Result<Option<watch::Watch>, ReconcileError> {
+        let paths = watch::Paths {
+            git_dir: self
+                .repo
+                .git_dir()
+                .canonicalize()
+                .unwrap_or_else(|_| self.repo.git_dir().to_path_buf()),
+            config: self.config_path.clone(),
+            triggers: trigger::dir(&self.repo)?,
+        };
+        let debounce = crate::config::unattended::duration(&self.config.reconcile.debounce)
+            .unwrap_or(Duration::from_secs(2));
+        Ok(match watch::start(paths, debounce, tx) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "file watches unavailable; the timer still requeues every tenant");
+                None
+            }
+        })
+    }
+
+    /// Starts the rounds the scheduler lets start now (none once stopped), never two of one
+    /// tenant.
+    fn start_rounds(
+        &mut self,
+        tasks: &mut Rounds,
+        running: &mut BTreeMap<tokio::task::Id, String>,
+    ) {
+        while !self.opts.stop.is_cancelled()
+            && let Some((name, source)) = self.sched.start_next(Instant::now())
+        {
+            let Some(t) = self.config.tenant(&name).cloned() else {
+                self.sched.not_started(&name);
+                self.sched.remove(&name);
+                continue;
+            };
+            if running.values().any(|n| *n == name) {
+                // Never two rounds of one tenant: this one follows the round still running.
+                tracing::error!(tenant = %name, "a round of this tenant is still running; following it");
+                self.sched.trigger(&name, &source);
+                continue;
+            }
+            self.set_state(&name, State::Running);
+            let c = RoundCtx {
+                root: self.root.clone(),
+                config: self.config.clone(),
+                config_path: self.config_path.clone(),
+                stop: self.opts.stop.clone(),
+                client: self.client_for(&t),
+            };
+            let handle = tasks.spawn(async move {
+                let name = t.name.clone();
+                (name, round::run(&c, &t, &source).await)
+            });
+            running.insert(handle.id(), name);
+        }
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -188,8 +188,23 @@ fn fence_for(content: &str) -> String {
 
 /// One document as a markdown section (`show --format markdown`, `docs`), headed at `level`.
 pub fn view(v: &View, level: usize) -> String {
-    let h = "#".repeat(level.clamp(1, 6));
     let mut out = String::new();
+    view_header(&mut out, v, level);
+    view_fields(&mut out, v);
+    view_sidecars(&mut out, v);
+    if !v.secrets.is_empty() {
+        let _ = writeln!(out, "**Secrets** (never stored; restore asks for them)\n");
+        for s in &v.secrets {
+            let _ = writeln!(out, "- `{s}`");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The heading, the table of what identifies the document, and its assignments.
+fn view_header(out: &mut String, v: &View, level: usize) {
+    let h = "#".repeat(level.clamp(1, 6));
     let _ = writeln!(out, "{h} {}\n", inline(&v.name));
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Type | {} (`{}`) |", cell(&v.kind_title), v.kind);
@@ -217,6 +232,10 @@ pub fn view(v: &View, level: usize) -> String {
         }
         out.push('\n');
     }
+}
+
+/// The fields, a table per section; a long one folded.
+fn view_fields(out: &mut String, v: &View) {
     let mut section = None;
     let mut table = String::new();
     let mut rows = 0;
@@ -242,7 +261,7 @@ pub fn view(v: &View, level: usize) -> String {
     };
     for f in v.fields.iter().filter(|f| !f.detail) {
         if section != Some(f.section) {
-            flush(&mut out, &mut table, section, rows);
+            flush(out, &mut table, section, rows);
             section = Some(f.section);
             rows = 0;
             let _ = writeln!(table, "| Setting | Value |\n|---|---|");
@@ -262,7 +281,11 @@ pub fn view(v: &View, level: usize) -> String {
         );
         rows += 1;
     }
-    flush(&mut out, &mut table, section, rows);
+    flush(out, &mut table, section, rows);
+}
+
+/// Each sidecar: its file, encoding and size, and its text folded in a fenced block.
+fn view_sidecars(out: &mut String, v: &View) {
     for s in &v.sidecars {
         let _ = writeln!(
             out,
@@ -290,12 +313,4 @@ pub fn view(v: &View, level: usize) -> String {
             );
         }
     }
-    if !v.secrets.is_empty() {
-        let _ = writeln!(out, "**Secrets** (never stored; restore asks for them)\n");
-        for s in &v.secrets {
-            let _ = writeln!(out, "- `{s}`");
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -167,6 +167,21 @@ fn name_of<E>(
     Ok(light_name(&read(blob)?).unwrap_or_else(|| file.to_string()))
 }
 
+/// Documents of one tenant by type key: (file name, blob id) each.
+type TenantFiles = BTreeMap<String, Vec<(String, String)>>;
+
+/// The documents of every tenant folder at HEAD, and each folder's `tenant.yaml`.
+type HeadFiles = (BTreeMap<String, TenantFiles>, BTreeMap<String, Vec<u8>>);
+
+/// A tenant's documents, its last backup and its tenant id.
+type TenantObjects = (
+    Arc<BTreeMap<String, Vec<ObjectEntry>>>,
+    Option<LastBackup>,
+    Option<String>,
+);
+
+/// Builds the index of HEAD, reusing what `previous` already read of unchanged tenants, blobs and
+/// run logs.
 fn build(
     repo: &Repo,
     configured: &[String],
@@ -175,33 +190,11 @@ fn build(
 ) -> Result<Index, Problem> {
     let head = stamp.head.clone();
     let same_head = previous.is_some_and(|p| p.head == head);
-    let mut files: BTreeMap<String, BTreeMap<String, Vec<(String, String)>>> = BTreeMap::new();
-    let mut tenant_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    if head.is_some() && !same_head {
-        for (rel, blob) in repo.blob_ids_at("HEAD", "tenants")? {
-            let parts: Vec<&str> = rel.split('/').collect();
-            match parts.as_slice() {
-                [t, "tenant.yaml"] => {
-                    tenant_files.insert(t.to_string(), repo.read_blob(&blob)?);
-                }
-                [t, kind, file] if !kind.starts_with(['_', '.']) && file.ends_with(".yaml") => {
-                    files
-                        .entry(t.to_string())
-                        .or_default()
-                        .entry(kind.to_string())
-                        .or_default()
-                        .push((file.to_string(), blob));
-                }
-                [t, ..] => {
-                    files.entry(t.to_string()).or_default();
-                }
-                _ => {}
-            }
-        }
-        for t in tenant_files.keys() {
-            files.entry(t.clone()).or_default();
-        }
-    }
+    let (mut files, tenant_files) = if head.is_some() && !same_head {
+        head_files(repo)?
+    } else {
+        Default::default()
+    };
     let mut names: Vec<String> = configured.to_vec();
     match (same_head, previous) {
         (true, Some(p)) => names.extend(p.tenants.keys().cloned()),
@@ -225,81 +218,16 @@ fn build(
                 k.tenant_id.clone(),
             ),
             None => {
-                let mut by_kind = BTreeMap::new();
-                let known = previous
-                    .and_then(|p| p.tenants.get(&name))
-                    .map(|t| known_names(&t.objects))
-                    .unwrap_or_default();
-                for (kind, list) in files.remove(&name).unwrap_or_default() {
-                    let mut entries = Vec::with_capacity(list.len());
-                    for (file, blob) in list {
-                        let name = name_of(&file, &blob, &known, |b| repo.read_blob(b))?;
-                        entries.push(ObjectEntry { file, name, blob });
-                    }
-                    by_kind.insert(kind, entries);
-                }
-                let (tenant_id, last) = tenant_yaml(tenant_files.get(&name));
-                let last = match last {
-                    Some(mut l) if head.is_some() => {
-                        l.commit = last_commit(repo, &name);
-                        Some(l)
-                    }
-                    other => other,
-                };
-                (Arc::new(by_kind), last, tenant_id)
+                let list = files.remove(&name).unwrap_or_default();
+                let tenant_yaml = tenant_files.get(&name);
+                tenant_objects(repo, &name, list, tenant_yaml, previous, head.is_some())?
             }
         };
         let mut runs = vec![];
-        // Committed run logs.
         if head.is_some() {
-            let prefix = format!("runs/{name}");
-            for (rel, blob) in repo.blob_ids_at("HEAD", &prefix)? {
-                if !rel.ends_with(".yaml") {
-                    continue;
-                }
-                let key = format!("blob:{blob}");
-                let s = match previous.and_then(|p| p.summaries.get(&key)) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let Some(v) = runs::parse(&repo.read_blob(&blob)?) else {
-                            continue;
-                        };
-                        let id = file_stem(&rel);
-                        runs::summarize(&v, &id, RunSource::Committed(format!("{prefix}/{rel}")))
-                    }
-                };
-                summaries.insert(key, s.clone());
-                runs.push(s);
-            }
+            committed_runs(repo, &name, previous, &mut summaries, &mut runs)?;
         }
-        // Private run logs.
-        let dir = repo.git_dir().join("atlas/runs").join(&name);
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for e in entries.flatten() {
-                let file = e.file_name().to_string_lossy().into_owned();
-                let Ok(meta) = e.metadata() else { continue };
-                if !file.ends_with(".yaml") || file.starts_with('.') || !meta.is_file() {
-                    continue;
-                }
-                let key = format!(
-                    "file:{name}/{file}:{:?}:{}",
-                    meta.modified().ok(),
-                    meta.len()
-                );
-                let s = match previous.and_then(|p| p.summaries.get(&key)) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let Some(v) = std::fs::read(e.path()).ok().and_then(|b| runs::parse(&b))
-                        else {
-                            continue;
-                        };
-                        runs::summarize(&v, &file_stem(&file), RunSource::Private(file.clone()))
-                    }
-                };
-                summaries.insert(key, s.clone());
-                runs.push(s);
-            }
-        }
+        private_runs(repo, &name, previous, &mut summaries, &mut runs);
         runs::sort(&mut runs);
         let status = status::read(repo, &name).ok().flatten();
         tenants.insert(
@@ -321,6 +249,137 @@ fn build(
         tenants,
         summaries,
     })
+}
+
+/// Lists the documents and `tenant.yaml` files of HEAD's tenant folders.
+fn head_files(repo: &Repo) -> Result<HeadFiles, Problem> {
+    let mut files: BTreeMap<String, TenantFiles> = BTreeMap::new();
+    let mut tenant_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for (rel, blob) in repo.blob_ids_at("HEAD", "tenants")? {
+        let parts: Vec<&str> = rel.split('/').collect();
+        match parts.as_slice() {
+            [t, "tenant.yaml"] => {
+                tenant_files.insert(t.to_string(), repo.read_blob(&blob)?);
+            }
+            [t, kind, file] if !kind.starts_with(['_', '.']) && file.ends_with(".yaml") => {
+                files
+                    .entry(t.to_string())
+                    .or_default()
+                    .entry(kind.to_string())
+                    .or_default()
+                    .push((file.to_string(), blob));
+            }
+            [t, ..] => {
+                files.entry(t.to_string()).or_default();
+            }
+            _ => {}
+        }
+    }
+    for t in tenant_files.keys() {
+        files.entry(t.clone()).or_default();
+    }
+    Ok((files, tenant_files))
+}
+
+/// One tenant's documents with their names, its last backup and its tenant id.
+fn tenant_objects(
+    repo: &Repo,
+    name: &str,
+    files: TenantFiles,
+    tenant_yaml_bytes: Option<&Vec<u8>>,
+    previous: Option<&Index>,
+    has_head: bool,
+) -> Result<TenantObjects, Problem> {
+    let mut by_kind = BTreeMap::new();
+    let known = previous
+        .and_then(|p| p.tenants.get(name))
+        .map(|t| known_names(&t.objects))
+        .unwrap_or_default();
+    for (kind, list) in files {
+        let mut entries = Vec::with_capacity(list.len());
+        for (file, blob) in list {
+            let name = name_of(&file, &blob, &known, |b| repo.read_blob(b))?;
+            entries.push(ObjectEntry { file, name, blob });
+        }
+        by_kind.insert(kind, entries);
+    }
+    let (tenant_id, last) = tenant_yaml(tenant_yaml_bytes);
+    let last = match last {
+        Some(mut l) if has_head => {
+            l.commit = last_commit(repo, name);
+            Some(l)
+        }
+        other => other,
+    };
+    Ok((Arc::new(by_kind), last, tenant_id))
+}
+
+/// Summaries of the tenant's run logs committed at HEAD, reusing those `previous` read by blob.
+fn committed_runs(
+    repo: &Repo,
+    name: &str,
+    previous: Option<&Index>,
+    summaries: &mut HashMap<String, RunSummary>,
+    runs: &mut Vec<RunSummary>,
+) -> Result<(), Problem> {
+    let prefix = format!("runs/{name}");
+    for (rel, blob) in repo.blob_ids_at("HEAD", &prefix)? {
+        if !rel.ends_with(".yaml") {
+            continue;
+        }
+        let key = format!("blob:{blob}");
+        let s = match previous.and_then(|p| p.summaries.get(&key)) {
+            Some(s) => s.clone(),
+            None => {
+                let Some(v) = runs::parse(&repo.read_blob(&blob)?) else {
+                    continue;
+                };
+                let id = file_stem(&rel);
+                runs::summarize(&v, &id, RunSource::Committed(format!("{prefix}/{rel}")))
+            }
+        };
+        summaries.insert(key, s.clone());
+        runs.push(s);
+    }
+    Ok(())
+}
+
+/// Summaries of the tenant's private run logs (`.git/atlas/runs/`), reusing those `previous`
+/// read by file, modification time and size.
+fn private_runs(
+    repo: &Repo,
+    name: &str,
+    previous: Option<&Index>,
+    summaries: &mut HashMap<String, RunSummary>,
+    runs: &mut Vec<RunSummary>,
+) {
+    let dir = repo.git_dir().join("atlas/runs").join(name);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Ok(meta) = e.metadata() else { continue };
+        if !file.ends_with(".yaml") || file.starts_with('.') || !meta.is_file() {
+            continue;
+        }
+        let key = format!(
+            "file:{name}/{file}:{:?}:{}",
+            meta.modified().ok(),
+            meta.len()
+        );
+        let s = match previous.and_then(|p| p.summaries.get(&key)) {
+            Some(s) => s.clone(),
+            None => {
+                let Some(v) = std::fs::read(e.path()).ok().and_then(|b| runs::parse(&b)) else {
+                    continue;
+                };
+                runs::summarize(&v, &file_stem(&file), RunSource::Private(file.clone()))
+            }
+        };
+        summaries.insert(key, s.clone());
+        runs.push(s);
+    }
 }
 
 fn file_stem(path: &str) -> String {

@@ -4,7 +4,8 @@
 //! Run counts are totals over the run logs the repository keeps, so they only grow while logs are
 //! kept (counter semantics); durations are a histogram of the same runs.
 
-use super::index::Index;
+use super::index::{Index, TenantIndex};
+use super::runs::RunSummary;
 use super::{App, Caller, Problem};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -54,20 +55,46 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 
 /// The metrics text for the tenants `caller` may read.
 pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
-    let tenants: Vec<_> = idx
+    let tenants: Vec<&TenantIndex> = idx
         .tenants
         .values()
         .filter(|t| caller.allows(&t.name))
         .collect();
     let mut out = String::new();
-
-    family(
+    runs_total(&mut out, &tenants);
+    run_durations(&mut out, &tenants);
+    run_sum(
         &mut out,
+        &tenants,
+        (
+            "atlas_graph_requests_total",
+            "Graph requests (inner $batch requests counted) of the runs whose logs are kept.",
+        ),
+        |r| r.graph_requests,
+    );
+    run_sum(
+        &mut out,
+        &tenants,
+        (
+            "atlas_graph_throttled_total",
+            "429 answers from Graph in the runs whose logs are kept.",
+        ),
+        |r| r.throttled,
+    );
+    drift_and_objects(&mut out, &tenants);
+    last_backup(&mut out, &tenants);
+    out
+}
+
+/// `atlas_runs_total`: run logs by tenant, kind and outcome.
+fn runs_total(out: &mut String, tenants: &[&TenantIndex]) {
+    family(
+        out,
         "atlas_runs_total",
         "counter",
         "Run logs kept in the repository, by tenant, kind and outcome.",
     );
-    for t in &tenants {
+    for t in tenants {
         let mut by: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         for r in &t.runs {
             *by.entry((r.kind.as_str(), r.outcome.as_str())).or_default() += 1;
@@ -80,14 +107,17 @@ pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
             );
         }
     }
+}
 
+/// `atlas_run_duration_seconds`: the histogram of run wall times by tenant and kind.
+fn run_durations(out: &mut String, tenants: &[&TenantIndex]) {
     family(
-        &mut out,
+        out,
         "atlas_run_duration_seconds",
         "histogram",
         "Wall time of the runs whose logs are kept, by tenant and kind.",
     );
-    for t in &tenants {
+    for t in tenants {
         let mut by: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for r in &t.runs {
             if let Some(d) = r.duration_seconds {
@@ -115,43 +145,31 @@ pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
             let _ = writeln!(out, "atlas_run_duration_seconds_count{l} {}", ds.len());
         }
     }
+}
 
-    family(
-        &mut out,
-        "atlas_graph_requests_total",
-        "counter",
-        "Graph requests (inner $batch requests counted) of the runs whose logs are kept.",
-    );
-    for t in &tenants {
-        let n: u64 = t.runs.iter().map(|r| r.graph_requests).sum();
-        let _ = writeln!(
-            out,
-            "atlas_graph_requests_total{} {n}",
-            labels(&[("tenant", &t.name)])
-        );
+/// A counter per tenant: `count` summed over its runs. `(name, help)` name the family.
+fn run_sum(
+    out: &mut String,
+    tenants: &[&TenantIndex],
+    (name, help): (&str, &str),
+    count: impl Fn(&RunSummary) -> u64,
+) {
+    family(out, name, "counter", help);
+    for t in tenants {
+        let n: u64 = t.runs.iter().map(&count).sum();
+        let _ = writeln!(out, "{name}{} {n}", labels(&[("tenant", &t.name)]));
     }
-    family(
-        &mut out,
-        "atlas_graph_throttled_total",
-        "counter",
-        "429 answers from Graph in the runs whose logs are kept.",
-    );
-    for t in &tenants {
-        let n: u64 = t.runs.iter().map(|r| r.throttled).sum();
-        let _ = writeln!(
-            out,
-            "atlas_graph_throttled_total{} {n}",
-            labels(&[("tenant", &t.name)])
-        );
-    }
+}
 
+/// `atlas_drift_objects` (from the loop's status) and `atlas_objects` (documents at HEAD).
+fn drift_and_objects(out: &mut String, tenants: &[&TenantIndex]) {
     family(
-        &mut out,
+        out,
         "atlas_drift_objects",
         "gauge",
         "Objects found drifted at the last check of the reconcile loop (absent: never checked).",
     );
-    for t in &tenants {
+    for t in tenants {
         if let Some(d) = t.status.as_ref().and_then(|s| s.drift.as_ref()) {
             let _ = writeln!(
                 out,
@@ -161,14 +179,13 @@ pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
             );
         }
     }
-
     family(
-        &mut out,
+        out,
         "atlas_objects",
         "gauge",
         "Policy documents at HEAD, by tenant and type.",
     );
-    for t in &tenants {
+    for t in tenants {
         for (kind, list) in t.objects.iter() {
             let _ = writeln!(
                 out,
@@ -178,14 +195,17 @@ pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
             );
         }
     }
+}
 
+/// `atlas_last_backup_timestamp_seconds`.
+fn last_backup(out: &mut String, tenants: &[&TenantIndex]) {
     family(
-        &mut out,
+        out,
         "atlas_last_backup_timestamp_seconds",
         "gauge",
         "When the tenant's last committed backup finished (Unix time).",
     );
-    for t in &tenants {
+    for t in tenants {
         if let Some(at) = t.last_backup.as_ref().and_then(|l| l.at) {
             let _ = writeln!(
                 out,
@@ -195,7 +215,6 @@ pub(crate) fn render(idx: &Index, caller: &Caller) -> String {
             );
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -66,88 +66,40 @@ impl Repo {
         let base = fsio::ensure_real_dirs(&self.root, &prefix_parts, prefix)?;
         let existing = fsio::walk(&base)?;
         let indexed = index_entries_below(&index, prefix);
-
         // Decide everything before touching the disk, so a refusal leaves the tree as it was.
-        let kept_on_disk: BTreeSet<&str> = existing
-            .iter()
-            .filter(|(rel, (_, kind))| {
-                *kind == EntryKind::File
-                    && !files.contains_key(*rel)
-                    && !is_temp_leftover(rel)
-                    && paths::validate(rel).is_ok()
-                    && keep(rel)
-            })
-            .map(|(rel, _)| rel.as_str())
-            .collect();
-        let restore: BTreeMap<&str, git2::Oid> = indexed
-            .iter()
-            .filter(|(rel, _)| {
-                !files.contains_key(*rel)
-                    && !existing.contains_key(*rel)
-                    && paths::validate(rel).is_ok()
-                    && keep(rel)
-            })
-            .map(|(rel, oid)| (rel.as_str(), *oid))
-            .collect();
-        paths::check_coexist(
-            files
-                .keys()
-                .map(String::as_str)
-                .chain(kept_on_disk.iter().copied())
-                .chain(restore.keys().copied()),
-        )?;
+        let plan = Kept::decide(files, &existing, &indexed, keep)?;
+        let disk = Disk {
+            root: &self.root,
+            prefix_parts: &prefix_parts,
+            prefix,
+            base: &base,
+            existing: &existing,
+        };
+        let staged = disk.write(&git, files, &plan)?;
+        let after = self.mirror_index(&git, &mut index, prefix, files, &staged, &indexed)?;
+        let before = head_entries_below(&git, prefix)?;
+        let summary = summarize(&before, &after);
+        tracing::debug!(
+            prefix,
+            added = summary.added.len(),
+            changed = summary.changed.len(),
+            removed = summary.removed.len(),
+            "staged snapshot"
+        );
+        Ok(summary)
+    }
 
-        let mut touched_dirs: BTreeSet<PathBuf> = BTreeSet::new();
-        for (rel, (path, _)) in &existing {
-            if files.contains_key(rel) || kept_on_disk.contains(rel.as_str()) {
-                continue;
-            }
-            fs_err::remove_file(path).map_err(|e| StoreError::io(path, e))?;
-            touched_dirs.extend(path.parent().map(Path::to_path_buf));
-        }
-        // Directories emptied by removals must go before a file may take their name.
-        touched_dirs.extend(fsio::prune_empty_dirs(&base)?);
-        if !files.is_empty() || !restore.is_empty() {
-            fsio::ensure_real_dirs(&self.root, &prefix_parts, prefix)?;
-        }
-
-        let mut staged: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for (rel, oid) in &restore {
-            let blob = git
-                .find_blob(*oid)
-                .map_err(|e| StoreError::git(format!("read the staged blob of {rel}"), e))?;
-            let target = write_below(&base, prefix, rel, blob.content(), None)?;
-            touched_dirs.extend(target.parent().map(Path::to_path_buf));
-            tracing::debug!(path = rel, "restored a kept file from the index");
-            staged.insert((*rel).to_string(), blob.content().to_vec());
-        }
-        for (rel, bytes) in files {
-            let current = match existing.get(rel) {
-                Some((path, EntryKind::File)) => fsio::read_regular(path)?,
-                _ => None,
-            };
-            if current.as_deref() != Some(bytes.as_slice()) {
-                let target = write_below(&base, prefix, rel, bytes, existing.get(rel))?;
-                touched_dirs.extend(target.parent().map(Path::to_path_buf));
-            }
-        }
-        for rel in &kept_on_disk {
-            let path = &existing[*rel].0;
-            let bytes = fsio::read_regular(path)?.ok_or_else(|| {
-                StoreError::io(
-                    path,
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "kept file vanished"),
-                )
-            })?;
-            staged.insert((*rel).to_string(), bytes);
-        }
-        for dir in &touched_dirs {
-            if dir.exists() {
-                fsio::fsync_dir(dir)?;
-            }
-        }
-
-        // Mirror the final state into the index.
+    /// Makes the index below `prefix` hold `files` and the `staged` kept files, nothing else, and
+    /// writes it durably. Returns the blob ids by path relative to `prefix`.
+    fn mirror_index(
+        &self,
+        git: &git2::Repository,
+        index: &mut git2::Index,
+        prefix: &str,
+        files: &BTreeMap<String, Vec<u8>>,
+        staged: &BTreeMap<String, Vec<u8>>,
+        indexed: &BTreeMap<String, git2::Oid>,
+    ) -> Result<BTreeMap<String, git2::Oid>, StoreError> {
         let mut after: BTreeMap<String, git2::Oid> = BTreeMap::new();
         let all = files
             .iter()
@@ -159,7 +111,7 @@ impl Repo {
             );
         for (rel, bytes) in all {
             let full = paths::join(prefix, rel);
-            let oid = stage_bytes(&git, &mut index, &self.root, &full, bytes)?;
+            let oid = stage_bytes(git, index, &self.root, &full, bytes)?;
             after.insert(rel.to_string(), oid);
         }
         for rel in indexed.keys().filter(|rel| !after.contains_key(*rel)) {
@@ -172,17 +124,7 @@ impl Repo {
             .write()
             .map_err(|e| StoreError::git("write the index", e))?;
         fsio::fsync_file(&self.git_dir.join("index"))?;
-
-        let before = head_entries_below(&git, prefix)?;
-        let summary = summarize(&before, &after);
-        tracing::debug!(
-            prefix,
-            added = summary.added.len(),
-            changed = summary.changed.len(),
-            removed = summary.removed.len(),
-            "staged snapshot"
-        );
-        Ok(summary)
+        Ok(after)
     }
 
     /// Write one extra file (e.g. a run log) at `path` relative to the root, and stage it.
@@ -217,6 +159,127 @@ impl Repo {
             .write()
             .map_err(|e| StoreError::git("write the index", e))?;
         fsio::fsync_file(&self.git_dir.join("index"))
+    }
+}
+
+/// The files of a snapshot's prefix that stay although the snapshot does not hold them.
+struct Kept<'a> {
+    /// Regular files on disk that `keep` keeps.
+    on_disk: BTreeSet<&'a str>,
+    /// Kept files missing from the work tree, restored from their blobs in the index.
+    restore: BTreeMap<&'a str, git2::Oid>,
+}
+
+impl<'a> Kept<'a> {
+    /// What stays besides `files`; refused when the result's paths would clash.
+    fn decide(
+        files: &BTreeMap<String, Vec<u8>>,
+        existing: &'a BTreeMap<String, (PathBuf, EntryKind)>,
+        indexed: &'a BTreeMap<String, git2::Oid>,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Kept<'a>, StoreError> {
+        let on_disk: BTreeSet<&str> = existing
+            .iter()
+            .filter(|(rel, (_, kind))| {
+                *kind == EntryKind::File
+                    && !files.contains_key(*rel)
+                    && !is_temp_leftover(rel)
+                    && paths::validate(rel).is_ok()
+                    && keep(rel)
+            })
+            .map(|(rel, _)| rel.as_str())
+            .collect();
+        let restore: BTreeMap<&str, git2::Oid> = indexed
+            .iter()
+            .filter(|(rel, _)| {
+                !files.contains_key(*rel)
+                    && !existing.contains_key(*rel)
+                    && paths::validate(rel).is_ok()
+                    && keep(rel)
+            })
+            .map(|(rel, oid)| (rel.as_str(), *oid))
+            .collect();
+        paths::check_coexist(
+            files
+                .keys()
+                .map(String::as_str)
+                .chain(on_disk.iter().copied())
+                .chain(restore.keys().copied()),
+        )?;
+        Ok(Kept { on_disk, restore })
+    }
+}
+
+/// The work tree below a snapshot's prefix, as it was before the write.
+struct Disk<'a> {
+    root: &'a Path,
+    prefix_parts: &'a [&'a str],
+    prefix: &'a str,
+    /// The prefix's directory.
+    base: &'a Path,
+    existing: &'a BTreeMap<String, (PathBuf, EntryKind)>,
+}
+
+impl Disk<'_> {
+    /// Makes the work tree below the prefix hold `files` and what `kept` keeps: removes the rest,
+    /// restores kept files from the index, writes changed files, fsyncs the directories touched.
+    /// Returns the kept files' bytes by path relative to the prefix.
+    fn write(
+        &self,
+        git: &git2::Repository,
+        files: &BTreeMap<String, Vec<u8>>,
+        kept: &Kept<'_>,
+    ) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
+        let (base, prefix, existing) = (self.base, self.prefix, self.existing);
+        let mut touched_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        for (rel, (path, _)) in existing {
+            if files.contains_key(rel) || kept.on_disk.contains(rel.as_str()) {
+                continue;
+            }
+            fs_err::remove_file(path).map_err(|e| StoreError::io(path, e))?;
+            touched_dirs.extend(path.parent().map(Path::to_path_buf));
+        }
+        // Directories emptied by removals must go before a file may take their name.
+        touched_dirs.extend(fsio::prune_empty_dirs(base)?);
+        if !files.is_empty() || !kept.restore.is_empty() {
+            fsio::ensure_real_dirs(self.root, self.prefix_parts, prefix)?;
+        }
+        let mut staged: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for (rel, oid) in &kept.restore {
+            let blob = git
+                .find_blob(*oid)
+                .map_err(|e| StoreError::git(format!("read the staged blob of {rel}"), e))?;
+            let target = write_below(base, prefix, rel, blob.content(), None)?;
+            touched_dirs.extend(target.parent().map(Path::to_path_buf));
+            tracing::debug!(path = rel, "restored a kept file from the index");
+            staged.insert((*rel).to_string(), blob.content().to_vec());
+        }
+        for (rel, bytes) in files {
+            let current = match existing.get(rel) {
+                Some((path, EntryKind::File)) => fsio::read_regular(path)?,
+                _ => None,
+            };
+            if current.as_deref() != Some(bytes.as_slice()) {
+                let target = write_below(base, prefix, rel, bytes, existing.get(rel))?;
+                touched_dirs.extend(target.parent().map(Path::to_path_buf));
+            }
+        }
+        for rel in &kept.on_disk {
+            let path = &existing[*rel].0;
+            let bytes = fsio::read_regular(path)?.ok_or_else(|| {
+                StoreError::io(
+                    path,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "kept file vanished"),
+                )
+            })?;
+            staged.insert((*rel).to_string(), bytes);
+        }
+        for dir in &touched_dirs {
+            if dir.exists() {
+                fsio::fsync_dir(dir)?;
+            }
+        }
+        Ok(staged)
     }
 }
 
