@@ -9,9 +9,10 @@ use serde_json::{Map, Value, json};
 
 use super::behaviour::{self, Assign, Coll};
 use super::error::GraphError;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::Query;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
-use super::state::{Tenant, ingest_secrets, now};
+use super::state::{Tenant, find_obj, ingest_secrets, now};
+use super::view::present;
 use super::writes::{check_block_action, id_rules, is_default_enrollment};
 
 /// Well-known ids Intune uses for the virtual "all devices" / "all users" groups.
@@ -513,11 +514,7 @@ pub(crate) fn create_instance(
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(super::routes::context(
-        ctx,
-        req.ver,
-        &format!("{}/$entity", coll.path)
-    ));
+    v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     Ok(Resp::json(200, v))
 }
 

@@ -59,11 +59,13 @@ mod batch;
 mod behaviour;
 mod config;
 mod definitions;
+mod dump;
 mod error;
 mod evolution;
 mod faults;
 mod filter;
 mod generate;
+mod http;
 mod query;
 mod references;
 mod routes;
@@ -75,6 +77,7 @@ mod stats;
 mod templates;
 mod throttle;
 mod vary;
+mod view;
 mod writes;
 
 #[cfg(test)]
@@ -229,12 +232,12 @@ impl EmulatorHandle {
         let tenants = lock(&self.shared.tenants);
         if tenants.len() == 1 {
             for t in tenants.values() {
-                seed::dump_tenant(t, dir)?;
+                dump::dump_tenant(t, dir)?;
             }
             return Ok(());
         }
         for t in tenants.values() {
-            seed::dump_tenant(t, &dir.join(&t.id))?;
+            dump::dump_tenant(t, &dir.join(&t.id))?;
         }
         Ok(())
     }

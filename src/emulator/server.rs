@@ -19,7 +19,8 @@ use super::behaviour::Ver;
 use super::config::EmulatorConfig;
 use super::error::{EmulatorError, GraphError, aad_error};
 use super::faults::{Fault, Faults};
-use super::routes::{self, Ctx, Req};
+use super::http::{Ctx, Req, pct_decode};
+use super::routes;
 use super::shapes;
 use super::state::Tenant;
 use super::stats::{LogEntry, Stats};
@@ -153,13 +154,6 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
                 .into_response()
         }
     }
-}
-
-/// Percent-decoding of a URL path (invalid UTF-8 replaced).
-pub(crate) fn pct_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// Result of one Graph request (plain or batch item).

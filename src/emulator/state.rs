@@ -121,6 +121,25 @@ impl Tenant {
     }
 }
 
+/// The stored object `id` of `coll`, or the collection's "missing" answer.
+pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
+    t.store(coll)
+        .get(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
+/// The stored object, for changing it; the same "missing" answer as [`find_obj`].
+pub(crate) fn find_obj_mut<'a>(
+    t: &'a mut Tenant,
+    coll: &Coll,
+    id: &str,
+) -> Result<&'a mut Value, GraphError> {
+    t.store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
 /// Response annotations copied into a seed (`@odata.context`, `assignments@odata.context`, …) are
 /// regenerated when serving; only `@odata.type` is data.
 fn strip_response_annotations(v: &mut Value) {

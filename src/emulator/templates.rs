@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 
 use super::behaviour::{self, Coll, INTENT_TEMPLATES};
 use super::error::GraphError;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::{self, Expand, Query};
-use super::routes::{Ctx, R, Req, Resp, context, find_obj};
-use super::state::Tenant;
+use super::state::{Tenant, find_obj};
 
 /// Navigation properties of a template's category, stored inline in the seed.
 const CATEGORY_NAVS: &[&str] = &["settingDefinitions", "recommendedSettings"];

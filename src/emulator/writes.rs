@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 use super::behaviour::{self, Coll, VersionKind};
 use super::error::GraphError;
 use super::evolution;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::Query;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
-use super::state::{Tenant, ingest_secrets, now};
+use super::state::{Tenant, find_obj, find_obj_mut, ingest_secrets, now};
+use super::view::present;
 
 /// Suffixes of the default enrollment configurations (docs/graph-notes.md, "Enrollment
 /// configurations").
@@ -228,11 +229,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(super::routes::context(
-        ctx,
-        req.ver,
-        &format!("{}/$entity", coll.path)
-    ));
+    v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     if ctx.cfg.partial_create_body {
         v = evolution::partial_create(&v);
     }
@@ -480,7 +477,7 @@ pub(crate) fn add_autopilot_assignment(
     if ctx.cfg.check_assignment_references {
         super::actions::check_target_references(t, &target)?;
     }
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
     // Other properties of the assignment are kept as sent (server-set ones are not taken).
     let mut a = m;
@@ -495,7 +492,7 @@ pub(crate) fn add_autopilot_assignment(
         Some(arr) => arr.push(a.clone()),
         None => obj["assignments"] = json!([a.clone()]),
     }
-    a["@odata.context"] = json!(super::routes::context(
+    a["@odata.context"] = json!(context(
         ctx,
         req.ver,
         &format!("{}('{id}')/assignments/$entity", coll.path)
@@ -504,7 +501,7 @@ pub(crate) fn add_autopilot_assignment(
 }
 
 pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let arr = obj["assignments"]
         .as_array_mut()
         .ok_or_else(|| GraphError::not_found(404, aid))?;
@@ -542,7 +539,7 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
         bump(coll, o);
     }
     let mut msg = msg;
-    msg["@odata.context"] = json!(super::routes::context(
+    msg["@odata.context"] = json!(context(
         ctx,
         req.ver,
         &format!(
@@ -556,7 +553,7 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
 pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mid: &str) -> R {
     let mut m = body_object(req)?;
     strip_read_only(coll, &mut m);
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let msg = obj["localizedNotificationMessages"]
         .as_array_mut()
         .into_iter()
