@@ -57,6 +57,7 @@ mod actions;
 mod auth;
 mod batch;
 mod behaviour;
+mod coll;
 mod config;
 mod definitions;
 mod dump;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
+use super::behaviour::{self, Coll, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
 use super::config::{EmptyPages, EmulatorConfig, ListOrder};
 use super::error::GraphError;
 use super::http::{Ctx, R, Req, Resp, context};
@@ -54,18 +54,17 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
     let q = Query::parse(&req.query)?;
     let m = req.method.as_str();
     // Intent creation lives under the templates collection (docs/graph-notes.md, "Intents").
-    if segs.len() == 4
-        && segs[0] == "deviceManagement"
-        && segs[1] == "templates"
-        && segs[3] == "createInstance"
+    if let [first, templates, template, action] = segs.as_slice()
+        && action == "createInstance"
+        && let Some(instances) =
+            behaviour::by_path(&format!("{first}/{templates}")).and_then(|c| c.instances)
     {
-        let coll =
-            behaviour::by_path("deviceManagement/intents").ok_or_else(GraphError::no_route)?;
+        let coll = behaviour::by_path(instances).ok_or_else(GraphError::no_route)?;
         if req.ver != Ver::Beta || m != "POST" {
             return Err(GraphError::no_route());
         }
         check_role(ctx, coll, true)?;
-        return actions::create_instance(t, ctx, req, coll, &segs[2]);
+        return actions::create_instance(t, ctx, req, coll, template);
     }
     let joined2 = segs.iter().take(2).cloned().collect::<Vec<_>>().join("/");
     if joined2 == MANAGED_APP_POLICIES {
@@ -233,7 +232,7 @@ fn check_expand(coll: &Coll, expand: &[Expand]) -> Result<(), GraphError> {
 }
 
 fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
-    if !q.expand.is_empty() && coll.path == "deviceAppManagement/targetedManagedAppConfigurations" {
+    if !q.expand.is_empty() && !coll.list_expand {
         return Err(GraphError::bad_request(
             "expand is not allowed on this collection",
         ));
@@ -257,7 +256,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         coll.path.to_string(),
         |o| present(ctx, req.ver, coll, &o, q, true),
     );
-    if coll.page == 25
+    if coll.list_tip
         && let Some(b) = r.body.as_mut()
     {
         // docs/graph-notes.md, "Reading settings catalog policies": the settings catalog list says
@@ -272,7 +271,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
 /// Directory objects answer `$count` and `$search` only to requests that accept eventual
 /// consistency (Graph's advanced queries); Intune collections count without it.
 fn check_advanced_query(coll: &Coll, req: &Req, q: &Query) -> Result<(), GraphError> {
-    if coll.path != "groups" || req.eventual {
+    if !coll.advanced_query || req.eventual {
         return Ok(());
     }
     if q.search.is_some() {
@@ -320,21 +319,14 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     if !coll.navs.contains(&nav) {
         return Err(GraphError::no_route());
     }
-    if nav == "assignments"
-        && matches!(
-            coll.path,
-            "deviceManagement/deviceShellScripts"
-                | "deviceManagement/deviceCustomAttributeShellScripts"
-        )
-    {
+    if nav == "assignments" && !coll.assignments_route {
         // docs/graph-notes.md, "Assignments"
         return Err(GraphError::bad_request(format!(
             "No OData route exists that match template ~/singleton/navigation/key/navigation with http verb GET for request /DeviceFE/StatelessDeviceFEService/{}/{id}/assignments.",
             coll.path
         )));
     }
-    if nav == "scheduledActionsForRule" && coll.path == "deviceManagement/deviceCompliancePolicies"
-    {
+    if nav == "scheduledActionsForRule" && coll.rules_by_expand_only {
         // docs/graph-notes.md, "Compliance policies": the nav route answers 400; use $expand on the
         // policy. The settings-catalog compliance collection serves it (docs/graph-variation.md).
         return Err(GraphError::bad_request(
@@ -464,9 +456,9 @@ fn presentation_values(
 /// The polymorphic read-only view over the typed MAM collections (docs/graph-notes.md, "App
 /// protection policies").
 fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q: &Query) -> R {
-    let typed: Vec<&Coll> = MAM_TYPED
+    let typed: Vec<&Coll> = behaviour::COLLECTIONS
         .iter()
-        .filter_map(|p| behaviour::by_path(p))
+        .filter(|c| c.managed_app_policy)
         .collect();
     let first = typed.first().copied().ok_or_else(GraphError::no_route)?;
     if req.ver != Ver::Beta && req.ver != Ver::V1 {

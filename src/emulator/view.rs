@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::behaviour::{Coll, Ver};
+use super::behaviour::{Coll, ExpandAssignments, Ver};
 use super::evolution;
 use super::http::{Ctx, context};
 use super::query::{self, Expand, Query};
@@ -34,8 +34,11 @@ pub(crate) fn present(
         // docs/graph-notes.md, "Assignments": by-id expand of assignments is empty on
         // configurationPolicies; always on scope tags.
         let empty = *nav == "assignments"
-            && ((coll.path == "deviceManagement/configurationPolicies" && !list)
-                || coll.path == "deviceManagement/roleScopeTags");
+            && match coll.expand_assignments {
+                ExpandAssignments::Stored => false,
+                ExpandAssignments::EmptyById => !list,
+                ExpandAssignments::Empty => true,
+            };
         if empty {
             val = json!([]);
         }
