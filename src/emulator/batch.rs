@@ -12,7 +12,7 @@ use super::behaviour::Ver;
 use super::error::GraphError;
 use super::faults::mix;
 use super::http::{Req, pct_decode};
-use super::server::{Shared, lock, run_item};
+use super::pipeline::{Shared, lock, run_item};
 use super::stats::LogEntry;
 
 /// Maximum items per batch.

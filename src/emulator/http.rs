@@ -77,3 +77,15 @@ pub(crate) fn pct_decode(s: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(pct_decode("a%27b%28c%29"), "a'b(c)");
+        assert_eq!(pct_decode("100%"), "100%");
+        assert_eq!(pct_decode("x%zz"), "x%zz");
+    }
+}

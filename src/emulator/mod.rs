@@ -67,6 +67,7 @@ mod faults;
 mod filter;
 mod generate;
 mod http;
+mod pipeline;
 mod query;
 mod references;
 mod routes;
@@ -118,7 +119,7 @@ pub use vary::{CHANGES_CONTENT, VARIATIONS, Variation, VaryError, pairwise, rand
 
 use auth::AuthClient;
 use faults::Faults;
-use server::{Shared, lock};
+use pipeline::{Shared, lock};
 use state::Tenant;
 use stats::Stats;
 use throttle::Throttler;
