@@ -12,6 +12,7 @@ pub mod definitions;
 pub mod path;
 pub mod redact;
 pub mod refs;
+mod reftable;
 pub mod slug;
 pub mod yaml;
 
