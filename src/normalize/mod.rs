@@ -138,19 +138,62 @@ pub fn normalize(
         .remove("@odata.type")
         .and_then(|v| v.as_str().map(str::to_string));
     map.remove(entry.name_field);
+    let assignments = take_assignments(entry, map, &id, refs)?;
+    let scope_tags = take_scope_tags(entry, map, refs);
 
-    let assignments = match (&entry.assignments, map.remove("assignments")) {
-        (None, _) => None,
-        (Some(_), Some(Value::Array(list))) => Some(assignments::from_graph(&list, refs)),
-        // Absent is not empty: writing `[]` would claim the policy is unassigned.
-        (Some(_), _) => {
-            return Err(NormalizeError::MissingAssignments {
-                kind: entry.key.to_string(),
-                id,
-            });
-        }
+    redact::redact(&mut spec);
+    strip(entry, &mut spec);
+    let (mut files, sidecars) = split_sidecars(entry, &mut spec, &file_names, stem, &id)?;
+
+    datetime::canonicalize(&mut spec);
+    canonical::sort_sets(&mut spec, entry.sets);
+    let secrets = redact::marker_paths(&spec, "spec");
+    let doc = Document {
+        kind: entry.key.to_string(),
+        id,
+        name,
+        odata_type,
+        scope_tags,
+        assignments,
+        spec,
+        sidecars,
+        secrets,
     };
-    let scope_tags = entry.scope_tags.property().map(|prop| {
+    files.insert(
+        0,
+        (
+            format!("{}/{stem}.yaml", entry.key),
+            to_yaml(&doc)?.into_bytes(),
+        ),
+    );
+    Ok(Normalized { doc, files })
+}
+
+/// The assignments, taken out of the object, as a sorted set with names.
+fn take_assignments(
+    entry: &CatalogEntry,
+    map: &mut Map<String, Value>,
+    id: &str,
+    refs: &RefTable,
+) -> Result<Option<Vec<Assignment>>, NormalizeError> {
+    match (&entry.assignments, map.remove("assignments")) {
+        (None, _) => Ok(None),
+        (Some(_), Some(Value::Array(list))) => Ok(Some(assignments::from_graph(&list, refs))),
+        // Absent is not empty: writing `[]` would claim the policy is unassigned.
+        (Some(_), _) => Err(NormalizeError::MissingAssignments {
+            kind: entry.key.to_string(),
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// The scope tags, taken out of the object, as sorted names (the id where no name is known).
+fn take_scope_tags(
+    entry: &CatalogEntry,
+    map: &mut Map<String, Value>,
+    refs: &RefTable,
+) -> Option<Vec<String>> {
+    entry.scope_tags.property().map(|prop| {
         let ids = map.remove(prop);
         let mut names: Vec<String> = ids
             .as_ref()
@@ -162,14 +205,24 @@ pub fn normalize(
             .collect();
         names.sort();
         names
-    });
+    })
+}
 
-    redact::redact(&mut spec);
-    strip(entry, &mut spec);
+/// Sidecar files (path, bytes) and their references by field.
+type Sidecars = (Vec<(String, Vec<u8>)>, BTreeMap<String, SidecarRef>);
 
+/// Moves each payload field of `spec` to a sidecar file `<stem>[.<label>].<ext>` (the extension
+/// from the object's file name when it has a plausible one): the files and their references.
+fn split_sidecars(
+    entry: &CatalogEntry,
+    spec: &mut Value,
+    file_names: &[Option<String>],
+    stem: &str,
+    id: &str,
+) -> Result<Sidecars, NormalizeError> {
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
-    for (field, file_name) in entry.sidecars.iter().zip(&file_names) {
+    for (field, file_name) in entry.sidecars.iter().zip(file_names) {
         let Some(Value::String(b64)) = spec.get(field.field) else {
             continue;
         };
@@ -180,7 +233,7 @@ pub fn normalize(
             .decode(b64.trim())
             .map_err(|e| NormalizeError::BadPayload {
                 kind: entry.key.to_string(),
-                id: id.clone(),
+                id: id.to_string(),
                 field: field.field.to_string(),
                 message: e.to_string(),
             })?;
@@ -205,29 +258,7 @@ pub fn normalize(
         spec.as_object_mut().expect("object").remove(field.field);
         files.push((format!("{}/{file}", entry.key), bytes));
     }
-
-    datetime::canonicalize(&mut spec);
-    canonical::sort_sets(&mut spec, entry.sets);
-    let secrets = redact::marker_paths(&spec, "spec");
-    let doc = Document {
-        kind: entry.key.to_string(),
-        id,
-        name,
-        odata_type,
-        scope_tags,
-        assignments,
-        spec,
-        sidecars,
-        secrets,
-    };
-    files.insert(
-        0,
-        (
-            format!("{}/{stem}.yaml", entry.key),
-            to_yaml(&doc)?.into_bytes(),
-        ),
-    );
-    Ok(Normalized { doc, files })
+    Ok((files, sidecars))
 }
 
 /// The document's YAML text, header included.
