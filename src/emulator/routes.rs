@@ -1,6 +1,7 @@
 //! Route dispatch below `/{version}/` and the read side: lists with paging, get by id, navigation
-//! routes, `$expand` forms and their quirks (docs/graph-notes.md, "Assignments", "Reading settings
-//! catalog policies", "Administrative templates", "Compliance policies", "Paging").
+//! routes and their quirks (docs/graph-notes.md, "Assignments", "Reading settings catalog
+//! policies", "Administrative templates", "Compliance policies", "Paging"); the served form of an
+//! object, `$expand` included, is `view`.
 
 use serde_json::{Value, json};
 
