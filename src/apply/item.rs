@@ -28,6 +28,28 @@ pub(super) struct Ctx<'a> {
     pub(super) taken: &'a BTreeSet<String>,
 }
 
+/// Why an item did not finish.
+#[derive(Debug)]
+pub(super) enum ItemError {
+    /// The item failed (Graph refused a request, a reference it needs is missing); later items
+    /// still run.
+    Failed(String),
+    /// The journal could not be written (a full or failing disk): nothing more may be sent, since
+    /// a request the journal does not know of could be sent twice after a crash. The run stops as
+    /// on a stop signal, and applying the plan again resumes it.
+    Journal(String),
+}
+
+impl From<String> for ItemError {
+    fn from(message: String) -> Self {
+        ItemError::Failed(message)
+    }
+}
+
+fn journal_error(e: crate::store::StoreError) -> ItemError {
+    ItemError::Journal(e.to_string())
+}
+
 /// Sends one item's requests that are not done yet; `Ok(false)` when the stop signal came before
 /// all were sent.
 pub(super) async fn apply_item(
@@ -36,7 +58,7 @@ pub(super) async fn apply_item(
     ctx: &Ctx<'_>,
     journal: &mut Journal,
     result: &mut ItemResult,
-) -> Result<bool, String> {
+) -> Result<bool, ItemError> {
     let mut run = ItemRun {
         index,
         item,
@@ -47,7 +69,7 @@ pub(super) async fn apply_item(
     };
     run.result.target_id = item.target_id.clone().or_else(|| run.created.clone());
     if let Some(m) = ctx.progress.failed.get(&index) {
-        return Err(format!("failed in an earlier run: {m}"));
+        return Err(ItemError::Failed(format!("failed in an earlier run: {m}")));
     }
     for (j, req) in item.requests.iter().enumerate() {
         if ctx.progress.done.contains_key(&(index, j)) {
@@ -75,7 +97,7 @@ struct ItemRun<'a, 'b> {
 
 impl ItemRun<'_, '_> {
     /// Sends request `j`, unless an earlier run's copy of it is found to have been applied.
-    async fn request(&mut self, j: usize, req: &Request) -> Result<(), String> {
+    async fn request(&mut self, j: usize, req: &Request) -> Result<(), ItemError> {
         let is_create = req.purpose == "create";
         let in_flight = self.ctx.progress.in_flight.contains(&(self.index, j));
         if is_create && (in_flight || self.created.is_some()) && self.recover_create(j, req).await?
@@ -98,7 +120,7 @@ impl ItemRun<'_, '_> {
                 item: self.index,
                 request: j,
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(journal_error)?;
         let client = &self.ctx.target.client;
         let before = client.stats().retries;
         let clock = std::time::Instant::now();
@@ -118,7 +140,7 @@ impl ItemRun<'_, '_> {
 
     /// A create sent before the process died may have happened: finds its object before sending
     /// again. True when found (and journalled as done).
-    async fn recover_create(&mut self, j: usize, req: &Request) -> Result<bool, String> {
+    async fn recover_create(&mut self, j: usize, req: &Request) -> Result<bool, ItemError> {
         if self.created.is_none() {
             self.created =
                 find_created(self.ctx.target, self.item, &req.path, self.ctx.taken).await?;
@@ -195,7 +217,7 @@ impl ItemRun<'_, '_> {
         req: &Request,
         answer: Result<GraphResponse, GraphError>,
         mut rr: RequestResult,
-    ) -> Result<(), String> {
+    ) -> Result<(), ItemError> {
         let is_create = req.purpose == "create";
         match answer {
             Ok(resp) => {
@@ -212,7 +234,9 @@ impl ItemRun<'_, '_> {
                 if is_create {
                     let Some(new_id) = new_id.clone() else {
                         self.result.requests.push(rr);
-                        return Err("Graph created the object but returned no id".into());
+                        return Err(ItemError::Failed(
+                            "Graph created the object but returned no id".into(),
+                        ));
                     };
                     self.created = Some(new_id.clone());
                     self.result.target_id = Some(new_id);
@@ -232,14 +256,14 @@ impl ItemRun<'_, '_> {
                         request: j,
                         message: message.clone(),
                     })
-                    .map_err(|e| e.to_string())?;
-                Err(message)
+                    .map_err(journal_error)?;
+                Err(ItemError::Failed(message))
             }
         }
     }
 
     /// Journals request `j` as done.
-    fn done(&mut self, j: usize, status: u16, created: Option<String>) -> Result<(), String> {
+    fn done(&mut self, j: usize, status: u16, created: Option<String>) -> Result<(), ItemError> {
         self.journal
             .record(&Event::Done {
                 item: self.index,
@@ -247,7 +271,7 @@ impl ItemRun<'_, '_> {
                 status,
                 created,
             })
-            .map_err(|e| e.to_string())
+            .map_err(journal_error)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::catalog;
 use crate::plan::{Action, Plan, build};
 use crate::store::lock::{LockError, LockHolder, TenantLock};
 use crate::store::{Identity, Repo};
-use item::{Ctx, apply_item};
+use item::{Ctx, ItemError, apply_item};
 use journal::{Event, Journal, Progress};
 use replan::{created_links, replan, stale_reason};
 use runlog::{ApplyRunLog, ItemResult, ItemStatus, Outcome};
@@ -60,8 +60,11 @@ pub struct ApplyReport {
     pub backup_commit: Option<String>,
     /// Run id of the backup that followed the apply (its own run log).
     pub backup_run: Option<String>,
-    /// Stopped by [`ApplySettings::stop`] before every item was attempted (outcome `Partial`).
+    /// Stopped by [`ApplySettings::stop`], or by a journal that could not be written, before every
+    /// item was attempted (outcome `Partial`).
     pub interrupted: bool,
+    /// Why the journal could not be written, when that stopped the run.
+    pub journal_error: Option<String>,
     /// Refused because another run holds the tenant's lock (worth trying again later).
     pub locked: bool,
     /// Refused for good: the plan no longer matches the tenant (changed since planned, another
@@ -93,6 +96,7 @@ pub async fn apply(
         backup_commit: None,
         backup_run: None,
         interrupted: false,
+        journal_error: None,
         locked: false,
         obsolete: false,
         checks: Checks::default(),
@@ -163,10 +167,9 @@ pub async fn apply(
     if settings.backup_after
         && !report.interrupted
         && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
-        && let Some((commit, run)) = backup_after(&root, target, &settings, &report.run_id).await
     {
-        report.backup_commit = commit;
-        report.backup_run = Some(run);
+        let after = backup_after(&root, target, &settings, &report.run_id).await;
+        took_backup_after(&mut report, after, &plan.target.tenant);
     }
     report
 }
@@ -417,10 +420,18 @@ async fn apply_items(
             report.interrupted = true;
             break;
         }
+        if let Err(ItemError::Journal(e)) = applied {
+            // Nothing more is sent; what this item's last request did is for the resume to find.
+            result.message = Some(format!("not finished: {e}"));
+            report.items.push(result);
+            report.interrupted = true;
+            report.journal_error = Some(e);
+            break;
+        }
         if let Some(id) = &result.target_id {
             taken.insert(id.clone());
         }
-        if let Err(e) = applied {
+        if let Err(ItemError::Failed(e)) = applied {
             result.result = ItemStatus::Failed;
             result.message = Some(e);
         } else if item.action == Action::Create
@@ -455,6 +466,12 @@ fn interrupted(
         // Stopped before the first request of a plan never started: nothing to resume.
         journal::drop_plan(repo, &target.name, &plan.hash);
         report.interrupted = false;
+        if let Some(e) = &report.journal_error {
+            report.message = Some(format!(
+                "nothing was sent: the journal could not be written ({e})"
+            ));
+            return Some(Outcome::Failed);
+        }
         report.message = Some(STOPPED_BEFORE.into());
         return Some(Outcome::Refused);
     }
@@ -463,10 +480,15 @@ fn interrupted(
         .iter()
         .filter(|r| r.result == ItemStatus::Applied)
         .count();
-    report.message = Some(format!(
-        "stopped after {done} of {}; the journal is kept and the next reconcile start resumes this plan",
-        crate::render::text::count(plan.summary.to_apply(), "item", "items")
-    ));
+    let of = crate::render::text::count(plan.summary.to_apply(), "item", "items");
+    report.message = Some(match &report.journal_error {
+        Some(e) => format!(
+            "stopped after {done} of {of}: the journal could not be written ({e}); nothing more was sent, and applying the same plan again resumes it"
+        ),
+        None => format!(
+            "stopped after {done} of {of}; the journal is kept and the next reconcile start resumes this plan"
+        ),
+    });
     Some(Outcome::Partial)
 }
 
@@ -534,8 +556,12 @@ fn record(
         target.client.stats().since(base),
     );
     let yaml = log.to_yaml();
-    // Refused runs, and runs whose log cannot be committed, keep it outside history.
+    let stats = target.client.stats().since(base);
+    // Refused runs, and runs whose log cannot be committed, keep it outside history (as the
+    // report says by then: a log that could not be committed makes the run partial).
     let private = |report: &ApplyReport| {
+        let yaml =
+            ApplyRunLog::new(report, target, plan, started, finished, stats.clone()).to_yaml();
         crate::store::runlog::write_private(repo, &target.name, &report.run_id, yaml.as_bytes())
             .ok()
             .map(|p| crate::store::runlog::shown(repo, &p))
@@ -554,9 +580,38 @@ fn record(
             report.run_log = Some(path);
         }
         Err(e) => {
+            // The writes happened, but the record later plans pair objects by did not reach
+            // history: the run is partial, and says where its log is kept instead.
             tracing::error!(error = %e, "could not commit the apply run log");
+            if report.outcome == Outcome::Success {
+                report.outcome = Outcome::Partial;
+            }
+            report.message = Some(format!("the run log could not be committed ({e})"));
             report.run_log = private(report);
+            report.message = Some(format!(
+                "the run log could not be committed ({e}); it is kept at {}",
+                report
+                    .run_log
+                    .as_deref()
+                    .unwrap_or("(nowhere: it could not be written either)")
+            ));
         }
+    }
+}
+
+/// Records the backup that followed the apply in its report: a backup that failed leaves the
+/// tenant changed and the repository not showing it yet, so the apply is not finished (partial).
+fn took_backup_after(report: &mut ApplyReport, after: Option<BackupAfter>, tenant: &str) {
+    let Some(after) = after else { return };
+    report.backup_commit = after.commit;
+    report.backup_run = Some(after.run_id);
+    if let Some(e) = after.error {
+        if report.outcome == Outcome::Success {
+            report.outcome = Outcome::Partial;
+        }
+        report.message = Some(format!(
+            "applied, but the backup after it failed ({e}); `tenant-atlas backup --tenant {tenant}` records the tenant's new state"
+        ));
     }
 }
 
@@ -566,7 +621,7 @@ async fn backup_after(
     target: TenantTarget,
     settings: &ApplySettings,
     apply_run: &str,
-) -> Option<(Option<String>, String)> {
+) -> Option<BackupAfter> {
     let name = target.name.clone();
     let t = TenantTarget {
         entries: catalog::all().iter().collect(),
@@ -598,5 +653,16 @@ async fn backup_after(
     if let Some(e) = &o.error {
         tracing::warn!(tenant = %name, error = %e, "the backup after apply failed");
     }
-    Some((o.commit, o.run_id))
+    Some(BackupAfter {
+        commit: o.commit,
+        run_id: o.run_id,
+        error: o.error,
+    })
+}
+
+/// What the backup that follows an apply did.
+struct BackupAfter {
+    commit: Option<String>,
+    run_id: String,
+    error: Option<String>,
 }

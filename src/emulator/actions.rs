@@ -7,12 +7,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::behaviour::{self, Assign, Coll};
+use super::behaviour::{self, Assign, Coll, Target};
 use super::error::GraphError;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::Query;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
-use super::state::{Tenant, ingest_secrets, now};
-use super::writes::{check_block_action, id_rules, is_default_enrollment};
+use super::state::{Tenant, find_obj, ingest_secrets, now};
+use super::view::present;
 
 /// Well-known ids Intune uses for the virtual "all devices" / "all users" groups.
 const ALL_DEVICES: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
@@ -49,7 +49,7 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
         "updateDefinitionValues" if coll.navs.contains(&"definitionValues") => {
             update_definition_values(t, req, coll, id)
         }
-        "scheduleActionsForRules" if coll.path == "deviceManagement/deviceCompliancePolicies" => {
+        "scheduleActionsForRules" if coll.block_rule => {
             let rules = body(req)?
                 .get("deviceComplianceScheduledActionForRules")
                 .filter(|v| v.is_array())
@@ -64,8 +64,8 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
             })?;
             Ok(Resp::empty(204))
         }
-        "setPriority" if coll.path == "deviceManagement/deviceEnrollmentConfigurations" => {
-            if is_default_enrollment(coll, id) {
+        "setPriority" if coll.set_priority => {
+            if coll.is_default_enrollment(id) {
                 return Err(GraphError::bad_request(
                     "The priority of a default configuration cannot be changed",
                 ));
@@ -82,7 +82,7 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
             Ok(Resp::empty(204))
         }
         "targetApps" if coll.navs.contains(&"apps") => target_apps(t, req, coll, id),
-        "updateSettings" if coll.path == "deviceManagement/intents" => {
+        "updateSettings" if coll.update_settings => {
             let settings = body(req)?
                 .get("settings")
                 .and_then(Value::as_array)
@@ -116,6 +116,48 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
     }
 }
 
+/// docs/graph-notes.md, "Compliance policies": exactly one `block` action across the rules.
+pub(crate) fn check_block_action(rules: &Value) -> Result<(), GraphError> {
+    let blocks = rules
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| {
+            r["scheduledActionConfigurations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
+        .filter(|a| a["actionType"] == "block")
+        .count();
+    if blocks == 1 {
+        Ok(())
+    } else {
+        Err(GraphError::bad_request(
+            "Compliance policy must have one and only one block scheduled action",
+        ))
+    }
+}
+
+/// Server ids on scheduled action rules and their configurations.
+pub(crate) fn id_rules(rules: &Value) -> Value {
+    let mut rules = rules.clone();
+    for r in rules.as_array_mut().into_iter().flatten() {
+        r["id"] = json!(uuid::Uuid::new_v4().to_string());
+        for a in r["scheduledActionConfigurations"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            a["id"] = json!(uuid::Uuid::new_v4().to_string());
+        }
+        if r.get("scheduledActionConfigurations").is_none() {
+            r["scheduledActionConfigurations"] = json!([]);
+        }
+    }
+    rules
+}
+
 /// Ids that mean "no filter" in exports (`…FilterType: none`, docs/graph-notes.md, "Assignments").
 fn no_filter(id: &str) -> bool {
     id.is_empty() || id.chars().all(|c| c == '0' || c == '-')
@@ -124,11 +166,11 @@ fn no_filter(id: &str) -> bool {
 /// An assignment target may only name groups and assignment filters of this tenant (UNVERIFIED,
 /// see `EmulatorConfig::check_assignment_references`).
 pub(crate) fn check_target_references(t: &Tenant, target: &Value) -> Result<(), GraphError> {
-    let known = |path: &str, id: &str| {
-        behaviour::by_path(path).is_some_and(|c| t.store(c).get(id).is_some())
+    let known = |kind: Target, id: &str| {
+        behaviour::find(|c| c.target == kind).is_some_and(|c| t.store(c).get(id).is_some())
     };
     if let Some(g) = target.get("groupId").and_then(Value::as_str)
-        && !known("groups", g)
+        && !known(Target::Group, g)
     {
         return Err(GraphError::bad_request(format!(
             "The group '{g}' in the assignment target does not exist."
@@ -140,7 +182,7 @@ pub(crate) fn check_target_references(t: &Tenant, target: &Value) -> Result<(), 
     if let Some(f) = target["deviceAndAppManagementAssignmentFilterId"].as_str()
         && kind != "none"
         && !no_filter(f)
-        && !known("deviceManagement/assignmentFilters", f)
+        && !known(Target::Filter, f)
     {
         return Err(GraphError::bad_request(format!(
             "The assignment filter '{f}' does not exist."
@@ -163,7 +205,7 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
         }
         Assign::Replace { key, value } => (key, value),
     };
-    if is_default_enrollment(coll, id) {
+    if coll.is_default_enrollment(id) {
         return Err(GraphError::bad_request(
             "Default enrollment configurations cannot be assigned",
         ));
@@ -248,14 +290,16 @@ fn bind_ids(bind: &str) -> (Option<String>, Option<String>) {
     (grab("groupPolicyDefinitions('"), grab("presentations('"))
 }
 
-fn definition(t: &Tenant, bind: Option<&Value>) -> Result<Value, GraphError> {
+fn definition(t: &Tenant, coll: &Coll, bind: Option<&Value>) -> Result<Value, GraphError> {
     let bind = bind
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::bad_request("definition@odata.bind is required"))?;
     let (Some(def_id), _) = bind_ids(bind) else {
         return Err(GraphError::bad_request("Invalid definition@odata.bind"));
     };
-    let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions")
+    let defs = coll
+        .definitions
+        .and_then(behaviour::by_path)
         .ok_or_else(GraphError::no_route)?;
     t.store(defs).get(&def_id).cloned().ok_or_else(|| {
         GraphError::bad_request(format!(
@@ -375,7 +419,7 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
             .position(|d| d["id"].as_str() == Some(uid))
             .ok_or_else(|| GraphError::not_found(404, uid))?;
         let def = match u.get("definition@odata.bind") {
-            Some(bind) => definition(t, Some(bind))?,
+            Some(bind) => definition(t, coll, Some(bind))?,
             None => dvs[pos]["definition"].clone(),
         };
         let old_pvs = dvs[pos]["presentationValues"]
@@ -384,6 +428,7 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
             .unwrap_or_default();
         let full_def = definition(
             t,
+            coll,
             Some(&json!(format!(
                 "groupPolicyDefinitions('{}')",
                 def["id"].as_str().unwrap_or_default()
@@ -411,7 +456,7 @@ fn update_definition_values(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) ->
         .into_iter()
         .flatten()
     {
-        let def = definition(t, a.get("definition@odata.bind"))?;
+        let def = definition(t, coll, a.get("definition@odata.bind"))?;
         let pvs = presentation_values(&def, a.get("presentationValues"), &[])?;
         dvs.push(json!({
             "id": uuid::Uuid::new_v4().to_string(),
@@ -513,17 +558,23 @@ pub(crate) fn create_instance(
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(super::routes::context(
-        ctx,
-        req.ver,
-        &format!("{}/$entity", coll.path)
-    ));
+    v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     Ok(Resp::json(200, v))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_action_rule() {
+        let ok = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"block"},{"actionType":"notification"}]}]);
+        assert!(check_block_action(&ok).is_ok());
+        let none = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"notification"}]}]);
+        assert!(check_block_action(&none).is_err());
+        let two = json!([{"scheduledActionConfigurations":[{"actionType":"block"}]},{"scheduledActionConfigurations":[{"actionType":"block"}]}]);
+        assert!(check_block_action(&two).is_err());
+    }
 
     #[test]
     fn bind_ids_parse() {

@@ -84,7 +84,26 @@ pub(crate) fn authenticate(
     form: &HashMap<String, String>,
 ) -> Result<TokenInfo, AadError> {
     let get = |k: &str| form.get(k).map(String::as_str);
-    if get("grant_type") != Some("client_credentials") {
+    check_grant(get("grant_type"), get("scope"))?;
+    let client = find_client(clients, get("client_id"))?;
+    check_credential(
+        client,
+        token_url,
+        get("client_secret"),
+        get("client_assertion_type"),
+        get("client_assertion"),
+    )?;
+    Ok(TokenInfo {
+        tenant: tenant_id.to_string(),
+        client_id: client.seed.client_id.clone(),
+        roles: client.seed.roles.clone(),
+        expires: Instant::now(),
+    })
+}
+
+/// Stage 1: the client credentials grant with a `/.default` scope.
+fn check_grant(grant_type: Option<&str>, scope: Option<&str>) -> Result<(), AadError> {
+    if grant_type != Some("client_credentials") {
         return Err((
             400,
             aad_error(
@@ -94,7 +113,7 @@ pub(crate) fn authenticate(
             ),
         ));
     }
-    let Some(scope) = get("scope") else {
+    let Some(scope) = scope else {
         return Err((
             400,
             aad_error(
@@ -114,7 +133,15 @@ pub(crate) fn authenticate(
             ),
         ));
     }
-    let Some(client_id) = get("client_id") else {
+    Ok(())
+}
+
+/// Stage 2: the app registration named by `client_id`.
+fn find_client<'a>(
+    clients: &'a [AuthClient],
+    client_id: Option<&str>,
+) -> Result<&'a AuthClient, AadError> {
+    let Some(client_id) = client_id else {
         return Err((
             400,
             aad_error(
@@ -124,69 +151,66 @@ pub(crate) fn authenticate(
             ),
         ));
     };
-    let Some(client) = clients
+    clients
         .iter()
         .find(|c| c.seed.client_id.eq_ignore_ascii_case(client_id))
-    else {
-        return Err((
-            400,
-            aad_error(
-                "unauthorized_client",
-                700016,
-                "Application with the given identifier was not found in the directory.",
-            ),
-        ));
-    };
+        .ok_or_else(|| {
+            (
+                400,
+                aad_error(
+                    "unauthorized_client",
+                    700016,
+                    "Application with the given identifier was not found in the directory.",
+                ),
+            )
+        })
+}
+
+/// Stage 3: the client's secret or certificate assertion.
+fn check_credential(
+    client: &AuthClient,
+    token_url: &str,
+    secret: Option<&str>,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
+) -> Result<(), AadError> {
     let invalid = |code, msg: &str| (401, aad_error("invalid_client", code, msg));
-    match (
-        get("client_secret"),
-        get("client_assertion_type"),
-        get("client_assertion"),
-    ) {
+    match (secret, assertion_type, assertion) {
         (Some(secret), _, _) => {
             let ok = client
                 .seed
                 .client_secret
                 .as_deref()
                 .is_some_and(|s| constant_eq(s.as_bytes(), secret.as_bytes()));
-            if !ok {
-                return Err(invalid(
+            if ok {
+                Ok(())
+            } else {
+                Err(invalid(
                     7000215,
                     "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
-                ));
+                ))
             }
         }
         (None, Some(ASSERTION_TYPE), Some(assertion)) => {
-            verify_assertion(client, token_url, assertion)
-                .map_err(|(code, msg)| invalid(code, msg))?
+            verify_assertion(client, token_url, assertion).map_err(|(code, msg)| invalid(code, msg))
         }
-        (None, Some(_), Some(_)) => {
-            return Err((
-                400,
-                aad_error(
-                    "invalid_request",
-                    70011,
-                    "The provided client_assertion_type is not supported.",
-                ),
-            ));
-        }
-        _ => {
-            return Err((
-                400,
-                aad_error(
-                    "invalid_client",
-                    7000218,
-                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                ),
-            ));
-        }
+        (None, Some(_), Some(_)) => Err((
+            400,
+            aad_error(
+                "invalid_request",
+                70011,
+                "The provided client_assertion_type is not supported.",
+            ),
+        )),
+        _ => Err((
+            400,
+            aad_error(
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ),
+        )),
     }
-    Ok(TokenInfo {
-        tenant: tenant_id.to_string(),
-        client_id: client.seed.client_id.clone(),
-        roles: client.seed.roles.clone(),
-        expires: Instant::now(),
-    })
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {

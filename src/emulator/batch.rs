@@ -11,8 +11,8 @@ use super::auth::TokenInfo;
 use super::behaviour::Ver;
 use super::error::GraphError;
 use super::faults::mix;
-use super::routes::Req;
-use super::server::{Shared, lock, pct_decode, run_item};
+use super::http::{Req, pct_decode};
+use super::pipeline::{Shared, lock, run_item};
 use super::stats::LogEntry;
 
 /// Maximum items per batch.

@@ -3,110 +3,7 @@
 //! Deliberately independent of the crate's `catalog`: two readings of Graph catch each other's
 //! mistakes. Every row cites the docs/graph-notes.md section it comes from.
 
-/// API version segment of a Graph URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Ver {
-    Beta,
-    V1,
-}
-
-impl Ver {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ver::Beta => "beta",
-            Ver::V1 => "v1.0",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Ver> {
-        match s {
-            "beta" => Some(Ver::Beta),
-            "v1.0" => Some(Ver::V1),
-            _ => None,
-        }
-    }
-}
-
-/// How `POST /{id}/assign` behaves (docs/graph-notes.md, "Writes and their answers", "Assignments",
-/// "Autopilot profiles").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Assign {
-    /// No assign action on this collection.
-    No,
-    /// Replace-all assignments under `key`; `value` = answer 200 `{"value":[…]}` else 204.
-    Replace { key: &'static str, value: bool },
-    /// Autopilot: `assign {deviceIds}` → 204; group assignments via `/{id}/assignments`.
-    Devices,
-}
-
-/// Server-managed `version` field (docs/graph-notes.md, "Versions and etags").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VersionKind {
-    None,
-    Int,
-    Str,
-}
-
-/// One Graph collection as the emulator serves it.
-#[derive(Debug)]
-pub(crate) struct Coll {
-    /// Path below the version, e.g. `deviceManagement/deviceConfigurations`.
-    pub path: &'static str,
-    /// The version objects are stored (and dumped) under.
-    pub primary: Ver,
-    /// Served under both versions (same store).
-    pub both: bool,
-    /// `@odata.type` of the entity when the collection is not polymorphic (or its base type).
-    pub base_type: &'static str,
-    /// Root `@odata.type` required on create
-    /// (docs/graph-notes.md, "Minimal metadata and @odata.type").
-    pub polymorphic: bool,
-    /// Substring every created `@odata.type` must contain ("" = no check).
-    pub type_hint: &'static str,
-    pub read_role: &'static str,
-    /// All roles required to write (docs/graph-notes.md, "Permissions").
-    pub write_roles: &'static [&'static str],
-    /// Default page size of lists (docs/graph-notes.md, "Reading settings catalog policies",
-    /// "Paging").
-    pub page: usize,
-    /// Navigation properties stored inline in the seed, omitted unless expanded.
-    pub navs: &'static [&'static str],
-    /// Lazy fields omitted from lists (docs/graph-notes.md, "Scripts").
-    pub lazy: &'static [&'static str],
-    /// PATCH success status: 204 or 200 + object (docs/graph-notes.md, "Writes and their answers",
-    /// IntuneCD values).
-    pub patch: u16,
-    /// DELETE success status (docs/graph-notes.md, "Writes and their answers").
-    pub delete: u16,
-    /// `PUT /{id}` replaces the whole object incl. settings → 204 (docs/graph-notes.md, "Writing
-    /// settings catalog policies").
-    pub put: bool,
-    pub assign: Assign,
-    pub version: VersionKind,
-    /// Ids are numeric strings (roleScopeTags, docs/graph-notes.md, "Scope tags") instead of GUIDs.
-    pub numeric_id: bool,
-    /// Status for GET/DELETE of a missing id (400 on configurationPolicies, docs/graph-notes.md,
-    /// "Reading settings catalog policies").
-    pub missing: u16,
-    /// Name of the modified timestamp (`modifiedDateTime` on CA, docs/graph-notes.md, "Conditional
-    /// Access and named locations").
-    pub modified: &'static str,
-    /// Has `createdDateTime`.
-    pub created: bool,
-    /// Collection-specific read-only fields dropped from write bodies.
-    pub read_only: &'static [&'static str],
-    /// Accepts writes at all.
-    pub writable: bool,
-    /// PATCH must carry the root `@odata.type` (named locations: docs/graph-notes.md, "Conditional
-    /// Access and named locations"; deviceConfigurations and compliance: UNVERIFIED, tools always
-    /// send it).
-    pub patch_type: bool,
-    /// Fields a PATCH must omit: present → 400 (docs/graph-notes.md, "Enrollment configurations").
-    pub patch_refused: &'static [&'static str],
-    /// Fields that cannot change after create: a PATCH with a different value → 400
-    /// (docs/graph-notes.md, "Assignment filters"; refusing only a change, not an equal value, is
-    /// UNVERIFIED).
-    pub immutable: &'static [&'static str],
-}
+pub(crate) use super::coll::{Assign, BuiltIn, Coll, ExpandAssignments, Target, Ver, VersionKind};
 
 const CFG_R: &str = "DeviceManagementConfiguration.Read.All";
 const CFG_W: &[&str] = &["DeviceManagementConfiguration.ReadWrite.All"];
@@ -161,6 +58,27 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         patch_type: false,
         patch_refused: &[],
         immutable: &[],
+        built_in: BuiltIn::None,
+        reference_data: false,
+        mapped_by_name: false,
+        stable_ids: false,
+        definitions: None,
+        instances: None,
+        block_rule: false,
+        rules_by_expand_only: false,
+        set_priority: false,
+        typed_ids: false,
+        update_settings: false,
+        target: Target::No,
+        scope_tags: true,
+        counts_settings: false,
+        create_defaults: &[],
+        expand_assignments: ExpandAssignments::Stored,
+        list_expand: true,
+        assignments_route: true,
+        advanced_query: false,
+        managed_app_policy: false,
+        list_tip: false,
     }
 }
 
@@ -192,6 +110,9 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Settings catalog": 25 per page, settings nav, PUT, missing id → 400.
     Coll {
+        counts_settings: true,
+        expand_assignments: ExpandAssignments::EmptyById,
+        list_tip: true,
         page: 25,
         navs: &["assignments", "settings"],
         put: true,
@@ -212,6 +133,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // docs/graph-notes.md, "Compliance policies" (settings-catalog compliance,
     // configurationPolicies shape).
     Coll {
+        counts_settings: true,
+        list_tip: true,
         page: 25,
         navs: &["assignments", "settings", "scheduledActionsForRule"],
         put: true,
@@ -226,6 +149,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Administrative templates": DELETE 204.
     Coll {
+        definitions: Some(ADMX_DEFINITIONS),
         navs: &["assignments", "definitionValues"],
         delete: 204,
         patch: 204,
@@ -238,6 +162,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Compliance policies": polymorphic, int version, PATCH 204, also v1.0.
     Coll {
+        block_rule: true,
+        rules_by_expand_only: true,
         both: true,
         polymorphic: true,
         type_hint: "CompliancePolicy",
@@ -261,6 +187,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        assignments_route: false,
         lazy: &["scriptContent"],
         assign: SCRIPT_ASSIGN,
         ..coll(
@@ -269,6 +196,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        assignments_route: false,
         lazy: &["scriptContent"],
         assign: SCRIPT_ASSIGN,
         ..coll(
@@ -277,6 +205,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        built_in: BuiltIn::GlobalScript,
+        create_defaults: &[("deviceHealthScriptType", "deviceHealthScript")],
         lazy: &["detectionScriptContent", "remediationScriptContent"],
         assign: Assign::Replace {
             key: "deviceHealthScriptAssignments",
@@ -326,6 +256,9 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Enrollment configurations".
     Coll {
+        built_in: BuiltIn::DefaultEnrollment,
+        set_priority: true,
+        typed_ids: true,
         polymorphic: true,
         type_hint: "Configuration",
         read_role: SVC_R,
@@ -348,6 +281,10 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Scope tags": numeric ids, RBAC perms, assign 200 value.
     Coll {
+        built_in: BuiltIn::ScopeTag,
+        mapped_by_name: true,
+        scope_tags: false,
+        expand_assignments: ExpandAssignments::Empty,
         read_role: "DeviceManagementRBAC.Read.All",
         write_roles: &["DeviceManagementRBAC.ReadWrite.All"],
         assign: VALUE_ASSIGN,
@@ -360,6 +297,9 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Assignment filters": no assignments.
     Coll {
+        mapped_by_name: true,
+        target: Target::Filter,
+        scope_tags: false,
         navs: &[],
         assign: Assign::No,
         read_only: &["payloads"],
@@ -371,6 +311,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Notification templates" (also v1.0).
     Coll {
+        mapped_by_name: true,
         both: true,
         read_role: SVC_R,
         write_roles: SVC_W,
@@ -385,6 +326,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "Intents".
     Coll {
+        update_settings: true,
         navs: &["assignments", "settings"],
         patch: 204,
         created: false,
@@ -397,6 +339,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // docs/graph-notes.md, "Intents", templates: published by Microsoft, read-only; categories
     // (with their setting definitions and recommended settings) and default settings stored inline.
     Coll {
+        reference_data: true,
+        instances: Some("deviceManagement/intents"),
         polymorphic: true,
         navs: &["categories", "settings"],
         assign: Assign::No,
@@ -410,18 +354,19 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // docs/graph-notes.md, "Administrative templates", reference data: ADMX definitions with inline
     // presentations.
     Coll {
+        reference_data: true,
+        stable_ids: true,
         navs: &[],
         assign: Assign::No,
         writable: false,
-        ..coll(
-            "deviceManagement/groupPolicyDefinitions",
-            "#microsoft.graph.groupPolicyDefinition",
-        )
+        ..coll(ADMX_DEFINITIONS, "#microsoft.graph.groupPolicyDefinition")
     },
     // docs/graph-notes.md, "Reading settings catalog policies", reference data:
     // settings catalog definitions (the `configurationSettings` collection),
     // attached to setting items by `settings?$expand=settingDefinitions`.
     Coll {
+        reference_data: true,
+        stable_ids: true,
         navs: &[],
         assign: Assign::No,
         writable: false,
@@ -433,6 +378,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "App protection policies": MAM typed collections.
     Coll {
+        managed_app_policy: true,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &["assignments", "apps"],
@@ -443,6 +389,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        managed_app_policy: true,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &["assignments", "apps"],
@@ -453,6 +400,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        managed_app_policy: true,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &["assignments", "apps"],
@@ -464,6 +412,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "App configurations"
     Coll {
+        managed_app_policy: true,
+        list_expand: false,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &["assignments", "apps"],
@@ -489,6 +439,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "App configurations", reference data.
     Coll {
+        reference_data: true,
+        scope_tags: false,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &[],
@@ -501,6 +453,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // docs/graph-notes.md, "Conditional Access and named locations": Conditional Access
     // (v1.0 primary, beta too): PATCH/DELETE 204, modifiedDateTime.
     Coll {
+        scope_tags: false,
         primary: Ver::V1,
         both: true,
         read_role: "Policy.Read.All",
@@ -521,6 +474,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         )
     },
     Coll {
+        mapped_by_name: true,
+        scope_tags: false,
         primary: Ver::V1,
         both: true,
         polymorphic: true,
@@ -540,6 +495,10 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // Groups for assignment remapping (docs/graph-notes.md, "Permissions", inferred permission).
     Coll {
+        reference_data: true,
+        target: Target::Group,
+        scope_tags: false,
+        advanced_query: true,
         primary: Ver::V1,
         both: true,
         read_role: "Group.Read.All",
@@ -558,19 +517,19 @@ pub(crate) const INTENT_TEMPLATES: &str = "deviceManagement/templates";
 /// Setting definitions of the settings catalog (docs/graph-notes.md, "Reading settings catalog
 /// policies").
 pub(crate) const SETTING_DEFINITIONS: &str = "deviceManagement/configurationSettings";
+/// ADMX definitions with their presentations (docs/graph-notes.md, "Administrative templates").
+pub(crate) const ADMX_DEFINITIONS: &str = "deviceManagement/groupPolicyDefinitions";
 /// The navigation property `$expand` attaches to each setting item of a `settings` navigation.
 pub(crate) const SETTING_DEFINITIONS_NAV: &str = "settingDefinitions";
 
 /// The polymorphic read-only view over the typed MAM collections (docs/graph-notes.md, "App
 /// protection policies").
 pub(crate) const MANAGED_APP_POLICIES: &str = "deviceAppManagement/managedAppPolicies";
-/// Typed collections shown through [`MANAGED_APP_POLICIES`].
-pub(crate) const MAM_TYPED: &[&str] = &[
-    "deviceAppManagement/iosManagedAppProtections",
-    "deviceAppManagement/androidManagedAppProtections",
-    "deviceAppManagement/windowsManagedAppProtections",
-    "deviceAppManagement/targetedManagedAppConfigurations",
-];
+
+/// The collection whose rows say `f`, e.g. `find(|c| c.target == Target::Group)`.
+pub(crate) fn find(f: impl Fn(&Coll) -> bool) -> Option<&'static Coll> {
+    COLLECTIONS.iter().find(|c| f(c))
+}
 
 /// Collection by its path, regardless of version.
 pub(crate) fn by_path(path: &str) -> Option<&'static Coll> {

@@ -76,12 +76,10 @@ fn each_place(obj: &mut Value, f: fn(&mut Map<String, Value>)) {
     }
 }
 
-/// Reference data the tool reads names from but never backs up: left as it is.
-const REFERENCE: &[&str] = &["groups", "deviceAppManagement/mobileApps"];
-
 /// `unknown-properties`: every object of the seed the tool backs up gets the unknown properties.
 pub(crate) fn seed_unknown(t: &mut Tenant) {
-    let backed_up = |c: &&Coll| c.writable && !REFERENCE.contains(&c.path);
+    // Reference data the tool reads names from but never backs up is left as it is.
+    let backed_up = |c: &&Coll| c.writable && !c.reference_data;
     for c in super::behaviour::COLLECTIONS.iter().filter(backed_up) {
         for obj in t.store_mut(c).items.values_mut() {
             each_place(obj, unknown_values);

@@ -18,31 +18,99 @@ const APPS: usize = 12;
 const DEFINITIONS: usize = 12;
 const TS: &str = "2025-01-15T08:30:00Z";
 
-/// Collections and their relative weight among generated policies.
-const MIX: &[(&str, u32)] = &[
-    ("deviceManagement/deviceConfigurations", 34),
-    ("deviceManagement/configurationPolicies", 20),
-    ("deviceManagement/deviceCompliancePolicies", 8),
-    ("deviceManagement/compliancePolicies", 2),
-    ("deviceManagement/groupPolicyConfigurations", 6),
-    ("deviceManagement/deviceManagementScripts", 4),
-    ("deviceManagement/deviceShellScripts", 2),
-    ("deviceManagement/deviceCustomAttributeShellScripts", 1),
-    ("deviceManagement/deviceHealthScripts", 3),
-    ("deviceManagement/windowsFeatureUpdateProfiles", 2),
-    ("deviceManagement/windowsQualityUpdateProfiles", 1),
-    ("deviceManagement/windowsDriverUpdateProfiles", 1),
-    ("deviceManagement/windowsAutopilotDeploymentProfiles", 2),
-    ("deviceManagement/deviceEnrollmentConfigurations", 2),
-    ("deviceManagement/notificationMessageTemplates", 1),
-    ("deviceManagement/intents", 1),
-    ("deviceAppManagement/iosManagedAppProtections", 2),
-    ("deviceAppManagement/androidManagedAppProtections", 2),
-    ("deviceAppManagement/windowsManagedAppProtections", 1),
-    ("deviceAppManagement/targetedManagedAppConfigurations", 1),
-    ("deviceAppManagement/mobileAppConfigurations", 2),
-    ("identity/conditionalAccess/policies", 2),
-    ("identity/conditionalAccess/namedLocations", 1),
+/// What a generated policy of a collection gets beyond the common fields: (rng, references, index,
+/// object).
+type Body = fn(&mut Rng, &Refs, usize, &mut Value);
+
+/// Collections, their relative weight among generated policies, and their bodies.
+const MIX: &[(&str, u32, Body)] = &[
+    (
+        "deviceManagement/deviceConfigurations",
+        34,
+        device_configuration,
+    ),
+    (
+        "deviceManagement/configurationPolicies",
+        20,
+        settings_catalog,
+    ),
+    ("deviceManagement/deviceCompliancePolicies", 8, compliance),
+    (
+        "deviceManagement/compliancePolicies",
+        2,
+        settings_compliance,
+    ),
+    ("deviceManagement/groupPolicyConfigurations", 6, admx),
+    ("deviceManagement/deviceManagementScripts", 4, shell_script),
+    ("deviceManagement/deviceShellScripts", 2, shell_script),
+    (
+        "deviceManagement/deviceCustomAttributeShellScripts",
+        1,
+        custom_attribute_script,
+    ),
+    ("deviceManagement/deviceHealthScripts", 3, remediation),
+    (
+        "deviceManagement/windowsFeatureUpdateProfiles",
+        2,
+        feature_update,
+    ),
+    (
+        "deviceManagement/windowsQualityUpdateProfiles",
+        1,
+        quality_update,
+    ),
+    (
+        "deviceManagement/windowsDriverUpdateProfiles",
+        1,
+        driver_update,
+    ),
+    (
+        "deviceManagement/windowsAutopilotDeploymentProfiles",
+        2,
+        autopilot,
+    ),
+    (
+        "deviceManagement/deviceEnrollmentConfigurations",
+        2,
+        enrollment,
+    ),
+    (
+        "deviceManagement/notificationMessageTemplates",
+        1,
+        notification,
+    ),
+    ("deviceManagement/intents", 1, intent),
+    (
+        "deviceAppManagement/iosManagedAppProtections",
+        2,
+        managed_app,
+    ),
+    (
+        "deviceAppManagement/androidManagedAppProtections",
+        2,
+        managed_app,
+    ),
+    (
+        "deviceAppManagement/windowsManagedAppProtections",
+        1,
+        managed_app,
+    ),
+    (
+        "deviceAppManagement/targetedManagedAppConfigurations",
+        1,
+        managed_app,
+    ),
+    (
+        "deviceAppManagement/mobileAppConfigurations",
+        2,
+        app_configuration,
+    ),
+    ("identity/conditionalAccess/policies", 2, conditional_access),
+    (
+        "identity/conditionalAccess/namedLocations",
+        1,
+        named_location,
+    ),
 ];
 
 struct Rng(u64);
@@ -102,12 +170,12 @@ impl TenantSeed {
         };
         let mut out: Vec<(&'static Coll, Value)> = Vec::with_capacity(objects + 150);
         let refs = references(&mut r, &tenant_id, &mut out);
-        let total: u32 = MIX.iter().map(|(_, w)| w).sum();
+        let total: u32 = MIX.iter().map(|(_, w, _)| w).sum();
         for i in 0..objects {
             let mut pick = (r.next() % u64::from(total)) as u32;
-            let path = MIX
+            let (path, _, body) = MIX
                 .iter()
-                .find(|(_, w)| {
+                .find(|(_, w, _)| {
                     if pick < *w {
                         true
                     } else {
@@ -115,9 +183,9 @@ impl TenantSeed {
                         false
                     }
                 })
-                .map_or(MIX[0].0, |(p, _)| p);
+                .unwrap_or(&MIX[0]);
             let c = coll(path);
-            let obj = policy(&mut r, &refs, c, i);
+            let obj = policy(&mut r, &refs, c, *body, i);
             out.push((c, obj));
         }
         TenantSeed::new(info, out)
@@ -273,7 +341,7 @@ fn script(r: &mut Rng, i: usize) -> String {
     ))
 }
 
-fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
+fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, body: Body, i: usize) -> Value {
     let id = if c.numeric_id {
         (100 + i).to_string()
     } else {
@@ -282,157 +350,175 @@ fn policy(r: &mut Rng, refs: &Refs, c: &'static Coll, i: usize) -> Value {
     let name = format!("{} {i:05}", c.path.rsplit('/').next().unwrap_or("policy"));
     let mut o = json!({"@odata.type": c.base_type, "id": id, "displayName": name, "description": "Generated",
         "createdDateTime": TS, "lastModifiedDateTime": TS});
-    if c.path.starts_with("device") {
+    if c.scope_tags {
         o["roleScopeTagIds"] = tags(r, refs);
     }
     if c.navs.contains(&"assignments") {
         o["assignments"] = assignments(r, refs, &id);
     }
-    match c.path {
-        "deviceManagement/deviceConfigurations" => match r.below(4) {
-            0 => {
-                o["@odata.type"] = json!("#microsoft.graph.windows10CustomConfiguration");
-                o["omaSettings"] = json!([
-                    {"@odata.type":"#microsoft.graph.omaSettingString","displayName":"Setting","omaUri":"./Device/Vendor/MSFT/Policy/Config/X","value":"plain","isEncrypted":false},
-                    {"@odata.type":"#microsoft.graph.omaSettingString","displayName":"Secret","omaUri":"./Device/Vendor/MSFT/Policy/Config/Y","value": format!("hidden-{i}"),"isEncrypted":true}]);
-            }
-            1 => {
-                o["@odata.type"] = json!("#microsoft.graph.windowsUpdateForBusinessConfiguration");
-                o["qualityUpdatesDeferralPeriodInDays"] = json!(r.below(30));
-                o["featureUpdatesDeferralPeriodInDays"] = json!(r.below(365));
-                o["automaticUpdateMode"] = json!("autoInstallAtMaintenanceTime");
-            }
-            2 => {
-                o["@odata.type"] = json!("#microsoft.graph.iosGeneralDeviceConfiguration");
-                o["passcodeRequired"] = json!(r.chance(50));
-            }
-            _ => {
-                o["@odata.type"] = json!("#microsoft.graph.windows10GeneralConfiguration");
-                o["passwordRequired"] = json!(true);
-                o["passwordMinimumLength"] = json!(6 + r.below(10));
-            }
-        },
-        "deviceManagement/configurationPolicies" | "deviceManagement/compliancePolicies" => {
-            let obj = o.as_object_mut().map(|m| m.remove("displayName"));
-            o["name"] = obj.flatten().unwrap_or(json!(name));
-            o["platforms"] = json!("windows10");
-            o["technologies"] = json!("mdm");
-            o["templateReference"] = json!({"templateId": ""});
-            let n = 5 + r.below(36);
-            o["settings"] = Value::Array((0..n).map(|k| setting(r, k, i)).collect());
-            o["settingCount"] = json!(n);
-            if c.path.ends_with("compliancePolicies") {
-                o["scheduledActionsForRule"] = json!([]);
-            }
-        }
-        "deviceManagement/deviceCompliancePolicies" => {
-            o["@odata.type"] = json!("#microsoft.graph.windows10CompliancePolicy");
-            o["version"] = json!(1);
-            o["bitLockerEnabled"] = json!(r.chance(80));
-            o["scheduledActionsForRule"] = json!([{"id": r.guid(), "ruleName": "PasswordRequired", "scheduledActionConfigurations": [
-                {"id": r.guid(), "actionType":"block","gracePeriodHours": 0,"notificationTemplateId":"","notificationMessageCCList":[]},
-                {"id": r.guid(), "actionType":"notification","gracePeriodHours": 24,"notificationTemplateId":"","notificationMessageCCList":[]}]}]);
-        }
-        "deviceManagement/groupPolicyConfigurations" => {
-            let n = 1 + r.below(6);
-            let dvs: Vec<Value> = (0..n)
-                .map(|_| {
-                    let d = refs.definitions[r.below(refs.definitions.len())].clone();
-                    let pres = d["presentations"][0].clone();
-                    let mut def = d.clone();
-                    if let Some(m) = def.as_object_mut() {
-                        m.remove("presentations");
-                    }
-                    json!({"id": r.guid(), "enabled": true, "configurationType": "policy", "createdDateTime": TS, "lastModifiedDateTime": TS,
-                        "definition": def, "presentationValues": [{"@odata.type":"#microsoft.graph.groupPolicyPresentationValueText",
-                        "id": r.guid(), "value": "example.com", "createdDateTime": TS, "lastModifiedDateTime": TS, "presentation": pres}]})
-                })
-                .collect();
-            o["definitionValues"] = Value::Array(dvs);
-        }
-        "deviceManagement/deviceManagementScripts"
-        | "deviceManagement/deviceShellScripts"
-        | "deviceManagement/deviceCustomAttributeShellScripts" => {
-            o["scriptContent"] = json!(script(r, i));
-            o["runAsAccount"] = json!("system");
-            o["fileName"] = json!(format!("script{i}.ps1"));
-            if c.path.ends_with("CustomAttributeShellScripts") {
-                o["customAttributeName"] = json!(format!("attr{i}"));
-                o["customAttributeType"] = json!("string");
-            }
-        }
-        "deviceManagement/deviceHealthScripts" => {
-            o["publisher"] = json!("Contoso");
-            o["version"] = json!("1");
-            o["isGlobalScript"] = json!(false);
-            o["detectionScriptContent"] = json!(script(r, i));
-            o["remediationScriptContent"] = json!(script(r, i + 1));
-            o["runAsAccount"] = json!("system");
-        }
-        "deviceManagement/windowsFeatureUpdateProfiles" => {
-            o["featureUpdateVersion"] = json!("Windows 11, version 23H2")
-        }
-        "deviceManagement/windowsQualityUpdateProfiles" => {
-            o["expeditedUpdateSettings"] =
-                json!({"qualityUpdateRelease": "2025-01-14T00:00:00Z", "daysUntilForcedReboot": 1})
-        }
-        "deviceManagement/windowsDriverUpdateProfiles" => o["approvalType"] = json!("manual"),
-        "deviceManagement/windowsAutopilotDeploymentProfiles" => {
-            o["@odata.type"] = json!("#microsoft.graph.azureADWindowsAutopilotDeploymentProfile");
-            o["deviceNameTemplate"] = json!("PC-%RAND:5%");
-            o["deviceType"] = json!("windowsPc");
-        }
-        "deviceManagement/deviceEnrollmentConfigurations" => {
-            o["@odata.type"] =
-                json!("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration");
-            o["priority"] = json!(1 + i);
-            o["version"] = json!(1);
-            o["showInstallationProgress"] = json!(true);
-        }
-        "deviceManagement/notificationMessageTemplates" => {
-            o["brandingOptions"] = json!("includeCompanyLogo");
-            o["defaultLocale"] = json!("en-us");
-            o["localizedNotificationMessages"] = json!([{"id": r.guid(), "locale": "en-us", "subject": "Non-compliant", "messageTemplate": "Please fix.", "isDefault": true, "lastModifiedDateTime": TS}]);
-        }
-        "deviceManagement/intents" => {
-            o["templateId"] = json!(r.guid());
-            o["settings"] = json!([{"@odata.type":"#microsoft.graph.deviceManagementBooleanSettingInstance","id": r.guid(),"definitionId":"deviceConfiguration--example","valueJson":"true"}]);
-        }
-        "deviceAppManagement/iosManagedAppProtections"
-        | "deviceAppManagement/androidManagedAppProtections"
-        | "deviceAppManagement/windowsManagedAppProtections"
-        | "deviceAppManagement/targetedManagedAppConfigurations" => {
-            o["apps"] = json!([{"id": "com.microsoft.office.outlook.ios", "mobileAppIdentifier": {"@odata.type":"#microsoft.graph.iosMobileAppIdentifier","bundleId":"com.microsoft.office.outlook"}}]);
-            o["appGroupType"] = json!("selectedPublicApps");
-        }
-        "deviceAppManagement/mobileAppConfigurations" => {
-            o["@odata.type"] = json!("#microsoft.graph.iosMobileAppConfiguration");
-            o["targetedMobileApps"] = json!([refs.apps[r.below(refs.apps.len())]]);
-            o["settings"] = json!([{"appConfigKey":"server","appConfigKeyType":"stringType","appConfigKeyValue":"mail.example.com"}]);
-        }
-        "identity/conditionalAccess/policies" => {
-            if let Some(m) = o.as_object_mut() {
-                m.remove("lastModifiedDateTime");
-                m.remove("description");
-            }
-            o["modifiedDateTime"] = json!(TS);
-            o["state"] = json!("enabledForReportingButNotEnforced");
-            o["conditions"] = json!({"users": {"includeGroups": [refs.groups[r.below(GROUPS)]], "excludeGroups": []}, "applications": {"includeApplications": ["All"]}, "clientAppTypes": ["all"]});
-            o["grantControls"] = json!({"operator": "OR", "builtInControls": ["mfa"]});
-        }
-        "identity/conditionalAccess/namedLocations" => {
-            if let Some(m) = o.as_object_mut() {
-                m.remove("lastModifiedDateTime");
-                m.remove("description");
-            }
-            o["@odata.type"] = json!("#microsoft.graph.ipNamedLocation");
-            o["modifiedDateTime"] = json!(TS);
-            o["isTrusted"] = json!(r.chance(50));
-            o["ipRanges"] = json!([{"@odata.type":"#microsoft.graph.iPv4CidrRange","cidrAddress": format!("10.{}.0.0/16", r.below(255))}]);
-        }
-        _ => {}
-    }
+    body(r, refs, i, &mut o);
     o
+}
+
+fn device_configuration(r: &mut Rng, _: &Refs, i: usize, o: &mut Value) {
+    match r.below(4) {
+        0 => {
+            o["@odata.type"] = json!("#microsoft.graph.windows10CustomConfiguration");
+            o["omaSettings"] = json!([
+                {"@odata.type":"#microsoft.graph.omaSettingString","displayName":"Setting","omaUri":"./Device/Vendor/MSFT/Policy/Config/X","value":"plain","isEncrypted":false},
+                {"@odata.type":"#microsoft.graph.omaSettingString","displayName":"Secret","omaUri":"./Device/Vendor/MSFT/Policy/Config/Y","value": format!("hidden-{i}"),"isEncrypted":true}]);
+        }
+        1 => {
+            o["@odata.type"] = json!("#microsoft.graph.windowsUpdateForBusinessConfiguration");
+            o["qualityUpdatesDeferralPeriodInDays"] = json!(r.below(30));
+            o["featureUpdatesDeferralPeriodInDays"] = json!(r.below(365));
+            o["automaticUpdateMode"] = json!("autoInstallAtMaintenanceTime");
+        }
+        2 => {
+            o["@odata.type"] = json!("#microsoft.graph.iosGeneralDeviceConfiguration");
+            o["passcodeRequired"] = json!(r.chance(50));
+        }
+        _ => {
+            o["@odata.type"] = json!("#microsoft.graph.windows10GeneralConfiguration");
+            o["passwordRequired"] = json!(true);
+            o["passwordMinimumLength"] = json!(6 + r.below(10));
+        }
+    }
+}
+
+fn settings_catalog(r: &mut Rng, _: &Refs, i: usize, o: &mut Value) {
+    let name = o.as_object_mut().and_then(|m| m.remove("displayName"));
+    o["name"] = name.unwrap_or(Value::Null);
+    o["platforms"] = json!("windows10");
+    o["technologies"] = json!("mdm");
+    o["templateReference"] = json!({"templateId": ""});
+    let n = 5 + r.below(36);
+    o["settings"] = Value::Array((0..n).map(|k| setting(r, k, i)).collect());
+    o["settingCount"] = json!(n);
+}
+
+fn settings_compliance(r: &mut Rng, refs: &Refs, i: usize, o: &mut Value) {
+    settings_catalog(r, refs, i, o);
+    o["scheduledActionsForRule"] = json!([]);
+}
+
+fn compliance(r: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["@odata.type"] = json!("#microsoft.graph.windows10CompliancePolicy");
+    o["version"] = json!(1);
+    o["bitLockerEnabled"] = json!(r.chance(80));
+    o["scheduledActionsForRule"] = json!([{"id": r.guid(), "ruleName": "PasswordRequired", "scheduledActionConfigurations": [
+        {"id": r.guid(), "actionType":"block","gracePeriodHours": 0,"notificationTemplateId":"","notificationMessageCCList":[]},
+        {"id": r.guid(), "actionType":"notification","gracePeriodHours": 24,"notificationTemplateId":"","notificationMessageCCList":[]}]}]);
+}
+
+fn admx(r: &mut Rng, refs: &Refs, _: usize, o: &mut Value) {
+    let n = 1 + r.below(6);
+    let dvs: Vec<Value> = (0..n)
+        .map(|_| {
+            let d = refs.definitions[r.below(refs.definitions.len())].clone();
+            let pres = d["presentations"][0].clone();
+            let mut def = d.clone();
+            if let Some(m) = def.as_object_mut() {
+                m.remove("presentations");
+            }
+            json!({"id": r.guid(), "enabled": true, "configurationType": "policy", "createdDateTime": TS, "lastModifiedDateTime": TS,
+                "definition": def, "presentationValues": [{"@odata.type":"#microsoft.graph.groupPolicyPresentationValueText",
+                "id": r.guid(), "value": "example.com", "createdDateTime": TS, "lastModifiedDateTime": TS, "presentation": pres}]})
+        })
+        .collect();
+    o["definitionValues"] = Value::Array(dvs);
+}
+
+fn shell_script(r: &mut Rng, _: &Refs, i: usize, o: &mut Value) {
+    o["scriptContent"] = json!(script(r, i));
+    o["runAsAccount"] = json!("system");
+    o["fileName"] = json!(format!("script{i}.ps1"));
+}
+
+fn custom_attribute_script(r: &mut Rng, refs: &Refs, i: usize, o: &mut Value) {
+    shell_script(r, refs, i, o);
+    o["customAttributeName"] = json!(format!("attr{i}"));
+    o["customAttributeType"] = json!("string");
+}
+
+fn remediation(r: &mut Rng, _: &Refs, i: usize, o: &mut Value) {
+    o["publisher"] = json!("Contoso");
+    o["version"] = json!("1");
+    o["isGlobalScript"] = json!(false);
+    o["detectionScriptContent"] = json!(script(r, i));
+    o["remediationScriptContent"] = json!(script(r, i + 1));
+    o["runAsAccount"] = json!("system");
+}
+
+fn feature_update(_: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["featureUpdateVersion"] = json!("Windows 11, version 23H2");
+}
+
+fn quality_update(_: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["expeditedUpdateSettings"] =
+        json!({"qualityUpdateRelease": "2025-01-14T00:00:00Z", "daysUntilForcedReboot": 1});
+}
+
+fn driver_update(_: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["approvalType"] = json!("manual");
+}
+
+fn autopilot(_: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["@odata.type"] = json!("#microsoft.graph.azureADWindowsAutopilotDeploymentProfile");
+    o["deviceNameTemplate"] = json!("PC-%RAND:5%");
+    o["deviceType"] = json!("windowsPc");
+}
+
+fn enrollment(_: &mut Rng, _: &Refs, i: usize, o: &mut Value) {
+    o["@odata.type"] = json!("#microsoft.graph.windows10EnrollmentCompletionPageConfiguration");
+    o["priority"] = json!(1 + i);
+    o["version"] = json!(1);
+    o["showInstallationProgress"] = json!(true);
+}
+
+fn notification(r: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["brandingOptions"] = json!("includeCompanyLogo");
+    o["defaultLocale"] = json!("en-us");
+    o["localizedNotificationMessages"] = json!([{"id": r.guid(), "locale": "en-us", "subject": "Non-compliant", "messageTemplate": "Please fix.", "isDefault": true, "lastModifiedDateTime": TS}]);
+}
+
+fn intent(r: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["templateId"] = json!(r.guid());
+    o["settings"] = json!([{"@odata.type":"#microsoft.graph.deviceManagementBooleanSettingInstance","id": r.guid(),"definitionId":"deviceConfiguration--example","valueJson":"true"}]);
+}
+
+fn managed_app(_: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    o["apps"] = json!([{"id": "com.microsoft.office.outlook.ios", "mobileAppIdentifier": {"@odata.type":"#microsoft.graph.iosMobileAppIdentifier","bundleId":"com.microsoft.office.outlook"}}]);
+    o["appGroupType"] = json!("selectedPublicApps");
+}
+
+fn app_configuration(r: &mut Rng, refs: &Refs, _: usize, o: &mut Value) {
+    o["@odata.type"] = json!("#microsoft.graph.iosMobileAppConfiguration");
+    o["targetedMobileApps"] = json!([refs.apps[r.below(refs.apps.len())]]);
+    o["settings"] = json!([{"appConfigKey":"server","appConfigKeyType":"stringType","appConfigKeyValue":"mail.example.com"}]);
+}
+
+/// Conditional Access objects carry `modifiedDateTime` and no description.
+fn entra(o: &mut Value) {
+    if let Some(m) = o.as_object_mut() {
+        m.remove("lastModifiedDateTime");
+        m.remove("description");
+    }
+    o["modifiedDateTime"] = json!(TS);
+}
+
+fn conditional_access(r: &mut Rng, refs: &Refs, _: usize, o: &mut Value) {
+    entra(o);
+    o["state"] = json!("enabledForReportingButNotEnforced");
+    o["conditions"] = json!({"users": {"includeGroups": [refs.groups[r.below(GROUPS)]], "excludeGroups": []}, "applications": {"includeApplications": ["All"]}, "clientAppTypes": ["all"]});
+    o["grantControls"] = json!({"operator": "OR", "builtInControls": ["mfa"]});
+}
+
+fn named_location(r: &mut Rng, _: &Refs, _: usize, o: &mut Value) {
+    entra(o);
+    o["@odata.type"] = json!("#microsoft.graph.ipNamedLocation");
+    o["isTrusted"] = json!(r.chance(50));
+    o["ipRanges"] = json!([{"@odata.type":"#microsoft.graph.iPv4CidrRange","cidrAddress": format!("10.{}.0.0/16", r.below(255))}]);
 }
 
 #[cfg(test)]

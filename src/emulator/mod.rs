@@ -62,8 +62,10 @@ mod actions;
 mod auth;
 mod batch;
 mod behaviour;
+mod coll;
 mod config;
 mod definitions;
+mod dump;
 mod error;
 mod evolution;
 mod faults;
@@ -71,6 +73,8 @@ mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 mod generate;
+mod http;
+mod pipeline;
 mod query;
 mod references;
 mod routes;
@@ -82,6 +86,7 @@ mod stats;
 mod templates;
 mod throttle;
 mod vary;
+mod view;
 mod writes;
 
 #[cfg(test)]
@@ -121,7 +126,7 @@ pub use vary::{CHANGES_CONTENT, VARIATIONS, Variation, VaryError, pairwise, rand
 
 use auth::AuthClient;
 use faults::Faults;
-use server::{Shared, lock};
+use pipeline::{Shared, lock};
 use state::Tenant;
 use stats::Stats;
 use throttle::Throttler;
@@ -236,12 +241,12 @@ impl EmulatorHandle {
         let tenants = lock(&self.shared.tenants);
         if tenants.len() == 1 {
             for t in tenants.values() {
-                seed::dump_tenant(t, dir)?;
+                dump::dump_tenant(t, dir)?;
             }
             return Ok(());
         }
         for t in tenants.values() {
-            seed::dump_tenant(t, &dir.join(&t.id))?;
+            dump::dump_tenant(t, &dir.join(&t.id))?;
         }
         Ok(())
     }

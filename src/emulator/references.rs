@@ -18,45 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, Coll};
+use super::behaviour::{self, BuiltIn, Coll};
 use super::faults::mix;
 use super::seed::{ClientSeed, TenantInfo, TenantSeed};
-use super::state::Tenant;
-use super::writes::is_default_enrollment;
-
-/// Collections of reference data: kept by a clear, copied by [`TenantSeed::references_copy`].
-pub(crate) const REFERENCE_DATA: &[&str] = &[
-    "groups",
-    "deviceAppManagement/mobileApps",
-    behaviour::SETTING_DEFINITIONS,
-    "deviceManagement/groupPolicyDefinitions",
-    behaviour::INTENT_TEMPLATES,
-];
-
-/// Reference-like policy objects restore maps by name (docs/graph-notes.md, "Restore order"),
-/// copied with new ids.
-const MAPPED_BY_NAME: &[&str] = &[
-    "deviceManagement/assignmentFilters",
-    "deviceManagement/roleScopeTags",
-    "deviceManagement/notificationMessageTemplates",
-    "identity/conditionalAccess/namedLocations",
-];
-
-/// Collections whose ids stay the same in every tenant (built-in ADMX, settings catalog ids).
-const STABLE_IDS: &[&str] = &[
-    behaviour::SETTING_DEFINITIONS,
-    "deviceManagement/groupPolicyDefinitions",
-];
-
-/// Objects a tenant has from the start and that cannot be deleted in Graph.
-pub(crate) fn is_built_in(coll: &Coll, obj: &Value) -> bool {
-    let id = obj["id"].as_str().unwrap_or_default();
-    match coll.path {
-        "deviceManagement/roleScopeTags" => id == "0" || obj["isBuiltIn"] == json!(true),
-        "deviceManagement/deviceHealthScripts" => obj["isGlobalScript"] == json!(true),
-        _ => is_default_enrollment(coll, id),
-    }
-}
+use super::state::{Tenant, inline_definitions};
 
 /// The built-in scope tag every tenant has (docs/graph-notes.md, "Scope tags"), as Graph serves it.
 fn default_scope_tag() -> Value {
@@ -74,7 +39,7 @@ impl Tenant {
     /// Gives a tenant seeded without them the objects every tenant has: scope tag "0". Objects
     /// served from a real tenant's answers name it in `roleScopeTagIds` without carrying it.
     pub(crate) fn add_missing_built_ins(&mut self) {
-        if let Some(tags) = behaviour::by_path("deviceManagement/roleScopeTags") {
+        if let Some(tags) = behaviour::find(|c| c.built_in == BuiltIn::ScopeTag) {
             let store = self.store_mut(tags);
             if store.get("0").is_none() {
                 store.insert("0".to_string(), default_scope_tag());
@@ -89,13 +54,13 @@ impl Tenant {
         let (mut removed, mut kept) = (0usize, 0usize);
         for coll in behaviour::COLLECTIONS {
             let store = self.store_mut(coll);
-            if REFERENCE_DATA.contains(&coll.path) {
+            if coll.reference_data {
                 kept += store.order.len();
                 continue;
             }
             let doomed: Vec<String> = store
                 .values()
-                .filter(|o| !is_built_in(coll, o))
+                .filter(|o| !coll.is_built_in(o))
                 .filter_map(|o| o["id"].as_str().map(str::to_string))
                 .collect();
             for id in &doomed {
@@ -172,43 +137,6 @@ fn remap(v: &mut Value, ids: &HashMap<String, String>, tags: &HashMap<String, St
     }
 }
 
-/// Definitions only inlined in a configuration's definitionValues (seed format), with the
-/// presentations its presentation values point at.
-pub(crate) fn inline_definitions(config: &Value) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    for dv in config["definitionValues"].as_array().into_iter().flatten() {
-        let Some(mut def) = dv
-            .get("definition")
-            .filter(|d| d["id"].is_string())
-            .cloned()
-        else {
-            continue;
-        };
-        let mut pres: Vec<Value> = def["presentations"].as_array().cloned().unwrap_or_default();
-        for pv in dv["presentationValues"].as_array().into_iter().flatten() {
-            if let Some(p) = pv.get("presentation").filter(|p| p["id"].is_string())
-                && !pres.iter().any(|x| x["id"] == p["id"])
-            {
-                pres.push(p.clone());
-            }
-        }
-        def["presentations"] = Value::Array(pres);
-        match out.iter_mut().find(|d| d["id"] == def["id"]) {
-            Some(d) => {
-                for p in def["presentations"].as_array().into_iter().flatten() {
-                    if let Some(arr) = d["presentations"].as_array_mut()
-                        && !arr.iter().any(|x| x["id"] == p["id"])
-                    {
-                        arr.push(p.clone());
-                    }
-                }
-            }
-            None => out.push(def),
-        }
-    }
-    out
-}
-
 impl TenantSeed {
     /// A second tenant `tenant_id` holding only this tenant's reference data (groups, mobile
     /// apps, setting and group-policy definitions) and the reference-like objects restore maps by
@@ -227,18 +155,14 @@ impl TenantSeed {
         let mut picked: Vec<(&'static Coll, Value)> = Vec::new();
         let mut standalone_defs: Vec<String> = Vec::new();
         for (coll, obj) in &self.objects {
-            if coll.path == "deviceManagement/groupPolicyDefinitions" {
+            if behaviour::find(|c| c.definitions == Some(coll.path)).is_some() {
                 standalone_defs.extend(obj["id"].as_str().map(str::to_string));
             }
         }
-        let defs = behaviour::by_path("deviceManagement/groupPolicyDefinitions");
         for (coll, obj) in &self.objects {
-            let path = coll.path;
-            if REFERENCE_DATA.contains(&path) || MAPPED_BY_NAME.contains(&path) {
+            if coll.reference_data || coll.mapped_by_name {
                 picked.push((coll, obj.clone()));
-            } else if path == "deviceManagement/groupPolicyConfigurations"
-                && let Some(defs) = defs
-            {
+            } else if let Some(defs) = coll.definitions.and_then(behaviour::by_path) {
                 for d in inline_definitions(obj) {
                     let id = d["id"].as_str().unwrap_or_default().to_string();
                     if !standalone_defs.contains(&id) {
@@ -246,7 +170,7 @@ impl TenantSeed {
                         picked.push((defs, d));
                     }
                 }
-            } else if is_default_enrollment(coll, obj["id"].as_str().unwrap_or_default()) {
+            } else if coll.is_default_enrollment(obj["id"].as_str().unwrap_or_default()) {
                 picked.push((coll, obj.clone()));
             }
         }
@@ -256,16 +180,16 @@ impl TenantSeed {
             let Some(old) = obj["id"].as_str() else {
                 continue;
             };
-            if STABLE_IDS.contains(&coll.path) {
+            if coll.stable_ids {
                 continue;
             }
-            if is_default_enrollment(coll, old) {
+            if coll.is_default_enrollment(old) {
                 let suffix = old.rfind('_').map_or("", |i| &old[i..]);
                 ids.insert(old.to_string(), format!("{tenant_id}{suffix}"));
                 continue;
             }
             if coll.numeric_id {
-                if !is_built_in(coll, obj) {
+                if !coll.is_built_in(obj) {
                     tags.insert(old.to_string(), next_tag.to_string());
                     ids.insert(old.to_string(), next_tag.to_string());
                     next_tag += 1;
@@ -289,7 +213,7 @@ impl TenantSeed {
                 if let Some(n) = obj["id"].as_str().and_then(|o| ids.get(o)) {
                     obj["id"] = json!(n);
                 }
-                if is_default_enrollment(coll, obj["id"].as_str().unwrap_or_default()) {
+                if coll.is_default_enrollment(obj["id"].as_str().unwrap_or_default()) {
                     obj["assignments"] = json!([]);
                 }
                 remap(&mut obj, &ids, &tags);

@@ -1,73 +1,18 @@
 //! Route dispatch below `/{version}/` and the read side: lists with paging, get by id, navigation
-//! routes, `$expand` forms and their quirks (docs/graph-notes.md, "Assignments", "Reading settings
-//! catalog policies", "Administrative templates", "Compliance policies", "Paging").
+//! routes and their quirks (docs/graph-notes.md, "Assignments", "Reading settings catalog
+//! policies", "Administrative templates", "Compliance policies", "Paging"); the served form of an
+//! object, `$expand` included, is `view`.
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, Coll, MAM_TYPED, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
+use super::behaviour::{self, Coll, MANAGED_APP_POLICIES, SETTING_DEFINITIONS_NAV, Ver};
 use super::config::{EmptyPages, EmulatorConfig, ListOrder};
 use super::error::GraphError;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::{self, Expand, Query};
-use super::state::{Tenant, mask_secrets};
+use super::state::{Tenant, find_obj, mask_secrets};
+use super::view::{definition_value_view, present, presentation_value_view, transform_nav};
 use super::{actions, definitions, templates, writes};
-
-/// One Graph request after auth, as the dispatcher sees it (also used for `$batch` items).
-#[derive(Clone)]
-pub(crate) struct Req {
-    pub method: String,
-    pub ver: Ver,
-    /// Path below the version, percent-decoded, no leading slash.
-    pub path: String,
-    pub query: String,
-    pub body: Option<Value>,
-    /// Sent with `ConsistencyLevel: eventual`, which directory objects need for `$count` and
-    /// `$search` (advanced queries).
-    pub eventual: bool,
-}
-
-/// Bodies may carry plaintext secrets being written: Debug leaves them out.
-impl std::fmt::Debug for Req {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Req")
-            .field("method", &self.method)
-            .field("ver", &self.ver)
-            .field("path", &self.path)
-            .field("query", &self.query)
-            .field("body", &self.body.as_ref().map(|_| "<omitted>"))
-            .field("eventual", &self.eventual)
-            .finish()
-    }
-}
-
-/// A Graph answer before it becomes HTTP.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Resp {
-    pub status: u16,
-    pub body: Option<Value>,
-}
-
-impl Resp {
-    pub fn json(status: u16, body: Value) -> Resp {
-        Resp {
-            status,
-            body: Some(body),
-        }
-    }
-    pub fn empty(status: u16) -> Resp {
-        Resp { status, body: None }
-    }
-}
-
-/// What a handler needs besides the tenant.
-pub(crate) struct Ctx<'a> {
-    pub cfg: &'a EmulatorConfig,
-    /// `http://127.0.0.1:PORT`
-    pub base: &'a str,
-    /// `None` = every permission.
-    pub roles: Option<&'a [String]>,
-}
-
-pub(crate) type R = Result<Resp, GraphError>;
 
 /// Splits a path into segments, turning `name('key')` into `name`, `key`.
 pub(crate) fn segments(path: &str) -> Vec<String> {
@@ -110,18 +55,17 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
     let q = Query::parse(&req.query)?;
     let m = req.method.as_str();
     // Intent creation lives under the templates collection (docs/graph-notes.md, "Intents").
-    if segs.len() == 4
-        && segs[0] == "deviceManagement"
-        && segs[1] == "templates"
-        && segs[3] == "createInstance"
+    if let [first, templates, template, action] = segs.as_slice()
+        && action == "createInstance"
+        && let Some(instances) =
+            behaviour::by_path(&format!("{first}/{templates}")).and_then(|c| c.instances)
     {
-        let coll =
-            behaviour::by_path("deviceManagement/intents").ok_or_else(GraphError::no_route)?;
+        let coll = behaviour::by_path(instances).ok_or_else(GraphError::no_route)?;
         if req.ver != Ver::Beta || m != "POST" {
             return Err(GraphError::no_route());
         }
         check_role(ctx, coll, true)?;
-        return actions::create_instance(t, ctx, req, coll, &segs[2]);
+        return actions::create_instance(t, ctx, req, coll, template);
     }
     let joined2 = segs.iter().take(2).cloned().collect::<Vec<_>>().join("/");
     if joined2 == MANAGED_APP_POLICIES {
@@ -176,11 +120,6 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
         _ => Err(GraphError::no_route()),
     }
-}
-
-/// `@odata.context` of a response: `<base>/<version>/$metadata#<what>`.
-pub(crate) fn context(ctx: &Ctx, ver: Ver, what: &str) -> String {
-    format!("{}/{}/$metadata#{what}", ctx.base, ver.as_str())
 }
 
 /// Effective page size: the knob is the server's maximum, `$top` asks for less
@@ -293,138 +232,8 @@ fn check_expand(coll: &Coll, expand: &[Expand]) -> Result<(), GraphError> {
     Ok(())
 }
 
-/// An object as served: navigations only when expanded (with quirks), lazy fields off lists,
-/// secrets masked, `$select` applied.
-pub(crate) fn present(
-    ctx: &Ctx,
-    ver: Ver,
-    coll: &Coll,
-    obj: &Value,
-    q: &Query,
-    list: bool,
-) -> Value {
-    let mut v = obj.clone();
-    let id = obj["id"].as_str().unwrap_or_default().to_string();
-    let Some(m) = v.as_object_mut() else { return v };
-    for nav in coll.navs {
-        let Some(e) = query::find(&q.expand, nav) else {
-            m.remove(*nav);
-            continue;
-        };
-        let mut val = m.remove(*nav).unwrap_or_else(|| json!([]));
-        // docs/graph-notes.md, "Assignments": by-id expand of assignments is empty on
-        // configurationPolicies; always on scope tags.
-        let empty = *nav == "assignments"
-            && ((coll.path == "deviceManagement/configurationPolicies" && !list)
-                || coll.path == "deviceManagement/roleScopeTags");
-        if empty {
-            val = json!([]);
-        }
-        transform_nav(nav, &mut val, &e.nested);
-        m.insert(
-            format!("{nav}@odata.context"),
-            json!(context(ctx, ver, &format!("{}('{id}')/{nav}", coll.path))),
-        );
-        m.insert((*nav).to_string(), val);
-    }
-    if list {
-        for f in coll.lazy {
-            m.remove(*f);
-        }
-    }
-    mask_secrets(&mut v);
-    super::evolution::hide_removed(ctx.cfg, &mut v);
-    if let Some(sel) = &q.select {
-        v = select(&v, sel, !ctx.cfg.select_omits_key);
-    }
-    if ctx.cfg.omit_declared_type
-        && let Some(m) = v.as_object_mut()
-        && m.get("@odata.type").and_then(Value::as_str) == Some(coll.base_type)
-    {
-        m.remove("@odata.type");
-    }
-    v
-}
-
-/// `$select`: the named fields (and `@odata.type`); the key too when `with_key`, as Intune answers
-/// (clients match `$select` answers by `id`).
-fn select(v: &Value, sel: &[String], with_key: bool) -> Value {
-    let ty = v["@odata.type"]
-        .as_str()
-        .unwrap_or_default()
-        .trim_start_matches('#')
-        .to_string();
-    let mut out = serde_json::Map::new();
-    if let Some(t) = v.get("@odata.type") {
-        out.insert("@odata.type".into(), t.clone());
-    }
-    if with_key && let Some(id) = v.get("id") {
-        out.insert("id".into(), id.clone());
-    }
-    for s in sel {
-        let field = match s.split_once('/') {
-            Some((cast, f)) if cast == ty => f,
-            Some(_) => continue,
-            None => s.as_str(),
-        };
-        if let Some(x) = v.get(field) {
-            out.insert(field.to_string(), x.clone());
-        }
-    }
-    Value::Object(out)
-}
-
-/// Nested `$expand` on navigation items (docs/graph-notes.md, "Administrative templates",
-/// "Compliance policies").
-fn transform_nav(nav: &str, val: &mut Value, nested: &[Expand]) {
-    let Some(items) = val.as_array_mut() else {
-        return;
-    };
-    for it in items {
-        match nav {
-            "definitionValues" => definition_value_view(it, nested),
-            "scheduledActionsForRule" => {
-                if query::find(nested, "scheduledActionConfigurations").is_none()
-                    && let Some(o) = it.as_object_mut()
-                {
-                    o.remove("scheduledActionConfigurations");
-                }
-            }
-            "categories" => templates::category_view(it, nested),
-            _ => {}
-        }
-    }
-}
-
-fn definition_value_view(dv: &mut Value, expand: &[Expand]) {
-    let Some(o) = dv.as_object_mut() else { return };
-    if query::find(expand, "definition").is_none() {
-        o.remove("definition");
-    }
-    match query::find(expand, "presentationValues") {
-        None => {
-            o.remove("presentationValues");
-        }
-        Some(pv) => {
-            if let Some(Value::Array(pvs)) = o.get_mut("presentationValues") {
-                for p in pvs {
-                    presentation_value_view(p, &pv.nested);
-                }
-            }
-        }
-    }
-}
-
-fn presentation_value_view(pv: &mut Value, expand: &[Expand]) {
-    if query::find(expand, "presentation").is_none()
-        && let Some(o) = pv.as_object_mut()
-    {
-        o.remove("presentation");
-    }
-}
-
 fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
-    if !q.expand.is_empty() && coll.path == "deviceAppManagement/targetedManagedAppConfigurations" {
+    if !q.expand.is_empty() && !coll.list_expand {
         return Err(GraphError::bad_request(
             "expand is not allowed on this collection",
         ));
@@ -448,7 +257,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
         coll.path.to_string(),
         |o| present(ctx, req.ver, coll, &o, q, true),
     );
-    if coll.page == 25
+    if coll.list_tip
         && let Some(b) = r.body.as_mut()
     {
         // docs/graph-notes.md, "Reading settings catalog policies": the settings catalog list says
@@ -463,7 +272,7 @@ fn list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, q: &Query) -> R {
 /// Directory objects answer `$count` and `$search` only to requests that accept eventual
 /// consistency (Graph's advanced queries); Intune collections count without it.
 fn check_advanced_query(coll: &Coll, req: &Req, q: &Query) -> Result<(), GraphError> {
-    if coll.path != "groups" || req.eventual {
+    if !coll.advanced_query || req.eventual {
         return Ok(());
     }
     if q.search.is_some() {
@@ -481,24 +290,6 @@ fn check_advanced_query(coll: &Coll, req: &Req, q: &Query) -> Result<(), GraphEr
         ));
     }
     Ok(())
-}
-
-pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
-    t.store(coll)
-        .get(id)
-        .ok_or_else(|| GraphError::not_found(coll.missing, id))
-}
-
-/// The stored object, for changing it; the same "missing" answer as [`find_obj`].
-pub(crate) fn find_obj_mut<'a>(
-    t: &'a mut Tenant,
-    coll: &Coll,
-    id: &str,
-) -> Result<&'a mut Value, GraphError> {
-    t.store_mut(coll)
-        .items
-        .get_mut(id)
-        .ok_or_else(|| GraphError::not_found(coll.missing, id))
 }
 
 fn get(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, q: &Query) -> R {
@@ -529,21 +320,14 @@ fn nav_list(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, nav: &str, 
     if !coll.navs.contains(&nav) {
         return Err(GraphError::no_route());
     }
-    if nav == "assignments"
-        && matches!(
-            coll.path,
-            "deviceManagement/deviceShellScripts"
-                | "deviceManagement/deviceCustomAttributeShellScripts"
-        )
-    {
+    if nav == "assignments" && !coll.assignments_route {
         // docs/graph-notes.md, "Assignments"
         return Err(GraphError::bad_request(format!(
             "No OData route exists that match template ~/singleton/navigation/key/navigation with http verb GET for request /DeviceFE/StatelessDeviceFEService/{}/{id}/assignments.",
             coll.path
         )));
     }
-    if nav == "scheduledActionsForRule" && coll.path == "deviceManagement/deviceCompliancePolicies"
-    {
+    if nav == "scheduledActionsForRule" && coll.rules_by_expand_only {
         // docs/graph-notes.md, "Compliance policies": the nav route answers 400; use $expand on the
         // policy. The settings-catalog compliance collection serves it (docs/graph-variation.md).
         return Err(GraphError::bad_request(
@@ -673,9 +457,9 @@ fn presentation_values(
 /// The polymorphic read-only view over the typed MAM collections (docs/graph-notes.md, "App
 /// protection policies").
 fn managed_app_policies(t: &mut Tenant, ctx: &Ctx, req: &Req, rest: &[String], q: &Query) -> R {
-    let typed: Vec<&Coll> = MAM_TYPED
+    let typed: Vec<&Coll> = behaviour::COLLECTIONS
         .iter()
-        .filter_map(|p| behaviour::by_path(p))
+        .filter(|c| c.managed_app_policy)
         .collect();
     let first = typed.first().copied().ok_or_else(GraphError::no_route)?;
     if req.ver != Ver::Beta && req.ver != Ver::V1 {
@@ -779,20 +563,5 @@ mod tests {
         let mut c = mk();
         order(&cfg2, &mut c, itself);
         assert_ne!(a, c);
-    }
-
-    #[test]
-    fn definition_value_nested_expand() {
-        let dv = json!({"id":"d","definition":{"id":"x"},"presentationValues":[{"id":"p","presentation":{"id":"q"}}]});
-        let mut a = dv.clone();
-        definition_value_view(
-            &mut a,
-            &query::parse_expand("definition,presentationValues($expand=presentation)").unwrap(),
-        );
-        assert_eq!(a, dv);
-        let mut b = dv.clone();
-        definition_value_view(&mut b, &query::parse_expand("presentationValues").unwrap());
-        assert!(b.get("definition").is_none());
-        assert!(b["presentationValues"][0].get("presentation").is_none());
     }
 }

@@ -1,8 +1,8 @@
-//! HTTP glue: the axum router, bearer-token checks, the per-request pipeline (latency, throttling,
-//! faults, dispatch, stats) shared by plain requests and `$batch` items, and `/_emulator/*`.
+//! HTTP glue: the axum router, the token endpoint, bearer-token checks, latency, `$batch` envelopes
+//! and `/_emulator/*`; each Graph request then goes through `pipeline`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -13,72 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::auth::{self, AuthClient, TokenInfo};
+use super::auth::{self, TokenInfo};
 use super::batch;
 use super::behaviour::Ver;
-use super::config::EmulatorConfig;
-use super::error::{EmulatorError, GraphError, aad_error};
-use super::faults::{Fault, Faults};
-use super::routes::{self, Ctx, Req};
+use super::error::{GraphError, aad_error};
+use super::http::{Req, pct_decode};
+use super::pipeline::{Outcome, Shared, lock, record, run_item};
 use super::shapes;
-use super::state::Tenant;
-use super::stats::{LogEntry, Stats};
-use super::throttle::Throttler;
 
 /// Largest accepted request body.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// Everything the handlers share.
-pub(crate) struct Shared {
-    pub cfg: EmulatorConfig,
-    pub base: String,
-    /// By lower-cased tenant id.
-    pub tenants: Mutex<HashMap<String, Tenant>>,
-    pub auth: HashMap<String, Vec<AuthClient>>,
-    pub tokens: Mutex<HashMap<String, TokenInfo>>,
-    pub stats: Mutex<Stats>,
-    pub throttle: Option<Mutex<Throttler>>,
-    pub faults: Mutex<Faults>,
-}
-
-/// Locks ignoring poisoning: a panicked handler must not take the emulator down.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Shared {
-    pub fn stats_json(&self) -> Value {
-        let mut j = lock(&self.stats).to_json();
-        let (throttled, early, max, limits) = match &self.throttle {
-            Some(t) => {
-                let t = lock(t);
-                (t.throttled, t.early_retries, t.max_json(), t.limits_json())
-            }
-            None => (
-                0,
-                0,
-                json!({"tenant": {"any": 0, "writes": 0}, "app": {"any": 0, "writes": 0}}),
-                Value::Null,
-            ),
-        };
-        j["throttled"] = json!(throttled);
-        j["earlyRetries"] = json!(early);
-        j["maxInWindow"] = max;
-        j["limits"] = limits;
-        j["faults"] = json!(lock(&self.faults).injected);
-        j
-    }
-}
-
-impl Shared {
-    /// Clears one tenant (see `Tenant::clear`).
-    pub fn clear_tenant(&self, tenant_id: &str) -> Result<Value, EmulatorError> {
-        lock(&self.tenants)
-            .get_mut(&tenant_id.to_ascii_lowercase())
-            .map(Tenant::clear)
-            .ok_or_else(|| EmulatorError::UnknownTenant(tenant_id.to_string()))
-    }
-}
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -155,142 +99,6 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     }
 }
 
-/// Percent-decoding of a URL path (invalid UTF-8 replaced).
-pub(crate) fn pct_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// Result of one Graph request (plain or batch item).
-pub(crate) struct Outcome {
-    pub status: u16,
-    pub body: Option<Value>,
-    pub retry_after: Option<u64>,
-    pub reset: bool,
-    pub request_id: String,
-}
-
-fn record(sh: &Shared, method: &str, path: &str, o: &Outcome, crid: Option<&str>) {
-    lock(&sh.stats).record(LogEntry {
-        method: method.to_string(),
-        path: path.to_string(),
-        status: if o.reset { 0 } else { o.status },
-        client_request_id: crid.map(str::to_string),
-        request_id: o.request_id.clone(),
-    });
-}
-
-/// Throttle, fault, dispatch and record one request on behalf of `tok`.
-pub(crate) fn run_item(
-    sh: &Shared,
-    tok: &TokenInfo,
-    req: &Req,
-    in_batch: bool,
-    crid: Option<&str>,
-) -> Outcome {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let log_path = format!(
-        "/{}/{}{}{}",
-        req.ver.as_str(),
-        req.path,
-        if req.query.is_empty() { "" } else { "?" },
-        req.query
-    );
-    let err = |e: GraphError, rid: &str| Outcome {
-        status: e.status,
-        body: Some(e.body(rid, crid)),
-        retry_after: None,
-        reset: false,
-        request_id: rid.to_string(),
-    };
-    let mut out = None;
-    if let Some(th) = &sh.throttle
-        && let Err(secs) = lock(th).check(
-            &tok.tenant,
-            &tok.client_id,
-            &format!("{} {log_path}", req.method),
-            req.method != "GET",
-            Instant::now(),
-        )
-    {
-        let mut o = err(
-            GraphError::new(429, "TooManyRequests", "Please retry again later."),
-            &request_id,
-        );
-        o.retry_after = Some(secs);
-        out = Some(o);
-    }
-    if out.is_none() && (in_batch || req.method == "GET") {
-        let fault = lock(&sh.faults).next(in_batch);
-        out = match fault {
-            None => None,
-            Some(Fault::Unavailable) => Some(err(
-                GraphError::new(
-                    503,
-                    "ServiceUnavailable",
-                    "The service is temporarily unavailable.",
-                ),
-                &request_id,
-            )),
-            Some(Fault::GatewayTimeout) => Some(err(
-                GraphError::new(504, "GatewayTimeout", "The gateway timed out."),
-                &request_id,
-            )),
-            Some(Fault::Reset) => Some(Outcome {
-                status: 200,
-                body: None,
-                retry_after: None,
-                reset: true,
-                request_id: request_id.clone(),
-            }),
-        };
-    }
-    let o = out.unwrap_or_else(|| {
-        lock(&sh.stats).record_write(&req.method);
-        let mut tenants = lock(&sh.tenants);
-        let Some(t) = tenants.get_mut(&tok.tenant) else {
-            return err(
-                GraphError::new(
-                    401,
-                    "InvalidAuthenticationToken",
-                    "Access token validation failure.",
-                ),
-                &request_id,
-            );
-        };
-        let ctx = Ctx {
-            cfg: &sh.cfg,
-            base: &sh.base,
-            roles: tok.roles.as_deref(),
-        };
-        match routes::dispatch(t, &ctx, req) {
-            Ok(mut r) => {
-                if let Some(b) = r.body.as_mut() {
-                    shapes::reshape(&sh.cfg, b);
-                }
-                // The object is committed; the client may still never hear about it.
-                let dropped =
-                    req.method == "POST" && r.status == 201 && lock(&sh.faults).drop_create();
-                if dropped {
-                    lock(&sh.stats).dropped_creates += 1;
-                    tracing::debug!(path = %req.path, "create committed, response dropped");
-                }
-                Outcome {
-                    status: r.status,
-                    body: r.body,
-                    retry_after: None,
-                    reset: dropped,
-                    request_id: request_id.clone(),
-                }
-            }
-            Err(e) => err(e, &request_id),
-        }
-    });
-    record(sh, &req.method, &log_path, &o, crid);
-    o
-}
-
 /// The HTTP response of an outcome; `shuffle` orders every object's properties by that seed.
 fn respond(o: Outcome, crid: Option<&str>, shuffle: Option<u64>) -> Response {
     let mut headers = HeaderMap::new();
@@ -329,16 +137,9 @@ fn respond(o: Outcome, crid: Option<&str>, shuffle: Option<u64>) -> Response {
 async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     lock(&sh.stats).http_requests += 1;
     let (parts, body) = req.into_parts();
-    let crid = parts
-        .headers
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let crid = header(&parts.headers, "client-request-id");
     let crid = crid.as_deref();
-    let eventual = parts
-        .headers
-        .get("consistencylevel")
-        .and_then(|v| v.to_str().ok())
+    let eventual = header(&parts.headers, "consistencylevel")
         .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
     if !sh.cfg.latency.is_zero() {
         tokio::time::sleep(sh.cfg.latency).await;
@@ -346,13 +147,8 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     let method = parts.method.as_str().to_string();
     let raw_path = parts.uri.path().to_string();
     let fail = |e: GraphError| {
-        let o = Outcome {
-            status: e.status,
-            body: Some(e.body(&uuid::Uuid::new_v4().to_string(), crid)),
-            retry_after: None,
-            reset: false,
-            request_id: uuid::Uuid::new_v4().to_string(),
-        };
+        let mut o = Outcome::error(e, &uuid::Uuid::new_v4().to_string(), crid);
+        o.request_id = uuid::Uuid::new_v4().to_string();
         record(&sh, &method, &raw_path, &o, crid);
         respond(o, crid, sh.cfg.shuffled_properties)
     };
@@ -363,48 +159,13 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     else {
         return fail(GraphError::no_route());
     };
-    let bearer = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::to_string);
-    let tok = bearer.and_then(|b| lock(&sh.tokens).get(&b).cloned());
-    let tok = match tok {
-        None => {
-            return fail(GraphError::new(
-                401,
-                "InvalidAuthenticationToken",
-                "Access token is empty or invalid.",
-            ));
-        }
-        Some(t) if t.expires <= Instant::now() => {
-            return fail(GraphError::new(
-                401,
-                "InvalidAuthenticationToken",
-                "Lifetime validation failed, the token is expired.",
-            ));
-        }
-        Some(t) => t,
+    let tok = match bearer_token(&sh, &parts.headers) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
     };
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+    let json_body = match json_body(body).await {
         Ok(b) => b,
-        Err(_) => {
-            return fail(GraphError::bad_request(
-                "Request body too large or unreadable",
-            ));
-        }
-    };
-    let json_body = if bytes.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v) => Some(v),
-            Err(_) => return fail(GraphError::bad_request("Invalid JSON payload")),
-        }
+        Err(e) => return fail(e),
     };
     if rest == "$batch" {
         if method != "POST" {
@@ -432,14 +193,45 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     respond(o, crid, sh.cfg.shuffled_properties)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A request header as text, when it is text.
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
 
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(pct_decode("a%27b%28c%29"), "a'b(c)");
-        assert_eq!(pct_decode("100%"), "100%");
-        assert_eq!(pct_decode("x%zz"), "x%zz");
+/// The caller of a Graph request: a bearer token this emulator issued and that has not expired.
+fn bearer_token(sh: &Shared, headers: &HeaderMap) -> Result<TokenInfo, GraphError> {
+    let bearer = header(headers, "authorization").and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+            .map(str::to_string)
+    });
+    match bearer.and_then(|b| lock(&sh.tokens).get(&b).cloned()) {
+        None => Err(GraphError::new(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token is empty or invalid.",
+        )),
+        Some(t) if t.expires <= Instant::now() => Err(GraphError::new(
+            401,
+            "InvalidAuthenticationToken",
+            "Lifetime validation failed, the token is expired.",
+        )),
+        Some(t) => Ok(t),
     }
+}
+
+/// The request body as JSON; `None` when it is empty or only whitespace.
+async fn json_body(body: Body) -> Result<Option<Value>, GraphError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| GraphError::bad_request("Request body too large or unreadable"))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Value>(&bytes)
+        .map(Some)
+        .map_err(|_| GraphError::bad_request("Invalid JSON payload"))
 }

@@ -77,8 +77,8 @@ impl Tenant {
             ingest_secrets(&mut obj, &mut t.secrets).map_err(|e| {
                 GraphError::bad_request(format!("{}/{id}: {}", coll.path, e.message))
             })?;
-            if coll.path == "deviceManagement/groupPolicyConfigurations" {
-                t.register_definitions(&obj);
+            if let Some(defs) = coll.definitions {
+                t.register_definitions(defs, &obj);
             }
             t.store_mut(coll).insert(id, obj);
         }
@@ -95,12 +95,9 @@ impl Tenant {
 
     /// Definitions inlined in definitionValues become known definitions (seed format), with the
     /// presentations their presentation values point at, so binds to them resolve.
-    pub fn register_definitions(&mut self, obj: &Value) {
-        let store = self
-            .colls
-            .entry("deviceManagement/groupPolicyDefinitions")
-            .or_default();
-        for d in super::references::inline_definitions(obj) {
+    pub fn register_definitions(&mut self, definitions: &'static str, obj: &Value) {
+        let store = self.colls.entry(definitions).or_default();
+        for d in inline_definitions(obj) {
             let id = d["id"].as_str().unwrap_or_default().to_string();
             match store.items.get_mut(&id) {
                 None => store.insert(id, d),
@@ -119,6 +116,62 @@ impl Tenant {
             }
         }
     }
+}
+
+/// The stored object `id` of `coll`, or the collection's "missing" answer.
+pub(crate) fn find_obj<'a>(t: &'a Tenant, coll: &Coll, id: &str) -> Result<&'a Value, GraphError> {
+    t.store(coll)
+        .get(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
+/// The stored object, for changing it; the same "missing" answer as [`find_obj`].
+pub(crate) fn find_obj_mut<'a>(
+    t: &'a mut Tenant,
+    coll: &Coll,
+    id: &str,
+) -> Result<&'a mut Value, GraphError> {
+    t.store_mut(coll)
+        .items
+        .get_mut(id)
+        .ok_or_else(|| GraphError::not_found(coll.missing, id))
+}
+
+/// Definitions only inlined in a configuration's definitionValues (seed format), with the
+/// presentations its presentation values point at.
+pub(crate) fn inline_definitions(config: &Value) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for dv in config["definitionValues"].as_array().into_iter().flatten() {
+        let Some(mut def) = dv
+            .get("definition")
+            .filter(|d| d["id"].is_string())
+            .cloned()
+        else {
+            continue;
+        };
+        let mut pres: Vec<Value> = def["presentations"].as_array().cloned().unwrap_or_default();
+        for pv in dv["presentationValues"].as_array().into_iter().flatten() {
+            if let Some(p) = pv.get("presentation").filter(|p| p["id"].is_string())
+                && !pres.iter().any(|x| x["id"] == p["id"])
+            {
+                pres.push(p.clone());
+            }
+        }
+        def["presentations"] = Value::Array(pres);
+        match out.iter_mut().find(|d| d["id"] == def["id"]) {
+            Some(d) => {
+                for p in def["presentations"].as_array().into_iter().flatten() {
+                    if let Some(arr) = d["presentations"].as_array_mut()
+                        && !arr.iter().any(|x| x["id"] == p["id"])
+                    {
+                        arr.push(p.clone());
+                    }
+                }
+            }
+            None => out.push(def),
+        }
+    }
+    out
 }
 
 /// Response annotations copied into a seed (`@odata.context`, `assignments@odata.context`, …) are

@@ -11,21 +11,18 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, Coll, INTENT_TEMPLATES};
+use super::behaviour::{self, Coll};
 use super::error::GraphError;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::{self, Expand, Query};
-use super::routes::{Ctx, R, Req, Resp, context, find_obj};
-use super::state::Tenant;
+use super::state::{Tenant, find_obj};
 
 /// Navigation properties of a template's category, stored inline in the seed.
 const CATEGORY_NAVS: &[&str] = &["settingDefinitions", "recommendedSettings"];
 
 /// `obj` as answered: a template gets the number of the tenant's intents created from it.
 pub(crate) fn live<'a>(t: &Tenant, coll: &Coll, obj: &'a Value) -> Cow<'a, Value> {
-    if coll.path != INTENT_TEMPLATES {
-        return Cow::Borrowed(obj);
-    }
-    let Some(intents) = behaviour::by_path("deviceManagement/intents") else {
+    let Some(intents) = coll.instances.and_then(behaviour::by_path) else {
         return Cow::Borrowed(obj);
     };
     let id = obj["id"].as_str().unwrap_or_default();
@@ -61,7 +58,7 @@ pub(crate) fn category_nav(
     nav: &str,
     q: &Query,
 ) -> R {
-    if coll.path != INTENT_TEMPLATES || !CATEGORY_NAVS.contains(&nav) {
+    if !coll.navs.contains(&"categories") || !CATEGORY_NAVS.contains(&nav) {
         return Err(GraphError::no_route());
     }
     if !q.expand.is_empty() {

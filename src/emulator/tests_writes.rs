@@ -123,8 +123,13 @@ async fn success_codes_per_collection() {
     )
     .await;
     assert_eq!(
-        (s, b["version"].as_str(), b["isGlobalScript"].as_bool()),
-        (201, Some("1"), Some(false))
+        (
+            s,
+            b["version"].as_str(),
+            b["isGlobalScript"].as_bool(),
+            b["deviceHealthScriptType"].as_str()
+        ),
+        (201, Some("1"), Some(false), Some("deviceHealthScript"))
     );
     let hid = b["id"].as_str().unwrap().to_string();
     let (s, b) = send(

@@ -5,28 +5,14 @@
 
 use serde_json::{Map, Value, json};
 
+use super::actions::{check_block_action, check_target_references, id_rules};
 use super::behaviour::{self, Coll, VersionKind, enrollment_id, enrollment_type};
 use super::error::GraphError;
 use super::evolution;
+use super::http::{Ctx, R, Req, Resp, context};
 use super::query::Query;
-use super::routes::{Ctx, R, Req, Resp, find_obj, present};
-use super::state::{Tenant, ingest_secrets, now};
-
-const ENROLLMENT: &str = "deviceManagement/deviceEnrollmentConfigurations";
-
-/// Suffixes of the default enrollment configurations (docs/graph-notes.md, "Enrollment
-/// configurations").
-const DEFAULT_ENROLLMENT: &[&str] = &[
-    "_DefaultLimit",
-    "_DefaultPlatformRestrictions",
-    "_DefaultWindowsHelloForBusiness",
-    "_DefaultWindows10EnrollmentCompletionPageConfiguration",
-    "_WindowsRestore",
-];
-
-pub(crate) fn is_default_enrollment(coll: &Coll, id: &str) -> bool {
-    coll.path == ENROLLMENT && DEFAULT_ENROLLMENT.iter().any(|s| id.ends_with(s))
-}
+use super::state::{Tenant, find_obj, find_obj_mut, ingest_secrets, now};
+use super::view::present;
 
 fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
     match &req.body {
@@ -102,48 +88,6 @@ fn bump(coll: &Coll, m: &mut Map<String, Value>) {
     }
 }
 
-/// docs/graph-notes.md, "Compliance policies": exactly one `block` action across the rules.
-pub(crate) fn check_block_action(rules: &Value) -> Result<(), GraphError> {
-    let blocks = rules
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|r| {
-            r["scheduledActionConfigurations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-        })
-        .filter(|a| a["actionType"] == "block")
-        .count();
-    if blocks == 1 {
-        Ok(())
-    } else {
-        Err(GraphError::bad_request(
-            "Compliance policy must have one and only one block scheduled action",
-        ))
-    }
-}
-
-/// Server ids on scheduled action rules and their configurations.
-pub(crate) fn id_rules(rules: &Value) -> Value {
-    let mut rules = rules.clone();
-    for r in rules.as_array_mut().into_iter().flatten() {
-        r["id"] = json!(uuid::Uuid::new_v4().to_string());
-        for a in r["scheduledActionConfigurations"]
-            .as_array_mut()
-            .into_iter()
-            .flatten()
-        {
-            a["id"] = json!(uuid::Uuid::new_v4().to_string());
-        }
-        if r.get("scheduledActionConfigurations").is_none() {
-            r["scheduledActionConfigurations"] = json!([]);
-        }
-    }
-    rules
-}
-
 /// Settings as stored: `id` = index, no expanded definitions (docs/graph-notes.md, "Setting
 /// instances", "Writing settings catalog policies").
 pub(crate) fn id_settings(settings: &Value) -> Value {
@@ -191,7 +135,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     }
     let mut m = body_object(req)?;
     if let Some(id) = m.get("id").and_then(Value::as_str)
-        && is_default_enrollment(coll, id)
+        && coll.is_default_enrollment(id)
     {
         return Err(GraphError::bad_request(
             "Default enrollment configurations cannot be created",
@@ -205,9 +149,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         let given = m.remove(*nav);
         let v = match (*nav, given) {
             ("settings", Some(s)) => id_settings(&s),
-            ("scheduledActionsForRule", given)
-                if coll.path == "deviceManagement/deviceCompliancePolicies" =>
-            {
+            ("scheduledActionsForRule", given) if coll.block_rule => {
                 let rules = given.unwrap_or_else(|| json!([]));
                 check_block_action(&rules)?;
                 id_rules(&rules)
@@ -218,8 +160,8 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         m.insert((*nav).to_string(), v);
     }
     let mut id = new_id(t, coll);
-    if coll.path == ENROLLMENT {
-        // docs/graph-notes.md, "Enrollment configurations": the type is the server's, and so is the id's suffix naming it.
+    if coll.typed_ids {
+        // The type is the server's, and so is the id's suffix naming it.
         let kind = enrollment_type(m.get("@odata.type").and_then(Value::as_str).unwrap_or(""));
         m.insert("deviceEnrollmentConfigurationType".into(), json!(kind));
         id = enrollment_id(&id, kind);
@@ -235,11 +177,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     ingest_secrets(&mut obj, &mut t.secrets)?;
     t.store_mut(coll).insert(id, obj.clone());
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
-    v["@odata.context"] = json!(super::routes::context(
-        ctx,
-        req.ver,
-        &format!("{}/$entity", coll.path)
-    ));
+    v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     if ctx.cfg.partial_create_body {
         v = evolution::partial_create(&v);
     }
@@ -247,44 +185,31 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
 }
 
 fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
-    let intune =
-        coll.path.starts_with("deviceManagement/") || coll.path.starts_with("deviceAppManagement/");
-    let no_tags = matches!(
-        coll.path,
-        "deviceManagement/roleScopeTags"
-            | "deviceManagement/assignmentFilters"
-            | "deviceAppManagement/mobileApps"
-    );
-    if intune && !no_tags && !m.contains_key("roleScopeTagIds") {
+    if coll.scope_tags && !m.contains_key("roleScopeTagIds") {
         m.insert("roleScopeTagIds".into(), json!(["0"]));
     }
-    match coll.path {
-        "deviceManagement/configurationPolicies" | "deviceManagement/compliancePolicies" => {
-            let n = m
-                .get("settings")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            m.insert("settingCount".into(), json!(n));
-            m.insert("isAssigned".into(), json!(false));
-        }
-        "deviceManagement/roleScopeTags" => {
-            m.insert("isBuiltIn".into(), json!(false));
-        }
-        "deviceManagement/deviceHealthScripts" => {
-            m.insert("isGlobalScript".into(), json!(false));
-            m.entry("deviceHealthScriptType")
-                .or_insert(json!("deviceHealthScript"));
-        }
-        ENROLLMENT => {
-            let max = t
-                .store(coll)
-                .values()
-                .filter_map(|o| o["priority"].as_i64())
-                .max()
-                .unwrap_or(0);
-            m.insert("priority".into(), json!(max + 1));
-        }
-        _ => {}
+    if coll.counts_settings {
+        let n = m
+            .get("settings")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        m.insert("settingCount".into(), json!(n));
+        m.insert("isAssigned".into(), json!(false));
+    }
+    if let Some(flag) = coll.built_in.flag() {
+        m.insert(flag.into(), json!(false));
+    }
+    for (k, v) in coll.create_defaults {
+        m.entry(*k).or_insert(json!(v));
+    }
+    if coll.set_priority {
+        let max = t
+            .store(coll)
+            .values()
+            .filter_map(|o| o["priority"].as_i64())
+            .max()
+            .unwrap_or(0);
+        m.insert("priority".into(), json!(max + 1));
     }
 }
 
@@ -438,15 +363,12 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
     if !coll.writable {
         return Err(GraphError::no_route());
     }
-    if is_default_enrollment(coll, id) {
+    if coll.is_default_enrollment(id) {
         return Err(GraphError::bad_request(
             "Default enrollment configurations cannot be deleted",
         ));
     }
-    if t.store(coll)
-        .get(id)
-        .is_some_and(|o| super::references::is_built_in(coll, o))
-    {
+    if t.store(coll).get(id).is_some_and(|o| coll.is_built_in(o)) {
         return Err(GraphError::bad_request(format!(
             "The built-in object '{id}' cannot be deleted."
         )));
@@ -485,9 +407,9 @@ pub(crate) fn add_autopilot_assignment(
         .ok_or_else(|| GraphError::bad_request("target is required"))?;
     find_obj(t, coll, id)?;
     if ctx.cfg.check_assignment_references {
-        super::actions::check_target_references(t, &target)?;
+        check_target_references(t, &target)?;
     }
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let aid = format!("{id}_{}", uuid::Uuid::new_v4().simple());
     // Other properties of the assignment are kept as sent (server-set ones are not taken).
     let mut a = m;
@@ -502,7 +424,7 @@ pub(crate) fn add_autopilot_assignment(
         Some(arr) => arr.push(a.clone()),
         None => obj["assignments"] = json!([a.clone()]),
     }
-    a["@odata.context"] = json!(super::routes::context(
+    a["@odata.context"] = json!(context(
         ctx,
         req.ver,
         &format!("{}('{id}')/assignments/$entity", coll.path)
@@ -511,7 +433,7 @@ pub(crate) fn add_autopilot_assignment(
 }
 
 pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let arr = obj["assignments"]
         .as_array_mut()
         .ok_or_else(|| GraphError::not_found(404, aid))?;
@@ -549,7 +471,7 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
         bump(coll, o);
     }
     let mut msg = msg;
-    msg["@odata.context"] = json!(super::routes::context(
+    msg["@odata.context"] = json!(context(
         ctx,
         req.ver,
         &format!(
@@ -563,7 +485,7 @@ pub(crate) fn add_message(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id:
 pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mid: &str) -> R {
     let mut m = body_object(req)?;
     strip_read_only(coll, &mut m);
-    let obj = super::routes::find_obj_mut(t, coll, id)?;
+    let obj = find_obj_mut(t, coll, id)?;
     let msg = obj["localizedNotificationMessages"]
         .as_array_mut()
         .into_iter()
@@ -582,16 +504,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn block_action_rule() {
-        let ok = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"block"},{"actionType":"notification"}]}]);
-        assert!(check_block_action(&ok).is_ok());
-        let none = json!([{"ruleName":"r","scheduledActionConfigurations":[{"actionType":"notification"}]}]);
-        assert!(check_block_action(&none).is_err());
-        let two = json!([{"scheduledActionConfigurations":[{"actionType":"block"}]},{"scheduledActionConfigurations":[{"actionType":"block"}]}]);
-        assert!(check_block_action(&two).is_err());
-    }
-
-    #[test]
     fn strip_keeps_root_type_only() {
         let coll = behaviour::by_path("deviceManagement/deviceConfigurations").unwrap();
         let mut m = json!({"@odata.type":"#t","@odata.context":"x","assignments@odata.context":"y","id":"1","version":3,"displayName":"d"})
@@ -606,7 +518,7 @@ mod tests {
     #[test]
     fn default_enrollment_ids() {
         let coll = behaviour::by_path("deviceManagement/deviceEnrollmentConfigurations").unwrap();
-        assert!(is_default_enrollment(coll, "abc_DefaultLimit"));
-        assert!(!is_default_enrollment(coll, "abc_Limit"));
+        assert!(coll.is_default_enrollment("abc_DefaultLimit"));
+        assert!(!coll.is_default_enrollment("abc_Limit"));
     }
 }

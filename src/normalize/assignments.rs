@@ -5,7 +5,7 @@
 //! target kind, group, filter and mode, intent, type-specific properties such as a remediation's run
 //! schedule — with names beside the ids, sorted so that Graph's order never shows up as a diff.
 
-use super::refs::RefTable;
+use super::reftable::RefTable;
 use crate::catalog::RefKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -10,7 +10,7 @@
 //! options at any depth — so the file stays small and stable.
 
 use super::path;
-use super::refs::RefTable;
+use super::reftable::RefTable;
 use crate::catalog::RefKind;
 use serde_json::Value;
 

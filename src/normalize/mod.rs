@@ -12,6 +12,7 @@ pub mod definitions;
 pub mod path;
 pub mod redact;
 pub mod refs;
+mod reftable;
 pub mod slug;
 pub mod yaml;
 
@@ -128,19 +129,8 @@ pub fn normalize(
         .remove("@odata.type")
         .and_then(|v| v.as_str().map(str::to_string));
     map.remove(entry.name_field);
-
-    let assignments = match (&entry.assignments, map.remove("assignments")) {
-        (None, _) => None,
-        (Some(_), Some(Value::Array(list))) => Some(assignments::from_graph(&list, refs)),
-        // Absent is not empty: writing `[]` would claim the policy is unassigned.
-        (Some(_), _) => {
-            return Err(NormalizeError::MissingAssignments {
-                kind: entry.key.to_string(),
-                id,
-            });
-        }
-    };
-    let scope_tags = scope_tag_names(entry, map, refs);
+    let assignments = take_assignments(entry, map, &id, refs)?;
+    let scope_tags = take_scope_tags(entry, map, refs);
 
     redact::redact(&mut spec);
     strip(entry, &mut spec);
@@ -184,10 +174,28 @@ fn sidecar_file_names(entry: &CatalogEntry, object: &Value) -> Vec<Option<String
         .collect()
 }
 
-/// Takes the scope tag ids out of the object and names them, sorted (`None`: the type has none).
-fn scope_tag_names(
+/// The assignments, taken out of the object, as a sorted set with names.
+fn take_assignments(
     entry: &CatalogEntry,
-    map: &mut serde_json::Map<String, Value>,
+    map: &mut Map<String, Value>,
+    id: &str,
+    refs: &RefTable,
+) -> Result<Option<Vec<Assignment>>, NormalizeError> {
+    match (&entry.assignments, map.remove("assignments")) {
+        (None, _) => Ok(None),
+        (Some(_), Some(Value::Array(list))) => Ok(Some(assignments::from_graph(&list, refs))),
+        // Absent is not empty: writing `[]` would claim the policy is unassigned.
+        (Some(_), _) => Err(NormalizeError::MissingAssignments {
+            kind: entry.key.to_string(),
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// The scope tags, taken out of the object, as sorted names (the id where no name is known).
+fn take_scope_tags(
+    entry: &CatalogEntry,
+    map: &mut Map<String, Value>,
     refs: &RefTable,
 ) -> Option<Vec<String>> {
     entry.scope_tags.property().map(|prop| {
@@ -205,11 +213,11 @@ fn scope_tag_names(
     })
 }
 
-/// Files and references of a document's sidecars.
+/// Sidecar files (path, bytes) and their references by field.
 type Sidecars = (Vec<(String, Vec<u8>)>, BTreeMap<String, SidecarRef>);
 
-/// Moves each non-empty base64 payload out of `spec` into its own file (`<stem>[.label].<ext>`),
-/// leaving its name and sha256 in the sidecar references.
+/// Moves each payload field of `spec` to a sidecar file `<stem>[.<label>].<ext>` (the extension
+/// from the object's file name when it has a plausible one): the files and their references.
 fn split_sidecars(
     entry: &CatalogEntry,
     spec: &mut Value,

@@ -1,6 +1,7 @@
 //! The layering rule of docs/ARCHITECTURE.md ("Layers"), checked on the source: a top-level module
-//! of `src/` names (`crate::…`) only modules of lower layers. Test code (`#[cfg(test)] mod …`
-//! blocks, `tests*.rs` and `*_tests.rs` files) may reach anywhere; it is not part of the graph.
+//! of `src/` names (`crate::…`) only modules of lower layers, and the files of `emulator` and
+//! `normalize` do not import each other in a circle. Test code (`#[cfg(test)] mod …` blocks,
+//! `tests*.rs` and `*_tests.rs` files) may reach anywhere; it is not part of the graph.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -168,4 +169,196 @@ fn the_check_sees_imports_in_every_form() {
     let names: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
     assert_eq!(names, ["store", "graph", "render", "clock"]);
     assert_eq!(found[3].1, 4);
+}
+
+/// Modules whose files are checked for import cycles among themselves.
+const CYCLE_FREE: &[&str] = &["emulator", "normalize"];
+
+/// Every sibling file a file of `module` names (`super::x`, `crate::<module>::x`, also inside
+/// `{…}` groups and across lines; comments skipped), as (file stem, line number).
+fn sibling_imports(text: &str, module: &str, siblings: &[String]) -> Vec<(String, usize)> {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_at = |at: usize| code[..at].matches('\n').count() + 1;
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = vec![];
+    for prefix in ["super::".to_string(), format!("crate::{module}::")] {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(&prefix) {
+            let start = from + at;
+            let after = &code[start + prefix.len()..];
+            // Only the first segment after the prefix names a sibling file.
+            let names: Vec<String> = match after.strip_prefix('{') {
+                Some(group) => {
+                    let mut depth = 0usize;
+                    let mut parts = vec![String::new()];
+                    for c in group.chars() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' if depth == 0 => break,
+                            '}' => depth -= 1,
+                            ',' if depth == 0 => parts.push(String::new()),
+                            _ => {}
+                        }
+                        if depth == 0 && c != ',' && c != '}' {
+                            parts.last_mut().unwrap().push(c);
+                        }
+                    }
+                    parts.iter().map(|p| ident(p)).collect()
+                }
+                None => vec![ident(after)],
+            };
+            for n in names {
+                if siblings.contains(&n) {
+                    found.push((n, line_at(start)));
+                }
+            }
+            from = start + prefix.len();
+        }
+    }
+    found
+}
+
+/// Import edges between the files of `src/<module>/` (its `mod.rs` and test files left out):
+/// (from, to, "file:line").
+fn sibling_edges(src: &Path, module: &str) -> Vec<(String, String, String)> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(src.join(module)).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().to_string();
+    let siblings: Vec<String> = files
+        .iter()
+        .map(|p| stem(p))
+        .filter(|s| s != "mod")
+        .collect();
+    let mut out = vec![];
+    for path in &files {
+        let from = stem(path);
+        if from == "mod" || test_file(path) {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for (to, line) in sibling_imports(without_tests(&text), module, &siblings) {
+            if to != from {
+                let at = format!("src/{module}/{from}.rs:{line}");
+                out.push((from.clone(), to, at));
+            }
+        }
+    }
+    out
+}
+
+/// Groups of files that import each other in a circle (strongly connected, more than one file),
+/// each with the imports between its files ("from → to: file:line, …").
+fn cycles(edges: &[(String, String, String)]) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut next: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (from, to, _) in edges {
+        next.entry(from).or_default().push(to);
+        next.entry(to).or_default();
+    }
+    let reach = |start: &str| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![start];
+        while let Some(n) = todo.pop() {
+            for m in next.get(n).into_iter().flatten() {
+                if seen.insert(*m) {
+                    todo.push(m);
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&str, _> = next.keys().map(|n| (*n, reach(n))).collect();
+    let mut groups: Vec<Vec<String>> = vec![];
+    for (n, r) in &reached {
+        if !r.contains(n) || groups.iter().any(|g| g.iter().any(|x| x == n)) {
+            continue;
+        }
+        let group = reached
+            .iter()
+            .filter(|(m, rm)| r.contains(*m) && rm.contains(n))
+            .map(|(m, _)| m.to_string())
+            .collect();
+        groups.push(group);
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let mut inside: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+            for (f, t, at) in edges
+                .iter()
+                .filter(|(f, t, _)| g.contains(f) && g.contains(t))
+            {
+                inside.entry((f, t)).or_default().push(at);
+            }
+            let imports = inside
+                .iter()
+                .map(|((f, t), at)| format!("{f} → {t}: {}", at.join(", ")))
+                .collect();
+            (g, imports)
+        })
+        .collect()
+}
+
+#[test]
+fn files_of_a_module_import_each_other_without_a_circle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut report = vec![];
+    for module in CYCLE_FREE {
+        for (files, imports) in cycles(&sibling_edges(&src, module)) {
+            report.push(format!(
+                "{module}: {} import each other in a circle:\n  {}",
+                files.join(", "),
+                imports.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "files of one module importing each other in a circle (docs/ARCHITECTURE.md, \"Known layering exceptions\"):\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_cycle_check_sees_sibling_imports_and_circles() {
+    let siblings: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let text = "use super::a::X;\nuse super::{\n    b::{self, Y},\n    c,\n};\n// super::d in a comment\nlet x = crate::emulator::d::f(); // super::a\nuse super::super::e;\n";
+    let found = sibling_imports(text, "emulator", &siblings);
+    assert_eq!(
+        found,
+        [
+            ("a".to_string(), 1),
+            ("b".to_string(), 2),
+            ("c".to_string(), 2),
+            ("d".to_string(), 7)
+        ]
+    );
+    let edge = |f: &str, t: &str| (f.to_string(), t.to_string(), format!("{f}.rs:1"));
+    let found = cycles(&[
+        edge("a", "b"),
+        edge("b", "c"),
+        edge("c", "a"),
+        edge("c", "d"),
+    ]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, ["a", "b", "c"]);
+    assert_eq!(
+        found[0].1,
+        ["a → b: a.rs:1", "b → c: b.rs:1", "c → a: c.rs:1"]
+    );
+    assert!(cycles(&[edge("a", "b"), edge("b", "c"), edge("a", "c")]).is_empty());
 }
