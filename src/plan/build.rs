@@ -122,6 +122,8 @@ async fn build_keeping(
     let (resolver, target_refs) = resolve_references(opts, target, &source, &live, &objects).await;
     let mut links = Links::recorded(repo, &target.name, &target.tenant_id, opts.source_tenant);
     links.extend(created);
+    // What every item is planned against; [`plan_types`] gives each type its live objects and
+    // each document its pairing.
     let planner = Planner {
         secret_supplied: opts.secret_supplied,
         target,
