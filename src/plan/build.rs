@@ -5,8 +5,14 @@
 //! Each desired object is rebuilt as a Graph object, its references mapped to the target's ids, and
 //! normalized again in the target's terms — so "unchanged" is the same comparison a backup makes,
 //! byte for byte, and a cross-tenant restore compares like with like. Only reads are sent.
+//!
+//! Planning goes one type at a time ([`plan_types`]): the type's live documents are parsed, its
+//! desired documents read again from the commit, paired and planned, and both dropped before the
+//! next type — what later stages need (references, ids by name, fingerprints) is kept apart, so a
+//! large tenant's two sides are never held parsed at once. Identity is decided within a type, so
+//! pairing a type alone pairs as pairing every type at once does.
 
-use super::desired::{self, Desired, Selection, Source, restore_order};
+use super::desired::{self, Pending, Selection, Source, restore_order};
 use super::identity::{self, Links};
 use super::item::Planner;
 use super::live::{Live, LiveSide, REFERENCE_TYPES, live_objects, ref_kind_of};
@@ -61,7 +67,7 @@ pub async fn build(
     opts: &Options<'_>,
     target: &TenantTarget,
 ) -> Result<Plan, PlanError> {
-    build_with_live(repo, opts, target, &Links::default())
+    build_keeping(repo, opts, target, &Links::default(), false)
         .await
         .map(|(plan, _)| plan)
 }
@@ -82,6 +88,18 @@ pub(crate) async fn build_with_live(
     target: &TenantTarget,
     created: &Links,
 ) -> Result<(Plan, LiveObjects), PlanError> {
+    build_keeping(repo, opts, target, created, true).await
+}
+
+/// [`build`]; the live objects are returned only when `keep_live` (otherwise each type's are
+/// dropped once planned).
+async fn build_keeping(
+    repo: &Repo,
+    opts: &Options<'_>,
+    target: &TenantTarget,
+    created: &Links,
+    keep_live: bool,
+) -> Result<(Plan, LiveObjects), PlanError> {
     let selection = Selection {
         rev: opts.rev,
         source_tenant: opts.source_tenant,
@@ -89,7 +107,7 @@ pub(crate) async fn build_with_live(
         only: opts.only,
         create_missing: opts.create_missing,
     };
-    let Some(source) = desired::read(repo, &selection)? else {
+    let Some(mut source) = desired::read(repo, &selection)? else {
         return Err(PlanError::NoTenant {
             tenant: opts.source_tenant.into(),
             rev: opts.rev.into(),
@@ -97,26 +115,34 @@ pub(crate) async fn build_with_live(
     };
     let live = read_live(opts, repo, target).await?;
     // Setting names for the readable changes: the commit's, then the target's.
-    let mut names = source.names.clone();
+    let mut names = std::mem::take(&mut source.names);
     names.merge(desired::names_from(live.files.get(Names::FILE).cloned()));
-    let (resolver, target_refs) = resolve_references(opts, target, &source, &live).await;
+    // The reference-like types: needed before any type is planned, and planned first.
+    let mut objects = live_objects(&live.files, |k| REFERENCE_TYPES.contains(&k));
+    let (resolver, target_refs) = resolve_references(opts, target, &source, &live, &objects).await;
     let mut links = Links::recorded(repo, &target.name, &target.tenant_id, opts.source_tenant);
     links.extend(created);
-    let pairing = identity::pair(&source.keys, &live.objects, &links);
-    let mut items = vec![];
-    let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
-    for d in &source.desired {
-        let planner = Planner {
-            secret_supplied: opts.secret_supplied,
-            target,
-            source_refs: &source.refs,
-            live: &live,
-            pairing: &pairing[d.key],
-            resolver: &resolver,
-            target_refs: &target_refs,
-            names: &names,
-        };
-        items.extend(planner.item(d, &mut planned).await);
+    // What every item is planned against; [`plan_types`] gives each type its live objects and
+    // each document its pairing.
+    let planner = Planner {
+        secret_supplied: opts.secret_supplied,
+        target,
+        source_refs: &source.refs,
+        live: &live,
+        type_live: &[],
+        pairing: &Ok(None),
+        resolver: &resolver,
+        target_refs: &target_refs,
+        names: &names,
+    };
+    let (mut items, warnings) =
+        plan_types(repo, &source, &planner, &links, &mut objects, keep_live).await;
+    source.warnings.extend(warnings);
+    if keep_live {
+        let planned: BTreeSet<String> = objects.keys().cloned().collect();
+        objects.extend(live_objects(&live.files, |k| !planned.contains(k)));
+    } else {
+        objects.clear();
     }
     drop_unused_dependencies(&mut items, &source.desired);
     items.sort_by(|a, b| {
@@ -126,10 +152,68 @@ pub(crate) async fn build_with_live(
     Ok((
         plan,
         LiveObjects {
-            objects: live.objects,
+            objects,
             unreadable: live.unreadable,
         },
     ))
+}
+
+/// The items of every desired object, a type at a time in restore order: the type's live
+/// objects (taken from `objects` when already parsed, else parsed from the files) are paired
+/// with its documents, each document is read again and planned by `base` with its pairing. The
+/// type's live objects go back into `objects` when `keep_live`, and are dropped otherwise.
+/// Also returns the documents that could not be read again.
+async fn plan_types(
+    repo: &Repo,
+    source: &Source,
+    base: &Planner<'_>,
+    links: &Links,
+    objects: &mut BTreeMap<String, Vec<Live>>,
+    keep_live: bool,
+) -> (Vec<Item>, Vec<String>) {
+    let mut items = vec![];
+    let mut warnings = vec![];
+    let mut planned: BTreeSet<(RefKind, String)> = BTreeSet::new();
+    for group in source.desired.chunk_by(|a, b| a.kind == b.kind) {
+        let kind = group[0].kind.as_str();
+        let mut of_type = BTreeMap::new();
+        let live = match objects.remove(kind) {
+            Some(l) => l,
+            None => live_objects(&base.live.files, |k| k == kind)
+                .remove(kind)
+                .unwrap_or_default(),
+        };
+        of_type.insert(kind.to_string(), live);
+        // The type's documents, chosen or not (one left out still owns its object).
+        let keys: Vec<usize> = (0..source.keys.len())
+            .filter(|i| source.keys[*i].kind == kind)
+            .collect();
+        let documents: Vec<identity::Key> = keys.iter().map(|i| source.keys[*i].clone()).collect();
+        let pairing = identity::pair(&documents, &of_type, links);
+        for p in group {
+            let d = match source.load(repo, p) {
+                Ok(d) => d,
+                Err(e) => {
+                    warnings.push(format!("{e}; left out of the plan"));
+                    continue;
+                }
+            };
+            let Ok(at) = keys.binary_search(&p.key) else {
+                continue;
+            };
+            let planner = Planner {
+                type_live: of_type.get(kind).map(Vec::as_slice).unwrap_or(&[]),
+                pairing: &pairing[at],
+                ..*base
+            };
+            items.extend(planner.item(&d, &mut planned).await);
+        }
+        drop(pairing);
+        if keep_live {
+            objects.append(&mut of_type);
+        }
+    }
+    (items, warnings)
 }
 
 /// Reads the live tenant as a backup would write it (reference-like types always: restore maps
@@ -172,7 +256,6 @@ async fn read_live(
         .filter_map(|f| f.object.clone().map(|o| (o, f.message.clone())))
         .collect();
     Ok(LiveSide {
-        objects: live_objects(&snap.files),
         files: snap.files,
         unreadable,
         failed_objects,
@@ -186,14 +269,8 @@ async fn resolve_references(
     target: &TenantTarget,
     source: &Source,
     live: &LiveSide,
+    reference_objects: &BTreeMap<String, Vec<Live>>,
 ) -> (Resolver, RefTable) {
-    // The Graph objects are rebuilt again item by item rather than all held at once.
-    let mut needed = BTreeSet::new();
-    for d in &source.desired {
-        if let (Some(entry), Ok(body)) = (catalog::get(&d.doc.kind), d.rebuild(&source.refs)) {
-            needed.extend(resolve::references(entry, &body));
-        }
-    }
     // Reference-like types read in full with the live tenant need no second list — unless the
     // type skips some objects (scope tags skip the built-in ones other objects still refer to).
     let mut known: BTreeMap<RefKind, Vec<(String, String)>> = BTreeMap::new();
@@ -205,7 +282,7 @@ async fn resolve_references(
             complete,
             live.unreadable.contains_key(key),
         ) {
-            let objs = live.objects.get(key).map(Vec::as_slice).unwrap_or(&[]);
+            let objs = reference_objects.get(key).map(Vec::as_slice).unwrap_or(&[]);
             known.insert(
                 kind,
                 objs.iter()
@@ -214,8 +291,14 @@ async fn resolve_references(
             );
         }
     }
-    let resolver =
-        Resolver::load(&target.client, &source.refs, &needed, opts.mappings, &known).await;
+    let resolver = Resolver::load(
+        &target.client,
+        &source.refs,
+        &source.needed,
+        opts.mappings,
+        &known,
+    )
+    .await;
     let mut target_refs = desired::ref_table(&|rel: &str| live.files.get(rel).cloned());
     for kind in RefKind::ALL {
         for id in resolver.target_names().used(kind) {
@@ -225,7 +308,7 @@ async fn resolve_references(
         }
     }
     // Names of the target's own reference-like objects, from its documents.
-    for objs in live.objects.values() {
+    for objs in reference_objects.values() {
         for l in objs {
             if let Some(kind) = ref_kind_of(&l.doc.kind) {
                 target_refs.insert(kind, &l.doc.id, &l.doc.name);
@@ -236,7 +319,7 @@ async fn resolve_references(
 }
 
 /// Drops the dependencies (`--create-missing`) no planned request refers to.
-fn drop_unused_dependencies(items: &mut Vec<Item>, desired: &[Desired]) {
+fn drop_unused_dependencies(items: &mut Vec<Item>, desired: &[Pending]) {
     let dependencies: BTreeSet<String> = desired
         .iter()
         .filter(|d| d.dependency)

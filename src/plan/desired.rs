@@ -1,8 +1,13 @@
 //! The desired side of a plan: the documents of one tenant folder at a commit, with their sidecars,
 //! the reference names and setting names committed beside them. Split from [`super::build`] so
 //! reading the commit is one stage a reader finds by name.
+//!
+//! The commit is read once to choose the documents, key them for pairing and collect the
+//! references they make; a chosen document is then kept as its place in the commit ([`Pending`])
+//! and read again ([`Source::load`]) when its type is planned, so the parsed documents of a large
+//! tenant are never all held at once.
 
-use super::identity;
+use super::{identity, resolve};
 use crate::catalog::{self, RefKind};
 use crate::normalize::refs::RefTable;
 use crate::normalize::{self, Document};
@@ -23,8 +28,6 @@ pub(super) struct Desired {
     pub(super) sidecars: BTreeMap<String, Vec<u8>>,
     /// Not chosen itself: planned only to be created for the objects that refer to it.
     pub(super) dependency: bool,
-    /// Its place among the keys of every document in play ([`identity::pair`]).
-    pub(super) key: usize,
 }
 
 impl Desired {
@@ -41,6 +44,21 @@ impl Desired {
         }
         Ok(body)
     }
+}
+
+/// A chosen document of the commit, not held parsed: [`Source::load`] reads it when its type is
+/// planned.
+pub(super) struct Pending {
+    /// Its path in the repository.
+    pub(super) path: String,
+    /// Its path in the tenant folder.
+    rel: String,
+    /// Its document's `kind`.
+    pub(super) kind: String,
+    /// Not chosen itself: planned only to be created for the objects that refer to it.
+    pub(super) dependency: bool,
+    /// Its place among the keys of every document in play ([`identity::pair`]).
+    pub(super) key: usize,
 }
 
 /// Which documents of the commit are in play.
@@ -67,11 +85,16 @@ pub(super) struct Source {
     /// Setting names committed beside the documents.
     pub(super) names: Names,
     /// The chosen documents (and dependencies), in restore order.
-    pub(super) desired: Vec<Desired>,
+    pub(super) desired: Vec<Pending>,
     /// Every document of the types in play, chosen or not: one left out still owns its object.
     pub(super) keys: Vec<identity::Key>,
     /// Documents that could not be read, left out of the plan.
     pub(super) warnings: Vec<String>,
+    /// The references (source ids) the chosen documents' Graph objects make.
+    pub(super) needed: BTreeSet<(RefKind, String)>,
+    /// Blob ids of the tenant folder's files, by path in the folder.
+    blobs: BTreeMap<String, String>,
+    prefix: String,
 }
 
 /// Reads the source tenant's folder at the chosen revision, keeping the documents in play;
@@ -97,31 +120,26 @@ pub(super) fn read(repo: &Repo, opts: &Selection<'_>) -> Result<Option<Source>, 
         desired: vec![],
         keys: vec![],
         warnings: vec![],
+        needed: BTreeSet::new(),
+        blobs: BTreeMap::new(),
+        prefix,
     };
     for rel in blobs.keys() {
-        source.add(&prefix, rel, opts, &read);
+        source.add(rel, opts, &read);
     }
+    source.blobs = blobs;
     // In restore order, so objects others refer to are planned (and created) first.
     source.desired.sort_by(|a, b| {
-        (restore_order(&a.doc.kind), &a.doc.kind, &a.path).cmp(&(
-            restore_order(&b.doc.kind),
-            &b.doc.kind,
-            &b.path,
-        ))
+        (restore_order(&a.kind), &a.kind, &a.path).cmp(&(restore_order(&b.kind), &b.kind, &b.path))
     });
     Ok(Some(source))
 }
 
 impl Source {
-    /// Takes the file `rel` of the tenant folder into play if it is a document of a type in play.
-    fn add(
-        &mut self,
-        prefix: &str,
-        rel: &str,
-        opts: &Selection<'_>,
-        read: &dyn Fn(&str) -> Option<Vec<u8>>,
-    ) {
-        let full = format!("{prefix}/{rel}");
+    /// Takes the file `rel` of the tenant folder into play if it is a document of a type in play:
+    /// its key, and for a chosen one (or a dependency) the references it makes.
+    fn add(&mut self, rel: &str, opts: &Selection<'_>, read: &dyn Fn(&str) -> Option<Vec<u8>>) {
+        let full = format!("{}/{rel}", self.prefix);
         if crate::render::load::document_of(&full).as_deref() != Some(full.as_str()) {
             return;
         }
@@ -131,21 +149,13 @@ impl Source {
             return;
         }
         let Some(bytes) = read(rel) else { return };
-        let mut doc = match normalize::from_yaml(&String::from_utf8_lossy(&bytes), &full) {
+        let doc = match parse(rel, &full, &bytes) {
             Ok(d) => d,
             Err(e) => {
                 self.warnings.push(format!("{e}; left out of the plan"));
                 return;
             }
         };
-        // A document backed up from answers without `@odata.type` means its collection's
-        // declared type, as the live side (completed when read) does.
-        if doc.odata_type.is_none()
-            && let Some(entry) = catalog::get(kind)
-            && let [source] = entry.sources
-        {
-            doc.odata_type = catalog::declared_type(source.collection).map(str::to_string);
-        }
         let stem = file.trim_end_matches(".yaml");
         self.keys.push(identity::Key::of(&doc));
         let chosen = opts.types.contains(kind)
@@ -156,20 +166,64 @@ impl Source {
         if !chosen && !dependency {
             return;
         }
-        let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let sidecars = doc
-            .sidecars
-            .values()
-            .filter_map(|r| read(&format!("{dir}/{}", r.file)).map(|b| (r.file.clone(), b)))
-            .collect();
-        self.desired.push(Desired {
+        let d = Desired {
+            sidecars: sidecars(rel, &doc, read),
             path: full,
             doc,
-            sidecars,
             dependency: !chosen,
+        };
+        if let (Some(entry), Ok(body)) = (catalog::get(&d.doc.kind), d.rebuild(&self.refs)) {
+            self.needed.extend(resolve::references(entry, &body));
+        }
+        self.desired.push(Pending {
+            rel: rel.to_string(),
+            kind: d.doc.kind,
+            path: d.path,
+            dependency: d.dependency,
             key: self.keys.len() - 1,
         });
     }
+
+    /// The document `p` stands for, read again from the commit with its sidecars.
+    pub(super) fn load(&self, repo: &Repo, p: &Pending) -> Result<Desired, String> {
+        let read = |rel: &str| self.blobs.get(rel).and_then(|oid| repo.read_blob(oid).ok());
+        let bytes = read(&p.rel).ok_or_else(|| format!("{}: cannot be read again", p.path))?;
+        let doc = parse(&p.rel, &p.path, &bytes).map_err(|e| e.to_string())?;
+        Ok(Desired {
+            sidecars: sidecars(&p.rel, &doc, &read),
+            path: p.path.clone(),
+            doc,
+            dependency: p.dependency,
+        })
+    }
+}
+
+/// The document of the file `rel` of a tenant folder (`full` in the repository).
+fn parse(rel: &str, full: &str, bytes: &[u8]) -> Result<Document, normalize::yaml::YamlError> {
+    let kind = rel.split_once('/').map_or("", |(k, _)| k);
+    let mut doc = normalize::from_yaml(&String::from_utf8_lossy(bytes), full)?;
+    // A document backed up from answers without `@odata.type` means its collection's
+    // declared type, as the live side (completed when read) does.
+    if doc.odata_type.is_none()
+        && let Some(entry) = catalog::get(kind)
+        && let [source] = entry.sources
+    {
+        doc.odata_type = catalog::declared_type(source.collection).map(str::to_string);
+    }
+    Ok(doc)
+}
+
+/// The sidecar files of `doc`, the document at `rel`, read through `read`.
+fn sidecars(
+    rel: &str,
+    doc: &Document,
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> BTreeMap<String, Vec<u8>> {
+    let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    doc.sidecars
+        .values()
+        .filter_map(|r| read(&format!("{dir}/{}", r.file)).map(|b| (r.file.clone(), b)))
+        .collect()
 }
 
 /// A type's place in restore order (unknown types last).

@@ -24,6 +24,8 @@ pub(super) struct Planner<'a> {
     pub(super) target: &'a TenantTarget,
     pub(super) source_refs: &'a RefTable,
     pub(super) live: &'a LiveSide,
+    /// The target's objects of the item's type.
+    pub(super) type_live: &'a [Live],
     /// The live object this item's document pairs with.
     pub(super) pairing: &'a Pairing<'a>,
     pub(super) resolver: &'a Resolver,
@@ -184,11 +186,7 @@ impl Planner<'_> {
     ) -> Option<InTarget> {
         // Properties the live type no longer has are not sent (`removed`).
         let same_type: Vec<&Document> = self
-            .live
-            .objects
-            .get(entry.key)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .type_live
             .iter()
             .filter(|l| l.doc.odata_type == d.doc.odata_type)
             .map(|l| &l.doc)

@@ -2,6 +2,9 @@
 //! their fingerprints, and the reference-like types restore maps ids by. Kept apart from
 //! [`super::build`] so pairing ([`super::identity`]) and planning one item ([`super::item`]) read
 //! it without importing the plan's builder.
+//!
+//! The files are held as a backup writes them; their documents are parsed a type at a time
+//! ([`live_objects`]) when that type is planned, never all at once.
 
 use crate::catalog::RefKind;
 use crate::normalize::{self, Document};
@@ -18,8 +21,6 @@ pub(crate) struct Live {
 pub(super) struct LiveSide {
     /// The files a backup of the target would write.
     pub(super) files: BTreeMap<String, Vec<u8>>,
-    /// Live objects by catalog key.
-    pub(super) objects: BTreeMap<String, Vec<Live>>,
     /// Types that could not be read, with why.
     pub(super) unreadable: BTreeMap<String, String>,
     /// Objects that could not be read completely, by id, with why.
@@ -45,14 +46,18 @@ pub(super) fn ref_kind_of(key: &str) -> Option<RefKind> {
     }
 }
 
-/// Live documents by type, with their files and fingerprints.
-pub(crate) fn live_objects(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<Live>> {
+/// Live documents of the types `wanted` chooses, by type, with their files and fingerprints.
+pub(super) fn live_objects(
+    files: &BTreeMap<String, Vec<u8>>,
+    wanted: impl Fn(&str) -> bool,
+) -> BTreeMap<String, Vec<Live>> {
     let mut out: BTreeMap<String, Vec<Live>> = BTreeMap::new();
     for (path, bytes) in files {
         let Some((kind, file)) = path.split_once('/') else {
             continue;
         };
-        if kind.starts_with('_') || !file.ends_with(".yaml") || file.contains('/') {
+        if kind.starts_with('_') || !file.ends_with(".yaml") || file.contains('/') || !wanted(kind)
+        {
             continue;
         }
         let Ok(doc) = normalize::from_yaml(&String::from_utf8_lossy(bytes), path) else {
