@@ -203,12 +203,7 @@ fn head_branch(git: &git2::Repository, root: &Path) -> Result<String, StoreError
 
 /// Writes the index as a tree (re-read from disk first, so other writers' staging is seen).
 fn index_tree(git: &git2::Repository) -> Result<git2::Oid, StoreError> {
-    let mut index = git
-        .index()
-        .map_err(|e| StoreError::git("open the index", e))?;
-    index
-        .read(true)
-        .map_err(|e| StoreError::git("read the index", e))?;
+    let mut index = super::index_as_on_disk(git)?;
     if index.has_conflicts() {
         return Err(StoreError::git(
             "write the index as a tree",

@@ -257,6 +257,17 @@ fn check_readable(git: &git2::Repository, root: &Path) -> Result<(), StoreError>
     Ok(())
 }
 
+/// The repository's index as the disk has it now (another writer may have changed it).
+pub(crate) fn index_as_on_disk(git: &git2::Repository) -> Result<git2::Index, StoreError> {
+    let mut index = git
+        .index()
+        .map_err(|e| StoreError::git("open the index", e))?;
+    index
+        .read(true)
+        .map_err(|e| StoreError::git("read the index", e))?;
+    Ok(index)
+}
+
 #[cfg(test)]
 pub(crate) mod testutil;
 

@@ -92,12 +92,7 @@ impl Repo {
     /// Resets the index to HEAD's tree if it differs: staging nobody committed.
     fn unstage_leftovers(&self) -> Result<(), StoreError> {
         let git = self.lock_git();
-        let mut index = git
-            .index()
-            .map_err(|e| StoreError::git("open the index", e))?;
-        index
-            .read(true)
-            .map_err(|e| StoreError::git("read the index", e))?;
+        let mut index = super::index_as_on_disk(&git)?;
         let staged = index
             .write_tree()
             .map_err(|e| StoreError::git("write the index as a tree", e))?;

@@ -56,12 +56,7 @@ impl Repo {
         paths::check_coexist(files.keys().map(String::as_str))?;
         self.begin_write()?;
         let git = self.lock_git();
-        let mut index = git
-            .index()
-            .map_err(|e| StoreError::git("open the index", e))?;
-        index
-            .read(true)
-            .map_err(|e| StoreError::git("read the index", e))?;
+        let mut index = super::index_as_on_disk(&git)?;
 
         let base = fsio::ensure_real_dirs(&self.root, &prefix_parts, prefix)?;
         let existing = fsio::walk(&base)?;
@@ -132,12 +127,7 @@ impl Repo {
         let parts = paths::validate(path)?;
         self.begin_write()?;
         let git = self.lock_git();
-        let mut index = git
-            .index()
-            .map_err(|e| StoreError::git("open the index", e))?;
-        index
-            .read(true)
-            .map_err(|e| StoreError::git("read the index", e))?;
+        let mut index = super::index_as_on_disk(&git)?;
         let (name, dirs) = parts.split_last().expect("validated paths are not empty");
         let parent = fsio::ensure_real_dirs(&self.root, dirs, path)?;
         let target = parent.join(name);

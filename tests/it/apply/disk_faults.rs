@@ -67,6 +67,22 @@ const FAULT_TYPES: &[&str] = &[
     "namedLocations",
 ];
 
+/// Runs `args` with the fault `kind` at operation `at`; the run must fail naming the cause. Its
+/// output.
+fn failed_by_fault(env: &TestEnv, args: &[&str], kind: &str, at: usize, what: &str) -> String {
+    let (code, stdout, stderr) = out(&cmd(env, args)
+        .env("ATLAS_IO_FAULT", format!("{kind}@{at}"))
+        .output()
+        .unwrap());
+    let all = format!("{stdout}\n{stderr}");
+    assert_ne!(code, 0, "{what}: the run must fail\n{all}");
+    assert!(
+        all.contains(cause(kind)),
+        "{what}: the cause is named\n{all}"
+    );
+    all
+}
+
 fn no_lock_left(env: &TestEnv, what: &str) {
     let locks = env.repo().join(".git/atlas/locks");
     let left: Vec<_> = std::fs::read_dir(&locks)
@@ -107,16 +123,7 @@ fn a_full_or_failing_disk_fails_a_backup_cleanly_and_the_next_completes() {
         let what = format!("{kind} at operation {at} of {} ({op} {path})", ops.len());
         let env = TestEnv::new().env(DEMO_SECRET_ENV, &demo_credentials().2);
         init_repo_for(&env, &emu, "demo", RATE_LIMIT);
-        let (code, stdout, stderr) = out(&cmd(&env, &["backup"])
-            .env("ATLAS_IO_FAULT", format!("{kind}@{at}"))
-            .output()
-            .unwrap());
-        let all = format!("{stdout}\n{stderr}");
-        assert_ne!(code, 0, "{what}: the run must fail\n{all}");
-        assert!(
-            all.contains(cause(kind)),
-            "{what}: the cause is named\n{all}"
-        );
+        let all = failed_by_fault(&env, &["backup"], kind, *at, &what);
         let file = std::path::Path::new(path)
             .file_name()
             .unwrap()
@@ -180,16 +187,7 @@ fn a_full_or_failing_disk_stops_an_apply_without_losing_its_journal() {
             ops.len()
         );
         let (emu, env, backup, journal) = start();
-        let (code, stdout, stderr) = out(&cmd(&env, &["apply", "plan.json", "--yes"])
-            .env("ATLAS_IO_FAULT", format!("{kind}@{at}"))
-            .output()
-            .unwrap());
-        let all = format!("{stdout}\n{stderr}");
-        assert_ne!(code, 0, "{what}: the run must fail\n{all}");
-        assert!(
-            all.contains(cause(kind)),
-            "{what}: the cause is named\n{all}"
-        );
+        failed_by_fault(&env, &["apply", "plan.json", "--yes"], kind, *at, &what);
         assert_fsck_clean(&env.repo(), &what);
         no_lock_left(&env, &what);
         let kept = std::fs::read_to_string(&journal).unwrap_or_default();
