@@ -16,7 +16,8 @@ pub const RUN_ID: &str = "ATLAS_RUN_ID";
 pub const SIGNIN_BUDGET: &str = "ATLAS_SIGNIN_BUDGET";
 /// Injected disk faults, for tests only: `enospc@N` or `eio@N` makes the N-th file operation the
 /// tool makes (create, write, fsync, rename — of work tree files, run logs, the apply journal,
-/// locks; counted from 1 in each process) fail with that error; `trace:FILE` appends one line per
+/// locks; counted from 1 in each process) fail with that error, `eio@N:TEXT` the N-th of those on
+/// a path containing TEXT; `trace:FILE` appends one line per
 /// operation (`N op path`) to FILE. See `store::fault`.
 pub const IO_FAULT: &str = "ATLAS_IO_FAULT";
 /// Disables colour when set to anything (https://no-color.org).

@@ -13,7 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 enum Plan {
     Off,
-    Fail { at: u64, errno: i32 },
+    /// The `at`-th operation (counting only those on a path containing `within`, when given).
+    Fail {
+        at: u64,
+        errno: i32,
+        within: Option<String>,
+    },
     Trace(PathBuf),
 }
 
@@ -35,14 +40,19 @@ fn parse(value: Option<&str>) -> Plan {
             "eio" => libc::EIO,
             _ => return None,
         };
+        let (at, within) = match at.split_once(':') {
+            Some((n, within)) => (n, Some(within.to_string())),
+            None => (at, None),
+        };
         Some(Plan::Fail {
             at: at.parse().ok()?,
             errno,
+            within,
         })
     });
     fail.unwrap_or_else(|| {
         tracing::warn!(
-            "{}={v} is not enospc@N, eio@N or trace:FILE; ignored",
+            "{}={v} is not enospc@N[:PATH], eio@N[:PATH] or trace:FILE; ignored",
             crate::env::IO_FAULT
         );
         Plan::Off
@@ -54,7 +64,13 @@ fn parse(value: Option<&str>) -> Plan {
 pub fn check(op: &'static str, path: &Path) -> std::io::Result<()> {
     match plan() {
         Plan::Off => Ok(()),
-        Plan::Fail { at, errno } => {
+        Plan::Fail { at, errno, within } => {
+            if within
+                .as_deref()
+                .is_some_and(|w| !path.to_string_lossy().contains(w))
+            {
+                return Ok(());
+            }
             let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
             if n == *at {
                 tracing::debug!(n, op, path = %path.display(), "injected disk fault");
@@ -84,9 +100,12 @@ mod tests {
         assert!(matches!(parse(None), Plan::Off));
         assert!(matches!(
             parse(Some("enospc@7")),
-            Plan::Fail { at: 7, errno } if errno == libc::ENOSPC
+            Plan::Fail { at: 7, errno, within: None } if errno == libc::ENOSPC
         ));
-        assert!(matches!(parse(Some("eio@1")), Plan::Fail { at: 1, errno } if errno == libc::EIO));
+        assert!(matches!(
+            parse(Some("eio@3:journal")),
+            Plan::Fail { at: 3, errno, within: Some(w) } if errno == libc::EIO && w == "journal"
+        ));
         assert!(matches!(parse(Some("trace:/tmp/x")), Plan::Trace(_)));
         assert!(matches!(parse(Some("full@3")), Plan::Off));
         assert!(matches!(parse(Some("enospc@x")), Plan::Off));

@@ -281,6 +281,21 @@ pub(crate) fn type_args(types: &[&'static str]) -> Vec<&'static str> {
     types.iter().flat_map(|t| ["--type", *t]).collect()
 }
 
+/// Planning `backup` again (of `types`) finds nothing to create or update: the tenant is what the
+/// plan wanted.
+pub(crate) fn assert_nothing_left(env: &TestEnv, backup: &str, types: &[&'static str], what: &str) {
+    let again = plan_to(env, "again.json", backup, &type_args(types));
+    assert_eq!(
+        (
+            again["summary"]["create"].as_u64(),
+            again["summary"]["update"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{what}: {}",
+        again["summary"]
+    );
+}
+
 /// "N applied, M failed" of an apply's output.
 pub(crate) fn applied_failed(stdout: &str) -> (usize, usize) {
     let line = stdout
