@@ -200,10 +200,39 @@ fn a_journal_that_cannot_be_written_stops_the_apply_and_the_plan_resumes() {
     assert_nothing_left(&env, &backup, FAULT_TYPES, "after the resume");
 }
 
-/// A long run (about ten minutes, mostly waiting: each trial backs up, plans, applies twice and
-/// plans again): `cargo test --test it -- --ignored disk_faults`.
+/// In the suite: an apply whose writes all happened but whose run log cannot be committed, or
+/// whose backup afterwards fails, is partial (exit 3) and says which, never success.
 #[test]
-#[ignore = "seven applies failed by a disk fault and resumed; about ten minutes"]
+fn an_apply_that_cannot_record_itself_is_partial() {
+    for (spec, says) in [
+        ("eio@1:runs/demo", "the run log could not be committed"),
+        (
+            "enospc@1:tenants/demo",
+            "applied, but the backup after it failed",
+        ),
+    ] {
+        let emu = emulator();
+        let env = backed_up(&emu);
+        let backup = rev(&env, "HEAD");
+        clear(&emu);
+        plan_to(&env, "plan.json", &backup, &type_args(FAULT_TYPES));
+        let (code, stdout, stderr) = out(&cmd(&env, &["apply", "plan.json", "--yes"])
+            .env("ATLAS_IO_FAULT", spec)
+            .output()
+            .unwrap());
+        let all = format!("{stdout}\n{stderr}");
+        assert_eq!(code, 3, "{spec}: {all}");
+        assert!(all.contains(says), "{spec}: {all}");
+        assert!(
+            stdout.contains("16 applied, 0 failed — run"),
+            "{spec}: every item was written: {stdout}"
+        );
+        no_lock_left(&env, spec);
+        assert_fsck_clean(&env.repo(), spec);
+    }
+}
+
+#[test]
 fn a_full_or_failing_disk_stops_an_apply_without_losing_its_journal() {
     // Each run starts from the same state — a new demo tenant, a new repository with one backup,
     // the tenant cleared, a plan of the types — so its file operations are numbered as in the
