@@ -54,6 +54,14 @@ impl Repo {
         Ok(())
     }
 
+    /// Whether this `Repo` holds a write session now.
+    pub(crate) fn in_session(&self) -> bool {
+        self.session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some()
+    }
+
     /// Ends the write session (after a commit, or when it made none).
     pub(crate) fn end_write(&self) {
         let mut session = self

@@ -43,15 +43,16 @@ impl Repo {
     /// Refuses (`StoreError::UnsafePath`), before writing anything, any path that is absolute,
     /// contains `..`, `.git`, a NUL, a backslash or a Windows-reserved/ill-formed component, and
     /// snapshots whose paths clash (a file that is also a directory, names differing only by case).
-    /// A failure ends the write session, as [`Repo::stage_file`]'s does.
+    /// A failure ends the write session this call began, as [`Repo::stage_file`]'s does.
     pub fn stage_snapshot(
         &self,
         prefix: &str,
         files: &BTreeMap<String, Vec<u8>>,
         keep: &dyn Fn(&str) -> bool,
     ) -> Result<WriteSummary, StoreError> {
+        let began = !self.in_session();
         let result = self.stage_snapshot_in_session(prefix, files, keep);
-        if result.is_err() {
+        if result.is_err() && began {
             self.end_write();
         }
         result
@@ -138,11 +139,13 @@ impl Repo {
 
     /// Write one extra file (e.g. a run log) at `path` relative to the root, and stage it.
     ///
-    /// A failure ends the write session: the caller will not commit, and another writer (the
-    /// backup after an apply, in the same process) must not wait for a session nobody ends.
+    /// A failure ends the write session this call began: the caller will not commit, and another
+    /// writer (the backup after an apply, in the same process) must not wait for a session nobody
+    /// ends. A session begun by earlier stages stays with its caller.
     pub fn stage_file(&self, path: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let began = !self.in_session();
         let result = self.stage_file_in_session(path, bytes);
-        if result.is_err() {
+        if result.is_err() && began {
             self.end_write();
         }
         result
