@@ -222,6 +222,7 @@ const fn policy(
         read_permission: CONFIG_READ,
         write_permission: CONFIG_WRITE,
         restore_order: 50,
+        referenced: None,
         view: ViewShape::Properties,
         write: PATCH,
     }
@@ -234,6 +235,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: &["isBuiltIn"],
         read_permission: "DeviceManagementRBAC.Read.All",
         write_permission: "DeviceManagementRBAC.ReadWrite.All",
+        referenced: Some(Referenced {
+            kind: RefKind::ScopeTags,
+            creatable: true,
+        }),
         restore_order: 10,
         ..policy(
             "scopeTags",
@@ -259,6 +264,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         scope_tags: ScopeTagField::RoleScopeTags,
         assignments: None,
         strip: &["payloads"],
+        referenced: Some(Referenced {
+            kind: RefKind::AssignmentFilters,
+            creatable: true,
+        }),
         restore_order: 20,
         ..policy(
             "assignmentFilters",
@@ -280,6 +289,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         strip: &["localizedNotificationMessages[].id"],
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
+        referenced: Some(Referenced {
+            kind: RefKind::NotificationTemplates,
+            creatable: true,
+        }),
         restore_order: 30,
         ..policy(
             "notificationTemplates",
@@ -307,6 +320,10 @@ pub static CATALOG: &[CatalogEntry] = &[
         ],
         read_permission: "Policy.Read.All",
         write_permission: "Policy.ReadWrite.ConditionalAccess, Policy.Read.All",
+        referenced: Some(Referenced {
+            kind: RefKind::NamedLocations,
+            creatable: false,
+        }),
         restore_order: 40,
         ..policy(
             "namedLocations",

@@ -147,6 +147,32 @@ impl RefKind {
             RefKind::SettingDefinitions => "settingDefinitions",
         }
     }
+
+    /// What one object of the kind is called in messages ("group", "scope tag").
+    pub fn noun(self) -> &'static str {
+        match self {
+            RefKind::Groups => "group",
+            RefKind::AssignmentFilters => "assignment filter",
+            RefKind::ScopeTags => "scope tag",
+            RefKind::MobileApps => "app",
+            RefKind::NotificationTemplates => "notification template",
+            RefKind::NamedLocations => "named location",
+            RefKind::SettingDefinitions => "setting definition",
+        }
+    }
+}
+
+/// A catalog type whose objects other objects refer to by id: restore reads it with every live
+/// tenant, plans it before the types that refer to it, and maps ids through it
+/// (docs/ARCHITECTURE.md, "Restore capability and reference data").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Referenced {
+    /// The kind references to its objects are.
+    pub kind: RefKind,
+    /// `plan --create-missing` may create a missing object of the type for the objects that
+    /// refer to it (never groups or apps, which the tool does not own).
+    pub creatable: bool,
 }
 
 /// A property inside `spec` that holds ids of other objects.
@@ -228,6 +254,8 @@ pub struct CatalogEntry {
     pub write_permission: &'static str,
     /// Position in restore order (docs/graph-notes.md, "Restore order"): lower first.
     pub restore_order: u8,
+    /// Set when other objects refer to this type's objects by id.
+    pub referenced: Option<Referenced>,
     /// How readable views show the document's `spec`.
     pub view: ViewShape,
     /// How restore writes the type (each type's section of docs/graph-notes.md).
@@ -348,6 +376,11 @@ impl CatalogEntry {
 /// All catalog entries, in restore order.
 pub fn all() -> &'static [CatalogEntry] {
     CATALOG
+}
+
+/// The types other objects refer to by id ([`Referenced`]), in restore order.
+pub fn referenced() -> impl Iterator<Item = (&'static CatalogEntry, Referenced)> {
+    CATALOG.iter().filter_map(|e| e.referenced.map(|r| (e, r)))
 }
 
 /// The declared entity type of a collection whose items may be of that very type, which Graph's
@@ -499,7 +532,7 @@ pub const SECRET_KEYS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use std::collections::{BTreeMap, HashSet};
 
     #[test]
     fn every_collection_says_whether_its_items_can_omit_their_type() {
@@ -635,5 +668,55 @@ mod tests {
         let mut sorted = orders.clone();
         sorted.sort();
         assert_eq!(orders, sorted, "CATALOG is listed in restore order");
+    }
+
+    /// Every type comes after the reference data it refers to, so restore creates (and maps) a
+    /// referenced object before the objects that name it; one catalog type per reference kind.
+    #[test]
+    fn reference_data_comes_first_in_restore_order() {
+        let mut owners: BTreeMap<RefKind, &str> = BTreeMap::new();
+        for (e, r) in referenced() {
+            assert!(owners.insert(r.kind, e.key).is_none(), "{:?} twice", r.kind);
+        }
+        assert_eq!(
+            owners.keys().copied().collect::<Vec<_>>(),
+            [
+                RefKind::AssignmentFilters,
+                RefKind::ScopeTags,
+                RefKind::NotificationTemplates,
+                RefKind::NamedLocations
+            ]
+        );
+        for e in all() {
+            let mut uses: Vec<RefKind> = e.refs.iter().map(|f| f.kind).collect();
+            if e.scope_tags != ScopeTagField::None {
+                uses.push(RefKind::ScopeTags);
+            }
+            // Scope tags are assigned to groups only, never with a filter.
+            if e.assignments.is_some() && e.key != "scopeTags" {
+                uses.push(RefKind::AssignmentFilters);
+            }
+            for kind in uses {
+                if let Some(owner) = owners.get(&kind).and_then(|k| get(k))
+                    && owner.key != e.key
+                {
+                    assert!(
+                        owner.restore_order < e.restore_order,
+                        "{} refers to {:?} but is restored before {}",
+                        e.key,
+                        kind,
+                        owner.key
+                    );
+                }
+            }
+        }
+        let creatable: Vec<&str> = referenced()
+            .filter(|(_, r)| r.creatable)
+            .map(|(e, _)| e.key)
+            .collect();
+        assert_eq!(
+            creatable,
+            ["scopeTags", "assignmentFilters", "notificationTemplates"]
+        );
     }
 }

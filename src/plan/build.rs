@@ -15,7 +15,7 @@
 use super::desired::{self, Pending, Selection, Source, restore_order};
 use super::identity::{self, Links};
 use super::item::Planner;
-use super::live::{Live, LiveSide, REFERENCE_TYPES, live_objects, ref_kind_of};
+use super::live::{Live, LiveSide, live_objects};
 use super::resolve::{self, Mappings, Resolver};
 use super::{Action, FORMAT, Item, Plan, Side};
 use crate::backup::{self, TenantTarget};
@@ -118,7 +118,9 @@ async fn build_keeping(
     let mut names = std::mem::take(&mut source.names);
     names.merge(desired::names_from(live.files.get(Names::FILE).cloned()));
     // The reference-like types: needed before any type is planned, and planned first.
-    let mut objects = live_objects(&live.files, |k| REFERENCE_TYPES.contains(&k));
+    let mut objects = live_objects(&live.files, |k| {
+        catalog::get(k).is_some_and(|e| e.referenced.is_some())
+    });
     let (resolver, target_refs) = resolve_references(opts, target, &source, &live, &objects).await;
     let mut links = Links::recorded(repo, &target.name, &target.tenant_id, opts.source_tenant);
     links.extend(created);
@@ -230,10 +232,8 @@ async fn read_live(
         client: target.client.clone(),
         entries: target.entries.clone(),
     };
-    for key in REFERENCE_TYPES {
-        if let Some(e) = catalog::get(key)
-            && !live_target.entries.iter().any(|x| x.key == key)
-        {
+    for (e, _) in catalog::referenced() {
+        if !live_target.entries.iter().any(|x| x.key == e.key) {
             live_target.entries.push(e);
         }
     }
@@ -274,17 +274,15 @@ async fn resolve_references(
     // Reference-like types read in full with the live tenant need no second list — unless the
     // type skips some objects (scope tags skip the built-in ones other objects still refer to).
     let mut known: BTreeMap<RefKind, Vec<(String, String)>> = BTreeMap::new();
-    for key in REFERENCE_TYPES {
-        let complete =
-            catalog::get(key).is_some_and(|e| e.sources.iter().all(|s| s.skip_when.is_none()));
-        if let (Some(kind), true, false) = (
-            ref_kind_of(key),
-            complete,
-            live.unreadable.contains_key(key),
-        ) {
-            let objs = reference_objects.get(key).map(Vec::as_slice).unwrap_or(&[]);
+    for (entry, referenced) in catalog::referenced() {
+        let complete = entry.sources.iter().all(|s| s.skip_when.is_none());
+        if complete && !live.unreadable.contains_key(entry.key) {
+            let objs = reference_objects
+                .get(entry.key)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             known.insert(
-                kind,
+                referenced.kind,
                 objs.iter()
                     .map(|l| (l.doc.id.clone(), l.doc.name.clone()))
                     .collect(),
@@ -310,8 +308,8 @@ async fn resolve_references(
     // Names of the target's own reference-like objects, from its documents.
     for objs in reference_objects.values() {
         for l in objs {
-            if let Some(kind) = ref_kind_of(&l.doc.kind) {
-                target_refs.insert(kind, &l.doc.id, &l.doc.name);
+            if let Some(r) = catalog::get(&l.doc.kind).and_then(|e| e.referenced) {
+                target_refs.insert(r.kind, &l.doc.id, &l.doc.name);
             }
         }
     }
@@ -336,8 +334,11 @@ fn drop_unused_dependencies(items: &mut Vec<Item>, desired: &[Pending]) {
     items.retain(|i| {
         !dependencies.contains(&i.path)
             || i.action == Action::Create
-                && ref_kind_of(&i.kind)
-                    .is_some_and(|k| used.contains(&resolve::created_placeholder(k, &i.source_id)))
+                && catalog::get(&i.kind)
+                    .and_then(|e| e.referenced)
+                    .is_some_and(|r| {
+                        used.contains(&resolve::created_placeholder(r.kind, &i.source_id))
+                    })
     });
 }
 

@@ -17,10 +17,6 @@ use globset::GlobSet;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Types `--create-missing` may create for the objects that refer to them (never groups).
-const CREATABLE_DEPENDENCIES: &[&str] =
-    &["scopeTags", "assignmentFilters", "notificationTemplates"];
-
 /// One desired object from the commit.
 pub(super) struct Desired {
     pub(super) path: String,
@@ -144,7 +140,8 @@ impl Source {
             return;
         }
         let (kind, file) = rel.split_once('/').unwrap_or_default();
-        let dependency = opts.create_missing && CREATABLE_DEPENDENCIES.contains(&kind);
+        let dependency = opts.create_missing
+            && catalog::get(kind).is_some_and(|e| e.referenced.is_some_and(|r| r.creatable));
         if !opts.types.contains(kind) && !dependency {
             return;
         }

@@ -5,7 +5,7 @@
 
 use super::desired::Desired;
 use super::identity::{How, Pairing};
-use super::live::{Live, LiveSide, ref_kind_of};
+use super::live::{Live, LiveSide};
 use super::resolve::{self, Resolver};
 use super::steps::{self, Changed, Context};
 use super::{ABSENT, Action, Item, fixed, removed};
@@ -333,8 +333,8 @@ impl Planner<'_> {
             _ => {
                 item.action = Action::Create;
                 item.requests = steps::create(&ctx);
-                if let Some(kind) = ref_kind_of(entry.key) {
-                    planned.insert((kind, d.doc.id.clone()));
+                if let Some(r) = entry.referenced {
+                    planned.insert((r.kind, d.doc.id.clone()));
                 }
             }
         }

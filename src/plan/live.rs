@@ -6,7 +6,6 @@
 //! The files are held as a backup writes them; their documents are parsed a type at a time
 //! ([`live_objects`]) when that type is planned, never all at once.
 
-use crate::catalog::RefKind;
 use crate::normalize::{self, Document};
 use std::collections::BTreeMap;
 
@@ -25,25 +24,6 @@ pub(super) struct LiveSide {
     pub(super) unreadable: BTreeMap<String, String>,
     /// Objects that could not be read completely, by id, with why.
     pub(super) failed_objects: BTreeMap<String, String>,
-}
-
-/// Catalog types other objects refer to by id: always read with the live tenant, planned first.
-pub(super) const REFERENCE_TYPES: [&str; 4] = [
-    "scopeTags",
-    "assignmentFilters",
-    "notificationTemplates",
-    "namedLocations",
-];
-
-/// The reference kind a catalog type is, for the types others refer to.
-pub(super) fn ref_kind_of(key: &str) -> Option<RefKind> {
-    match key {
-        "scopeTags" => Some(RefKind::ScopeTags),
-        "assignmentFilters" => Some(RefKind::AssignmentFilters),
-        "notificationTemplates" => Some(RefKind::NotificationTemplates),
-        "namedLocations" => Some(RefKind::NamedLocations),
-        _ => None,
-    }
 }
 
 /// Live documents of the types `wanted` chooses, by type, with their files and fingerprints.

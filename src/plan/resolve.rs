@@ -196,7 +196,7 @@ impl Resolver {
         mappings: &Mappings,
         failure: Option<&str>,
     ) -> Result<String, String> {
-        let what = noun(kind);
+        let what = kind.noun();
         let name = source.name(kind, id);
         if let Some(m) = mappings.0.get(&kind) {
             let mapped = m.get(id).or_else(|| name.and_then(|n| m.get(n)));
@@ -256,7 +256,7 @@ impl Resolver {
         self.map
             .get(&(kind, id.to_string()))
             .cloned()
-            .unwrap_or_else(|| Err(format!("{} {id} was not looked up", noun(kind))))
+            .unwrap_or_else(|| Err(format!("{} {id} was not looked up", kind.noun())))
     }
 
     /// Names of the target objects references resolved to.
@@ -268,18 +268,6 @@ impl Resolver {
 fn add(table: &mut Table, o: &Value) {
     if let (Some(id), Some(name)) = (o["id"].as_str(), o["displayName"].as_str()) {
         table.insert(id, name);
-    }
-}
-
-fn noun(kind: RefKind) -> &'static str {
-    match kind {
-        RefKind::Groups => "group",
-        RefKind::AssignmentFilters => "assignment filter",
-        RefKind::ScopeTags => "scope tag",
-        RefKind::MobileApps => "app",
-        RefKind::NotificationTemplates => "notification template",
-        RefKind::NamedLocations => "named location",
-        RefKind::SettingDefinitions => "setting definition",
     }
 }
 
