@@ -27,7 +27,7 @@ pub async fn drift(
     rev_label: &str,
     t: &TenantTarget,
 ) -> Result<TenantDrift, StoreError> {
-    let prefix = format!("tenants/{}", t.name);
+    let prefix = crate::store::layout::tenant(&t.name);
     // Resolve first: an unknown revision is an error before any Graph request.
     let committed = repo.blob_ids_at(rev, &prefix)?;
     let snap = backup::preview(repo, rev, t, &[]).await;

@@ -52,5 +52,5 @@ pub fn run_log(data: &[u8]) {
     if let Some(v) = runs::parse(data) {
         let _ = runs::summarize(&v, "fuzz", RunSource::Private("fuzz.yaml".into()));
     }
-    let _ = Links::of_run_log(data, "tenant-id", "tenants/demo");
+    let _ = Links::of_run_log(data, "tenant-id", &crate::store::layout::tenant("demo"));
 }

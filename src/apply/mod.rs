@@ -570,7 +570,7 @@ fn record(
         report.run_log = private(report);
         return;
     }
-    let path = crate::store::runlog::committed_path(&target.name, &report.run_id, started);
+    let path = crate::store::layout::run_log(&target.name, &report.run_id, started);
     let committed = repo
         .stage_file(&path, yaml.as_bytes())
         .and_then(|()| repo.commit(&log.commit_message(), &settings.author, finished));

@@ -143,7 +143,7 @@ impl<'a> ApplyRunLog<'a> {
             tenant_id: &target.tenant_id,
             plan: &plan.hash,
             commit: &plan.commit,
-            source: format!("tenants/{}", plan.source.tenant),
+            source: crate::store::layout::tenant(&plan.source.tenant),
             started,
             finished,
             outcome: report.outcome,

@@ -9,6 +9,7 @@
 use crate::catalog::{self, ApiVersion, CatalogEntry, Nav, RefKind, RefLookup, Source};
 use crate::graph::{GraphClient, GraphError};
 use crate::normalize::refs::{self, RefTable};
+use crate::store::layout;
 use futures::future::join_all;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -377,7 +378,7 @@ fn refs_from_lists(lists: &Lists, needed: &[RefKind], out: &mut Fetched) {
             Err(e) => {
                 out.failed_refs.push(r.kind);
                 out.failures.push(Failure::from_graph(
-                    &format!("_refs/{}", r.kind.file_stem()),
+                    &format!("{}/{}", layout::REFS, r.kind.file_stem()),
                     None,
                     r.read_permission,
                     e,
@@ -550,7 +551,7 @@ async fn names_by_id(client: &GraphClient, out: &mut Fetched) {
         if let Some(e) = failed {
             out.failed_refs.push(r.kind);
             out.failures.push(Failure::from_graph(
-                &format!("_refs/{}", r.kind.file_stem()),
+                &format!("{}/{}", layout::REFS, r.kind.file_stem()),
                 None,
                 r.read_permission,
                 &e,

@@ -12,7 +12,7 @@ pub mod snapshot;
 use crate::catalog::CatalogEntry;
 use crate::graph::{Cloud, GraphClient};
 use crate::store::lock::{LockError, LockHolder, TenantLock};
-use crate::store::{self, Identity, Repo, StoreError};
+use crate::store::{self, Identity, Repo, StoreError, layout};
 use fetch::Failure;
 use globset::GlobSet;
 use jiff::Timestamp;
@@ -104,7 +104,7 @@ impl Progress for NoProgress {}
 
 /// Repository files `init` writes; a backup commit adopts them while git does not track them yet.
 pub const REPO_FILES: &[&str] = &[
-    "atlas.yaml",
+    layout::CONFIG,
     "README.md",
     "schemas/policy.schema.json",
     "schemas/atlas.schema.json",
@@ -499,7 +499,7 @@ impl Run<'_> {
                 "moved the run log of an interrupted run to .git/atlas/runs"
             );
         }
-        let prefix = format!("tenants/{}", t.name);
+        let prefix = layout::tenant(&t.name);
         let all_failed = !t.entries.is_empty() && fetched.types.values().all(Option::is_none);
         let mut files = std::mem::take(&mut snap.files);
         // tenant.yaml changes only together with something else, so a no-op run stays a no-op.
@@ -546,10 +546,10 @@ impl Run<'_> {
                 repo.stage_file(path, &bytes)?;
             }
         }
-        let prefix = format!("tenants/{}", t.name);
+        let prefix = layout::tenant(&t.name);
         let tenant_yaml = runlog::tenant_yaml(&t.name, &t.tenant_id, t.cloud, run_id, finished);
         repo.stage_file(&format!("{prefix}/tenant.yaml"), tenant_yaml.as_bytes())?;
-        let path = store::runlog::committed_path(&t.name, run_id, self.started);
+        let path = store::layout::run_log(&t.name, run_id, self.started);
         repo.stage_file(&path, log.to_yaml().as_bytes())?;
         let message = runlog::commit_message(
             &t.name,
@@ -647,7 +647,7 @@ pub async fn preview(
 
 /// Regenerates `docs/<tenant>/` from the tenant's documents as now written, and stages it.
 fn write_docs(repo: &Repo, tenant: &str) -> Result<store::WriteSummary, StoreError> {
-    let base = repo.root().join("tenants").join(tenant);
+    let base = repo.root().join(layout::tenant(tenant));
     let mut paths = vec![];
     for dir in fs_err::read_dir(&base).map_err(|e| StoreError::io(&base, e))? {
         let dir = dir.map_err(|e| StoreError::io(&base, e))?;
@@ -662,7 +662,7 @@ fn write_docs(repo: &Repo, tenant: &str) -> Result<store::WriteSummary, StoreErr
                 .to_string_lossy()
                 .to_string();
             if name.ends_with(".yaml") {
-                paths.push(format!("tenants/{tenant}/{folder}/{name}"));
+                paths.push(layout::in_tenant(tenant, &format!("{folder}/{name}")));
             }
         }
     }
@@ -676,13 +676,13 @@ fn write_docs(repo: &Repo, tenant: &str) -> Result<store::WriteSummary, StoreErr
         .into_iter()
         .map(|(k, v)| (k, v.into_bytes()))
         .collect();
-    repo.stage_snapshot(&format!("docs/{tenant}"), &pages, &|_| false)
+    repo.stage_snapshot(&layout::docs(tenant), &pages, &|_| false)
 }
 
 /// Merges the committed `_refs/` files of a tenant into what was fetched.
 fn keep_committed_refs(repo: &Repo, rev: &str, tenant: &str, fetched: &mut fetch::Fetched) {
     for kind in crate::catalog::RefKind::ALL {
-        let path = format!("tenants/{tenant}/_refs/{}.yaml", kind.file_stem());
+        let path = layout::in_tenant(tenant, &layout::refs_file(kind));
         if let Ok(Some(bytes)) = repo.read_at(rev, &path)
             && let Err(e) =
                 fetched

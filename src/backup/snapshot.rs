@@ -8,6 +8,7 @@ use super::fetch::{Failure, Fetched};
 use crate::catalog::{self, CatalogEntry};
 use crate::graph::SecretString;
 use crate::normalize::{self, slug};
+use crate::store::layout;
 use globset::GlobSet;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,7 +56,7 @@ impl Snapshot {
         let Some((folder, file)) = path.split_once('/') else {
             return true; // files at the tenant root are not ours
         };
-        if folder == "_refs" {
+        if folder == layout::REFS {
             return k.only;
         }
         if catalog::get(folder).is_none() || k.folders.contains(folder) {
@@ -94,9 +95,7 @@ pub fn build(
     }
     snap.keep.only = only.is_some();
     for kind in &fetched.failed_refs {
-        snap.keep
-            .refs
-            .insert(format!("_refs/{}.yaml", kind.file_stem()));
+        snap.keep.refs.insert(layout::refs_file(*kind));
     }
     for e in entries {
         let Some(Some(data)) = fetched.types.get_mut(e.key) else {
@@ -144,7 +143,8 @@ pub fn build(
     }
     match fetched.refs.files() {
         Ok(files) => {
-            for (path, bytes) in files {
+            for (kind, bytes) in files {
+                let path = layout::refs_file(kind);
                 if !snap.keep.refs.contains(&path) {
                     snap.files.insert(path, bytes);
                 }
@@ -153,12 +153,10 @@ pub fn build(
         Err(e) => {
             // Keep every committed `_refs/` file rather than lose them.
             for kind in crate::catalog::RefKind::ALL {
-                snap.keep
-                    .refs
-                    .insert(format!("_refs/{}.yaml", kind.file_stem()));
+                snap.keep.refs.insert(layout::refs_file(kind));
             }
             snap.failures
-                .push(Failure::plain("_refs", None, e.to_string()));
+                .push(Failure::plain(layout::REFS, None, e.to_string()));
         }
     }
     snap

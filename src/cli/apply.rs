@@ -146,8 +146,12 @@ pub fn execute(
 /// What apply is about to do: the plan's identity and the items it writes.
 fn preview(out: &Out, plan: &Plan, verified_with: Option<&str>) {
     out.line(format!(
-        "plan {} from commit {} (tenants/{}) for tenant {} ({})",
-        plan.hash, plan.commit, plan.source.tenant, plan.target.tenant, plan.target.tenant_id
+        "plan {} from commit {} ({}) for tenant {} ({})",
+        plan.hash,
+        plan.commit,
+        crate::store::layout::tenant(&plan.source.tenant),
+        plan.target.tenant,
+        plan.target.tenant_id
     ));
     if let Some(var) = verified_with {
         out.line(format!("signature verified with the key in {var}"));

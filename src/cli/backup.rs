@@ -221,7 +221,7 @@ pub(super) fn demo_targets(
 ) -> Result<Vec<TenantTarget>, CliError> {
     let target = TenantTarget::from_config(
         &crate::config::TenantConfig::demo(),
-        Path::new("atlas.yaml"),
+        Path::new(crate::store::layout::CONFIG),
         types.as_deref(),
     )
     .map_err(CliError::error)?;

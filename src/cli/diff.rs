@@ -4,8 +4,8 @@ use super::views;
 use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{self, DiskFiles, Files, Loader, RevFiles};
 use crate::render::{Format, Report};
-use crate::store::Repo;
 use crate::store::Side;
+use crate::store::{Repo, layout};
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -100,8 +100,8 @@ impl<'a> Revisions<'a> {
     fn prefixes(&self, repo: &Repo, tenant: Option<&str>) -> Result<Vec<String>, CliError> {
         if self.paths.is_empty() {
             return Ok(vec![match tenant {
-                Some(t) => format!("tenants/{t}"),
-                None => "tenants".into(),
+                Some(t) => layout::tenant(t),
+                None => layout::TENANTS.into(),
             }]);
         }
         let known = Known::read(repo, &self.from, self.to.as_deref())?;
@@ -206,16 +206,16 @@ impl<'a> Known<'a> {
         let mut files = BTreeSet::new();
         for rev in std::iter::once(from).chain(to) {
             let listed = repo
-                .list_at(rev, "tenants")
+                .list_at(rev, layout::TENANTS)
                 .map_err(|e| views::rev_error(repo, rev, e))?;
-            files.extend(listed.into_iter().map(|p| format!("tenants/{p}")));
+            files.extend(listed.into_iter().map(|p| layout::under_tenants(&p)));
         }
         let mut tenants: BTreeSet<String> = files
             .iter()
             .filter_map(|p| p.split('/').nth(1).map(str::to_string))
             .collect();
         if to.is_none()
-            && let Ok(dir) = fs_err::read_dir(repo.root().join("tenants"))
+            && let Ok(dir) = fs_err::read_dir(repo.root().join(layout::TENANTS))
         {
             tenants.extend(
                 dir.flatten()
@@ -254,18 +254,18 @@ impl<'a> Known<'a> {
             single.push(normalize(&format!("{cwd}/{arg}")));
         }
         if let Some(t) = tenant {
-            single.push(Some(format!("tenants/{t}/{arg}")));
+            single.push(Some(layout::in_tenant(t, arg)));
         }
         single.push(normalize(arg));
         for c in single.into_iter().flatten() {
-            if c.starts_with("tenants") && self.exists(&c) {
+            if c.starts_with(layout::TENANTS) && self.exists(&c) {
                 return vec![c];
             }
         }
         self.tenants
             .iter()
             .filter(|t| tenant.is_none_or(|want| want == t.as_str()))
-            .map(|t| format!("tenants/{t}/{arg}"))
+            .map(|t| layout::in_tenant(t, arg))
             .filter(|c| normalize(c).as_deref() == Some(c.as_str()) && self.exists(c))
             .collect()
     }

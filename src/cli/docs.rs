@@ -2,7 +2,7 @@
 
 use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::RevFiles;
-use crate::store::Repo;
+use crate::store::{Repo, layout};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -23,14 +23,17 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<Exit, CliEr
     let repo = Repo::open(&global.read_repo_dir())?;
     super::views::rev_label(&repo, &args.rev)?;
     let mut tenants = super::views::tenant_folders(&repo, &args.rev)?;
-    let all = repo.list_at(&args.rev, "tenants")?;
+    let all = repo.list_at(&args.rev, layout::TENANTS)?;
     if !args.tenant.is_empty() {
         for t in &args.tenant {
             super::views::check_tenant_folder(&repo, &args.rev, t)?;
         }
         tenants.retain(|t| args.tenant.contains(t));
     }
-    let root = args.out.clone().unwrap_or_else(|| repo.root().join("docs"));
+    let root = args
+        .out
+        .clone()
+        .unwrap_or_else(|| repo.root().join(layout::DOCS));
     let files = RevFiles {
         repo: &repo,
         rev: args.rev.clone(),
@@ -40,7 +43,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: DocsArgs) -> Result<Exit, CliEr
         let docs: Vec<String> = all
             .iter()
             .filter(|p| p.starts_with(&format!("{t}/")))
-            .map(|p| format!("tenants/{p}"))
+            .map(|p| layout::under_tenants(p))
             .filter(|p| crate::render::load::document_of(p).as_deref() == Some(p.as_str()))
             .collect();
         let (pages, warnings) = crate::render::docs::tenant(&files, t, &docs);

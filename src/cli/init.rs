@@ -1,7 +1,7 @@
 //! `tenant-atlas init [DIR]`: a new backup repository.
 
 use super::{CliError, Exit, GlobalArgs, Out};
-use crate::store::Repo;
+use crate::store::{Repo, layout};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -50,7 +50,7 @@ pub fn prepare(dir: &Path) -> Result<Repo, CliError> {
 /// every command works in the repository `backup --demo` makes. An `atlas.yaml` that is still
 /// `init`'s example in a repository without commits gets the demo tenant too.
 pub fn prepare_demo(dir: &Path) -> Result<Repo, CliError> {
-    let config = dir.join("atlas.yaml");
+    let config = dir.join(layout::CONFIG);
     if fs_err::read_to_string(&config).is_ok_and(|t| t == crate::config::EXAMPLE)
         && Repo::open(dir).is_ok_and(|r| r.head().is_ok_and(|h| h.is_none()))
     {
@@ -62,7 +62,7 @@ pub fn prepare_demo(dir: &Path) -> Result<Repo, CliError> {
 fn prepare_with(dir: &Path, config: String) -> Result<Repo, CliError> {
     let repo = Repo::init(dir)?;
     let mut files = vec![
-        ("atlas.yaml", config),
+        (layout::CONFIG, config),
         ("README.md", REPO_README.to_string()),
     ];
     files.extend(repo_files());

@@ -3,9 +3,9 @@
 use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{self, Loader, RevFiles};
 use crate::render::{ChangeKind, Format, LogLine, markdown};
-use crate::store::Repo;
 use crate::store::objects::object_lines;
 use crate::store::{CommitInfo, LogEntry, LogQuery};
+use crate::store::{Repo, layout};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -78,8 +78,8 @@ fn select(repo: &Repo, args: &LogArgs, query: &mut LogQuery) -> Result<Option<St
             super::views::check_tenant_folder(repo, "HEAD", t)?;
         }
         query.paths = vec![match &args.tenant {
-            Some(t) => format!("tenants/{t}"),
-            None => "tenants".into(),
+            Some(t) => layout::tenant(t),
+            None => layout::TENANTS.into(),
         }];
         return Ok(None);
     };
@@ -288,7 +288,7 @@ fn former_name(
 ) -> Result<Option<(String, String)>, CliError> {
     let slug = crate::normalize::slug::slug(query);
     let q = LogQuery {
-        paths: vec![tenant.map_or("tenants".into(), |t| format!("tenants/{t}"))],
+        paths: vec![tenant.map_or(layout::TENANTS.into(), layout::tenant)],
         rev: Some(rev.to_string()),
         ..Default::default()
     };

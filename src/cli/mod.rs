@@ -244,7 +244,7 @@ impl GlobalArgs {
     pub fn config_path(&self, repo: &std::path::Path) -> PathBuf {
         self.config
             .clone()
-            .unwrap_or_else(|| repo.join("atlas.yaml"))
+            .unwrap_or_else(|| repo.join(crate::store::layout::CONFIG))
     }
 
     /// The configuration every command that reads tenants loads: `--config` or `<repo>/atlas.yaml`.

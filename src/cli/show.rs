@@ -5,7 +5,7 @@ use super::{CliError, Exit, GlobalArgs, Out};
 use crate::render::load::{Loader, RevFiles};
 use crate::render::locate::{self, LocateError};
 use crate::render::{self, Format, text::Paint};
-use crate::store::Repo;
+use crate::store::{Repo, layout};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -110,8 +110,11 @@ fn looks_like_rev(s: &str) -> bool {
 
 /// The document path a query names at `rev`.
 pub fn find(repo: &Repo, rev: &str, query: &str, tenant: Option<&str>) -> Result<String, CliError> {
-    let paths = repo.list_at(rev, "tenants")?;
-    let paths: Vec<String> = paths.into_iter().map(|p| format!("tenants/{p}")).collect();
+    let paths = repo.list_at(rev, layout::TENANTS)?;
+    let paths: Vec<String> = paths
+        .into_iter()
+        .map(|p| layout::under_tenants(&p))
+        .collect();
     let mut read = |p: &str| -> Option<(String, String)> {
         let bytes = repo.read_at(rev, p).ok()??;
         let doc = crate::normalize::from_yaml(&String::from_utf8_lossy(&bytes), p).ok()?;

@@ -97,7 +97,7 @@ pub fn no_backup(repo: &crate::store::Repo) -> CliError {
 /// The tenant folders below `tenants/` at a revision.
 pub fn tenant_folders(repo: &crate::store::Repo, rev: &str) -> Result<Vec<String>, CliError> {
     let mut folders: Vec<String> = repo
-        .list_at(rev, "tenants")
+        .list_at(rev, crate::store::layout::TENANTS)
         .map_err(|e| rev_error(repo, rev, e))?
         .iter()
         .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
@@ -116,9 +116,13 @@ pub fn check_tenant_folder(
     if folders.iter().any(|f| f == tenant) {
         return Ok(());
     }
-    Err(
-        CliError::usage(format!("no tenant folder `tenants/{tenant}` at {rev}")).hint(
-            super::suggest::hint(tenant, "tenant folders", folders.iter().map(String::as_str)),
-        ),
-    )
+    Err(CliError::usage(format!(
+        "no tenant folder `{}` at {rev}",
+        crate::store::layout::tenant(tenant)
+    ))
+    .hint(super::suggest::hint(
+        tenant,
+        "tenant folders",
+        folders.iter().map(String::as_str),
+    )))
 }

@@ -108,7 +108,7 @@ mod tests {
         let files = t.files().unwrap();
         let Some((_, text)) = files
             .iter()
-            .find(|(p, _)| p == "_refs/settingDefinitions.yaml")
+            .find(|(k, _)| *k == RefKind::SettingDefinitions)
         else {
             return vec![];
         };

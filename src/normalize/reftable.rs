@@ -77,7 +77,7 @@ impl RefTable {
     }
 
     /// The `_refs/<kind>.yaml` files (relative to the tenant folder) for every kind in use.
-    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, super::yaml::YamlError> {
+    pub fn files(&self) -> Result<Vec<(RefKind, Vec<u8>)>, super::yaml::YamlError> {
         let mut out = vec![];
         for (kind, ids) in &self.used {
             let entries: Vec<RefEntry> = ids
@@ -92,10 +92,7 @@ impl RefTable {
                 "# {}: id → name of each one this tenant's documents refer to (no name: not found in the tenant)\n{body}",
                 kind.file_stem()
             );
-            out.push((
-                format!("_refs/{}.yaml", kind.file_stem()),
-                text.into_bytes(),
-            ));
+            out.push((*kind, text.into_bytes()));
         }
         Ok(out)
     }

@@ -51,7 +51,7 @@ pub struct Options<'a> {
 pub enum PlanError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("there is no tenant folder `tenants/{tenant}` at {rev}")]
+    #[error("there is no tenant folder `{}` at {rev}", crate::store::layout::tenant(.tenant))]
     NoTenant { tenant: String, rev: String },
     /// The target tenant could not be signed in to: nothing of it was read.
     #[error("tenant {tenant}: {error}")]

@@ -97,7 +97,7 @@ pub(super) struct Source {
 /// `None` when the commit has no such folder.
 pub(super) fn read(repo: &Repo, opts: &Selection<'_>) -> Result<Option<Source>, StoreError> {
     let commit = repo.commit_info(opts.rev)?;
-    let prefix = format!("tenants/{}", opts.source_tenant);
+    let prefix = crate::store::layout::tenant(opts.source_tenant);
     // Blob ids of the tenant folder in one tree walk; documents are then read by id.
     let blobs = repo.blob_ids_at(&commit.id, &prefix)?;
     if blobs.is_empty() {
@@ -232,7 +232,7 @@ pub(super) fn restore_order(kind: &str) -> u8 {
 pub(super) fn ref_table(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> RefTable {
     let mut refs = RefTable::default();
     for kind in RefKind::ALL {
-        let rel = format!("_refs/{}.yaml", kind.file_stem());
+        let rel = crate::store::layout::refs_file(kind);
         if let Some(b) = read(&rel) {
             let _ = refs.merge_committed(kind, &String::from_utf8_lossy(&b), &rel);
         }

@@ -9,7 +9,7 @@
 //! real tenants hold objects named alike (docs/graph-variation.md, "Objects that share a name").
 
 use super::live::Live;
-use crate::store::Repo;
+use crate::store::{Repo, layout};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,10 +61,10 @@ impl Links {
     /// do not parse, or predate source ids in run logs, record nothing.
     pub fn recorded(repo: &Repo, tenant: &str, tenant_id: &str, source: &str) -> Links {
         let mut links = Links::default();
-        let Ok(blobs) = repo.blob_ids_at("HEAD", &format!("runs/{tenant}")) else {
+        let Ok(blobs) = repo.blob_ids_at("HEAD", &layout::runs(tenant)) else {
             return links;
         };
-        let source = format!("tenants/{source}");
+        let source = layout::tenant(source);
         // Paths are `<yyyy>/<mm>/<run id>.yaml` and run ids start with their time: path order is
         // run order.
         for oid in blobs.values() {

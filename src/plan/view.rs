@@ -3,6 +3,7 @@
 
 use super::{Action, Item, Plan};
 use crate::render::{markdown, text, text::Paint};
+use crate::store::layout;
 use std::fmt::Write;
 
 fn mark(a: Action) -> &'static str {
@@ -32,8 +33,8 @@ pub fn text(plan: &Plan, paint: Paint) -> String {
         out,
         "{}",
         paint.bold(&format!(
-            "plan: tenants/{} at {} → tenant {}",
-            plan.source.tenant,
+            "plan: {} at {} → tenant {}",
+            layout::tenant(&plan.source.tenant),
             &plan.commit[..plan.commit.len().min(10)],
             plan.target.tenant
         ))
@@ -107,8 +108,8 @@ pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### Restore plan: `tenants/{}` at `{}` → tenant `{}`\n",
-        plan.source.tenant,
+        "### Restore plan: `{}` at `{}` → tenant `{}`\n",
+        layout::tenant(&plan.source.tenant),
         &plan.commit[..plan.commit.len().min(10)],
         plan.target.tenant
     );

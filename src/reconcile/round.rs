@@ -188,7 +188,7 @@ fn committed_changes(repo: &Repo, tenant: &str, commit: &str) -> Option<Drift> {
         repo,
         &parent,
         commit,
-        &[format!("tenants/{tenant}")],
+        &[crate::store::layout::tenant(tenant)],
         &mut warnings,
     )
     .ok()?;

@@ -7,7 +7,7 @@ use crate::store::{Repo, StoreError, state};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-const AREA: &str = "status";
+pub const AREA: &str = "status";
 
 /// Where a tenant stands in the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 
 use super::load;
 use crate::normalize::slug;
+use crate::store::layout;
 
 /// Why a query found no single document.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub fn locate(
     let docs: Vec<&String> = paths
         .iter()
         .filter(|p| load::document_of(p).as_deref() == Some(p.as_str()))
-        .filter(|p| tenant.is_none_or(|t| p.starts_with(&format!("tenants/{t}/"))))
+        .filter(|p| tenant.is_none_or(|t| p.starts_with(&layout::in_tenant(t, ""))))
         .collect();
     let one = |found: Vec<&String>| -> Result<String, LocateError> {
         match found.as_slice() {
@@ -48,7 +49,7 @@ pub fn locate(
     // A path: the document itself or one of its sidecars.
     if q.contains('/') || q.ends_with(".yaml") {
         let doc = load::document_of(q)
-            .or_else(|| load::document_of(&format!("tenants/{}", q)))
+            .or_else(|| load::document_of(&layout::under_tenants(q)))
             .unwrap_or_else(|| q.to_string());
         let found: Vec<&String> = docs
             .iter()
@@ -57,7 +58,7 @@ pub fn locate(
                 **p == doc
                     || p.ends_with(&format!("/{q}"))
                     || p.ends_with(&format!("/{q}.yaml"))
-                    || tenant.is_some_and(|t| **p == format!("tenants/{t}/{q}"))
+                    || tenant.is_some_and(|t| **p == layout::in_tenant(t, q))
             })
             .collect();
         if !found.is_empty() {

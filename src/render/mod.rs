@@ -37,7 +37,8 @@ pub struct Names {
 }
 
 impl Names {
-    /// Path of the names file below a tenant folder.
+    /// Path of the names file below a tenant folder (the layout's reference file of setting
+    /// definitions, `crate::store::layout::refs_file`; a test keeps them equal).
     pub const FILE: &'static str = "_refs/settingDefinitions.yaml";
 
     /// Reads `_refs/settingDefinitions.yaml`; an unreadable file gives no names (ids are shown).

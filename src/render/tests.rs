@@ -328,3 +328,11 @@ fn an_unchanged_tenant_reports_nothing_and_reads_nothing() {
     assert_eq!(r.summary.total(), 0);
     assert_eq!(r.documents_read, 0);
 }
+
+#[test]
+fn names_file_is_the_layouts_reference_file() {
+    assert_eq!(
+        super::Names::FILE,
+        crate::store::layout::refs_file(crate::catalog::RefKind::SettingDefinitions)
+    );
+}

@@ -6,6 +6,7 @@ use super::policy::{Diff, HistoryEntry, PolicyRef, Version};
 use super::runs::{RunSource, RunSummary};
 use super::{App, Caller, Problem, blocking, limits};
 use crate::records::status::{Drift, Round};
+use crate::store::layout;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -209,12 +210,7 @@ pub(crate) async fn run_detail(
         RunSource::Committed(path) => Ok(app2.repo.read_at("HEAD", path)?),
         RunSource::Private(file) => {
             limits::run_id(file)?;
-            let p = app2
-                .repo
-                .git_dir()
-                .join("atlas/runs")
-                .join(&tenant)
-                .join(file);
+            let p = layout::private_runs(app2.repo.git_dir(), &tenant).join(file);
             Ok(std::fs::read(p).ok())
         }
     })

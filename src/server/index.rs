@@ -9,7 +9,7 @@
 use super::Problem;
 use super::runs::{self, RunSource, RunSummary};
 use crate::records::status::{self, TenantStatus};
-use crate::store::{LogQuery, Repo};
+use crate::store::{LogQuery, Repo, layout};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -124,11 +124,11 @@ fn mtime(p: &std::path::Path) -> Option<SystemTime> {
 
 fn stamp(repo: &Repo) -> Result<Stamp, Problem> {
     let head = repo.head()?.map(|o| o.to_string());
-    let atlas = repo.git_dir().join("atlas");
-    let runs = atlas.join("runs");
+    let runs = layout::private_area(repo.git_dir(), layout::RUNS);
+    let status = layout::private_area(repo.git_dir(), crate::records::status::AREA);
     let mut dirs = vec![
         (runs.clone(), mtime(&runs)),
-        (atlas.join("status"), mtime(&atlas.join("status"))),
+        (status.clone(), mtime(&status)),
     ];
     if let Ok(entries) = std::fs::read_dir(&runs) {
         let mut sub: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -255,10 +255,10 @@ fn build(
 fn head_files(repo: &Repo) -> Result<HeadFiles, Problem> {
     let mut files: BTreeMap<String, TenantFiles> = BTreeMap::new();
     let mut tenant_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for (rel, blob) in repo.blob_ids_at("HEAD", "tenants")? {
+    for (rel, blob) in repo.blob_ids_at("HEAD", layout::TENANTS)? {
         let parts: Vec<&str> = rel.split('/').collect();
         match parts.as_slice() {
-            [t, "tenant.yaml"] => {
+            [t, layout::TENANT_FILE] => {
                 tenant_files.insert(t.to_string(), repo.read_blob(&blob)?);
             }
             [t, kind, file] if !kind.starts_with(['_', '.']) && file.ends_with(".yaml") => {
@@ -322,7 +322,7 @@ fn committed_runs(
     summaries: &mut HashMap<String, RunSummary>,
     runs: &mut Vec<RunSummary>,
 ) -> Result<(), Problem> {
-    let prefix = format!("runs/{name}");
+    let prefix = layout::runs(name);
     for (rel, blob) in repo.blob_ids_at("HEAD", &prefix)? {
         if !rel.ends_with(".yaml") {
             continue;
@@ -353,7 +353,7 @@ fn private_runs(
     summaries: &mut HashMap<String, RunSummary>,
     runs: &mut Vec<RunSummary>,
 ) {
-    let dir = repo.git_dir().join("atlas/runs").join(name);
+    let dir = layout::private_runs(repo.git_dir(), name);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return;
     };
@@ -414,7 +414,7 @@ fn tenant_yaml(bytes: Option<&Vec<u8>>) -> (Option<String>, Option<LastBackup>) 
 /// The newest commit that changed the tenant's `tenant.yaml` (every backup commit does).
 fn last_commit(repo: &Repo, tenant: &str) -> Option<String> {
     repo.log(&LogQuery {
-        paths: vec![format!("tenants/{tenant}/tenant.yaml")],
+        paths: vec![layout::tenant_file(tenant)],
         limit: Some(1),
         ..LogQuery::default()
     })

@@ -10,7 +10,7 @@
 
 use super::{Problem, limits};
 use crate::render::{self, Names, Report, View, compare, load::document_of};
-use crate::store::{LogQuery, Repo, StoreError};
+use crate::store::{LogQuery, Repo, StoreError, layout};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -38,11 +38,11 @@ impl PolicyRef {
     }
 
     pub fn path(&self) -> String {
-        format!("tenants/{}/{}/{}", self.tenant, self.kind, self.file)
+        layout::in_tenant(&self.tenant, &format!("{}/{}", self.kind, self.file))
     }
 
     fn folder(&self) -> String {
-        format!("tenants/{}/{}", self.tenant, self.kind)
+        layout::in_tenant(&self.tenant, &self.kind)
     }
 
     /// `--<id part>.yaml`
@@ -285,7 +285,7 @@ impl Cache {
 
     fn names(&self, repo: &Repo, id: &str, tenant: &str) -> Result<Arc<Names>, Problem> {
         cached(&self.names, (id.to_string(), tenant.to_string()), || {
-            let path = format!("tenants/{tenant}/{}", Names::FILE);
+            let path = layout::in_tenant(tenant, Names::FILE);
             Ok(Arc::new(
                 repo.read_at(id, &path)?
                     .and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), &path).ok())

@@ -6,6 +6,7 @@ use super::pages::{outcome, page, run_href, tenant_href, ts};
 use super::policy::PolicyRef;
 use super::runs::RunSummary;
 use super::{App, Problem};
+use crate::store::layout;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -218,7 +219,9 @@ fn drift_link(tenant: &str, o: &Value) -> Markup {
     let path = o.get("path").and_then(Value::as_str).unwrap_or("");
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
-        ["tenants", t, kind, file] if *t == tenant && PolicyRef::new(t, kind, file).is_ok() => {
+        [layout::TENANTS, t, kind, file]
+            if *t == tenant && PolicyRef::new(t, kind, file).is_ok() =>
+        {
             html! { a href=(format!("/tenants/{t}/policies/{kind}/{file}")) { (name) } }
         }
         _ => html! { (name) },

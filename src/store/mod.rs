@@ -10,6 +10,7 @@ mod error;
 pub mod fault;
 mod fsio;
 mod history;
+pub mod layout;
 pub mod lock;
 pub mod log;
 pub mod objects;
@@ -23,6 +24,9 @@ pub mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
+
+/// Folder of the private state below the git directory (docs/ARCHITECTURE.md, "Repository layout").
+const STATE: &str = "atlas";
 
 pub use error::StoreError;
 pub use history::blob_id;
@@ -204,7 +208,7 @@ impl Repo {
     /// The private state directory `.git/atlas/` (created on demand): no-op run logs and locks
     /// live there.
     pub fn state_dir(&self) -> Result<PathBuf, StoreError> {
-        let dir = self.git_dir.join("atlas");
+        let dir = self.git_dir.join(STATE);
         fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         Ok(dir)
     }

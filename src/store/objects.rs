@@ -209,14 +209,17 @@ pub fn document_pairs(changes: &[(Option<String>, Option<String>)]) -> Vec<Pair>
 /// The document a file of a type folder belongs to: `tenants/<t>/<kind>/<stem>.yaml`.
 pub fn document_of(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').collect();
-    let [root, _tenant, folder, file] = parts.as_slice() else {
+    let [root, tenant, folder, file] = parts.as_slice() else {
         return None;
     };
-    if *root != "tenants" || folder.starts_with('_') || folder.starts_with('.') {
+    if *root != super::layout::TENANTS || folder.starts_with('_') || folder.starts_with('.') {
         return None;
     }
     let stem = file.split('.').next().filter(|s| !s.is_empty())?;
-    Some(format!("tenants/{_tenant}/{folder}/{stem}.yaml"))
+    Some(super::layout::in_tenant(
+        tenant,
+        &format!("{folder}/{stem}.yaml"),
+    ))
 }
 
 /// `--<id marker>` at the end of a document's stem.

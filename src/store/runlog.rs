@@ -6,18 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::{Repo, StoreError, fsio, paths};
-
-/// Path of a committed run log: "runs/<tenant>/<yyyy>/<mm>/<run-id>.yaml" (UTC year/month of
-/// `started`).
-pub fn committed_path(tenant: &str, run_id: &str, started: jiff::Timestamp) -> String {
-    let utc = started.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    format!(
-        "runs/{tenant}/{:04}/{:02}/{run_id}.yaml",
-        utc.year(),
-        utc.month()
-    )
-}
+use super::{Repo, StoreError, fsio, layout, paths};
 
 /// Write a run log that is kept out of git (no-op runs): `.git/atlas/runs/<tenant>/<run-id>.yaml`;
 /// returns its path. The write is atomic.
@@ -29,7 +18,7 @@ pub fn write_private(
 ) -> Result<PathBuf, StoreError> {
     paths::validate_component(tenant)?;
     paths::validate_component(run_id)?;
-    let dir = repo.state_dir()?.join("runs").join(tenant);
+    let dir = layout::private_runs(repo.git_dir(), tenant);
     fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
     let path = dir.join(format!("{run_id}.yaml"));
     fsio::atomic_write(&path, bytes)?;
@@ -79,12 +68,12 @@ fn prune_private(dir: &std::path::Path, keep: usize) {
 /// Returns the moved paths (relative to the root).
 pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, StoreError> {
     paths::validate_component(tenant)?;
-    let dir = repo.root().join("runs").join(tenant);
+    let dir = repo.root().join(layout::runs(tenant));
     if !dir.is_dir() {
         return Ok(vec![]);
     }
     let committed: std::collections::BTreeSet<String> = repo
-        .list_at("HEAD", &format!("runs/{tenant}"))?
+        .list_at("HEAD", &layout::runs(tenant))?
         .into_iter()
         .collect();
     let mut moved = vec![];
@@ -100,11 +89,11 @@ pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, S
             .to_string();
         paths::validate_component(&name)?;
         let bytes = fs_err::read(&path).map_err(|e| StoreError::io(&path, e))?;
-        let target_dir = repo.state_dir()?.join("runs").join(tenant);
+        let target_dir = layout::private_runs(repo.git_dir(), tenant);
         fs_err::create_dir_all(&target_dir).map_err(|e| StoreError::io(&target_dir, e))?;
         fsio::atomic_write(&target_dir.join(format!("{name}.interrupted.yaml")), &bytes)?;
         fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
-        moved.push(format!("runs/{tenant}/{rel}"));
+        moved.push(format!("{}/{rel}", layout::runs(tenant)));
     }
     fsio::prune_empty_dirs(&dir)?;
     Ok(moved)
@@ -143,19 +132,19 @@ mod tests {
         // 2026-02-28T23:30:00-05:00 is already March in UTC.
         let started: jiff::Timestamp = "2026-02-28T23:30:00-05:00".parse().unwrap();
         assert_eq!(
-            committed_path("contoso", "r-1", started),
+            layout::run_log("contoso", "r-1", started),
             "runs/contoso/2026/03/r-1.yaml"
         );
         let january: jiff::Timestamp = "2027-01-05T10:00:00Z".parse().unwrap();
         assert_eq!(
-            committed_path("fabrikam", "20270105-abc", january),
+            layout::run_log("fabrikam", "20270105-abc", january),
             "runs/fabrikam/2027/01/20270105-abc.yaml"
         );
     }
 
     #[test]
     fn committed_path_is_a_safe_store_path() {
-        let path = committed_path("contoso", "run-7", "2026-11-26T00:00:00Z".parse().unwrap());
+        let path = layout::run_log("contoso", "run-7", "2026-11-26T00:00:00Z".parse().unwrap());
         assert!(paths::validate(&path).is_ok());
     }
 

@@ -362,3 +362,66 @@ fn the_cycle_check_sees_sibling_imports_and_circles() {
     );
     assert!(cycles(&[edge("a", "b"), edge("b", "c"), edge("a", "c")]).is_empty());
 }
+
+/// Literals that spell a place of the repository layout (docs/ARCHITECTURE.md, "Repository
+/// layout"); only `src/store/layout.rs` may write them.
+const LAYOUT_LITERALS: &[&str] = &[
+    "\"tenants/",
+    "\"runs/",
+    "\"_refs/",
+    "\"docs/",
+    "join(\"atlas",
+];
+
+/// Lines outside the layout that may spell a path, with why: (file, part of the line).
+const LAYOUT_EXEMPT: &[(&str, &str)] = &[
+    // A `const` the type's parser needs; a render test keeps it equal to `layout::refs_file`.
+    ("src/render/mod.rs", "pub const FILE"),
+];
+
+/// (file:line, line) of every literal of the layout outside `store/layout.rs`, test code left out.
+fn layout_spellings(rel: &str, text: &str) -> Vec<String> {
+    let mut out = vec![];
+    for (i, line) in without_tests(text).lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let exempt = LAYOUT_EXEMPT
+            .iter()
+            .any(|(file, part)| *file == rel && line.contains(part));
+        if !exempt && LAYOUT_LITERALS.iter().any(|l| code.contains(l)) {
+            out.push(format!("{rel}:{}: {}", i + 1, code));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_repository_layout_is_spelled_in_one_place() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut found = vec![];
+    for path in files {
+        let rel = format!("src/{}", path.strip_prefix(&src).unwrap().display());
+        if test_file(&path) || rel == "src/store/layout.rs" {
+            continue;
+        }
+        found.extend(layout_spellings(
+            &rel,
+            &std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    assert!(
+        found.is_empty(),
+        "paths of the repository spelled outside src/store/layout.rs (ask `layout` for them):\n{}",
+        found.join("\n")
+    );
+    let planted = "let p = format!(\"tenants/{t}\");\n// \"runs/ in a comment\n#[cfg(test)]\nmod tests {\n    const P: &str = \"tenants/a\";\n}\n";
+    assert_eq!(
+        layout_spellings("src/x.rs", planted),
+        ["src/x.rs:1: let p = format!(\"tenants/{t}\");"]
+    );
+}
