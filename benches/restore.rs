@@ -106,5 +106,49 @@ fn main() {
         m.max_rss_kib as f64 / 1024.0,
         m.wall.as_secs_f64() / minimum.max(1.0)
     );
+    let gets = stats["byMethod"]["GET"].as_u64().unwrap_or(0);
+    let reads = collection_reads(&stats);
+    let most = reads.values().max().copied().unwrap_or(0);
+    let logged = stats["log"].as_array().map_or(0, Vec::len) as u64;
+    if stats["requests"].as_u64().unwrap_or(0) > logged {
+        println!("(the emulator's request log was full: the read counts below are lower bounds)");
+    }
+    println!(
+        "\napply: {gets} GET requests ($batch items counted); collections read {reads_line}; at most {most} times",
+        reads_line = summary(&reads)
+    );
     rt.block_on(handle.shutdown());
+}
+
+/// How many times each catalog collection was read from its first page, from the emulator's
+/// request log (a first page: a GET of the collection without `$skiptoken`/`$skip`).
+fn collection_reads(stats: &serde_json::Value) -> std::collections::BTreeMap<String, u64> {
+    let collections: std::collections::BTreeSet<String> = tenant_atlas::catalog::all()
+        .iter()
+        .flat_map(|e| e.sources)
+        .map(|s| format!("/{}/{}", s.version.as_str(), s.collection))
+        .collect();
+    let mut reads = std::collections::BTreeMap::new();
+    for e in stats["log"].as_array().into_iter().flatten() {
+        let full = e["path"].as_str().unwrap_or("");
+        let (path, query) = full.split_once('?').unwrap_or((full, ""));
+        if e["method"] == "GET" && collections.contains(path) && !query.contains("skip") {
+            *reads.entry(path.to_string()).or_insert(0) += 1;
+        }
+    }
+    reads
+}
+
+/// "N× for K collections, …", most reads first.
+fn summary(reads: &std::collections::BTreeMap<String, u64>) -> String {
+    let mut by_count: std::collections::BTreeMap<u64, usize> = std::collections::BTreeMap::new();
+    for n in reads.values() {
+        *by_count.entry(*n).or_default() += 1;
+    }
+    by_count
+        .iter()
+        .rev()
+        .map(|(n, k)| format!("{n}× ({k})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

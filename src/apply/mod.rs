@@ -75,6 +75,27 @@ pub struct ApplyReport {
     pub checks: Checks,
 }
 
+impl ApplyReport {
+    /// The report of run `run_id` before anything happened: refused until it says otherwise.
+    fn new(run_id: String) -> ApplyReport {
+        ApplyReport {
+            run_id,
+            outcome: Outcome::Refused,
+            message: None,
+            items: vec![],
+            run_log: None,
+            commit: None,
+            backup_commit: None,
+            backup_run: None,
+            interrupted: false,
+            journal_error: None,
+            locked: false,
+            obsolete: false,
+            checks: Checks::default(),
+        }
+    }
+}
+
 /// Applies `plan` to `target`.
 pub async fn apply(
     root: PathBuf,
@@ -86,21 +107,7 @@ pub async fn apply(
     // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
     let base = target.client.stats();
     let run_id = crate::clock::run_id(started);
-    let mut report = ApplyReport {
-        run_id: run_id.clone(),
-        outcome: Outcome::Refused,
-        message: None,
-        items: vec![],
-        run_log: None,
-        commit: None,
-        backup_commit: None,
-        backup_run: None,
-        interrupted: false,
-        journal_error: None,
-        locked: false,
-        obsolete: false,
-        checks: Checks::default(),
-    };
+    let mut report = ApplyReport::new(run_id.clone());
     let repo = match Repo::open(&root) {
         Ok(r) => r,
         Err(e) => {
@@ -153,7 +160,16 @@ pub async fn apply(
         }
         Err(e) => return refuse(report, e.to_string()),
     };
-    let outcome = run_locked(&repo, &target, &plan, &settings, &mut report).await;
+    let mut after_read = None;
+    let outcome = run_locked(
+        &repo,
+        &target,
+        &plan,
+        &settings,
+        &mut report,
+        &mut after_read,
+    )
+    .await;
     let _ = lock.release();
     report.outcome = outcome;
     record(
@@ -168,7 +184,7 @@ pub async fn apply(
         && !report.interrupted
         && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
     {
-        let after = backup_after(&root, target, &settings, &report.run_id).await;
+        let after = backup_after(&root, target, &settings, &report.run_id, after_read).await;
         took_backup_after(&mut report, after, &plan.target.tenant);
     }
     report
@@ -218,14 +234,17 @@ pub fn check_file(
     Ok(())
 }
 
+/// Runs the plan under the tenant lock; `after` receives the read of the tenant made after the
+/// writes, for the backup that follows.
 async fn run_locked(
     repo: &Repo,
     target: &TenantTarget,
     plan: &Plan,
     settings: &ApplySettings,
     report: &mut ApplyReport,
+    after: &mut Option<backup::TenantRead>,
 ) -> Outcome {
-    match run_checked(repo, target, plan, settings, report).await {
+    match run_checked(repo, target, plan, settings, report, after).await {
         Ok(outcome) | Err(outcome) => outcome,
     }
 }
@@ -237,6 +256,7 @@ async fn run_checked(
     plan: &Plan,
     settings: &ApplySettings,
     report: &mut ApplyReport,
+    after: &mut Option<backup::TenantRead>,
 ) -> Result<Outcome, Outcome> {
     let (journal_path, progress) = earlier_progress(repo, target, plan, settings, report)?;
     check_against_tenant(repo, target, plan, settings, &progress, report).await?;
@@ -262,7 +282,27 @@ async fn run_checked(
     if settings.stop.is_some() {
         journal::drop_plan(repo, &target.name, &plan.hash);
     }
-    read_back(repo, target, plan, settings, report).await;
+    // One read of the tenant after the writes serves the read-back and the backup that follows
+    // (docs/ARCHITECTURE.md, "Data flow of a restore"): an apply reads the tenant twice.
+    if settings.backup_after {
+        let whole = TenantTarget {
+            name: target.name.clone(),
+            tenant_id: target.tenant_id.clone(),
+            cloud: target.cloud,
+            client: target.client.clone(),
+            entries: catalog::all().iter().collect(),
+        };
+        *after = Some(backup::read(repo, "HEAD", &whole, &scrub_of(&settings.secrets)).await);
+    }
+    read_back(
+        repo,
+        target,
+        plan,
+        settings,
+        report,
+        after.as_ref().map(backup::TenantRead::snapshot),
+    )
+    .await;
     let failed = report.items.iter().any(|r| r.result == ItemStatus::Failed);
     let unconverged = report.items.iter().any(|r| r.converged == Some(false));
     Ok(if failed || unconverged {
@@ -316,7 +356,12 @@ async fn check_against_tenant(
     // fingerprint check and the derivation check. Objects an earlier run of this plan created are
     // their documents' objects, by the ids its journal recorded.
     let journalled = created_links(plan, progress.created.iter().map(|(i, id)| (*i, id)));
-    let derived = replan(repo, target, plan, &settings.secrets, &journalled).await;
+    let again = build::Again {
+        created: &journalled,
+        live: None,
+        read_back: false,
+    };
+    let derived = replan(repo, target, plan, &settings.secrets, &again).await;
     let unreadable = |(p, l): (Plan, build::LiveObjects)| {
         let kinds: Vec<&str> = plan
             .items
@@ -500,6 +545,7 @@ async fn read_back(
     plan: &Plan,
     settings: &ApplySettings,
     report: &mut ApplyReport,
+    live: Option<&backup::snapshot::Snapshot>,
 ) {
     let made = created_links(
         plan,
@@ -508,7 +554,12 @@ async fn read_back(
             .iter()
             .filter_map(|r| r.target_id.as_ref().map(|id| (r.index, id))),
     );
-    match replan(repo, target, plan, &settings.secrets, &made).await {
+    let again = build::Again {
+        created: &made,
+        live,
+        read_back: true,
+    };
+    match replan(repo, target, plan, &settings.secrets, &again).await {
         Ok((again, _)) => {
             for r in report
                 .items
@@ -547,15 +598,6 @@ fn record(
     (started, base): (jiff::Timestamp, &crate::graph::ClientStats),
 ) {
     let finished = crate::clock::now();
-    let log = ApplyRunLog::new(
-        report,
-        target,
-        plan,
-        started,
-        finished,
-        target.client.stats().since(base),
-    );
-    let yaml = log.to_yaml();
     let stats = target.client.stats().since(base);
     // Refused runs, and runs whose log cannot be committed, keep it outside history (as the
     // report says by then: a log that could not be committed makes the run partial).
@@ -570,6 +612,8 @@ fn record(
         report.run_log = private(report);
         return;
     }
+    let log = ApplyRunLog::new(report, target, plan, started, finished, stats.clone());
+    let yaml = log.to_yaml();
     let path = crate::store::layout::run_log(&target.name, &report.run_id, started);
     let committed = repo
         .stage_file(&path, yaml.as_bytes())
@@ -615,12 +659,14 @@ fn took_backup_after(report: &mut ApplyReport, after: Option<BackupAfter>, tenan
     }
 }
 
-/// A backup of the tenant's new state: its commit (when something changed) and run id.
+/// A backup of the tenant's new state — committed from `read`, the read the read-back used, when
+/// there is one: its commit (when something changed) and run id.
 async fn backup_after(
     root: &std::path::Path,
     target: TenantTarget,
     settings: &ApplySettings,
     apply_run: &str,
+    read: Option<backup::TenantRead>,
 ) -> Option<BackupAfter> {
     let name = target.name.clone();
     let t = TenantTarget {
@@ -642,14 +688,20 @@ async fn backup_after(
         run_id: (crate::clock::run_id(crate::clock::now()) == apply_run)
             .then(|| format!("{apply_run}-backup")),
     };
-    let outcomes = backup::run(
-        root.to_path_buf(),
-        vec![t],
-        std::sync::Arc::new(s),
-        std::sync::Arc::new(backup::NoProgress),
-    )
-    .await;
-    let o = outcomes.into_iter().next()?;
+    let s = std::sync::Arc::new(s);
+    let o = match read {
+        Some(read) => backup::commit_read(root.to_path_buf(), t, s, read).await,
+        None => {
+            let outcomes = backup::run(
+                root.to_path_buf(),
+                vec![t],
+                s,
+                std::sync::Arc::new(backup::NoProgress),
+            )
+            .await;
+            outcomes.into_iter().next()?
+        }
+    };
     if let Some(e) = &o.error {
         tracing::warn!(tenant = %name, error = %e, "the backup after apply failed");
     }

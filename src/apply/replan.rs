@@ -64,13 +64,14 @@ pub(super) fn stale_reason(
     }
 }
 
-/// The plan's commit planned again against the tenant as it is now.
+/// The plan's commit planned again against the tenant as it is now (`again` says how: with which
+/// created objects, from which read, for the check or the read-back).
 pub(super) async fn replan(
     repo: &Repo,
     target: &TenantTarget,
     plan: &Plan,
     secrets: &Secrets,
-    created: &Links,
+    again: &build::Again<'_>,
 ) -> Result<(Plan, build::LiveObjects), String> {
     let scrub = &scrub_of(secrets);
     let mappings = crate::plan::resolve::Mappings::from_plain(&plan.mappings);
@@ -102,7 +103,7 @@ pub(super) async fn replan(
         client: target.client.clone(),
         entries,
     };
-    build::build_with_live(repo, &opts, &t, created)
+    build::build_with_live(repo, &opts, &t, again)
         .await
         .map_err(|e| e.to_string())
 }

@@ -98,6 +98,9 @@ pub struct Fetched {
     /// Per selected type: its objects, or `None` when the type as a whole failed.
     pub types: BTreeMap<&'static str, Option<TypeData>>,
     pub refs: RefTable,
+    /// Every object of the reference kinds read as whole lists, as (id, name) — built-in ones a
+    /// type skips included: what restore maps names through without listing them again.
+    pub listed: BTreeMap<RefKind, Vec<(String, String)>>,
     /// Reference kinds whose names could not be read.
     pub failed_refs: Vec<RefKind>,
     pub failures: Vec<Failure>,
@@ -369,9 +372,11 @@ fn refs_from_lists(lists: &Lists, needed: &[RefKind], out: &mut Fetched) {
         };
         match &lists[&(r.version, r.collection, query)] {
             Ok(items) => {
+                let listed = out.listed.entry(r.kind).or_default();
                 for o in items {
                     if let (Some(id), Some(name)) = (o["id"].as_str(), o["displayName"].as_str()) {
                         out.refs.insert(r.kind, id, name);
+                        listed.push((id.to_string(), name.to_string()));
                     }
                 }
             }

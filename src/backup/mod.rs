@@ -179,7 +179,7 @@ pub async fn run_until(
                 if stop.is_cancelled() {
                     return TenantOutcome::interrupted(&t.name, String::new());
                 }
-                backup_tenant(root, t, settings, progress, git, stop).await
+                backup_tenant(root, t, settings, progress, git, stop, None).await
             });
             (name, task)
         })
@@ -198,6 +198,37 @@ pub async fn run_until(
     outcomes
 }
 
+/// Commits a tenant read earlier ([`read`]) as a backup run: the lock is taken now, nothing is read
+/// again. Apply's read-back and the backup after it share one read this way. The read was made of
+/// the whole tenant without `--only`, so `settings.only` and `settings.restricted` must be unset.
+pub async fn commit_read(
+    root: PathBuf,
+    t: TenantTarget,
+    settings: Arc<BackupSettings>,
+    read: TenantRead,
+) -> TenantOutcome {
+    debug_assert!(settings.only.is_none() && !settings.restricted);
+    let git = Arc::new(std::sync::Mutex::new(()));
+    let progress: Arc<dyn Progress> = Arc::new(NoProgress);
+    backup_tenant(
+        root,
+        t,
+        settings,
+        progress,
+        git,
+        CancellationToken::new(),
+        Some(read),
+    )
+    .await
+}
+
+/// What a backup run writes: the tenant it fetched (objects, requests), or a [`TenantRead`].
+enum Got {
+    Fetched(Box<(fetch::Fetched, usize, crate::graph::ClientStats)>),
+    Read(Box<TenantRead>),
+}
+
+/// One tenant's backup: lock, read (unless `read` was made already), write and commit.
 async fn backup_tenant(
     root: PathBuf,
     t: TenantTarget,
@@ -205,6 +236,7 @@ async fn backup_tenant(
     progress: Arc<dyn Progress>,
     git: Arc<std::sync::Mutex<()>>,
     stop: CancellationToken,
+    read: Option<TenantRead>,
 ) -> TenantOutcome {
     let started = crate::clock::now();
     // The client may serve several runs (the reconcile loop keeps one): this run logs its own requests.
@@ -222,26 +254,31 @@ async fn backup_tenant(
         Err(outcome) => return *outcome,
     };
     progress.tenant_started(&t.name);
-    let fetched = tokio::select! {
-        fetched = fetch::fetch(&t.client, &t.entries) => Some(fetched),
-        () = stop.cancelled() => None,
-    };
-    let Some(fetched) = fetched.filter(|_| !stop.is_cancelled()) else {
-        // Nothing written yet: releasing the lock is all there is to undo.
-        let outcome = TenantOutcome::interrupted(&t.name, run_id);
-        if let Err(e) = lock.release() {
-            tracing::warn!(tenant = %t.name, error = %e, "could not remove the tenant lock");
+    let got = match read {
+        Some(read) => Got::Read(Box::new(read)),
+        None => {
+            let fetched = tokio::select! {
+                fetched = fetch::fetch(&t.client, &t.entries) => Some(fetched),
+                () = stop.cancelled() => None,
+            };
+            let Some(fetched) = fetched.filter(|_| !stop.is_cancelled()) else {
+                // Nothing written yet: releasing the lock is all there is to undo.
+                let outcome = TenantOutcome::interrupted(&t.name, run_id);
+                if let Err(e) = lock.release() {
+                    tracing::warn!(tenant = %t.name, error = %e, "could not remove the tenant lock");
+                }
+                return outcome;
+            };
+            let objects: usize = fetched
+                .types
+                .values()
+                .flatten()
+                .map(|d| d.objects.len())
+                .sum();
+            progress.tenant_fetched(&t.name, objects);
+            Got::Fetched(Box::new((fetched, objects, t.client.stats().since(&base))))
         }
-        return outcome;
     };
-    let objects: usize = fetched
-        .types
-        .values()
-        .flatten()
-        .map(|d| d.objects.len())
-        .sum();
-    progress.tenant_fetched(&t.name, objects);
-    let stats = t.client.stats().since(&base);
     let name = t.name.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let run = Run {
@@ -251,7 +288,23 @@ async fn backup_tenant(
             run_id: &run_id,
             started,
         };
-        run.snapshot_and_write(fetched, objects, stats, &git)
+        match got {
+            Got::Fetched(f) => {
+                let (fetched, objects, stats) = *f;
+                run.snapshot_and_write(fetched, objects, stats, &git)
+            }
+            Got::Read(read) => {
+                let _git = git
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let TenantRead {
+                    fetched,
+                    snapshot,
+                    stats,
+                } = *read;
+                run.write(&fetched, snapshot, stats)
+            }
+        }
     })
     .await
     .unwrap_or_else(|e| {
@@ -637,12 +690,46 @@ pub async fn preview(
     t: &TenantTarget,
     scrub: &[crate::graph::SecretString],
 ) -> snapshot::Snapshot {
+    read(repo, rev, t, scrub).await.snapshot
+}
+
+/// A tenant read once as a backup reads it: what [`preview`] gives, kept so [`commit_read`] can
+/// commit it later without reading the tenant again.
+pub struct TenantRead {
+    /// What was fetched, its objects already moved into the snapshot.
+    fetched: fetch::Fetched,
+    snapshot: snapshot::Snapshot,
+    /// The requests the read made.
+    stats: crate::graph::ClientStats,
+}
+
+impl TenantRead {
+    /// The files a backup of the read writes, with what could not be read.
+    pub fn snapshot(&self) -> &snapshot::Snapshot {
+        &self.snapshot
+    }
+}
+
+/// Reads `t`'s types as a backup does, without writing or locking anything; references of types it
+/// did not read come from `rev`. `scrub` as in [`BackupSettings::scrub`].
+pub async fn read(
+    repo: &Repo,
+    rev: &str,
+    t: &TenantTarget,
+    scrub: &[crate::graph::SecretString],
+) -> TenantRead {
+    let base = t.client.stats();
     let mut fetched = fetch::fetch(&t.client, &t.entries).await;
     let complete = t.entries.len() == crate::catalog::all().len() && fetched.failures.is_empty();
     if !complete {
         keep_committed_refs(repo, rev, &t.name, &mut fetched);
     }
-    snapshot::build(&mut fetched, &t.entries, None, scrub)
+    let snapshot = snapshot::build(&mut fetched, &t.entries, None, scrub);
+    TenantRead {
+        fetched,
+        snapshot,
+        stats: t.client.stats().since(&base),
+    }
 }
 
 /// Regenerates `docs/<tenant>/` from the tenant's documents as now written, and stages it.

@@ -27,6 +27,8 @@ pub struct Snapshot {
     /// Each document's object name, by document path (`<type>/<stem>.yaml`): what the backup's
     /// summary names, without parsing the documents again.
     pub names: BTreeMap<String, String>,
+    /// The reference kinds read as whole lists ([`Fetched::listed`]).
+    pub listed: BTreeMap<crate::catalog::RefKind, Vec<(String, String)>>,
     keep: Keep,
 }
 
@@ -87,6 +89,7 @@ pub fn build(
     let mut snap = Snapshot {
         failures: fetched.failures.clone(),
         sign_in: fetched.sign_in.clone(),
+        listed: std::mem::take(&mut fetched.listed),
         ..Default::default()
     };
     let selected: BTreeSet<&str> = entries.iter().map(|e| e.key).collect();

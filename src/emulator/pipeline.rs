@@ -124,7 +124,27 @@ pub(crate) fn run_item(
         .or_else(|| injected_fault(sh, req, in_batch, &request_id, crid))
         .unwrap_or_else(|| dispatched(sh, tok, req, &request_id, crid));
     record(sh, &req.method, &log_path, &o, crid);
+    if req.method == "GET" && o.status == 200 && first_page_of_list(req, &o) {
+        let path = format!("/{}/{}", req.ver.as_str(), req.path);
+        *lock(&sh.stats).list_reads.entry(path).or_default() += 1;
+    }
     o
+}
+
+/// Whether `o` answers `req` with the first page of a collection (a `value` array, no paging
+/// position in the query).
+fn first_page_of_list(req: &Req, o: &Outcome) -> bool {
+    let paged = req.query.split('&').any(|p| {
+        let name = p.split('=').next().unwrap_or("");
+        let name = name.replace("%24", "$");
+        name.trim_start_matches('$')
+            .eq_ignore_ascii_case("skiptoken")
+            || name.trim_start_matches('$').eq_ignore_ascii_case("skip")
+    });
+    !paged
+        && o.body
+            .as_ref()
+            .is_some_and(|b| b.get("value").is_some_and(Value::is_array))
 }
 
 /// Stage 1: a 429 when the request is over Intune's limits (docs/graph-notes.md, "Throttling").

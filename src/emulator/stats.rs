@@ -37,6 +37,9 @@ pub(crate) struct Stats {
     pub writes: BTreeMap<String, u64>,
     /// Creates committed whose response was dropped (`drop_create_rate`).
     pub dropped_creates: u64,
+    /// Reads of a collection from its first page, by path (`/beta/deviceManagement/…`): how many
+    /// times a client read each collection, whatever its page size (later pages not counted).
+    pub list_reads: BTreeMap<String, u64>,
     seq: u64,
     log: VecDeque<(u64, LogEntry)>,
 }
@@ -89,6 +92,7 @@ impl Stats {
             "byMethod": self.by_method,
             "writes": writes,
             "droppedCreates": self.dropped_creates,
+            "listReads": self.list_reads,
             "log": log,
         })
     }

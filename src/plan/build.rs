@@ -18,6 +18,7 @@ use super::item::Planner;
 use super::live::{Live, LiveSide, live_objects};
 use super::resolve::{self, Mappings, Resolver};
 use super::{Action, FORMAT, Item, Plan, Side};
+use crate::backup::snapshot::Snapshot;
 use crate::backup::{self, TenantTarget};
 use crate::catalog::{self, RefKind};
 use crate::normalize::refs::RefTable;
@@ -67,7 +68,12 @@ pub async fn build(
     opts: &Options<'_>,
     target: &TenantTarget,
 ) -> Result<Plan, PlanError> {
-    build_keeping(repo, opts, target, &Links::default(), false)
+    let again = Again {
+        created: &Links::default(),
+        live: None,
+        read_back: false,
+    };
+    build_keeping(repo, opts, target, &again, false)
         .await
         .map(|(plan, _)| plan)
 }
@@ -80,15 +86,29 @@ pub(crate) struct LiveObjects {
     pub(crate) unreadable: BTreeMap<String, String>,
 }
 
+/// How apply plans its commit again ([`build_with_live`]): before writing, to check the plan file
+/// against the tenant as it is, and after, to read back what it wrote.
+pub(crate) struct Again<'a> {
+    /// Objects made for documents by creates recorded outside the committed run logs.
+    pub(crate) created: &'a Links,
+    /// The tenant as already read (the read-back shares the read of the backup that follows an
+    /// apply); `None` reads it.
+    pub(crate) live: Option<&'a Snapshot>,
+    /// The read-back: dependency items (`--create-missing`) stay in the plan when no request needs
+    /// them any more — that is what a created dependency that converged looks like — and the live
+    /// objects are not returned.
+    pub(crate) read_back: bool,
+}
+
 /// [`build`], also returning the live objects it read (apply checks its fingerprints against
 /// them without reading the tenant twice).
 pub(crate) async fn build_with_live(
     repo: &Repo,
     opts: &Options<'_>,
     target: &TenantTarget,
-    created: &Links,
+    again: &Again<'_>,
 ) -> Result<(Plan, LiveObjects), PlanError> {
-    build_keeping(repo, opts, target, created, true).await
+    build_keeping(repo, opts, target, again, !again.read_back).await
 }
 
 /// [`build`]; the live objects are returned only when `keep_live` (otherwise each type's are
@@ -97,7 +117,7 @@ async fn build_keeping(
     repo: &Repo,
     opts: &Options<'_>,
     target: &TenantTarget,
-    created: &Links,
+    again: &Again<'_>,
     keep_live: bool,
 ) -> Result<(Plan, LiveObjects), PlanError> {
     let selection = Selection {
@@ -113,7 +133,10 @@ async fn build_keeping(
             rev: opts.rev.into(),
         });
     };
-    let live = read_live(opts, repo, target).await?;
+    let live = match again.live {
+        Some(snap) => live_side(target, snap.files.clone(), snap).map_err(|e| *e)?,
+        None => read_live(opts, repo, target).await?,
+    };
     // Setting names for the readable changes: the commit's, then the target's.
     let mut names = std::mem::take(&mut source.names);
     names.merge(desired::names_from(live.files.get(Names::FILE).cloned()));
@@ -123,7 +146,7 @@ async fn build_keeping(
     });
     let (resolver, target_refs) = resolve_references(opts, target, &source, &live, &objects).await;
     let mut links = Links::recorded(repo, &target.name, &target.tenant_id, opts.source_tenant);
-    links.extend(created);
+    links.extend(again.created);
     // What every item is planned against; [`plan_types`] gives each type its live objects and
     // each document its pairing.
     let planner = Planner {
@@ -136,6 +159,7 @@ async fn build_keeping(
         resolver: &resolver,
         target_refs: &target_refs,
         names: &names,
+        read_back: again.read_back,
     };
     let (mut items, warnings) =
         plan_types(repo, &source, &planner, &links, &mut objects, keep_live).await;
@@ -146,7 +170,9 @@ async fn build_keeping(
     } else {
         objects.clear();
     }
-    drop_unused_dependencies(&mut items, &source.desired);
+    if !again.read_back {
+        drop_unused_dependencies(&mut items, &source.desired);
+    }
     items.sort_by(|a, b| {
         (restore_order(&a.kind), &a.kind, &a.path).cmp(&(restore_order(&b.kind), &b.kind, &b.path))
     });
@@ -237,12 +263,23 @@ async fn read_live(
             live_target.entries.push(e);
         }
     }
-    let snap = backup::preview(repo, "HEAD", &live_target, opts.scrub).await;
-    if let Some(error) = snap.sign_in {
-        return Err(PlanError::SignIn {
+    let mut snap = backup::preview(repo, "HEAD", &live_target, opts.scrub).await;
+    let files = std::mem::take(&mut snap.files);
+    live_side(target, files, &snap).map_err(|e| *e)
+}
+
+/// The live side of a plan from what a backup read of the target gives: its `files`, and what
+/// `snap` says could not be read.
+fn live_side(
+    target: &TenantTarget,
+    files: BTreeMap<String, Vec<u8>>,
+    snap: &Snapshot,
+) -> Result<LiveSide, Box<PlanError>> {
+    if let Some(error) = snap.sign_in.clone() {
+        return Err(Box::new(PlanError::SignIn {
             tenant: target.name.clone(),
             error,
-        });
+        }));
     }
     let unreadable = snap
         .failures
@@ -256,9 +293,10 @@ async fn read_live(
         .filter_map(|f| f.object.clone().map(|o| (o, f.message.clone())))
         .collect();
     Ok(LiveSide {
-        files: snap.files,
+        files,
         unreadable,
         failed_objects,
+        listed: snap.listed.clone(),
     })
 }
 
@@ -271,9 +309,9 @@ async fn resolve_references(
     live: &LiveSide,
     reference_objects: &BTreeMap<String, Vec<Live>>,
 ) -> (Resolver, RefTable) {
-    // Reference-like types read in full with the live tenant need no second list — unless the
-    // type skips some objects (scope tags skip the built-in ones other objects still refer to).
-    let mut known: BTreeMap<RefKind, Vec<(String, String)>> = BTreeMap::new();
+    // Reference kinds the live read listed whole (built-in scope tags included) need no second
+    // list; nor do reference-like types read in full as documents (those that skip none).
+    let mut known = live.listed.clone();
     for (entry, referenced) in catalog::referenced() {
         let complete = entry.sources.iter().all(|s| s.skip_when.is_none());
         if complete && !live.unreadable.contains_key(entry.key) {
@@ -281,12 +319,11 @@ async fn resolve_references(
                 .get(entry.key)
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            known.insert(
-                referenced.kind,
+            known.entry(referenced.kind).or_insert_with(|| {
                 objs.iter()
                     .map(|l| (l.doc.id.clone(), l.doc.name.clone()))
-                    .collect(),
-            );
+                    .collect()
+            });
         }
     }
     let resolver = Resolver::load(

@@ -31,6 +31,9 @@ pub(super) struct Planner<'a> {
     pub(super) resolver: &'a Resolver,
     pub(super) target_refs: &'a RefTable,
     pub(super) names: &'a Names,
+    /// Apply's read-back: a dependency that exists is planned like a chosen object (`noOp` when it
+    /// is what the commit has), so a dependency the apply created is checked too.
+    pub(super) read_back: bool,
 }
 
 /// A desired object rebuilt for the target and normalized as a backup of it would be.
@@ -74,7 +77,7 @@ impl Planner<'_> {
         let Some(live) = self.pair(entry, d, &mut item) else {
             return Some(item);
         };
-        if d.dependency && live.is_some() {
+        if d.dependency && live.is_some() && !self.read_back {
             return None; // exists: nothing to create, and it was not chosen for an update
         }
         let raw = match raw {
@@ -145,7 +148,7 @@ impl Planner<'_> {
                 return None;
             }
         };
-        if d.dependency {
+        if d.dependency && !self.read_back {
             return Some(Some(live));
         }
         item.target_id = Some(live.doc.id.clone());

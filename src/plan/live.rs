@@ -6,6 +6,7 @@
 //! The files are held as a backup writes them; their documents are parsed a type at a time
 //! ([`live_objects`]) when that type is planned, never all at once.
 
+use crate::catalog::RefKind;
 use crate::normalize::{self, Document};
 use std::collections::BTreeMap;
 
@@ -24,6 +25,8 @@ pub(super) struct LiveSide {
     pub(super) unreadable: BTreeMap<String, String>,
     /// Objects that could not be read completely, by id, with why.
     pub(super) failed_objects: BTreeMap<String, String>,
+    /// Every object of the reference kinds the read listed whole, as (id, name).
+    pub(super) listed: BTreeMap<RefKind, Vec<(String, String)>>,
 }
 
 /// Live documents of the types `wanted` chooses, by type, with their files and fingerprints.

@@ -18,6 +18,7 @@ mod failures;
 mod forgery;
 mod matrix;
 mod minimal_metadata;
+mod reads;
 mod refusals;
 mod resume;
 mod roundtrip;
