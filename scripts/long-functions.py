@@ -4,7 +4,7 @@
 Long functions hide their stages; this check keeps each one short enough to read, or names why
 not. A function is measured from the line of its `fn` keyword to the line of its closing brace.
 Test code is skipped: `#[cfg(test)]` items (a `mod tests { … }` block or any other item) and the
-files `tests*.rs` and `*_tests.rs`.
+files `tests.rs` and every file of a `tests/` folder.
 
 Exit status: 0 when every long function is listed in the allowlist (`path::fn  reason`, one per
 line, `#` starts a comment; an entry covers every function of that name in the file), 1 when one is not (or an allowlist line names no long function, or has
@@ -161,8 +161,8 @@ def functions(text):
     return found
 
 
-def is_test_file(name):
-    return name.startswith("tests") or name.endswith("_tests.rs")
+def is_test_file(dirpath, name):
+    return name == "tests.rs" or os.path.basename(dirpath) == "tests"
 
 
 def scan(root, limit):
@@ -171,7 +171,7 @@ def scan(root, limit):
     for dirpath, dirnames, filenames in os.walk(src):
         dirnames.sort()
         for name in sorted(filenames):
-            if not name.endswith(".rs") or is_test_file(name):
+            if not name.endswith(".rs") or is_test_file(dirpath, name):
                 continue
             path = os.path.join(dirpath, name)
             with open(path, encoding="utf-8") as f:

@@ -90,27 +90,7 @@ mod view;
 mod writes;
 
 #[cfg(test)]
-mod tests_actions;
-#[cfg(test)]
-mod tests_api;
-#[cfg(test)]
-mod tests_definitions;
-#[cfg(test)]
-mod tests_fidelity;
-#[cfg(test)]
-mod tests_fixture;
-#[cfg(test)]
-mod tests_neighbours;
-#[cfg(test)]
-mod tests_protocol;
-#[cfg(test)]
-mod tests_reads;
-#[cfg(test)]
-mod tests_restore;
-#[cfg(test)]
-mod tests_shapes;
-#[cfg(test)]
-mod tests_writes;
+mod tests;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! The layering rule of docs/ARCHITECTURE.md ("Layers"), checked on the source: a top-level module
 //! of `src/` names (`crate::…`) only modules of lower layers, and the files of `emulator` and
 //! `normalize` do not import each other in a circle. Test code (`#[cfg(test)] mod …` blocks,
-//! `tests*.rs` and `*_tests.rs` files) may reach anywhere; it is not part of the graph.
+//! `tests.rs` files and the files of `tests/` folders) may reach anywhere; it is not part of the graph.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,10 +43,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Whether a file holds only tests (`tests.rs`, `tests_shapes.rs`, `history_tests.rs`).
+/// Whether a file holds only tests: `tests.rs`, or a file of a `tests/` folder.
 fn test_file(path: &Path) -> bool {
-    let stem = path.file_stem().unwrap().to_string_lossy();
-    stem == "tests" || stem.starts_with("tests_") || stem.ends_with("_tests")
+    path.file_stem().is_some_and(|s| s == "tests")
+        || path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d == "tests")
 }
 
 /// The source up to its first `#[cfg(test)]` module.

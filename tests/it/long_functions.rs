@@ -83,13 +83,14 @@ mod tests {{
     );
     std::fs::write(src.join("lib.rs"), code).unwrap();
     std::fs::write(
-        src.join("tests_x.rs"),
+        src.join("tests.rs"),
         format!("fn in_a_test_file() {{\n{body}}}\n"),
     )
     .unwrap();
+    std::fs::create_dir_all(src.join("tests")).unwrap();
     std::fs::write(
-        src.join("x_tests.rs"),
-        format!("fn in_another_test_file() {{\n{body}}}\n"),
+        src.join("tests/x.rs"),
+        format!("fn in_a_test_folder() {{\n{body}}}\n"),
     )
     .unwrap();
 

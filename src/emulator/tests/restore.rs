@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::{Env, TENANT, boot, boot_seeds, seed_with};
-use super::*;
+use super::fixture::{Env, TENANT, boot, boot_seeds, seed_with};
+use crate::emulator::*;
 
 const TAGS: &str = "/beta/deviceManagement/roleScopeTags";
 
@@ -359,7 +359,7 @@ async fn references_copy_has_new_ids_and_same_names() {
 async fn a_tenant_seeded_without_scope_tags_has_the_built_in_one() {
     // Real answers name scope tag "0" in `roleScopeTagIds`; every tenant has it
     // (docs/graph-notes.md, "Scope tags").
-    let tenant = super::tests_fixture::tenant_json(TENANT, &[]);
+    let tenant = super::fixture::tenant_json(TENANT, &[]);
     let policy = json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
         "id": "p", "displayName": "P", "roleScopeTagIds": ["0"]})
     .to_string();

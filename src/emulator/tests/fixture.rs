@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::*;
+use crate::emulator::*;
 
 pub(super) const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 pub(super) const APP: &str = "aaaaaaaa-0000-0000-0000-000000000001";

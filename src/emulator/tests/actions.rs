@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::{Env, TENANT, boot, boot_seeds, seed_with};
-use super::*;
+use super::fixture::{Env, TENANT, boot, boot_seeds, seed_with};
+use crate::emulator::*;
 
 const DC: &str = "/beta/deviceManagement/deviceConfigurations";
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::{Env, boot};
-use super::*;
+use super::fixture::{Env, boot};
+use crate::emulator::*;
 
 async fn batch(env: &Env, body: Value) -> (u16, Value) {
     env.call(Method::POST, "/beta/$batch", Some(body)).await
@@ -205,10 +205,10 @@ async fn faults_rotate_and_spare_writes_and_tokens() {
     );
     assert_eq!(
         env.token_req(
-            super::tests_fixture::TENANT,
+            super::fixture::TENANT,
             &[
-                ("client_id", super::tests_fixture::APP),
-                ("client_secret", super::tests_fixture::SECRET)
+                ("client_id", super::fixture::APP),
+                ("client_secret", super::fixture::SECRET)
             ]
         )
         .await

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::{Env, TENANT, boot};
-use super::*;
+use super::fixture::{Env, TENANT, boot};
+use crate::emulator::*;
 
 async fn send(env: &Env, m: Method, path: &str, body: Value) -> (u16, Value) {
     env.call(m, path, Some(body)).await

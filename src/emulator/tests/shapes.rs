@@ -5,8 +5,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::{Env, boot};
-use super::*;
+use super::fixture::{self, Env, boot};
+use crate::emulator::*;
 
 const DC: &str = "/beta/deviceManagement/deviceConfigurations";
 
@@ -182,14 +182,14 @@ async fn shuffled_properties_are_the_same_json_in_another_order() {
 #[tokio::test]
 async fn fraction_digits_in_lists_single_reads_and_batch_bodies() {
     let seed = || {
-        let mut objs = tests_fixture::objects();
+        let mut objs = fixture::objects();
         objs.push((
             "beta/deviceManagement/windowsFeatureUpdateProfiles/f.json".into(),
             json!({"id": "fu-1", "displayName": "FU", "featureUpdateVersion": "Windows 11, version 24H2",
                 "rolloutSettings": {"offerStartDateTimeInUTC": "2025-04-07T00:00:00Z",
                     "offerEndDateTimeInUTC": "2025-05-19T00:00:00.5Z"}}),
         ));
-        let tj = tests_fixture::tenant_json(tests_fixture::TENANT, &[]);
+        let tj = fixture::tenant_json(fixture::TENANT, &[]);
         let texts: Vec<(String, String)> =
             objs.into_iter().map(|(p, v)| (p, v.to_string())).collect();
         let mut files: Vec<(&str, &[u8])> = vec![("tenant.json", tj.as_bytes())];
@@ -214,7 +214,7 @@ async fn fraction_digits_in_lists_single_reads_and_batch_bodies() {
             "2025-05-19T00:00:00.5000000Z",
         ),
     ] {
-        let env = tests_fixture::boot_seeds(varied(&[name]), vec![seed()]).await;
+        let env = fixture::boot_seeds(varied(&[name]), vec![seed()]).await;
         let listed = env.get(FU).await.1["value"][0].clone();
         let single = env.get(&format!("{FU}/fu-1")).await.1;
         let batched = batch(
@@ -304,11 +304,11 @@ async fn omit_declared_type_covers_single_reads_and_batch_bodies() {
 #[tokio::test]
 async fn token_expiry_as_a_string() {
     let form = [
-        ("client_id", tests_fixture::APP),
-        ("client_secret", tests_fixture::SECRET),
+        ("client_id", fixture::APP),
+        ("client_secret", fixture::SECRET),
     ];
     let env = boot(varied(&["token-expiry-string"])).await;
-    let (s, b) = env.token_req(tests_fixture::TENANT, &form).await;
+    let (s, b) = env.token_req(fixture::TENANT, &form).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         (&b["expires_in"], &b["ext_expires_in"]),
@@ -318,7 +318,7 @@ async fn token_expiry_as_a_string() {
     assert_eq!(env.get(DC).await.0, 200);
     env.h.shutdown().await;
     let env = boot(EmulatorConfig::default()).await;
-    let (_, b) = env.token_req(tests_fixture::TENANT, &form).await;
+    let (_, b) = env.token_req(fixture::TENANT, &form).await;
     assert_eq!(b["expires_in"], 3599);
     env.h.shutdown().await;
 }

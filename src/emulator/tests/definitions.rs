@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::tests_fixture::{TENANT, boot_seeds, tenant_json};
-use super::*;
+use super::fixture::{TENANT, boot_seeds, tenant_json};
+use crate::emulator::*;
 
 const DEFS: &str = "beta/deviceManagement/configurationSettings";
 

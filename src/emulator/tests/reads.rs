@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::tests_fixture::boot;
-use super::*;
+use super::fixture::boot;
+use crate::emulator::*;
 
 #[tokio::test]
 async fn paging_complete_for_every_page_size() {

@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::tests_fixture::{APP, RO, SECRET, TENANT, boot, boot_seeds, seed_with};
-use super::*;
+use super::fixture::{APP, RO, SECRET, TENANT, boot, boot_seeds, seed_with};
+use crate::emulator::*;
 
 #[tokio::test]
 async fn token_by_secret_and_aad_errors() {

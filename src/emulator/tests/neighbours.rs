@@ -6,8 +6,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::tests_fixture::Env;
-use super::*;
+use super::fixture::Env;
+use crate::emulator::*;
 
 const BASELINE: &str = "034ccd46-190c-4afc-adf1-ad7cc11262eb";
 const BITLOCKER: &str = "d1174162-1dd2-4976-affc-6667049ab0ae";
