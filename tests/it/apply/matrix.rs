@@ -23,8 +23,18 @@ const SEED: u64 = 20_261_204;
 const SOAK: usize = 1_000;
 /// Combinations the suite runs at least.
 const AT_LEAST: usize = 20;
-/// Combinations checked at once (each runs its own emulator and repository).
+/// Combinations checked at once (each runs its own emulator and repository); `ATLAS_VARY_WORKERS`
+/// overrides. A combination spends most of its time waiting for the client's write budget (100 per
+/// 20 s, as Intune allows), so a soak run on idle cores can check many at once.
 const WORKERS: usize = 3;
+
+fn workers() -> usize {
+    std::env::var("ATLAS_VARY_WORKERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(WORKERS)
+}
 
 fn seed() -> u64 {
     std::env::var("ATLAS_VARY_SEED")
@@ -176,7 +186,7 @@ fn check_all(combinations: &[Vec<String>], seed: u64) {
     let started = std::time::Instant::now();
     let failures = std::sync::Mutex::new(vec![]);
     std::thread::scope(|s| {
-        for _ in 0..WORKERS {
+        for _ in 0..workers() {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -193,11 +203,14 @@ fn check_all(combinations: &[Vec<String>], seed: u64) {
                         );
                     }
                     if let Err(e) = outcome {
-                        failures.lock().unwrap().push(format!(
+                        let failure = format!(
                             "ATLAS_VARY_SEED={seed} ATLAS_VARY_ONLY={}\n{}",
                             c.join(","),
                             reason(e.as_ref())
-                        ));
+                        );
+                        // Said at once too, so a long run shows what broke while it goes on.
+                        eprintln!("combination {} failed:\n{failure}", i + 1);
+                        failures.lock().unwrap().push(failure);
                     }
                 }
             });
@@ -243,7 +256,8 @@ fn every_pair_of_variations_keeps_backups_exact_and_restores_converging() {
 }
 
 /// The soak run: `cargo test --release --test it variation_soak -- --ignored` (1,000 random
-/// combinations; `ATLAS_VARY_RANDOM=N` for another count, `ATLAS_VARY_SEED` for another list).
+/// combinations; `ATLAS_VARY_RANDOM=N` for another count, `ATLAS_VARY_SEED` for another list,
+/// `ATLAS_VARY_WORKERS=N` to check more at once).
 #[test]
 #[ignore = "soak run of 1,000 random combinations; minutes in a release build"]
 fn variation_soak_random_combinations_keep_every_invariant() {
