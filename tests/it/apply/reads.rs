@@ -26,24 +26,18 @@ fn reads_between(before: &Value, after: &Value) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// The types the apply restores.
+const PLANNED: [&str; 2] = ["deviceConfigurations", "settingsCatalog"];
+
 #[test]
 fn an_apply_reads_the_tenant_twice() {
     let emu = emulator();
     let env = backed_up(&emu);
     let backup = rev(&env, "HEAD");
     clear(&emu);
-    let plan = plan_to(
-        &env,
-        "plan.json",
-        &backup,
-        &[
-            "--type",
-            "deviceConfigurations",
-            "--type",
-            "settingsCatalog",
-            "--create-missing",
-        ],
-    );
+    let mut args = type_args(&PLANNED);
+    args.push("--create-missing");
+    let plan = plan_to(&env, "plan.json", &backup, &args);
     assert!(
         items_with(&plan, "create").len() >= 4,
         "{}",
@@ -55,7 +49,7 @@ fn an_apply_reads_the_tenant_twice() {
     let reads = reads_between(&before, &emu.stats());
     let collections = catalog_collections();
     // The planned types, and the reference data every plan reads with them.
-    let planned: BTreeSet<String> = ["deviceConfigurations", "settingsCatalog"]
+    let planned: BTreeSet<String> = PLANNED
         .iter()
         .map(|k| tenant_atlas::catalog::get(k).unwrap())
         .chain(tenant_atlas::catalog::referenced().map(|(e, _)| e))
