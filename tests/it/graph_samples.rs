@@ -276,8 +276,8 @@ fn live_ids(emu: &Emu) -> BTreeSet<String> {
 /// Types for which only one real answer could be found in a permissively licensed source; every
 /// other type has at least two.
 const ONE_SAMPLE: &[&str] = &[
+    "complianceV2",
     "featureUpdateProfiles",
-    "intents",
     "powershellScripts",
     "remediations",
 ];
@@ -433,6 +433,7 @@ round_trips! {
     device_configurations => "deviceConfigurations",
     compliance_policies => "compliancePolicies",
     settings_catalog => "settingsCatalog",
+    compliance_v2 => "complianceV2",
     app_protection_policies => "appProtectionPolicies",
     notification_templates => "notificationTemplates",
     app_configurations => "appConfigurations",
