@@ -816,6 +816,36 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
+    // docs/graph-notes.md, "Device categories"
+    CatalogEntry {
+        assignments: None,
+        ..policy(
+            "deviceCategories",
+            "Device categories",
+            &[source(BETA, "deviceManagement/deviceCategories", "")],
+        )
+    },
+    // docs/graph-notes.md, "Terms and conditions"
+    CatalogEntry {
+        assignments: Some(AssignmentRule {
+            assign_key: "assignments",
+            write: AssignWrite::PerTarget,
+        }),
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "termsAndConditions",
+            "Terms and conditions",
+            &[Source {
+                navs: &[Nav {
+                    path: "assignments",
+                    query: "",
+                    complete: None,
+                }],
+                ..source(BETA, "deviceManagement/termsAndConditions", "")
+            }],
+        )
+    },
     // docs/graph-notes.md, "Conditional Access and named locations"
     CatalogEntry {
         scope_tags: ScopeTagField::None,

@@ -465,6 +465,14 @@ pub fn declared_type(collection: &str) -> Option<&'static str> {
             "identity/conditionalAccess/policies",
             "#microsoft.graph.conditionalAccessPolicy",
         ),
+        (
+            "deviceManagement/deviceCategories",
+            "#microsoft.graph.deviceCategory",
+        ),
+        (
+            "deviceManagement/termsAndConditions",
+            "#microsoft.graph.termsAndConditions",
+        ),
     ];
     DECLARED
         .iter()
@@ -599,6 +607,9 @@ mod tests {
             "conditionalAccess",
             "enrollmentRestrictions",
             "intents",
+            // Added since the design (the coverage work).
+            "deviceCategories",
+            "termsAndConditions",
         ];
         for key in design {
             assert!(get(key).is_some(), "missing catalog entry {key}");

@@ -38,7 +38,9 @@ fn touch(
         .and_then(Value::as_object_mut)
         .ok_or_else(|| GraphError::not_found(coll.missing, id))?;
     f(obj)?;
-    obj.insert(coll.modified.to_string(), json!(now()));
+    for m in coll.modified {
+        obj.insert(m.to_string(), json!(now()));
+    }
     Ok(())
 }
 
@@ -255,8 +257,10 @@ fn assign(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
         }
         a.retain(|k, _| !k.contains("@odata.context"));
         a.insert("id".into(), json!(aid));
-        a.insert("source".into(), json!("direct"));
-        a.insert("sourceId".into(), json!(id));
+        if coll.assignment_source {
+            a.insert("source".into(), json!("direct"));
+            a.insert("sourceId".into(), json!(id));
+        }
         out.push(Value::Object(a));
     }
     let stored = Value::Array(out);

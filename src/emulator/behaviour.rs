@@ -51,7 +51,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         version: VersionKind::None,
         numeric_id: false,
         missing: 404,
-        modified: "lastModifiedDateTime",
+        modified: &["lastModifiedDateTime"],
         created: true,
         read_only: &[],
         writable: true,
@@ -76,6 +76,8 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         expand_assignments: ExpandAssignments::Stored,
         list_expand: true,
         assignments_route: true,
+        per_target: false,
+        assignment_source: true,
         advanced_query: false,
         managed_app_policy: false,
         list_tip: false,
@@ -249,6 +251,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         read_role: SVC_R,
         write_roles: SVC_W,
         assign: Assign::Devices,
+        per_target: true,
         ..coll(
             "deviceManagement/windowsAutopilotDeploymentProfiles",
             "#microsoft.graph.windowsAutopilotDeploymentProfile",
@@ -334,6 +337,34 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/intents",
             "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // docs/graph-notes.md, "Device categories": no assignments, PATCH 200 with the object.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        created: false,
+        modified: &[],
+        ..coll(
+            "deviceManagement/deviceCategories",
+            "#microsoft.graph.deviceCategory",
+        )
+    },
+    // docs/graph-notes.md, "Terms and conditions": assignments one target at a time through
+    // `/{id}/assignments` (no `assign` action; `$expand=assignments` answers none), a
+    // `modifiedDateTime` beside `lastModifiedDateTime`, an integer `version`.
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        assign: Assign::No,
+        expand_assignments: ExpandAssignments::Empty,
+        per_target: true,
+        assignment_source: false,
+        version: VersionKind::Int,
+        modified: &["modifiedDateTime", "lastModifiedDateTime"],
+        ..coll(
+            "deviceManagement/termsAndConditions",
+            "#microsoft.graph.termsAndConditions",
         )
     },
     // docs/graph-notes.md, "Intents", templates: published by Microsoft, read-only; categories
@@ -466,7 +497,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         assign: Assign::No,
         patch: 204,
         delete: 204,
-        modified: "modifiedDateTime",
+        modified: &["modifiedDateTime"],
         read_only: &["templateId"],
         ..coll(
             "identity/conditionalAccess/policies",
@@ -487,7 +518,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         patch: 204,
         patch_type: true,
         delete: 204,
-        modified: "modifiedDateTime",
+        modified: &["modifiedDateTime"],
         ..coll(
             "identity/conditionalAccess/namedLocations",
             "#microsoft.graph.namedLocation",
@@ -507,7 +538,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         assign: Assign::No,
         patch: 204,
         delete: 204,
-        modified: "renewedDateTime",
+        modified: &["renewedDateTime"],
         ..coll("groups", "#microsoft.graph.group")
     },
 ];

@@ -143,9 +143,10 @@ pub(crate) struct Coll {
     /// Status for GET/DELETE of a missing id (400 on configurationPolicies, docs/graph-notes.md,
     /// "Reading settings catalog policies").
     pub missing: u16,
-    /// Name of the modified timestamp (`modifiedDateTime` on CA, docs/graph-notes.md, "Conditional
-    /// Access and named locations").
-    pub modified: &'static str,
+    /// The timestamps every write sets: `lastModifiedDateTime`, `modifiedDateTime` on CA
+    /// (docs/graph-notes.md, "Conditional Access and named locations"), both on terms and
+    /// conditions, none on device categories.
+    pub modified: &'static [&'static str],
     /// Has `createdDateTime`.
     pub created: bool,
     /// Collection-specific read-only fields dropped from write bodies.
@@ -162,6 +163,13 @@ pub(crate) struct Coll {
     /// (docs/graph-notes.md, "Assignment filters"; refusing only a change, not an equal value, is
     /// UNVERIFIED).
     pub immutable: &'static [&'static str],
+    /// Group assignments are sub-resources written one target at a time: `POST /{id}/assignments`
+    /// → 201, `DELETE /{id}/assignments/{aid}` (docs/graph-notes.md, "Autopilot profiles", "Terms
+    /// and conditions").
+    pub per_target: bool,
+    /// Assignments carry `source` and `sourceId` (every Intune assignment model but terms and
+    /// conditions', docs/graph-notes.md, "Terms and conditions").
+    pub assignment_source: bool,
     /// Built-in objects of the collection (kept by a clear, refused by DELETE).
     pub built_in: BuiltIn,
     /// Reference data: kept by a clear, copied by `TenantSeed::references_copy`, never backed up.

@@ -57,6 +57,8 @@
 //!   (scope tag "0", default enrollment configurations, Microsoft remediations) → 400; deleting an
 //!   autopilot profile that still has group assignments → 400 ("unassign first",
 //!   docs/graph-notes.md, "Autopilot profiles").
+//! - Terms and conditions: `version` is the server's, incremented on every write; a
+//!   `$expand=assignments` answers none (docs/graph-notes.md, "Terms and conditions").
 
 mod actions;
 mod auth;

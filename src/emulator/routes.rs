@@ -95,15 +95,11 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("GET", [id, dvs, dv, pvs]) if dvs == "definitionValues" && pvs == "presentationValues" => {
             presentation_values(t, ctx, req, coll, id, dv, &q)
         }
-        ("POST", [id, nav])
-            if nav == "assignments" && coll.assign == behaviour::Assign::Devices =>
-        {
-            writes::add_autopilot_assignment(t, ctx, req, coll, id)
+        ("POST", [id, nav]) if nav == "assignments" && coll.per_target => {
+            writes::add_assignment(t, ctx, req, coll, id)
         }
-        ("DELETE", [id, nav, aid])
-            if nav == "assignments" && coll.assign == behaviour::Assign::Devices =>
-        {
-            writes::delete_autopilot_assignment(t, coll, id, aid)
+        ("DELETE", [id, nav, aid]) if nav == "assignments" && coll.per_target => {
+            writes::delete_assignment(t, coll, id, aid)
         }
         ("POST", [id, nav])
             if nav == "localizedNotificationMessages"

@@ -70,7 +70,9 @@ fn new_id(t: &Tenant, coll: &Coll) -> String {
 }
 
 fn bump(coll: &Coll, m: &mut Map<String, Value>) {
-    m.insert(coll.modified.to_string(), json!(now()));
+    for field in coll.modified {
+        m.insert(field.to_string(), json!(now()));
+    }
     match coll.version {
         VersionKind::None => {}
         VersionKind::Int => {
@@ -392,13 +394,7 @@ pub(crate) fn delete(t: &mut Tenant, coll: &Coll, id: &str) -> R {
 
 /// `POST /windowsAutopilotDeploymentProfiles/{id}/assignments {"target":…}` → 201
 /// (docs/graph-notes.md, "Autopilot profiles").
-pub(crate) fn add_autopilot_assignment(
-    t: &mut Tenant,
-    ctx: &Ctx,
-    req: &Req,
-    coll: &Coll,
-    id: &str,
-) -> R {
+pub(crate) fn add_assignment(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     let m = body_object(req)?;
     let target = m
         .get("target")
@@ -416,8 +412,10 @@ pub(crate) fn add_autopilot_assignment(
     a.retain(|k, _| !matches!(k.as_str(), "id" | "source" | "sourceId") && !k.contains('@'));
     a.insert("id".into(), json!(aid));
     a.insert("target".into(), target);
-    a.insert("source".into(), json!("direct"));
-    a.insert("sourceId".into(), json!(id));
+    if coll.assignment_source {
+        a.insert("source".into(), json!("direct"));
+        a.insert("sourceId".into(), json!(id));
+    }
     let mut a = Value::Object(a);
     evolution::complete_unknown_assignment(ctx.cfg, &mut a);
     match obj["assignments"].as_array_mut() {
@@ -432,7 +430,7 @@ pub(crate) fn add_autopilot_assignment(
     Ok(Resp::json(201, a))
 }
 
-pub(crate) fn delete_autopilot_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
+pub(crate) fn delete_assignment(t: &mut Tenant, coll: &Coll, id: &str, aid: &str) -> R {
     let obj = find_obj_mut(t, coll, id)?;
     let arr = obj["assignments"]
         .as_array_mut()

@@ -4,6 +4,7 @@
 //! each page shows and saves a PNG screenshot of every step to `target/screenshots/` (or
 //! `$ATLAS_SCREENSHOT_DIR`). Without Chromium the test fails, unless `ATLAS_SKIP` names `browser`.
 
+use crate::common::demo_objects;
 use crate::serve::{CHANGED, READ, Repo};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
@@ -161,7 +162,7 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
             shot(&c, &dir, "02-tenants").await;
 
             click(&c, Locator::LinkText("demo")).await;
-            let t = page_with(&c, "96 objects").await;
+            let t = page_with(&c, &format!("{} objects", demo_objects())).await;
             assert!(
                 t.contains("Windows Update rings") && t.contains("Update Ring – Pilot"),
                 "{t}"
@@ -192,7 +193,7 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
             shot(&c, &dir, "06-diff").await;
 
             click(&c, Locator::LinkText("demo")).await;
-            page_with(&c, "96 objects").await;
+            page_with(&c, &format!("{} objects", demo_objects())).await;
             click(&c, Locator::LinkText("Runs")).await;
             let t = page_with(&c, "Runs of demo").await;
             assert!(t.contains("success"), "{t}");

@@ -348,3 +348,12 @@ pub fn assert_fsck_clean(repo: &Path, when: &str) {
         String::from_utf8_lossy(&fsck.stderr)
     );
 }
+
+/// How many documents a backup of the demo tenant writes: those of the golden tree
+/// (`fixtures/golden/demo`), so counts in tests follow the demo as types are added.
+pub fn demo_objects() -> usize {
+    tree(&manifest_dir().join("fixtures/golden/demo"))
+        .keys()
+        .filter(|p| p.ends_with(".yaml") && !p.starts_with("_refs/") && *p != "tenant.yaml")
+        .count()
+}

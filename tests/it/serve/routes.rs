@@ -137,7 +137,7 @@ fn pages_and_api_show_tenants_policies_history_diffs_runs_and_drift() {
     let t = &tenants["tenants"][0];
     assert_eq!(tenants["tenants"].as_array().unwrap().len(), 1);
     assert_eq!(t["name"], "demo");
-    assert_eq!(t["objects"], 96);
+    assert_eq!(t["objects"], crate::common::demo_objects());
     assert_eq!(t["types"]["windowsUpdateRings"], 3);
     assert_eq!(t["drift"]["state"], "drifted");
     assert_eq!(t["drift"]["objects"], 1);
@@ -149,7 +149,8 @@ fn pages_and_api_show_tenants_policies_history_diffs_runs_and_drift() {
         git(&s.repo.env.repo(), &["rev-parse", "HEAD"]).trim()
     );
     let overview = html("/");
-    for want in ["href=\"/tenants/demo\"", "1 drifted", ">96", "success"] {
+    let objects = format!(">{}", crate::common::demo_objects());
+    for want in ["href=\"/tenants/demo\"", "1 drifted", &objects, "success"] {
         assert!(overview.contains(want), "overview shows {want}: {overview}");
     }
 
