@@ -1,13 +1,13 @@
 //! End-to-end tests of the write rules restore depends on, one per rule of docs/graph-notes.md:
 //! `@odata.type` on PATCH, missing-id answers, ADMX binds, enrollment fields, assignment
-//! references, script bytes, built-in and immutable fields.
+//! references, script bytes, built-in and immutable fields, per-target assignments.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::{Env, TENANT, boot};
+use super::fixture::{Env, TENANT, boot, boot_demo};
 use crate::emulator::*;
 
 async fn send(env: &Env, m: Method, path: &str, body: Value) -> (u16, Value) {
@@ -409,4 +409,90 @@ async fn autopilot_profile_unassigned_before_delete() {
     );
     assert_eq!(env.call(Method::DELETE, ap, None).await.0, 200);
     env.h.shutdown().await;
+}
+
+/// docs/graph-notes.md, "Terms and conditions": assignments one target at a time (no `assign`
+/// action, no `source` fields), none answered to `$expand=assignments`, both modified timestamps
+/// and the version moved by a write; "Device categories": PATCH 200 with the object and no
+/// timestamps.
+#[tokio::test]
+async fn terms_take_assignments_one_target_at_a_time_and_categories_carry_no_timestamps() {
+    let env = boot_demo().await;
+    const TERMS: &str = "/beta/deviceManagement/termsAndConditions";
+    const PARIS: &str = "9a2637e3-da72-5b3c-bdde-74abce6672e4";
+    const CONTRACTORS: &str = "ea6cbde1-3f30-5121-b2ab-522c864ae332";
+    let (s, created) = send(
+        &env,
+        Method::POST,
+        &format!("{TERMS}/{PARIS}/assignments"),
+        json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": CONTRACTORS}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{created}");
+    assert!(created.get("source").is_none() && created.get("sourceId").is_none());
+    let (_, listed) = env.get(&format!("{TERMS}/{PARIS}/assignments")).await;
+    assert_eq!(listed["value"].as_array().unwrap().len(), 3, "{listed}");
+    let (_, expanded) = env
+        .get(&format!("{TERMS}/{PARIS}?$expand=assignments"))
+        .await;
+    assert_eq!(expanded["assignments"], json!([]), "{expanded}");
+    let (s, _) = send(
+        &env,
+        Method::POST,
+        &format!("{TERMS}/{PARIS}/assign"),
+        json!({"assignments": []}),
+    )
+    .await;
+    assert_eq!(s, 400, "there is no assign action");
+    let aid = created["id"].as_str().unwrap();
+    let (s, _) = env
+        .call(
+            Method::DELETE,
+            &format!("{TERMS}/{PARIS}/assignments/{aid}"),
+            None,
+        )
+        .await;
+    assert!(matches!(s, 200 | 204), "{s}");
+
+    let (_, before) = env.get(&format!("{TERMS}/{PARIS}")).await;
+    let (s, _) = send(
+        &env,
+        Method::PATCH,
+        &format!("{TERMS}/{PARIS}"),
+        json!({"title": "Conditions"}),
+    )
+    .await;
+    assert!(s == 200 || s == 204);
+    let (_, after) = env.get(&format!("{TERMS}/{PARIS}")).await;
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+    for stamp in ["modifiedDateTime", "lastModifiedDateTime"] {
+        assert_ne!(after[stamp], before[stamp], "{stamp}");
+    }
+
+    let categories = "/beta/deviceManagement/deviceCategories";
+    let (s, made) = send(
+        &env,
+        Method::POST,
+        categories,
+        json!({"displayName": "Neu / ✨", "description": ""}),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    let id = made["id"].as_str().unwrap();
+    let (s, patched) = send(
+        &env,
+        Method::PATCH,
+        &format!("{categories}/{id}"),
+        json!({"description": "x"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{patched}");
+    assert_eq!(patched["description"], "x");
+    for stamp in [
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "modifiedDateTime",
+    ] {
+        assert!(patched.get(stamp).is_none(), "{stamp}: {patched}");
+    }
 }

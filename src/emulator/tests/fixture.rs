@@ -195,3 +195,30 @@ impl Env {
         (items, pages)
     }
 }
+
+/// A started emulator serving the demo tenant, with a token for its client.
+pub(super) async fn boot_demo() -> Env {
+    let seed = TenantSeed::from_files(crate::demo::files()).expect("demo seed loads");
+    let h = start(
+        EmulatorConfig::default(),
+        vec![seed],
+        "127.0.0.1:0".parse().expect("loopback"),
+    )
+    .await
+    .expect("emulator starts");
+    let (tenant, client, secret) = crate::demo::credentials().expect("demo credentials");
+    let mut env = Env {
+        h,
+        http: reqwest::Client::new(),
+        token: String::new(),
+    };
+    let (s, b) = env
+        .token_req(
+            &tenant,
+            &[("client_id", &client), ("client_secret", &secret)],
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    env.token = b["access_token"].as_str().unwrap_or_default().to_string();
+    env
+}

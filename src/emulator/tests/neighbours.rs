@@ -6,37 +6,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::Env;
-use crate::emulator::*;
+use super::fixture::boot_demo;
 
 const BASELINE: &str = "034ccd46-190c-4afc-adf1-ad7cc11262eb";
 const BITLOCKER: &str = "d1174162-1dd2-4976-affc-6667049ab0ae";
-
-async fn boot_demo() -> Env {
-    let seed = TenantSeed::from_files(crate::demo::files()).expect("demo seed loads");
-    let h = start(
-        EmulatorConfig::default(),
-        vec![seed],
-        "127.0.0.1:0".parse().expect("loopback"),
-    )
-    .await
-    .expect("emulator starts");
-    let (tenant, client, secret) = crate::demo::credentials().expect("demo credentials");
-    let mut env = Env {
-        h,
-        http: reqwest::Client::new(),
-        token: String::new(),
-    };
-    let (s, b) = env
-        .token_req(
-            &tenant,
-            &[("client_id", &client), ("client_secret", &secret)],
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    env.token = b["access_token"].as_str().unwrap_or_default().to_string();
-    env
-}
 
 fn ids(items: &[Value]) -> Vec<&str> {
     items.iter().filter_map(|i| i["id"].as_str()).collect()
