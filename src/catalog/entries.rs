@@ -816,6 +816,18 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
+    // docs/graph-notes.md, "App categories"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        ..policy(
+            "appCategories",
+            "App categories",
+            &[source(BETA, "deviceAppManagement/mobileAppCategories", "")],
+        )
+    },
     // docs/graph-notes.md, "Device categories"
     CatalogEntry {
         assignments: None,

@@ -470,6 +470,10 @@ pub fn declared_type(collection: &str) -> Option<&'static str> {
             "#microsoft.graph.deviceCategory",
         ),
         (
+            "deviceAppManagement/mobileAppCategories",
+            "#microsoft.graph.mobileAppCategory",
+        ),
+        (
             "deviceManagement/termsAndConditions",
             "#microsoft.graph.termsAndConditions",
         ),
@@ -608,6 +612,7 @@ mod tests {
             "enrollmentRestrictions",
             "intents",
             // Added since the design (the coverage work).
+            "appCategories",
             "deviceCategories",
             "termsAndConditions",
         ];

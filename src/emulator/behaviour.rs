@@ -339,6 +339,19 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementIntent",
         )
     },
+    // docs/graph-notes.md, "App categories": no assignments, no scope tags, PATCH 200.
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        ..coll(
+            "deviceAppManagement/mobileAppCategories",
+            "#microsoft.graph.mobileAppCategory",
+        )
+    },
     // docs/graph-notes.md, "Device categories": no assignments, PATCH 200 with the object.
     Coll {
         navs: &[],
