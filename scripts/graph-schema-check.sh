@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the demo fixtures and the running emulator's responses against Microsoft's generated Graph
-# models (shared/tools/graph-schema-check.py). Needs python3 and PyPI; the venv is cached in /tmp.
+# models (shared/tools/graph-schema-check.py, run through scripts/graph-schema-models.py, which adds
+# the models of collections the checker's table lacks). Needs python3 and PyPI; the venv is cached in /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checker="${GRAPH_SCHEMA_CHECK:-../shared/tools/graph-schema-check.py}"
@@ -10,7 +11,7 @@ fi
 venv=/tmp/graphcheck
 ATLAS_SDK_VENV="$venv" scripts/python-venv.sh
 echo "-- fixtures"
-"$venv/bin/python" "$checker" fixtures/tenants/demo
+"$venv/bin/python" scripts/graph-schema-models.py "$checker" fixtures/tenants/demo
 
 echo "-- emulator responses"
 cargo build --locked --quiet
@@ -26,4 +27,4 @@ token=$(curl -sf -X POST "http://127.0.0.1:$port/$tenant/oauth2/v2.0/token" \
   --data-urlencode "client_id=$client" --data-urlencode "client_secret=$secret" \
   --data-urlencode "grant_type=client_credentials" --data-urlencode "scope=http://127.0.0.1:$port/.default" \
   | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
-"$venv/bin/python" "$checker" --url "http://127.0.0.1:$port" "$token"
+"$venv/bin/python" scripts/graph-schema-models.py "$checker" --url "http://127.0.0.1:$port" "$token"
