@@ -180,11 +180,10 @@ pub async fn apply(
         &mut report,
         (started, &base),
     );
-    if settings.backup_after
-        && !report.interrupted
-        && !matches!(report.outcome, Outcome::Refused | Outcome::Failed)
-    {
-        let after = backup_after(&root, target, &settings, &report.run_id, after_read).await;
+    // The read is made (with `backup_after`) only by a run that wrote and finished, so a refused,
+    // failed or interrupted apply takes no backup.
+    if let Some(read) = after_read {
+        let after = backup_after(&root, target, &settings, &report.run_id, read).await;
         took_backup_after(&mut report, after, &plan.target.tenant);
     }
     report
@@ -285,13 +284,7 @@ async fn run_checked(
     // One read of the tenant after the writes serves the read-back and the backup that follows
     // (docs/ARCHITECTURE.md, "Data flow of a restore"): an apply reads the tenant twice.
     if settings.backup_after {
-        let whole = TenantTarget {
-            name: target.name.clone(),
-            tenant_id: target.tenant_id.clone(),
-            cloud: target.cloud,
-            client: target.client.clone(),
-            entries: catalog::all().iter().collect(),
-        };
+        let whole = target.with_entries(catalog::all().iter().collect());
         *after = Some(backup::read(repo, "HEAD", &whole, &scrub_of(&settings.secrets)).await);
     }
     read_back(
@@ -645,8 +638,7 @@ fn record(
 
 /// Records the backup that followed the apply in its report: a backup that failed leaves the
 /// tenant changed and the repository not showing it yet, so the apply is not finished (partial).
-fn took_backup_after(report: &mut ApplyReport, after: Option<BackupAfter>, tenant: &str) {
-    let Some(after) = after else { return };
+fn took_backup_after(report: &mut ApplyReport, after: BackupAfter, tenant: &str) {
     report.backup_commit = after.commit;
     report.backup_run = Some(after.run_id);
     if let Some(e) = after.error {
@@ -659,15 +651,15 @@ fn took_backup_after(report: &mut ApplyReport, after: Option<BackupAfter>, tenan
     }
 }
 
-/// A backup of the tenant's new state — committed from `read`, the read the read-back used, when
-/// there is one: its commit (when something changed) and run id.
+/// A backup of the tenant's new state, committed from `read` (the read the read-back used): its
+/// commit (when something changed) and run id.
 async fn backup_after(
     root: &std::path::Path,
     target: TenantTarget,
     settings: &ApplySettings,
     apply_run: &str,
-    read: Option<backup::TenantRead>,
-) -> Option<BackupAfter> {
+    read: backup::TenantRead,
+) -> BackupAfter {
     let name = target.name.clone();
     let t = TenantTarget {
         entries: catalog::all().iter().collect(),
@@ -688,28 +680,15 @@ async fn backup_after(
         run_id: (crate::clock::run_id(crate::clock::now()) == apply_run)
             .then(|| format!("{apply_run}-backup")),
     };
-    let s = std::sync::Arc::new(s);
-    let o = match read {
-        Some(read) => backup::commit_read(root.to_path_buf(), t, s, read).await,
-        None => {
-            let outcomes = backup::run(
-                root.to_path_buf(),
-                vec![t],
-                s,
-                std::sync::Arc::new(backup::NoProgress),
-            )
-            .await;
-            outcomes.into_iter().next()?
-        }
-    };
+    let o = backup::commit_read(root.to_path_buf(), t, std::sync::Arc::new(s), read).await;
     if let Some(e) = &o.error {
         tracing::warn!(tenant = %name, error = %e, "the backup after apply failed");
     }
-    Some(BackupAfter {
+    BackupAfter {
         commit: o.commit,
         run_id: o.run_id,
         error: o.error,
-    })
+    }
 }
 
 /// What the backup that follows an apply did.

@@ -96,13 +96,7 @@ pub(super) async fn replan(
     if !plan.types.is_empty() {
         entries = plan.types.iter().filter_map(|k| catalog::get(k)).collect();
     }
-    let t = TenantTarget {
-        name: target.name.clone(),
-        tenant_id: target.tenant_id.clone(),
-        cloud: target.cloud,
-        client: target.client.clone(),
-        entries,
-    };
+    let t = target.with_entries(entries);
     build::build_with_live(repo, &opts, &t, again)
         .await
         .map_err(|e| e.to_string())

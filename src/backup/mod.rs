@@ -34,6 +34,18 @@ pub struct TenantTarget {
 }
 
 impl TenantTarget {
+    /// The same tenant and client with other types (the client, and so its token and request
+    /// budget, is shared).
+    pub fn with_entries(&self, entries: Vec<&'static CatalogEntry>) -> TenantTarget {
+        TenantTarget {
+            name: self.name.clone(),
+            tenant_id: self.tenant_id.clone(),
+            cloud: self.cloud,
+            client: self.client.clone(),
+            entries,
+        }
+    }
+
     /// The target a configured tenant describes: its Graph client (credentials from the environment
     /// or certificate files) and its types (`types`, else the tenant's own selection). The error
     /// names the tenant and what is unusable.

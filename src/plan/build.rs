@@ -251,13 +251,7 @@ async fn read_live(
     repo: &Repo,
     target: &TenantTarget,
 ) -> Result<LiveSide, PlanError> {
-    let mut live_target = TenantTarget {
-        name: target.name.clone(),
-        tenant_id: target.tenant_id.clone(),
-        cloud: target.cloud,
-        client: target.client.clone(),
-        entries: target.entries.clone(),
-    };
+    let mut live_target = target.with_entries(target.entries.clone());
     for (e, _) in catalog::referenced() {
         if !live_target.entries.iter().any(|x| x.key == e.key) {
             live_target.entries.push(e);

@@ -335,3 +335,37 @@ async fn numeric_batch_ids_are_answered_as_strings() {
     assert_eq!(by_id(&b, "1")["body"]["id"], "dc-01", "{b}");
     assert_eq!(by_id(&b, "2")["status"], 200, "{b}");
 }
+
+/// `listReads` counts reads of a collection from its first page: every page after it, a GET by
+/// id and a navigation of one object are not another read of the collection; a list inside
+/// `$batch` is one.
+#[tokio::test]
+async fn list_reads_count_first_pages_only() {
+    let env = boot(EmulatorConfig {
+        page_size: Some(1),
+        ..Default::default()
+    })
+    .await;
+    const DC: &str = "/beta/deviceManagement/deviceConfigurations";
+    let reads = |env: &Env| env.h.stats()["listReads"][DC].as_u64().unwrap_or(0);
+    let (items, pages) = env.get_all(DC).await;
+    assert!(pages > 1, "{pages} pages");
+    assert_eq!(reads(&env), 1);
+    let id = items[0]["id"].as_str().unwrap();
+    assert_eq!(env.get(&format!("{DC}/{id}")).await.0, 200);
+    assert_eq!(env.get(&format!("{DC}/{id}/assignments")).await.0, 200);
+    assert_eq!(reads(&env), 1);
+    let (s, b) = batch(
+        &env,
+        json!({"requests": [{"id": "1", "method": "GET", "url": "/deviceManagement/deviceConfigurations"}]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(reads(&env), 2);
+    let stats = env.h.stats();
+    let paths: Vec<&String> = stats["listReads"].as_object().unwrap().keys().collect();
+    assert!(
+        paths.iter().all(|p| !p.contains('?')),
+        "counted by path: {paths:?}"
+    );
+}
