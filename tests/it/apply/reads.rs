@@ -74,7 +74,7 @@ fn an_apply_reads_the_tenant_twice() {
             .all(|p| reads.get(p) == Some(&1)),
         "{reads:?}"
     );
-    assert!(stdout.contains("backup"), "{stdout}");
+    assert!(stdout.contains("backup commit"), "{stdout}");
     // The backup the apply committed is what a backup run reads now: nothing left to change.
     let (code, stdout, stderr) = run(&env, &["backup"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
