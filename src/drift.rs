@@ -76,6 +76,7 @@ pub async fn drift(
             message: f.message.clone(),
         })
         .collect();
+    report.health = crate::health::expiries(&prefix, &snap.files, crate::clock::now());
     Ok(TenantDrift {
         report,
         failures: snap.failures,

@@ -18,6 +18,7 @@ pub mod env;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
+pub mod health;
 pub mod normalize;
 pub mod notify;
 pub mod plan;

@@ -28,7 +28,7 @@ pub(super) async fn find_created(
         .map_err(|e| format!("could not look for an object created before: {e}"))?;
     let found: Vec<&Value> = all
         .iter()
-        .filter(|o| o[entry.name_field].as_str() == Some(item.name.as_str()))
+        .filter(|o| entry.name.of(o) == item.name)
         .filter(|o| odata_type.is_none_or(|t| o["@odata.type"].as_str().is_none_or(|x| x == t)))
         .filter(|o| o["id"].as_str().is_none_or(|id| !taken.contains(id)))
         .collect();

@@ -126,7 +126,12 @@ fn item_shape(entry: &CatalogEntry, item: &Item) -> Result<(), String> {
                     entry.title
                 ));
             };
-            (format!("{c}/{id}"), false)
+            // A singleton is its collection path (docs/ARCHITECTURE.md, "Singletons").
+            if entry.is_singleton() {
+                (c.clone(), false)
+            } else {
+                (format!("{c}/{id}"), false)
+            }
         }
         _ => return Err("its action, target id and fingerprint do not fit together".into()),
     };

@@ -73,7 +73,7 @@ impl RawObject {
     pub fn pack(entry: &CatalogEntry, value: &Value) -> RawObject {
         RawObject {
             id: value["id"].as_str().unwrap_or_default().to_string(),
-            name: crate::normalize::object_name(entry, value).to_string(),
+            name: crate::normalize::object_name(entry, value),
             json: serde_json::to_vec(value).unwrap_or_default(),
         }
     }
@@ -347,8 +347,17 @@ async fn read_lists(
             add((r.version, r.collection, query));
         }
     }
-    let paths: Vec<String> = keys.iter().map(|(v, c, q)| list_path(*v, c, q)).collect();
-    let results = join_all(paths.iter().map(|p| client.list(p))).await;
+    let singletons: Vec<ListKey> = entries
+        .iter()
+        .flat_map(|e| e.sources)
+        .filter(|s| s.singleton)
+        .map(|s| (s.version, s.collection, s.list_query))
+        .collect();
+    let paths: Vec<(String, bool)> = keys
+        .iter()
+        .map(|k| (list_path(k.0, k.1, k.2), singletons.contains(k)))
+        .collect();
+    let results = join_all(paths.iter().map(|(p, one)| read_list(client, p, *one))).await;
     let mut lists: Lists = keys.into_iter().zip(results).collect();
     // Minimal metadata leaves out the declared type: put it back before anything reads the type.
     for ((_, collection, _), items) in lists.iter_mut() {
@@ -359,6 +368,47 @@ async fn read_lists(
         }
     }
     lists
+}
+
+/// The objects of a list; for a singleton its one object, none when Graph answers that it is not
+/// configured (404).
+async fn read_list(
+    client: &GraphClient,
+    path: &str,
+    singleton: bool,
+) -> Result<Vec<Value>, GraphError> {
+    if !singleton {
+        return client.list(path).await;
+    }
+    match client.get(path).await {
+        // Some singletons are one-object collections in beta (the authorization policy).
+        Ok(Value::Object(mut m)) if m.get("value").is_some_and(Value::is_array) => {
+            let items = match m.remove("value") {
+                Some(Value::Array(items)) => items,
+                _ => vec![],
+            };
+            Ok(items
+                .into_iter()
+                .take(1)
+                .map(|o| as_singleton(o, path))
+                .collect())
+        }
+        Ok(one) => Ok(vec![as_singleton(one, path)]),
+        Err(GraphError::Http { status: 404, .. }) => Ok(vec![]),
+        Err(e) => Err(e),
+    }
+}
+
+/// A singleton's object, known by its path, whatever id Graph gives it (some have none, some a
+/// GUID per tenant): the same document in every tenant and every answer.
+fn as_singleton(mut one: Value, path: &str) -> Value {
+    if let Some(m) = one.as_object_mut() {
+        m.retain(|k, _| k == "@odata.type" || !k.starts_with("@odata."));
+        let name = path.split('?').next().unwrap_or(path);
+        let name = name.rsplit('/').next().unwrap_or(name);
+        m.insert("id".into(), Value::String(name.to_string()));
+    }
+    one
 }
 
 /// Reference names from the lists (scope tags, filters, notification templates, locations).

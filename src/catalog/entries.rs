@@ -12,6 +12,10 @@ const APPS_READ: &str = "DeviceManagementApps.Read.All";
 const APPS_WRITE: &str = "DeviceManagementApps.ReadWrite.All";
 const SERVICE_READ: &str = "DeviceManagementServiceConfig.Read.All";
 const SERVICE_WRITE: &str = "DeviceManagementServiceConfig.ReadWrite.All";
+const RBAC_READ: &str = "DeviceManagementRBAC.Read.All";
+const CLOUD_PC_READ: &str = "CloudPC.Read.All";
+const CLOUD_PC_WRITE: &str = "CloudPC.ReadWrite.All";
+const RBAC_WRITE: &str = "DeviceManagementRBAC.ReadWrite.All";
 
 const ASSIGN: Option<AssignmentRule> = Some(AssignmentRule {
     assign_key: "assignments",
@@ -33,8 +37,80 @@ const fn source(version: ApiVersion, collection: &'static str, list_query: &'sta
         skip_when: None,
         hydrate: None,
         navs: &[],
+        singleton: false,
     }
 }
+
+/// The plain expiry date of a certificate or token (docs/ARCHITECTURE.md, "Expiry health").
+const fn expires(field: &'static str) -> ExpiryField {
+    ExpiryField {
+        field,
+        event: "expires",
+        past: "expired",
+    }
+}
+
+/// A singleton: one object at `path`, read with `query` (docs/ARCHITECTURE.md, "Singletons").
+const fn singleton(version: ApiVersion, path: &'static str, query: &'static str) -> Source {
+    Source {
+        singleton: true,
+        ..source(version, path, query)
+    }
+}
+
+/// A singleton's name: its title, as it has none of its own.
+const fn fixed_name(name: &'static str) -> NameRule {
+    NameRule::Derived {
+        fields: &[],
+        known: &[],
+        otherwise: name,
+    }
+}
+
+/// Entra policies' service-set descriptive properties (docs/graph-notes.md, "Entra tenant
+/// policies"): read-only, the same in every tenant.
+const ENTRA_POLICY_TEXT: &[&str] = &["displayName", "description", "deletedDateTime"];
+
+/// Mobile threat defense connectors have no name: their id is the partner's, the same in every
+/// tenant (docs/graph-notes.md, "Connectors and tokens"). Only Microsoft Defender for Endpoint's
+/// id is confirmed by a live answer; the others are Microsoft365DSC's table.
+const MTD_PARTNERS: &[(&str, &str)] = &[
+    (
+        "fc780465-2017-40d4-a0c5-307022471b92",
+        "Microsoft Defender for Endpoint",
+    ),
+    (
+        "860d3ab4-8fd1-45f5-89cd-ecf51e4f92e5",
+        "BETTER Mobile Security",
+    ),
+    (
+        "d3ddeae8-441f-4681-b80f-aef644f7195a",
+        "Check Point Harmony Mobile",
+    ),
+    ("8d0ed095-8191-4bd3-8a41-953b22d51ff7", "Pradeo"),
+    ("1f58d6d2-02cc-4c80-b008-1bfe7396a10a", "Jamf Trust"),
+    (
+        "a447eca6-a986-4d3f-9838-5862bf50776c",
+        "CylancePROTECT Mobile",
+    ),
+    ("4928f0f6-2660-4f69-b4c5-5170ec921f7b", "Trend Micro"),
+    ("bb13fe25-ce1f-45aa-b278-cabbc6b9072e", "SentinelOne"),
+    (
+        "e6f777f8-e4c2-4a5b-be01-50b5c124bc7f",
+        "Windows Security Center",
+    ),
+    (
+        "29ee2d98-e795-475f-a0f8-0802dc3384a9",
+        "CrowdStrike Falcon for Mobile",
+    ),
+    ("870b252b-0ef0-4707-8847-50fc571472b3", "Sophos"),
+    ("2c7790de-8b02-4814-85cf-e0c59380dee8", "Lookout for Work"),
+    (
+        "28fd67fd-b179-4629-a8b0-dad420b697c7",
+        "Symantec Endpoint Protection",
+    ),
+    ("08a8455c-48dd-45ff-ad82-7211355354f3", "Zimperium"),
+];
 
 /// Enrollment configurations: priority only through `setPriority`, type fields immutable
 /// (docs/graph-notes.md, "Enrollment configurations").
@@ -209,7 +285,9 @@ const fn policy(
         key,
         title,
         sources,
-        name_field: "displayName",
+        name: NameRule::Property {
+            field: "displayName",
+        },
         definitions: None,
         strip: &[],
         project: &[],
@@ -225,6 +303,7 @@ const fn policy(
         referenced: None,
         view: ViewShape::Properties,
         write: PATCH,
+        expiry: &[],
     }
 }
 
@@ -331,6 +410,29 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[source(V1, "identity/conditionalAccess/namedLocations", "")],
         )
     },
+    // docs/graph-notes.md, "Compliance scripts"
+    CatalogEntry {
+        sidecars: &[SidecarField {
+            field: "detectionScriptContent",
+            ext: "ps1",
+            label: None,
+            file_name_field: None,
+        }],
+        assignments: Some(AssignmentRule {
+            assign_key: "deviceHealthScriptAssignments",
+            write: AssignWrite::AssignAction,
+        }),
+        referenced: Some(Referenced {
+            kind: RefKind::ComplianceScripts,
+            creatable: false,
+        }),
+        restore_order: 45,
+        ..policy(
+            "complianceScripts",
+            "Compliance scripts (custom compliance discovery)",
+            &[script_source("deviceManagement/deviceComplianceScripts")],
+        )
+    },
     // docs/graph-notes.md, "Device configurations", "Secrets Graph hides"
     CatalogEntry {
         strip: &[
@@ -381,7 +483,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // docs/graph-notes.md, "Settings catalog"
     CatalogEntry {
-        name_field: "name",
+        name: NameRule::Property { field: "name" },
         definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
@@ -491,7 +593,18 @@ pub static CATALOG: &[CatalogEntry] = &[
                 path: "scheduledActionsForRule[].scheduledActionConfigurations[].notificationMessageCCList",
                 kind: RefKind::Groups,
             },
+            RefField {
+                path: "deviceCompliancePolicyScript.deviceComplianceScriptId",
+                kind: RefKind::ComplianceScripts,
+            },
         ],
+        // The rules of custom compliance: base64 JSON, kept readable beside the document.
+        sidecars: &[SidecarField {
+            field: "deviceCompliancePolicyScript.rulesContent",
+            ext: "json",
+            label: Some("rules"),
+            file_name_field: None,
+        }],
         ..policy(
             "compliancePolicies",
             "Compliance policies",
@@ -504,7 +617,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // docs/graph-notes.md, "Compliance policies" (settings-catalog compliance)
     CatalogEntry {
-        name_field: "name",
+        name: NameRule::Property { field: "name" },
         definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
@@ -856,6 +969,398 @@ pub static CATALOG: &[CatalogEntry] = &[
                 }],
                 ..source(BETA, "deviceManagement/termsAndConditions", "")
             }],
+        )
+    },
+    // docs/graph-notes.md, "Multi-admin approval policies"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        sets: &[SetRule {
+            path: "approverGroupIds",
+            key: None,
+        }],
+        refs: &[RefField {
+            path: "approverGroupIds",
+            kind: RefKind::Groups,
+        }],
+        read_permission: RBAC_READ,
+        write_permission: RBAC_WRITE,
+        ..policy(
+            "approvalPolicies",
+            "Multi-admin approval policies",
+            &[source(
+                BETA,
+                "deviceManagement/operationApprovalPolicies",
+                "",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Windows 365 Cloud PC"
+    CatalogEntry {
+        scope_tags: ScopeTagField::ScopeIds,
+        strip: &[
+            "alternateResourceUrl",
+            "cloudPcGroupDisplayName",
+            "createdBy",
+            "lastModifiedBy",
+            "gracePeriodInHours",
+            "domainJoinConfigurations[].geographicLocationType",
+        ],
+        read_permission: CLOUD_PC_READ,
+        write_permission: CLOUD_PC_WRITE,
+        write: WriteRule {
+            fixed: &["provisioningType", "userExperienceType"],
+            ..PATCH
+        },
+        ..policy(
+            "cloudPcProvisioning",
+            "Windows 365 provisioning policies",
+            &[source(
+                BETA,
+                "deviceManagement/virtualEndpoint/provisioningPolicies",
+                "$expand=assignments",
+            )],
+        )
+    },
+    CatalogEntry {
+        scope_tags: ScopeTagField::None,
+        read_permission: CLOUD_PC_READ,
+        write_permission: CLOUD_PC_WRITE,
+        ..policy(
+            "cloudPcUserSettings",
+            "Windows 365 user settings",
+            &[source(
+                BETA,
+                "deviceManagement/virtualEndpoint/userSettings",
+                "$expand=assignments",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Microsoft Tunnel"
+    CatalogEntry {
+        assignments: None,
+        strip: &["lastUpdateDateTime"],
+        ..policy(
+            "tunnelConfigurations",
+            "Microsoft Tunnel server configurations",
+            &[source(
+                BETA,
+                "deviceManagement/microsoftTunnelConfigurations",
+                "",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Android Enterprise enrollment profiles"
+    CatalogEntry {
+        assignments: None,
+        strip: &[
+            "tokenValue",
+            "qrCodeContent",
+            "qrCodeImage",
+            "tokenCreationDateTime",
+            "enrolledDeviceCount",
+            "enrollmentTokenUsageCount",
+            "accountId",
+        ],
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        write: WriteRule {
+            fixed: &["enrollmentMode", "enrollmentTokenType"],
+            ..PATCH
+        },
+        ..policy(
+            "androidEnrollmentProfiles",
+            "Android Enterprise enrollment profiles",
+            &[source(
+                BETA,
+                "deviceManagement/androidDeviceOwnerEnrollmentProfiles",
+                "",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Tenant settings"
+    CatalogEntry {
+        name: fixed_name("Intune tenant settings"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        ..policy(
+            "tenantSettings",
+            "Intune tenant settings",
+            &[singleton(BETA, "deviceManagement", "$select=settings")],
+        )
+    },
+    // docs/graph-notes.md, "Connectors and tokens"
+    CatalogEntry {
+        name: fixed_name("Apple MDM push certificate"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &[
+            "certificate",
+            "certificateUploadStatus",
+            "certificateUploadFailureReason",
+        ],
+        capability: Capability::BackupOnly,
+        expiry: &[expires("expirationDateTime")],
+        ..policy(
+            "applePushCertificate",
+            "Apple MDM push certificate",
+            &[singleton(
+                BETA,
+                "deviceManagement/applePushNotificationCertificate",
+                "",
+            )],
+        )
+    },
+    CatalogEntry {
+        name: fixed_name("Managed Google Play"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &[
+            "companyCodes",
+            "bindStatus",
+            "lastAppSyncDateTime",
+            "lastAppSyncStatus",
+        ],
+        refs: &[
+            RefField {
+                path: "targetGroupIds",
+                kind: RefKind::Groups,
+            },
+            RefField {
+                path: "managedGooglePlayInitialScopeTagIds",
+                kind: RefKind::ScopeTags,
+            },
+        ],
+        capability: Capability::BackupOnly,
+        ..policy(
+            "managedGooglePlay",
+            "Managed Google Play binding",
+            &[singleton(
+                BETA,
+                "deviceManagement/androidManagedStoreAccountEnterpriseSettings",
+                "",
+            )],
+        )
+    },
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &["displayName", "organizationName"],
+            known: &[],
+            otherwise: "Apple VPP token",
+        },
+        assignments: None,
+        strip: &[
+            "token",
+            "lastSyncDateTime",
+            "lastSyncStatus",
+            "state",
+            "tokenActionResults",
+            "lastAppCount",
+        ],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        expiry: &[expires("expirationDateTime")],
+        ..policy(
+            "vppTokens",
+            "Apple VPP tokens",
+            &[source(BETA, "deviceAppManagement/vppTokens", "")],
+        )
+    },
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &["tokenName", "appleIdentifier"],
+            known: &[],
+            otherwise: "Apple enrollment program token",
+        },
+        assignments: None,
+        strip: &[
+            "lastSuccessfulSyncDateTime",
+            "lastSyncTriggeredDateTime",
+            "lastSyncErrorCode",
+            "syncedDeviceCount",
+        ],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        expiry: &[expires("tokenExpirationDateTime")],
+        ..policy(
+            "appleEnrollmentTokens",
+            "Apple automated device enrollment tokens (ABM/ASM)",
+            &[source(BETA, "deviceManagement/depOnboardingSettings", "")],
+        )
+    },
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &[],
+            known: MTD_PARTNERS,
+            otherwise: "Mobile threat defense connector",
+        },
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["lastHeartbeatDateTime", "partnerState"],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "mobileThreatDefense",
+            "Mobile threat defense connectors",
+            &[Source {
+                skip_when: Some(("partnerState", SkipValue::Str(&["notSetUp"]))),
+                ..source(BETA, "deviceManagement/mobileThreatDefenseConnectors", "")
+            }],
+        )
+    },
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["lastHeartbeatDateTime", "partnerState"],
+        refs: &[RefField {
+            path: "**.groupId",
+            kind: RefKind::Groups,
+        }],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "compliancePartners",
+            "Compliance management partners",
+            &[Source {
+                skip_when: Some(("partnerState", SkipValue::Str(&["unknown"]))),
+                ..source(BETA, "deviceManagement/complianceManagementPartners", "")
+            }],
+        )
+    },
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["lastHeartbeatDateTime", "partnerState"],
+        refs: &[RefField {
+            path: "**.groupId",
+            kind: RefKind::Groups,
+        }],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        expiry: &[
+            ExpiryField {
+                field: "whenPartnerDevicesWillBeMarkedAsNonCompliantDateTime",
+                event: "marks its devices not compliant",
+                past: "marked its devices not compliant",
+            },
+            ExpiryField {
+                field: "whenPartnerDevicesWillBeRemovedDateTime",
+                event: "removes its devices",
+                past: "removed its devices",
+            },
+        ],
+        ..policy(
+            "deviceManagementPartners",
+            "Device management partners",
+            &[Source {
+                skip_when: Some(("isConfigured", SkipValue::Bool(false))),
+                ..source(BETA, "deviceManagement/deviceManagementPartners", "")
+            }],
+        )
+    },
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["lastConnectionDateTime", "onboardingStatus"],
+        capability: Capability::BackupOnly,
+        expiry: &[ExpiryField {
+            field: "onboardingRequestExpiryDateTime",
+            event: "onboarding request expires",
+            past: "onboarding request expired",
+        }],
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(
+            "remoteAssistancePartners",
+            "Remote assistance partners",
+            &[Source {
+                skip_when: Some(("onboardingStatus", SkipValue::Str(&["notOnboarded"]))),
+                ..source(BETA, "deviceManagement/remoteAssistancePartners", "")
+            }],
+        )
+    },
+    // docs/graph-notes.md, "Entra tenant policies"
+    CatalogEntry {
+        name: fixed_name("Authorization policy"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: ENTRA_POLICY_TEXT,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.Authorization",
+        restore_order: 85,
+        ..policy(
+            "authorizationPolicy",
+            "Authorization policy (Entra)",
+            &[singleton(BETA, "policies/authorizationPolicy", "")],
+        )
+    },
+    CatalogEntry {
+        name: fixed_name("Authentication flows policy"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: ENTRA_POLICY_TEXT,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.AuthenticationFlows",
+        restore_order: 85,
+        ..policy(
+            "authenticationFlowsPolicy",
+            "Authentication flows policy (Entra)",
+            &[singleton(V1, "policies/authenticationFlowsPolicy", "")],
+        )
+    },
+    CatalogEntry {
+        name: fixed_name("Device registration policy"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: ENTRA_POLICY_TEXT,
+        sets: &[
+            SetRule {
+                path: "**.groups",
+                key: None,
+            },
+            SetRule {
+                path: "**.users",
+                key: None,
+            },
+        ],
+        refs: &[RefField {
+            path: "**.groups",
+            kind: RefKind::Groups,
+        }],
+        read_permission: "Policy.Read.DeviceConfiguration",
+        write_permission: "Policy.ReadWrite.DeviceConfiguration",
+        restore_order: 85,
+        write: WriteRule {
+            update: UpdateMethod::Put,
+            ..PATCH
+        },
+        ..policy(
+            "deviceRegistrationPolicy",
+            "Device registration policy (Entra)",
+            &[singleton(BETA, "policies/deviceRegistrationPolicy", "")],
+        )
+    },
+    CatalogEntry {
+        name: fixed_name("Security defaults"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: ENTRA_POLICY_TEXT,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        restore_order: 85,
+        ..policy(
+            "securityDefaults",
+            "Security defaults (Entra)",
+            &[singleton(
+                V1,
+                "policies/identitySecurityDefaultsEnforcementPolicy",
+                "",
+            )],
         )
     },
     // docs/graph-notes.md, "Conditional Access and named locations"

@@ -5,6 +5,7 @@
 //! ids refer to other objects, and what restore can do with it. Backup, normalize and restore read the
 //! entry; they never branch on a type's name. Adding a type means adding an entry in `entries.rs`.
 
+mod declared;
 mod entries;
 mod references;
 
@@ -59,18 +60,25 @@ pub struct Source {
     pub hydrate: Option<&'static str>,
     /// Navigation collections fetched per object (in `$batch`) and attached under their name.
     pub navs: &'static [Nav],
+    /// `collection` is one object, not a collection: read by a GET of the path (a 404 means
+    /// not configured), updated by a PATCH of it, never created or deleted
+    /// (docs/ARCHITECTURE.md, "Singletons").
+    pub singleton: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(untagged)]
 pub enum SkipValue {
     Bool(bool),
+    /// Any of these strings (e.g. a partner connection's "never set up" states).
+    Str(&'static [&'static str]),
 }
 
 impl SkipValue {
     fn matches(self, v: &Value) -> bool {
         match self {
             SkipValue::Bool(b) => v.as_bool() == Some(b),
+            SkipValue::Str(any) => v.as_str().is_some_and(|s| any.contains(&s)),
         }
     }
 }
@@ -90,7 +98,8 @@ pub struct Nav {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SidecarField {
-    /// Top-level property holding base64 (`Edm.Binary`) content.
+    /// Property holding base64 (`Edm.Binary`) content: top-level, or a plain dotted path into
+    /// nested objects (`deviceCompliancePolicyScript.rulesContent`).
     pub field: &'static str,
     /// File extension used when the object names no file.
     pub ext: &'static str,
@@ -119,19 +128,22 @@ pub enum RefKind {
     MobileApps,
     NotificationTemplates,
     NamedLocations,
+    /// Custom compliance discovery scripts, named by Windows compliance policies.
+    ComplianceScripts,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 7] = [
+    pub const ALL: [RefKind; 8] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
         RefKind::MobileApps,
         RefKind::NotificationTemplates,
         RefKind::NamedLocations,
+        RefKind::ComplianceScripts,
         RefKind::SettingDefinitions,
     ];
 
@@ -144,6 +156,7 @@ impl RefKind {
             RefKind::MobileApps => "mobileApps",
             RefKind::NotificationTemplates => "notificationTemplates",
             RefKind::NamedLocations => "namedLocations",
+            RefKind::ComplianceScripts => "complianceScripts",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
     }
@@ -157,6 +170,7 @@ impl RefKind {
             RefKind::MobileApps => "app",
             RefKind::NotificationTemplates => "notification template",
             RefKind::NamedLocations => "named location",
+            RefKind::ComplianceScripts => "compliance script",
             RefKind::SettingDefinitions => "setting definition",
         }
     }
@@ -191,6 +205,8 @@ pub enum ScopeTagField {
     RoleScopeTagIds,
     /// `roleScopeTags` (assignment filters).
     RoleScopeTags,
+    /// `scopeIds` (Windows 365 provisioning policies).
+    ScopeIds,
     /// The type has no scope tags.
     None,
 }
@@ -200,6 +216,7 @@ impl ScopeTagField {
         match self {
             ScopeTagField::RoleScopeTagIds => Some("roleScopeTagIds"),
             ScopeTagField::RoleScopeTags => Some("roleScopeTags"),
+            ScopeTagField::ScopeIds => Some("scopeIds"),
             ScopeTagField::None => None,
         }
     }
@@ -232,8 +249,8 @@ pub struct CatalogEntry {
     pub key: &'static str,
     pub title: &'static str,
     pub sources: &'static [Source],
-    /// Property holding the object's name (`displayName`, or `name` for settings catalog).
-    pub name_field: &'static str,
+    /// Where the object's name comes from.
+    pub name: NameRule,
     /// Where the fetched object carries the definitions of the settings it uses (same path syntax as
     /// sets, e.g. `settings[].settingDefinitions`): their display names and option labels are kept in
     /// `_refs/settingDefinitions.yaml`. `None` when the type carries none.
@@ -260,6 +277,77 @@ pub struct CatalogEntry {
     pub view: ViewShape,
     /// How restore writes the type (each type's section of docs/graph-notes.md).
     pub write: WriteRule,
+    /// Dates in `spec` after which the object stops working — certificates and tokens — which
+    /// health reports warn of (docs/ARCHITECTURE.md, "Expiry health").
+    pub expiry: &'static [ExpiryField],
+}
+
+/// A date of an object that health reports warn of.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryField {
+    /// Dotted path in `spec`.
+    pub field: &'static str,
+    /// What happens then, as people read it: "expires".
+    pub event: &'static str,
+    /// The same once it has happened: "expired".
+    pub past: &'static str,
+}
+
+/// Where an object's name comes from.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase", tag = "rule")]
+pub enum NameRule {
+    /// A property the administrator sets (`displayName`, `name` for the settings catalog); restore
+    /// writes the document's name back into it.
+    Property { field: &'static str },
+    /// Objects without a name of their own (singletons, connectors): the first of `fields` that is
+    /// a non-empty string, else the name `known` gives the object's id, else `otherwise`. Never
+    /// written back: the properties stay in `spec` as they are.
+    Derived {
+        fields: &'static [&'static str],
+        known: &'static [(&'static str, &'static str)],
+        otherwise: &'static str,
+    },
+}
+
+impl NameRule {
+    /// The property restore writes the name into, if the name is one.
+    pub fn property(self) -> Option<&'static str> {
+        match self {
+            NameRule::Property { field } => Some(field),
+            NameRule::Derived { .. } => None,
+        }
+    }
+
+    /// The name of a Graph object.
+    pub fn of(self, object: &Value) -> String {
+        let text = |f: &str| {
+            object
+                .get(f)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        };
+        match self {
+            NameRule::Property { field } => text(field).unwrap_or_default(),
+            NameRule::Derived {
+                fields,
+                known,
+                otherwise,
+            } => fields
+                .iter()
+                .find_map(|f| text(f))
+                .or_else(|| {
+                    let id = object.get("id").and_then(Value::as_str)?;
+                    known
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(id))
+                        .map(|(_, n)| n.to_string())
+                })
+                .unwrap_or_else(|| otherwise.to_string()),
+        }
+    }
 }
 
 /// How restore writes a type's objects.
@@ -344,6 +432,11 @@ pub enum ViewShape {
 }
 
 impl CatalogEntry {
+    /// Is the type one object per tenant ([`Source::singleton`])?
+    pub fn is_singleton(&self) -> bool {
+        self.sources.iter().any(|s| s.singleton)
+    }
+
     /// Does an object listed from `source` belong to this entry?
     pub fn accepts(&self, source: &Source, object: &Value) -> bool {
         let odata_type = object
@@ -388,97 +481,7 @@ pub fn referenced() -> impl Iterator<Item = (&'static CatalogEntry, Referenced)>
 /// abstract types (device configurations, compliance policies, named locations, …) always carry
 /// the derived type and are not listed.
 pub fn declared_type(collection: &str) -> Option<&'static str> {
-    const DECLARED: &[(&str, &str)] = &[
-        (
-            "deviceManagement/configurationPolicies",
-            "#microsoft.graph.deviceManagementConfigurationPolicy",
-        ),
-        (
-            "deviceManagement/compliancePolicies",
-            "#microsoft.graph.deviceManagementCompliancePolicy",
-        ),
-        (
-            "deviceManagement/groupPolicyConfigurations",
-            "#microsoft.graph.groupPolicyConfiguration",
-        ),
-        (
-            "deviceManagement/deviceManagementScripts",
-            "#microsoft.graph.deviceManagementScript",
-        ),
-        (
-            "deviceManagement/deviceShellScripts",
-            "#microsoft.graph.deviceShellScript",
-        ),
-        (
-            "deviceManagement/deviceCustomAttributeShellScripts",
-            "#microsoft.graph.deviceCustomAttributeShellScript",
-        ),
-        (
-            "deviceManagement/deviceHealthScripts",
-            "#microsoft.graph.deviceHealthScript",
-        ),
-        (
-            "deviceManagement/windowsFeatureUpdateProfiles",
-            "#microsoft.graph.windowsFeatureUpdateProfile",
-        ),
-        (
-            "deviceManagement/windowsQualityUpdateProfiles",
-            "#microsoft.graph.windowsQualityUpdateProfile",
-        ),
-        (
-            "deviceManagement/windowsDriverUpdateProfiles",
-            "#microsoft.graph.windowsDriverUpdateProfile",
-        ),
-        (
-            "deviceManagement/roleScopeTags",
-            "#microsoft.graph.roleScopeTag",
-        ),
-        (
-            "deviceManagement/assignmentFilters",
-            "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
-        ),
-        (
-            "deviceManagement/notificationMessageTemplates",
-            "#microsoft.graph.notificationMessageTemplate",
-        ),
-        (
-            "deviceManagement/intents",
-            "#microsoft.graph.deviceManagementIntent",
-        ),
-        (
-            "deviceAppManagement/iosManagedAppProtections",
-            "#microsoft.graph.iosManagedAppProtection",
-        ),
-        (
-            "deviceAppManagement/androidManagedAppProtections",
-            "#microsoft.graph.androidManagedAppProtection",
-        ),
-        (
-            "deviceAppManagement/windowsManagedAppProtections",
-            "#microsoft.graph.windowsManagedAppProtection",
-        ),
-        (
-            "deviceAppManagement/targetedManagedAppConfigurations",
-            "#microsoft.graph.targetedManagedAppConfiguration",
-        ),
-        (
-            "identity/conditionalAccess/policies",
-            "#microsoft.graph.conditionalAccessPolicy",
-        ),
-        (
-            "deviceManagement/deviceCategories",
-            "#microsoft.graph.deviceCategory",
-        ),
-        (
-            "deviceAppManagement/mobileAppCategories",
-            "#microsoft.graph.mobileAppCategory",
-        ),
-        (
-            "deviceManagement/termsAndConditions",
-            "#microsoft.graph.termsAndConditions",
-        ),
-    ];
-    DECLARED
+    declared::DECLARED
         .iter()
         .find(|(c, _)| *c == collection)
         .map(|(_, t)| *t)
@@ -539,6 +542,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "privateKey",
     "certificatePassword",
     "wiFiPreSharedKey",
+    "wifiPassword",
 ];
 
 #[cfg(test)]
@@ -613,6 +617,25 @@ mod tests {
             "intents",
             // Added since the design (the coverage work).
             "appCategories",
+            "appleEnrollmentTokens",
+            "applePushCertificate",
+            "approvalPolicies",
+            "authenticationFlowsPolicy",
+            "authorizationPolicy",
+            "compliancePartners",
+            "complianceScripts",
+            "deviceManagementPartners",
+            "deviceRegistrationPolicy",
+            "managedGooglePlay",
+            "mobileThreatDefense",
+            "remoteAssistancePartners",
+            "securityDefaults",
+            "tenantSettings",
+            "tunnelConfigurations",
+            "vppTokens",
+            "androidEnrollmentProfiles",
+            "cloudPcProvisioning",
+            "cloudPcUserSettings",
             "deviceCategories",
             "termsAndConditions",
         ];
@@ -700,7 +723,8 @@ mod tests {
                 RefKind::AssignmentFilters,
                 RefKind::ScopeTags,
                 RefKind::NotificationTemplates,
-                RefKind::NamedLocations
+                RefKind::NamedLocations,
+                RefKind::ComplianceScripts,
             ]
         );
         for e in all() {

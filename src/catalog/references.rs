@@ -65,6 +65,13 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: "Policy.Read.All",
     },
     RefSource {
+        kind: RefKind::ComplianceScripts,
+        version: BETA,
+        collection: "deviceManagement/deviceComplianceScripts",
+        lookup: RefLookup::List { query: "" },
+        read_permission: CONFIG_READ,
+    },
+    RefSource {
         kind: RefKind::Groups,
         version: V1,
         collection: "groups",

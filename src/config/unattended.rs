@@ -216,6 +216,10 @@ pub enum NotificationEvent {
     Failed,
     /// Drift was found (report and enforce modes).
     Drift,
+    /// A certificate or token of the tenant expires within 30 days or has expired; sent after a
+    /// round when that list changed since the last health message (docs/ARCHITECTURE.md, "Expiry
+    /// health").
+    Health,
 }
 
 fn all_events() -> Vec<NotificationEvent> {
@@ -223,6 +227,7 @@ fn all_events() -> Vec<NotificationEvent> {
         NotificationEvent::Finished,
         NotificationEvent::Failed,
         NotificationEvent::Drift,
+        NotificationEvent::Health,
     ]
 }
 

@@ -11,6 +11,10 @@ const APP_R: &str = "DeviceManagementApps.Read.All";
 const APP_W: &[&str] = &["DeviceManagementApps.ReadWrite.All"];
 const SVC_R: &str = "DeviceManagementServiceConfig.Read.All";
 const SVC_W: &[&str] = &["DeviceManagementServiceConfig.ReadWrite.All"];
+const RBAC_R: &str = "DeviceManagementRBAC.Read.All";
+const CLOUD_PC_R: &str = "CloudPC.Read.All";
+const CLOUD_PC_W: &[&str] = &["CloudPC.ReadWrite.All"];
+const RBAC_W: &[&str] = &["DeviceManagementRBAC.ReadWrite.All"];
 
 /// Read-only fields of every entity (docs/graph-notes.md, "Read-only fields").
 pub(crate) const COMMON_READ_ONLY: &[&str] = &[
@@ -81,6 +85,52 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         advanced_query: false,
         managed_app_policy: false,
         list_tip: false,
+        singleton: false,
+        beta_collection: false,
+    }
+}
+
+/// A partner connection (docs/graph-notes.md, "Connectors and tokens"): no assignments, no
+/// scope tags, no timestamps but the partner's heartbeat.
+const fn partner(path: &'static str, base_type: &'static str) -> Coll {
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        modified: &[],
+        read_only: &["lastHeartbeatDateTime", "partnerState"],
+        ..coll(path, base_type)
+    }
+}
+
+/// An Entra tenant policy (docs/graph-notes.md, "Entra tenant policies"): a v1.0 singleton, also
+/// in beta, whose service-set name and description a write leaves alone.
+const fn entra_policy(path: &'static str, base_type: &'static str) -> Coll {
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Policy.Read.All",
+        patch: 204,
+        modified: &[],
+        read_only: &["displayName", "description", "deletedDateTime"],
+        ..singleton(path, base_type)
+    }
+}
+
+/// A singleton: one object at `path`, read and patched, never created, deleted or assigned
+/// (docs/ARCHITECTURE.md, "Singletons").
+const fn singleton(path: &'static str, base_type: &'static str) -> Coll {
+    Coll {
+        singleton: true,
+        built_in: BuiltIn::Singleton,
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        ..coll(path, base_type)
     }
 }
 
@@ -221,6 +271,21 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceHealthScript",
         )
     },
+    // docs/graph-notes.md, "Compliance scripts": lazy content like the other scripts, a string
+    // version, the remediations' assign key.
+    Coll {
+        lazy: &["detectionScriptContent"],
+        mapped_by_name: true,
+        assign: Assign::Replace {
+            key: "deviceHealthScriptAssignments",
+            value: false,
+        },
+        version: VersionKind::Str,
+        ..coll(
+            "deviceManagement/deviceComplianceScripts",
+            "#microsoft.graph.deviceComplianceScript",
+        )
+    },
     // docs/graph-notes.md, "Windows Update profiles".
     Coll {
         read_only: &["deployableContentDisplayName", "endOfSupportDate"],
@@ -288,8 +353,8 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         mapped_by_name: true,
         scope_tags: false,
         expand_assignments: ExpandAssignments::Empty,
-        read_role: "DeviceManagementRBAC.Read.All",
-        write_roles: &["DeviceManagementRBAC.ReadWrite.All"],
+        read_role: RBAC_R,
+        write_roles: RBAC_W,
         assign: VALUE_ASSIGN,
         numeric_id: true,
         created: false,
@@ -350,6 +415,20 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceAppManagement/mobileAppCategories",
             "#microsoft.graph.mobileAppCategory",
+        )
+    },
+    // docs/graph-notes.md, "Multi-admin approval policies": no assignments, no scope tags, only a
+    // modification time.
+    Coll {
+        read_role: RBAC_R,
+        write_roles: RBAC_W,
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        ..coll(
+            "deviceManagement/operationApprovalPolicies",
+            "#microsoft.graph.operationApprovalPolicy",
         )
     },
     // docs/graph-notes.md, "Device categories": no assignments, PATCH 200 with the object.
@@ -492,6 +571,187 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceAppManagement/mobileApps",
             "#microsoft.graph.mobileApp",
+        )
+    },
+    // docs/graph-notes.md, "Windows 365 Cloud PC": CloudPC permissions, PATCH 204, assign 204,
+    // group targets of their own type, scope tags in `scopeIds`, the kind of policy fixed.
+    Coll {
+        read_role: CLOUD_PC_R,
+        write_roles: CLOUD_PC_W,
+        patch: 204,
+        scope_tags: false,
+        immutable: &["provisioningType", "userExperienceType"],
+        read_only: &[
+            "alternateResourceUrl",
+            "cloudPcGroupDisplayName",
+            "createdBy",
+            "lastModifiedBy",
+            "gracePeriodInHours",
+        ],
+        ..coll(
+            "deviceManagement/virtualEndpoint/provisioningPolicies",
+            "#microsoft.graph.cloudPcProvisioningPolicy",
+        )
+    },
+    Coll {
+        read_role: CLOUD_PC_R,
+        write_roles: CLOUD_PC_W,
+        patch: 204,
+        scope_tags: false,
+        ..coll(
+            "deviceManagement/virtualEndpoint/userSettings",
+            "#microsoft.graph.cloudPcUserSetting",
+        )
+    },
+    // docs/graph-notes.md, "Microsoft Tunnel": no assignments, `lastUpdateDateTime`.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        created: false,
+        modified: &["lastUpdateDateTime"],
+        ..coll(
+            "deviceManagement/microsoftTunnelConfigurations",
+            "#microsoft.graph.microsoftTunnelConfiguration",
+        )
+    },
+    // docs/graph-notes.md, "Android Enterprise enrollment profiles": no assignments; the token and
+    // its QR code are the service's.
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        navs: &[],
+        assign: Assign::No,
+        read_only: &[
+            "tokenValue",
+            "qrCodeContent",
+            "qrCodeImage",
+            "tokenCreationDateTime",
+            "enrolledDeviceCount",
+            "enrollmentTokenUsageCount",
+        ],
+        ..coll(
+            "deviceManagement/androidDeviceOwnerEnrollmentProfiles",
+            "#microsoft.graph.androidDeviceOwnerEnrollmentProfile",
+        )
+    },
+    // docs/graph-notes.md, "Tenant settings": the `deviceManagement` singleton; PATCH 204.
+    Coll {
+        patch: 204,
+        modified: &[],
+        read_only: &[
+            "subscriptionState",
+            "intuneAccountId",
+            "accountMoveCompletionDateTime",
+        ],
+        ..singleton("deviceManagement", "#microsoft.graph.deviceManagement")
+    },
+    // docs/graph-notes.md, "Connectors and tokens": singletons whose writes are uploads and
+    // bindings; served for reads.
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        read_only: &["certificateSerialNumber"],
+        ..singleton(
+            "deviceManagement/applePushNotificationCertificate",
+            "#microsoft.graph.applePushNotificationCertificate",
+        )
+    },
+    Coll {
+        ..singleton(
+            "deviceManagement/androidManagedStoreAccountEnterpriseSettings",
+            "#microsoft.graph.androidManagedStoreAccountEnterpriseSettings",
+        )
+    },
+    // docs/graph-notes.md, "Connectors and tokens": collections of tokens and partner
+    // connections; no assignments; partners carry no scope tags and no timestamps of their own.
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        navs: &[],
+        assign: Assign::No,
+        created: false,
+        read_only: &[
+            "lastSyncDateTime",
+            "lastSyncStatus",
+            "state",
+            "tokenActionResults",
+        ],
+        ..coll("deviceAppManagement/vppTokens", "#microsoft.graph.vppToken")
+    },
+    Coll {
+        read_role: SVC_R,
+        write_roles: SVC_W,
+        navs: &["enrollmentProfiles"],
+        assign: Assign::No,
+        created: false,
+        read_only: &[
+            "lastSuccessfulSyncDateTime",
+            "lastSyncTriggeredDateTime",
+            "lastSyncErrorCode",
+            "syncedDeviceCount",
+        ],
+        ..coll(
+            "deviceManagement/depOnboardingSettings",
+            "#microsoft.graph.depOnboardingSetting",
+        )
+    },
+    Coll {
+        modified: &[],
+        read_only: &["lastHeartbeatDateTime", "partnerState"],
+        ..partner(
+            "deviceManagement/mobileThreatDefenseConnectors",
+            "#microsoft.graph.mobileThreatDefenseConnector",
+        )
+    },
+    partner(
+        "deviceManagement/complianceManagementPartners",
+        "#microsoft.graph.complianceManagementPartner",
+    ),
+    partner(
+        "deviceManagement/deviceManagementPartners",
+        "#microsoft.graph.deviceManagementPartner",
+    ),
+    Coll {
+        read_only: &["lastConnectionDateTime", "onboardingStatus"],
+        ..partner(
+            "deviceManagement/remoteAssistancePartners",
+            "#microsoft.graph.remoteAssistancePartner",
+        )
+    },
+    // docs/graph-notes.md, "Entra tenant policies": v1.0 and beta, PATCH 204, service texts
+    // read-only; the device registration policy is beta and replaced by PUT (200).
+    Coll {
+        primary: Ver::Beta,
+        beta_collection: true,
+        write_roles: &["Policy.ReadWrite.Authorization"],
+        ..entra_policy(
+            "policies/authorizationPolicy",
+            "#microsoft.graph.authorizationPolicy",
+        )
+    },
+    Coll {
+        write_roles: &["Policy.ReadWrite.AuthenticationFlows"],
+        ..entra_policy(
+            "policies/authenticationFlowsPolicy",
+            "#microsoft.graph.authenticationFlowsPolicy",
+        )
+    },
+    Coll {
+        write_roles: &["Policy.ReadWrite.ConditionalAccess"],
+        ..entra_policy(
+            "policies/identitySecurityDefaultsEnforcementPolicy",
+            "#microsoft.graph.identitySecurityDefaultsEnforcementPolicy",
+        )
+    },
+    Coll {
+        primary: Ver::Beta,
+        both: false,
+        read_role: "Policy.Read.DeviceConfiguration",
+        write_roles: &["Policy.ReadWrite.DeviceConfiguration"],
+        put: true,
+        ..entra_policy(
+            "policies/deviceRegistrationPolicy",
+            "#microsoft.graph.deviceRegistrationPolicy",
         )
     },
     // docs/graph-notes.md, "Conditional Access and named locations": Conditional Access

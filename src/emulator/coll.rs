@@ -57,6 +57,8 @@ pub(crate) enum BuiltIn {
     /// The default enrollment configurations, known by their id suffixes
     /// ([`DEFAULT_ENROLLMENT`]).
     DefaultEnrollment,
+    /// A singleton's one object (docs/ARCHITECTURE.md, "Singletons").
+    Singleton,
 }
 
 impl BuiltIn {
@@ -65,7 +67,7 @@ impl BuiltIn {
         match self {
             BuiltIn::ScopeTag => Some("isBuiltIn"),
             BuiltIn::GlobalScript => Some("isGlobalScript"),
-            BuiltIn::None | BuiltIn::DefaultEnrollment => None,
+            BuiltIn::None | BuiltIn::DefaultEnrollment | BuiltIn::Singleton => None,
         }
     }
 }
@@ -224,6 +226,13 @@ pub(crate) struct Coll {
     /// Lists say they return a subset of the properties (`@microsoft.graph.tips`,
     /// docs/graph-notes.md, "Reading settings catalog policies").
     pub list_tip: bool,
+    /// The path is one object, not a collection: GET and PATCH of the path itself, nothing else
+    /// (docs/ARCHITECTURE.md, "Singletons"). Its seed object is built in: a clear keeps it.
+    pub singleton: bool,
+    /// In beta the singleton is a one-object collection (the authorization policy: `{"value":
+    /// [{…, "id": "authorizationPolicy"}]}`), also addressable by that id; v1.0 answers the object
+    /// (docs/graph-notes.md, "Entra tenant policies").
+    pub beta_collection: bool,
 }
 
 impl Coll {
@@ -241,6 +250,7 @@ impl Coll {
             BuiltIn::ScopeTag => id == "0" || obj["isBuiltIn"] == true,
             BuiltIn::GlobalScript => obj["isGlobalScript"] == true,
             BuiltIn::DefaultEnrollment => self.is_default_enrollment(id),
+            BuiltIn::Singleton => true,
         }
     }
 }

@@ -132,8 +132,11 @@ pub(crate) fn run_item(
 }
 
 /// Whether `o` answers `req` with the first page of a collection (a `value` array, no paging
-/// position in the query).
+/// position in the query), or with a singleton, which is read whole in one GET of its path.
 fn first_page_of_list(req: &Req, o: &Outcome) -> bool {
+    if super::behaviour::by_path(req.path.trim_matches('/')).is_some_and(|c| c.singleton) {
+        return true;
+    }
     let paged = req.query.split('&').any(|p| {
         let name = p.split('=').next().unwrap_or("");
         let name = name.replace("%24", "$");

@@ -160,7 +160,7 @@ impl TenantSeed {
             }
         }
         for (coll, obj) in &self.objects {
-            if coll.reference_data || coll.mapped_by_name {
+            if coll.reference_data || coll.mapped_by_name || coll.singleton {
                 picked.push((coll, obj.clone()));
             } else if let Some(defs) = coll.definitions.and_then(behaviour::by_path) {
                 for d in inline_definitions(obj) {

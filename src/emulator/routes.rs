@@ -77,6 +77,9 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         .ok_or_else(GraphError::no_route)?;
     let is_read = m == "GET";
     check_role(ctx, coll, !is_read)?;
+    if coll.singleton {
+        return singleton(t, ctx, req, coll, rest, &q);
+    }
     match (m, rest) {
         ("GET", []) => list(t, ctx, req, coll, &q),
         ("POST", []) => writes::create(t, ctx, req, coll),
@@ -114,6 +117,40 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
             writes::patch_message(t, req, coll, id, mid)
         }
         ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
+        _ => Err(GraphError::no_route()),
+    }
+}
+
+/// A singleton answers GET and PATCH of its path; 404 when the tenant has none configured
+/// (docs/ARCHITECTURE.md, "Singletons").
+fn singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, rest: &[String], q: &Query) -> R {
+    let listed = coll.beta_collection && req.ver == Ver::Beta;
+    let id = t
+        .store(coll)
+        .values()
+        .next()
+        .and_then(|o| o["id"].as_str())
+        .map(str::to_string);
+    match (rest, &id) {
+        ([], _) => {}
+        // The one object of a beta collection-shaped singleton, by its id.
+        ([one], Some(id)) if listed && one == id => {}
+        _ => return Err(GraphError::no_route()),
+    }
+    if listed && rest.is_empty() && req.method == "GET" {
+        return list(t, ctx, req, coll, q);
+    }
+    let id = id.ok_or_else(|| GraphError::not_found(404, coll.path))?;
+    match req.method.as_str() {
+        "GET" => {
+            let mut r = get(t, ctx, req, coll, &id, q)?;
+            if let Some(b) = r.body.as_mut() {
+                b["@odata.context"] = json!(context(ctx, req.ver, coll.path));
+            }
+            Ok(r)
+        }
+        "PATCH" => writes::patch(t, ctx, req, coll, &id),
+        "PUT" => writes::put_singleton(t, ctx, req, coll, &id),
         _ => Err(GraphError::no_route()),
     }
 }

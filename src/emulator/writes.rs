@@ -291,6 +291,43 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
 
 /// `PUT` replaces the whole object including settings (docs/graph-notes.md, "Writing settings
 /// catalog policies") → 204 (200 with the object under the `patch-200` variation).
+/// PUT of a singleton: the whole object replaced by the body, its id, type and read-only
+/// properties kept; 200 with the object (docs/graph-notes.md, "Entra tenant policies").
+pub(crate) fn put_singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    if !coll.put {
+        return Err(GraphError::no_route());
+    }
+    let mut m = body_object(req)?;
+    let old = find_obj(t, coll, id)?.clone();
+    if let Some(ty) = m.get("@odata.type")
+        && *ty != old["@odata.type"]
+    {
+        return Err(GraphError::bad_request(
+            "The '@odata.type' of the payload does not match the entity type.",
+        ));
+    }
+    strip_read_only(coll, &mut m);
+    evolution::refuse_removed(ctx.cfg, coll, &m, old["@odata.type"].as_str())?;
+    let mut new = Map::new();
+    for keep in ["@odata.type", "id"]
+        .iter()
+        .chain(behaviour::COMMON_READ_ONLY)
+        .chain(coll.read_only)
+    {
+        if let Some(v) = old.get(*keep) {
+            new.insert(keep.to_string(), v.clone());
+        }
+    }
+    new.extend(m);
+    bump(coll, &mut new);
+    let obj = Value::Object(new);
+    t.store_mut(coll).insert(id.to_string(), obj.clone());
+    Ok(Resp::json(
+        200,
+        present(ctx, req.ver, coll, &obj, &Query::default(), false),
+    ))
+}
+
 pub(crate) fn put(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     if !coll.put {
         return Err(GraphError::no_route());

@@ -94,11 +94,8 @@ pub struct Normalized {
 }
 
 /// The object's name as Intune shows it.
-pub fn object_name<'a>(entry: &CatalogEntry, object: &'a Value) -> &'a str {
-    object
-        .get(entry.name_field)
-        .and_then(Value::as_str)
-        .unwrap_or("")
+pub fn object_name(entry: &CatalogEntry, object: &Value) -> String {
+    entry.name.of(object)
 }
 
 /// Graph JSON → document + files. `stem` is the object's file stem (`slug--id8`, see [`slug::stems`]).
@@ -116,7 +113,7 @@ pub fn normalize(
             kind: entry.key.to_string(),
         })?
         .to_string();
-    let name = object_name(entry, &object).to_string();
+    let name = object_name(entry, &object);
     // File names that give sidecars their extension, read before the fields are stripped.
     let file_names = sidecar_file_names(entry, &object);
     let mut spec = object;
@@ -128,7 +125,9 @@ pub fn normalize(
     let odata_type = map
         .remove("@odata.type")
         .and_then(|v| v.as_str().map(str::to_string));
-    map.remove(entry.name_field);
+    if let Some(field) = entry.name.property() {
+        map.remove(field);
+    }
     let assignments = take_assignments(entry, map, &id, refs)?;
     let scope_tags = take_scope_tags(entry, map, refs);
 
@@ -228,7 +227,7 @@ fn split_sidecars(
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
     for (field, file_name) in entry.sidecars.iter().zip(file_names) {
-        let Some(Value::String(b64)) = spec.get(field.field) else {
+        let Some(Value::String(b64)) = path::get(spec, field.field) else {
             continue;
         };
         if b64.is_empty() {
@@ -260,7 +259,7 @@ fn split_sidecars(
                 sha256: hex::encode(Sha256::digest(&bytes)),
             },
         );
-        spec.as_object_mut().expect("object").remove(field.field);
+        path::remove(spec, field.field);
         files.push((format!("{}/{file}", entry.key), bytes));
     }
     Ok((files, sidecars))
@@ -334,7 +333,9 @@ pub fn denormalize(
         Value::Object(m) => m.clone(),
         _ => Map::new(),
     };
-    body.insert(entry.name_field.into(), Value::String(doc.name.clone()));
+    if let Some(field) = entry.name.property() {
+        body.insert(field.into(), Value::String(doc.name.clone()));
+    }
     if let Some(t) = &doc.odata_type {
         body.insert("@odata.type".into(), Value::String(t.clone()));
     }
@@ -362,7 +363,12 @@ pub fn denormalize(
                 sidecar: r.file.clone(),
             });
         }
-        body.insert(field.clone(), Value::String(BASE64.encode(bytes)));
+        let mut whole = Value::Object(body);
+        path::set(&mut whole, field, Value::String(BASE64.encode(bytes)));
+        let Value::Object(b) = whole else {
+            unreachable!("set keeps the root an object")
+        };
+        body = b;
     }
     Ok(GraphObject {
         body: Value::Object(body),

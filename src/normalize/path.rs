@@ -128,10 +128,48 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |v, seg| v.get(seg))
 }
 
+/// Sets the value at a plain dotted path (no `[]`), creating the objects on the way; a
+/// non-object on the way is replaced by one.
+pub fn set(root: &mut Value, path: &str, value: Value) {
+    let (parents, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (p.split('.').collect::<Vec<_>>(), l),
+        None => (vec![], path),
+    };
+    let mut v = root;
+    for seg in parents {
+        if !v.is_object() {
+            *v = Value::Object(Default::default());
+        }
+        v = v
+            .as_object_mut()
+            .expect("object")
+            .entry(seg)
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    if !v.is_object() {
+        *v = Value::Object(Default::default());
+    }
+    v.as_object_mut()
+        .expect("object")
+        .insert(last.into(), value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn set_creates_the_way_and_keeps_siblings() {
+        let mut v = json!({"a": {"keep": 1}, "n": null});
+        set(&mut v, "a.b", json!("x"));
+        set(&mut v, "n.c.d", json!(2));
+        set(&mut v, "top", json!(true));
+        assert_eq!(
+            v,
+            json!({"a": {"keep": 1, "b": "x"}, "n": {"c": {"d": 2}}, "top": true})
+        );
+    }
 
     #[test]
     fn walks_arrays_and_nested_properties() {

@@ -35,6 +35,7 @@ fn event_name(k: NotificationEvent) -> &'static str {
         NotificationEvent::Finished => "finished",
         NotificationEvent::Failed => "failed",
         NotificationEvent::Drift => "drift",
+        NotificationEvent::Health => "health",
     }
 }
 
@@ -56,6 +57,20 @@ fn title(e: &Event) -> String {
         }
         NotificationEvent::Failed => format!("round {}", to_str(&e.round.result)),
         NotificationEvent::Finished => format!("round finished ({})", to_str(&e.round.result)),
+        NotificationEvent::Health => {
+            let expired = e.health.iter().filter(|x| x.expired()).count();
+            let n = e.health.len();
+            let things = if n == 1 {
+                "certificate or token"
+            } else {
+                "certificates or tokens"
+            };
+            if expired > 0 {
+                format!("{n} {things} expiring or expired ({expired} expired)")
+            } else {
+                format!("{n} {things} expiring")
+            }
+        }
     };
     format!("tenant-atlas · {} · {what}", e.tenant)
 }
@@ -75,6 +90,14 @@ fn facts(e: &Event) -> Vec<(&'static str, String)> {
         f.push(("Trigger", r.trigger.clone()));
     }
     f
+}
+
+/// The lines a chat message lists: the expiries of a health message, else the drifted objects.
+fn lines(e: &Event) -> Vec<String> {
+    if e.kind == NotificationEvent::Health {
+        return e.health.iter().map(|x| x.to_string()).collect();
+    }
+    drift_lines(e)
 }
 
 fn drift_lines(e: &Event) -> Vec<String> {
@@ -121,6 +144,9 @@ fn generic(e: &Event, link: Option<&str>) -> Value {
             "unread": d.unread,
         });
     }
+    if !e.health.is_empty() {
+        v["health"] = json!(e.health);
+    }
     if let Some(l) = link {
         v["link"] = json!(l);
     }
@@ -138,7 +164,7 @@ fn teams(e: &Event, link: Option<&str>) -> Value {
         "type": "FactSet",
         "facts": facts(e).into_iter().map(|(t, v)| json!({"title": t, "value": v})).collect::<Vec<_>>(),
     }));
-    let lines = drift_lines(e);
+    let lines = lines(e);
     if !lines.is_empty() {
         body.push(json!({"type": "TextBlock", "wrap": true, "text": lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")}));
     }
@@ -184,7 +210,7 @@ fn slack(e: &Event, link: Option<&str>) -> Value {
         section["text"] = json!({"type": "mrkdwn", "text": text});
     }
     blocks.push(section);
-    let lines = drift_lines(e);
+    let lines = lines(e);
     if !lines.is_empty() {
         let list = lines
             .iter()

@@ -1,5 +1,6 @@
-//! Notifications: a finished, failed or drifted reconcile round is posted to the configured webhook
-//! targets (generic JSON, Microsoft Teams, Slack) with a link to the round's run page.
+//! Notifications: a finished, failed or drifted reconcile round, and certificates or tokens about
+//! to expire, are posted to the configured webhook targets (generic JSON, Microsoft Teams, Slack)
+//! with a link to the round's run page.
 //!
 //! Delivery never holds up the loop: `send` queues the message on each target's own queue and
 //! returns; one worker per target delivers in order (a channel reads "drift", then "finished"),
@@ -31,6 +32,8 @@ pub struct Event {
     pub mode: Mode,
     pub round: Round,
     pub drift: Option<Drift>,
+    /// Expiring certificates and tokens (the `health` event).
+    pub health: Vec<crate::health::Expiry>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -92,6 +92,7 @@ fn event(kind: NotificationEvent, result: RoundResult) -> Event {
             unread: vec![],
             corrected: vec![],
         }),
+        health: vec![],
     }
 }
 

@@ -252,6 +252,14 @@ impl Planner<'_> {
             }
             Capability::Full => {}
         }
+        if changed.is_none() && entry.is_singleton() {
+            item.reasons.push(format!(
+                "{} is one object per tenant and the target has none configured: tenant-atlas \
+                 updates it, never creates it",
+                entry.title
+            ));
+            return false;
+        }
         if !desired.problems.is_empty() {
             item.reasons.extend(desired.problems.iter().cloned());
             return false;

@@ -65,7 +65,12 @@ pub fn create(ctx: &Context<'_>) -> Vec<Request> {
 
 /// Requests that update an existing object's differing parts.
 pub fn update(ctx: &Context<'_>, id: &str, changed: &Changed) -> Vec<Request> {
-    let object = format!("{}/{id}", ctx.collection);
+    // A singleton is addressed by its path, never by id (docs/ARCHITECTURE.md, "Singletons").
+    let object = if ctx.entry.is_singleton() {
+        ctx.collection.clone()
+    } else {
+        format!("{}/{id}", ctx.collection)
+    };
     let mut out = vec![];
     if changed.properties {
         let put = ctx.entry.write.update == UpdateMethod::Put;

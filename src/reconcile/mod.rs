@@ -13,6 +13,7 @@
 //! started when the stop comes is not started.
 
 pub mod guard;
+mod health;
 pub mod round;
 pub mod runlog;
 pub mod schedule;
@@ -587,8 +588,10 @@ impl Loop {
                 mode,
                 round: round.clone(),
                 drift: found.clone(),
+                health: vec![],
             });
         }
+        self.notify_health(tenant, mode, &round);
         (self.on_round)(tenant, mode, &round);
     }
 }

@@ -156,6 +156,10 @@ pub struct TenantStatus {
     /// Rounds run since the loop started.
     #[serde(default)]
     pub rounds: u64,
+    /// The expiring certificates and tokens the last `health` notification named: the next one
+    /// goes out when this changes (docs/ARCHITECTURE.md, "Expiry health").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<crate::health::Expiry>,
 }
 
 impl TenantStatus {
@@ -173,6 +177,7 @@ impl TenantStatus {
             last_backup: None,
             drift: None,
             rounds: 0,
+            health: vec![],
         }
     }
 }

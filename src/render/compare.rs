@@ -171,6 +171,10 @@ pub struct Report {
     pub unread: Vec<Unread>,
     /// How many documents were parsed to build the report (both sides).
     pub documents_read: usize,
+    /// Certificates and tokens of the new side that expire soon or have expired (`drift`); never
+    /// part of the exit code (docs/ARCHITECTURE.md, "Expiry health").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<crate::health::Expiry>,
 }
 
 impl Report {
@@ -185,6 +189,7 @@ impl Report {
             warnings: vec![],
             unread: vec![],
             documents_read: 0,
+            health: vec![],
         }
     }
 

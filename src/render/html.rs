@@ -91,6 +91,7 @@ pub fn report(r: &Report) -> Markup {
             @for o in &r.objects { (object(o)) }
             @for w in &r.warnings { p.warning { "warning: " (w.to_string()) } }
             @for u in &r.unread { p.warning { "not read: " (u.to_string()) " (drift unknown)" } }
+            @for e in &r.health { p.warning.health { (e.to_string()) } }
             p.summary { (r.summary.sentence()) }
         }
     }

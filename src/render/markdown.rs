@@ -63,6 +63,14 @@ pub fn report(r: &Report) -> String {
         }
         out.push('\n');
     }
+    if !r.health.is_empty() {
+        let _ = writeln!(out, "#### Health: certificates and tokens\n");
+        for e in &r.health {
+            let mark = if e.expired() { "⛔" } else { "⚠️" };
+            let _ = writeln!(out, "- {mark} {}", inline(&e.to_string()));
+        }
+        out.push('\n');
+    }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "#### Warnings\n");
         for w in &r.warnings {

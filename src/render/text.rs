@@ -66,6 +66,9 @@ pub fn report(r: &Report, paint: Paint) -> String {
     for u in &r.unread {
         let _ = writeln!(out, "\n{} {u} (drift unknown)", paint.red("not read:"));
     }
+    for e in &r.health {
+        let _ = writeln!(out, "\n{} {e}", paint.red("health:"));
+    }
     let _ = writeln!(out, "\n{}", r.summary.sentence());
     out
 }

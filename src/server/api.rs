@@ -124,10 +124,51 @@ pub struct TenantDetail {
     pub summary: TenantSummary,
     #[serde(rename = "policies")]
     pub listing: Vec<TypeListing>,
+    /// Certificates and tokens of the last backup that expire soon or have expired
+    /// (docs/ARCHITECTURE.md, "Expiry health").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<crate::health::Expiry>,
+}
+
+/// The tenant's detail with the expiry health of its documents at HEAD (only the documents of
+/// types with expiry dates are read).
+pub(crate) async fn detail_with_health(
+    app: &Arc<App>,
+    t: &TenantIndex,
+) -> Result<TenantDetail, Problem> {
+    let mut d = detail(t);
+    let wanted: Vec<(String, String)> = t
+        .objects
+        .iter()
+        .filter(|(k, _)| crate::catalog::get(k).is_some_and(|e| !e.expiry.is_empty()))
+        .flat_map(|(k, v)| {
+            v.iter()
+                .map(move |o| (format!("{k}/{}", o.file), o.blob.clone()))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(d);
+    }
+    let (app, name) = (app.clone(), t.name.clone());
+    d.health = blocking(move || {
+        let mut files = BTreeMap::new();
+        for (path, blob) in wanted {
+            files.insert(path, app.repo.read_blob(&blob)?);
+        }
+        let prefix = crate::store::layout::tenant(&name);
+        Ok(crate::health::expiries(
+            &prefix,
+            &files,
+            crate::clock::now(),
+        ))
+    })
+    .await?;
+    Ok(d)
 }
 
 pub(crate) fn detail(t: &TenantIndex) -> TenantDetail {
     TenantDetail {
+        health: vec![],
         summary: summary(t),
         listing: t
             .objects
@@ -269,7 +310,9 @@ pub(crate) async fn tenant(
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, true)?;
     let idx = app.tenant_index(&caller, &tenant, true).await?;
-    Ok(json(&detail(&idx.tenants[&tenant])))
+    Ok(json(
+        &detail_with_health(&app, &idx.tenants[&tenant]).await?,
+    ))
 }
 
 /// Checks access and the policy's names; the policy reference.

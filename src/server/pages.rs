@@ -245,13 +245,24 @@ pub(crate) async fn tenant(
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, false)?;
     let idx = app.tenant_index(&caller, &tenant, false).await?;
-    let d = api::detail(&idx.tenants[&tenant]);
+    let d = api::detail_with_health(&app, &idx.tenants[&tenant]).await?;
     let body = html! {
         p {
             a href=(format!("/tenants/{tenant}/runs")) { "Runs" } " · "
             a href=(format!("/tenants/{tenant}/drift")) { "Drift" }
             " · " (d.summary.objects) " objects"
             @if let Some(l) = &d.summary.last_backup { " · last backup " (ts(l.at)) }
+        }
+        @if !d.health.is_empty() {
+            section.health {
+                h2 { "Certificates and tokens" }
+                @for e in &d.health {
+                    p.warning {
+                        (e.to_string()) " · "
+                        a href=(format!("/tenants/{tenant}/policies/{}/{}", e.kind, e.path.rsplit('/').next().unwrap_or(""))) { "view" }
+                    }
+                }
+            }
         }
         @for t in &d.listing {
             h2 id=(t.key) { (t.title) " " small { code { (t.key) } " · " (t.count) } }

@@ -118,10 +118,30 @@ fn requests_are_lists_plus_batched_hydration() {
     let tokens = stats["tokenRequests"].as_u64().unwrap();
     assert_eq!(tokens, 1, "one token for the whole run");
     assert!(batches >= 1, "per-object hydration goes through $batch");
-    // Every catalog collection is listed once (shared collections once), then full batches.
+    // Every catalog collection is listed once (shared collections once, reference data too),
+    // then full batches: nothing else.
+    let mut lists: Vec<(String, &str)> = vec![];
+    for e in tenant_atlas::catalog::all() {
+        for s in e.sources {
+            lists.push((
+                format!("{}/{}", s.version.as_str(), s.collection),
+                s.list_query,
+            ));
+        }
+    }
+    for r in tenant_atlas::catalog::REFERENCE_SOURCES {
+        if let tenant_atlas::catalog::RefLookup::List { query } = r.lookup {
+            lists.push((format!("{}/{}", r.version.as_str(), r.collection), query));
+        }
+    }
+    lists.sort();
+    lists.dedup();
+    let least = lists.len() as u64 + batches + tokens;
     assert!(
-        http <= 40,
-        "backup of the demo tenant took {http} HTTP requests: {stats}"
+        http <= least,
+        "backup of the demo tenant took {http} HTTP requests, {least} expected ({} lists, \
+         {batches} batches, {tokens} token): {stats}",
+        lists.len()
     );
 }
 

@@ -201,7 +201,7 @@ fn kept_properties(entry: &CatalogEntry, response: &Value) -> Vec<String> {
         .filter(|k| !catalog::COMMON_STRIP.contains(&k.as_str()))
         .filter(|k| !own_strip.contains(&k.as_str()))
         .filter(|k| !navs.contains(&k.as_str()) && !sidecars.contains(&k.as_str()))
-        .filter(|k| *k != entry.name_field && *k != "assignments")
+        .filter(|k| Some(k.as_str()) != entry.name.property() && *k != "assignments")
         .filter(|k| Some(k.as_str()) != entry.scope_tags.property())
         .cloned()
         .collect()
@@ -231,7 +231,7 @@ fn annotations(v: &Value, at: &str, out: &mut Vec<String>) {
 /// The backed-up document of a sample: found under the type's folder by its name; its `spec` keeps
 /// every property the response had that restore can write, scalar values unchanged.
 fn check_document(env: &TestEnv, entry: &CatalogEntry, s: &Sample) {
-    let name = s.response[entry.name_field].as_str().unwrap();
+    let name = entry.name.of(&s.response);
     let folder = env.repo().join("tenants/demo").join(entry.key);
     let docs: Vec<Value> = std::fs::read_dir(&folder)
         .unwrap_or_else(|e| panic!("{}: {} ({e})", s.file, folder.display()))

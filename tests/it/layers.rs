@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["normalize"],
     &["config"],
     &["store"],
+    &["health"],
     &["render"],
     &["graph"],
     &["backup"],

@@ -18,6 +18,8 @@ const TOKYO: &str = "tenants/demo/scopeTags/tokyo--4e074085.yaml";
 const CUSTOM_OMA: &str =
     "tenants/demo/deviceConfigurations/windows-custom-oma-uri-mixed--cdcc6849.yaml";
 const MACOS_WIFI: &str = "tenants/demo/settingsCatalog/macos-wi-fi-corp-wpa2--96247bbe.yaml";
+/// The AOSP enrollment profile whose Wi-Fi password Graph never returns.
+const AOSP_WIFI: &str = "tenants/demo/androidEnrollmentProfiles/aosp-teams-raume-u--b9e1356f.yaml";
 /// The one group id of the demo that exists nowhere (used by one `iOS – Restrictions`).
 const UNRESOLVED_GROUP: &str = "29089f1e-2f03-5f6b-8390-e18e23f8e12d";
 const OMA_SECRET_PATH: &str = "spec.omaSettings[7].value";

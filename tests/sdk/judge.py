@@ -102,6 +102,35 @@ def snake(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def name_field(entry):
+    """The property holding an object's name, or None for types whose names are derived."""
+    rule = entry["name"]
+    return rule["field"] if rule.get("rule") == "property" else None
+
+
+# One change per restorable singleton, as a client makes it: (attribute path, new value).
+SINGLETON_CHANGES = {
+    "deviceManagement": ("settings.device_compliance_checkin_threshold_days", 29),
+    "policies/authorizationPolicy": ("block_msol_power_shell", False),
+    "policies/authenticationFlowsPolicy": ("self_service_sign_up.is_enabled", True),
+    "policies/identitySecurityDefaultsEnforcementPolicy": ("is_enabled", True),
+    "policies/deviceRegistrationPolicy": ("user_device_quota", 21),
+}
+
+
+def get_path(obj, path):
+    for seg in path.split("."):
+        obj = getattr(obj, seg)
+    return obj
+
+
+def set_path(obj, path, value):
+    *parents, last = path.split(".")
+    for seg in parents:
+        obj = getattr(obj, seg)
+    setattr(obj, last, value)
+
+
 def builder_for(client, collection):
     b = client
     for seg in collection.split("/"):
@@ -175,10 +204,23 @@ class Judge:
                 raise Failure(f"runaway paging on {collection}")
         return items, pages, resp
 
+    async def read_singleton(self, entry, source):
+        """A singleton: one GET of its path, parsed by its model."""
+        coll, ver = source["collection"], source["version"]
+        b = builder_for(self.client, coll).with_url(f"{self.base}/{ver}/{coll}")
+        one = await b.get()
+        check(one is not None, f"{ver}/{coll}: the singleton reads")
+        bad = unknown_properties(one)
+        check(not bad, f"{ver}/{coll}: it parses with the SDK models", ", ".join(sorted(set(bad))[:10]))
+        return one
+
     async def read_collection(self, entry, source):
         coll, ver = source["collection"], source["version"]
+        if source.get("singleton"):
+            await self.read_singleton(entry, source)
+            return
         b = builder_for(self.client, coll)
-        name = "name" if entry["nameField"] == "name" else entry["nameField"]
+        name = name_field(entry)
         what = f"{ver}/{coll}"
         v1 = ver == "v1.0"
 
@@ -190,7 +232,7 @@ class Judge:
         bad = unknown_properties(items)
         check(not bad, f"{what}: every item parses with the SDK models", ", ".join(sorted(set(bad))[:10]))
 
-        sel = ["id", name]
+        sel = ["id", name] if name else ["id"]
         got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, select=sel),
                                      q(select=",".join(sel)))
         check(len(got) == len(items) and all(g.id for g in got), f"{what}: $select={','.join(sel)}")
@@ -206,7 +248,7 @@ class Judge:
             f = f"(isof('{t}') or isof('microsoft.graph.none')) and not isof('microsoft.graph.none')"
             got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, filter=f), q(filter=f))
             check(len(got) == n, f"{what}: $filter with isof, or, and, not")
-        first = getattr(items[0], snake(name), None)
+        first = getattr(items[0], snake(name), None) if name else None
         if isinstance(first, str):
             f = f"{name} eq '{first.replace(chr(39), chr(39) * 2)}'"
             got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, filter=f), q(filter=f))
@@ -316,7 +358,35 @@ class Judge:
             if entry["capability"] != "full":
                 continue
             for source in entry["sources"][:1]:
-                await self.write_cycle(entry, source)
+                if source.get("singleton"):
+                    await self.write_singleton(entry, source)
+                else:
+                    await self.write_cycle(entry, source)
+
+    async def write_singleton(self, entry, source):
+        """A singleton is changed in place (PATCH, or PUT of the whole object), never created."""
+        coll, ver = source["collection"], source["version"]
+        what = f"{ver}/{coll}"
+        attr, value = SINGLETON_CHANGES[coll]
+        b = builder_for(self.client, coll).with_url(f"{self.base}/{ver}/{coll}")
+        one, url = await b.get(), f"{self.base}/{ver}/{coll}"
+        if hasattr(one, "value"):
+            # A one-object collection in beta (the authorization policy): written by its id.
+            one = one.value[0]
+            url = f"{url}/{one.id}"
+        set_path(one, attr, value)
+        method = Method.PUT if entry["write"]["update"] == "put" else Method.PATCH
+        info = request(method, url)
+        info.set_content_from_parsable(self.adapter, "application/json", one)
+        await self.adapter.send_no_response_content_async(info, {})
+        back = await b.get()
+        back = back.value[0] if hasattr(back, "value") else back
+        check(get_path(back, attr) == value, f"{what}: update ({method.value}) from an SDK model reads back")
+        try:
+            await self.adapter.send_no_response_content_async(request(Method.DELETE, f"{self.base}/{ver}/{coll}"), {})
+            raise Failure(f"{what}: a singleton was deleted")
+        except APIError as e:
+            check(e.response_status_code in (400, 404, 405), f"{what}: no delete ({e.response_status_code})")
 
     async def write_cycle(self, entry, source):
         coll, ver = source["collection"], source["version"]
@@ -338,7 +408,7 @@ class Judge:
         full = await self.adapter.send_async(info, model_cls, {})
         # A copy as a client makes one: the object as read (server-set fields included, which
         # Graph ignores on create) under a new name.
-        name = snake(entry["nameField"])
+        name = snake(name_field(entry))
         setattr(full, name, f"SDK judge copy of {getattr(full, name)}")
         post_b = b.with_url(f"{self.base}/{ver}/{coll}")
         created = await post_b.post(full)

@@ -255,3 +255,79 @@ fn drift_with_an_unreadable_type_is_partial_and_reports_no_removals() {
     assert!(text.contains("(drift unknown)"), "{text}");
     assert!(text.contains("changed live"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Expiry health
+
+/// Certificates and tokens that expire within 30 days are reported beside drift in every format;
+/// they are not drift, so the exit code stays 0.
+#[test]
+fn tokens_near_expiry_show_beside_drift_and_leave_the_exit_code() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    // Ten days before the demo's Zürich VPP token expires (2026-12-12T09:30:00Z).
+    let mut env = backed_up_demo(&emu).env("ATLAS_NOW", "2026-12-02T09:30:00Z");
+    let (code, v, stderr) = json_of(&env, &["drift"]);
+    assert_eq!(code, 0, "health is not drift: {v:#}\n{stderr}");
+    let r = report(&v);
+    assert_eq!(objects(r).len(), 0, "{v:#}");
+    let health: Vec<(String, String, i64)> = r["health"]
+        .as_array()
+        .expect("a health section")
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["field"].as_str().unwrap().to_string(),
+                e["daysLeft"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        health,
+        [
+            (
+                "remoteAssistancePartners".to_string(),
+                "onboardingRequestExpiryDateTime".to_string(),
+                7
+            ),
+            (
+                "vppTokens".to_string(),
+                "expirationDateTime".to_string(),
+                10
+            ),
+            (
+                "deviceManagementPartners".to_string(),
+                "whenPartnerDevicesWillBeMarkedAsNonCompliantDateTime".to_string(),
+                12
+            ),
+        ],
+        "{v:#}"
+    );
+    assert!(
+        r["health"][1]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("tenants/demo/vppTokens/zurich-apple-vpp--"),
+        "{v:#}"
+    );
+    let (code, text, _) = text_of(&env, &["drift"]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("health:")).collect();
+    insta::assert_snapshot!("drift-health-text", lines.join("\n"));
+    let (code, md, _) = text_of(&env, &["drift", "--format", "markdown"]);
+    assert_eq!(code, 0, "{md}");
+    assert!(md.contains("#### Health: certificates and tokens"), "{md}");
+    assert!(
+        md.contains(
+            "Apple VPP tokens: \"Zürich – Apple \"VPP\" 🍎\" expires on 2026-12-12, in 10 days"
+        ),
+        "{md}"
+    );
+
+    // A month earlier nothing is near: no section at all.
+    env.extra_env
+        .push(("ATLAS_NOW".into(), "2026-10-01T00:00:00Z".into()));
+    let (code, v, _) = json_of(&env, &["drift"]);
+    assert_eq!(code, 0);
+    assert!(report(&v).get("health").is_none(), "{v:#}");
+}

@@ -206,3 +206,77 @@ fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
     names.dedup();
     assert_eq!(names.len(), all, "no policy created twice");
 }
+
+/// A Windows compliance policy names its compliance script by id: a plan into another tenant maps
+/// it to that tenant's script of the same name, and when the script is missing there (and not
+/// planned with the policy) the policy is blocked, naming the script.
+#[test]
+fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
+    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
+    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
+    let other_tenant = format!(
+        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
+        u = emu.url()
+    );
+    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let demo = demo_client(&emu);
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const SCRIPTS: &str = "beta/deviceManagement/deviceComplianceScripts";
+    const NAME: &str = "BIOS ≥ 2.3 – München/Werk 1";
+    let theirs = id_named(&list(&emu, &other, SCRIPTS), NAME);
+    let ours = id_named(&list(&emu, &demo, SCRIPTS), NAME);
+    assert_ne!(theirs, ours, "the copy has its own ids");
+    let args = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "compliancePolicies",
+    ];
+    let windows = |p: &Plan| -> Item {
+        p.items
+            .iter()
+            .find(|i| i.path.contains("/windows-compliance-bitlocker-defender--"))
+            .unwrap_or_else(|| panic!("{}", listing(p)))
+            .clone()
+    };
+    let (_, _, p) = plan(&env, &args);
+    let w = windows(&p);
+    assert_eq!(w.action, Action::Create, "{:?}", w.reasons);
+    let script = &body(&w, 0)["deviceCompliancePolicyScript"];
+    assert_eq!(
+        script["deviceComplianceScriptId"],
+        theirs.as_str(),
+        "{script:#}"
+    );
+    // The rules travel from their readable sidecar, as base64 again.
+    use base64::Engine as _;
+    let rules = base64::engine::general_purpose::STANDARD
+        .decode(script["rulesContent"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        String::from_utf8(rules)
+            .unwrap()
+            .contains("\"SettingName\": \"BiosVersion\""),
+        "{script:#}"
+    );
+
+    let _guard = emu.rt.enter();
+    let r = emu
+        .rt
+        .block_on(other.send(Method::DELETE, &format!("{SCRIPTS}/{theirs}"), None))
+        .unwrap();
+    assert!(r.status < 300, "{}", r.status);
+    let (_, _, p) = plan(&env, &args);
+    let w = windows(&p);
+    assert_eq!(w.action, Action::Blocked, "{:?}", w.reasons);
+    assert!(
+        w.reasons
+            .iter()
+            .any(|r| r.contains("compliance script") && r.contains(NAME)),
+        "{:?}",
+        w.reasons
+    );
+}

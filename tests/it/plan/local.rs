@@ -301,12 +301,17 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
         );
         last_order = entry.restore_order;
         let why = format!("{} {} {:?}", i.action.as_str(), i.path, i.reasons);
+        // Singletons are built in: a clear keeps them, unchanged.
+        if entry.is_singleton() {
+            assert_eq!(i.action, Action::NoOp, "{why}");
+            continue;
+        }
+        if entry.capability == tenant_atlas::catalog::Capability::BackupOnly {
+            assert_eq!(i.action, Action::Blocked, "{why}");
+            assert!(i.reasons[0].contains("backed up but not restored"), "{why}");
+            continue;
+        }
         match i.kind.as_str() {
-            "intents" => {
-                assert_eq!(i.action, Action::Blocked, "{why}");
-                assert!(i.reasons[0].contains("backed up but not restored"), "{why}");
-                continue;
-            }
             "conditionalAccess" => {
                 assert_eq!(i.action, Action::PreviewOnly, "{why}");
                 continue;
@@ -327,7 +332,7 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
         if i.requests.is_empty() {
             // Blocked, for one of the fixture's two known reasons.
             assert_eq!(i.action, Action::Blocked, "{why}");
-            let secret = [CUSTOM_OMA, MACOS_WIFI].contains(&i.path.as_str())
+            let secret = [CUSTOM_OMA, MACOS_WIFI, AOSP_WIFI].contains(&i.path.as_str())
                 && i.reasons[0].contains("needs secret value");
             let group = i.reasons[0].contains(UNRESOLVED_GROUP);
             assert!(secret || group, "{why}");

@@ -161,3 +161,62 @@ fn a_second_sigterm_exits_at_once_while_deliveries_wait() {
     assert!(e.contains("second stop signal"), "{e}");
     drop(silent);
 }
+
+/// A token expiring in ten days is announced by a `health` message after the round that finds it,
+/// once: the next round, with nothing new to say, sends none.
+#[test]
+fn a_token_about_to_expire_is_announced_once() {
+    let (emu, gens) = fleet(EmulatorConfig::default(), &["apple"], 3);
+    let g = &gens[0];
+    let c = graph(&emu, g);
+    // The loop's clock is the real one here: the token expires ten days and an hour from now.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10 + 1);
+    let token = json!({
+        "@odata.type": "#microsoft.graph.vppToken",
+        "displayName": "Zürich – Apple \"VPP\" 🍎",
+        "organizationName": "Contoso Schweiz AG",
+        "appleId": "vpp@contoso.example",
+        "expirationDateTime": soon.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "token": "ATLAS-CANARY-VPP-TOKEN-77c1d2",
+        "roleScopeTagIds": ["0"],
+    });
+    let r = emu
+        .rt
+        .block_on(c.send(
+            reqwest::Method::POST,
+            "beta/deviceAppManagement/vppTokens",
+            Some(&token),
+        ))
+        .unwrap();
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let (url, got) = receiver();
+    let rest = format!("{LOOP}notifications:\n- {{name: receiver, url: '{url}'}}\n");
+    let env = repo_with(
+        &gens,
+        &tenant_yaml_types(g, &emu.url(), "[vppTokens, deviceConfigurations]", ""),
+        &rest,
+    );
+    let kinds = |got: &Arc<Mutex<Vec<Value>>>| -> Vec<String> {
+        got.lock()
+            .unwrap()
+            .iter()
+            .map(|v| v["event"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert_eq!(kinds(&got), ["finished", "health"]);
+    let health = got.lock().unwrap()[1].clone();
+    assert_eq!(health["tenant"], "apple");
+    let list = health["health"].as_array().expect("the expiries");
+    assert_eq!(list.len(), 1, "{health:#}");
+    assert_eq!(list[0]["type"], "vppTokens");
+    assert_eq!(list[0]["name"], "Zürich – Apple \"VPP\" 🍎");
+    assert_eq!(list[0]["daysLeft"], 10, "{health:#}");
+    // Nothing new: the next round sends no second health message.
+    let (code, o, e) = once(&env, &[]);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert_eq!(kinds(&got), ["finished", "health", "finished"]);
+    // The token itself never reached the repository.
+    assert!(grep_dir(&env.repo(), "ATLAS-CANARY").is_empty());
+}

@@ -381,3 +381,41 @@ fn run_pages_show_apply_items_and_reconcile_rounds_written_while_serving() {
         "{m}"
     );
 }
+
+/// The tenant page and its API answer name the certificates and tokens about to expire, with a
+/// link to each one's policy page.
+#[test]
+fn the_tenant_page_warns_of_tokens_about_to_expire() {
+    let mut repo = Repo::new();
+    repo.env
+        .extra_env
+        .push(("ATLAS_NOW".into(), "2026-12-02T09:30:00Z".into()));
+    let s = repo.serve();
+    let page = s.get("/tenants/demo", Auth::Bearer(READ));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Certificates and tokens"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("expires on 2026-12-12, in 10 days"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("href=\"/tenants/demo/policies/vppTokens/zurich-apple-vpp--3f9a1c52.yaml\""),
+        "{}",
+        page.body
+    );
+    let api = s.get("/api/tenants/demo", Auth::Bearer(READ));
+    let v: Value = serde_json::from_str(&api.body).unwrap();
+    let days: Vec<i64> = v["health"]
+        .as_array()
+        .expect("health in the API answer")
+        .iter()
+        .map(|e| e["daysLeft"].as_i64().unwrap())
+        .collect();
+    assert_eq!(days, [7, 10, 12], "{v:#}");
+}
