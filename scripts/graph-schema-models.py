@@ -33,6 +33,10 @@ EXTRA = {
     "deviceManagement/virtualEndpoint/userSettings": "cloud_pc_user_setting.CloudPcUserSetting",
     "deviceManagement/microsoftTunnelConfigurations": "microsoft_tunnel_configuration.MicrosoftTunnelConfiguration",
     "deviceManagement/androidDeviceOwnerEnrollmentProfiles": "android_device_owner_enrollment_profile.AndroidDeviceOwnerEnrollmentProfile",
+    "identityGovernance/termsOfUse/agreements": "agreement.Agreement",
+    "policies/crossTenantAccessPolicy/default": "cross_tenant_access_policy_configuration_default.CrossTenantAccessPolicyConfigurationDefault",
+    "settings": "directory_setting.DirectorySetting",
+    "domains": "domain.Domain",
 }
 
 checker = sys.argv[1]
@@ -55,6 +59,7 @@ SINGLETONS = {
     "policies/authenticationFlowsPolicy": "v1.0",
     "policies/deviceRegistrationPolicy": "beta",
     "policies/identitySecurityDefaultsEnforcementPolicy": "v1.0",
+    "policies/crossTenantAccessPolicy/default": "v1.0",
 }
 lists = scope["objects_from_url"]
 

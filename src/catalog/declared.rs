@@ -163,4 +163,14 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "deviceManagement/androidDeviceOwnerEnrollmentProfiles",
         "#microsoft.graph.androidDeviceOwnerEnrollmentProfile",
     ),
+    (
+        "identityGovernance/termsOfUse/agreements",
+        "#microsoft.graph.agreement",
+    ),
+    (
+        "policies/crossTenantAccessPolicy/default",
+        "#microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
+    ),
+    ("settings", "#microsoft.graph.directorySetting"),
+    ("domains", "#microsoft.graph.domain"),
 ];

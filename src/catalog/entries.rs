@@ -1363,6 +1363,96 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
+    // docs/graph-notes.md, "Entra tenant policies" (cross-tenant access)
+    CatalogEntry {
+        name: fixed_name("Cross-tenant access defaults"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["isServiceDefault"],
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.CrossTenantAccess",
+        restore_order: 85,
+        ..policy(
+            "crossTenantAccessDefaults",
+            "Cross-tenant access default settings (Entra)",
+            &[singleton(
+                V1,
+                "policies/crossTenantAccessPolicy/default",
+                "",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Directory settings"
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &["displayName", "templateId"],
+            known: &[],
+            otherwise: "Directory setting",
+        },
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["displayName"],
+        sets: &[SetRule {
+            path: "values",
+            key: Some("name"),
+        }],
+        // The one value that names an object: the group allowed to create Microsoft 365 groups.
+        refs: &[RefField {
+            path: "values[name=GroupCreationAllowedGroupId].value",
+            kind: RefKind::Groups,
+        }],
+        read_permission: "Directory.Read.All",
+        write_permission: "Directory.ReadWrite.All",
+        restore_order: 85,
+        write: WriteRule {
+            fixed: &["templateId"],
+            ..PATCH
+        },
+        ..policy(
+            "directorySettings",
+            "Directory settings (Entra groups, passwords, consent)",
+            &[source(BETA, "settings", "")],
+        )
+    },
+    // docs/graph-notes.md, "Terms of use"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["files[].id", "files[].createdDateTime", "files[].fileData"],
+        sets: &[SetRule {
+            path: "files",
+            key: Some("language"),
+        }],
+        capability: Capability::BackupOnly,
+        read_permission: "Agreement.Read.All",
+        write_permission: "Agreement.ReadWrite.All",
+        restore_order: 85,
+        ..policy(
+            "termsOfUse",
+            "Terms of use (Entra)",
+            &[source(
+                V1,
+                "identityGovernance/termsOfUse/agreements",
+                "$expand=files",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Domains"
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &["id"],
+            known: &[],
+            otherwise: "Domain",
+        },
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["state", "availabilityStatus"],
+        capability: Capability::BackupOnly,
+        read_permission: "Domain.Read.All",
+        write_permission: "Domain.ReadWrite.All",
+        restore_order: 85,
+        ..policy("domains", "Domains (Entra)", &[source(V1, "domains", "")])
+    },
     // docs/graph-notes.md, "Conditional Access and named locations"
     CatalogEntry {
         scope_tags: ScopeTagField::None,
@@ -1385,6 +1475,10 @@ pub static CATALOG: &[CatalogEntry] = &[
             RefField {
                 path: "conditions.locations.excludeLocations",
                 kind: RefKind::NamedLocations,
+            },
+            RefField {
+                path: "grantControls.termsOfUse",
+                kind: RefKind::Agreements,
             },
         ],
         capability: Capability::PreviewOnly,

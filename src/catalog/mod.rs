@@ -130,13 +130,15 @@ pub enum RefKind {
     NamedLocations,
     /// Custom compliance discovery scripts, named by Windows compliance policies.
     ComplianceScripts,
+    /// Terms of use agreements, named by Conditional Access grant controls.
+    Agreements,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 8] = [
+    pub const ALL: [RefKind; 9] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -144,6 +146,7 @@ impl RefKind {
         RefKind::NotificationTemplates,
         RefKind::NamedLocations,
         RefKind::ComplianceScripts,
+        RefKind::Agreements,
         RefKind::SettingDefinitions,
     ];
 
@@ -157,6 +160,7 @@ impl RefKind {
             RefKind::NotificationTemplates => "notificationTemplates",
             RefKind::NamedLocations => "namedLocations",
             RefKind::ComplianceScripts => "complianceScripts",
+            RefKind::Agreements => "termsOfUse",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
     }
@@ -171,6 +175,7 @@ impl RefKind {
             RefKind::NotificationTemplates => "notification template",
             RefKind::NamedLocations => "named location",
             RefKind::ComplianceScripts => "compliance script",
+            RefKind::Agreements => "terms of use agreement",
             RefKind::SettingDefinitions => "setting definition",
         }
     }
@@ -624,7 +629,11 @@ mod tests {
             "authorizationPolicy",
             "compliancePartners",
             "complianceScripts",
+            "crossTenantAccessDefaults",
             "deviceManagementPartners",
+            "directorySettings",
+            "domains",
+            "termsOfUse",
             "deviceRegistrationPolicy",
             "managedGooglePlay",
             "mobileThreatDefense",

@@ -72,6 +72,13 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: CONFIG_READ,
     },
     RefSource {
+        kind: RefKind::Agreements,
+        version: V1,
+        collection: "identityGovernance/termsOfUse/agreements",
+        lookup: RefLookup::ById,
+        read_permission: "Agreement.Read.All",
+    },
+    RefSource {
         kind: RefKind::Groups,
         version: V1,
         collection: "groups",

@@ -87,6 +87,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         list_tip: false,
         singleton: false,
         beta_collection: false,
+        named_by_template: false,
     }
 }
 
@@ -753,6 +754,61 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "policies/deviceRegistrationPolicy",
             "#microsoft.graph.deviceRegistrationPolicy",
         )
+    },
+    Coll {
+        write_roles: &["Policy.ReadWrite.CrossTenantAccess"],
+        read_only: &["isServiceDefault"],
+        ..entra_policy(
+            "policies/crossTenantAccessPolicy/default",
+            "#microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
+        )
+    },
+    // docs/graph-notes.md, "Directory settings": one per template, named by it; PATCH 204.
+    Coll {
+        read_role: "Directory.Read.All",
+        write_roles: &["Directory.ReadWrite.All"],
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        modified: &[],
+        patch: 204,
+        delete: 204,
+        immutable: &["templateId"],
+        read_only: &["displayName"],
+        named_by_template: true,
+        ..coll("settings", "#microsoft.graph.directorySetting")
+    },
+    // docs/graph-notes.md, "Terms of use": files only through `$expand=files`, their content
+    // never returned.
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Agreement.Read.All",
+        write_roles: &["Agreement.ReadWrite.All"],
+        navs: &["files"],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        modified: &[],
+        ..coll(
+            "identityGovernance/termsOfUse/agreements",
+            "#microsoft.graph.agreement",
+        )
+    },
+    // docs/graph-notes.md, "Domains": keyed by the domain name.
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Domain.Read.All",
+        write_roles: &["Domain.ReadWrite.All"],
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        modified: &[],
+        read_only: &["state", "availabilityStatus", "isRoot", "isInitial"],
+        ..coll("domains", "#microsoft.graph.domain")
     },
     // docs/graph-notes.md, "Conditional Access and named locations": Conditional Access
     // (v1.0 primary, beta too): PATCH/DELETE 204, modifiedDateTime.

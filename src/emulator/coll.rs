@@ -233,7 +233,37 @@ pub(crate) struct Coll {
     /// [{…, "id": "authorizationPolicy"}]}`), also addressable by that id; v1.0 answers the object
     /// (docs/graph-notes.md, "Entra tenant policies").
     pub beta_collection: bool,
+    /// A created object's `displayName` is its template's (directory settings,
+    /// [`DIRECTORY_SETTING_TEMPLATES`]).
+    pub named_by_template: bool,
 }
+
+/// The directory setting templates (global ids, the same in every tenant) and their names
+/// (docs/graph-notes.md, "Directory settings").
+pub(crate) const DIRECTORY_SETTING_TEMPLATES: &[(&str, &str)] = &[
+    ("62375ab9-6b52-47ed-826b-58e47e0e304b", "Group.Unified"),
+    (
+        "08d542b9-071f-4e16-94b0-74abb372e3d9",
+        "Group.Unified.Guest",
+    ),
+    (
+        "5cf42378-d67d-4f36-ba46-e8b86229381d",
+        "Password Rule Settings",
+    ),
+    ("4bc7f740-180e-4586-adb6-38b2e9024e6b", "Application"),
+    (
+        "dffd5d46-495d-40a9-8e21-954ff55e198a",
+        "Consent Policy Settings",
+    ),
+    (
+        "aad3907d-1d1a-448b-b3ef-7bf7f63db63b",
+        "Prohibited Names Settings",
+    ),
+    (
+        "898f1161-d651-43d1-805c-3b0b388a9fc2",
+        "Custom Policy Settings",
+    ),
+];
 
 impl Coll {
     /// Whether `id` names one of the default enrollment configurations of this collection.

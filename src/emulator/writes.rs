@@ -204,6 +204,14 @@ fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
     for (k, v) in coll.create_defaults {
         m.entry(*k).or_insert(json!(v));
     }
+    if coll.named_by_template {
+        let template = m.get("templateId").and_then(Value::as_str).unwrap_or("");
+        let name = super::coll::DIRECTORY_SETTING_TEMPLATES
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(template))
+            .map_or(template, |(_, n)| n);
+        m.insert("displayName".into(), json!(name));
+    }
     if coll.set_priority {
         let max = t
             .store(coll)

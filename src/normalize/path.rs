@@ -1,7 +1,8 @@
 //! The small path language the catalog uses to point into Graph JSON.
 //!
-//! `a.b` walks properties, `a[]` means "each element of array a", and a leading `**.name` means
-//! "property `name` at any depth". The catalog names strip rules, set-like arrays and reference
+//! `a.b` walks properties, `a[]` means "each element of array a", `a[key=value]` "each element of
+//! array a whose `key` is the string `value`", and a leading `**.name` means "property `name` at
+//! any depth". The catalog names strip rules, set-like arrays and reference
 //! fields with it, so one walker serves them all.
 
 use serde_json::Value;
@@ -47,26 +48,51 @@ pub fn remove(root: &mut Value, path: &str) {
     }
 }
 
+/// How a path segment selects: the property itself, each element of the array it holds (`a[]`),
+/// or the elements whose `key` is the string `value` (`a[key=value]`).
+enum Select<'a> {
+    One,
+    Each,
+    Where(&'a str, &'a str),
+}
+
+fn segment(s: &str) -> (&str, Select<'_>) {
+    if let Some(n) = s.strip_suffix("[]") {
+        return (n, Select::Each);
+    }
+    if let Some((n, pred)) = s.strip_suffix(']').and_then(|x| x.split_once('['))
+        && let Some((k, v)) = pred.split_once('=')
+    {
+        return (n, Select::Where(k, v));
+    }
+    (s, Select::One)
+}
+
+/// Whether an array element is selected by `select`.
+fn selected(item: &Value, select: &Select<'_>) -> bool {
+    match select {
+        Select::Where(k, v) => item.get(*k).and_then(Value::as_str) == Some(*v),
+        _ => true,
+    }
+}
+
 fn walk_mut(v: &mut Value, segments: &[&str], f: &mut dyn FnMut(&mut Value)) {
     let Some((first, rest)) = segments.split_first() else {
         f(v);
         return;
     };
-    let (name, each) = match first.strip_suffix("[]") {
-        Some(n) => (n, true),
-        None => (*first, false),
-    };
+    let (name, select) = segment(first);
     let Some(child) = v.as_object_mut().and_then(|m| m.get_mut(name)) else {
         return;
     };
-    if each {
-        if let Value::Array(items) = child {
-            for item in items {
+    match (&select, child) {
+        (Select::One, child) => walk_mut(child, rest, f),
+        (_, Value::Array(items)) => {
+            for item in items.iter_mut().filter(|i| selected(i, &select)) {
                 walk_mut(item, rest, f);
             }
         }
-    } else {
-        walk_mut(child, rest, f);
+        _ => {}
     }
 }
 
@@ -75,21 +101,18 @@ fn walk(v: &Value, segments: &[&str], f: &mut dyn FnMut(&Value)) {
         f(v);
         return;
     };
-    let (name, each) = match first.strip_suffix("[]") {
-        Some(n) => (n, true),
-        None => (*first, false),
-    };
+    let (name, select) = segment(first);
     let Some(child) = v.as_object().and_then(|m| m.get(name)) else {
         return;
     };
-    if each {
-        if let Value::Array(items) = child {
-            for item in items {
+    match (&select, child) {
+        (Select::One, child) => walk(child, rest, f),
+        (_, Value::Array(items)) => {
+            for item in items.iter().filter(|i| selected(i, &select)) {
                 walk(item, rest, f);
             }
         }
-    } else {
-        walk(child, rest, f);
+        _ => {}
     }
 }
 
@@ -169,6 +192,26 @@ mod tests {
             v,
             json!({"a": {"keep": 1, "b": "x"}, "n": {"c": {"d": 2}}, "top": true})
         );
+    }
+
+    #[test]
+    fn selects_array_elements_by_a_property() {
+        let mut v = json!({"values": [
+            {"name": "A", "value": "1"},
+            {"name": "GroupId", "value": "g1"},
+            {"name": "GroupId", "value": "g2"},
+            {"value": "no name"}
+        ]});
+        let mut seen = vec![];
+        for_each(&v, "values[name=GroupId].value", &mut |x| {
+            seen.push(x.clone())
+        });
+        assert_eq!(seen, vec![json!("g1"), json!("g2")]);
+        for_each_mut(&mut v, "values[name=A].value", &mut |x| *x = json!("2"));
+        assert_eq!(v["values"][0]["value"], "2");
+        remove(&mut v, "values[name=GroupId].value");
+        assert_eq!(v["values"][1], json!({"name": "GroupId"}));
+        assert_eq!(v["values"][3], json!({"value": "no name"}));
     }
 
     #[test]

@@ -365,6 +365,10 @@ fn comparable(doc: &Document) -> Value {
     let mut v = serde_json::to_value(doc).unwrap_or(Value::Null);
     if let Some(m) = v.as_object_mut() {
         m.remove("id");
+        // A derived name is not written (catalog `NameRule::Derived`): never a difference.
+        if catalog::get(&doc.kind).is_some_and(|e| e.name.property().is_none()) {
+            m.remove("name");
+        }
         if let Some(Value::Array(list)) = m.get_mut("assignments") {
             for a in list {
                 if let Some(g) = a.get_mut("group").and_then(Value::as_object_mut) {

@@ -115,6 +115,7 @@ SINGLETON_CHANGES = {
     "policies/authenticationFlowsPolicy": ("self_service_sign_up.is_enabled", True),
     "policies/identitySecurityDefaultsEnforcementPolicy": ("is_enabled", True),
     "policies/deviceRegistrationPolicy": ("user_device_quota", 21),
+    "policies/crossTenantAccessPolicy/default": ("inbound_trust.is_mfa_accepted", True),
 }
 
 
@@ -388,6 +389,25 @@ class Judge:
         except APIError as e:
             check(e.response_status_code in (400, 404, 405), f"{what}: no delete ({e.response_status_code})")
 
+    async def write_unnamed(self, what, ver, coll, b, full, model_cls):
+        """A restorable type named by its template (directory settings): created as read, its
+        values changed by PATCH, read back, deleted."""
+        from msgraph_beta.generated.models.setting_value import SettingValue
+        created = await b.with_url(f"{self.base}/{ver}/{coll}").post(full)
+        check(created is not None and created.id, f"{what}: create from an SDK model ({type(full).__name__})")
+        patch = model_cls()
+        patch.values = [SettingValue(name="SDKJudge", value="SDK judge update (PATCH)")]
+        info = request(Method.PATCH, f"{self.base}/{ver}/{coll}/{created.id}")
+        info.set_content_from_parsable(self.adapter, "application/json", patch)
+        await self.adapter.send_no_response_content_async(info, {})
+        back = await self.adapter.send_async(request(Method.GET, f"{self.base}/{ver}/{coll}/{created.id}"),
+                                             model_cls, {})
+        check([v.value for v in back.values or []] == ["SDK judge update (PATCH)"],
+              f"{what}: the update of its values reads back")
+        info = request(Method.DELETE, f"{self.base}/{ver}/{coll}/{created.id}")
+        await self.adapter.send_no_response_content_async(info, {})
+        check(True, f"{what}: delete")
+
     async def write_cycle(self, entry, source):
         coll, ver = source["collection"], source["version"]
         what = f"{ver}/{coll}"
@@ -408,6 +428,9 @@ class Judge:
         full = await self.adapter.send_async(info, model_cls, {})
         # A copy as a client makes one: the object as read (server-set fields included, which
         # Graph ignores on create) under a new name.
+        if name_field(entry) is None:
+            await self.write_unnamed(what, ver, coll, b, full, model_cls)
+            return
         name = snake(name_field(entry))
         setattr(full, name, f"SDK judge copy of {getattr(full, name)}")
         post_b = b.with_url(f"{self.base}/{ver}/{coll}")
