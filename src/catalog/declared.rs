@@ -173,4 +173,8 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
     ),
     ("settings", "#microsoft.graph.directorySetting"),
     ("domains", "#microsoft.graph.domain"),
+    (
+        "identity/conditionalAccess/authenticationContextClassReferences",
+        "#microsoft.graph.authenticationContextClassReference",
+    ),
 ];

@@ -123,6 +123,7 @@ const ENROLLMENT_WRITE: WriteRule = WriteRule {
     ],
     actions: &[FollowUp::SetPriority("priority")],
     fixed: &["deviceEnrollmentConfigurationType", "platformType"],
+    client_ids: false,
 };
 
 const BETA: ApiVersion = ApiVersion::Beta;
@@ -1359,6 +1360,27 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[singleton(
                 V1,
                 "policies/identitySecurityDefaultsEnforcementPolicy",
+                "",
+            )],
+        )
+    },
+    // docs/graph-notes.md, "Authentication contexts"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        restore_order: 85,
+        write: WriteRule {
+            client_ids: true,
+            ..PATCH
+        },
+        ..policy(
+            "authenticationContexts",
+            "Authentication contexts (Entra)",
+            &[source(
+                BETA,
+                "identity/conditionalAccess/authenticationContextClassReferences",
                 "",
             )],
         )

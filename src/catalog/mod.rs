@@ -370,6 +370,9 @@ pub struct WriteRule {
     /// creation"). A difference blocks the update instead of sending it; the object has to be
     /// deleted and created again.
     pub fixed: &'static [&'static str],
+    /// Ids are chosen by the client (authentication contexts' `c1`…`c99`): a create sends the
+    /// object's id, and a target already holding that id under another name blocks the create.
+    pub client_ids: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -421,6 +424,7 @@ pub const PATCH: WriteRule = WriteRule {
     update_omit: &[],
     actions: &[],
     fixed: &[],
+    client_ids: false,
 };
 
 /// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the
@@ -623,6 +627,7 @@ mod tests {
             // Added since the design (the coverage work).
             "appCategories",
             "appleEnrollmentTokens",
+            "authenticationContexts",
             "applePushCertificate",
             "approvalPolicies",
             "authenticationFlowsPolicy",

@@ -88,6 +88,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         singleton: false,
         beta_collection: false,
         named_by_template: false,
+        client_ids: false,
     }
 }
 
@@ -761,6 +762,26 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..entra_policy(
             "policies/crossTenantAccessPolicy/default",
             "#microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
+        )
+    },
+    // docs/graph-notes.md, "Authentication contexts": ids `c1`…`c99` chosen by the client,
+    // PATCH 204 (and an upsert), no timestamps.
+    Coll {
+        primary: Ver::Beta,
+        both: true,
+        read_role: "Policy.Read.All",
+        write_roles: &["Policy.ReadWrite.ConditionalAccess"],
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        created: false,
+        modified: &[],
+        patch: 204,
+        delete: 204,
+        client_ids: true,
+        ..coll(
+            "identity/conditionalAccess/authenticationContextClassReferences",
+            "#microsoft.graph.authenticationContextClassReference",
         )
     },
     // docs/graph-notes.md, "Directory settings": one per template, named by it; PATCH 204.

@@ -236,6 +236,10 @@ pub(crate) struct Coll {
     /// A created object's `displayName` is its template's (directory settings,
     /// [`DIRECTORY_SETTING_TEMPLATES`]).
     pub named_by_template: bool,
+    /// The client names new objects (`c1`…`c99`): a create takes the body's `id` (409 when taken,
+    /// 400 outside the range), and a PATCH of a free id creates it (docs/graph-notes.md,
+    /// "Authentication contexts").
+    pub client_ids: bool,
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

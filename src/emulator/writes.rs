@@ -55,6 +55,32 @@ fn type_name(coll: &Coll) -> &str {
     coll.base_type.trim_start_matches('#')
 }
 
+/// The id a client chose for a new object of a `client_ids` collection: `c1`…`c99`, not taken.
+fn client_id(
+    t: &Tenant,
+    coll: &Coll,
+    m: &Map<String, Value>,
+) -> Result<Option<String>, GraphError> {
+    if !coll.client_ids {
+        return Ok(None);
+    }
+    let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
+    let n = id.strip_prefix('c').and_then(|n| n.parse::<u32>().ok());
+    if !n.is_some_and(|n| (1..=99).contains(&n)) {
+        return Err(GraphError::bad_request(format!(
+            "The id '{id}' is not valid: use c1 through c99."
+        )));
+    }
+    if t.store(coll).get(id).is_some() {
+        return Err(GraphError::new(
+            409,
+            "Conflict",
+            format!("An object with id '{id}' already exists."),
+        ));
+    }
+    Ok(Some(id.to_string()))
+}
+
 fn new_id(t: &Tenant, coll: &Coll) -> String {
     if coll.numeric_id {
         let max = t
@@ -136,6 +162,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         return Err(GraphError::no_route());
     }
     let mut m = body_object(req)?;
+    let chosen = client_id(t, coll, &m)?;
     if let Some(id) = m.get("id").and_then(Value::as_str)
         && coll.is_default_enrollment(id)
     {
@@ -161,7 +188,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         };
         m.insert((*nav).to_string(), v);
     }
-    let mut id = new_id(t, coll);
+    let mut id = chosen.unwrap_or_else(|| new_id(t, coll));
     if coll.typed_ids {
         // The type is the server's, and so is the id's suffix naming it.
         let kind = enrollment_type(m.get("@odata.type").and_then(Value::as_str).unwrap_or(""));
@@ -226,6 +253,22 @@ fn defaults_on_create(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) {
 pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
     if !coll.writable {
         return Err(GraphError::no_route());
+    }
+    if coll.client_ids && t.store(coll).get(id).is_none() {
+        // A PATCH of a free client-chosen id creates the object (docs/graph-notes.md,
+        // "Authentication contexts").
+        let mut body = body_object(req)?;
+        body.insert("id".into(), json!(id));
+        let create_req = Req {
+            method: "POST".into(),
+            ver: req.ver,
+            path: req.path.clone(),
+            query: req.query.clone(),
+            body: Some(Value::Object(body)),
+            eventual: req.eventual,
+        };
+        create(t, ctx, &create_req, coll)?;
+        return Ok(Resp::empty(204));
     }
     let mut m = body_object(req)?;
     for nav in coll.navs {

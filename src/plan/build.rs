@@ -160,6 +160,7 @@ async fn build_keeping(
         target_refs: &target_refs,
         names: &names,
         read_back: again.read_back,
+        cross_tenant: !source.tenant_id.is_empty() && source.tenant_id != target.tenant_id,
     };
     let (mut items, warnings) =
         plan_types(repo, &source, &planner, &links, &mut objects, keep_live).await;

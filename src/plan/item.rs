@@ -34,6 +34,8 @@ pub(super) struct Planner<'a> {
     /// Apply's read-back: a dependency that exists is planned like a chosen object (`noOp` when it
     /// is what the commit has), so a dependency the apply created is checked too.
     pub(super) read_back: bool,
+    /// The commit is another tenant's.
+    pub(super) cross_tenant: bool,
 }
 
 /// A desired object rebuilt for the target and normalized as a backup of it would be.
@@ -77,6 +79,21 @@ impl Planner<'_> {
         let Some(live) = self.pair(entry, d, &mut item) else {
             return Some(item);
         };
+        // A client-chosen id means something outside Graph (authentication contexts: the claim
+        // apps ask for): in another tenant the slot keeps its own meaning
+        // (docs/graph-notes.md, "Authentication contexts").
+        if let Some(l) = live
+            && entry.write.client_ids
+            && self.cross_tenant
+            && l.doc.name != d.doc.name
+        {
+            item.reasons.push(format!(
+                "the target already uses {} for \"{}\": in another tenant a slot keeps its own \
+                 meaning; free it there or restore this one into another slot by hand",
+                d.doc.id, l.doc.name
+            ));
+            return Some(item);
+        }
         if d.dependency && live.is_some() && !self.read_back {
             return None; // exists: nothing to create, and it was not chosen for an update
         }

@@ -39,6 +39,12 @@ pub struct Context<'a> {
 /// Requests that create the object, then set what only actions can, then assign it.
 pub fn create(ctx: &Context<'_>) -> Vec<Request> {
     let mut body = body_without(ctx, false);
+    // Client-chosen ids travel with the create (docs/graph-notes.md, "Authentication contexts").
+    if ctx.entry.write.client_ids
+        && let Some(id) = ctx.desired.get("id")
+    {
+        body.insert("id".into(), id.clone());
+    }
     let mut out = vec![];
     // Compliance actions go inline on create (docs/graph-notes.md, "Compliance policies": exactly
     // one block action is required).

@@ -433,6 +433,8 @@ class Judge:
             return
         name = snake(name_field(entry))
         setattr(full, name, f"SDK judge copy of {getattr(full, name)}")
+        if entry["write"].get("clientIds"):
+            full.id = "c99"  # the client names the copy: a free slot
         post_b = b.with_url(f"{self.base}/{ver}/{coll}")
         created = await post_b.post(full)
         check(created is not None and created.id, f"{what}: create from an SDK model ({type(full).__name__})")

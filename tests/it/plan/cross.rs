@@ -280,3 +280,68 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
         w.reasons
     );
 }
+
+/// Authentication contexts keep their slot ids (`c1`…): a plan into another tenant creates them
+/// with the same ids, and a slot the target already uses for another context blocks, naming it.
+#[test]
+fn authentication_contexts_keep_their_slots_and_a_taken_one_blocks() {
+    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
+    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
+    let other_tenant = format!(
+        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
+        u = emu.url()
+    );
+    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const CONTEXTS: &str = "beta/identity/conditionalAccess/authenticationContextClassReferences";
+    let _guard = emu.rt.enter();
+    let taken = json!({
+        "id": "c1",
+        "displayName": "Partner portal step-up",
+        "description": "",
+        "isAvailable": true
+    });
+    let r = emu
+        .rt
+        .block_on(other.send(Method::POST, CONTEXTS, Some(&taken)))
+        .unwrap();
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let args = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "authenticationContexts",
+    ];
+    let (_, _, p) = plan(&env, &args);
+    let by_id = |id: &str| -> Item {
+        p.items
+            .iter()
+            .find(|i| i.source_id == id)
+            .unwrap_or_else(|| panic!("{}", listing(&p)))
+            .clone()
+    };
+    let c7 = by_id("c7");
+    assert_eq!(c7.action, Action::Create, "{:?}", c7.reasons);
+    assert_eq!(body(&c7, 0)["id"], "c7", "the slot travels with the create");
+    let c1 = by_id("c1");
+    assert_eq!(c1.action, Action::Blocked, "{:?}", c1.reasons);
+    assert!(
+        c1.reasons
+            .iter()
+            .any(|r| r.contains("c1") && r.contains("Partner portal step-up")),
+        "{:?}",
+        c1.reasons
+    );
+    // Applied: c7 and c25 land under their own ids, each once.
+    let file = env.path().join("plan.json");
+    let (code, stdout, stderr) =
+        out(&env.run(&["--repo", "repo", "apply", file.to_str().unwrap(), "--yes"]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let live = list(&emu, &other, CONTEXTS);
+    let mut ids: Vec<&str> = live.iter().filter_map(|o| o["id"].as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["c1", "c25", "c7"], "{live:?}");
+}

@@ -354,7 +354,12 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
                 .is_some_and(|t| t.starts_with("#microsoft.graph.")),
             "{why}"
         );
-        assert!(b.get("id").is_none(), "{why}: a create sends no id");
+        // Only ids the client chooses (authentication contexts' slots) travel with a create.
+        assert_eq!(
+            b.get("id").and_then(Value::as_str),
+            entry.write.client_ids.then_some(i.source_id.as_str()),
+            "{why}: a create sends no id of its own"
+        );
         for r in &i.requests[1..] {
             assert!(
                 r.path.starts_with(&format!("{}/{{id}}", first.path)),
