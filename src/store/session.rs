@@ -19,6 +19,8 @@ const WAIT_LIMIT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(25);
 /// How long a git lock file may stand before it counts as left behind.
 const GIT_LOCK_GRACE: Duration = Duration::from_secs(2);
+/// How long a session lock may stand without its holder's token before it counts as left behind.
+const UNWRITTEN_LOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// Proof that this `Repo` holds the write session; removing the lock file on drop.
 #[derive(Debug)]
@@ -196,9 +198,19 @@ fn holder_is_dead(path: &Path, host: &str) -> bool {
     match (
         parts.next().and_then(|p| p.parse::<u32>().ok()),
         parts.next(),
+        parts.next().filter(|t| !t.is_empty()),
     ) {
-        (Some(pid), Some(holder_host)) => holder_host == host && !super::lock::process_alive(pid),
-        _ => false,
+        (Some(pid), Some(holder_host), Some(_)) => {
+            holder_host == host && !super::lock::process_alive(pid)
+        }
+        // No whole token: its writer was killed between creating the file and writing it, or is
+        // writing it this instant. A writer takes microseconds for that, so a lock that has
+        // stood unwritten for the grace period was left behind.
+        _ => fs_err::metadata(path)
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > UNWRITTEN_LOCK_GRACE),
     }
 }
 
@@ -208,6 +220,31 @@ mod tests {
 
     use super::super::testutil::*;
     use super::*;
+
+    /// A process killed between creating the lock file and writing its token leaves an empty
+    /// lock: once it is older than the grace period, the next writer takes it over instead of
+    /// waiting for a holder that does not exist.
+    #[test]
+    fn an_unwritten_lock_left_by_a_killed_writer_is_taken_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lock = tmp.path().join("write.lock");
+        for left in ["", "4242", "4242 somehost"] {
+            let f = std::fs::File::create(&lock).unwrap();
+            std::io::Write::write_all(&mut &f, left.as_bytes()).unwrap();
+            f.set_modified(std::time::SystemTime::now() - Duration::from_secs(30))
+                .unwrap();
+            drop(f);
+            let started = Instant::now();
+            let held = acquire(&lock).unwrap();
+            assert!(started.elapsed() < Duration::from_secs(5), "{left:?}");
+            assert_eq!(std::fs::read_to_string(&lock).unwrap(), held.token);
+            drop(held);
+            assert!(!lock.exists());
+        }
+        // A fresh unwritten lock is someone writing their token: not taken over at once.
+        std::fs::write(&lock, "").unwrap();
+        assert!(!holder_is_dead(&lock, &crate::store::lock::current_host()));
+    }
 
     #[test]
     fn second_writer_waits_until_the_first_commits() {
