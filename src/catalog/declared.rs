@@ -177,4 +177,8 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "identity/conditionalAccess/authenticationContextClassReferences",
         "#microsoft.graph.authenticationContextClassReference",
     ),
+    (
+        "policies/authenticationStrengthPolicies",
+        "#microsoft.graph.authenticationStrengthPolicy",
+    ),
 ];

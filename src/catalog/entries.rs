@@ -1364,6 +1364,50 @@ pub static CATALOG: &[CatalogEntry] = &[
             )],
         )
     },
+    // docs/graph-notes.md, "Authentication strengths"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &[
+            "policyType",
+            "requirementsSatisfied",
+            "combinationConfigurations[].id",
+        ],
+        sets: &[
+            SetRule {
+                path: "allowedCombinations",
+                key: None,
+            },
+            SetRule {
+                path: "combinationConfigurations",
+                key: None,
+            },
+        ],
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.ConditionalAccess",
+        referenced: Some(Referenced {
+            kind: RefKind::AuthenticationStrengths,
+            creatable: false,
+        }),
+        restore_order: 85,
+        write: WriteRule {
+            actions: &[
+                FollowUp::AllowedCombinations("allowedCombinations"),
+                FollowUp::CombinationConfigurations("combinationConfigurations"),
+            ],
+            ..PATCH
+        },
+        ..policy(
+            "authenticationStrengths",
+            "Authentication strengths (Entra)",
+            &[Source {
+                // Microsoft's three built-in strengths are the same in every tenant and cannot be
+                // written: named in `_refs/`, not backed up.
+                skip_when: Some(("policyType", SkipValue::Str(&["builtIn"]))),
+                ..source(V1, "policies/authenticationStrengthPolicies", "")
+            }],
+        )
+    },
     // docs/graph-notes.md, "Authentication contexts"
     CatalogEntry {
         assignments: None,
@@ -1502,7 +1546,13 @@ pub static CATALOG: &[CatalogEntry] = &[
                 path: "grantControls.termsOfUse",
                 kind: RefKind::Agreements,
             },
+            RefField {
+                path: "grantControls.authenticationStrength.id",
+                kind: RefKind::AuthenticationStrengths,
+            },
         ],
+        // Graph answers the whole strength inline; the policy keeps the reference.
+        project: &[("grantControls.authenticationStrength", &["id"])],
         capability: Capability::PreviewOnly,
         read_permission: "Policy.Read.All",
         write_permission: "Policy.ReadWrite.ConditionalAccess, Policy.Read.All, Application.Read.All",

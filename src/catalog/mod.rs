@@ -130,6 +130,8 @@ pub enum RefKind {
     NamedLocations,
     /// Custom compliance discovery scripts, named by Windows compliance policies.
     ComplianceScripts,
+    /// Authentication strengths, named by Conditional Access grant controls.
+    AuthenticationStrengths,
     /// Terms of use agreements, named by Conditional Access grant controls.
     Agreements,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
@@ -138,7 +140,7 @@ pub enum RefKind {
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 9] = [
+    pub const ALL: [RefKind; 10] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -146,6 +148,7 @@ impl RefKind {
         RefKind::NotificationTemplates,
         RefKind::NamedLocations,
         RefKind::ComplianceScripts,
+        RefKind::AuthenticationStrengths,
         RefKind::Agreements,
         RefKind::SettingDefinitions,
     ];
@@ -161,6 +164,7 @@ impl RefKind {
             RefKind::NamedLocations => "namedLocations",
             RefKind::ComplianceScripts => "complianceScripts",
             RefKind::Agreements => "termsOfUse",
+            RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
     }
@@ -176,6 +180,7 @@ impl RefKind {
             RefKind::NamedLocations => "named location",
             RefKind::ComplianceScripts => "compliance script",
             RefKind::Agreements => "terms of use agreement",
+            RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
     }
@@ -403,6 +408,12 @@ pub enum FollowUp {
     /// Notification templates: one `localizedNotificationMessages` POST per locale
     /// (docs/graph-notes.md, "Notification templates").
     LocalizedMessages(&'static str),
+    /// Authentication strengths: inline on create, `updateAllowedCombinations` on update
+    /// (docs/graph-notes.md, "Authentication strengths").
+    AllowedCombinations(&'static str),
+    /// Authentication strengths: one POST per combination configuration, a DELETE per one no
+    /// longer wanted (docs/graph-notes.md, "Authentication strengths").
+    CombinationConfigurations(&'static str),
 }
 
 impl FollowUp {
@@ -413,8 +424,18 @@ impl FollowUp {
             | FollowUp::ScheduledActions(f)
             | FollowUp::TargetApps(f)
             | FollowUp::SetPriority(f)
-            | FollowUp::LocalizedMessages(f) => f,
+            | FollowUp::LocalizedMessages(f)
+            | FollowUp::AllowedCombinations(f)
+            | FollowUp::CombinationConfigurations(f) => f,
         }
+    }
+
+    /// Whether a create carries the property in its body (the action is for updates only).
+    pub fn inline_on_create(self) -> bool {
+        matches!(
+            self,
+            FollowUp::ScheduledActions(_) | FollowUp::AllowedCombinations(_)
+        )
     }
 }
 
@@ -628,6 +649,7 @@ mod tests {
             "appCategories",
             "appleEnrollmentTokens",
             "authenticationContexts",
+            "authenticationStrengths",
             "applePushCertificate",
             "approvalPolicies",
             "authenticationFlowsPolicy",
@@ -739,6 +761,7 @@ mod tests {
                 RefKind::NotificationTemplates,
                 RefKind::NamedLocations,
                 RefKind::ComplianceScripts,
+                RefKind::AuthenticationStrengths,
             ]
         );
         for e in all() {

@@ -72,6 +72,13 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: CONFIG_READ,
     },
     RefSource {
+        kind: RefKind::AuthenticationStrengths,
+        version: V1,
+        collection: "policies/authenticationStrengthPolicies",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "Policy.Read.All",
+    },
+    RefSource {
         kind: RefKind::Agreements,
         version: V1,
         collection: "identityGovernance/termsOfUse/agreements",

@@ -25,6 +25,83 @@ fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
         .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))
 }
 
+/// `updateAllowedCombinations`: 200 with the previous and current combinations; built-in
+/// strengths refuse it (docs/graph-notes.md, "Authentication strengths").
+fn update_allowed_combinations(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+    if coll.is_built_in(find_obj(t, coll, id)?) {
+        return Err(GraphError::bad_request(
+            "Built-in authentication strengths cannot be changed.",
+        ));
+    }
+    let current = body(req)?
+        .get("allowedCombinations")
+        .filter(|v| v.is_array())
+        .cloned()
+        .ok_or_else(|| GraphError::bad_request("allowedCombinations is required"))?;
+    let mut previous = Value::Null;
+    touch(t, coll, id, |o| {
+        previous = o
+            .insert("allowedCombinations".into(), current.clone())
+            .unwrap_or_default();
+        Ok(())
+    })?;
+    Ok(Resp::json(
+        200,
+        json!({
+            "@odata.type": "#microsoft.graph.updateAllowedCombinationsResult",
+            "previousCombinations": previous,
+            "currentCombinations": current,
+            "conditionalAccessReferences": [],
+            "additionalInformation": null,
+        }),
+    ))
+}
+
+/// A combination configuration removed from a strength: 204.
+pub(crate) fn remove_combination(t: &mut Tenant, coll: &Coll, id: &str, cid: &str) -> R {
+    let mut found = false;
+    touch(t, coll, id, |o| {
+        if let Some(a) = o
+            .get_mut("combinationConfigurations")
+            .and_then(Value::as_array_mut)
+        {
+            let before = a.len();
+            a.retain(|c| c["id"].as_str() != Some(cid));
+            found = a.len() < before;
+        }
+        Ok(())
+    })?;
+    if !found {
+        return Err(GraphError::not_found(404, cid));
+    }
+    Ok(Resp::empty(204))
+}
+
+/// A combination configuration added to a strength: 201 with its new id.
+fn add_combination(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
+    let mut c = Value::Object(body(req)?.clone());
+    if !c["@odata.type"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("CombinationConfiguration"))
+    {
+        return Err(GraphError::bad_request(
+            "A combination configuration needs its derived @odata.type.",
+        ));
+    }
+    c["id"] = json!(uuid::Uuid::new_v4().to_string());
+    let added = c.clone();
+    touch(t, coll, id, |o| {
+        let list = o
+            .entry("combinationConfigurations")
+            .or_insert_with(|| json!([]));
+        if let Some(a) = list.as_array_mut() {
+            a.push(added);
+        }
+        Ok(())
+    })?;
+    Ok(Resp::json(201, c))
+}
+
 fn touch(
     t: &mut Tenant,
     coll: &Coll,
@@ -48,6 +125,10 @@ pub(crate) fn action(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str
     find_obj(t, coll, id)?;
     match name {
         "assign" => assign(t, ctx, req, coll, id),
+        "updateAllowedCombinations" if coll.strength => {
+            update_allowed_combinations(t, req, coll, id)
+        }
+        "combinationConfigurations" if coll.strength => add_combination(t, req, coll, id),
         "updateDefinitionValues" if coll.navs.contains(&"definitionValues") => {
             update_definition_values(t, req, coll, id)
         }

@@ -89,6 +89,8 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         beta_collection: false,
         named_by_template: false,
         client_ids: false,
+        inline_navs: &[],
+        strength: false,
     }
 }
 
@@ -762,6 +764,31 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..entra_policy(
             "policies/crossTenantAccessPolicy/default",
             "#microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
+        )
+    },
+    // docs/graph-notes.md, "Authentication strengths": built-ins kept, combinations changed only by
+    // their action, configurations a sub-collection answered inline, PATCH 204.
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Policy.Read.All",
+        write_roles: &["Policy.ReadWrite.ConditionalAccess"],
+        navs: &["combinationConfigurations"],
+        inline_navs: &["combinationConfigurations"],
+        assign: Assign::No,
+        scope_tags: false,
+        modified: &["modifiedDateTime"],
+        patch: 204,
+        delete: 204,
+        built_in: BuiltIn::Strength,
+        strength: true,
+        mapped_by_name: true,
+        patch_refused: &["allowedCombinations"],
+        read_only: &["policyType", "requirementsSatisfied"],
+        create_defaults: &[("policyType", "custom"), ("requirementsSatisfied", "mfa")],
+        ..coll(
+            "policies/authenticationStrengthPolicies",
+            "#microsoft.graph.authenticationStrengthPolicy",
         )
     },
     // docs/graph-notes.md, "Authentication contexts": ids `c1`…`c99` chosen by the client,

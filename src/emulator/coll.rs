@@ -59,6 +59,8 @@ pub(crate) enum BuiltIn {
     DefaultEnrollment,
     /// A singleton's one object (docs/ARCHITECTURE.md, "Singletons").
     Singleton,
+    /// Microsoft's authentication strengths (`policyType: builtIn`).
+    Strength,
 }
 
 impl BuiltIn {
@@ -67,7 +69,9 @@ impl BuiltIn {
         match self {
             BuiltIn::ScopeTag => Some("isBuiltIn"),
             BuiltIn::GlobalScript => Some("isGlobalScript"),
-            BuiltIn::None | BuiltIn::DefaultEnrollment | BuiltIn::Singleton => None,
+            BuiltIn::None | BuiltIn::DefaultEnrollment | BuiltIn::Singleton | BuiltIn::Strength => {
+                None
+            }
         }
     }
 }
@@ -240,6 +244,13 @@ pub(crate) struct Coll {
     /// 400 outside the range), and a PATCH of a free id creates it (docs/graph-notes.md,
     /// "Authentication contexts").
     pub client_ids: bool,
+    /// Navigations answered inline without `$expand` and also as their own route (authentication
+    /// strengths' `combinationConfigurations`).
+    pub inline_navs: &'static [&'static str],
+    /// Authentication strengths: `updateAllowedCombinations`, combination configurations as a
+    /// sub-collection, `allowedCombinations` refused by PATCH (docs/graph-notes.md,
+    /// "Authentication strengths").
+    pub strength: bool,
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names
@@ -285,6 +296,7 @@ impl Coll {
             BuiltIn::GlobalScript => obj["isGlobalScript"] == true,
             BuiltIn::DefaultEnrollment => self.is_default_enrollment(id),
             BuiltIn::Singleton => true,
+            BuiltIn::Strength => obj["policyType"] == "builtIn",
         }
     }
 }

@@ -180,7 +180,8 @@ impl TenantSeed {
             let Some(old) = obj["id"].as_str() else {
                 continue;
             };
-            if coll.stable_ids {
+            // Built-in objects (Microsoft's authentication strengths) have the same id everywhere.
+            if coll.stable_ids || coll.built_in == BuiltIn::Strength && coll.is_built_in(obj) {
                 continue;
             }
             if coll.is_default_enrollment(old) {

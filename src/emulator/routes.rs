@@ -104,6 +104,9 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("DELETE", [id, nav, aid]) if nav == "assignments" && coll.per_target => {
             writes::delete_assignment(t, coll, id, aid)
         }
+        ("DELETE", [id, nav, cid]) if nav == "combinationConfigurations" && coll.strength => {
+            actions::remove_combination(t, coll, id, cid)
+        }
         ("POST", [id, nav])
             if nav == "localizedNotificationMessages"
                 && coll.navs.contains(&"localizedNotificationMessages") =>

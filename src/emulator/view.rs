@@ -27,7 +27,9 @@ pub(crate) fn present(
     let Some(m) = v.as_object_mut() else { return v };
     for nav in coll.navs {
         let Some(e) = query::find(&q.expand, nav) else {
-            m.remove(*nav);
+            if !coll.inline_navs.contains(nav) {
+                m.remove(*nav);
+            }
             continue;
         };
         let mut val = m.remove(*nav).unwrap_or_else(|| json!([]));

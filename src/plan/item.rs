@@ -265,6 +265,8 @@ impl Planner<'_> {
                 item.action = Action::PreviewOnly;
                 item.reasons
                     .push(format!("{} are shown, never applied", entry.title));
+                // What would block it were it applied: references the target lacks.
+                item.reasons.extend(desired.problems.iter().cloned());
                 return false;
             }
             Capability::Full => {}
@@ -440,7 +442,9 @@ fn children_needed(entry: &CatalogEntry, c: &Changed) -> Vec<&'static str> {
         if c.actions.contains(&a.field())
             && matches!(
                 a,
-                catalog::FollowUp::DefinitionValues(_) | catalog::FollowUp::LocalizedMessages(_)
+                catalog::FollowUp::DefinitionValues(_)
+                    | catalog::FollowUp::LocalizedMessages(_)
+                    | catalog::FollowUp::CombinationConfigurations(_)
             )
         {
             out.push(a.field());

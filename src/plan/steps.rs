@@ -49,10 +49,10 @@ pub fn create(ctx: &Context<'_>) -> Vec<Request> {
     // Compliance actions go inline on create (docs/graph-notes.md, "Compliance policies": exactly
     // one block action is required).
     for a in ctx.entry.write.actions {
-        if let FollowUp::ScheduledActions(f) = a
-            && let Some(v) = ctx.desired.get(*f)
+        if a.inline_on_create()
+            && let Some(v) = ctx.desired.get(a.field())
         {
-            body.insert(f.to_string(), v.clone());
+            body.insert(a.field().to_string(), v.clone());
         }
     }
     out.push(Request {
@@ -177,50 +177,118 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
                 "setPriority",
             )]
         }
-        FollowUp::LocalizedMessages(f) => {
-            let live = if creating { vec![] } else { children(ctx, f) };
-            let mut out = vec![];
-            let desired = desired.as_array().cloned().unwrap_or_default();
-            for m in &desired {
-                let locale = m.get("locale");
-                let existing = live.iter().find(|l| l.get("locale") == locale);
-                match existing.and_then(|l| l["id"].as_str()) {
-                    Some(mid) => {
-                        if !same_except(
-                            existing.unwrap_or(&Value::Null),
-                            m,
-                            &["id", "lastModifiedDateTime"],
-                        ) {
-                            out.push(Request {
-                                method: "PATCH".into(),
-                                path: format!("{object}/{f}/{mid}"),
-                                body: Some(without(m, &["id", "locale"])),
-                                purpose: "update localized message".into(),
-                            });
-                        }
-                    }
-                    None => out.push(post(
-                        format!("{object}/{f}"),
-                        without(m, &["id"]),
-                        "add localized message",
-                    )),
-                }
-            }
-            for l in &live {
-                if !desired.iter().any(|m| m.get("locale") == l.get("locale"))
-                    && let Some(mid) = l["id"].as_str()
-                {
+        FollowUp::AllowedCombinations(_) if creating => vec![],
+        FollowUp::AllowedCombinations(f) => vec![post(
+            format!("{object}/updateAllowedCombinations"),
+            json!({ f: desired }),
+            "updateAllowedCombinations",
+        )],
+        FollowUp::CombinationConfigurations(f) => {
+            combination_configurations(ctx, f, object, creating, &desired)
+        }
+        FollowUp::LocalizedMessages(f) => localized_messages(ctx, f, object, creating, &desired),
+    }
+}
+
+/// Notification templates' messages, one per locale: added, updated where they differ, removed
+/// where the commit has none (docs/graph-notes.md, "Notification templates").
+fn localized_messages(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let post = |path: String, body: Value, purpose: &str| Request {
+        method: "POST".into(),
+        path,
+        body: Some(body),
+        purpose: purpose.into(),
+    };
+    let live = if creating { vec![] } else { children(ctx, f) };
+    let mut out = vec![];
+    let desired = desired.as_array().cloned().unwrap_or_default();
+    for m in &desired {
+        let locale = m.get("locale");
+        let existing = live.iter().find(|l| l.get("locale") == locale);
+        match existing.and_then(|l| l["id"].as_str()) {
+            Some(mid) => {
+                if !same_except(
+                    existing.unwrap_or(&Value::Null),
+                    m,
+                    &["id", "lastModifiedDateTime"],
+                ) {
                     out.push(Request {
-                        method: "DELETE".into(),
+                        method: "PATCH".into(),
                         path: format!("{object}/{f}/{mid}"),
-                        body: None,
-                        purpose: "remove localized message".into(),
+                        body: Some(without(m, &["id", "locale"])),
+                        purpose: "update localized message".into(),
                     });
                 }
             }
-            out
+            None => out.push(post(
+                format!("{object}/{f}"),
+                without(m, &["id"]),
+                "add localized message",
+            )),
         }
     }
+    for l in &live {
+        if !desired.iter().any(|m| m.get("locale") == l.get("locale"))
+            && let Some(mid) = l["id"].as_str()
+        {
+            out.push(Request {
+                method: "DELETE".into(),
+                path: format!("{object}/{f}/{mid}"),
+                body: None,
+                purpose: "remove localized message".into(),
+            });
+        }
+    }
+    out
+}
+
+/// Authentication strengths' combination configurations (docs/graph-notes.md, "Authentication
+/// strengths"): their ids are the tenant's, so they are compared by content — each desired one the
+/// live object lacks is added, each live one no longer desired is removed.
+fn combination_configurations(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let live = if creating { vec![] } else { children(ctx, f) };
+    let want: Vec<Value> = desired
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| without(c, &["id"]))
+        .collect();
+    let mut out = vec![];
+    for l in &live {
+        if !want.contains(&without(l, &["id"]))
+            && let Some(cid) = l["id"].as_str()
+        {
+            out.push(Request {
+                method: "DELETE".into(),
+                path: format!("{object}/{f}/{cid}"),
+                body: None,
+                purpose: "remove combination configuration".into(),
+            });
+        }
+    }
+    for w in &want {
+        if !live.iter().any(|l| without(l, &["id"]) == *w) {
+            out.push(Request {
+                method: "POST".into(),
+                path: format!("{object}/{f}"),
+                body: Some(w.clone()),
+                purpose: "add combination configuration".into(),
+            });
+        }
+    }
+    out
 }
 
 /// The assignments as a set: the `assign` action with all of them, or — for types whose `assign`

@@ -345,3 +345,60 @@ fn authentication_contexts_keep_their_slots_and_a_taken_one_blocks() {
     ids.sort();
     assert_eq!(ids, ["c1", "c25", "c7"], "{live:?}");
 }
+
+/// Conditional Access names authentication strengths: a plan into another tenant finds a built-in
+/// strength by its id and a custom one by name; once the custom one is gone there, the policy
+/// says which strength it lacks.
+#[test]
+fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named() {
+    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
+    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
+    let other_tenant = format!(
+        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
+        u = emu.url()
+    );
+    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const STRENGTHS: &str = "v1.0/policies/authenticationStrengthPolicies";
+    const NAME: &str = "FIDO2 – Zürich \"Tresor\"";
+    let strengths = list(&emu, &other, STRENGTHS);
+    let theirs = id_named(&strengths, NAME);
+    assert_ne!(theirs, "5a1c0b6e-3f0e-4b8e-9d0a-1f2e3d4c5b6a", "its own id");
+    assert!(
+        strengths
+            .iter()
+            .any(|s| s["id"] == "00000000-0000-0000-0000-000000000002"),
+        "built-ins keep their ids"
+    );
+    let args = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "conditionalAccess",
+    ];
+    let missing = |p: &Plan| -> Vec<String> {
+        p.items
+            .iter()
+            .filter(|i| i.kind == "conditionalAccess")
+            .flat_map(|i| i.reasons.iter())
+            .filter(|r| r.contains("authentication strength"))
+            .cloned()
+            .collect()
+    };
+    let (_, _, p) = plan(&env, &args);
+    assert!(missing(&p).is_empty(), "{}", listing(&p));
+
+    let _guard = emu.rt.enter();
+    let r = emu
+        .rt
+        .block_on(other.send(Method::DELETE, &format!("{STRENGTHS}/{theirs}"), None))
+        .unwrap();
+    assert!(r.status < 300, "{}", r.status);
+    let (_, _, p) = plan(&env, &args);
+    let said = missing(&p);
+    assert_eq!(said.len(), 1, "{}", listing(&p));
+    assert!(said[0].contains(NAME), "{said:?}");
+}

@@ -605,3 +605,72 @@ fn documents_committed_without_their_declared_type_are_unchanged_not_blocked() {
     assert_eq!(p.summary.no_op, edited, "{}", listing(&p));
     assert!(!stdout.contains("@odata.type"), "{stdout}");
 }
+
+/// An authentication strength's combinations change through their action and its combination
+/// configurations through their sub-collection, never by PATCH; applied, the next plan is a no-op.
+#[test]
+fn authentication_strengths_change_through_their_actions_and_converge() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up(&emu, "", &[]);
+    let repo = env.repo();
+    let dir = repo.join("tenants/demo/authenticationStrengths");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|f| f.starts_with("fido2-zurich-tresor--"))
+        .expect("the FIDO2 strength's document");
+    let rel = format!("tenants/demo/authenticationStrengths/{file}");
+    replace(
+        &repo,
+        &rel,
+        "  allowedCombinations:\n  - fido2\n",
+        "  allowedCombinations:\n  - fido2\n  - windowsHelloForBusiness\n",
+    );
+    replace(
+        &repo,
+        &rel,
+        "    - ee882879-721c-4913-9775-3dfcce97072a\n",
+        "",
+    );
+    commit_all(&repo, "a second combination; one authenticator less");
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
+    assert_eq!(code, 2, "{stdout}");
+    let i = item(&p, &rel);
+    assert_eq!(i.action, Action::Update, "{:?}", i.reasons);
+    let shape: Vec<(&str, &str)> = i
+        .requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.rsplit('/').next().unwrap()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("POST", "updateAllowedCombinations"),
+            ("DELETE", "96cb1a17-e45e-4b4f-8b4b-4a9490d63d66"),
+            ("POST", "combinationConfigurations"),
+        ],
+        "{:#?}",
+        i.requests
+    );
+    assert_eq!(
+        body(i, 0)["allowedCombinations"],
+        json!(["fido2", "windowsHelloForBusiness"])
+    );
+    assert_eq!(
+        body(i, 2)["allowedAAGUIDs"],
+        json!(["cb69481e-8ff7-4039-93ec-0a2729a154a8"])
+    );
+    let plan_file = env.path().join("plan.json");
+    let (code, stdout, stderr) = out(&env.run(&[
+        "--repo",
+        "repo",
+        "apply",
+        plan_file.to_str().unwrap(),
+        "--yes",
+    ]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("not converged"), "{stdout}");
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(item(&p, &rel).action, Action::NoOp);
+}
