@@ -71,6 +71,30 @@ const fn fixed_name(name: &'static str) -> NameRule {
 /// policies"): read-only, the same in every tenant.
 const ENTRA_POLICY_TEXT: &[&str] = &["displayName", "description", "deletedDateTime"];
 
+/// A partner connection (docs/graph-notes.md, "Connectors and tokens"): backup-only, no scope tags
+/// or assignments, its heartbeat and state stripped, rows of partners never set up skipped.
+const fn partner(
+    key: &'static str,
+    title: &'static str,
+    sources: &'static [Source],
+) -> CatalogEntry {
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["lastHeartbeatDateTime", "partnerState"],
+        capability: Capability::BackupOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        ..policy(key, title, sources)
+    }
+}
+
+/// Partner connections name the groups enrolled through them.
+const PARTNER_GROUPS: &[RefField] = &[RefField {
+    path: "**.groupId",
+    kind: RefKind::Groups,
+}];
+
 /// Mobile threat defense connectors have no name: their id is the partner's, the same in every
 /// tenant (docs/graph-notes.md, "Connectors and tokens"). Only Microsoft Defender for Endpoint's
 /// id is confirmed by a live answer; the others are Microsoft365DSC's table.
@@ -1197,13 +1221,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             known: MTD_PARTNERS,
             otherwise: "Mobile threat defense connector",
         },
-        assignments: None,
-        scope_tags: ScopeTagField::None,
-        strip: &["lastHeartbeatDateTime", "partnerState"],
-        capability: Capability::BackupOnly,
-        read_permission: SERVICE_READ,
-        write_permission: SERVICE_WRITE,
-        ..policy(
+        ..partner(
             "mobileThreatDefense",
             "Mobile threat defense connectors",
             &[Source {
@@ -1213,17 +1231,8 @@ pub static CATALOG: &[CatalogEntry] = &[
         )
     },
     CatalogEntry {
-        assignments: None,
-        scope_tags: ScopeTagField::None,
-        strip: &["lastHeartbeatDateTime", "partnerState"],
-        refs: &[RefField {
-            path: "**.groupId",
-            kind: RefKind::Groups,
-        }],
-        capability: Capability::BackupOnly,
-        read_permission: SERVICE_READ,
-        write_permission: SERVICE_WRITE,
-        ..policy(
+        refs: PARTNER_GROUPS,
+        ..partner(
             "compliancePartners",
             "Compliance management partners",
             &[Source {
@@ -1233,16 +1242,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         )
     },
     CatalogEntry {
-        assignments: None,
-        scope_tags: ScopeTagField::None,
-        strip: &["lastHeartbeatDateTime", "partnerState"],
-        refs: &[RefField {
-            path: "**.groupId",
-            kind: RefKind::Groups,
-        }],
-        capability: Capability::BackupOnly,
-        read_permission: SERVICE_READ,
-        write_permission: SERVICE_WRITE,
+        refs: PARTNER_GROUPS,
         expiry: &[
             ExpiryField {
                 field: "whenPartnerDevicesWillBeMarkedAsNonCompliantDateTime",
@@ -1255,7 +1255,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                 past: "removed its devices",
             },
         ],
-        ..policy(
+        ..partner(
             "deviceManagementPartners",
             "Device management partners",
             &[Source {
@@ -1265,18 +1265,13 @@ pub static CATALOG: &[CatalogEntry] = &[
         )
     },
     CatalogEntry {
-        assignments: None,
-        scope_tags: ScopeTagField::None,
         strip: &["lastConnectionDateTime", "onboardingStatus"],
-        capability: Capability::BackupOnly,
         expiry: &[ExpiryField {
             field: "onboardingRequestExpiryDateTime",
             event: "onboarding request expires",
             past: "onboarding request expired",
         }],
-        read_permission: SERVICE_READ,
-        write_permission: SERVICE_WRITE,
-        ..policy(
+        ..partner(
             "remoteAssistancePartners",
             "Remote assistance partners",
             &[Source {

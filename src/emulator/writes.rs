@@ -342,9 +342,15 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
 
 /// `PUT` replaces the whole object including settings (docs/graph-notes.md, "Writing settings
 /// catalog policies") → 204 (200 with the object under the `patch-200` variation).
-/// PUT of a singleton: the whole object replaced by the body, its id, type and read-only
-/// properties kept; 200 with the object (docs/graph-notes.md, "Entra tenant policies").
-pub(crate) fn put_singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+/// A PUT's body checked against the stored object (same `@odata.type`, no property its type lost)
+/// and without read-only fields; the stored object beside it.
+fn put_body(
+    t: &Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    id: &str,
+) -> Result<(Map<String, Value>, Value), GraphError> {
     if !coll.put {
         return Err(GraphError::no_route());
     }
@@ -359,6 +365,13 @@ pub(crate) fn put_singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, i
     }
     strip_read_only(coll, &mut m);
     evolution::refuse_removed(ctx.cfg, coll, &m, old["@odata.type"].as_str())?;
+    Ok((m, old))
+}
+
+/// PUT of a singleton: the whole object replaced by the body, its id, type and read-only
+/// properties kept; 200 with the object (docs/graph-notes.md, "Entra tenant policies").
+pub(crate) fn put_singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
+    let (m, old) = put_body(t, ctx, req, coll, id)?;
     let mut new = Map::new();
     for keep in ["@odata.type", "id"]
         .iter()
@@ -380,20 +393,7 @@ pub(crate) fn put_singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, i
 }
 
 pub(crate) fn put(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str) -> R {
-    if !coll.put {
-        return Err(GraphError::no_route());
-    }
-    let mut m = body_object(req)?;
-    let old = find_obj(t, coll, id)?.clone();
-    if let Some(ty) = m.get("@odata.type")
-        && *ty != old["@odata.type"]
-    {
-        return Err(GraphError::bad_request(
-            "The '@odata.type' of the payload does not match the entity type.",
-        ));
-    }
-    strip_read_only(coll, &mut m);
-    evolution::refuse_removed(ctx.cfg, coll, &m, old["@odata.type"].as_str())?;
+    let (mut m, old) = put_body(t, ctx, req, coll, id)?;
     if ctx.cfg.refuse_fixed_changes {
         let changed = |k: &str| m.get(k).is_some_and(|v| *v != old[k]);
         if changed("platforms")

@@ -29,8 +29,9 @@ fn request_strings(i: &Item) -> Vec<String> {
     out
 }
 
-#[test]
-fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
+/// The demo tenant and `other`, a copy of its reference data under other ids, both in the
+/// emulator; a repository with the demo backed up and `other` configured.
+fn two_tenants() -> (Emu, TestEnv) {
     let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
     let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
     let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
@@ -39,6 +40,12 @@ fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
         u = emu.url()
     );
     let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    (emu, env)
+}
+
+#[test]
+fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
+    let (emu, env) = two_tenants();
 
     let demo = demo_client(&emu);
     let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
@@ -212,14 +219,7 @@ fn another_tenant_gets_its_own_ids_and_missing_groups_block() {
 /// planned with the policy) the policy is blocked, naming the script.
 #[test]
 fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
-    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
-    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
-    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
-    let other_tenant = format!(
-        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
-        u = emu.url()
-    );
-    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let (emu, env) = two_tenants();
     let demo = demo_client(&emu);
     let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
     const SCRIPTS: &str = "beta/deviceManagement/deviceComplianceScripts";
@@ -285,14 +285,7 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
 /// with the same ids, and a slot the target already uses for another context blocks, naming it.
 #[test]
 fn authentication_contexts_keep_their_slots_and_a_taken_one_blocks() {
-    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
-    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
-    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
-    let other_tenant = format!(
-        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
-        u = emu.url()
-    );
-    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let (emu, env) = two_tenants();
     let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
     const CONTEXTS: &str = "beta/identity/conditionalAccess/authenticationContextClassReferences";
     let _guard = emu.rt.enter();
@@ -351,14 +344,7 @@ fn authentication_contexts_keep_their_slots_and_a_taken_one_blocks() {
 /// says which strength it lacks.
 #[test]
 fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named() {
-    let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
-    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
-    let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
-    let other_tenant = format!(
-        "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
-        u = emu.url()
-    );
-    let env = backed_up(&emu, &other_tenant, &[(OTHER_SECRET_ENV, OTHER_SECRET)]);
+    let (emu, env) = two_tenants();
     let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
     const STRENGTHS: &str = "v1.0/policies/authenticationStrengthPolicies";
     const NAME: &str = "FIDO2 – Zürich \"Tresor\"";
