@@ -37,6 +37,7 @@ EXTRA = {
     "policies/crossTenantAccessPolicy/default": "cross_tenant_access_policy_configuration_default.CrossTenantAccessPolicyConfigurationDefault",
     "settings": "directory_setting.DirectorySetting",
     "domains": "domain.Domain",
+    "deviceManagement/roleDefinitions": "role_definition.RoleDefinition",
     "policies/authenticationStrengthPolicies": "authentication_strength_policy.AuthenticationStrengthPolicy",
     "identity/conditionalAccess/authenticationContextClassReferences": "authentication_context_class_reference.AuthenticationContextClassReference",
 }

@@ -181,4 +181,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "policies/authenticationStrengthPolicies",
         "#microsoft.graph.authenticationStrengthPolicy",
     ),
+    // The collection's declared type is the base role definition; Intune's roles carry the
+    // derived type, so an answer without one is a base role definition.
+    (
+        "deviceManagement/roleDefinitions",
+        "#microsoft.graph.roleDefinition",
+    ),
 ];

@@ -996,6 +996,31 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
+    // docs/graph-notes.md, "Custom roles"
+    CatalogEntry {
+        assignments: None,
+        strip: &[
+            "isBuiltIn",
+            "isBuiltInRoleDefinition",
+            "permissions",
+            "rolePermissions[].actions",
+        ],
+        sets: &[SetRule {
+            path: "rolePermissions[].resourceActions[].allowedResourceActions",
+            key: None,
+        }],
+        read_permission: RBAC_READ,
+        write_permission: RBAC_WRITE,
+        ..policy(
+            "customRoles",
+            "Intune custom roles",
+            &[Source {
+                // Microsoft's roles are the same in every tenant and cannot be written.
+                skip_when: Some(("isBuiltIn", SkipValue::Bool(true))),
+                ..source(BETA, "deviceManagement/roleDefinitions", "")
+            }],
+        )
+    },
     // docs/graph-notes.md, "Multi-admin approval policies"
     CatalogEntry {
         assignments: None,

@@ -657,6 +657,7 @@ mod tests {
             "compliancePartners",
             "complianceScripts",
             "crossTenantAccessDefaults",
+            "customRoles",
             "deviceManagementPartners",
             "directorySettings",
             "domains",

@@ -421,6 +421,24 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.mobileAppCategory",
         )
     },
+    // docs/graph-notes.md, "Custom roles": RBAC permissions, no timestamps, built-ins kept;
+    // role assignments are a collection of their own, not served here.
+    Coll {
+        read_role: RBAC_R,
+        write_roles: RBAC_W,
+        navs: &[],
+        assign: Assign::No,
+        created: false,
+        modified: &[],
+        built_in: BuiltIn::Role,
+        // Intune's roles are the derived deviceAndAppManagementRoleDefinition.
+        polymorphic: true,
+        read_only: &["isBuiltInRoleDefinition"],
+        ..coll(
+            "deviceManagement/roleDefinitions",
+            "#microsoft.graph.roleDefinition",
+        )
+    },
     // docs/graph-notes.md, "Multi-admin approval policies": no assignments, no scope tags, only a
     // modification time.
     Coll {

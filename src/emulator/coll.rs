@@ -61,13 +61,15 @@ pub(crate) enum BuiltIn {
     Singleton,
     /// Microsoft's authentication strengths (`policyType: builtIn`).
     Strength,
+    /// Intune's built-in roles (`isBuiltIn`).
+    Role,
 }
 
 impl BuiltIn {
     /// The flag Graph sets on built-in objects (false on created ones).
     pub fn flag(self) -> Option<&'static str> {
         match self {
-            BuiltIn::ScopeTag => Some("isBuiltIn"),
+            BuiltIn::ScopeTag | BuiltIn::Role => Some("isBuiltIn"),
             BuiltIn::GlobalScript => Some("isGlobalScript"),
             BuiltIn::None | BuiltIn::DefaultEnrollment | BuiltIn::Singleton | BuiltIn::Strength => {
                 None
@@ -297,6 +299,7 @@ impl Coll {
             BuiltIn::DefaultEnrollment => self.is_default_enrollment(id),
             BuiltIn::Singleton => true,
             BuiltIn::Strength => obj["policyType"] == "builtIn",
+            BuiltIn::Role => obj["isBuiltIn"] == true,
         }
     }
 }
