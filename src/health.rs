@@ -57,6 +57,16 @@ impl std::fmt::Display for Expiry {
     }
 }
 
+/// Whether `path` (relative to a tenant folder) is a document of a type with expiry dates: the
+/// only documents health reads.
+pub fn dated(path: &str) -> bool {
+    path.ends_with(".yaml")
+        && path
+            .split_once('/')
+            .and_then(|(kind, _)| catalog::get(kind))
+            .is_some_and(|e| !e.expiry.is_empty())
+}
+
 /// The expiries within [`WARN_DAYS`] of `now` (or past) among a tenant's documents: `files` maps
 /// paths relative to the tenant folder to their bytes (a backup's files or a commit's), `prefix`
 /// is the tenant folder. Only documents of types with expiry fields are parsed; one that does not
@@ -67,7 +77,7 @@ pub fn expiries(prefix: &str, files: &BTreeMap<String, Vec<u8>>, now: Timestamp)
         let Some(entry) = path
             .split_once('/')
             .and_then(|(kind, _)| catalog::get(kind))
-            .filter(|e| !e.expiry.is_empty() && path.ends_with(".yaml"))
+            .filter(|_| dated(path))
         else {
             continue;
         };
@@ -95,11 +105,7 @@ pub fn at_rev(
     let prefix = layout::tenant(tenant);
     let mut files = BTreeMap::new();
     for (path, blob) in repo.blob_ids_at(rev, &prefix)? {
-        let dated = path
-            .split_once('/')
-            .and_then(|(kind, _)| catalog::get(kind))
-            .is_some_and(|e| !e.expiry.is_empty());
-        if dated && path.ends_with(".yaml") {
+        if dated(&path) {
             files.insert(path, repo.read_blob(&blob)?);
         }
     }

@@ -140,11 +140,11 @@ pub(crate) async fn detail_with_health(
     let wanted: Vec<(String, String)> = t
         .objects
         .iter()
-        .filter(|(k, _)| crate::catalog::get(k).is_some_and(|e| !e.expiry.is_empty()))
         .flat_map(|(k, v)| {
             v.iter()
                 .map(move |o| (format!("{k}/{}", o.file), o.blob.clone()))
         })
+        .filter(|(path, _)| crate::health::dated(path))
         .collect();
     if wanted.is_empty() {
         return Ok(d);

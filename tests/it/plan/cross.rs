@@ -29,6 +29,13 @@ fn request_strings(i: &Item) -> Vec<String> {
     out
 }
 
+/// Deletes an object in a tenant of the emulator.
+fn delete(emu: &Emu, c: &GraphClient, path: &str) {
+    let _guard = emu.rt.enter();
+    let r = emu.rt.block_on(c.send(Method::DELETE, path, None)).unwrap();
+    assert!(r.status < 300, "DELETE {path}: {}", r.status);
+}
+
 /// The demo tenant and `other`, a copy of its reference data under other ids, both in the
 /// emulator; a repository with the demo backed up and `other` configured.
 fn two_tenants() -> (Emu, TestEnv) {
@@ -263,12 +270,7 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
         "{script:#}"
     );
 
-    let _guard = emu.rt.enter();
-    let r = emu
-        .rt
-        .block_on(other.send(Method::DELETE, &format!("{SCRIPTS}/{theirs}"), None))
-        .unwrap();
-    assert!(r.status < 300, "{}", r.status);
+    delete(&emu, &other, &format!("{SCRIPTS}/{theirs}"));
     let (_, _, p) = plan(&env, &args);
     let w = windows(&p);
     assert_eq!(w.action, Action::Blocked, "{:?}", w.reasons);
@@ -377,12 +379,7 @@ fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named(
     let (_, _, p) = plan(&env, &args);
     assert!(missing(&p).is_empty(), "{}", listing(&p));
 
-    let _guard = emu.rt.enter();
-    let r = emu
-        .rt
-        .block_on(other.send(Method::DELETE, &format!("{STRENGTHS}/{theirs}"), None))
-        .unwrap();
-    assert!(r.status < 300, "{}", r.status);
+    delete(&emu, &other, &format!("{STRENGTHS}/{theirs}"));
     let (_, _, p) = plan(&env, &args);
     let said = missing(&p);
     assert_eq!(said.len(), 1, "{}", listing(&p));

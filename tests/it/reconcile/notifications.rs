@@ -42,6 +42,15 @@ pub(super) fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, got)
 }
 
+/// The `event` of every message the receiver got, in order.
+fn kinds(got: &Arc<Mutex<Vec<Value>>>) -> Vec<String> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .map(|v| v["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn drift_and_round_ends_reach_a_receiver_and_a_dead_one_blocks_nothing() {
     let (emu, gens) = fleet(EmulatorConfig::default(), &["noisy"], 6);
@@ -112,13 +121,6 @@ fn a_backup_that_commits_a_change_notifies_what_changed() {
     // Nothing changed since the repository's backup: the round only finishes.
     let (code, o, e) = once(&env, &[]);
     assert_eq!(code, 0, "{o}\n{e}");
-    let kinds = |got: &Arc<Mutex<Vec<Value>>>| -> Vec<String> {
-        got.lock()
-            .unwrap()
-            .iter()
-            .map(|v| v["event"].as_str().unwrap().to_string())
-            .collect()
-    };
     assert_eq!(kinds(&got), ["finished"]);
     let obj = plain_device_configuration(g);
     set_description(&emu, &graph(&emu, g), &obj, "changed between backups");
@@ -196,13 +198,6 @@ fn a_token_about_to_expire_is_announced_once() {
         &tenant_yaml_types(g, &emu.url(), "[vppTokens, deviceConfigurations]", ""),
         &rest,
     );
-    let kinds = |got: &Arc<Mutex<Vec<Value>>>| -> Vec<String> {
-        got.lock()
-            .unwrap()
-            .iter()
-            .map(|v| v["event"].as_str().unwrap().to_string())
-            .collect()
-    };
     let (code, o, e) = once(&env, &[]);
     assert_eq!(code, 0, "{o}\n{e}");
     assert_eq!(kinds(&got), ["finished", "health"]);
