@@ -14,6 +14,7 @@ EXTRA = {
     "deviceManagement/deviceCategories": "device_category.DeviceCategory",
     "deviceManagement/termsAndConditions": "terms_and_conditions.TermsAndConditions",
     "deviceAppManagement/mobileAppCategories": "mobile_app_category.MobileAppCategory",
+    "deviceAppManagement/mobileApps": "mobile_app.MobileApp",
     "deviceManagement/deviceComplianceScripts": "device_compliance_script.DeviceComplianceScript",
     "deviceManagement/operationApprovalPolicies": "operation_approval_policy.OperationApprovalPolicy",
     "deviceManagement": "device_management.device_management.DeviceManagement",

@@ -474,9 +474,12 @@ async fn apply_items(
             result.message = Some(e);
         } else if item.action == Action::Create
             && let Some(id) = &result.target_id
+            && let Some(r) = catalog::get(&item.kind).and_then(|e| e.referenced)
         {
+            // Named by reference kind, as the plan wrote it (the kind's file stem, which is not
+            // always the type's key: apps are `mobileApps`).
             created.insert(
-                format!("{{created:{}:{}}}", item.kind, item.source_id),
+                crate::plan::resolve::created_placeholder(r.kind, &item.source_id),
                 id.clone(),
             );
         }

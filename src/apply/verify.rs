@@ -158,7 +158,10 @@ fn request_shape(r: &Request, object: &str) -> Result<(), String> {
         .path
         .strip_prefix(object)
         .and_then(|rest| rest.strip_prefix('/'))
-        .filter(|rest| !rest.is_empty() && rest.split('/').all(plain_segment));
+        // `$ref` is OData's link segment (an app's categories, docs/graph-notes.md, "Apps").
+        .filter(|rest| {
+            !rest.is_empty() && rest.split('/').all(|s| plain_segment(s) || s == "$ref")
+        });
     match r.method.as_str() {
         "PATCH" | "PUT" if r.path == object || below.is_some() => Ok(()),
         "POST" | "DELETE" if below.is_some() => Ok(()),

@@ -148,6 +148,7 @@ const ENROLLMENT_WRITE: WriteRule = WriteRule {
     actions: &[FollowUp::SetPriority("priority")],
     fixed: &["deviceEnrollmentConfigurationType", "platformType"],
     client_ids: false,
+    no_create: &[],
 };
 
 const BETA: ApiVersion = ApiVersion::Beta;
@@ -300,6 +301,126 @@ const CA_SETS: &[SetRule] = &[
     },
 ];
 
+/// Apps whose content is an uploaded package: a backup holds their metadata, never the package
+/// (docs/graph-notes.md, "Apps").
+const CONTENT_APPS: &[&str] = &[
+    "#microsoft.graph.win32LobApp",
+    "#microsoft.graph.win32CatalogApp",
+    "#microsoft.graph.windowsAutoUpdateCatalogApp",
+    "#microsoft.graph.windowsMobileMSI",
+    "#microsoft.graph.windowsAppX",
+    "#microsoft.graph.windowsUniversalAppX",
+    "#microsoft.graph.windowsPhone81AppX",
+    "#microsoft.graph.windowsPhone81AppXBundle",
+    "#microsoft.graph.windowsPhoneXAP",
+    "#microsoft.graph.macOSLobApp",
+    "#microsoft.graph.macOSPkgApp",
+    "#microsoft.graph.macOSDmgApp",
+    "#microsoft.graph.iosLobApp",
+    "#microsoft.graph.managedIOSLobApp",
+    "#microsoft.graph.androidLobApp",
+    "#microsoft.graph.managedAndroidLobApp",
+];
+
+/// Apps a store sync brings into the tenant (docs/graph-notes.md, "Apps").
+const STORE_SYNCED_APPS: &[&str] = &[
+    "#microsoft.graph.iosVppApp",
+    "#microsoft.graph.macOsVppApp",
+    "#microsoft.graph.androidManagedStoreApp",
+    "#microsoft.graph.androidManagedStoreWebApp",
+    "#microsoft.graph.androidForWorkApp",
+    "#microsoft.graph.microsoftStoreForBusinessApp",
+];
+
+/// App properties fixed at creation, or naming the uploaded package: never sent in an update, a
+/// difference blocks it (docs/graph-notes.md, "Apps").
+const APP_FIXED: &[&str] = &[
+    "packageIdentifier",
+    "appUrl",
+    "officePlatformArchitecture",
+    "fileName",
+];
+
+/// The service's counts, upload and publishing state, the store's license counts, and the
+/// relationships' reverse edges and descriptive copies of their target (docs/graph-notes.md,
+/// "Apps").
+const APP_STRIP: &[&str] = &[
+    "uploadState",
+    "publishingState",
+    "dependentAppCount",
+    "supersedingAppCount",
+    "supersededAppCount",
+    "committedContentVersion",
+    "size",
+    "usedLicenseCount",
+    "totalLicenseCount",
+    "manifestHash",
+    "latestUpgradeCatalogPackage",
+    "referencedCatalogPackage",
+    "committedContainedApps",
+    "relationships[targetType=parent]",
+    "relationships[].id",
+    "relationships[].targetDisplayName",
+    "relationships[].targetDisplayVersion",
+    "relationships[].targetPublisher",
+    "relationships[].targetPublisherDisplayName",
+    "relationships[].sourceId",
+    "relationships[].sourceDisplayName",
+    "relationships[].sourceDisplayVersion",
+    "relationships[].sourcePublisherDisplayName",
+    "relationships[].dependentAppCount",
+    "relationships[].dependsOnAppCount",
+    "relationships[].supersededAppCount",
+    "relationships[].supersedingAppCount",
+];
+
+/// Scripts, the icon and the Office configuration as exact-bytes files (docs/graph-notes.md,
+/// "Apps").
+const APP_SIDECARS: &[SidecarField] = &[
+    SidecarField {
+        field: "rules[].scriptContent",
+        ext: "ps1",
+        label: Some("rule"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "detectionRules[].scriptContent",
+        ext: "ps1",
+        label: Some("detection"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "requirementRules[].scriptContent",
+        ext: "ps1",
+        label: Some("requirement"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "preInstallScript.scriptContent",
+        ext: "sh",
+        label: Some("preinstall"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "postInstallScript.scriptContent",
+        ext: "sh",
+        label: Some("postinstall"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "officeConfigurationXml",
+        ext: "xml",
+        label: Some("office"),
+        file_name_field: None,
+    },
+    SidecarField {
+        field: "largeIcon.value",
+        ext: "png",
+        label: Some("icon"),
+        file_name_field: None,
+    },
+];
+
 /// A policy entry with the common defaults; each entry overrides what differs.
 const fn policy(
     key: &'static str,
@@ -342,6 +463,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::ScopeTags,
             creatable: true,
+            whole: true,
         }),
         restore_order: 10,
         ..policy(
@@ -371,6 +493,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::AssignmentFilters,
             creatable: true,
+            whole: true,
         }),
         restore_order: 20,
         ..policy(
@@ -396,6 +519,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::NotificationTemplates,
             creatable: true,
+            whole: true,
         }),
         restore_order: 30,
         ..policy(
@@ -427,6 +551,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::NamedLocations,
             creatable: false,
+            whole: true,
         }),
         restore_order: 40,
         ..policy(
@@ -450,12 +575,120 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::ComplianceScripts,
             creatable: false,
+            whole: true,
         }),
         restore_order: 45,
         ..policy(
             "complianceScripts",
             "Compliance scripts (custom compliance discovery)",
             &[script_source("deviceManagement/deviceComplianceScripts")],
+        )
+    },
+    // docs/graph-notes.md, "App categories"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        referenced: Some(Referenced {
+            kind: RefKind::AppCategories,
+            creatable: true,
+            whole: true,
+        }),
+        restore_order: 46,
+        ..policy(
+            "appCategories",
+            "App categories",
+            &[source(BETA, "deviceAppManagement/mobileAppCategories", "")],
+        )
+    },
+    // docs/graph-notes.md, "Apps"
+    CatalogEntry {
+        write: WriteRule {
+            update_omit: APP_FIXED,
+            fixed: APP_FIXED,
+            actions: &[
+                FollowUp::Categories("categories"),
+                FollowUp::Relationships("relationships"),
+            ],
+            no_create: &[
+                NoCreate {
+                    field: "@odata.type",
+                    when: SkipValue::Str(CONTENT_APPS),
+                    reason: "the app's content (its package file) is never part of a backup: \
+                             restore updates the app where it exists, but cannot create it",
+                },
+                NoCreate {
+                    field: "@odata.type",
+                    when: SkipValue::Str(STORE_SYNCED_APPS),
+                    reason: "the app arrives by a store sync (Apple VPP, managed Google Play, \
+                             Microsoft Store for Business): restore updates it where it exists; \
+                             sync the store to bring it back",
+                },
+                NoCreate {
+                    field: "appAvailability",
+                    when: SkipValue::Str(&["global"]),
+                    reason: "Microsoft publishes this app in every tenant: restore updates it \
+                             there, never creates it",
+                },
+            ],
+            ..PATCH
+        },
+        assignments: Some(AssignmentRule {
+            assign_key: "mobileAppAssignments",
+            write: AssignWrite::AssignAction,
+        }),
+        strip: APP_STRIP,
+        project: &[("categories[]", &["id"])],
+        sets: &[
+            SetRule {
+                path: "categories",
+                key: Some("id"),
+            },
+            SetRule {
+                path: "relationships",
+                key: Some("targetId"),
+            },
+            SetRule {
+                path: "localesToInstall",
+                key: None,
+            },
+            SetRule {
+                path: "productIds",
+                key: None,
+            },
+        ],
+        refs: &[
+            RefField {
+                path: "categories[].id",
+                kind: RefKind::AppCategories,
+            },
+            RefField {
+                path: "relationships[].targetId",
+                kind: RefKind::MobileApps,
+            },
+        ],
+        sidecars: APP_SIDECARS,
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        referenced: Some(Referenced {
+            kind: RefKind::MobileApps,
+            creatable: false,
+            whole: false,
+        }),
+        restore_order: 47,
+        ..policy(
+            "apps",
+            "Apps",
+            &[Source {
+                hydrate: Some("$expand=assignments,categories"),
+                navs: &[Nav {
+                    path: "relationships",
+                    query: "",
+                    complete: None,
+                }],
+                ..source(BETA, "deviceAppManagement/mobileApps", "")
+            }],
         )
     },
     // docs/graph-notes.md, "Device configurations", "Secrets Graph hides"
@@ -954,18 +1187,6 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
-    // docs/graph-notes.md, "App categories"
-    CatalogEntry {
-        assignments: None,
-        scope_tags: ScopeTagField::None,
-        read_permission: APPS_READ,
-        write_permission: APPS_WRITE,
-        ..policy(
-            "appCategories",
-            "App categories",
-            &[source(BETA, "deviceAppManagement/mobileAppCategories", "")],
-        )
-    },
     // docs/graph-notes.md, "Device categories"
     CatalogEntry {
         assignments: None,
@@ -1408,6 +1629,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         referenced: Some(Referenced {
             kind: RefKind::AuthenticationStrengths,
             creatable: false,
+            whole: true,
         }),
         restore_order: 85,
         write: WriteRule {

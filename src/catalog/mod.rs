@@ -75,7 +75,7 @@ pub enum SkipValue {
 }
 
 impl SkipValue {
-    fn matches(self, v: &Value) -> bool {
+    pub fn matches(self, v: &Value) -> bool {
         match self {
             SkipValue::Bool(b) => v.as_bool() == Some(b),
             SkipValue::Str(any) => v.as_str().is_some_and(|s| any.contains(&s)),
@@ -134,13 +134,15 @@ pub enum RefKind {
     AuthenticationStrengths,
     /// Terms of use agreements, named by Conditional Access grant controls.
     Agreements,
+    /// App categories, named by apps.
+    AppCategories,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 10] = [
+    pub const ALL: [RefKind; 11] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -150,6 +152,7 @@ impl RefKind {
         RefKind::ComplianceScripts,
         RefKind::AuthenticationStrengths,
         RefKind::Agreements,
+        RefKind::AppCategories,
         RefKind::SettingDefinitions,
     ];
 
@@ -164,6 +167,7 @@ impl RefKind {
             RefKind::NamedLocations => "namedLocations",
             RefKind::ComplianceScripts => "complianceScripts",
             RefKind::Agreements => "termsOfUse",
+            RefKind::AppCategories => "appCategories",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
@@ -180,6 +184,7 @@ impl RefKind {
             RefKind::NamedLocations => "named location",
             RefKind::ComplianceScripts => "compliance script",
             RefKind::Agreements => "terms of use agreement",
+            RefKind::AppCategories => "app category",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
@@ -197,6 +202,10 @@ pub struct Referenced {
     /// `plan --create-missing` may create a missing object of the type for the objects that
     /// refer to it (never groups or apps, which the tool does not own).
     pub creatable: bool,
+    /// Restore reads the whole type to map references to it. Large types whose objects take
+    /// requests of their own (apps) are not read so: their references are mapped through the
+    /// reference list (`REFERENCE_SOURCES`) unless the type is restored itself.
+    pub whole: bool,
 }
 
 /// A property inside `spec` that holds ids of other objects.
@@ -378,6 +387,29 @@ pub struct WriteRule {
     /// Ids are chosen by the client (authentication contexts' `c1`…`c99`): a create sends the
     /// object's id, and a target already holding that id under another name blocks the create.
     pub client_ids: bool,
+    /// Objects restore can update but never create, and why (apps whose content a backup does
+    /// not hold, apps a store sync brings).
+    pub no_create: &'static [NoCreate],
+}
+
+/// Objects of a type that restore never creates: those whose `field` matches `when`.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoCreate {
+    pub field: &'static str,
+    pub when: SkipValue,
+    /// Why, as the plan says it.
+    pub reason: &'static str,
+}
+
+impl WriteRule {
+    /// Why restore may not create `object`, if it may not.
+    pub fn refuses_create(&self, object: &Value) -> Option<&'static str> {
+        self.no_create
+            .iter()
+            .find(|n| object.get(n.field).is_some_and(|v| n.when.matches(v)))
+            .map(|n| n.reason)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -414,6 +446,12 @@ pub enum FollowUp {
     /// Authentication strengths: one POST per combination configuration, a DELETE per one no
     /// longer wanted (docs/graph-notes.md, "Authentication strengths").
     CombinationConfigurations(&'static str),
+    /// Apps: one `categories/$ref` POST per category added, a DELETE per one removed
+    /// (docs/graph-notes.md, "Apps").
+    Categories(&'static str),
+    /// Apps: `updateRelationships` with the whole set of dependencies and supersedences
+    /// (docs/graph-notes.md, "Apps").
+    Relationships(&'static str),
 }
 
 impl FollowUp {
@@ -426,7 +464,9 @@ impl FollowUp {
             | FollowUp::SetPriority(f)
             | FollowUp::LocalizedMessages(f)
             | FollowUp::AllowedCombinations(f)
-            | FollowUp::CombinationConfigurations(f) => f,
+            | FollowUp::CombinationConfigurations(f)
+            | FollowUp::Categories(f)
+            | FollowUp::Relationships(f) => f,
         }
     }
 
@@ -446,6 +486,7 @@ pub const PATCH: WriteRule = WriteRule {
     actions: &[],
     fixed: &[],
     client_ids: false,
+    no_create: &[],
 };
 
 /// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the
@@ -590,6 +631,7 @@ mod tests {
             "deviceManagement/deviceEnrollmentConfigurations",
             "deviceManagement/windowsAutopilotDeploymentProfiles",
             "deviceAppManagement/mobileAppConfigurations",
+            "deviceAppManagement/mobileApps",
             "identity/conditionalAccess/namedLocations",
         ];
         for e in all() {
@@ -646,6 +688,7 @@ mod tests {
             "enrollmentRestrictions",
             "intents",
             // Added since the design (the coverage work).
+            "apps",
             "appCategories",
             "appleEnrollmentTokens",
             "authenticationContexts",
@@ -759,10 +802,12 @@ mod tests {
             [
                 RefKind::AssignmentFilters,
                 RefKind::ScopeTags,
+                RefKind::MobileApps,
                 RefKind::NotificationTemplates,
                 RefKind::NamedLocations,
                 RefKind::ComplianceScripts,
                 RefKind::AuthenticationStrengths,
+                RefKind::AppCategories,
             ]
         );
         for e in all() {
@@ -794,7 +839,12 @@ mod tests {
             .collect();
         assert_eq!(
             creatable,
-            ["scopeTags", "assignmentFilters", "notificationTemplates"]
+            [
+                "scopeTags",
+                "assignmentFilters",
+                "notificationTemplates",
+                "appCategories"
+            ]
         );
     }
 }

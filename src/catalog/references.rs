@@ -92,11 +92,20 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         lookup: RefLookup::ById,
         read_permission: "Group.Read.All",
     },
+    // Listed whole: one page holds a hundred apps, where by id each costs a request; the list is
+    // the one the apps type reads, so it costs nothing when apps are backed up too.
     RefSource {
         kind: RefKind::MobileApps,
         version: BETA,
         collection: "deviceAppManagement/mobileApps",
-        lookup: RefLookup::ById,
+        lookup: RefLookup::List { query: "" },
+        read_permission: APPS_READ,
+    },
+    RefSource {
+        kind: RefKind::AppCategories,
+        version: BETA,
+        collection: "deviceAppManagement/mobileAppCategories",
+        lookup: RefLookup::List { query: "" },
         read_permission: APPS_READ,
     },
 ];

@@ -45,6 +45,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         page: 100,
         navs: &["assignments"],
         lazy: &[],
+        list_omits: &[],
         patch: 200,
         delete: 200,
         put: false,
@@ -91,6 +92,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         client_ids: false,
         inline_navs: &[],
         strength: false,
+        apps: false,
     }
 }
 
@@ -410,6 +412,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     },
     // docs/graph-notes.md, "App categories": no assignments, no scope tags, PATCH 200.
     Coll {
+        mapped_by_name: true,
         read_role: APP_R,
         write_roles: APP_W,
         navs: &[],
@@ -582,14 +585,38 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.managedDeviceMobileAppConfiguration",
         )
     },
-    // docs/graph-notes.md, "App configurations", reference data.
+    // docs/graph-notes.md, "Apps": polymorphic, PATCH 204 naming the type, navigations refused in
+    // a PATCH, assignments under `mobileAppAssignments` (204), categories by `$ref`, relationships
+    // by `updateRelationships`; the icon and scope tags only on a GET by id; Microsoft's global
+    // apps kept by a clear.
     Coll {
-        reference_data: true,
-        scope_tags: false,
+        polymorphic: true,
+        patch_type: true,
         read_role: APP_R,
         write_roles: APP_W,
-        navs: &[],
-        assign: Assign::No,
+        navs: &["assignments", "categories", "relationships"],
+        list_omits: &["largeIcon", "roleScopeTagIds"],
+        patch: 204,
+        assign: Assign::Replace {
+            key: "mobileAppAssignments",
+            value: false,
+        },
+        read_only: &[
+            "uploadState",
+            "publishingState",
+            "dependentAppCount",
+            "supersedingAppCount",
+            "supersededAppCount",
+            "size",
+            "committedContentVersion",
+            "manifestHash",
+            "usedLicenseCount",
+            "totalLicenseCount",
+        ],
+        immutable: &["packageIdentifier"],
+        built_in: BuiltIn::GlobalApp,
+        mapped_by_name: true,
+        apps: true,
         ..coll(
             "deviceAppManagement/mobileApps",
             "#microsoft.graph.mobileApp",

@@ -63,6 +63,8 @@ pub(crate) enum BuiltIn {
     Strength,
     /// Intune's built-in roles (`isBuiltIn`).
     Role,
+    /// Microsoft's apps published in every tenant (`appAvailability: global`).
+    GlobalApp,
 }
 
 impl BuiltIn {
@@ -71,9 +73,11 @@ impl BuiltIn {
         match self {
             BuiltIn::ScopeTag | BuiltIn::Role => Some("isBuiltIn"),
             BuiltIn::GlobalScript => Some("isGlobalScript"),
-            BuiltIn::None | BuiltIn::DefaultEnrollment | BuiltIn::Singleton | BuiltIn::Strength => {
-                None
-            }
+            BuiltIn::None
+            | BuiltIn::DefaultEnrollment
+            | BuiltIn::Singleton
+            | BuiltIn::Strength
+            | BuiltIn::GlobalApp => None,
         }
     }
 }
@@ -136,6 +140,9 @@ pub(crate) struct Coll {
     pub navs: &'static [&'static str],
     /// Lazy fields omitted from lists (docs/graph-notes.md, "Scripts").
     pub lazy: &'static [&'static str],
+    /// Other fields only a GET by id answers (apps' icon and scope tags, docs/graph-notes.md,
+    /// "Apps").
+    pub list_omits: &'static [&'static str],
     /// PATCH success status: 204 or 200 + object (docs/graph-notes.md, "Writes and their answers",
     /// IntuneCD values).
     pub patch: u16,
@@ -253,6 +260,9 @@ pub(crate) struct Coll {
     /// sub-collection, `allowedCombinations` refused by PATCH (docs/graph-notes.md,
     /// "Authentication strengths").
     pub strength: bool,
+    /// Apps: categories by `$ref`, `updateRelationships`, the service's counts and states
+    /// (docs/graph-notes.md, "Apps").
+    pub apps: bool,
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names
@@ -300,6 +310,7 @@ impl Coll {
             BuiltIn::Singleton => true,
             BuiltIn::Strength => obj["policyType"] == "builtIn",
             BuiltIn::Role => obj["isBuiltIn"] == true,
+            BuiltIn::GlobalApp => obj["appAvailability"] == "global",
         }
     }
 }

@@ -61,6 +61,7 @@
 //!   `$expand=assignments` answers none (docs/graph-notes.md, "Terms and conditions").
 
 mod actions;
+mod apps;
 mod auth;
 mod batch;
 mod behaviour;

@@ -12,7 +12,7 @@ use super::http::{Ctx, R, Req, Resp, context};
 use super::query::{self, Expand, Query};
 use super::state::{Tenant, find_obj, mask_secrets};
 use super::view::{definition_value_view, present, presentation_value_view, transform_nav};
-use super::{actions, definitions, templates, writes};
+use super::{actions, apps, definitions, templates, writes};
 
 /// Splits a path into segments, turning `name('key')` into `name`, `key`.
 pub(crate) fn segments(path: &str) -> Vec<String> {
@@ -118,6 +118,15 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
                 && coll.navs.contains(&"localizedNotificationMessages") =>
         {
             writes::patch_message(t, req, coll, id, mid)
+        }
+        ("POST", [id, cats, r]) if cats == "categories" && r == "$ref" && coll.apps => {
+            apps::add_category(t, req, coll, id)
+        }
+        ("DELETE", [id, cats, cid, r]) if cats == "categories" && r == "$ref" && coll.apps => {
+            apps::remove_category(t, coll, id, cid)
+        }
+        ("POST", [id, action]) if action == "updateRelationships" && coll.apps => {
+            apps::update_relationships(t, req, coll, id)
         }
         ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
         _ => Err(GraphError::no_route()),

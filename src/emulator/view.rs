@@ -52,7 +52,7 @@ pub(crate) fn present(
         m.insert((*nav).to_string(), val);
     }
     if list {
-        for f in coll.lazy {
+        for f in coll.lazy.iter().chain(coll.list_omits) {
             m.remove(*f);
         }
     }

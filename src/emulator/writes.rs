@@ -200,6 +200,9 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         m.insert("createdDateTime".into(), json!(now()));
     }
     defaults_on_create(t, coll, &mut m);
+    if coll.apps {
+        super::apps::on_create(&mut m);
+    }
     bump(coll, &mut m);
     let mut obj = Value::Object(m);
     evolution::complete_unknown(ctx.cfg, &mut obj);

@@ -128,7 +128,14 @@ pub fn normalize(
     if let Some(field) = entry.name.property() {
         map.remove(field);
     }
-    let assignments = take_assignments(entry, map, &id, refs)?;
+    let mut assignments = take_assignments(entry, map, &id, refs)?;
+    // Assignment settings carry date-times too (app install deadlines): one spelling there as well.
+    for a in assignments.iter_mut().flatten() {
+        a.properties
+            .values_mut()
+            .chain(a.target_properties.values_mut())
+            .for_each(datetime::canonicalize);
+    }
     let scope_tags = take_scope_tags(entry, map, refs);
 
     redact::redact(&mut spec);
@@ -227,40 +234,53 @@ fn split_sidecars(
     let mut files = vec![];
     let mut sidecars = BTreeMap::new();
     for (field, file_name) in entry.sidecars.iter().zip(file_names) {
-        let Some(Value::String(b64)) = path::get(spec, field.field) else {
-            continue;
-        };
-        if b64.is_empty() {
-            continue;
+        // A field inside arrays (`rules[].scriptContent`) is one sidecar per element holding it.
+        for at in path::concrete(spec, field.field) {
+            let Some(Value::String(b64)) = path::get(spec, &at) else {
+                continue;
+            };
+            if b64.is_empty() {
+                continue;
+            }
+            let bytes = BASE64
+                .decode(b64.trim())
+                .map_err(|e| NormalizeError::BadPayload {
+                    kind: entry.key.to_string(),
+                    id: id.to_string(),
+                    field: at.clone(),
+                    message: e.to_string(),
+                })?;
+            let ext = file_name
+                .as_deref()
+                .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
+                .filter(|e| {
+                    !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+                .unwrap_or_else(|| field.ext.to_string());
+            // The element indexes tell the sidecars of one field apart: `x.rule-2.ps1`.
+            let index: Vec<&str> = at
+                .split('.')
+                .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            let label = match (field.label, index.is_empty()) {
+                (Some(label), true) => Some(label.to_string()),
+                (label, false) => Some(format!("{}-{}", label.unwrap_or("item"), index.join("-"))),
+                (None, true) => None,
+            };
+            let file = match label {
+                Some(label) => format!("{stem}.{label}.{ext}"),
+                None => format!("{stem}.{ext}"),
+            };
+            sidecars.insert(
+                at.clone(),
+                SidecarRef {
+                    file: file.clone(),
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                },
+            );
+            path::remove(spec, &at);
+            files.push((format!("{}/{file}", entry.key), bytes));
         }
-        let bytes = BASE64
-            .decode(b64.trim())
-            .map_err(|e| NormalizeError::BadPayload {
-                kind: entry.key.to_string(),
-                id: id.to_string(),
-                field: field.field.to_string(),
-                message: e.to_string(),
-            })?;
-        let ext = file_name
-            .as_deref()
-            .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
-            .filter(|e| {
-                !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric())
-            })
-            .unwrap_or_else(|| field.ext.to_string());
-        let file = match field.label {
-            Some(label) => format!("{stem}.{label}.{ext}"),
-            None => format!("{stem}.{ext}"),
-        };
-        sidecars.insert(
-            field.field.to_string(),
-            SidecarRef {
-                file: file.clone(),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            },
-        );
-        path::remove(spec, field.field);
-        files.push((format!("{}/{file}", entry.key), bytes));
     }
     Ok((files, sidecars))
 }

@@ -1,8 +1,8 @@
 //! The small path language the catalog uses to point into Graph JSON.
 //!
 //! `a.b` walks properties, `a[]` means "each element of array a", `a[key=value]` "each element of
-//! array a whose `key` is the string `value`", and a leading `**.name` means "property `name` at
-//! any depth". The catalog names strip rules, set-like arrays and reference
+//! array a whose `key` is the string `value`", a number (`a.2.b`) one element of an array, and a
+//! leading `**.name` means "property `name` at any depth". The catalog names strip rules, set-like arrays and reference
 //! fields with it, so one walker serves them all.
 
 use serde_json::Value;
@@ -27,16 +27,25 @@ pub fn for_each(root: &Value, path: &str, f: &mut dyn FnMut(&Value)) {
     walk(root, &segments, f);
 }
 
-/// Removes the property the path ends in, wherever the path reaches.
+/// Removes the property the path ends in, wherever the path reaches; a path ending in a
+/// predicate (`relationships[targetType=parent]`) removes the array elements it selects.
 pub fn remove(root: &mut Value, path: &str) {
     let (parent, last) = match path.rsplit_once('.') {
         Some((p, l)) => (Some(p), l),
         None => (None, path),
     };
-    let last = last.trim_end_matches("[]");
+    let (last, select) = segment(last.trim_end_matches("[]"));
     let mut remove_in = |v: &mut Value| {
-        if let Value::Object(map) = v {
-            map.remove(last);
+        let Value::Object(map) = v else { return };
+        match &select {
+            Select::Where(..) => {
+                if let Some(Value::Array(items)) = map.get_mut(last) {
+                    items.retain(|i| !selected(i, &select));
+                }
+            }
+            _ => {
+                map.remove(last);
+            }
         }
     };
     match parent {
@@ -76,13 +85,30 @@ fn selected(item: &Value, select: &Select<'_>) -> bool {
     }
 }
 
+/// The child a segment's name selects: a property of an object, or an element of an array by
+/// its index.
+fn child<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    match v {
+        Value::Array(items) => name.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => v.get(name),
+    }
+}
+
+fn child_mut<'a>(v: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    match v {
+        Value::Array(items) => name.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+        Value::Object(m) => m.get_mut(name),
+        _ => None,
+    }
+}
+
 fn walk_mut(v: &mut Value, segments: &[&str], f: &mut dyn FnMut(&mut Value)) {
     let Some((first, rest)) = segments.split_first() else {
         f(v);
         return;
     };
     let (name, select) = segment(first);
-    let Some(child) = v.as_object_mut().and_then(|m| m.get_mut(name)) else {
+    let Some(child) = child_mut(v, name) else {
         return;
     };
     match (&select, child) {
@@ -102,7 +128,7 @@ fn walk(v: &Value, segments: &[&str], f: &mut dyn FnMut(&Value)) {
         return;
     };
     let (name, select) = segment(first);
-    let Some(child) = v.as_object().and_then(|m| m.get(name)) else {
+    let Some(child) = child(v, name) else {
         return;
     };
     match (&select, child) {
@@ -146,13 +172,51 @@ fn any_depth(v: &Value, name: &str, f: &mut dyn FnMut(&Value)) {
     }
 }
 
-/// Looks up a plain dotted path (no `[]`), e.g. the sort key of a set element.
+/// Looks up a plain dotted path (no `[]`; numbers index arrays), e.g. the sort key of a set
+/// element.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |v, seg| v.get(seg))
+    path.split('.').try_fold(v, child)
+}
+
+/// The concrete paths (array indexes spelled out, `rules.0.scriptContent`) of the values a path
+/// with `[]` selects, in document order; a path without `[]` names itself when it is there.
+pub fn concrete(root: &Value, path: &str) -> Vec<String> {
+    fn go(v: &Value, segments: &[&str], at: String, out: &mut Vec<String>) {
+        let Some((first, rest)) = segments.split_first() else {
+            out.push(at);
+            return;
+        };
+        let join = |s: &str| {
+            if at.is_empty() {
+                s.to_string()
+            } else {
+                format!("{at}.{s}")
+            }
+        };
+        match first.strip_suffix("[]") {
+            Some(name) => {
+                if let Some(Value::Array(items)) = child(v, name) {
+                    for (i, item) in items.iter().enumerate() {
+                        go(item, rest, join(&format!("{name}.{i}")), out);
+                    }
+                }
+            }
+            None => {
+                if let Some(c) = child(v, first) {
+                    go(c, rest, join(first), out);
+                }
+            }
+        }
+    }
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut out = vec![];
+    go(root, &segments, String::new(), &mut out);
+    out
 }
 
 /// Sets the value at a plain dotted path (no `[]`), creating the objects on the way; a
-/// non-object on the way is replaced by one.
+/// non-object on the way is replaced by one, but for an array an index of which (`rules.0`) walks
+/// into its element.
 pub fn set(root: &mut Value, path: &str, value: Value) {
     let (parents, last) = match path.rsplit_once('.') {
         Some((p, l)) => (p.split('.').collect::<Vec<_>>(), l),
@@ -160,6 +224,14 @@ pub fn set(root: &mut Value, path: &str, value: Value) {
     };
     let mut v = root;
     for seg in parents {
+        let index = match &*v {
+            Value::Array(items) => seg.parse::<usize>().ok().filter(|i| *i < items.len()),
+            _ => None,
+        };
+        if let Some(i) = index {
+            v = &mut v[i];
+            continue;
+        }
         if !v.is_object() {
             *v = Value::Object(Default::default());
         }
@@ -212,6 +284,26 @@ mod tests {
         remove(&mut v, "values[name=GroupId].value");
         assert_eq!(v["values"][1], json!({"name": "GroupId"}));
         assert_eq!(v["values"][3], json!({"value": "no name"}));
+    }
+
+    #[test]
+    fn indexes_spell_out_array_elements() {
+        let mut v = json!({"rules": [
+            {"ruleType": "detection", "scriptContent": "AA=="},
+            {"ruleType": "requirement"},
+            {"ruleType": "requirement", "scriptContent": "AQ=="}
+        ], "relationships": [{"targetType": "child"}, {"targetType": "parent"}]});
+        let paths = concrete(&v, "rules[].scriptContent");
+        assert_eq!(paths, ["rules.0.scriptContent", "rules.2.scriptContent"]);
+        assert_eq!(get(&v, "rules.2.scriptContent"), Some(&json!("AQ==")));
+        remove(&mut v, "rules.0.scriptContent");
+        assert_eq!(v["rules"][0], json!({"ruleType": "detection"}));
+        set(&mut v, "rules.0.scriptContent", json!("AB=="));
+        assert_eq!(v["rules"][0]["scriptContent"], "AB==");
+        assert_eq!(concrete(&v, "missing[].x"), Vec::<String>::new());
+        assert_eq!(concrete(&v, "rules"), ["rules"]);
+        remove(&mut v, "relationships[targetType=parent]");
+        assert_eq!(v["relationships"], json!([{"targetType": "child"}]));
     }
 
     #[test]

@@ -253,8 +253,8 @@ async fn read_live(
     target: &TenantTarget,
 ) -> Result<LiveSide, PlanError> {
     let mut live_target = target.with_entries(target.entries.clone());
-    for (e, _) in catalog::referenced() {
-        if !live_target.entries.iter().any(|x| x.key == e.key) {
+    for (e, r) in catalog::referenced() {
+        if r.whole && !live_target.entries.iter().any(|x| x.key == e.key) {
             live_target.entries.push(e);
         }
     }
@@ -309,7 +309,8 @@ async fn resolve_references(
     let mut known = live.listed.clone();
     for (entry, referenced) in catalog::referenced() {
         let complete = entry.sources.iter().all(|s| s.skip_when.is_none());
-        if complete && !live.unreadable.contains_key(entry.key) {
+        let read = referenced.whole || target.entries.iter().any(|e| e.key == entry.key);
+        if complete && read && !live.unreadable.contains_key(entry.key) {
             let objs = reference_objects
                 .get(entry.key)
                 .map(Vec::as_slice)

@@ -279,6 +279,12 @@ impl Planner<'_> {
             ));
             return false;
         }
+        if changed.is_none()
+            && let Some(why) = entry.write.refuses_create(&desired.raw)
+        {
+            item.reasons.push(format!("not created: {why}"));
+            return false;
+        }
         if !desired.problems.is_empty() {
             item.reasons.extend(desired.problems.iter().cloned());
             return false;
@@ -445,6 +451,7 @@ fn children_needed(entry: &CatalogEntry, c: &Changed) -> Vec<&'static str> {
                 catalog::FollowUp::DefinitionValues(_)
                     | catalog::FollowUp::LocalizedMessages(_)
                     | catalog::FollowUp::CombinationConfigurations(_)
+                    | catalog::FollowUp::Categories(_)
             )
         {
             out.push(a.field());

@@ -187,7 +187,71 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
             combination_configurations(ctx, f, object, creating, &desired)
         }
         FollowUp::LocalizedMessages(f) => localized_messages(ctx, f, object, creating, &desired),
+        FollowUp::Categories(f) => categories(ctx, f, object, creating, &desired),
+        FollowUp::Relationships(_) => {
+            let relationships: Vec<Value> = desired
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| without(r, &["id", "targetType"]))
+                .collect();
+            if creating && relationships.is_empty() {
+                return vec![];
+            }
+            // The action replaces the whole set: dependencies and supersedences go together.
+            vec![post(
+                format!("{object}/updateRelationships"),
+                json!({ "relationships": relationships }),
+                "updateRelationships",
+            )]
+        }
     }
+}
+
+/// An app's categories (docs/graph-notes.md, "Apps"): a `$ref` POST per category the live app
+/// lacks, a `$ref` DELETE per one it has that the commit does not.
+fn categories(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let ids = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let want = ids(desired.as_array().map(Vec::as_slice).unwrap_or(&[]));
+    let have = if creating {
+        vec![]
+    } else {
+        ids(&children(ctx, f))
+    };
+    let collection = ctx
+        .collection
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent);
+    let mut out = vec![];
+    for id in have.iter().filter(|id| !want.contains(id)) {
+        out.push(Request {
+            method: "DELETE".into(),
+            path: format!("{object}/{f}/{id}/$ref"),
+            body: None,
+            purpose: "remove category".into(),
+        });
+    }
+    for id in want.iter().filter(|id| !have.contains(id)) {
+        out.push(Request {
+            method: "POST".into(),
+            path: format!("{object}/{f}/$ref"),
+            body: Some(json!({
+                "@odata.id": format!("{}{collection}/mobileAppCategories/{id}", ctx.graph_base)
+            })),
+            purpose: "add category".into(),
+        });
+    }
+    out
 }
 
 /// Notification templates' messages, one per locale: added, updated where they differ, removed

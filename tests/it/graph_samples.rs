@@ -78,16 +78,21 @@ fn referenced_apps(samples: &[Sample]) -> Vec<Value> {
             .as_str()
             .unwrap_or_default()
             .trim_start_matches("app:");
+        // Apps outlive the clear (Microsoft's own, in every tenant) or come back with it (a
+        // WinGet app restore creates); a content app would block what names it.
         for id in ids("targetedMobileApps") {
             apps.push(
-                json!({"@odata.type": "#microsoft.graph.androidManagedStoreApp", "id": id,
-                "displayName": format!("Sample app {}", &id[..8]), "packageId": package}),
+                json!({"@odata.type": "#microsoft.graph.managedAndroidStoreApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8]), "packageId": package,
+                "appAvailability": "global"}),
             );
         }
         for id in ids("selectedMobileAppIds") {
             apps.push(
-                json!({"@odata.type": "#microsoft.graph.win32LobApp", "id": id,
-                "displayName": format!("Sample app {}", &id[..8])}),
+                json!({"@odata.type": "#microsoft.graph.winGetApp", "id": id,
+                "displayName": format!("Sample app {}", &id[..8]),
+                "packageIdentifier": format!("9SAMPLE{}", &id[..8]),
+                "installExperience": {"runAsAccount": "system"}}),
             );
         }
     }

@@ -2,12 +2,13 @@
 //! its HTTP interface — what a Graph client sees — with the small tenant of `fixture` or the demo
 //! tenant: `api` authentication, permissions and error bodies; `protocol` `$batch`, throttling,
 //! faults and the stats endpoint; `reads` and `shapes` the read side and the shapes Graph varies
-//! in; `writes`, `fidelity` and `actions` writes, the write rules restore depends on and bound
+//! in; `writes`, `fidelity` and `actions` writes, `apps` what only apps do, the write rules restore depends on and bound
 //! actions; `restore` what the restore tests lean on; `definitions` and `neighbours` the read-only
 //! data other clients read.
 
 mod actions;
 mod api;
+mod apps;
 mod definitions;
 mod fidelity;
 mod fixture;

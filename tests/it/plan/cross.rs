@@ -385,3 +385,91 @@ fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named(
     assert_eq!(said.len(), 1, "{}", listing(&p));
     assert!(said[0].contains(NAME), "{said:?}");
 }
+
+/// Apps into another tenant: their categories and the apps they supersede are found there by
+/// name; a category the target lacks blocks, naming it, until `--create-missing` creates it, and
+/// a superseded app the target lacks blocks, naming it (apps are never created for others).
+#[test]
+fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_named() {
+    let (emu, env) = two_tenants();
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const APPS: &str = "beta/deviceAppManagement/mobileApps";
+    const CATEGORIES: &str = "beta/deviceAppManagement/mobileAppCategories";
+    const LAB: &str = "🧪 Labor-Apps \"Beta\"";
+    let args = ["--tenant", "demo", "--to-tenant", "other", "--type", "apps"];
+    let find = |p: &Plan, stem: &str| -> Item {
+        p.items
+            .iter()
+            .find(|i| i.path.contains(stem))
+            .unwrap_or_else(|| panic!("{}", listing(p)))
+            .clone()
+    };
+    // The copy holds the same apps and categories under other ids: nothing to write.
+    let (_, _, p) = plan(&env, &args);
+    for stem in ["/company-portal--", "/7-zip-24-09-x64--", "/intranet-wiki-"] {
+        let i = find(&p, stem);
+        assert_eq!(i.action, Action::NoOp, "{stem}: {:?}", i.reasons);
+    }
+
+    delete(
+        &emu,
+        &other,
+        &format!(
+            "{CATEGORIES}/{}",
+            id_named(&list(&emu, &other, CATEGORIES), LAB)
+        ),
+    );
+    delete(
+        &emu,
+        &other,
+        &format!(
+            "{APPS}/{}",
+            id_named(&list(&emu, &other, APPS), "7-Zip 23.01 (x64)")
+        ),
+    );
+    let (_, _, p) = plan(&env, &args);
+    let portal = find(&p, "/company-portal--");
+    assert_eq!(portal.action, Action::Blocked, "{:?}", portal.reasons);
+    assert!(
+        portal
+            .reasons
+            .iter()
+            .any(|r| r.contains("app category") && r.contains(LAB)),
+        "{:?}",
+        portal.reasons
+    );
+    let zip = find(&p, "/7-zip-24-09-x64--");
+    assert_eq!(zip.action, Action::Blocked, "{:?}", zip.reasons);
+    assert!(
+        zip.reasons
+            .iter()
+            .any(|r| r.contains("app \"7-Zip 23.01 (x64)\"")),
+        "{:?}",
+        zip.reasons
+    );
+
+    // The category is created first; the app links to it by the id its create returns.
+    let mut with = args.to_vec();
+    with.push("--create-missing");
+    let (_, _, p) = plan(&env, &with);
+    let portal = find(&p, "/company-portal--");
+    assert_eq!(portal.action, Action::Update, "{:?}", portal.reasons);
+    let links: Vec<&str> = portal
+        .requests
+        .iter()
+        .filter(|r| r.path.ends_with("/categories/$ref"))
+        .filter_map(|r| r.body.as_ref()?["@odata.id"].as_str())
+        .collect();
+    assert_eq!(links.len(), 1, "{:#?}", portal.requests);
+    assert!(
+        links[0].contains("/mobileAppCategories/{created:appCategories:"),
+        "{links:?}"
+    );
+    assert!(
+        p.items
+            .iter()
+            .any(|i| i.kind == "appCategories" && i.action == Action::Create && i.name == LAB),
+        "{}",
+        listing(&p)
+    );
+}
