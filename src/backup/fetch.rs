@@ -424,9 +424,9 @@ fn refs_from_lists(lists: &Lists, needed: &[RefKind], out: &mut Fetched) {
             Ok(items) => {
                 let listed = out.listed.entry(r.kind).or_default();
                 for o in items {
-                    if let (Some(id), Some(name)) = (o["id"].as_str(), o["displayName"].as_str()) {
-                        out.refs.insert(r.kind, id, name);
-                        listed.push((id.to_string(), name.to_string()));
+                    if let (Some(id), Some(name)) = (o["id"].as_str(), r.kind.label_of(o)) {
+                        out.refs.insert(r.kind, id, &name);
+                        listed.push((id.to_string(), name));
                     }
                 }
             }
@@ -595,8 +595,8 @@ async fn names_by_id(client: &GraphClient, out: &mut Fetched) {
         for (id, result) in ids.iter().zip(client.batch_get(r.version, &urls).await) {
             match result {
                 Ok(o) => {
-                    if let Some(name) = o["displayName"].as_str() {
-                        out.refs.insert(r.kind, id, name);
+                    if let Some(name) = r.kind.label_of(&o) {
+                        out.refs.insert(r.kind, id, &name);
                     }
                 }
                 Err(e) if is_not_found(&e) => {}

@@ -173,6 +173,24 @@ impl RefKind {
         }
     }
 
+    /// The name references to an object are recorded and mapped by: its display name, for apps
+    /// with their type (`Microsoft Outlook (iosStoreApp)`), since apps of several platforms share
+    /// names and one must never stand in for another (docs/graph-notes.md, "Apps").
+    pub fn label(self, name: &str, odata_type: Option<&str>) -> String {
+        match (self, odata_type) {
+            (RefKind::MobileApps, Some(t)) if !t.is_empty() => {
+                format!("{name} ({})", t.trim_start_matches("#microsoft.graph."))
+            }
+            _ => name.to_string(),
+        }
+    }
+
+    /// [`RefKind::label`] of a Graph object (`displayName`, `@odata.type`).
+    pub fn label_of(self, object: &Value) -> Option<String> {
+        let name = object.get("displayName")?.as_str()?;
+        Some(self.label(name, object.get("@odata.type").and_then(Value::as_str)))
+    }
+
     /// What one object of the kind is called in messages ("group", "scope tag").
     pub fn noun(self) -> &'static str {
         match self {

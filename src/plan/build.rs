@@ -317,7 +317,12 @@ async fn resolve_references(
                 .unwrap_or(&[]);
             known.entry(referenced.kind).or_insert_with(|| {
                 objs.iter()
-                    .map(|l| (l.doc.id.clone(), l.doc.name.clone()))
+                    .map(|l| {
+                        let name = referenced
+                            .kind
+                            .label(&l.doc.name, l.doc.odata_type.as_deref());
+                        (l.doc.id.clone(), name)
+                    })
                     .collect()
             });
         }
@@ -342,7 +347,8 @@ async fn resolve_references(
     for objs in reference_objects.values() {
         for l in objs {
             if let Some(r) = catalog::get(&l.doc.kind).and_then(|e| e.referenced) {
-                target_refs.insert(r.kind, &l.doc.id, &l.doc.name);
+                let name = r.kind.label(&l.doc.name, l.doc.odata_type.as_deref());
+                target_refs.insert(r.kind, &l.doc.id, &name);
             }
         }
     }

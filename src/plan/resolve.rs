@@ -133,7 +133,7 @@ impl Resolver {
                 RefLookup::List { .. } => {
                     let url = format!("/{}/{}", src.version.as_str(), src.collection);
                     match client.list(&url).await {
-                        Ok(items) => items.iter().for_each(|o| add(&mut table, o)),
+                        Ok(items) => items.iter().for_each(|o| add(&mut table, kind, o)),
                         Err(e) => failure = Some(e.to_string()),
                     }
                 }
@@ -149,7 +149,7 @@ impl Resolver {
                         .into_iter()
                         .flatten()
                     {
-                        add(&mut table, &o);
+                        add(&mut table, kind, &o);
                     }
                     // Not found by id (another tenant): by name.
                     let names: BTreeSet<&str> = ids
@@ -173,7 +173,7 @@ impl Resolver {
                                 .as_array()
                                 .into_iter()
                                 .flatten()
-                                .for_each(|o| add(&mut table, o)),
+                                .for_each(|o| add(&mut table, kind, o)),
                             Err(e) => failure = Some(e.to_string()),
                         }
                     }
@@ -265,9 +265,9 @@ impl Resolver {
     }
 }
 
-fn add(table: &mut Table, o: &Value) {
-    if let (Some(id), Some(name)) = (o["id"].as_str(), o["displayName"].as_str()) {
-        table.insert(id, name);
+fn add(table: &mut Table, kind: RefKind, o: &Value) {
+    if let (Some(id), Some(name)) = (o["id"].as_str(), kind.label_of(o)) {
+        table.insert(id, &name);
     }
 }
 

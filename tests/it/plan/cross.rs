@@ -443,7 +443,7 @@ fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_name
     assert!(
         zip.reasons
             .iter()
-            .any(|r| r.contains("app \"7-Zip 23.01 (x64)\"")),
+            .any(|r| r.contains("app \"7-Zip 23.01 (x64) (win32LobApp)\"")),
         "{:?}",
         zip.reasons
     );
