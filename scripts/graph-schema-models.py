@@ -15,6 +15,7 @@ EXTRA = {
     "deviceManagement/termsAndConditions": "terms_and_conditions.TermsAndConditions",
     "deviceAppManagement/mobileAppCategories": "mobile_app_category.MobileAppCategory",
     "deviceAppManagement/mobileApps": "mobile_app.MobileApp",
+    "deviceManagement/reusablePolicySettings": "device_management_reusable_policy_setting.DeviceManagementReusablePolicySetting",
     "deviceManagement/deviceComplianceScripts": "device_compliance_script.DeviceComplianceScript",
     "deviceManagement/operationApprovalPolicies": "operation_approval_policy.OperationApprovalPolicy",
     "deviceManagement": "device_management.device_management.DeviceManagement",

@@ -94,6 +94,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.mobileAppCategory",
     ),
     (
+        "deviceManagement/reusablePolicySettings",
+        "#microsoft.graph.deviceManagementReusablePolicySetting",
+    ),
+    (
         "deviceManagement/termsAndConditions",
         "#microsoft.graph.termsAndConditions",
     ),

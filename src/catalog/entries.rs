@@ -421,6 +421,17 @@ const APP_SIDECARS: &[SidecarField] = &[
     },
 ];
 
+/// Reusable settings answer their `settingInstance` only when `$select` names it
+/// (docs/graph-notes.md, "Reusable settings").
+pub(super) const REUSABLE_QUERY: &str = "$select=id,displayName,description,settingDefinitionId,settingInstance,version,createdDateTime,lastModifiedDateTime";
+
+/// Settings catalog values naming a reusable setting by id (docs/graph-notes.md, "Reusable
+/// settings"): every reference setting value, at any depth.
+const REUSABLE_REFS: &[RefField] = &[RefField {
+    path: "**[@odata.type=#microsoft.graph.deviceManagementConfigurationReferenceSettingValue].value",
+    kind: RefKind::ReusableSettings,
+}];
+
 /// A policy entry with the common defaults; each entry overrides what differs.
 const fn policy(
     key: &'static str,
@@ -558,6 +569,31 @@ pub static CATALOG: &[CatalogEntry] = &[
             "namedLocations",
             "Named locations (Entra)",
             &[source(V1, "identity/conditionalAccess/namedLocations", "")],
+        )
+    },
+    // docs/graph-notes.md, "Reusable settings"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &["referencingConfigurationPolicyCount"],
+        sets: &[SetRule {
+            path: "**.children",
+            key: Some("settingDefinitionId"),
+        }],
+        referenced: Some(Referenced {
+            kind: RefKind::ReusableSettings,
+            creatable: true,
+            whole: true,
+        }),
+        restore_order: 44,
+        ..policy(
+            "reusableSettings",
+            "Reusable settings (firewall address groups, device control groups, …)",
+            &[source(
+                BETA,
+                "deviceManagement/reusablePolicySettings",
+                REUSABLE_QUERY,
+            )],
         )
     },
     // docs/graph-notes.md, "Compliance scripts"
@@ -742,6 +778,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     // docs/graph-notes.md, "Settings catalog"
     CatalogEntry {
         name: NameRule::Property { field: "name" },
+        refs: REUSABLE_REFS,
         definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,
@@ -876,6 +913,7 @@ pub static CATALOG: &[CatalogEntry] = &[
     // docs/graph-notes.md, "Compliance policies" (settings-catalog compliance)
     CatalogEntry {
         name: NameRule::Property { field: "name" },
+        refs: REUSABLE_REFS,
         definitions: Some(SETTINGS_DEFINITIONS),
         strip: SETTINGS_STRIP,
         sets: SETTINGS_SETS,

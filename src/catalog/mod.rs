@@ -136,13 +136,15 @@ pub enum RefKind {
     Agreements,
     /// App categories, named by apps.
     AppCategories,
+    /// Reusable policy settings, named by settings catalog values (firewall rules' address groups).
+    ReusableSettings,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 11] = [
+    pub const ALL: [RefKind; 12] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -153,6 +155,7 @@ impl RefKind {
         RefKind::AuthenticationStrengths,
         RefKind::Agreements,
         RefKind::AppCategories,
+        RefKind::ReusableSettings,
         RefKind::SettingDefinitions,
     ];
 
@@ -168,6 +171,7 @@ impl RefKind {
             RefKind::ComplianceScripts => "complianceScripts",
             RefKind::Agreements => "termsOfUse",
             RefKind::AppCategories => "appCategories",
+            RefKind::ReusableSettings => "reusableSettings",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
@@ -203,6 +207,7 @@ impl RefKind {
             RefKind::ComplianceScripts => "compliance script",
             RefKind::Agreements => "terms of use agreement",
             RefKind::AppCategories => "app category",
+            RefKind::ReusableSettings => "reusable setting",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
@@ -708,6 +713,7 @@ mod tests {
             // Added since the design (the coverage work).
             "apps",
             "appCategories",
+            "reusableSettings",
             "appleEnrollmentTokens",
             "authenticationContexts",
             "authenticationStrengths",
@@ -826,6 +832,7 @@ mod tests {
                 RefKind::ComplianceScripts,
                 RefKind::AuthenticationStrengths,
                 RefKind::AppCategories,
+                RefKind::ReusableSettings,
             ]
         );
         for e in all() {
@@ -861,6 +868,7 @@ mod tests {
                 "scopeTags",
                 "assignmentFilters",
                 "notificationTemplates",
+                "reusableSettings",
                 "appCategories"
             ]
         );

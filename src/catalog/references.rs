@@ -102,6 +102,15 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: APPS_READ,
     },
     RefSource {
+        kind: RefKind::ReusableSettings,
+        version: BETA,
+        collection: "deviceManagement/reusablePolicySettings",
+        lookup: RefLookup::List {
+            query: super::entries::REUSABLE_QUERY,
+        },
+        read_permission: CONFIG_READ,
+    },
+    RefSource {
         kind: RefKind::AppCategories,
         version: BETA,
         collection: "deviceAppManagement/mobileAppCategories",

@@ -46,6 +46,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         navs: &["assignments"],
         lazy: &[],
         list_omits: &[],
+        select_only: &[],
         patch: 200,
         delete: 200,
         put: false,
@@ -408,6 +409,24 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/intents",
             "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // docs/graph-notes.md, "Reusable settings": the setting instance only when selected, no
+    // assignments, no scope tags, a missing id answered 400, PATCH 204 (PUT also accepted).
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        scope_tags: false,
+        select_only: &["settingInstance"],
+        mapped_by_name: true,
+        missing: 400,
+        patch: 204,
+        put: true,
+        version: VersionKind::Int,
+        read_only: &["referencingConfigurationPolicyCount"],
+        ..coll(
+            "deviceManagement/reusablePolicySettings",
+            "#microsoft.graph.deviceManagementReusablePolicySetting",
         )
     },
     // docs/graph-notes.md, "App categories": no assignments, no scope tags, PATCH 200.

@@ -143,6 +143,9 @@ pub(crate) struct Coll {
     /// Other fields only a GET by id answers (apps' icon and scope tags, docs/graph-notes.md,
     /// "Apps").
     pub list_omits: &'static [&'static str],
+    /// Fields answered only when `$select` names them (reusable settings' `settingInstance`,
+    /// docs/graph-notes.md, "Reusable settings").
+    pub select_only: &'static [&'static str],
     /// PATCH success status: 204 or 200 + object (docs/graph-notes.md, "Writes and their answers",
     /// IntuneCD values).
     pub patch: u16,

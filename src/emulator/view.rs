@@ -56,6 +56,16 @@ pub(crate) fn present(
             m.remove(*f);
         }
     }
+    let selected = |f: &str| {
+        q.select
+            .as_ref()
+            .is_some_and(|sel| sel.iter().any(|s| s.eq_ignore_ascii_case(f)))
+    };
+    for f in coll.select_only {
+        if !selected(f) {
+            m.remove(*f);
+        }
+    }
     mask_secrets(&mut v);
     evolution::hide_removed(ctx.cfg, &mut v);
     if let Some(sel) = &q.select {
@@ -91,8 +101,12 @@ fn select(v: &Value, sel: &[String], with_key: bool) -> Value {
             Some(_) => continue,
             None => s.as_str(),
         };
-        if let Some(x) = v.get(field) {
-            out.insert(field.to_string(), x.clone());
+        // `$select` names properties in any case, as Graph takes them (`settinginstance`).
+        if let Some((k, x)) = v
+            .as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(field)))
+        {
+            out.insert(k.clone(), x.clone());
         }
     }
     Value::Object(out)

@@ -1,38 +1,101 @@
 //! The small path language the catalog uses to point into Graph JSON.
 //!
 //! `a.b` walks properties, `a[]` means "each element of array a", `a[key=value]` "each element of
-//! array a whose `key` is the string `value`", a number (`a.2.b`) one element of an array, and a
-//! leading `**.name` means "property `name` at any depth". The catalog names strip rules, set-like arrays and reference
+//! array a whose `key` is the string `value`", a number (`a.2.b`) one element of an array, a
+//! leading `**.name` means "property `name` at any depth", and a leading `**[key=value].rest` "`rest`
+//! of every object at any depth whose `key` is `value`". Dots inside brackets do not split. The catalog names strip rules, set-like arrays and reference
 //! fields with it, so one walker serves them all.
 
 use serde_json::Value;
 
+/// The segments of a path: split at dots, but not at those inside `[…]`.
+fn split(path: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (vec![], 0usize, 0);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                out.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&path[start..]);
+    out
+}
+
+/// `**[key=value].rest` → (key, value, rest segments).
+fn any_depth_where(path: &str) -> Option<(&str, &str, Vec<&str>)> {
+    let inner = path.strip_prefix("**[")?;
+    let (pred, rest) = inner.split_once("].")?;
+    let (k, v) = pred.split_once('=')?;
+    Some((k, v, split(rest)))
+}
+
 /// Calls `f` with every value the path selects (mutable), in document order.
 pub fn for_each_mut(root: &mut Value, path: &str, f: &mut dyn FnMut(&mut Value)) {
+    if let Some((k, v, rest)) = any_depth_where(path) {
+        where_mut(root, k, v, &rest, f);
+        return;
+    }
     if let Some(name) = path.strip_prefix("**.") {
         any_depth_mut(root, name, f);
         return;
     }
-    let segments: Vec<&str> = path.split('.').collect();
-    walk_mut(root, &segments, f);
+    walk_mut(root, &split(path), f);
 }
 
 /// Calls `f` with every value the path selects, in document order.
 pub fn for_each(root: &Value, path: &str, f: &mut dyn FnMut(&Value)) {
+    if let Some((k, v, rest)) = any_depth_where(path) {
+        where_any(root, k, v, &rest, f);
+        return;
+    }
     if let Some(name) = path.strip_prefix("**.") {
         any_depth(root, name, f);
         return;
     }
-    let segments: Vec<&str> = path.split('.').collect();
-    walk(root, &segments, f);
+    walk(root, &split(path), f);
+}
+
+/// `rest` of every object at any depth whose `k` is the string `v`.
+fn where_mut(v: &mut Value, k: &str, want: &str, rest: &[&str], f: &mut dyn FnMut(&mut Value)) {
+    if v.get(k).and_then(Value::as_str) == Some(want) {
+        walk_mut(v, rest, f);
+        return;
+    }
+    match v {
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|c| where_mut(c, k, want, rest, f)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|c| where_mut(c, k, want, rest, f)),
+        _ => {}
+    }
+}
+
+fn where_any(v: &Value, k: &str, want: &str, rest: &[&str], f: &mut dyn FnMut(&Value)) {
+    if v.get(k).and_then(Value::as_str) == Some(want) {
+        walk(v, rest, f);
+        return;
+    }
+    match v {
+        Value::Object(map) => map.values().for_each(|c| where_any(c, k, want, rest, f)),
+        Value::Array(items) => items.iter().for_each(|c| where_any(c, k, want, rest, f)),
+        _ => {}
+    }
 }
 
 /// Removes the property the path ends in, wherever the path reaches; a path ending in a
 /// predicate (`relationships[targetType=parent]`) removes the array elements it selects.
 pub fn remove(root: &mut Value, path: &str) {
-    let (parent, last) = match path.rsplit_once('.') {
-        Some((p, l)) => (Some(p), l),
-        None => (None, path),
+    let segments = split(path);
+    let (parent, last) = match segments.split_last() {
+        Some((l, p)) if !p.is_empty() => (Some(&path[..path.len() - l.len() - 1]), *l),
+        _ => (None, path),
     };
     let (last, select) = segment(last.trim_end_matches("[]"));
     let mut remove_in = |v: &mut Value| {
@@ -208,9 +271,8 @@ pub fn concrete(root: &Value, path: &str) -> Vec<String> {
             }
         }
     }
-    let segments: Vec<&str> = path.split('.').collect();
     let mut out = vec![];
-    go(root, &segments, String::new(), &mut out);
+    go(root, &split(path), String::new(), &mut out);
     out
 }
 
@@ -284,6 +346,37 @@ mod tests {
         remove(&mut v, "values[name=GroupId].value");
         assert_eq!(v["values"][1], json!({"name": "GroupId"}));
         assert_eq!(v["values"][3], json!({"value": "no name"}));
+    }
+
+    #[test]
+    fn predicates_may_hold_dots_and_reach_any_depth() {
+        const REF: &str = "#microsoft.graph.referenceValue";
+        let mut v = json!({"settings": [{"a": {"values": [
+            {"@odata.type": REF, "value": "r1"},
+            {"@odata.type": "#microsoft.graph.stringValue", "value": "s"}
+        ]}}, {"b": {"@odata.type": REF, "value": "r2", "deeper": {"@odata.type": REF, "value": "no"}}}]});
+        let mut seen = vec![];
+        let any = format!("**[@odata.type={REF}].value");
+        for_each(&v, &any, &mut |x| seen.push(x.clone()));
+        assert_eq!(
+            seen,
+            vec![json!("r1"), json!("r2")],
+            "a match is not searched below"
+        );
+        for_each_mut(&mut v, &any, &mut |x| *x = json!("mapped"));
+        assert_eq!(v["settings"][0]["a"]["values"][0]["value"], "mapped");
+        let mut typed = vec![];
+        for_each(
+            &v,
+            &format!("settings.0.a.values[@odata.type={REF}].value"),
+            &mut |x| typed.push(x.clone()),
+        );
+        assert_eq!(typed, vec![json!("mapped")]);
+        remove(
+            &mut v,
+            "settings.0.a.values[@odata.type=#microsoft.graph.stringValue]",
+        );
+        assert_eq!(v["settings"][0]["a"]["values"].as_array().unwrap().len(), 1);
     }
 
     #[test]

@@ -112,7 +112,11 @@ pub(super) fn read(repo: &Repo, opts: &Selection<'_>) -> Result<Option<Source>, 
         commit_id: commit.id.clone(),
         tenant_id,
         refs: ref_table(&read),
-        names: names_from(read(Names::FILE)),
+        names: {
+            let mut names = names_from(read(Names::FILE));
+            names.merge_yaml(read(Names::REUSABLE), Names::REUSABLE);
+            names
+        },
         desired: vec![],
         keys: vec![],
         warnings: vec![],

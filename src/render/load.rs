@@ -95,7 +95,7 @@ impl<'a> Loader<'a> {
         let files = self.files;
         self.names.entry(tenant_dir.clone()).or_insert_with(|| {
             let path = join(&tenant_dir, Names::FILE);
-            match files.read(&path) {
+            let mut names = match files.read(&path) {
                 Ok(Some(bytes)) => Names::from_yaml(&String::from_utf8_lossy(&bytes), &path)
                     .unwrap_or_else(|e| {
                         warnings.push(Warning {
@@ -106,7 +106,10 @@ impl<'a> Loader<'a> {
                         Names::default()
                     }),
                 _ => Names::default(),
-            }
+            };
+            let reusable = join(&tenant_dir, Names::REUSABLE);
+            names.merge_yaml(files.read(&reusable).ok().flatten(), &reusable);
+            names
         })
     }
 

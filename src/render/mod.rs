@@ -41,6 +41,19 @@ impl Names {
     /// definitions, `crate::store::layout::refs_file`; a test keeps them equal).
     pub const FILE: &'static str = "_refs/settingDefinitions.yaml";
 
+    /// The names of reusable settings, which settings values name by id; read beside [`Names::FILE`]
+    /// into the same table (their GUIDs never meet a definition id).
+    pub const REUSABLE: &'static str = "_refs/reusableSettings.yaml";
+
+    /// Adds the names a `_refs/` file holds; one that does not parse adds none.
+    pub fn merge_yaml(&mut self, bytes: Option<Vec<u8>>, file: &str) {
+        if let Some(more) =
+            bytes.and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), file).ok())
+        {
+            self.merge(more);
+        }
+    }
+
     /// Reads `_refs/settingDefinitions.yaml`; an unreadable file gives no names (ids are shown).
     pub fn from_yaml(text: &str, file: &str) -> Result<Names, crate::normalize::yaml::YamlError> {
         let entries: Vec<RefEntry> = crate::normalize::yaml::from_str(text, file)?;

@@ -92,12 +92,12 @@ impl Walk<'_> {
             }
             "SimpleSettingInstance" => {
                 let v = instance.get("simpleSettingValue").unwrap_or(&Value::Null);
-                self.emit(simple(v));
+                self.emit(self.simple(v));
                 self.template(v.get("settingValueTemplateReference"), "value template");
             }
             "SimpleSettingCollectionInstance" => {
                 let values = array(instance.get("simpleSettingCollectionValue"));
-                self.emit(list(values.iter().map(simple).collect()));
+                self.emit(list(values.iter().map(|v| self.simple(v)).collect()));
             }
             "GroupSettingInstance" => {
                 let v = instance.get("groupSettingValue").unwrap_or(&Value::Null);
@@ -224,6 +224,21 @@ impl Walk<'_> {
         }
     }
 
+    /// A simple value: strings, integers, secrets (shown by their state, never their value) and
+    /// references to reusable settings, by name beside their id.
+    fn simple(&self, v: &Value) -> String {
+        let value = v.get("value").unwrap_or(&Value::Null);
+        let reference = v.get("@odata.type").and_then(Value::as_str) == Some(REFERENCE);
+        match (v.get("valueState").and_then(Value::as_str), value.as_str()) {
+            (Some(state), _) => format!("{} ({state})", super::scalar(value)),
+            (None, Some(id)) if reference => match self.names.get(id) {
+                Some(name) => format!("{name} [{id}]"),
+                None => super::scalar(value),
+            },
+            _ => super::scalar(value),
+        }
+    }
+
     fn option(&self, value: Option<&Value>) -> String {
         match value {
             Some(Value::String(id)) => self.name(id),
@@ -232,6 +247,9 @@ impl Walk<'_> {
         }
     }
 }
+
+/// A value naming a reusable setting by id (docs/graph-notes.md, "Reusable settings").
+const REFERENCE: &str = "#microsoft.graph.deviceManagementConfigurationReferenceSettingValue";
 
 const KNOWN_KINDS: &[&str] = &[
     "ChoiceSettingInstance",
@@ -253,16 +271,6 @@ fn list(items: Vec<String>) -> String {
         "(none)".into()
     } else {
         items.join(", ")
-    }
-}
-
-/// A simple value: strings, integers, secrets (shown by their state, never their value) and
-/// references.
-fn simple(v: &Value) -> String {
-    let value = v.get("value").unwrap_or(&Value::Null);
-    match v.get("valueState").and_then(Value::as_str) {
-        Some(state) => format!("{} ({state})", super::scalar(value)),
-        None => super::scalar(value),
     }
 }
 

@@ -343,4 +343,8 @@ fn names_file_is_the_layouts_reference_file() {
         super::Names::FILE,
         crate::store::layout::refs_file(crate::catalog::RefKind::SettingDefinitions)
     );
+    assert_eq!(
+        super::Names::REUSABLE,
+        crate::store::layout::refs_file(crate::catalog::RefKind::ReusableSettings)
+    );
 }

@@ -286,11 +286,13 @@ impl Cache {
     fn names(&self, repo: &Repo, id: &str, tenant: &str) -> Result<Arc<Names>, Problem> {
         cached(&self.names, (id.to_string(), tenant.to_string()), || {
             let path = layout::in_tenant(tenant, Names::FILE);
-            Ok(Arc::new(
-                repo.read_at(id, &path)?
-                    .and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), &path).ok())
-                    .unwrap_or_default(),
-            ))
+            let mut names = repo
+                .read_at(id, &path)?
+                .and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), &path).ok())
+                .unwrap_or_default();
+            let reusable = layout::in_tenant(tenant, Names::REUSABLE);
+            names.merge_yaml(repo.read_at(id, &reusable)?, &reusable);
+            Ok(Arc::new(names))
         })
     }
 }

@@ -473,3 +473,53 @@ fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_name
         listing(&p)
     );
 }
+
+/// Settings catalog values that name reusable settings (a firewall rule's address groups) are
+/// mapped by name to the other tenant's ids; a missing one blocks, naming it.
+#[test]
+fn reusable_settings_in_firewall_rules_are_mapped_by_name_and_a_missing_one_is_named() {
+    let (emu, env) = two_tenants();
+    let demo = demo_client(&emu);
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const REUSABLE: &str = "beta/deviceManagement/reusablePolicySettings";
+    const MUC: &str = "Büro München – Subnetze";
+    const SAAS: &str = "🌐 SaaS FQDNs / Allow";
+    let ids = |c: &GraphClient, name: &str| id_named(&list(&emu, c, REUSABLE), name);
+    let theirs = [ids(&other, MUC), ids(&other, SAAS)];
+    assert_ne!(theirs[0], ids(&demo, MUC), "the copy has its own ids");
+    let args = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "settingsCatalog",
+    ];
+    let rules = |p: &Plan| -> Item {
+        p.items
+            .iter()
+            .find(|i| i.path.contains("/firewall-rules-line-of-business--"))
+            .unwrap_or_else(|| panic!("{}", listing(p)))
+            .clone()
+    };
+    let (_, _, p) = plan(&env, &args);
+    let r = rules(&p);
+    assert_eq!(r.action, Action::Create, "{:?}", r.reasons);
+    let sent = request_strings(&r);
+    for id in &theirs {
+        assert!(sent.contains(id), "{id} not in {sent:?}");
+    }
+    assert!(!sent.contains(&ids(&demo, MUC)), "no source id is sent");
+
+    delete(&emu, &other, &format!("{REUSABLE}/{}", theirs[0]));
+    let (_, _, p) = plan(&env, &args);
+    let r = rules(&p);
+    assert_eq!(r.action, Action::Blocked, "{:?}", r.reasons);
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.contains("reusable setting") && x.contains(MUC)),
+        "{:?}",
+        r.reasons
+    );
+}
