@@ -16,6 +16,7 @@ EXTRA = {
     "deviceAppManagement/mobileAppCategories": "mobile_app_category.MobileAppCategory",
     "deviceAppManagement/mobileApps": "mobile_app.MobileApp",
     "deviceManagement/reusablePolicySettings": "device_management_reusable_policy_setting.DeviceManagementReusablePolicySetting",
+    "deviceAppManagement/policySets": "policy_set.PolicySet",
     "deviceManagement/deviceComplianceScripts": "device_compliance_script.DeviceComplianceScript",
     "deviceManagement/operationApprovalPolicies": "operation_approval_policy.OperationApprovalPolicy",
     "deviceManagement": "device_management.device_management.DeviceManagement",

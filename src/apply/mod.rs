@@ -474,14 +474,20 @@ async fn apply_items(
             result.message = Some(e);
         } else if item.action == Action::Create
             && let Some(id) = &result.target_id
-            && let Some(r) = catalog::get(&item.kind).and_then(|e| e.referenced)
         {
             // Named by reference kind, as the plan wrote it (the kind's file stem, which is not
-            // always the type's key: apps are `mobileApps`).
-            created.insert(
-                crate::plan::resolve::created_placeholder(r.kind, &item.source_id),
-                id.clone(),
-            );
+            // always the type's key: apps are `mobileApps`); any object may be a policy set's item.
+            let kinds = catalog::get(&item.kind)
+                .and_then(|e| e.referenced)
+                .map(|r| r.kind)
+                .into_iter()
+                .chain([catalog::RefKind::Policies]);
+            for kind in kinds {
+                created.insert(
+                    crate::plan::resolve::created_placeholder(kind, &item.source_id),
+                    id.clone(),
+                );
+            }
         }
         report.items.push(result);
     }

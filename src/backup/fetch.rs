@@ -293,10 +293,27 @@ pub async fn fetch(client: &GraphClient, entries: &[&'static CatalogEntry]) -> F
     drop(lists);
     hydrate(client, entries, &mut work, &mut typed, &mut out).await;
     names_by_id(client, &mut out).await;
+    // Policy sets name objects of every type: their names are those this read found.
+    if needed.contains(&RefKind::Policies) {
+        let mut listed = vec![];
+        for (e, data) in entries.iter().zip(&typed) {
+            for o in data.iter().flat_map(|d| &d.objects) {
+                let label = policy_label(e.key, &o.name);
+                out.refs.insert(RefKind::Policies, &o.id, &label);
+                listed.push((o.id.clone(), label));
+            }
+        }
+        out.listed.insert(RefKind::Policies, listed);
+    }
     for (e, data) in entries.iter().zip(typed) {
         out.types.insert(e.key, data);
     }
     out
+}
+
+/// How a policy set's item names the object it holds: `<type>/<name>`.
+pub fn policy_label(kind: &str, name: &str) -> String {
+    format!("{kind}/{name}")
 }
 
 /// What a tenant that could not be signed in to yields: every type and reference kind not read,

@@ -94,6 +94,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.mobileAppCategory",
     ),
     (
+        "deviceAppManagement/policySets",
+        "#microsoft.graph.policySet",
+    ),
+    (
         "deviceManagement/reusablePolicySettings",
         "#microsoft.graph.deviceManagementReusablePolicySetting",
     ),

@@ -432,6 +432,48 @@ const REUSABLE_REFS: &[RefField] = &[RefField {
     kind: RefKind::ReusableSettings,
 }];
 
+/// What a policy set's items name by `payloadId` (docs/graph-notes.md, "Policy sets"): apps, and
+/// objects of the other catalog types by their item type.
+const POLICY_SET_REFS: &[RefField] = &[
+    RefField {
+        path: "items[@odata.type=#microsoft.graph.mobileAppPolicySetItem].payloadId",
+        kind: RefKind::MobileApps,
+    },
+    policy_item("items[@odata.type=#microsoft.graph.deviceConfigurationPolicySetItem].payloadId"),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.deviceManagementConfigurationPolicyPolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.deviceCompliancePolicyPolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.deviceManagementScriptPolicySetItem].payloadId",
+    ),
+    policy_item("items[@odata.type=#microsoft.graph.managedAppProtectionPolicySetItem].payloadId"),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.targetedManagedAppConfigurationPolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.managedDeviceMobileAppConfigurationPolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.windowsAutopilotDeploymentProfilePolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.enrollmentRestrictionsConfigurationPolicySetItem].payloadId",
+    ),
+    policy_item(
+        "items[@odata.type=#microsoft.graph.windows10EnrollmentCompletionPageConfigurationPolicySetItem].payloadId",
+    ),
+];
+
+const fn policy_item(path: &'static str) -> RefField {
+    RefField {
+        path,
+        kind: RefKind::Policies,
+    }
+}
+
 /// A policy entry with the common defaults; each entry overrides what differs.
 const fn policy(
     key: &'static str,
@@ -1561,6 +1603,49 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[Source {
                 skip_when: Some(("onboardingStatus", SkipValue::Str(&["notOnboarded"]))),
                 ..source(BETA, "deviceManagement/remoteAssistancePartners", "")
+            }],
+        )
+    },
+    // docs/graph-notes.md, "Policy sets"
+    CatalogEntry {
+        write: WriteRule {
+            actions: &[FollowUp::PolicySetItems("items")],
+            ..PATCH
+        },
+        assignments: Some(AssignmentRule {
+            assign_key: "assignments",
+            write: AssignWrite::UpdateAction,
+        }),
+        scope_tags: ScopeTagField::RoleScopeTags,
+        strip: &[
+            "status",
+            "errorCode",
+            "items[].id",
+            "items[].displayName",
+            "items[].itemType",
+            "items[].status",
+            "items[].errorCode",
+        ],
+        sets: &[
+            SetRule {
+                path: "items",
+                key: Some("payloadId"),
+            },
+            SetRule {
+                path: "guidedDeploymentTags",
+                key: None,
+            },
+        ],
+        refs: POLICY_SET_REFS,
+        read_permission: "DeviceManagementConfiguration.Read.All, DeviceManagementApps.Read.All",
+        write_permission: "DeviceManagementConfiguration.ReadWrite.All, DeviceManagementApps.ReadWrite.All",
+        restore_order: 80,
+        ..policy(
+            "policySets",
+            "Policy sets",
+            &[Source {
+                hydrate: Some("$expand=assignments,items"),
+                ..source(BETA, "deviceAppManagement/policySets", "")
             }],
         )
     },

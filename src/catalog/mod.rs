@@ -138,13 +138,15 @@ pub enum RefKind {
     AppCategories,
     /// Reusable policy settings, named by settings catalog values (firewall rules' address groups).
     ReusableSettings,
+    /// Objects of any catalog type, named by policy sets' items (`<type>/<name>`).
+    Policies,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 12] = [
+    pub const ALL: [RefKind; 13] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -156,6 +158,7 @@ impl RefKind {
         RefKind::Agreements,
         RefKind::AppCategories,
         RefKind::ReusableSettings,
+        RefKind::Policies,
         RefKind::SettingDefinitions,
     ];
 
@@ -172,6 +175,7 @@ impl RefKind {
             RefKind::Agreements => "termsOfUse",
             RefKind::AppCategories => "appCategories",
             RefKind::ReusableSettings => "reusableSettings",
+            RefKind::Policies => "policies",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
@@ -208,6 +212,7 @@ impl RefKind {
             RefKind::Agreements => "terms of use agreement",
             RefKind::AppCategories => "app category",
             RefKind::ReusableSettings => "reusable setting",
+            RefKind::Policies => "policy",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
@@ -281,6 +286,8 @@ pub struct AssignmentRule {
 pub enum AssignWrite {
     AssignAction,
     PerTarget,
+    /// Policy sets: the whole set through the `update` action (docs/graph-notes.md, "Policy sets").
+    UpdateAction,
 }
 
 /// One policy type.
@@ -475,6 +482,9 @@ pub enum FollowUp {
     /// Apps: `updateRelationships` with the whole set of dependencies and supersedences
     /// (docs/graph-notes.md, "Apps").
     Relationships(&'static str),
+    /// Policy sets: items inline on create, then the `update` action with the items added,
+    /// changed and removed (docs/graph-notes.md, "Policy sets").
+    PolicySetItems(&'static str),
 }
 
 impl FollowUp {
@@ -489,7 +499,8 @@ impl FollowUp {
             | FollowUp::AllowedCombinations(f)
             | FollowUp::CombinationConfigurations(f)
             | FollowUp::Categories(f)
-            | FollowUp::Relationships(f) => f,
+            | FollowUp::Relationships(f)
+            | FollowUp::PolicySetItems(f) => f,
         }
     }
 
@@ -497,7 +508,9 @@ impl FollowUp {
     pub fn inline_on_create(self) -> bool {
         matches!(
             self,
-            FollowUp::ScheduledActions(_) | FollowUp::AllowedCombinations(_)
+            FollowUp::ScheduledActions(_)
+                | FollowUp::AllowedCombinations(_)
+                | FollowUp::PolicySetItems(_)
         )
     }
 }
@@ -714,6 +727,7 @@ mod tests {
             "apps",
             "appCategories",
             "reusableSettings",
+            "policySets",
             "appleEnrollmentTokens",
             "authenticationContexts",
             "authenticationStrengths",

@@ -94,6 +94,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         inline_navs: &[],
         strength: false,
         apps: false,
+        policy_sets: false,
     }
 }
 
@@ -409,6 +410,21 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/intents",
             "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // docs/graph-notes.md, "Policy sets": items and assignments by `$expand` on a GET by id only
+    // (a list refuses it), written through the `update` action; scope tags in `roleScopeTags`.
+    Coll {
+        navs: &["assignments", "items"],
+        assign: Assign::No,
+        list_expand: false,
+        scope_tags: false,
+        patch: 204,
+        read_only: &["status", "errorCode"],
+        policy_sets: true,
+        ..coll(
+            "deviceAppManagement/policySets",
+            "#microsoft.graph.policySet",
         )
     },
     // docs/graph-notes.md, "Reusable settings": the setting instance only when selected, no

@@ -266,6 +266,9 @@ pub(crate) struct Coll {
     /// Apps: categories by `$ref`, `updateRelationships`, the service's counts and states
     /// (docs/graph-notes.md, "Apps").
     pub apps: bool,
+    /// Policy sets: items created with the set, the `update` action (docs/graph-notes.md,
+    /// "Policy sets").
+    pub policy_sets: bool,
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

@@ -78,6 +78,7 @@ pub mod fuzzing;
 mod generate;
 mod http;
 mod pipeline;
+mod policy_sets;
 mod query;
 mod references;
 mod routes;

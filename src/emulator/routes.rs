@@ -12,7 +12,7 @@ use super::http::{Ctx, R, Req, Resp, context};
 use super::query::{self, Expand, Query};
 use super::state::{Tenant, find_obj, mask_secrets};
 use super::view::{definition_value_view, present, presentation_value_view, transform_nav};
-use super::{actions, apps, definitions, templates, writes};
+use super::{actions, apps, definitions, policy_sets, templates, writes};
 
 /// Splits a path into segments, turning `name('key')` into `name`, `key`.
 pub(crate) fn segments(path: &str) -> Vec<String> {
@@ -124,6 +124,9 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         }
         ("DELETE", [id, cats, cid, r]) if cats == "categories" && r == "$ref" && coll.apps => {
             apps::remove_category(t, coll, id, cid)
+        }
+        ("POST", [id, action]) if action == "update" && coll.policy_sets => {
+            policy_sets::update(t, req, coll, id)
         }
         ("POST", [id, action]) if action == "updateRelationships" && coll.apps => {
             apps::update_relationships(t, req, coll, id)

@@ -174,6 +174,11 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     check_type(coll, &mut m)?;
     evolution::refuse_removed(ctx.cfg, coll, &m, None)?;
     check_binary(coll, &m)?;
+    let set_items = if coll.policy_sets {
+        m.remove("items")
+    } else {
+        None
+    };
     for nav in coll.navs {
         let given = m.remove(*nav);
         let v = match (*nav, given) {
@@ -202,6 +207,9 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     defaults_on_create(t, coll, &mut m);
     if coll.apps {
         super::apps::on_create(&mut m);
+    }
+    if coll.policy_sets {
+        super::policy_sets::on_create(t, &id, &mut m, set_items)?;
     }
     bump(coll, &mut m);
     let mut obj = Value::Object(m);

@@ -258,6 +258,16 @@ async fn read_live(
             live_target.entries.push(e);
         }
     }
+    // Policy sets name objects of any type: the target is read whole to find them.
+    let spans_types =
+        |e: &&catalog::CatalogEntry| e.refs.iter().any(|r| r.kind == RefKind::Policies);
+    if live_target.entries.iter().any(spans_types) {
+        for e in catalog::all() {
+            if !live_target.entries.iter().any(|x| x.key == e.key) {
+                live_target.entries.push(e);
+            }
+        }
+    }
     let mut snap = backup::preview(repo, "HEAD", &live_target, opts.scrub).await;
     let files = std::mem::take(&mut snap.files);
     live_side(target, files, &snap).map_err(|e| *e)

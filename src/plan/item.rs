@@ -372,6 +372,8 @@ impl Planner<'_> {
                 if let Some(r) = entry.referenced {
                     planned.insert((r.kind, d.doc.id.clone()));
                 }
+                // Any object may be a policy set's item.
+                planned.insert((RefKind::Policies, d.doc.id.clone()));
             }
         }
     }
@@ -452,6 +454,7 @@ fn children_needed(entry: &CatalogEntry, c: &Changed) -> Vec<&'static str> {
                     | catalog::FollowUp::LocalizedMessages(_)
                     | catalog::FollowUp::CombinationConfigurations(_)
                     | catalog::FollowUp::Categories(_)
+                    | catalog::FollowUp::PolicySetItems(_)
             )
         {
             out.push(a.field());

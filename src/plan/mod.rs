@@ -7,6 +7,7 @@
 //! value is supplied, and apply injects the value when it sends the request.
 
 pub mod build;
+mod children;
 mod desired;
 pub mod fixed;
 pub mod identity;

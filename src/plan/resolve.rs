@@ -7,7 +7,7 @@
 //! `--mappings` names targets explicitly. Lookups are batched: a list for small kinds (scope tags,
 //! filters, templates, locations), `$batch` by id and then by name for groups and apps.
 
-use crate::catalog::{CatalogEntry, REFERENCE_SOURCES, RefKind, RefLookup};
+use crate::catalog::{CatalogEntry, REFERENCE_SOURCES, RefKind, RefLookup, RefSource};
 use crate::graph::GraphClient;
 use crate::normalize::assignments::FILTER_ID;
 use crate::normalize::path;
@@ -114,9 +114,12 @@ impl Resolver {
         let mut r = Resolver::default();
         let kinds: BTreeSet<RefKind> = needed.iter().map(|(k, _)| *k).collect();
         for kind in kinds {
-            let Some(src) = REFERENCE_SOURCES.iter().find(|s| s.kind == kind) else {
+            // Kinds without a source of their own (policies: objects of any type) are known
+            // only from what the plan read.
+            let src = REFERENCE_SOURCES.iter().find(|s| s.kind == kind);
+            if src.is_none() && !known.contains_key(&kind) {
                 continue;
-            };
+            }
             let ids: Vec<&String> = needed
                 .iter()
                 .filter(|(k, _)| *k == kind)
@@ -124,20 +127,26 @@ impl Resolver {
                 .collect();
             let mut table = Table::default();
             let mut failure = None;
-            match src.lookup {
+            match src {
                 _ if known.contains_key(&kind) => {
                     for (id, name) in &known[&kind] {
                         table.insert(id, name);
                     }
                 }
-                RefLookup::List { .. } => {
+                None => {}
+                Some(
+                    src @ RefSource {
+                        lookup: RefLookup::List { .. },
+                        ..
+                    },
+                ) => {
                     let url = format!("/{}/{}", src.version.as_str(), src.collection);
                     match client.list(&url).await {
                         Ok(items) => items.iter().for_each(|o| add(&mut table, kind, o)),
                         Err(e) => failure = Some(e.to_string()),
                     }
                 }
-                RefLookup::ById => {
+                Some(src) => {
                     let urls: Vec<String> = ids
                         .iter()
                         .map(|id| format!("/{}/{id}?$select=id,displayName", src.collection))

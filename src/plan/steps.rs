@@ -7,6 +7,9 @@
 //! values only — redacted secrets stay markers, which apply replaces with supplied values.
 
 use super::Request;
+use super::children::{
+    categories, combination_configurations, localized_messages, policy_set_items,
+};
 use crate::catalog::{AssignWrite, CatalogEntry, FollowUp, UpdateMethod};
 use serde_json::{Map, Value, json};
 
@@ -188,6 +191,11 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
         }
         FollowUp::LocalizedMessages(f) => localized_messages(ctx, f, object, creating, &desired),
         FollowUp::Categories(f) => categories(ctx, f, object, creating, &desired),
+        FollowUp::PolicySetItems(_) if creating => vec![],
+        FollowUp::PolicySetItems(f) => policy_set_items(ctx, f, &desired)
+            .map(|body| post(format!("{object}/update"), body, "update items"))
+            .into_iter()
+            .collect(),
         FollowUp::Relationships(_) => {
             let relationships: Vec<Value> = desired
                 .as_array()
@@ -206,153 +214,6 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
             )]
         }
     }
-}
-
-/// An app's categories (docs/graph-notes.md, "Apps"): a `$ref` POST per category the live app
-/// lacks, a `$ref` DELETE per one it has that the commit does not.
-fn categories(
-    ctx: &Context<'_>,
-    f: &str,
-    object: &str,
-    creating: bool,
-    desired: &Value,
-) -> Vec<Request> {
-    let ids = |list: &[Value]| -> Vec<String> {
-        list.iter()
-            .filter_map(|c| c["id"].as_str().map(str::to_string))
-            .collect()
-    };
-    let want = ids(desired.as_array().map(Vec::as_slice).unwrap_or(&[]));
-    let have = if creating {
-        vec![]
-    } else {
-        ids(&children(ctx, f))
-    };
-    let collection = ctx
-        .collection
-        .rsplit_once('/')
-        .map_or("", |(parent, _)| parent);
-    let mut out = vec![];
-    for id in have.iter().filter(|id| !want.contains(id)) {
-        out.push(Request {
-            method: "DELETE".into(),
-            path: format!("{object}/{f}/{id}/$ref"),
-            body: None,
-            purpose: "remove category".into(),
-        });
-    }
-    for id in want.iter().filter(|id| !have.contains(id)) {
-        out.push(Request {
-            method: "POST".into(),
-            path: format!("{object}/{f}/$ref"),
-            body: Some(json!({
-                "@odata.id": format!("{}{collection}/mobileAppCategories/{id}", ctx.graph_base)
-            })),
-            purpose: "add category".into(),
-        });
-    }
-    out
-}
-
-/// Notification templates' messages, one per locale: added, updated where they differ, removed
-/// where the commit has none (docs/graph-notes.md, "Notification templates").
-fn localized_messages(
-    ctx: &Context<'_>,
-    f: &str,
-    object: &str,
-    creating: bool,
-    desired: &Value,
-) -> Vec<Request> {
-    let post = |path: String, body: Value, purpose: &str| Request {
-        method: "POST".into(),
-        path,
-        body: Some(body),
-        purpose: purpose.into(),
-    };
-    let live = if creating { vec![] } else { children(ctx, f) };
-    let mut out = vec![];
-    let desired = desired.as_array().cloned().unwrap_or_default();
-    for m in &desired {
-        let locale = m.get("locale");
-        let existing = live.iter().find(|l| l.get("locale") == locale);
-        match existing.and_then(|l| l["id"].as_str()) {
-            Some(mid) => {
-                if !same_except(
-                    existing.unwrap_or(&Value::Null),
-                    m,
-                    &["id", "lastModifiedDateTime"],
-                ) {
-                    out.push(Request {
-                        method: "PATCH".into(),
-                        path: format!("{object}/{f}/{mid}"),
-                        body: Some(without(m, &["id", "locale"])),
-                        purpose: "update localized message".into(),
-                    });
-                }
-            }
-            None => out.push(post(
-                format!("{object}/{f}"),
-                without(m, &["id"]),
-                "add localized message",
-            )),
-        }
-    }
-    for l in &live {
-        if !desired.iter().any(|m| m.get("locale") == l.get("locale"))
-            && let Some(mid) = l["id"].as_str()
-        {
-            out.push(Request {
-                method: "DELETE".into(),
-                path: format!("{object}/{f}/{mid}"),
-                body: None,
-                purpose: "remove localized message".into(),
-            });
-        }
-    }
-    out
-}
-
-/// Authentication strengths' combination configurations (docs/graph-notes.md, "Authentication
-/// strengths"): their ids are the tenant's, so they are compared by content — each desired one the
-/// live object lacks is added, each live one no longer desired is removed.
-fn combination_configurations(
-    ctx: &Context<'_>,
-    f: &str,
-    object: &str,
-    creating: bool,
-    desired: &Value,
-) -> Vec<Request> {
-    let live = if creating { vec![] } else { children(ctx, f) };
-    let want: Vec<Value> = desired
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| without(c, &["id"]))
-        .collect();
-    let mut out = vec![];
-    for l in &live {
-        if !want.contains(&without(l, &["id"]))
-            && let Some(cid) = l["id"].as_str()
-        {
-            out.push(Request {
-                method: "DELETE".into(),
-                path: format!("{object}/{f}/{cid}"),
-                body: None,
-                purpose: "remove combination configuration".into(),
-            });
-        }
-    }
-    for w in &want {
-        if !live.iter().any(|l| without(l, &["id"]) == *w) {
-            out.push(Request {
-                method: "POST".into(),
-                path: format!("{object}/{f}"),
-                body: Some(w.clone()),
-                purpose: "add combination configuration".into(),
-            });
-        }
-    }
-    out
 }
 
 /// The assignments as a set: the `assign` action with all of them, or — for types whose `assign`
@@ -375,6 +236,17 @@ fn assign(ctx: &Context<'_>, object: &str, creating: bool) -> Vec<Request> {
             vec![Request {
                 method: "POST".into(),
                 path: format!("{object}/assign"),
+                body: Some(json!({ rule.assign_key: desired })),
+                purpose: "assign".into(),
+            }]
+        }
+        AssignWrite::UpdateAction => {
+            if creating && desired.is_empty() {
+                return vec![];
+            }
+            vec![Request {
+                method: "POST".into(),
+                path: format!("{object}/update"),
                 body: Some(json!({ rule.assign_key: desired })),
                 purpose: "assign".into(),
             }]
@@ -524,7 +396,7 @@ fn presentations(v: &Value) -> Value {
     Value::Array(items)
 }
 
-fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
+pub(super) fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
     ctx.live_children
         .get(field)
         .and_then(Value::as_array)
@@ -532,7 +404,7 @@ fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn without(v: &Value, keys: &[&str]) -> Value {
+pub(super) fn without(v: &Value, keys: &[&str]) -> Value {
     let mut m = v.as_object().cloned().unwrap_or_default();
     for k in keys {
         m.remove(*k);
@@ -540,7 +412,7 @@ fn without(v: &Value, keys: &[&str]) -> Value {
     Value::Object(m)
 }
 
-fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
+pub(super) fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
     without(a, keys) == without(b, keys)
 }
 
@@ -591,6 +463,104 @@ mod tests {
         assert_eq!(r[0].path, "beta/deviceManagement/configurationPolicies/p1");
         assert!(r[0].body.as_ref().unwrap()["settings"].is_array());
         assert!(r[0].body.as_ref().unwrap().get("assignments").is_none());
+    }
+
+    #[test]
+    fn apps_and_policy_sets_write_their_links_through_their_actions() {
+        const APP: &str = "#microsoft.graph.mobileAppPolicySetItem";
+        let desired = json!({"@odata.type": "#microsoft.graph.webApp", "displayName": "x",
+            "categories": [{"id": "c1"}, {"id": "c3"}],
+            "relationships": [{"@odata.type": "#microsoft.graph.mobileAppDependency", "id": "a_b",
+                "targetId": "b", "targetType": "child", "dependencyType": "autoInstall"}],
+            "assignments": []});
+        let mut live = Map::new();
+        live.insert("categories".into(), json!([{"id": "c1"}, {"id": "c2"}]));
+        let c = ctx("apps", &desired, &live);
+        let changed = Changed {
+            actions: vec!["categories", "relationships"],
+            ..Default::default()
+        };
+        let r = update(&c, "a", &changed);
+        let shape: Vec<(&str, &str)> = r
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (
+                    "DELETE",
+                    "beta/deviceAppManagement/mobileApps/a/categories/c2/$ref"
+                ),
+                (
+                    "POST",
+                    "beta/deviceAppManagement/mobileApps/a/categories/$ref"
+                ),
+                (
+                    "POST",
+                    "beta/deviceAppManagement/mobileApps/a/updateRelationships"
+                ),
+            ]
+        );
+        assert_eq!(
+            r[1].body.as_ref().unwrap()["@odata.id"],
+            "https://graph.microsoft.com/beta/deviceAppManagement/mobileAppCategories/c3"
+        );
+        assert_eq!(
+            r[2].body.as_ref().unwrap()["relationships"],
+            json!([{"@odata.type": "#microsoft.graph.mobileAppDependency", "targetId": "b", "dependencyType": "autoInstall"}])
+        );
+        // On create the body cannot carry them: the links follow the create.
+        let created = create(&c);
+        assert!(
+            created[0]
+                .body
+                .as_ref()
+                .unwrap()
+                .get("categories")
+                .is_none()
+        );
+        assert_eq!(created.len(), 4, "create, two links, relationships");
+
+        let desired = json!({"displayName": "set", "items": [
+            {"@odata.type": APP, "payloadId": "keep", "intent": "required"},
+            {"@odata.type": APP, "payloadId": "change", "intent": "available"},
+            {"@odata.type": APP, "payloadId": "new", "intent": "required"}],
+            "assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g"}}]});
+        let mut live = Map::new();
+        live.insert(
+            "items".into(),
+            json!([{"id": "s_keep", "@odata.type": APP, "payloadId": "keep", "intent": "required", "status": "success"},
+                   {"id": "s_change", "@odata.type": APP, "payloadId": "change", "intent": "required"},
+                   {"id": "s_gone", "@odata.type": APP, "payloadId": "gone", "intent": "required"}]),
+        );
+        let c = ctx("policySets", &desired, &live);
+        let changed = Changed {
+            actions: vec!["items"],
+            assignments: true,
+            ..Default::default()
+        };
+        let r = update(&c, "s", &changed);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].path, "beta/deviceAppManagement/policySets/s/update");
+        let b = r[0].body.as_ref().unwrap();
+        assert_eq!(b["addedPolicySetItems"][0]["payloadId"], "new");
+        assert_eq!(
+            b["updatedPolicySetItems"],
+            json!([{"@odata.type": APP, "payloadId": "change", "intent": "available", "id": "s_change"}])
+        );
+        assert_eq!(b["deletedPolicySetItems"], json!(["s_gone"]));
+        assert_eq!(r[1].path, "beta/deviceAppManagement/policySets/s/update");
+        assert!(r[1].body.as_ref().unwrap()["assignments"].is_array());
+        // A create carries the items in its body.
+        let created = create(&c);
+        assert_eq!(
+            created[0].body.as_ref().unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]

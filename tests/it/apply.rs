@@ -268,6 +268,7 @@ const SUBSET: &[&str] = &[
     "assignmentFilters",
     "notificationTemplates",
     "namedLocations",
+    "reusableSettings",
     "compliancePolicies",
     "complianceV2",
     "settingsCatalog",

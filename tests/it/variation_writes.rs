@@ -163,6 +163,7 @@ const CREATED: &[&str] = &[
     "scopeTags",
     "assignmentFilters",
     "namedLocations",
+    "reusableSettings",
     "settingsCatalog",
     "powershellScripts",
     "featureUpdateProfiles",

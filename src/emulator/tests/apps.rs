@@ -1,7 +1,7 @@
 //! Apps as Graph serves them (docs/graph-notes.md, "Apps"), on the demo tenant: the icon and scope
 //! tags only on a GET by id, PATCH naming the derived type and refusing navigations, categories
 //! linked by `$ref`, relationships replaced as a set with their reverse edges and counts, and a
-//! DELETE that refuses Microsoft's own apps.
+//! DELETE that refuses Microsoft's own apps; and policy sets, whose items name apps and policies.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -211,4 +211,62 @@ async fn assign_takes_mobile_app_assignments_and_microsofts_apps_are_not_deleted
         )
         .await;
     assert!(s >= 400, "Microsoft's apps are not deleted");
+}
+
+#[tokio::test]
+async fn policy_sets_hold_items_written_through_update() {
+    const SETS: &str = "/beta/deviceAppManagement/policySets";
+    const SET: &str = "8e1f2a3b-4c5d-4e6f-9a0b-1c2d3e4f5a60";
+    let env = boot_demo().await;
+    let (s, b) = env.get(&format!("{SETS}?$expand=items")).await;
+    assert_eq!(s, 400, "a list refuses $expand: {b}");
+    let (_, set) = env
+        .get(&format!("{SETS}/{SET}?$expand=assignments,items"))
+        .await;
+    assert_eq!(set["items"].as_array().unwrap().len(), 4);
+    let item = |ty: &str, payload: &str| json!({"@odata.type": format!("#microsoft.graph.{ty}"), "payloadId": payload});
+    let gone = set["items"][0]["id"].clone();
+    let body = json!({
+        "addedPolicySetItems": [item("mobileAppPolicySetItem", WIKI)],
+        "deletedPolicySetItems": [gone],
+        "assignments": [],
+    });
+    let (s, b) = env
+        .call(Method::POST, &format!("{SETS}/{SET}/update"), Some(body))
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let (_, set) = env
+        .get(&format!("{SETS}/{SET}?$expand=assignments,items"))
+        .await;
+    let items = set["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let added = items.iter().find(|i| i["payloadId"] == WIKI).unwrap();
+    assert_eq!(
+        added["id"],
+        format!("{SET}_{WIKI}_mobileApp_Parcel"),
+        "the service numbers items"
+    );
+    assert_eq!(
+        added["displayName"],
+        "Intranet \"Wiki\" – Ünïcödé 🚀 / HR\\Payroll"
+    );
+    assert_eq!(set["assignments"], json!([]));
+    // A create carries its items; a PATCH may not.
+    let (s, created) = env
+        .call(
+            Method::POST,
+            SETS,
+            Some(json!({"displayName": "new", "items": [item("deviceCompliancePolicyPolicySetItem", "x")]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["status"], "notAssigned");
+    let (s, _) = env
+        .call(
+            Method::PATCH,
+            &format!("{SETS}/{}", created["id"].as_str().unwrap()),
+            Some(json!({"items": []})),
+        )
+        .await;
+    assert_eq!(s, 400);
 }

@@ -10,6 +10,7 @@ const TYPES: &[&str] = &[
     "notificationTemplates",
     "administrativeTemplates",
     "featureUpdateProfiles",
+    "reusableSettings",
     "settingsCatalog",
     "complianceV2",
     "powershellScripts",

@@ -523,3 +523,82 @@ fn reusable_settings_in_firewall_rules_are_mapped_by_name_and_a_missing_one_is_n
         r.reasons
     );
 }
+
+/// A policy set into another tenant: the apps it holds are found there by name and type, the
+/// policies by type and name — created by the same plan when it restores their type too — and a
+/// missing one blocks, naming it.
+#[test]
+fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
+    let (emu, env) = two_tenants();
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    const APPS: &str = "beta/deviceAppManagement/mobileApps";
+    const MAM: &str = "appProtectionPolicies/iOS – App protection (corporate data)";
+    let outlook_ios = list(&emu, &other, APPS)
+        .into_iter()
+        .find(|a| {
+            a["displayName"] == "Microsoft Outlook"
+                && a["@odata.type"] == "#microsoft.graph.iosStoreApp"
+        })
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .expect("the copy's Outlook for iOS");
+    let byod = |p: &Plan| -> Item {
+        p.items
+            .iter()
+            .find(|i| i.kind == "policySets" && i.name == "📱 iOS BYOD / MAM")
+            .unwrap_or_else(|| panic!("{}", listing(p)))
+            .clone()
+    };
+    let sets = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "policySets",
+    ];
+    // The app protection policy is not in the other tenant: named, blocking.
+    let (_, _, p) = plan(&env, &sets);
+    let b = byod(&p);
+    assert_eq!(b.action, Action::Blocked, "{:?}", b.reasons);
+    assert!(
+        b.reasons
+            .iter()
+            .any(|r| r == &format!("policy \"{MAM}\" does not exist in the target tenant")),
+        "{:?}",
+        b.reasons
+    );
+    // Restored with its type, it is created first and the set holds the new one.
+    let mut with = sets.to_vec();
+    with.extend(["--type", "appProtectionPolicies"]);
+    let (_, _, p) = plan(&env, &with);
+    let b = byod(&p);
+    assert_eq!(b.action, Action::Create, "{:?}", b.reasons);
+    let items = body(&b, 0)["items"].as_array().unwrap().clone();
+    let payload = |ty: &str| {
+        items
+            .iter()
+            .find(|i| i["@odata.type"] == ty)
+            .map(|i| i["payloadId"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        payload("#microsoft.graph.mobileAppPolicySetItem"),
+        outlook_ios
+    );
+    assert_eq!(
+        payload("#microsoft.graph.managedAppProtectionPolicySetItem"),
+        "{created:policies:beffd843-3d52-5f60-83db-61584b3df52c}"
+    );
+    // Without its app the set blocks, naming the app by name and type.
+    delete(&emu, &other, &format!("{APPS}/{outlook_ios}"));
+    let (_, _, p) = plan(&env, &with);
+    let b = byod(&p);
+    assert_eq!(b.action, Action::Blocked, "{:?}", b.reasons);
+    assert!(
+        b.reasons
+            .iter()
+            .any(|r| r.contains("app \"Microsoft Outlook (iosStoreApp)\" does not exist")),
+        "{:?}",
+        b.reasons
+    );
+}

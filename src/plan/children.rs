@@ -1,0 +1,197 @@
+//! Requests that bring an object's child collections and links in line with the desired ones,
+//! compared by what identifies them rather than by the tenant's ids: notification templates'
+//! localized messages (by locale), authentication strengths' combination configurations (by
+//! content), apps' categories (by category) and policy sets' items (by what they hold).
+
+use super::Request;
+use super::steps::{Context, children, same_except, without};
+use serde_json::{Value, json};
+
+/// Notification templates' messages, one per locale: added, updated where they differ, removed
+/// where the commit has none (docs/graph-notes.md, "Notification templates").
+pub(super) fn localized_messages(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let post = |path: String, body: Value, purpose: &str| Request {
+        method: "POST".into(),
+        path,
+        body: Some(body),
+        purpose: purpose.into(),
+    };
+    let live = if creating { vec![] } else { children(ctx, f) };
+    let mut out = vec![];
+    let desired = desired.as_array().cloned().unwrap_or_default();
+    for m in &desired {
+        let locale = m.get("locale");
+        let existing = live.iter().find(|l| l.get("locale") == locale);
+        match existing.and_then(|l| l["id"].as_str()) {
+            Some(mid) => {
+                if !same_except(
+                    existing.unwrap_or(&Value::Null),
+                    m,
+                    &["id", "lastModifiedDateTime"],
+                ) {
+                    out.push(Request {
+                        method: "PATCH".into(),
+                        path: format!("{object}/{f}/{mid}"),
+                        body: Some(without(m, &["id", "locale"])),
+                        purpose: "update localized message".into(),
+                    });
+                }
+            }
+            None => out.push(post(
+                format!("{object}/{f}"),
+                without(m, &["id"]),
+                "add localized message",
+            )),
+        }
+    }
+    for l in &live {
+        if !desired.iter().any(|m| m.get("locale") == l.get("locale"))
+            && let Some(mid) = l["id"].as_str()
+        {
+            out.push(Request {
+                method: "DELETE".into(),
+                path: format!("{object}/{f}/{mid}"),
+                body: None,
+                purpose: "remove localized message".into(),
+            });
+        }
+    }
+    out
+}
+
+/// Authentication strengths' combination configurations (docs/graph-notes.md, "Authentication
+/// strengths"): their ids are the tenant's, so they are compared by content — each desired one the
+/// live object lacks is added, each live one no longer desired is removed.
+pub(super) fn combination_configurations(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let live = if creating { vec![] } else { children(ctx, f) };
+    let want: Vec<Value> = desired
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| without(c, &["id"]))
+        .collect();
+    let mut out = vec![];
+    for l in &live {
+        if !want.contains(&without(l, &["id"]))
+            && let Some(cid) = l["id"].as_str()
+        {
+            out.push(Request {
+                method: "DELETE".into(),
+                path: format!("{object}/{f}/{cid}"),
+                body: None,
+                purpose: "remove combination configuration".into(),
+            });
+        }
+    }
+    for w in &want {
+        if !live.iter().any(|l| without(l, &["id"]) == *w) {
+            out.push(Request {
+                method: "POST".into(),
+                path: format!("{object}/{f}"),
+                body: Some(w.clone()),
+                purpose: "add combination configuration".into(),
+            });
+        }
+    }
+    out
+}
+
+/// A policy set's items by what they name (docs/graph-notes.md, "Policy sets"): the `update`
+/// action's added items, changed ones (under the live item's id) and removed ones (by id); `None`
+/// when they agree.
+pub(super) fn policy_set_items(ctx: &Context<'_>, f: &str, desired: &Value) -> Option<Value> {
+    let live = children(ctx, f);
+    let want: Vec<&Value> = desired.as_array().into_iter().flatten().collect();
+    let payload = |v: &Value| v.get("payloadId").cloned();
+    let (mut added, mut updated, mut deleted) = (vec![], vec![], vec![]);
+    for w in &want {
+        match live.iter().find(|l| payload(l) == payload(w)) {
+            None => added.push(without(w, &["id"])),
+            Some(l) => {
+                let differs = w
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .any(|(k, v)| k != "id" && l.get(k).unwrap_or(&Value::Null) != v);
+                if differs {
+                    let mut u = without(w, &["id"]);
+                    u["id"] = l["id"].clone();
+                    updated.push(u);
+                }
+            }
+        }
+    }
+    for l in &live {
+        if !want.iter().any(|w| payload(w) == payload(l))
+            && let Some(id) = l["id"].as_str()
+        {
+            deleted.push(Value::String(id.to_string()));
+        }
+    }
+    if added.is_empty() && updated.is_empty() && deleted.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "addedPolicySetItems": added,
+        "updatedPolicySetItems": updated,
+        "deletedPolicySetItems": deleted,
+    }))
+}
+
+/// An app's categories (docs/graph-notes.md, "Apps"): a `$ref` POST per category the live app
+/// lacks, a `$ref` DELETE per one it has that the commit does not.
+pub(super) fn categories(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let ids = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let want = ids(desired.as_array().map(Vec::as_slice).unwrap_or(&[]));
+    let have = if creating {
+        vec![]
+    } else {
+        ids(&children(ctx, f))
+    };
+    let collection = ctx
+        .collection
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent);
+    let mut out = vec![];
+    for id in have.iter().filter(|id| !want.contains(id)) {
+        out.push(Request {
+            method: "DELETE".into(),
+            path: format!("{object}/{f}/{id}/$ref"),
+            body: None,
+            purpose: "remove category".into(),
+        });
+    }
+    for id in want.iter().filter(|id| !have.contains(id)) {
+        out.push(Request {
+            method: "POST".into(),
+            path: format!("{object}/{f}/$ref"),
+            body: Some(json!({
+                "@odata.id": format!("{}{collection}/mobileAppCategories/{id}", ctx.graph_base)
+            })),
+            purpose: "add category".into(),
+        });
+    }
+    out
+}
