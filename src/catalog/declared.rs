@@ -94,6 +94,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.mobileAppCategory",
     ),
     (
+        "deviceManagement/roleAssignments",
+        "#microsoft.graph.deviceAndAppManagementRoleAssignment",
+    ),
+    (
         "deviceAppManagement/policySets",
         "#microsoft.graph.policySet",
     ),

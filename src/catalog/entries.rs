@@ -149,6 +149,7 @@ const ENROLLMENT_WRITE: WriteRule = WriteRule {
     fixed: &["deviceEnrollmentConfigurationType", "platformType"],
     client_ids: false,
     no_create: &[],
+    binds: &[],
 };
 
 const BETA: ApiVersion = ApiVersion::Beta;
@@ -1312,6 +1313,13 @@ pub static CATALOG: &[CatalogEntry] = &[
         }],
         read_permission: RBAC_READ,
         write_permission: RBAC_WRITE,
+        // Role assignments name roles, Microsoft's too: those are found through the reference
+        // list, which holds every role.
+        referenced: Some(Referenced {
+            kind: RefKind::Roles,
+            creatable: false,
+            whole: false,
+        }),
         ..policy(
             "customRoles",
             "Intune custom roles",
@@ -1603,6 +1611,60 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[Source {
                 skip_when: Some(("onboardingStatus", SkipValue::Str(&["notOnboarded"]))),
                 ..source(BETA, "deviceManagement/remoteAssistancePartners", "")
+            }],
+        )
+    },
+    // docs/graph-notes.md, "Role assignments"
+    CatalogEntry {
+        write: WriteRule {
+            update_omit: &["roleDefinition"],
+            fixed: &["roleDefinition.id"],
+            binds: &[("roleDefinition", "deviceManagement/roleDefinitions")],
+            ..PATCH
+        },
+        assignments: None,
+        project: &[("roleDefinition", &["id"])],
+        sets: &[
+            SetRule {
+                path: "members",
+                key: None,
+            },
+            SetRule {
+                path: "scopeMembers",
+                key: None,
+            },
+            SetRule {
+                path: "resourceScopes",
+                key: None,
+            },
+        ],
+        refs: &[
+            RefField {
+                path: "roleDefinition.id",
+                kind: RefKind::Roles,
+            },
+            RefField {
+                path: "members",
+                kind: RefKind::Groups,
+            },
+            RefField {
+                path: "scopeMembers",
+                kind: RefKind::Groups,
+            },
+            RefField {
+                path: "resourceScopes",
+                kind: RefKind::Groups,
+            },
+        ],
+        read_permission: RBAC_READ,
+        write_permission: RBAC_WRITE,
+        restore_order: 79,
+        ..policy(
+            "roleAssignments",
+            "Intune role assignments",
+            &[Source {
+                hydrate: Some("$expand=roleDefinition"),
+                ..source(BETA, "deviceManagement/roleAssignments", "")
             }],
         )
     },

@@ -140,13 +140,15 @@ pub enum RefKind {
     ReusableSettings,
     /// Objects of any catalog type, named by policy sets' items (`<type>/<name>`).
     Policies,
+    /// Intune roles, Microsoft's and custom ones, named by role assignments.
+    Roles,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 13] = [
+    pub const ALL: [RefKind; 14] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -159,6 +161,7 @@ impl RefKind {
         RefKind::AppCategories,
         RefKind::ReusableSettings,
         RefKind::Policies,
+        RefKind::Roles,
         RefKind::SettingDefinitions,
     ];
 
@@ -176,6 +179,7 @@ impl RefKind {
             RefKind::AppCategories => "appCategories",
             RefKind::ReusableSettings => "reusableSettings",
             RefKind::Policies => "policies",
+            RefKind::Roles => "roles",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
@@ -213,6 +217,7 @@ impl RefKind {
             RefKind::AppCategories => "app category",
             RefKind::ReusableSettings => "reusable setting",
             RefKind::Policies => "policy",
+            RefKind::Roles => "role",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
@@ -420,6 +425,10 @@ pub struct WriteRule {
     /// Objects restore can update but never create, and why (apps whose content a backup does
     /// not hold, apps a store sync brings).
     pub no_create: &'static [NoCreate],
+    /// Single-valued navigations a create names by `<field>@odata.bind`: the document keeps
+    /// `{field: {id}}`, the body sends the object's URL in this collection (role assignments'
+    /// role, docs/graph-notes.md, "Role assignments").
+    pub binds: &'static [(&'static str, &'static str)],
 }
 
 /// Objects of a type that restore never creates: those whose `field` matches `when`.
@@ -523,6 +532,7 @@ pub const PATCH: WriteRule = WriteRule {
     fixed: &[],
     client_ids: false,
     no_create: &[],
+    binds: &[],
 };
 
 /// The shape of a type's `spec`, which picks its readable renderer. Every shape renders the
@@ -728,6 +738,7 @@ mod tests {
             "appCategories",
             "reusableSettings",
             "policySets",
+            "roleAssignments",
             "appleEnrollmentTokens",
             "authenticationContexts",
             "authenticationStrengths",
@@ -847,6 +858,7 @@ mod tests {
                 RefKind::AuthenticationStrengths,
                 RefKind::AppCategories,
                 RefKind::ReusableSettings,
+                RefKind::Roles,
             ]
         );
         for e in all() {

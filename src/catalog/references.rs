@@ -111,6 +111,13 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: CONFIG_READ,
     },
     RefSource {
+        kind: RefKind::Roles,
+        version: BETA,
+        collection: "deviceManagement/roleDefinitions",
+        lookup: RefLookup::List { query: "" },
+        read_permission: "DeviceManagementRBAC.Read.All",
+    },
+    RefSource {
         kind: RefKind::AppCategories,
         version: BETA,
         collection: "deviceAppManagement/mobileAppCategories",

@@ -95,6 +95,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         strength: false,
         apps: false,
         policy_sets: false,
+        binds: &[],
     }
 }
 
@@ -410,6 +411,21 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/intents",
             "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // docs/graph-notes.md, "Role assignments": the role set by `roleDefinition@odata.bind` on
+    // create and answered by `$expand=roleDefinition`; RBAC permissions; no timestamps.
+    Coll {
+        read_role: RBAC_R,
+        write_roles: RBAC_W,
+        navs: &["roleDefinition"],
+        assign: Assign::No,
+        binds: &[("roleDefinition", "deviceManagement/roleDefinitions")],
+        created: false,
+        modified: &[],
+        ..coll(
+            "deviceManagement/roleAssignments",
+            "#microsoft.graph.deviceAndAppManagementRoleAssignment",
         )
     },
     // docs/graph-notes.md, "Policy sets": items and assignments by `$expand` on a GET by id only

@@ -269,6 +269,10 @@ pub(crate) struct Coll {
     /// Policy sets: items created with the set, the `update` action (docs/graph-notes.md,
     /// "Policy sets").
     pub policy_sets: bool,
+    /// Single-valued navigations a create sets by `<nav>@odata.bind` to an object of another
+    /// collection (role assignments' role, docs/graph-notes.md, "Role assignments"); an unknown
+    /// object answers 400.
+    pub binds: &'static [(&'static str, &'static str)],
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

@@ -51,6 +51,35 @@ fn check_binary(coll: &Coll, m: &Map<String, Value>) -> Result<(), GraphError> {
     Ok(())
 }
 
+/// The objects a create binds (`<nav>@odata.bind`), taken out of the body: 400 when one is
+/// missing or names nothing.
+fn bound(
+    t: &Tenant,
+    coll: &Coll,
+    m: &mut Map<String, Value>,
+) -> Result<Map<String, Value>, GraphError> {
+    let mut out = Map::new();
+    for (nav, target) in coll.binds {
+        let key = format!("{nav}@odata.bind");
+        let url = m
+            .remove(&key)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .ok_or_else(|| GraphError::bad_request(format!("{key} is required.")))?;
+        let id = url
+            .trim_end_matches("')")
+            .rsplit(['/', '\''])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
+        let object = t.store(store).get(&id).cloned().ok_or_else(|| {
+            GraphError::bad_request(format!("The bound object '{url}' does not exist."))
+        })?;
+        out.insert((*nav).to_string(), object);
+    }
+    Ok(out)
+}
+
 fn type_name(coll: &Coll) -> &str {
     coll.base_type.trim_start_matches('#')
 }
@@ -170,6 +199,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
             "Default enrollment configurations cannot be created",
         ));
     }
+    let bound = bound(t, coll, &mut m)?;
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;
     evolution::refuse_removed(ctx.cfg, coll, &m, None)?;
@@ -193,6 +223,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
         };
         m.insert((*nav).to_string(), v);
     }
+    m.extend(bound);
     let mut id = chosen.unwrap_or_else(|| new_id(t, coll));
     if coll.typed_ids {
         // The type is the server's, and so is the id's suffix naming it.

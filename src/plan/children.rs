@@ -1,11 +1,45 @@
 //! Requests that bring an object's child collections and links in line with the desired ones,
 //! compared by what identifies them rather than by the tenant's ids: notification templates'
 //! localized messages (by locale), authentication strengths' combination configurations (by
-//! content), apps' categories (by category) and policy sets' items (by what they hold).
+//! content), apps' categories (by category) and policy sets' items (by what they hold). The
+//! context they and `steps` build requests from lives here, so neither imports the other.
 
 use super::Request;
-use super::steps::{Context, children, same_except, without};
-use serde_json::{Value, json};
+use crate::catalog::CatalogEntry;
+use serde_json::{Map, Value, json};
+
+/// Everything the requests of one item are built from.
+pub struct Context<'a> {
+    pub entry: &'static CatalogEntry,
+    /// `beta/deviceManagement/…` of the collection the object belongs to.
+    pub collection: String,
+    /// The desired Graph object in the target's ids, with `assignments` when the type has them.
+    pub desired: &'a Value,
+    /// Graph's root URL (for `@odata.bind`).
+    pub graph_base: &'a str,
+    /// Live child collections that updates need ids from (`definitionValues`, `assignments`, …).
+    pub live_children: &'a Map<String, Value>,
+}
+
+pub(super) fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
+    ctx.live_children
+        .get(field)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub(super) fn without(v: &Value, keys: &[&str]) -> Value {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    for k in keys {
+        m.remove(*k);
+    }
+    Value::Object(m)
+}
+
+pub(super) fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
+    without(a, keys) == without(b, keys)
+}
 
 /// Notification templates' messages, one per locale: added, updated where they differ, removed
 /// where the commit has none (docs/graph-notes.md, "Notification templates").

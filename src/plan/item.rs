@@ -108,6 +108,15 @@ impl Planner<'_> {
         else {
             return Some(item);
         };
+        // Properties fixed at creation, compared in the target's ids (a role assignment's role
+        // is another id in another tenant, and after a restore created it).
+        if let Some(l) = live {
+            let fixed = fixed::differences(entry, &l.doc, &desired.doc);
+            if !fixed.is_empty() {
+                item.reasons.extend(fixed);
+                return Some(item);
+            }
+        }
         // Names of references come from different tables on each side; compare by ids.
         if live.is_some_and(|l| comparable(&l.doc) == comparable(&desired.doc)) {
             item.action = Action::NoOp;
@@ -182,11 +191,6 @@ impl Planner<'_> {
                 live.doc.odata_type.as_deref().unwrap_or("none"),
                 d.doc.odata_type.as_deref().unwrap_or("none")
             ));
-            return None;
-        }
-        let fixed = fixed::differences(entry, &live.doc, &d.doc);
-        if !fixed.is_empty() {
-            item.reasons.extend(fixed);
             return None;
         }
         Some(Some(live))

@@ -7,10 +7,11 @@
 //! values only — redacted secrets stay markers, which apply replaces with supplied values.
 
 use super::Request;
+pub use super::children::Context;
 use super::children::{
-    categories, combination_configurations, localized_messages, policy_set_items,
+    categories, children, combination_configurations, localized_messages, policy_set_items, without,
 };
-use crate::catalog::{AssignWrite, CatalogEntry, FollowUp, UpdateMethod};
+use crate::catalog::{AssignWrite, FollowUp, UpdateMethod};
 use serde_json::{Map, Value, json};
 
 /// Placeholder for the id of the object being created.
@@ -24,19 +25,6 @@ pub struct Changed {
     /// Fields written by follow-up actions.
     pub actions: Vec<&'static str>,
     pub assignments: bool,
-}
-
-/// Everything the requests of one item are built from.
-pub struct Context<'a> {
-    pub entry: &'static CatalogEntry,
-    /// `beta/deviceManagement/…` of the collection the object belongs to.
-    pub collection: String,
-    /// The desired Graph object in the target's ids, with `assignments` when the type has them.
-    pub desired: &'a Value,
-    /// Graph's root URL (for `@odata.bind`).
-    pub graph_base: &'a str,
-    /// Live child collections that updates need ids from (`definitionValues`, `assignments`, …).
-    pub live_children: &'a Map<String, Value>,
 }
 
 /// Requests that create the object, then set what only actions can, then assign it.
@@ -110,11 +98,26 @@ pub fn update(ctx: &Context<'_>, id: &str, changed: &Changed) -> Vec<Request> {
     out
 }
 
-/// The desired body without assignments, action-written fields and (for updates) omitted fields.
+/// The desired body without assignments, action-written fields and (for updates) omitted fields;
+/// single-valued navigations as binds.
 fn body_without(ctx: &Context<'_>, update: bool) -> Map<String, Value> {
     let mut body = ctx.desired.as_object().cloned().unwrap_or_default();
     body.remove("assignments");
     body.remove("id");
+    let version = ctx.collection.split('/').next().unwrap_or("beta");
+    for (field, collection) in ctx.entry.write.binds {
+        let target = body.remove(*field);
+        // An update leaves the link alone (a change of it blocks, `fixed`).
+        if update {
+            continue;
+        }
+        if let Some(id) = target.and_then(|v| v["id"].as_str().map(str::to_string)) {
+            body.insert(
+                format!("{field}@odata.bind"),
+                Value::String(format!("{}{version}/{collection}/{id}", ctx.graph_base)),
+            );
+        }
+    }
     for a in ctx.entry.write.actions {
         body.remove(a.field());
     }
@@ -394,26 +397,6 @@ fn presentations(v: &Value) -> Value {
         .collect();
     items.sort_by_key(|i| i.to_string());
     Value::Array(items)
-}
-
-pub(super) fn children(ctx: &Context<'_>, field: &str) -> Vec<Value> {
-    ctx.live_children
-        .get(field)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
-pub(super) fn without(v: &Value, keys: &[&str]) -> Value {
-    let mut m = v.as_object().cloned().unwrap_or_default();
-    for k in keys {
-        m.remove(*k);
-    }
-    Value::Object(m)
-}
-
-pub(super) fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
-    without(a, keys) == without(b, keys)
 }
 
 /// Equal after dropping `ignore` at the top level and comparing presentations by content.

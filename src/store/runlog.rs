@@ -65,7 +65,8 @@ fn prune_private(dir: &std::path::Path, keep: usize) {
 /// Moves run logs of runs that were interrupted between writing their log and committing it (in
 /// `runs/<tenant>/` but not in HEAD) to `.git/atlas/runs/<tenant>/<name>.interrupted.yaml`: they
 /// must not be committed by a later run as if theirs had finished, and they are kept as evidence.
-/// Returns the moved paths (relative to the root).
+/// A run log whose write was cut short (a temporary file) is removed. Returns the moved paths
+/// (relative to the root).
 pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, StoreError> {
     paths::validate_component(tenant)?;
     let dir = repo.root().join(layout::runs(tenant));
@@ -78,6 +79,16 @@ pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, S
         .collect();
     let mut moved = vec![];
     for (rel, (path, kind)) in fsio::walk(&dir)? {
+        // A run log's write cut short before its rename: partial, never evidence.
+        if kind == fsio::EntryKind::File
+            && rel
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with(fsio::TEMP_PREFIX))
+        {
+            fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+            continue;
+        }
         if kind != fsio::EntryKind::File || committed.contains(&rel) || !rel.ends_with(".yaml") {
             continue;
         }
@@ -113,8 +124,11 @@ mod tests {
             "outcome: success",
         )
         .unwrap();
+        // A run log whose write was cut short before its rename.
+        std::fs::write(tmp.path().join("runs/t/2026/01/.atlas-tmp-7-1"), "outco").unwrap();
         let moved = set_aside_interrupted(&repo, "t").unwrap();
         assert_eq!(moved, ["runs/t/2026/01/cut.yaml"]);
+        assert!(!tmp.path().join("runs/t/2026/01/.atlas-tmp-7-1").exists());
         assert!(!tmp.path().join("runs/t/2026/01/cut.yaml").exists());
         assert!(
             tmp.path().join("runs/t/2026/01/done.yaml").exists(),

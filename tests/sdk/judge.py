@@ -255,7 +255,9 @@ class Judge:
             got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, filter=f), q(filter=f))
             check(any(getattr(g, snake(name)) == first for g in got), f"{what}: $filter={name} eq '…'")
 
-        if entry.get("assignments") and coll != "deviceAppManagement/targetedManagedAppConfigurations":
+        # Lists that refuse `$expand` (their assignments are read per object).
+        no_list_expand = ("deviceAppManagement/targetedManagedAppConfigurations", "deviceAppManagement/policySets")
+        if entry.get("assignments") and coll not in no_list_expand:
             got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, expand=["assignments"]),
                                          q(expand="assignments"))
             check(len(got) == len(items) and all(g.assignments is not None for g in got),
@@ -422,7 +424,8 @@ class Judge:
                   "deviceAppManagement/iosManagedAppProtections": "apps",
                   "deviceAppManagement/androidManagedAppProtections": "apps",
                   "deviceAppManagement/windowsManagedAppProtections": "apps",
-                  "deviceAppManagement/targetedManagedAppConfigurations": "apps"}.get(coll)
+                  "deviceAppManagement/targetedManagedAppConfigurations": "apps",
+                  "deviceManagement/roleAssignments": "roleDefinition"}.get(coll)
         info = request(Method.GET, f"{self.base}/{ver}/{coll}/{candidates[0].id}"
                                   + (f"?$expand={expand}" if expand else ""))
         full = await self.adapter.send_async(info, model_cls, {})
@@ -431,6 +434,11 @@ class Judge:
         if name_field(entry) is None:
             await self.write_unnamed(what, ver, coll, b, full, model_cls)
             return
+        # Single-valued navigations are created by their bind, as Graph wants (role assignments).
+        for field, target in entry["write"].get("binds", []):
+            bound = getattr(full, snake(field))
+            setattr(full, snake(field), None)
+            full.additional_data[f"{field}@odata.bind"] = f"{self.base}/beta/{target}/{bound.id}"
         name = snake(name_field(entry))
         setattr(full, name, f"SDK judge copy of {getattr(full, name)}")
         if entry["write"].get("clientIds"):
