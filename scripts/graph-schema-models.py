@@ -18,6 +18,7 @@ EXTRA = {
     "deviceManagement/reusablePolicySettings": "device_management_reusable_policy_setting.DeviceManagementReusablePolicySetting",
     "deviceAppManagement/policySets": "policy_set.PolicySet",
     "deviceManagement/roleAssignments": "device_and_app_management_role_assignment.DeviceAndAppManagementRoleAssignment",
+    "deviceManagement/intuneBrandingProfiles": "intune_branding_profile.IntuneBrandingProfile",
     "deviceManagement/deviceComplianceScripts": "device_compliance_script.DeviceComplianceScript",
     "deviceManagement/operationApprovalPolicies": "operation_approval_policy.OperationApprovalPolicy",
     "deviceManagement": "device_management.device_management.DeviceManagement",

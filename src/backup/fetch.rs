@@ -202,6 +202,19 @@ fn apply_answer(
             merge(&mut w.value, full);
             None
         }
+        // A property answered alone (a branding image): attached without its annotations.
+        (Ok(mut one), Some(nav)) if nav.property => {
+            if let Some(m) = one.as_object_mut() {
+                m.retain(|k, _| !k.starts_with("@odata."));
+            }
+            let empty = one.as_object().is_some_and(|m| m.is_empty());
+            w.value[nav.path] = if empty { Value::Null } else { one };
+            None
+        }
+        (Err(err), Some(nav)) if nav.property && is_not_found(&err) => {
+            w.value[nav.path] = Value::Null;
+            None
+        }
         (Ok(mut page), Some(nav)) => match page.get_mut("value").map(Value::take) {
             Some(Value::Array(items)) => {
                 if let Some((field, query)) = nav.complete {

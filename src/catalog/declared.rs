@@ -94,6 +94,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.mobileAppCategory",
     ),
     (
+        "deviceManagement/intuneBrandingProfiles",
+        "#microsoft.graph.intuneBrandingProfile",
+    ),
+    (
         "deviceManagement/roleAssignments",
         "#microsoft.graph.deviceAndAppManagementRoleAssignment",
     ),

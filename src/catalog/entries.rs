@@ -149,6 +149,7 @@ const ENROLLMENT_WRITE: WriteRule = WriteRule {
     fixed: &["deviceEnrollmentConfigurationType", "platformType"],
     client_ids: false,
     no_create: &[],
+    create_later: &[],
     binds: &[],
 };
 
@@ -179,6 +180,7 @@ const SETTINGS_NAV: &[Nav] = &[Nav {
     path: "settings",
     query: "$expand=settingDefinitions&$top=1000",
     complete: None,
+    property: false,
 }];
 const SETTINGS_STRIP: &[&str] = &[
     "settings[].id",
@@ -475,6 +477,32 @@ const fn policy_item(path: &'static str) -> RefField {
     }
 }
 
+/// Branding images: answered only by their own GET, refused by a create
+/// (docs/graph-notes.md, "Branding profiles").
+const BRANDING_IMAGES: &[&str] = &[
+    "themeColorLogo",
+    "lightBackgroundLogo",
+    "landingPageCustomizedImage",
+];
+
+const fn image_nav(path: &'static str) -> Nav {
+    Nav {
+        path,
+        query: "",
+        complete: None,
+        property: true,
+    }
+}
+
+const fn image(field: &'static str, label: &'static str) -> SidecarField {
+    SidecarField {
+        field,
+        ext: "png",
+        label: Some(label),
+        file_name_field: None,
+    }
+}
+
 /// A policy entry with the common defaults; each entry overrides what differs.
 const fn policy(
     key: &'static str,
@@ -529,6 +557,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                     path: "assignments",
                     query: "",
                     complete: None,
+                    property: false,
                 }],
                 ..source(BETA, "deviceManagement/roleScopeTags", "")
             }],
@@ -765,6 +794,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                     path: "relationships",
                     query: "",
                     complete: None,
+                    property: false,
                 }],
                 ..source(BETA, "deviceAppManagement/mobileApps", "")
             }],
@@ -889,6 +919,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                     path: "definitionValues",
                     query: "$expand=definition,presentationValues($expand=presentation)",
                     complete: Some(("presentationValues", "$expand=presentation")),
+                    property: false,
                 }],
                 ..source(
                     BETA,
@@ -1257,11 +1288,13 @@ pub static CATALOG: &[CatalogEntry] = &[
                         path: "settings",
                         query: "",
                         complete: None,
+                        property: false,
                     },
                     Nav {
                         path: "assignments",
                         query: "",
                         complete: None,
+                        property: false,
                     },
                 ],
                 ..source(BETA, "deviceManagement/intents", "")
@@ -1293,6 +1326,7 @@ pub static CATALOG: &[CatalogEntry] = &[
                     path: "assignments",
                     query: "",
                     complete: None,
+                    property: false,
                 }],
                 ..source(BETA, "deviceManagement/termsAndConditions", "")
             }],
@@ -1327,6 +1361,47 @@ pub static CATALOG: &[CatalogEntry] = &[
                 // Microsoft's roles are the same in every tenant and cannot be written.
                 skip_when: Some(("isBuiltIn", SkipValue::Bool(true))),
                 ..source(BETA, "deviceManagement/roleDefinitions", "")
+            }],
+        )
+    },
+    // docs/graph-notes.md, "Branding profiles"
+    CatalogEntry {
+        name: NameRule::Property {
+            field: "profileName",
+        },
+        write: WriteRule {
+            update_omit: &["isDefaultProfile", "disableClientTelemetry"],
+            create_later: BRANDING_IMAGES,
+            no_create: &[NoCreate {
+                field: "isDefaultProfile",
+                when: SkipValue::Bool(true),
+                reason: "every tenant has its one default profile: restore updates it there, \
+                         never creates another",
+            }],
+            ..PATCH
+        },
+        sidecars: &[
+            image("themeColorLogo.value", "logo"),
+            image("lightBackgroundLogo.value", "light-logo"),
+            image("landingPageCustomizedImage.value", "landing"),
+        ],
+        sets: &[SetRule {
+            path: "companyPortalBlockedActions",
+            key: None,
+        }],
+        read_permission: APPS_READ,
+        write_permission: APPS_WRITE,
+        ..policy(
+            "brandingProfiles",
+            "Company Portal branding profiles",
+            &[Source {
+                hydrate: Some("$expand=assignments"),
+                navs: &[
+                    image_nav("themeColorLogo"),
+                    image_nav("lightBackgroundLogo"),
+                    image_nav("landingPageCustomizedImage"),
+                ],
+                ..source(BETA, "deviceManagement/intuneBrandingProfiles", "")
             }],
         )
     },

@@ -92,6 +92,9 @@ pub struct Nav {
     /// When an item of the result lacks this property (the query's nested `$expand` was not
     /// honoured), fetch `{nav}/{item id}/{property}?{query}` for it.
     pub complete: Option<(&'static str, &'static str)>,
+    /// The path is a property only its own GET answers (branding images), not a collection: its
+    /// object is attached as it comes, and a 404 means not set.
+    pub property: bool,
 }
 
 /// A field whose value is a payload kept as an exact-bytes sidecar file next to the document.
@@ -425,6 +428,8 @@ pub struct WriteRule {
     /// Objects restore can update but never create, and why (apps whose content a backup does
     /// not hold, apps a store sync brings).
     pub no_create: &'static [NoCreate],
+    /// Properties a create may not carry, sent by a PATCH right after it (branding images).
+    pub create_later: &'static [&'static str],
     /// Single-valued navigations a create names by `<field>@odata.bind`: the document keeps
     /// `{field: {id}}`, the body sends the object's URL in this collection (role assignments'
     /// role, docs/graph-notes.md, "Role assignments").
@@ -532,6 +537,7 @@ pub const PATCH: WriteRule = WriteRule {
     fixed: &[],
     client_ids: false,
     no_create: &[],
+    create_later: &[],
     binds: &[],
 };
 
@@ -739,6 +745,7 @@ mod tests {
             "reusableSettings",
             "policySets",
             "roleAssignments",
+            "brandingProfiles",
             "appleEnrollmentTokens",
             "authenticationContexts",
             "authenticationStrengths",

@@ -96,6 +96,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         apps: false,
         policy_sets: false,
         binds: &[],
+        property_routes: &[],
     }
 }
 
@@ -411,6 +412,24 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/intents",
             "#microsoft.graph.deviceManagementIntent",
+        )
+    },
+    // docs/graph-notes.md, "Branding profiles": images only through their own GET and refused by
+    // a create; the default profile built in; PATCH 204, assign 204.
+    Coll {
+        read_role: APP_R,
+        write_roles: APP_W,
+        patch: 204,
+        property_routes: &[
+            "themeColorLogo",
+            "lightBackgroundLogo",
+            "landingPageCustomizedImage",
+        ],
+        built_in: BuiltIn::DefaultProfile,
+        read_only: &["isDefaultProfile"],
+        ..coll(
+            "deviceManagement/intuneBrandingProfiles",
+            "#microsoft.graph.intuneBrandingProfile",
         )
     },
     // docs/graph-notes.md, "Role assignments": the role set by `roleDefinition@odata.bind` on

@@ -65,6 +65,8 @@ pub(crate) enum BuiltIn {
     Role,
     /// Microsoft's apps published in every tenant (`appAvailability: global`).
     GlobalApp,
+    /// The tenant's default branding profile (`isDefaultProfile`).
+    DefaultProfile,
 }
 
 impl BuiltIn {
@@ -73,6 +75,7 @@ impl BuiltIn {
         match self {
             BuiltIn::ScopeTag | BuiltIn::Role => Some("isBuiltIn"),
             BuiltIn::GlobalScript => Some("isGlobalScript"),
+            BuiltIn::DefaultProfile => Some("isDefaultProfile"),
             BuiltIn::None
             | BuiltIn::DefaultEnrollment
             | BuiltIn::Singleton
@@ -273,6 +276,9 @@ pub(crate) struct Coll {
     /// collection (role assignments' role, docs/graph-notes.md, "Role assignments"); an unknown
     /// object answers 400.
     pub binds: &'static [(&'static str, &'static str)],
+    /// Properties answered only by their own GET (`/{id}/{property}`), never in the object, and
+    /// refused by a create (branding images, docs/graph-notes.md, "Branding profiles").
+    pub property_routes: &'static [&'static str],
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names
@@ -321,6 +327,7 @@ impl Coll {
             BuiltIn::Strength => obj["policyType"] == "builtIn",
             BuiltIn::Role => obj["isBuiltIn"] == true,
             BuiltIn::GlobalApp => obj["appAvailability"] == "global",
+            BuiltIn::DefaultProfile => obj["isDefaultProfile"] == true,
         }
     }
 }

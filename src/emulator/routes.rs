@@ -90,6 +90,9 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         ("GET", [id, f]) if f.starts_with("getOmaSettingPlainTextValue(") => {
             oma_plain(t, coll, id, f)
         }
+        ("GET", [id, p]) if coll.property_routes.contains(&p.as_str()) => {
+            property(t, ctx, req, coll, id, p)
+        }
         ("GET", [id, nav]) => nav_list(t, ctx, req, coll, id, nav, &q),
         ("GET", [id, nav, sub]) => nav_item(t, ctx, req, coll, id, nav, sub, &q),
         ("GET", [id, cats, cid, nav]) if cats == "categories" => {
@@ -133,6 +136,24 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         }
         ("POST", [id, action]) => actions::action(t, ctx, req, coll, id, action),
         _ => Err(GraphError::no_route()),
+    }
+}
+
+/// `GET /{id}/{property}` of a property only its own GET answers: the value with its context,
+/// 404 when it is not set (docs/graph-notes.md, "Branding profiles").
+fn property(t: &Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str, name: &str) -> R {
+    let obj = find_obj(t, coll, id)?;
+    match obj.get(name).and_then(Value::as_object) {
+        Some(value) => {
+            let mut v = Value::Object(value.clone());
+            v["@odata.context"] = json!(context(
+                ctx,
+                req.ver,
+                &format!("{}('{id}')/{name}", coll.path)
+            ));
+            Ok(Resp::json(200, v))
+        }
+        None => Err(GraphError::not_found(404, name)),
     }
 }
 

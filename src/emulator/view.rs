@@ -61,6 +61,9 @@ pub(crate) fn present(
             .as_ref()
             .is_some_and(|sel| sel.iter().any(|s| s.eq_ignore_ascii_case(f)))
     };
+    for f in coll.property_routes {
+        m.remove(*f);
+    }
     for f in coll.select_only {
         if !selected(f) {
             m.remove(*f);

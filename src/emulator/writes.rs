@@ -199,6 +199,12 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
             "Default enrollment configurations cannot be created",
         ));
     }
+    if let Some(f) = coll.property_routes.iter().find(|f| m.contains_key(**f)) {
+        // docs/graph-notes.md, "Branding profiles": the portal creates, then PATCHes the images.
+        return Err(GraphError::bad_request(format!(
+            "A create cannot carry '{f}': create the object, then PATCH it."
+        )));
+    }
     let bound = bound(t, coll, &mut m)?;
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;

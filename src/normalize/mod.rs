@@ -253,6 +253,7 @@ fn split_sidecars(
             let ext = file_name
                 .as_deref()
                 .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
+                .or_else(|| image_ext(spec, &at))
                 .filter(|e| {
                     !e.is_empty() && e.len() <= 12 && e.chars().all(|c| c.is_ascii_alphanumeric())
                 })
@@ -283,6 +284,20 @@ fn split_sidecars(
         }
     }
     Ok((files, sidecars))
+}
+
+/// The extension an image's MIME type gives it, for the `value` of a `mimeContent`
+/// (`{"type": "image/jpeg", "value": …}`: apps' icons, branding images).
+fn image_ext(spec: &Value, at: &str) -> Option<String> {
+    let parent = at.strip_suffix(".value")?;
+    let mime = path::get(spec, &format!("{parent}.type"))?.as_str()?;
+    match mime.to_ascii_lowercase().as_str() {
+        "image/png" => Some("png".into()),
+        "image/jpeg" | "image/jpg" => Some("jpg".into()),
+        "image/gif" => Some("gif".into()),
+        "image/svg+xml" => Some("svg".into()),
+        _ => None,
+    }
 }
 
 /// The document's YAML text, header included.

@@ -53,6 +53,27 @@ pub fn create(ctx: &Context<'_>) -> Vec<Request> {
         purpose: "create".into(),
     });
     let object = format!("{}/{CREATED_ID}", ctx.collection);
+    // What a create may not carry follows in a PATCH (docs/graph-notes.md, "Branding profiles").
+    let later: Map<String, Value> = ctx
+        .entry
+        .write
+        .create_later
+        .iter()
+        .filter_map(|f| Some((f.to_string(), ctx.desired.get(*f)?.clone())))
+        .filter(|(_, v)| !v.is_null())
+        .collect();
+    if !later.is_empty() {
+        let mut body = later;
+        if let Some(t) = ctx.desired.get("@odata.type") {
+            body.insert("@odata.type".into(), t.clone());
+        }
+        out.push(Request {
+            method: "PATCH".into(),
+            path: object.clone(),
+            body: Some(Value::Object(body)),
+            purpose: "update".into(),
+        });
+    }
     for a in ctx.entry.write.actions {
         out.extend(action(ctx, *a, &object, true));
     }
@@ -120,6 +141,11 @@ fn body_without(ctx: &Context<'_>, update: bool) -> Map<String, Value> {
     }
     for a in ctx.entry.write.actions {
         body.remove(a.field());
+    }
+    if !update {
+        for f in ctx.entry.write.create_later {
+            body.remove(*f);
+        }
     }
     if update {
         for f in ctx.entry.write.update_omit {

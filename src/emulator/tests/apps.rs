@@ -1,7 +1,8 @@
 //! Apps as Graph serves them (docs/graph-notes.md, "Apps"), on the demo tenant: the icon and scope
 //! tags only on a GET by id, PATCH naming the derived type and refusing navigations, categories
 //! linked by `$ref`, relationships replaced as a set with their reverse edges and counts, and a
-//! DELETE that refuses Microsoft's own apps; and policy sets, whose items name apps and policies.
+//! DELETE that refuses Microsoft's own apps; policy sets, whose items name apps and policies; and
+//! branding profiles, whose images only their own GET answers.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -269,4 +270,51 @@ async fn policy_sets_hold_items_written_through_update() {
         )
         .await;
     assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn branding_images_come_only_by_their_own_get_and_follow_a_create() {
+    const PROFILES: &str = "/beta/deviceManagement/intuneBrandingProfiles";
+    const MUC: &str = "d4b2a1f3-8c7e-4d6f-8091-2b3c4d5e6f70";
+    let env = boot_demo().await;
+    let (_, one) = env.get(&format!("{PROFILES}/{MUC}")).await;
+    assert!(one.get("themeColorLogo").is_none(), "{one}");
+    let (s, logo) = env.get(&format!("{PROFILES}/{MUC}/themeColorLogo")).await;
+    assert_eq!(s, 200);
+    assert_eq!(logo["type"], "image/png");
+    let (s, _) = env
+        .get(&format!("{PROFILES}/{MUC}/lightBackgroundLogo"))
+        .await;
+    assert_eq!(s, 404, "not set");
+    let image = json!({"@odata.type": "#microsoft.graph.mimeContent", "type": "image/png", "value": "iVBORw0KGgo="});
+    let (s, _) = env
+        .call(
+            Method::POST,
+            PROFILES,
+            Some(json!({"profileName": "x", "themeColorLogo": image.clone()})),
+        )
+        .await;
+    assert_eq!(s, 400, "a create cannot carry an image");
+    let (s, created) = env
+        .call(Method::POST, PROFILES, Some(json!({"profileName": "x"})))
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(created["isDefaultProfile"], false);
+    let url = format!("{PROFILES}/{}", created["id"].as_str().unwrap());
+    let (s, _) = env
+        .call(Method::PATCH, &url, Some(json!({"themeColorLogo": image})))
+        .await;
+    assert_eq!(s, 204);
+    assert_eq!(
+        env.get(&format!("{url}/themeColorLogo")).await.1["value"],
+        "iVBORw0KGgo="
+    );
+    let (s, _) = env
+        .call(
+            Method::DELETE,
+            &format!("{PROFILES}/c3a1f0e2-7b6d-4c5e-9f80-1a2b3c4d5e6f"),
+            None,
+        )
+        .await;
+    assert!(s >= 400, "the default profile is not deleted");
 }

@@ -327,8 +327,13 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
                 assert_eq!(i.action, Action::PreviewOnly, "{why}");
                 continue;
             }
-            // Microsoft's own apps are in every tenant: a clear keeps them, unchanged.
+            // Microsoft's own apps and the default branding profile are in every tenant: a
+            // clear keeps them, unchanged.
             "apps" if i.name == "Microsoft Word" => {
+                assert_eq!(i.action, Action::NoOp, "{why}");
+                continue;
+            }
+            "brandingProfiles" if i.name == "Default" => {
                 assert_eq!(i.action, Action::NoOp, "{why}");
                 continue;
             }
