@@ -114,7 +114,9 @@ pub(super) fn read(repo: &Repo, opts: &Selection<'_>) -> Result<Option<Source>, 
         refs: ref_table(&read),
         names: {
             let mut names = names_from(read(Names::FILE));
-            names.merge_yaml(read(Names::REUSABLE), Names::REUSABLE);
+            for file in Names::reference_files() {
+                names.merge_yaml(read(&file), &file);
+            }
             names
         },
         desired: vec![],

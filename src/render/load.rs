@@ -107,8 +107,10 @@ impl<'a> Loader<'a> {
                     }),
                 _ => Names::default(),
             };
-            let reusable = join(&tenant_dir, Names::REUSABLE);
-            names.merge_yaml(files.read(&reusable).ok().flatten(), &reusable);
+            for file in Names::reference_files() {
+                let path = join(&tenant_dir, &file);
+                names.merge_yaml(files.read(&path).ok().flatten(), &path);
+            }
             names
         })
     }

@@ -25,6 +25,7 @@ use crate::catalog::{self, ViewShape};
 use crate::normalize::Document;
 use crate::normalize::refs::RefEntry;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub use compare::{ChangeKind, FieldChange, ObjectChange, Report, Summary, Unread, Warning};
@@ -41,9 +42,17 @@ impl Names {
     /// definitions, `crate::store::layout::refs_file`; a test keeps them equal).
     pub const FILE: &'static str = "_refs/settingDefinitions.yaml";
 
-    /// The names of reusable settings, which settings values name by id; read beside [`Names::FILE`]
-    /// into the same table (their GUIDs never meet a definition id).
-    pub const REUSABLE: &'static str = "_refs/reusableSettings.yaml";
+    /// The other `_refs/` files, whose names views show beside the ids documents refer to
+    /// (reusable settings in settings values, apps, categories, roles, groups …); read beside
+    /// [`Names::FILE`] into the same table (their ids never meet a definition id).
+    pub fn reference_files() -> Vec<String> {
+        let dir = Names::FILE.rsplit_once('/').map_or("", |(d, _)| d);
+        catalog::RefKind::ALL
+            .iter()
+            .filter(|k| **k != catalog::RefKind::SettingDefinitions)
+            .map(|k| format!("{dir}/{}.yaml", k.file_stem()))
+            .collect()
+    }
 
     /// Adds the names a `_refs/` file holds; one that does not parse adds none.
     pub fn merge_yaml(&mut self, bytes: Option<Vec<u8>>, file: &str) {
@@ -194,6 +203,46 @@ pub struct View {
 }
 
 /// Renders a document. `sidecars` maps each sidecar's file name to its bytes (`None`: missing).
+/// Values that are ids of referenced objects shown as `name [id]`, the name from `_refs/`.
+fn name_references(
+    entry: &catalog::CatalogEntry,
+    spec: &Value,
+    names: &Names,
+    fields: &mut [Field],
+) {
+    let mut ids = std::collections::BTreeSet::new();
+    for r in entry.refs {
+        crate::normalize::path::for_each(spec, r.path, &mut |v| match v {
+            Value::String(id) => {
+                ids.insert(id.clone());
+            }
+            Value::Array(items) => {
+                ids.extend(items.iter().filter_map(Value::as_str).map(String::from))
+            }
+            _ => {}
+        });
+    }
+    if ids.is_empty() {
+        return;
+    }
+    let named = |id: &str| match names.get(id) {
+        Some(n) if ids.contains(id) => format!("{n} [{id}]"),
+        _ => id.to_string(),
+    };
+    for f in fields.iter_mut() {
+        if ids.contains(&f.value) {
+            f.value = named(&f.value);
+        } else if f.value.split(", ").any(|part| ids.contains(part)) {
+            f.value = f
+                .value
+                .split(", ")
+                .map(named)
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+    }
+}
+
 pub fn view(
     doc: &Document,
     path: &str,
@@ -215,6 +264,9 @@ pub fn view(
         }
     };
     let mut props = properties::fields(&doc.spec, owned);
+    if let Some(e) = entry {
+        name_references(e, &doc.spec, names, &mut props);
+    }
     props.append(&mut fields);
     let sidecars = doc
         .sidecars

@@ -343,8 +343,9 @@ fn names_file_is_the_layouts_reference_file() {
         super::Names::FILE,
         crate::store::layout::refs_file(crate::catalog::RefKind::SettingDefinitions)
     );
-    assert_eq!(
-        super::Names::REUSABLE,
-        crate::store::layout::refs_file(crate::catalog::RefKind::ReusableSettings)
-    );
+    let kinds = crate::catalog::RefKind::ALL
+        .into_iter()
+        .filter(|k| *k != crate::catalog::RefKind::SettingDefinitions);
+    let files: Vec<String> = kinds.map(crate::store::layout::refs_file).collect();
+    assert_eq!(super::Names::reference_files(), files);
 }

@@ -290,8 +290,10 @@ impl Cache {
                 .read_at(id, &path)?
                 .and_then(|b| Names::from_yaml(&String::from_utf8_lossy(&b), &path).ok())
                 .unwrap_or_default();
-            let reusable = layout::in_tenant(tenant, Names::REUSABLE);
-            names.merge_yaml(repo.read_at(id, &reusable)?, &reusable);
+            for file in Names::reference_files() {
+                let path = layout::in_tenant(tenant, &file);
+                names.merge_yaml(repo.read_at(id, &path)?, &path);
+            }
             Ok(Arc::new(names))
         })
     }
