@@ -36,6 +36,27 @@ fn delete(emu: &Emu, c: &GraphClient, path: &str) {
     assert!(r.status < 300, "DELETE {path}: {}", r.status);
 }
 
+/// The plan's item whose path holds `fragment`.
+fn item_at(p: &Plan, fragment: &str) -> Item {
+    p.items
+        .iter()
+        .find(|i| i.path.contains(fragment))
+        .unwrap_or_else(|| panic!("{fragment}: {}", listing(p)))
+        .clone()
+}
+
+/// Asserts the item is blocked by a reason that names every one of `words`.
+fn assert_blocked_naming(i: &Item, words: &[&str]) {
+    assert_eq!(i.action, Action::Blocked, "{}: {:?}", i.path, i.reasons);
+    assert!(
+        i.reasons
+            .iter()
+            .any(|r| words.iter().all(|w| r.contains(w))),
+        "{words:?} in {:?}",
+        i.reasons
+    );
+}
+
 /// The demo tenant and `other`, a copy of its reference data under other ids, both in the
 /// emulator; a repository with the demo backed up and `other` configured.
 fn two_tenants() -> (Emu, TestEnv) {
@@ -242,13 +263,7 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
         "--type",
         "compliancePolicies",
     ];
-    let windows = |p: &Plan| -> Item {
-        p.items
-            .iter()
-            .find(|i| i.path.contains("/windows-compliance-bitlocker-defender--"))
-            .unwrap_or_else(|| panic!("{}", listing(p)))
-            .clone()
-    };
+    let windows = |p: &Plan| item_at(p, "/windows-compliance-bitlocker-defender--");
     let (_, _, p) = plan(&env, &args);
     let w = windows(&p);
     assert_eq!(w.action, Action::Create, "{:?}", w.reasons);
@@ -272,15 +287,7 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
 
     delete(&emu, &other, &format!("{SCRIPTS}/{theirs}"));
     let (_, _, p) = plan(&env, &args);
-    let w = windows(&p);
-    assert_eq!(w.action, Action::Blocked, "{:?}", w.reasons);
-    assert!(
-        w.reasons
-            .iter()
-            .any(|r| r.contains("compliance script") && r.contains(NAME)),
-        "{:?}",
-        w.reasons
-    );
+    assert_blocked_naming(&windows(&p), &["compliance script", NAME]);
 }
 
 /// Authentication contexts keep their slot ids (`c1`…): a plan into another tenant creates them
@@ -397,17 +404,10 @@ fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_name
     const CATEGORIES: &str = "beta/deviceAppManagement/mobileAppCategories";
     const LAB: &str = "🧪 Labor-Apps \"Beta\"";
     let args = ["--tenant", "demo", "--to-tenant", "other", "--type", "apps"];
-    let find = |p: &Plan, stem: &str| -> Item {
-        p.items
-            .iter()
-            .find(|i| i.path.contains(stem))
-            .unwrap_or_else(|| panic!("{}", listing(p)))
-            .clone()
-    };
     // The copy holds the same apps and categories under other ids: nothing to write.
     let (_, _, p) = plan(&env, &args);
     for stem in ["/company-portal--", "/7-zip-24-09-x64--", "/intranet-wiki-"] {
-        let i = find(&p, stem);
+        let i = item_at(&p, stem);
         assert_eq!(i.action, Action::NoOp, "{stem}: {:?}", i.reasons);
     }
 
@@ -428,31 +428,17 @@ fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_name
         ),
     );
     let (_, _, p) = plan(&env, &args);
-    let portal = find(&p, "/company-portal--");
-    assert_eq!(portal.action, Action::Blocked, "{:?}", portal.reasons);
-    assert!(
-        portal
-            .reasons
-            .iter()
-            .any(|r| r.contains("app category") && r.contains(LAB)),
-        "{:?}",
-        portal.reasons
-    );
-    let zip = find(&p, "/7-zip-24-09-x64--");
-    assert_eq!(zip.action, Action::Blocked, "{:?}", zip.reasons);
-    assert!(
-        zip.reasons
-            .iter()
-            .any(|r| r.contains("app \"7-Zip 23.01 (x64) (win32LobApp)\"")),
-        "{:?}",
-        zip.reasons
+    assert_blocked_naming(&item_at(&p, "/company-portal--"), &["app category", LAB]);
+    assert_blocked_naming(
+        &item_at(&p, "/7-zip-24-09-x64--"),
+        &["app \"7-Zip 23.01 (x64) (win32LobApp)\""],
     );
 
     // The category is created first; the app links to it by the id its create returns.
     let mut with = args.to_vec();
     with.push("--create-missing");
     let (_, _, p) = plan(&env, &with);
-    let portal = find(&p, "/company-portal--");
+    let portal = item_at(&p, "/company-portal--");
     assert_eq!(portal.action, Action::Update, "{:?}", portal.reasons);
     let links: Vec<&str> = portal
         .requests
@@ -495,13 +481,7 @@ fn reusable_settings_in_firewall_rules_are_mapped_by_name_and_a_missing_one_is_n
         "--type",
         "settingsCatalog",
     ];
-    let rules = |p: &Plan| -> Item {
-        p.items
-            .iter()
-            .find(|i| i.path.contains("/firewall-rules-line-of-business--"))
-            .unwrap_or_else(|| panic!("{}", listing(p)))
-            .clone()
-    };
+    let rules = |p: &Plan| item_at(p, "/firewall-rules-line-of-business--");
     let (_, _, p) = plan(&env, &args);
     let r = rules(&p);
     assert_eq!(r.action, Action::Create, "{:?}", r.reasons);
@@ -513,15 +493,7 @@ fn reusable_settings_in_firewall_rules_are_mapped_by_name_and_a_missing_one_is_n
 
     delete(&emu, &other, &format!("{REUSABLE}/{}", theirs[0]));
     let (_, _, p) = plan(&env, &args);
-    let r = rules(&p);
-    assert_eq!(r.action, Action::Blocked, "{:?}", r.reasons);
-    assert!(
-        r.reasons
-            .iter()
-            .any(|x| x.contains("reusable setting") && x.contains(MUC)),
-        "{:?}",
-        r.reasons
-    );
+    assert_blocked_naming(&rules(&p), &["reusable setting", MUC]);
 }
 
 /// A policy set into another tenant: the apps it holds are found there by name and type, the
@@ -558,14 +530,11 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
     ];
     // The app protection policy is not in the other tenant: named, blocking.
     let (_, _, p) = plan(&env, &sets);
-    let b = byod(&p);
-    assert_eq!(b.action, Action::Blocked, "{:?}", b.reasons);
-    assert!(
-        b.reasons
-            .iter()
-            .any(|r| r == &format!("policy \"{MAM}\" does not exist in the target tenant")),
-        "{:?}",
-        b.reasons
+    assert_blocked_naming(
+        &byod(&p),
+        &[&format!(
+            "policy \"{MAM}\" does not exist in the target tenant"
+        )],
     );
     // Restored with its type, it is created first and the set holds the new one.
     let mut with = sets.to_vec();
@@ -592,13 +561,8 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
     // Without its app the set blocks, naming the app by name and type.
     delete(&emu, &other, &format!("{APPS}/{outlook_ios}"));
     let (_, _, p) = plan(&env, &with);
-    let b = byod(&p);
-    assert_eq!(b.action, Action::Blocked, "{:?}", b.reasons);
-    assert!(
-        b.reasons
-            .iter()
-            .any(|r| r.contains("app \"Microsoft Outlook (iosStoreApp)\" does not exist")),
-        "{:?}",
-        b.reasons
+    assert_blocked_naming(
+        &byod(&p),
+        &["app \"Microsoft Outlook (iosStoreApp)\" does not exist"],
     );
 }
