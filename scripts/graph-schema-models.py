@@ -19,6 +19,7 @@ EXTRA = {
     "deviceAppManagement/policySets": "policy_set.PolicySet",
     "deviceManagement/roleAssignments": "device_and_app_management_role_assignment.DeviceAndAppManagementRoleAssignment",
     "deviceManagement/intuneBrandingProfiles": "intune_branding_profile.IntuneBrandingProfile",
+    "deviceManagement/microsoftTunnelSites": "microsoft_tunnel_site.MicrosoftTunnelSite",
     "deviceManagement/deviceComplianceScripts": "device_compliance_script.DeviceComplianceScript",
     "deviceManagement/operationApprovalPolicies": "operation_approval_policy.OperationApprovalPolicy",
     "deviceManagement": "device_management.device_management.DeviceManagement",

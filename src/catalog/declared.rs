@@ -94,6 +94,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.mobileAppCategory",
     ),
     (
+        "deviceManagement/microsoftTunnelSites",
+        "#microsoft.graph.microsoftTunnelSite",
+    ),
+    (
         "deviceManagement/intuneBrandingProfiles",
         "#microsoft.graph.intuneBrandingProfile",
     ),

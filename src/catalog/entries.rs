@@ -1472,6 +1472,11 @@ pub static CATALOG: &[CatalogEntry] = &[
     },
     // docs/graph-notes.md, "Microsoft Tunnel"
     CatalogEntry {
+        referenced: Some(Referenced {
+            kind: RefKind::TunnelConfigurations,
+            creatable: false,
+            whole: true,
+        }),
         assignments: None,
         strip: &["lastUpdateDateTime"],
         ..policy(
@@ -1686,6 +1691,35 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[Source {
                 skip_when: Some(("onboardingStatus", SkipValue::Str(&["notOnboarded"]))),
                 ..source(BETA, "deviceManagement/remoteAssistancePartners", "")
+            }],
+        )
+    },
+    // docs/graph-notes.md, "Microsoft Tunnel"
+    CatalogEntry {
+        write: WriteRule {
+            update_omit: &["microsoftTunnelConfiguration"],
+            fixed: &["microsoftTunnelConfiguration.id"],
+            ..PATCH
+        },
+        assignments: None,
+        strip: &["upgradeAvailable"],
+        project: &[("microsoftTunnelConfiguration", &["id"])],
+        refs: &[RefField {
+            path: "microsoftTunnelConfiguration.id",
+            kind: RefKind::TunnelConfigurations,
+        }],
+        restore_order: 60,
+        ..policy(
+            "tunnelSites",
+            "Microsoft Tunnel sites",
+            &[Source {
+                navs: &[Nav {
+                    path: "microsoftTunnelConfiguration",
+                    query: "",
+                    complete: None,
+                    property: true,
+                }],
+                ..source(BETA, "deviceManagement/microsoftTunnelSites", "")
             }],
         )
     },

@@ -145,13 +145,15 @@ pub enum RefKind {
     Policies,
     /// Intune roles, Microsoft's and custom ones, named by role assignments.
     Roles,
+    /// Microsoft Tunnel server configurations, named by Tunnel sites.
+    TunnelConfigurations,
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 14] = [
+    pub const ALL: [RefKind; 15] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -165,6 +167,7 @@ impl RefKind {
         RefKind::ReusableSettings,
         RefKind::Policies,
         RefKind::Roles,
+        RefKind::TunnelConfigurations,
         RefKind::SettingDefinitions,
     ];
 
@@ -183,6 +186,7 @@ impl RefKind {
             RefKind::ReusableSettings => "reusableSettings",
             RefKind::Policies => "policies",
             RefKind::Roles => "roles",
+            RefKind::TunnelConfigurations => "tunnelConfigurations",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
         }
@@ -221,6 +225,7 @@ impl RefKind {
             RefKind::ReusableSettings => "reusable setting",
             RefKind::Policies => "policy",
             RefKind::Roles => "role",
+            RefKind::TunnelConfigurations => "Tunnel server configuration",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
         }
@@ -746,6 +751,7 @@ mod tests {
             "policySets",
             "roleAssignments",
             "brandingProfiles",
+            "tunnelSites",
             "appleEnrollmentTokens",
             "authenticationContexts",
             "authenticationStrengths",
@@ -866,6 +872,7 @@ mod tests {
                 RefKind::AppCategories,
                 RefKind::ReusableSettings,
                 RefKind::Roles,
+                RefKind::TunnelConfigurations,
             ]
         );
         for e in all() {

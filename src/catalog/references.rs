@@ -111,6 +111,13 @@ pub static REFERENCE_SOURCES: &[RefSource] = &[
         read_permission: CONFIG_READ,
     },
     RefSource {
+        kind: RefKind::TunnelConfigurations,
+        version: BETA,
+        collection: "deviceManagement/microsoftTunnelConfigurations",
+        lookup: RefLookup::List { query: "" },
+        read_permission: CONFIG_READ,
+    },
+    RefSource {
         kind: RefKind::Roles,
         version: BETA,
         collection: "deviceManagement/roleDefinitions",

@@ -32,6 +32,13 @@ pub(crate) const COMMON_READ_ONLY: &[&str] = &[
     "isBuiltIn",
 ];
 
+/// Branding images (docs/graph-notes.md, "Branding profiles").
+const BRANDING_IMAGES: &[&str] = &[
+    "themeColorLogo",
+    "lightBackgroundLogo",
+    "landingPageCustomizedImage",
+];
+
 const fn coll(path: &'static str, base_type: &'static str) -> Coll {
     Coll {
         path,
@@ -97,6 +104,8 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         policy_sets: false,
         binds: &[],
         property_routes: &[],
+        create_refused: &[],
+        links: &[],
     }
 }
 
@@ -414,17 +423,32 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.deviceManagementIntent",
         )
     },
+    // docs/graph-notes.md, "Microsoft Tunnel": a site names its server configuration inline,
+    // answered only by `/{id}/microsoftTunnelConfiguration`; no assignments, no timestamps.
+    Coll {
+        navs: &[],
+        assign: Assign::No,
+        created: false,
+        modified: &[],
+        read_only: &["upgradeAvailable"],
+        property_routes: &["microsoftTunnelConfiguration"],
+        links: &[(
+            "microsoftTunnelConfiguration",
+            "deviceManagement/microsoftTunnelConfigurations",
+        )],
+        ..coll(
+            "deviceManagement/microsoftTunnelSites",
+            "#microsoft.graph.microsoftTunnelSite",
+        )
+    },
     // docs/graph-notes.md, "Branding profiles": images only through their own GET and refused by
     // a create; the default profile built in; PATCH 204, assign 204.
     Coll {
         read_role: APP_R,
         write_roles: APP_W,
         patch: 204,
-        property_routes: &[
-            "themeColorLogo",
-            "lightBackgroundLogo",
-            "landingPageCustomizedImage",
-        ],
+        property_routes: BRANDING_IMAGES,
+        create_refused: BRANDING_IMAGES,
         built_in: BuiltIn::DefaultProfile,
         read_only: &["isDefaultProfile"],
         ..coll(

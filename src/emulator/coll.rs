@@ -276,9 +276,15 @@ pub(crate) struct Coll {
     /// collection (role assignments' role, docs/graph-notes.md, "Role assignments"); an unknown
     /// object answers 400.
     pub binds: &'static [(&'static str, &'static str)],
-    /// Properties answered only by their own GET (`/{id}/{property}`), never in the object, and
-    /// refused by a create (branding images, docs/graph-notes.md, "Branding profiles").
+    /// Properties answered only by their own GET (`/{id}/{property}`), never in the object
+    /// (branding images, docs/graph-notes.md, "Branding profiles"; a Tunnel site's configuration).
     pub property_routes: &'static [&'static str],
+    /// Of those, the ones a create may not carry (branding images: created, then PATCHed).
+    pub create_refused: &'static [&'static str],
+    /// Single-valued links written inline as `{"id": …}` to an object of another collection (a
+    /// Tunnel site's configuration, docs/graph-notes.md, "Microsoft Tunnel"); an unknown one
+    /// answers 400.
+    pub links: &'static [(&'static str, &'static str)],
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

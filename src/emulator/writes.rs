@@ -80,6 +80,25 @@ fn bound(
     Ok(out)
 }
 
+/// Inline links (`{"id": …}`) replaced by the objects they name: 400 when one names nothing.
+fn linked(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) -> Result<(), GraphError> {
+    for (field, target) in coll.links {
+        let Some(id) = m
+            .get(*field)
+            .and_then(|v| v["id"].as_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
+        let object = t.store(store).get(&id).cloned().ok_or_else(|| {
+            GraphError::bad_request(format!("The linked object '{id}' does not exist."))
+        })?;
+        m.insert((*field).to_string(), object);
+    }
+    Ok(())
+}
+
 fn type_name(coll: &Coll) -> &str {
     coll.base_type.trim_start_matches('#')
 }
@@ -199,13 +218,14 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
             "Default enrollment configurations cannot be created",
         ));
     }
-    if let Some(f) = coll.property_routes.iter().find(|f| m.contains_key(**f)) {
+    if let Some(f) = coll.create_refused.iter().find(|f| m.contains_key(**f)) {
         // docs/graph-notes.md, "Branding profiles": the portal creates, then PATCHes the images.
         return Err(GraphError::bad_request(format!(
             "A create cannot carry '{f}': create the object, then PATCH it."
         )));
     }
     let bound = bound(t, coll, &mut m)?;
+    linked(t, coll, &mut m)?;
     strip_read_only(coll, &mut m);
     check_type(coll, &mut m)?;
     evolution::refuse_removed(ctx.cfg, coll, &m, None)?;
@@ -364,6 +384,7 @@ pub(crate) fn patch(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, id: &str)
         _ => {}
     }
     strip_read_only(coll, &mut m);
+    linked(t, coll, &mut m)?;
     let mut patch = Value::Object(m);
     ingest_secrets(&mut patch, &mut t.secrets)?;
     let store = t.store_mut(coll);

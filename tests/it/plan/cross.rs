@@ -566,3 +566,34 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
         &["app \"Microsoft Outlook (iosStoreApp)\" does not exist"],
     );
 }
+
+/// A Tunnel site names its server configuration: in another tenant without it the site blocks,
+/// naming it; restored with its type, the configuration is created first and the site names the
+/// new one.
+#[test]
+fn tunnel_sites_name_their_configuration_by_name() {
+    let (_emu, env) = two_tenants();
+    const CONFIG: &str = "Köln \"Full-Tunnel\" / Ü 🔒";
+    let sites = [
+        "--tenant",
+        "demo",
+        "--to-tenant",
+        "other",
+        "--type",
+        "tunnelSites",
+    ];
+    let (_, _, p) = plan(&env, &sites);
+    assert_blocked_naming(
+        &item_at(&p, "/koln-bonn-edge--"),
+        &["Tunnel server configuration", CONFIG],
+    );
+    let mut with = sites.to_vec();
+    with.extend(["--type", "tunnelConfigurations"]);
+    let (_, _, p) = plan(&env, &with);
+    let site = item_at(&p, "/koln-bonn-edge--");
+    assert_eq!(site.action, Action::Create, "{:?}", site.reasons);
+    assert_eq!(
+        body(&site, 0)["microsoftTunnelConfiguration"],
+        json!({"id": "{created:tunnelConfigurations:c9cec57a-c57a-c9ce-7ac5-cec97ac5b002}"})
+    );
+}
