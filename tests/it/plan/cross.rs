@@ -36,6 +36,15 @@ fn delete(emu: &Emu, c: &GraphClient, path: &str) {
     assert!(r.status < 300, "DELETE {path}: {}", r.status);
 }
 
+/// Arguments of a plan from the demo into `other`, of the given types.
+fn to_other<'a>(types: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--tenant", "demo", "--to-tenant", "other"];
+    for t in types {
+        args.extend(["--type", t]);
+    }
+    args
+}
+
 /// The plan's item whose path holds `fragment`.
 fn item_at(p: &Plan, fragment: &str) -> Item {
     p.items
@@ -255,14 +264,7 @@ fn compliance_scripts_are_mapped_by_name_and_a_missing_one_blocks() {
     let theirs = id_named(&list(&emu, &other, SCRIPTS), NAME);
     let ours = id_named(&list(&emu, &demo, SCRIPTS), NAME);
     assert_ne!(theirs, ours, "the copy has its own ids");
-    let args = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "compliancePolicies",
-    ];
+    let args = to_other(&["compliancePolicies"]);
     let windows = |p: &Plan| item_at(p, "/windows-compliance-bitlocker-defender--");
     let (_, _, p) = plan(&env, &args);
     let w = windows(&p);
@@ -309,14 +311,7 @@ fn authentication_contexts_keep_their_slots_and_a_taken_one_blocks() {
         .block_on(other.send(Method::POST, CONTEXTS, Some(&taken)))
         .unwrap();
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let args = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "authenticationContexts",
-    ];
+    let args = to_other(&["authenticationContexts"]);
     let (_, _, p) = plan(&env, &args);
     let by_id = |id: &str| -> Item {
         p.items
@@ -366,14 +361,7 @@ fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named(
             .any(|s| s["id"] == "00000000-0000-0000-0000-000000000002"),
         "built-ins keep their ids"
     );
-    let args = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "conditionalAccess",
-    ];
+    let args = to_other(&["conditionalAccess"]);
     let missing = |p: &Plan| -> Vec<String> {
         p.items
             .iter()
@@ -403,7 +391,7 @@ fn app_categories_and_relationships_are_mapped_by_name_and_a_missing_one_is_name
     const APPS: &str = "beta/deviceAppManagement/mobileApps";
     const CATEGORIES: &str = "beta/deviceAppManagement/mobileAppCategories";
     const LAB: &str = "🧪 Labor-Apps \"Beta\"";
-    let args = ["--tenant", "demo", "--to-tenant", "other", "--type", "apps"];
+    let args = to_other(&["apps"]);
     // The copy holds the same apps and categories under other ids: nothing to write.
     let (_, _, p) = plan(&env, &args);
     for stem in ["/company-portal--", "/7-zip-24-09-x64--", "/intranet-wiki-"] {
@@ -473,14 +461,7 @@ fn reusable_settings_in_firewall_rules_are_mapped_by_name_and_a_missing_one_is_n
     let ids = |c: &GraphClient, name: &str| id_named(&list(&emu, c, REUSABLE), name);
     let theirs = [ids(&other, MUC), ids(&other, SAAS)];
     assert_ne!(theirs[0], ids(&demo, MUC), "the copy has its own ids");
-    let args = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "settingsCatalog",
-    ];
+    let args = to_other(&["settingsCatalog"]);
     let rules = |p: &Plan| item_at(p, "/firewall-rules-line-of-business--");
     let (_, _, p) = plan(&env, &args);
     let r = rules(&p);
@@ -520,14 +501,7 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
             .unwrap_or_else(|| panic!("{}", listing(p)))
             .clone()
     };
-    let sets = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "policySets",
-    ];
+    let sets = to_other(&["policySets"]);
     // The app protection policy is not in the other tenant: named, blocking.
     let (_, _, p) = plan(&env, &sets);
     assert_blocked_naming(
@@ -537,8 +511,7 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
         )],
     );
     // Restored with its type, it is created first and the set holds the new one.
-    let mut with = sets.to_vec();
-    with.extend(["--type", "appProtectionPolicies"]);
+    let with = to_other(&["policySets", "appProtectionPolicies"]);
     let (_, _, p) = plan(&env, &with);
     let b = byod(&p);
     assert_eq!(b.action, Action::Create, "{:?}", b.reasons);
@@ -574,21 +547,13 @@ fn policy_set_items_are_mapped_by_name_and_a_missing_one_is_named() {
 fn tunnel_sites_name_their_configuration_by_name() {
     let (_emu, env) = two_tenants();
     const CONFIG: &str = "Köln \"Full-Tunnel\" / Ü 🔒";
-    let sites = [
-        "--tenant",
-        "demo",
-        "--to-tenant",
-        "other",
-        "--type",
-        "tunnelSites",
-    ];
+    let sites = to_other(&["tunnelSites"]);
     let (_, _, p) = plan(&env, &sites);
     assert_blocked_naming(
         &item_at(&p, "/koln-bonn-edge--"),
         &["Tunnel server configuration", CONFIG],
     );
-    let mut with = sites.to_vec();
-    with.extend(["--type", "tunnelConfigurations"]);
+    let with = to_other(&["tunnelSites", "tunnelConfigurations"]);
     let (_, _, p) = plan(&env, &with);
     let site = item_at(&p, "/koln-bonn-edge--");
     assert_eq!(site.action, Action::Create, "{:?}", site.reasons);
