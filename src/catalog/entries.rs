@@ -485,7 +485,8 @@ const BRANDING_IMAGES: &[&str] = &[
     "landingPageCustomizedImage",
 ];
 
-const fn image_nav(path: &'static str) -> Nav {
+/// A property only its own GET answers (branding images, a Tunnel site's configuration).
+const fn property_nav(path: &'static str) -> Nav {
     Nav {
         path,
         query: "",
@@ -1397,9 +1398,9 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[Source {
                 hydrate: Some("$expand=assignments"),
                 navs: &[
-                    image_nav("themeColorLogo"),
-                    image_nav("lightBackgroundLogo"),
-                    image_nav("landingPageCustomizedImage"),
+                    property_nav("themeColorLogo"),
+                    property_nav("lightBackgroundLogo"),
+                    property_nav("landingPageCustomizedImage"),
                 ],
                 ..source(BETA, "deviceManagement/intuneBrandingProfiles", "")
             }],
@@ -1713,12 +1714,7 @@ pub static CATALOG: &[CatalogEntry] = &[
             "tunnelSites",
             "Microsoft Tunnel sites",
             &[Source {
-                navs: &[Nav {
-                    path: "microsoftTunnelConfiguration",
-                    query: "",
-                    complete: None,
-                    property: true,
-                }],
+                navs: &[property_nav("microsoftTunnelConfiguration")],
                 ..source(BETA, "deviceManagement/microsoftTunnelSites", "")
             }],
         )

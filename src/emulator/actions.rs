@@ -18,7 +18,7 @@ use super::view::present;
 const ALL_DEVICES: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
 const ALL_USERS: &str = "acacacac-9df4-4c7d-9d50-4ef0226f57a9";
 
-fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
+pub(crate) fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
     req.body
         .as_ref()
         .and_then(Value::as_object)

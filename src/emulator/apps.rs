@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::behaviour::{self, Coll};
+use super::actions::body;
+use super::behaviour::Coll;
 use super::error::GraphError;
 use super::http::{R, Req, Resp};
 use super::state::{Tenant, find_obj, now};
@@ -44,13 +45,6 @@ pub(crate) fn on_create(m: &mut Map<String, Value>) {
     }
 }
 
-fn body(req: &Req) -> Result<&Map<String, Value>, GraphError> {
-    req.body
-        .as_ref()
-        .and_then(Value::as_object)
-        .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))
-}
-
 fn app_mut<'a>(
     t: &'a mut Tenant,
     coll: &Coll,
@@ -71,17 +65,8 @@ pub(crate) fn add_category(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> 
         .get("@odata.id")
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::bad_request("The @odata.id of the category is required."))?;
-    let cid = url
-        .trim_end_matches("')")
-        .rsplit(['/', '\''])
-        .next()
-        .unwrap_or_default();
-    let categories = behaviour::by_path(CATEGORIES).ok_or_else(GraphError::no_route)?;
-    let category = t.store(categories).get(cid).cloned().ok_or_else(|| {
-        GraphError::bad_request(format!(
-            "The reference '{url}' does not name a mobile app category."
-        ))
-    })?;
+    let category = super::writes::referenced(t, CATEGORIES, url)?;
+    let cid = category["id"].as_str().unwrap_or_default().to_string();
     let entry = json!({
         "id": cid,
         "displayName": category["displayName"],

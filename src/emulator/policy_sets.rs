@@ -81,12 +81,7 @@ fn objects(body: &Map<String, Value>, key: &str) -> Vec<Map<String, Value>> {
 /// `POST /policySets/{id}/update` → 204: `addedPolicySetItems`, `updatedPolicySetItems` (by item
 /// id), `deletedPolicySetItems` (item ids) and `assignments` (the whole set), any of them.
 pub(crate) fn update(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> R {
-    let body = req
-        .body
-        .as_ref()
-        .and_then(Value::as_object)
-        .cloned()
-        .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))?;
+    let body = super::actions::body(req)?.clone();
     let set = find_obj(t, coll, id)?.clone();
     let mut items: Vec<Value> = set["items"].as_array().cloned().unwrap_or_default();
     for gone in body

@@ -65,19 +65,26 @@ fn bound(
             .remove(&key)
             .and_then(|v| v.as_str().map(str::to_string))
             .ok_or_else(|| GraphError::bad_request(format!("{key} is required.")))?;
-        let id = url
-            .trim_end_matches("')")
-            .rsplit(['/', '\''])
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
-        let object = t.store(store).get(&id).cloned().ok_or_else(|| {
-            GraphError::bad_request(format!("The bound object '{url}' does not exist."))
-        })?;
+        let object = referenced(t, target, &url)?;
         out.insert((*nav).to_string(), object);
     }
     Ok(out)
+}
+
+/// The object of `target` a reference names — an id, or a URL ending in one (`…/{id}`,
+/// `…('{id}')`, as binds and `$ref` links spell it); 400 when it names nothing.
+pub(crate) fn referenced(t: &Tenant, target: &str, reference: &str) -> Result<Value, GraphError> {
+    let id = reference
+        .trim_end_matches("')")
+        .rsplit(['/', '\''])
+        .next()
+        .unwrap_or_default();
+    let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
+    t.store(store).get(id).cloned().ok_or_else(|| {
+        GraphError::bad_request(format!(
+            "The reference '{reference}' names nothing in {target}."
+        ))
+    })
 }
 
 /// Inline links (`{"id": …}`) replaced by the objects they name: 400 when one names nothing.
@@ -90,10 +97,7 @@ fn linked(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) -> Result<(), Gra
         else {
             continue;
         };
-        let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
-        let object = t.store(store).get(&id).cloned().ok_or_else(|| {
-            GraphError::bad_request(format!("The linked object '{id}' does not exist."))
-        })?;
+        let object = referenced(t, target, &id)?;
         m.insert((*field).to_string(), object);
     }
     Ok(())
