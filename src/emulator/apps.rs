@@ -65,7 +65,7 @@ pub(crate) fn add_category(t: &mut Tenant, req: &Req, coll: &Coll, id: &str) -> 
         .get("@odata.id")
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::bad_request("The @odata.id of the category is required."))?;
-    let category = super::writes::referenced(t, CATEGORIES, url)?;
+    let category = super::state::referenced(t, CATEGORIES, url)?;
     let cid = category["id"].as_str().unwrap_or_default().to_string();
     let entry = json!({
         "id": cid,

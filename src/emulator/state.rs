@@ -355,6 +355,22 @@ pub(crate) fn now() -> String {
         .to_string()
 }
 
+/// The object of `target` a reference names — an id, or a URL ending in one (`…/{id}`,
+/// `…('{id}')`, as binds and `$ref` links spell it); 400 when it names nothing.
+pub(crate) fn referenced(t: &Tenant, target: &str, reference: &str) -> Result<Value, GraphError> {
+    let id = reference
+        .trim_end_matches("')")
+        .rsplit(['/', '\''])
+        .next()
+        .unwrap_or_default();
+    let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
+    t.store(store).get(id).cloned().ok_or_else(|| {
+        GraphError::bad_request(format!(
+            "The reference '{reference}' names nothing in {target}."
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

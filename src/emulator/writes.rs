@@ -65,26 +65,10 @@ fn bound(
             .remove(&key)
             .and_then(|v| v.as_str().map(str::to_string))
             .ok_or_else(|| GraphError::bad_request(format!("{key} is required.")))?;
-        let object = referenced(t, target, &url)?;
+        let object = super::state::referenced(t, target, &url)?;
         out.insert((*nav).to_string(), object);
     }
     Ok(out)
-}
-
-/// The object of `target` a reference names — an id, or a URL ending in one (`…/{id}`,
-/// `…('{id}')`, as binds and `$ref` links spell it); 400 when it names nothing.
-pub(crate) fn referenced(t: &Tenant, target: &str, reference: &str) -> Result<Value, GraphError> {
-    let id = reference
-        .trim_end_matches("')")
-        .rsplit(['/', '\''])
-        .next()
-        .unwrap_or_default();
-    let store = behaviour::by_path(target).ok_or_else(GraphError::no_route)?;
-    t.store(store).get(id).cloned().ok_or_else(|| {
-        GraphError::bad_request(format!(
-            "The reference '{reference}' names nothing in {target}."
-        ))
-    })
 }
 
 /// Inline links (`{"id": …}`) replaced by the objects they name: 400 when one names nothing.
@@ -97,7 +81,7 @@ fn linked(t: &Tenant, coll: &Coll, m: &mut Map<String, Value>) -> Result<(), Gra
         else {
             continue;
         };
-        let object = referenced(t, target, &id)?;
+        let object = super::state::referenced(t, target, &id)?;
         m.insert((*field).to_string(), object);
     }
     Ok(())
