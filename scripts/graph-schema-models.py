@@ -46,6 +46,10 @@ EXTRA = {
     "deviceManagement/roleDefinitions": "role_definition.RoleDefinition",
     "policies/authenticationStrengthPolicies": "authentication_strength_policy.AuthenticationStrengthPolicy",
     "identity/conditionalAccess/authenticationContextClassReferences": "authentication_context_class_reference.AuthenticationContextClassReference",
+    "users": "user.User",
+    "deviceManagement/groupPolicyUploadedDefinitionFiles": "group_policy_uploaded_definition_file.GroupPolicyUploadedDefinitionFile",
+    "servicePrincipals": "service_principal.ServicePrincipal",
+    "roleManagement/directory/roleDefinitions": "unified_role_definition.UnifiedRoleDefinition",
 }
 
 checker = sys.argv[1]

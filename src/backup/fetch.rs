@@ -617,10 +617,7 @@ async fn names_by_id(client: &GraphClient, out: &mut Fetched) {
         if ids.is_empty() {
             continue;
         }
-        let urls: Vec<String> = ids
-            .iter()
-            .map(|id| format!("/{}/{id}?$select=id,displayName", r.collection))
-            .collect();
+        let urls: Vec<String> = ids.iter().map(|id| r.by_key_url(id)).collect();
         let mut failed = None;
         for (id, result) in ids.iter().zip(client.batch_get(r.version, &urls).await) {
             match result {

@@ -90,6 +90,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.deviceCategory",
     ),
     (
+        "deviceManagement/groupPolicyUploadedDefinitionFiles",
+        "#microsoft.graph.groupPolicyUploadedDefinitionFile",
+    ),
+    (
         "deviceAppManagement/mobileAppCategories",
         "#microsoft.graph.mobileAppCategory",
     ),

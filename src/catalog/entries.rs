@@ -1302,6 +1302,42 @@ pub static CATALOG: &[CatalogEntry] = &[
             }],
         )
     },
+    // docs/graph-notes.md, "Uploaded ADMX files"
+    CatalogEntry {
+        name: NameRule::Derived {
+            fields: &["fileName", "displayName"],
+            known: &[],
+            otherwise: "ADMX file",
+        },
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        // The upload's state and its operations change on their own; Graph never answers the
+        // content (null) or the language files (empty).
+        strip: &[
+            "status",
+            "uploadDateTime",
+            "content",
+            "groupPolicyUploadedLanguageFiles",
+            "groupPolicyOperations",
+        ],
+        sets: &[SetRule {
+            path: "languageCodes",
+            key: None,
+        }],
+        // Graph never answers the ADMX and ADML content, so a backup cannot hold what a restore
+        // would upload.
+        capability: Capability::BackupOnly,
+        restore_order: 50,
+        ..policy(
+            "uploadedAdmxFiles",
+            "Uploaded ADMX files (custom administrative templates)",
+            &[source(
+                BETA,
+                "deviceManagement/groupPolicyUploadedDefinitionFiles",
+                "",
+            )],
+        )
+    },
     // docs/graph-notes.md, "Device categories"
     CatalogEntry {
         assignments: None,
@@ -2065,6 +2101,30 @@ pub static CATALOG: &[CatalogEntry] = &[
             RefField {
                 path: "conditions.users.excludeGroups",
                 kind: RefKind::Groups,
+            },
+            RefField {
+                path: "conditions.users.includeUsers",
+                kind: RefKind::Users,
+            },
+            RefField {
+                path: "conditions.users.excludeUsers",
+                kind: RefKind::Users,
+            },
+            RefField {
+                path: "conditions.users.includeRoles",
+                kind: RefKind::DirectoryRoles,
+            },
+            RefField {
+                path: "conditions.users.excludeRoles",
+                kind: RefKind::DirectoryRoles,
+            },
+            RefField {
+                path: "conditions.applications.includeApplications",
+                kind: RefKind::Applications,
+            },
+            RefField {
+                path: "conditions.applications.excludeApplications",
+                kind: RefKind::Applications,
             },
             RefField {
                 path: "conditions.locations.includeLocations",

@@ -150,10 +150,18 @@ pub enum RefKind {
     /// Settings catalog definitions and their options: globally unique ids (not tenant-specific),
     /// kept so documents can be read as `Setting name = Option label` without Graph.
     SettingDefinitions,
+    /// Users, named by Conditional Access conditions: by user principal name, unique in a tenant.
+    Users,
+    /// Entra directory roles, named by Conditional Access conditions: Microsoft's by their
+    /// template ids (the same in every tenant), custom ones by the tenant's id.
+    DirectoryRoles,
+    /// Applications, named by Conditional Access conditions by their application (client) id, which
+    /// is the same in every tenant the application is in; named by its service principal.
+    Applications,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 15] = [
+    pub const ALL: [RefKind; 18] = [
         RefKind::Groups,
         RefKind::AssignmentFilters,
         RefKind::ScopeTags,
@@ -169,6 +177,9 @@ impl RefKind {
         RefKind::Roles,
         RefKind::TunnelConfigurations,
         RefKind::SettingDefinitions,
+        RefKind::Users,
+        RefKind::DirectoryRoles,
+        RefKind::Applications,
     ];
 
     /// File name below `_refs/`.
@@ -189,6 +200,9 @@ impl RefKind {
             RefKind::TunnelConfigurations => "tunnelConfigurations",
             RefKind::AuthenticationStrengths => "authenticationStrengths",
             RefKind::SettingDefinitions => "settingDefinitions",
+            RefKind::Users => "users",
+            RefKind::DirectoryRoles => "directoryRoles",
+            RefKind::Applications => "applications",
         }
     }
 
@@ -204,10 +218,48 @@ impl RefKind {
         }
     }
 
-    /// [`RefKind::label`] of a Graph object (`displayName`, `@odata.type`).
+    /// [`RefKind::label`] of a Graph object (its [`RefKind::name_field`], `@odata.type`).
     pub fn label_of(self, object: &Value) -> Option<String> {
-        let name = object.get("displayName")?.as_str()?;
+        let name = object.get(self.name_field())?.as_str()?;
         Some(self.label(name, object.get("@odata.type").and_then(Value::as_str)))
+    }
+
+    /// The property an object of the kind is named by: a user by the principal name, which no
+    /// other user of the tenant has, everything else by its display name.
+    pub fn name_field(self) -> &'static str {
+        match self {
+            RefKind::Users => "userPrincipalName",
+            _ => "displayName",
+        }
+    }
+
+    /// The property references hold: an application's id (`appId`) for applications, whose
+    /// service principal has an id of its own in each tenant; `id` for everything else.
+    pub fn key_field(self) -> &'static str {
+        match self {
+            RefKind::Applications => "appId",
+            _ => "id",
+        }
+    }
+
+    /// Ids that mean the same object in every tenant (application ids, Microsoft's directory role
+    /// template ids): one the source tenant could not name — a Microsoft application without a
+    /// service principal there — is kept as it is in any target, where another kind's blocks.
+    pub fn ids_are_global(self) -> bool {
+        matches!(self, RefKind::Applications | RefKind::DirectoryRoles)
+    }
+
+    /// A value that stands for a group of objects rather than naming one (`All`, `None`,
+    /// `GuestsOrExternalUsers`, `Office365`, docs/graph-notes.md, "Conditional Access and named
+    /// locations"): kept as it is, never looked up or mapped.
+    pub fn is_keyword(self, value: &str) -> bool {
+        let words: &[&str] = match self {
+            RefKind::Users => &["All", "None", "GuestsOrExternalUsers"],
+            RefKind::Applications => &["All", "None", "Office365", "MicrosoftAdminPortals"],
+            RefKind::DirectoryRoles => &["All", "None"],
+            _ => &[],
+        };
+        words.contains(&value)
     }
 
     /// What one object of the kind is called in messages ("group", "scope tag").
@@ -228,6 +280,9 @@ impl RefKind {
             RefKind::TunnelConfigurations => "Tunnel server configuration",
             RefKind::AuthenticationStrengths => "authentication strength",
             RefKind::SettingDefinitions => "setting definition",
+            RefKind::Users => "user",
+            RefKind::DirectoryRoles => "directory role",
+            RefKind::Applications => "application",
         }
     }
 }
@@ -780,6 +835,7 @@ mod tests {
             "cloudPcUserSettings",
             "deviceCategories",
             "termsAndConditions",
+            "uploadedAdmxFiles",
         ];
         for key in design {
             assert!(get(key).is_some(), "missing catalog entry {key}");

@@ -106,6 +106,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         property_routes: &[],
         create_refused: &[],
         links: &[],
+        alternate_keys: &[],
     }
 }
 
@@ -559,6 +560,20 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         ..coll(
             "deviceManagement/deviceCategories",
             "#microsoft.graph.deviceCategory",
+        )
+    },
+    // docs/graph-notes.md, "Uploaded ADMX files": no assignments or scope tags; the content and
+    // language files are never answered (null and empty). Read-only here: uploads are
+    // asynchronous and the tool does not restore them.
+    Coll {
+        assign: Assign::No,
+        scope_tags: false,
+        navs: &[],
+        writable: false,
+        created: false,
+        ..coll(
+            "deviceManagement/groupPolicyUploadedDefinitionFiles",
+            "#microsoft.graph.groupPolicyUploadedDefinitionFile",
         )
     },
     // docs/graph-notes.md, "Terms and conditions": assignments one target at a time through
@@ -1056,6 +1071,49 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         delete: 204,
         modified: &["renewedDateTime"],
         ..coll("groups", "#microsoft.graph.group")
+    },
+    // Users, directory roles and service principals Conditional Access names (docs/graph-notes.md,
+    // "Conditional Access and named locations"); read-only here, the tool never writes them.
+    Coll {
+        reference_data: true,
+        scope_tags: false,
+        advanced_query: true,
+        primary: Ver::V1,
+        both: true,
+        read_role: "User.Read.All",
+        writable: false,
+        assign: Assign::No,
+        navs: &[],
+        ..coll("users", "#microsoft.graph.user")
+    },
+    Coll {
+        reference_data: true,
+        scope_tags: false,
+        primary: Ver::V1,
+        both: true,
+        read_role: "RoleManagement.Read.Directory",
+        writable: false,
+        assign: Assign::No,
+        navs: &[],
+        // Microsoft's roles have their template ids as ids, the same in every tenant.
+        built_in: BuiltIn::Role,
+        ..coll(
+            "roleManagement/directory/roleDefinitions",
+            "#microsoft.graph.unifiedRoleDefinition",
+        )
+    },
+    Coll {
+        reference_data: true,
+        scope_tags: false,
+        advanced_query: true,
+        primary: Ver::V1,
+        both: true,
+        read_role: "Application.Read.All",
+        writable: false,
+        assign: Assign::No,
+        navs: &[],
+        alternate_keys: &["appId"],
+        ..coll("servicePrincipals", "#microsoft.graph.servicePrincipal")
     },
 ];
 

@@ -285,6 +285,9 @@ pub(crate) struct Coll {
     /// Tunnel site's configuration, docs/graph-notes.md, "Microsoft Tunnel"); an unknown one
     /// answers 400.
     pub links: &'static [(&'static str, &'static str)],
+    /// Properties that address an object in place of its id, `{path}(appId='…')` (service
+    /// principals, docs/graph-notes.md, "Conditional Access and named locations").
+    pub alternate_keys: &'static [&'static str],
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

@@ -180,8 +180,12 @@ impl TenantSeed {
             let Some(old) = obj["id"].as_str() else {
                 continue;
             };
-            // Built-in objects (Microsoft's authentication strengths) have the same id everywhere.
-            if coll.stable_ids || coll.built_in == BuiltIn::Strength && coll.is_built_in(obj) {
+            // Built-in objects (Microsoft's authentication strengths and directory roles) have the
+            // same id everywhere.
+            if coll.stable_ids
+                || matches!(coll.built_in, BuiltIn::Strength | BuiltIn::Role)
+                    && coll.is_built_in(obj)
+            {
                 continue;
             }
             if coll.is_default_enrollment(old) {

@@ -14,6 +14,9 @@ use super::state::{Tenant, find_obj, mask_secrets};
 use super::view::{definition_value_view, present, presentation_value_view, transform_nav};
 use super::{actions, apps, definitions, policy_sets, templates, writes};
 
+/// Marks a segment that addresses an object by an alternate key (`appId=…`), not by its id.
+const ALTERNATE_KEY: char = '\u{1}';
+
 /// Splits a path into segments, turning `name('key')` into `name`, `key`.
 pub(crate) fn segments(path: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -27,6 +30,49 @@ pub(crate) fn segments(path: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Splits `collection(property='value')` — a collection addressed by one of its alternate keys —
+/// into the collection and a segment [`by_alternate_key`] resolves; a function call on an object
+/// (`getOmaSettingPlainTextValue(secretReferenceValueId='…')`) is left whole.
+fn alternate_keys(ver: Ver, segs: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(segs.len() + 1);
+    for seg in segs {
+        let split = seg.find('(').and_then(|i| {
+            let (prop, value) = seg[i + 1..].strip_suffix("')")?.split_once("='")?;
+            let mut path = out.clone();
+            path.push(seg[..i].to_string());
+            let coll = behaviour::served(ver, &path.join("/"))?;
+            coll.alternate_keys.contains(&prop).then(|| {
+                (
+                    seg[..i].to_string(),
+                    format!("{ALTERNATE_KEY}{prop}={}", value.replace("''", "'")),
+                )
+            })
+        });
+        match split {
+            Some((name, key)) => out.extend([name, key]),
+            None => out.push(seg),
+        }
+    }
+    out
+}
+
+/// The id of the object an alternate-key segment names (`servicePrincipals(appId='…')`,
+/// docs/graph-notes.md, "Conditional Access and named locations"); other segments as they are.
+fn by_alternate_key(t: &Tenant, coll: &Coll, seg: &str) -> Result<String, GraphError> {
+    let Some((prop, value)) = seg
+        .strip_prefix(ALTERNATE_KEY)
+        .and_then(|k| k.split_once('='))
+    else {
+        return Ok(seg.to_string());
+    };
+    t.store(coll)
+        .values()
+        .find(|o| o[prop].as_str() == Some(value))
+        .and_then(|o| o["id"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| GraphError::not_found(404, value))
 }
 
 fn check_role(ctx: &Ctx, coll: &Coll, write: bool) -> Result<(), GraphError> {
@@ -51,7 +97,7 @@ fn check_role(ctx: &Ctx, coll: &Coll, write: bool) -> Result<(), GraphError> {
 
 /// Entry point for every Graph request.
 pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
-    let segs = segments(&req.path);
+    let segs = alternate_keys(req.ver, segments(&req.path));
     let q = Query::parse(&req.query)?;
     let m = req.method.as_str();
     // Intent creation lives under the templates collection (docs/graph-notes.md, "Intents").
@@ -77,6 +123,11 @@ pub(crate) fn dispatch(t: &mut Tenant, ctx: &Ctx, req: &Req) -> R {
         .ok_or_else(GraphError::no_route)?;
     let is_read = m == "GET";
     check_role(ctx, coll, !is_read)?;
+    let rest: Vec<String> = rest
+        .iter()
+        .map(|seg| by_alternate_key(t, coll, seg))
+        .collect::<Result<_, _>>()?;
+    let rest = rest.as_slice();
     if coll.singleton {
         return singleton(t, ctx, req, coll, rest, &q);
     }

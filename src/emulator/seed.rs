@@ -142,6 +142,15 @@ impl TenantSeed {
         Ok(TenantSeed { info, objects })
     }
 
+    /// Leaves out the objects of a collection (its path below the version, `users`) that `matches`,
+    /// so the tenant is served without them; how many there were.
+    pub fn remove(&mut self, collection: &str, matches: impl Fn(&Value) -> bool) -> usize {
+        let before = self.objects.len();
+        self.objects
+            .retain(|(c, o)| !(c.path == collection && matches(o)));
+        before - self.objects.len()
+    }
+
     /// The tenant id from `tenant.json`.
     pub fn tenant_id(&self) -> &str {
         &self.info.tenant_id

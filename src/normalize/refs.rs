@@ -13,12 +13,15 @@ use serde_json::Value;
 /// Records every id a raw Graph object refers to.
 pub fn collect(entry: &CatalogEntry, object: &Value, table: &mut RefTable) {
     for field in entry.refs {
+        let kind = field.kind;
+        let mut mark = |id: &str| {
+            if !kind.is_keyword(id) {
+                table.mark_used(kind, id);
+            }
+        };
         path::for_each(object, field.path, &mut |v| match v {
-            Value::String(id) => table.mark_used(field.kind, id),
-            Value::Array(ids) => ids
-                .iter()
-                .filter_map(Value::as_str)
-                .for_each(|id| table.mark_used(field.kind, id)),
+            Value::String(id) => mark(id),
+            Value::Array(ids) => ids.iter().filter_map(Value::as_str).for_each(&mut mark),
             _ => {}
         });
     }

@@ -147,10 +147,7 @@ impl Resolver {
                     }
                 }
                 Some(src) => {
-                    let urls: Vec<String> = ids
-                        .iter()
-                        .map(|id| format!("/{}/{id}?$select=id,displayName", src.collection))
-                        .collect();
+                    let urls: Vec<String> = ids.iter().map(|id| src.by_key_url(id)).collect();
                     // A 404 means another tenant's id: looked up by name next.
                     for o in client
                         .batch_get(src.version, &urls)
@@ -166,16 +163,7 @@ impl Resolver {
                         .filter(|id| !table.by_id.contains_key(id.as_str()))
                         .filter_map(|id| source.name(kind, id))
                         .collect();
-                    let urls: Vec<String> = names
-                        .iter()
-                        .map(|n| {
-                            format!(
-                                "/{}?$filter=displayName eq '{}'&$select=id,displayName",
-                                src.collection,
-                                n.replace('\'', "''")
-                            )
-                        })
-                        .collect();
+                    let urls: Vec<String> = names.iter().map(|n| src.by_name_url(n)).collect();
                     for result in client.batch_get(src.version, &urls).await {
                         match result {
                             Ok(page) => page["value"]
@@ -239,6 +227,9 @@ impl Resolver {
                 self.name_target(kind, id, n);
                 Ok(id.to_string())
             }
+            // Nothing to map by: the id means the same everywhere (docs/graph-notes.md,
+            // "Conditional Access and named locations").
+            (None, None) if name.is_none() && kind.ids_are_global() => Ok(id.to_string()),
             _ => Err(match (name, failure) {
                 (None, _) => format!(
                     "{what} {id} has no name in the source's _refs, so it cannot be found in the target (map it with --mappings)"
@@ -259,7 +250,7 @@ impl Resolver {
 
     /// The target id of a source reference.
     pub fn target(&self, kind: RefKind, id: &str) -> Result<String, String> {
-        if refs::is_placeholder(id) {
+        if refs::is_placeholder(id) || kind.is_keyword(id) {
             return Ok(id.to_string());
         }
         self.map
@@ -275,7 +266,7 @@ impl Resolver {
 }
 
 fn add(table: &mut Table, kind: RefKind, o: &Value) {
-    if let (Some(id), Some(name)) = (o["id"].as_str(), kind.label_of(o)) {
+    if let (Some(id), Some(name)) = (o[kind.key_field()].as_str(), kind.label_of(o)) {
         table.insert(id, &name);
     }
 }

@@ -264,3 +264,46 @@ async fn directory_count_and_search_need_eventual_consistency() {
     assert_eq!((s, b["@odata.count"].is_number()), (200, true), "{b}");
     env.h.shutdown().await;
 }
+
+/// What Conditional Access names: a service principal by its application id (the alternate key
+/// Graph documents), a user found by principal name, Microsoft's directory roles by template id;
+/// an unknown alternate key property is refused and an unknown application id is not found.
+#[tokio::test]
+async fn service_principals_answer_by_application_id_and_directory_objects_by_filter() {
+    let env = boot_demo().await;
+    const AZURE: &str = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
+    let (s, sp) = env
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId='{AZURE}')?$select=appId,displayName"
+        ))
+        .await;
+    assert_eq!(s, 200, "{sp}");
+    assert_eq!(sp["displayName"], "Windows Azure Service Management API");
+    assert_eq!(sp["appId"], AZURE);
+    let (s, _) = env
+        .get("/v1.0/servicePrincipals(appId='00000000-1111-2222-3333-444444444444')")
+        .await;
+    assert_eq!(s, 404);
+    let (s, e) = env
+        .get(&format!("/v1.0/servicePrincipals(displayName='{AZURE}')"))
+        .await;
+    assert_eq!(s, 400, "{e}");
+    let (users, _) = env
+        .get_all("/v1.0/users?$filter=userPrincipalName%20eq%20'zoe.obrien%40contosodemo.com'&$select=id,userPrincipalName")
+        .await;
+    assert_eq!(ids(&users), ["8e3c1a9d-4b2f-5d7e-9a06-c5b4e3d2f1a0"]);
+    let (s, role) = env
+        .get("/v1.0/roleManagement/directory/roleDefinitions/62e90394-69f5-4237-9190-012177145e10")
+        .await;
+    assert_eq!(s, 200, "{role}");
+    assert_eq!(role["displayName"], "Global Administrator");
+    assert_eq!(role["templateId"], role["id"]);
+    let (s, _) = env
+        .call(
+            Method::POST,
+            "/v1.0/users",
+            Some(json!({"displayName": "x"})),
+        )
+        .await;
+    assert!(s >= 400, "the emulator never creates users: {s}");
+}

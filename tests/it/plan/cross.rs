@@ -69,8 +69,14 @@ fn assert_blocked_naming(i: &Item, words: &[&str]) {
 /// The demo tenant and `other`, a copy of its reference data under other ids, both in the
 /// emulator; a repository with the demo backed up and `other` configured.
 fn two_tenants() -> (Emu, TestEnv) {
+    two_tenants_where(|_| {})
+}
+
+/// [`two_tenants`], with `other` changed by `edit` before it is served.
+fn two_tenants_where(edit: impl FnOnce(&mut TenantSeed)) -> (Emu, TestEnv) {
     let seed = TenantSeed::load_dir(&demo_seed_dir()).unwrap();
-    let copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    let mut copy = seed.references_copy(OTHER, OTHER_APP, OTHER_SECRET, 7);
+    edit(&mut copy);
     let emu = Emu::start(EmulatorConfig::default(), vec![seed, copy]);
     let other_tenant = format!(
         "- name: other\n  tenantId: {OTHER}\n  clientId: {OTHER_APP}\n  clientSecretEnv: {OTHER_SECRET_ENV}\n  endpoints: {{graph: '{u}', login: '{u}'}}\n",
@@ -379,6 +385,90 @@ fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named(
     let said = missing(&p);
     assert_eq!(said.len(), 1, "{}", listing(&p));
     assert!(said[0].contains(NAME), "{said:?}");
+}
+
+/// Conditional Access names users by principal name, directory roles and applications: into
+/// another tenant, a user is found by principal name, Microsoft's roles keep their template ids
+/// and applications their application ids — also one neither tenant has a service principal for —
+/// and keywords (`GuestsOrExternalUsers`) stay as they are; a user or an application the target
+/// lacks blocks, named.
+#[test]
+fn users_roles_and_applications_in_conditional_access_are_mapped_and_missing_ones_named() {
+    const ZOE: &str = "8e3c1a9d-4b2f-5d7e-9a06-c5b4e3d2f1a0";
+    const INTUNE_APP: &str = "0000000a-0000-0000-c000-000000000000";
+    const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const PAYROLL_APP: &str = "4f1d2c3b-8a7e-4b6d-9c5f-0e1a2b3c4d5f";
+    let args = to_other(&["conditionalAccess"]);
+
+    let (emu, env) = two_tenants();
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    let users = list(&emu, &other, "v1.0/users");
+    let their_zoe = users
+        .iter()
+        .find(|u| u["userPrincipalName"] == "zoe.obrien@contosodemo.com")
+        .and_then(|u| u["id"].as_str())
+        .unwrap()
+        .to_string();
+    assert_ne!(their_zoe, ZOE, "users have ids of their own in each tenant");
+    let (_, _, p) = plan(&env, &args);
+    let payroll = item_at(&p, "ca005");
+    let admins = item_at(&p, "ca004");
+    for i in [&payroll, &admins] {
+        assert!(
+            !i.reasons.iter().any(|r| r.contains("does not exist")),
+            "{}: {:?}",
+            i.path,
+            i.reasons
+        );
+    }
+    // Conditional Access is preview-only: the preview shows the policy in the target's ids.
+    let shown = |i: &Item| {
+        let mut out = vec![];
+        strings(&serde_json::to_value(&i.change).unwrap(), &mut out);
+        out
+    };
+    let sent = shown(&payroll);
+    for want in [
+        &their_zoe,
+        GLOBAL_ADMIN,
+        PAYROLL_APP,
+        "GuestsOrExternalUsers",
+    ] {
+        assert!(sent.iter().any(|s| s.contains(want)), "{want} in {sent:?}");
+    }
+    assert!(!sent.iter().any(|s| s.contains(ZOE)), "{sent:?}");
+    let sent = shown(&admins);
+    assert!(sent.iter().any(|s| s.contains(INTUNE_APP)), "{sent:?}");
+    drop((emu, env));
+
+    let (_emu, env) = two_tenants_where(|other| {
+        let gone = [
+            ("users", "userPrincipalName", "zoe.obrien@contosodemo.com"),
+            ("servicePrincipals", "appId", PAYROLL_APP),
+        ];
+        for (collection, field, value) in gone {
+            assert_eq!(
+                other.remove(collection, |o| o[field] == value),
+                1,
+                "{value}"
+            );
+        }
+    });
+    let (_, _, p) = plan(&env, &args);
+    let lacks = |i: &Item, what: &str| {
+        assert!(
+            i.reasons
+                .iter()
+                .any(|r| r.contains(what) && r.contains("does not exist in the target")),
+            "{what} in {:?}",
+            i.reasons
+        );
+    };
+    lacks(&item_at(&p, "ca005"), "user \"zoe.obrien@contosodemo.com\"");
+    lacks(
+        &item_at(&p, "ca004"),
+        "application \"Contoso HR – Payroll (prod) & \"Lohn\"\"",
+    );
 }
 
 /// Apps into another tenant: their categories and the apps they supersede are found there by
