@@ -225,9 +225,10 @@ impl ItemRun<'_, '_> {
                 rr.request_id = resp.request_id.clone();
                 let new_id = is_create
                     .then(|| {
+                        let entry = crate::catalog::get(&self.item.kind);
                         resp.body
                             .as_ref()
-                            .and_then(|b| b["id"].as_str())
+                            .and_then(|b| entry.map_or(b["id"].as_str(), |e| e.id_of(b)))
                             .map(str::to_string)
                     })
                     .flatten();

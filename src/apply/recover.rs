@@ -30,11 +30,11 @@ pub(super) async fn find_created(
         .iter()
         .filter(|o| entry.name.of(o) == item.name)
         .filter(|o| odata_type.is_none_or(|t| o["@odata.type"].as_str().is_none_or(|x| x == t)))
-        .filter(|o| o["id"].as_str().is_none_or(|id| !taken.contains(id)))
+        .filter(|o| entry.id_of(o).is_none_or(|id| !taken.contains(id)))
         .collect();
     match found.as_slice() {
         [] => Ok(None),
-        [one] => Ok(one["id"].as_str().map(str::to_string)),
+        [one] => Ok(entry.id_of(one).map(str::to_string)),
         many => Err(format!(
             "{} objects named \"{}\" exist; not guessing which one an earlier run created",
             many.len(),

@@ -392,9 +392,10 @@ async fn read_lists(
     // Minimal metadata leaves out the declared type: put it back before anything reads the type.
     for ((_, collection, _), items) in lists.iter_mut() {
         if let Ok(items) = items {
-            items
-                .iter_mut()
-                .for_each(|o| catalog::complete_type(collection, o));
+            items.iter_mut().for_each(|o| {
+                catalog::complete_type(collection, o);
+                catalog::complete_key(collection, o);
+            });
         }
     }
     lists

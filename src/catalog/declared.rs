@@ -90,6 +90,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.deviceCategory",
     ),
     (
+        "policies/crossTenantAccessPolicy/partners",
+        "#microsoft.graph.crossTenantAccessPolicyConfigurationPartner",
+    ),
+    (
         "deviceManagement/groupPolicyUploadedDefinitionFiles",
         "#microsoft.graph.groupPolicyUploadedDefinitionFile",
     ),

@@ -38,6 +38,7 @@ const fn source(version: ApiVersion, collection: &'static str, list_query: &'sta
         hydrate: None,
         navs: &[],
         singleton: false,
+        key: "id",
     }
 }
 
@@ -503,6 +504,36 @@ const fn image(field: &'static str, label: &'static str) -> SidecarField {
         file_name_field: None,
     }
 }
+
+/// What cross-tenant access settings name in this tenant (docs/graph-notes.md, "Cross-tenant
+/// access partners"): outbound users and groups and inbound applications. Inbound users and groups
+/// and outbound applications are the other tenant's, kept as they are.
+const CROSS_TENANT_REFS: &[RefField] = &[
+    RefField {
+        path: "b2bCollaborationOutbound.usersAndGroups.targets[targetType=group].target",
+        kind: RefKind::Groups,
+    },
+    RefField {
+        path: "b2bCollaborationOutbound.usersAndGroups.targets[targetType=user].target",
+        kind: RefKind::Users,
+    },
+    RefField {
+        path: "b2bDirectConnectOutbound.usersAndGroups.targets[targetType=group].target",
+        kind: RefKind::Groups,
+    },
+    RefField {
+        path: "b2bDirectConnectOutbound.usersAndGroups.targets[targetType=user].target",
+        kind: RefKind::Users,
+    },
+    RefField {
+        path: "b2bCollaborationInbound.applications.targets[targetType=application].target",
+        kind: RefKind::Applications,
+    },
+    RefField {
+        path: "b2bDirectConnectInbound.applications.targets[targetType=application].target",
+        kind: RefKind::Applications,
+    },
+];
 
 /// A policy entry with the common defaults; each entry overrides what differs.
 const fn policy(
@@ -2003,6 +2034,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         assignments: None,
         scope_tags: ScopeTagField::None,
         strip: &["isServiceDefault"],
+        refs: CROSS_TENANT_REFS,
         read_permission: "Policy.Read.All",
         write_permission: "Policy.ReadWrite.CrossTenantAccess",
         restore_order: 85,
@@ -2014,6 +2046,94 @@ pub static CATALOG: &[CatalogEntry] = &[
                 "policies/crossTenantAccessPolicy/default",
                 "",
             )],
+        )
+    },
+    // docs/graph-notes.md, "Authentication methods policy"
+    CatalogEntry {
+        name: fixed_name("Authentication methods policy"),
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        strip: &[
+            "displayName",
+            "description",
+            "policyVersion",
+            // Number matching is always on; a write that names it is refused.
+            "authenticationMethodConfigurations[].featureSettings.numberMatchingRequiredState",
+        ],
+        sets: &[
+            SetRule {
+                path: "authenticationMethodConfigurations",
+                key: Some("id"),
+            },
+            SetRule {
+                path: "**.includeTargets",
+                key: Some("id"),
+            },
+            SetRule {
+                path: "**.excludeTargets",
+                key: Some("id"),
+            },
+        ],
+        // Every target of type group, at any depth: the methods' include and exclude targets,
+        // their feature settings', the registration campaign's and the system-preferred
+        // method's. `all_users` and the all-zero id are words.
+        refs: &[RefField {
+            path: "**[targetType=group].id",
+            kind: RefKind::Groups,
+        }],
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.AuthenticationMethod",
+        restore_order: 85,
+        write: WriteRule {
+            // Moving between the legacy MFA/SSPR policies and this one is a decision made in
+            // the portal, not something a restore undoes.
+            fixed: &["policyMigrationState"],
+            update_omit: &["policyMigrationState"],
+            actions: &[FollowUp::PatchEach("authenticationMethodConfigurations")],
+            ..PATCH
+        },
+        ..policy(
+            "authenticationMethodsPolicy",
+            "Authentication methods policy (Entra)",
+            &[singleton(V1, "policies/authenticationMethodsPolicy", "")],
+        )
+    },
+    // docs/graph-notes.md, "Cross-tenant access partners"
+    CatalogEntry {
+        // A partner has no name of its own: it is known by its tenant id.
+        name: NameRule::Derived {
+            fields: &["tenantId"],
+            known: &[],
+            otherwise: "Cross-tenant partner",
+        },
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        // Set by the service (multi-tenant organization membership) or writable only by a person
+        // (service provider): an application's write of either is refused.
+        strip: &[
+            "isInMultiTenantOrganization",
+            "isServiceProvider",
+            "deletedDateTime",
+        ],
+        sets: &[SetRule {
+            path: "**.targets",
+            key: None,
+        }],
+        refs: CROSS_TENANT_REFS,
+        read_permission: "Policy.Read.All",
+        write_permission: "Policy.ReadWrite.CrossTenantAccess",
+        restore_order: 85,
+        write: WriteRule {
+            update_omit: &["tenantId"],
+            ..PATCH
+        },
+        ..policy(
+            "crossTenantAccessPartners",
+            "Cross-tenant access partner settings (Entra)",
+            &[Source {
+                key: "tenantId",
+                ..source(V1, "policies/crossTenantAccessPolicy/partners", "")
+            }],
         )
     },
     // docs/graph-notes.md, "Directory settings"

@@ -64,6 +64,10 @@ pub struct Source {
     /// not configured), updated by a PATCH of it, never created or deleted
     /// (docs/ARCHITECTURE.md, "Singletons").
     pub singleton: bool,
+    /// The property Graph keys the collection's objects by when it is not `id` (cross-tenant
+    /// partners' `tenantId`, docs/graph-notes.md, "Cross-tenant access partners"): objects are
+    /// read with it as their id, addressed by it, and created with it in the body.
+    pub key: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -254,8 +258,17 @@ impl RefKind {
     /// locations"): kept as it is, never looked up or mapped.
     pub fn is_keyword(self, value: &str) -> bool {
         let words: &[&str] = match self {
-            RefKind::Users => &["All", "None", "GuestsOrExternalUsers"],
-            RefKind::Applications => &["All", "None", "Office365", "MicrosoftAdminPortals"],
+            // The authentication methods policy's "everyone" and "no one".
+            RefKind::Groups => &["all_users", "00000000-0000-0000-0000-000000000000"],
+            RefKind::Users => &["All", "None", "GuestsOrExternalUsers", "AllUsers"],
+            RefKind::Applications => &[
+                "All",
+                "None",
+                "Office365",
+                "MicrosoftAdminPortals",
+                "AllApplications",
+                "AllMicrosoftApps",
+            ],
             RefKind::DirectoryRoles => &["All", "None"],
             _ => &[],
         };
@@ -559,6 +572,11 @@ pub enum FollowUp {
     /// Policy sets: items inline on create, then the `update` action with the items added,
     /// changed and removed (docs/graph-notes.md, "Policy sets").
     PolicySetItems(&'static str),
+    /// Children with ids of their own that exist with their parent (the authentication methods
+    /// policy's method configurations): each that differs is PATCHed by its id with its
+    /// `@odata.type`, one the target lacks is POSTed, none is removed (docs/graph-notes.md,
+    /// "Authentication methods policy").
+    PatchEach(&'static str),
 }
 
 impl FollowUp {
@@ -574,7 +592,8 @@ impl FollowUp {
             | FollowUp::CombinationConfigurations(f)
             | FollowUp::Categories(f)
             | FollowUp::Relationships(f)
-            | FollowUp::PolicySetItems(f) => f,
+            | FollowUp::PolicySetItems(f)
+            | FollowUp::PatchEach(f) => f,
         }
     }
 
@@ -615,6 +634,17 @@ pub enum ViewShape {
 }
 
 impl CatalogEntry {
+    /// The id of an object Graph answered: its `id`, or the key of a collection keyed by another
+    /// property (a created cross-tenant partner answers its `tenantId`).
+    pub fn id_of<'v>(&self, object: &'v serde_json::Value) -> Option<&'v str> {
+        object["id"].as_str().or_else(|| {
+            self.sources
+                .iter()
+                .find(|s| s.key != "id")
+                .and_then(|s| object[s.key].as_str())
+        })
+    }
+
     /// Is the type one object per tenant ([`Source::singleton`])?
     pub fn is_singleton(&self) -> bool {
         self.sources.iter().any(|s| s.singleton)
@@ -677,6 +707,25 @@ pub fn complete_type(collection: &str, object: &mut serde_json::Value) {
         && !m.contains_key("@odata.type")
     {
         m.insert("@odata.type".into(), serde_json::Value::String(t.into()));
+    }
+}
+
+/// Gives an object of a collection keyed by another property (`tenantId`) that key as its `id`,
+/// the one every document, plan and journal knows objects by.
+pub fn complete_key(collection: &str, object: &mut serde_json::Value) {
+    let Some(key) = CATALOG
+        .iter()
+        .flat_map(|e| e.sources)
+        .find(|s| s.collection == collection && s.key != "id")
+        .map(|s| s.key)
+    else {
+        return;
+    };
+    if let Some(m) = object.as_object_mut()
+        && !m.contains_key("id")
+        && let Some(k) = m.get(key).cloned()
+    {
+        m.insert("id".into(), k);
     }
 }
 
@@ -836,6 +885,8 @@ mod tests {
             "deviceCategories",
             "termsAndConditions",
             "uploadedAdmxFiles",
+            "crossTenantAccessPartners",
+            "authenticationMethodsPolicy",
         ];
         for key in design {
             assert!(get(key).is_some(), "missing catalog entry {key}");

@@ -107,6 +107,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         create_refused: &[],
         links: &[],
         alternate_keys: &[],
+        key: "id",
     }
 }
 
@@ -887,6 +888,20 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "#microsoft.graph.authorizationPolicy",
         )
     },
+    // docs/graph-notes.md, "Authentication methods policy": the method configurations answered
+    // inline and as their own routes, each PATCHed by its id; the policy's version and
+    // modification time are the service's.
+    Coll {
+        write_roles: &["Policy.ReadWrite.AuthenticationMethod"],
+        navs: &["authenticationMethodConfigurations"],
+        inline_navs: &["authenticationMethodConfigurations"],
+        modified: &["lastModifiedDateTime"],
+        read_only: &["displayName", "description", "policyVersion"],
+        ..entra_policy(
+            "policies/authenticationMethodsPolicy",
+            "#microsoft.graph.authenticationMethodsPolicy",
+        )
+    },
     Coll {
         write_roles: &["Policy.ReadWrite.AuthenticationFlows"],
         ..entra_policy(
@@ -1071,6 +1086,28 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         delete: 204,
         modified: &["renewedDateTime"],
         ..coll("groups", "#microsoft.graph.group")
+    },
+    // docs/graph-notes.md, "Cross-tenant access partners": keyed by `tenantId`, answered
+    // without `id`; the multi-tenant organization flag is the service's.
+    Coll {
+        primary: Ver::V1,
+        both: true,
+        read_role: "Policy.Read.All",
+        write_roles: &["Policy.ReadWrite.CrossTenantAccess"],
+        assign: Assign::No,
+        scope_tags: false,
+        navs: &[],
+        created: false,
+        modified: &[],
+        key: "tenantId",
+        patch: 204,
+        delete: 204,
+        immutable: &["tenantId"],
+        read_only: &["isInMultiTenantOrganization"],
+        ..coll(
+            "policies/crossTenantAccessPolicy/partners",
+            "#microsoft.graph.crossTenantAccessPolicyConfigurationPartner",
+        )
     },
     // Users, directory roles and service principals Conditional Access names (docs/graph-notes.md,
     // "Conditional Access and named locations"); read-only here, the tool never writes them.

@@ -288,6 +288,10 @@ pub(crate) struct Coll {
     /// Properties that address an object in place of its id, `{path}(appId='…')` (service
     /// principals, docs/graph-notes.md, "Conditional Access and named locations").
     pub alternate_keys: &'static [&'static str],
+    /// The property that is the object's key, when it is not `id` (cross-tenant partners'
+    /// `tenantId`, docs/graph-notes.md, "Cross-tenant access partners"): a create takes it from
+    /// the body (409 when taken), the object is addressed by it and answered without `id`.
+    pub key: &'static str,
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

@@ -222,6 +222,9 @@ fn singleton(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll, rest: &[String],
         ([], _) => {}
         // The one object of a beta collection-shaped singleton, by its id.
         ([one], Some(id)) if listed && one == id => {}
+        ([nav, child @ ..], Some(id)) if coll.inline_navs.contains(&nav.as_str()) => {
+            return writes::singleton_child(t, ctx, req, coll, id, nav, child.first());
+        }
         _ => return Err(GraphError::no_route()),
     }
     if listed && rest.is_empty() && req.method == "GET" {

@@ -122,7 +122,15 @@ impl TenantSeed {
             let coll = behaviour::served(ver, coll_path).ok_or_else(|| {
                 EmulatorError::Seed(format!("{path}: unknown collection {coll_path}"))
             })?;
-            let v = json(bytes)?;
+            let mut v = json(bytes)?;
+            // An object keyed by another property (a cross-tenant partner's `tenantId`) is kept
+            // under that key.
+            if coll.key != "id"
+                && let Some(key) = v.get(coll.key).cloned()
+                && let Some(m) = v.as_object_mut()
+            {
+                m.entry("id").or_insert(key);
+            }
             if !v.is_object() || v.get("id").and_then(Value::as_str).is_none() {
                 return Err(EmulatorError::Seed(format!(
                     "{path}: object without a string id"

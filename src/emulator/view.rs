@@ -25,6 +25,10 @@ pub(crate) fn present(
     let mut v = obj.clone();
     let id = obj["id"].as_str().unwrap_or_default().to_string();
     let Some(m) = v.as_object_mut() else { return v };
+    if coll.key != "id" {
+        // Known by its key alone (docs/graph-notes.md, "Cross-tenant access partners").
+        m.remove("id");
+    }
     for nav in coll.navs {
         let Some(e) = query::find(&q.expand, nav) else {
             if !coll.inline_navs.contains(nav) {

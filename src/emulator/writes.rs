@@ -91,12 +91,34 @@ fn type_name(coll: &Coll) -> &str {
     coll.base_type.trim_start_matches('#')
 }
 
-/// The id a client chose for a new object of a `client_ids` collection: `c1`…`c99`, not taken.
+/// The id a client chose for a new object: the key of a collection keyed by another property,
+/// or for a `client_ids` collection `c1`…`c99`; never one taken.
 fn client_id(
     t: &Tenant,
     coll: &Coll,
     m: &Map<String, Value>,
 ) -> Result<Option<String>, GraphError> {
+    if coll.key != "id" {
+        // The key is the body's (docs/graph-notes.md, "Cross-tenant access partners").
+        let Some(id) = m
+            .get(coll.key)
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+        else {
+            return Err(GraphError::bad_request(format!(
+                "The property '{}' is required.",
+                coll.key
+            )));
+        };
+        return match t.store(coll).get(id) {
+            Some(_) => Err(GraphError::new(
+                409,
+                "Conflict",
+                format!("An object with {} '{id}' already exists.", coll.key),
+            )),
+            None => Ok(Some(id.to_string())),
+        };
+    }
     if !coll.client_ids {
         return Ok(None);
     }
@@ -663,5 +685,83 @@ mod tests {
         let coll = behaviour::by_path("deviceManagement/deviceEnrollmentConfigurations").unwrap();
         assert!(coll.is_default_enrollment("abc_DefaultLimit"));
         assert!(!coll.is_default_enrollment("abc_Limit"));
+    }
+}
+
+/// A singleton's child collection answered inline and as its own route (the authentication
+/// methods policy's method configurations, docs/graph-notes.md, "Authentication methods
+/// policy"): `GET {singleton}/{nav}` lists it, `GET`/`PATCH {singleton}/{nav}/{id}` read and
+/// change one child. A PATCH needs the child's `@odata.type` and may not name number matching,
+/// which the service keeps on.
+pub(crate) fn singleton_child(
+    t: &mut Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    coll: &Coll,
+    id: &str,
+    nav: &str,
+    child: Option<&String>,
+) -> R {
+    let children = find_obj(t, coll, id)?[nav].clone();
+    let items = children.as_array().cloned().unwrap_or_default();
+    let Some(cid) = child else {
+        return match req.method.as_str() {
+            "GET" => Ok(Resp::json(
+                200,
+                json!({
+                    "@odata.context": context(ctx, req.ver, &format!("{}/{nav}", coll.path)),
+                    "value": items,
+                }),
+            )),
+            _ => Err(GraphError::no_route()),
+        };
+    };
+    // Method ids are case-insensitive in URLs (`microsoftAuthenticator`, `MicrosoftAuthenticator`).
+    let at = items
+        .iter()
+        .position(|c| {
+            c["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(cid))
+        })
+        .ok_or_else(|| GraphError::not_found(404, cid))?;
+    match req.method.as_str() {
+        "GET" => Ok(Resp::json(200, items[at].clone())),
+        "PATCH" => {
+            let mut m = body_object(req)?;
+            let stored_type = items[at]["@odata.type"].clone();
+            match m.get("@odata.type") {
+                None => {
+                    return Err(GraphError::bad_request(
+                        "The '@odata.type' property is required to update a method configuration.",
+                    ));
+                }
+                Some(ty) if *ty != stored_type => {
+                    return Err(GraphError::bad_request(format!(
+                        "The type {ty} does not match the method configuration's {stored_type}."
+                    )));
+                }
+                Some(_) => {}
+            }
+            if m.get("featureSettings")
+                .and_then(|f| f.get("numberMatchingRequiredState"))
+                .is_some()
+            {
+                return Err(GraphError::bad_request(
+                    "numberMatchingRequiredState cannot be changed: number matching is enforced.",
+                ));
+            }
+            m.remove("id");
+            m.retain(|k, _| k == "@odata.type" || !k.contains('@'));
+            let obj = find_obj_mut(t, coll, id)?;
+            if let Some(Value::Object(stored)) = obj[nav].get_mut(at) {
+                stored.extend(m);
+            }
+            for f in coll.modified {
+                obj[*f] = json!(now());
+            }
+            Ok(Resp::empty(204))
+        }
+        _ => Err(GraphError::no_route()),
     }
 }

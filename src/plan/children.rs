@@ -1,7 +1,8 @@
 //! Requests that bring an object's child collections and links in line with the desired ones,
 //! compared by what identifies them rather than by the tenant's ids: notification templates'
 //! localized messages (by locale), authentication strengths' combination configurations (by
-//! content), apps' categories (by category) and policy sets' items (by what they hold). The
+//! content), apps' categories (by category), policy sets' items (by what they hold) and the
+//! authentication methods policy's method configurations (by their ids). The
 //! context they and `steps` build requests from lives here, so neither imports the other.
 
 use super::Request;
@@ -39,6 +40,56 @@ pub(super) fn without(v: &Value, keys: &[&str]) -> Value {
 
 pub(super) fn same_except(a: &Value, b: &Value, keys: &[&str]) -> bool {
     without(a, keys) == without(b, keys)
+}
+
+/// Does `live` hold everything `desired` says? Objects by their keys (annotations aside), arrays
+/// as sets of such elements, other values by equality: what Graph adds (a property the document
+/// strips, a newer field) is no difference.
+fn covers(live: &Value, desired: &Value) -> bool {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => d
+            .iter()
+            .filter(|(k, _)| *k == "@odata.type" || !k.contains('@'))
+            .all(|(k, dv)| l.get(k).is_some_and(|lv| covers(lv, dv))),
+        (Value::Array(l), Value::Array(d)) => {
+            l.len() == d.len() && d.iter().all(|dv| l.iter().any(|lv| covers(lv, dv)))
+        }
+        _ => live == desired,
+    }
+}
+
+/// Children that exist with their parent and keep their ids in every tenant (the authentication
+/// methods policy's method configurations, docs/graph-notes.md, "Authentication methods policy"):
+/// each desired one the live one of its id does not cover is PATCHed with its `@odata.type`, one
+/// the target lacks is POSTed; none is removed.
+pub(super) fn patch_each(
+    ctx: &Context<'_>,
+    f: &str,
+    object: &str,
+    creating: bool,
+    desired: &Value,
+) -> Vec<Request> {
+    let live = if creating { vec![] } else { children(ctx, f) };
+    let mut out = vec![];
+    for d in desired.as_array().into_iter().flatten() {
+        let Some(id) = d["id"].as_str() else { continue };
+        match live.iter().find(|l| l["id"].as_str() == Some(id)) {
+            Some(l) if covers(l, d) => {}
+            Some(_) => out.push(Request {
+                method: "PATCH".into(),
+                path: format!("{object}/{f}/{id}"),
+                body: Some(without(d, &["id"])),
+                purpose: format!("update {id}"),
+            }),
+            None => out.push(Request {
+                method: "POST".into(),
+                path: format!("{object}/{f}"),
+                body: Some(d.clone()),
+                purpose: format!("add {id}"),
+            }),
+        }
+    }
+    out
 }
 
 /// Notification templates' messages, one per locale: added, updated where they differ, removed

@@ -343,7 +343,12 @@ impl Planner<'_> {
                     .find(|n| n.path == field)
                     .map(|n| format!("?{}", n.query))
                     .unwrap_or_default();
-                let url = format!("/{collection}/{}/{field}{query}", l.doc.id);
+                // A singleton is addressed by its path (docs/ARCHITECTURE.md, "Singletons").
+                let url = if entry.is_singleton() {
+                    format!("/{collection}/{field}{query}")
+                } else {
+                    format!("/{collection}/{}/{field}{query}", l.doc.id)
+                };
                 match self.target.client.list(&url).await {
                     Ok(v) => {
                         children.insert(field.to_string(), Value::Array(v));
@@ -459,6 +464,7 @@ fn children_needed(entry: &CatalogEntry, c: &Changed) -> Vec<&'static str> {
                     | catalog::FollowUp::CombinationConfigurations(_)
                     | catalog::FollowUp::Categories(_)
                     | catalog::FollowUp::PolicySetItems(_)
+                    | catalog::FollowUp::PatchEach(_)
             )
         {
             out.push(a.field());

@@ -9,7 +9,8 @@
 use super::Request;
 pub use super::children::Context;
 use super::children::{
-    categories, children, combination_configurations, localized_messages, policy_set_items, without,
+    categories, children, combination_configurations, localized_messages, patch_each,
+    policy_set_items, without,
 };
 use crate::catalog::{AssignWrite, FollowUp, UpdateMethod};
 use serde_json::{Map, Value, json};
@@ -219,6 +220,7 @@ fn action(ctx: &Context<'_>, a: FollowUp, object: &str, creating: bool) -> Vec<R
             combination_configurations(ctx, f, object, creating, &desired)
         }
         FollowUp::LocalizedMessages(f) => localized_messages(ctx, f, object, creating, &desired),
+        FollowUp::PatchEach(f) => patch_each(ctx, f, object, creating, &desired),
         FollowUp::Categories(f) => categories(ctx, f, object, creating, &desired),
         FollowUp::PolicySetItems(_) if creating => vec![],
         FollowUp::PolicySetItems(f) => policy_set_items(ctx, f, &desired)

@@ -307,3 +307,91 @@ async fn service_principals_answer_by_application_id_and_directory_objects_by_fi
         .await;
     assert!(s >= 400, "the emulator never creates users: {s}");
 }
+
+/// Cross-tenant partners are keyed by `tenantId`: created with it (409 when taken, 400 without),
+/// addressed by it, answered without an `id`; a PATCH may not change it.
+#[tokio::test]
+async fn cross_tenant_partners_are_keyed_by_their_tenant_id() {
+    let env = boot_demo().await;
+    const PARTNERS: &str = "/v1.0/policies/crossTenantAccessPolicy/partners";
+    const FABRIKAM: &str = "9c5d131d-b1c3-4fc4-9e3f-c6557947d551";
+    let (all, _) = env.get_all(PARTNERS).await;
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|p| p.get("id").is_none()), "{all:?}");
+    let (s, p) = env.get(&format!("{PARTNERS}/{FABRIKAM}")).await;
+    assert_eq!((s, p["tenantId"].as_str()), (200, Some(FABRIKAM)), "{p}");
+    let new = "11111111-2222-4333-8444-555555555555";
+    let body = json!({"tenantId": new, "inboundTrust": {"isMfaAccepted": true}});
+    let (s, created) = env.call(Method::POST, PARTNERS, Some(body.clone())).await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["tenantId"], new);
+    assert!(created.get("id").is_none(), "{created}");
+    let (s, _) = env.call(Method::POST, PARTNERS, Some(body)).await;
+    assert_eq!(s, 409);
+    let (s, _) = env
+        .call(Method::POST, PARTNERS, Some(json!({"inboundTrust": null})))
+        .await;
+    assert_eq!(s, 400);
+    let (s, _) = env
+        .call(
+            Method::PATCH,
+            &format!("{PARTNERS}/{new}"),
+            Some(json!({"tenantId": FABRIKAM})),
+        )
+        .await;
+    assert_eq!(s, 400, "the key cannot change");
+    let (s, _) = env
+        .call(
+            Method::PATCH,
+            &format!("{PARTNERS}/{new}"),
+            Some(json!({"automaticUserConsentSettings": {"inboundAllowed": true}})),
+        )
+        .await;
+    assert_eq!(s, 204);
+}
+
+/// The authentication methods policy answers its method configurations inline and as their own
+/// routes; a configuration is PATCHed by its id (any case) with its `@odata.type`, never with
+/// number matching, and never through the policy's PATCH.
+#[tokio::test]
+async fn authentication_method_configurations_are_their_own_routes() {
+    let env = boot_demo().await;
+    const POLICY: &str = "/v1.0/policies/authenticationMethodsPolicy";
+    let (s, p) = env.get(POLICY).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        p["authenticationMethodConfigurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    let (all, _) = env
+        .get_all(&format!("{POLICY}/authenticationMethodConfigurations"))
+        .await;
+    assert_eq!(all.len(), 8);
+    let sms = format!("{POLICY}/authenticationMethodConfigurations/sms");
+    let (s, e) = env
+        .call(Method::PATCH, &sms, Some(json!({"state": "enabled"})))
+        .await;
+    assert_eq!(s, 400, "@odata.type is required: {e}");
+    let typed = json!({"@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", "state": "enabled"});
+    let (s, _) = env.call(Method::PATCH, &sms, Some(typed)).await;
+    assert_eq!(s, 204);
+    let (_, got) = env.get(&sms).await;
+    assert_eq!(got["state"], "enabled");
+    let authenticator =
+        format!("{POLICY}/authenticationMethodConfigurations/MicrosoftAuthenticator");
+    let numbers = json!({"@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration",
+        "featureSettings": {"numberMatchingRequiredState": {"state": "disabled"}}});
+    let (s, _) = env.call(Method::PATCH, &authenticator, Some(numbers)).await;
+    assert_eq!(s, 400);
+    let (s, _) = env
+        .call(
+            Method::PATCH,
+            POLICY,
+            Some(json!({"authenticationMethodConfigurations": []})),
+        )
+        .await;
+    assert_eq!(s, 400);
+}

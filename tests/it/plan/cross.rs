@@ -471,6 +471,47 @@ fn users_roles_and_applications_in_conditional_access_are_mapped_and_missing_one
     );
 }
 
+/// Cross-tenant partners into another tenant: created under the partner's tenant id, the
+/// outbound users and groups (this tenant's) mapped to the target's, inbound applications kept by
+/// application id, the partner's own users and groups kept as they are; a group the target lacks
+/// blocks the partner, named.
+#[test]
+fn cross_tenant_partners_keep_the_partner_and_map_this_tenants_users_and_groups() {
+    const NORTHWIND: &str = "5f2a9c71-0d3e-4b8a-a6f4-3e1c7b9d2a80";
+    const FINANCE: &str = "69f3e39c-a058-563a-8b23-88448247d2d6";
+    const ZOE: &str = "8e3c1a9d-4b2f-5d7e-9a06-c5b4e3d2f1a0";
+    const PAYROLL_APP: &str = "4f1d2c3b-8a7e-4b6d-9c5f-0e1a2b3c4d5f";
+    const THEIR_HELPDESK: &str = "3d9e5b1f-7c2a-4e68-b0d4-a1f6c8e2b5d7";
+    let args = to_other(&["crossTenantAccessPartners"]);
+    let (emu, env) = two_tenants();
+    let other = client_for(&emu, OTHER, OTHER_APP, OTHER_SECRET);
+    let groups = list(&emu, &other, "v1.0/groups");
+    let their_finance = id_named(&groups, "Finance Users");
+    let (_, _, p) = plan(&env, &args);
+    let northwind = item_at(&p, NORTHWIND);
+    assert_eq!(northwind.action, Action::Create, "{:?}", northwind.reasons);
+    let sent = request_strings(&northwind);
+    for want in [NORTHWIND, their_finance.as_str(), PAYROLL_APP, "AllUsers"] {
+        assert!(sent.iter().any(|s| s == want), "{want} in {sent:?}");
+    }
+    assert!(!sent.iter().any(|s| s == FINANCE || s == ZOE), "{sent:?}");
+    let woodgrove = request_strings(&item_at(&p, "b7e40c2d"));
+    assert!(
+        woodgrove.iter().any(|s| s == THEIR_HELPDESK),
+        "{woodgrove:?}"
+    );
+    drop((emu, env));
+
+    let (_emu, env) = two_tenants_where(|other| {
+        assert_eq!(
+            other.remove("groups", |o| o["displayName"] == "Finance Users"),
+            1
+        );
+    });
+    let (_, _, p) = plan(&env, &args);
+    assert_blocked_naming(&item_at(&p, NORTHWIND), &["Finance Users"]);
+}
+
 /// Apps into another tenant: their categories and the apps they supersede are found there by
 /// name; a category the target lacks blocks, naming it, until `--create-missing` creates it, and
 /// a superseded app the target lacks blocks, naming it (apps are never created for others).

@@ -690,3 +690,93 @@ fn authentication_strengths_change_through_their_actions_and_converge() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(item(&p, &rel).action, Action::NoOp);
 }
+
+/// The authentication methods policy: a changed method configuration is PATCHed alone, by its id
+/// and with its `@odata.type`, never inside the policy's PATCH; a changed policy property is a
+/// PATCH of the policy without its configurations; the migration state is never written (a
+/// difference blocks); applied, the next plan is a no-op.
+#[test]
+fn authentication_methods_change_one_configuration_at_a_time_and_converge() {
+    let emu = Emu::demo(EmulatorConfig::default());
+    let env = backed_up(&emu, "", &[]);
+    let repo = env.repo();
+    let rel =
+        "tenants/demo/authenticationMethodsPolicy/authentication-methods-policy--45593b65.yaml";
+    // SMS back on for the VIP group; a shorter reconfirmation interval.
+    replace(
+        &repo,
+        rel,
+        "    id: Sms\n    includeTargets:\n    - id: all_users\n",
+        "    id: Sms\n    includeTargets:\n    - id: 2a2258ba-8768-5f63-81c9-00e31b9958c5\n",
+    );
+    replace(
+        &repo,
+        rel,
+        "  reconfirmationInDays: 180\n",
+        "  reconfirmationInDays: 90\n",
+    );
+    commit_all(&repo, "SMS for the VIPs; reconfirm every 90 days");
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
+    assert_eq!(code, 2, "{stdout}");
+    let i = item(&p, rel);
+    assert_eq!(i.action, Action::Update, "{:?}", i.reasons);
+    let shape: Vec<(&str, &str)> = i
+        .requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("PATCH", "v1.0/policies/authenticationMethodsPolicy"),
+            (
+                "PATCH",
+                "v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Sms"
+            ),
+        ],
+        "{:#?}",
+        i.requests
+    );
+    let policy = body(&i, 0);
+    assert_eq!(policy["reconfirmationInDays"], 90);
+    assert!(policy.get("authenticationMethodConfigurations").is_none());
+    assert!(policy.get("policyMigrationState").is_none(), "{policy}");
+    let sms = body(&i, 1);
+    assert_eq!(
+        sms["@odata.type"],
+        "#microsoft.graph.smsAuthenticationMethodConfiguration"
+    );
+    assert_eq!(
+        sms["includeTargets"][0]["id"],
+        "2a2258ba-8768-5f63-81c9-00e31b9958c5"
+    );
+    let plan_file = env.path().join("plan.json");
+    let (code, stdout, stderr) = out(&env.run(&[
+        "--repo",
+        "repo",
+        "apply",
+        plan_file.to_str().unwrap(),
+        "--yes",
+    ]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("not converged"), "{stdout}");
+    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(item(&p, rel).action, Action::NoOp);
+
+    replace(
+        &repo,
+        rel,
+        "  policyMigrationState: migrationComplete\n",
+        "  policyMigrationState: preMigration\n",
+    );
+    commit_all(&repo, "back to the legacy policies");
+    let (_, stdout, p) = plan(&env, &["--tenant", "demo"]);
+    let i = item(&p, rel);
+    assert_eq!(i.action, Action::Blocked, "{stdout}");
+    assert!(
+        i.reasons.iter().any(|r| r.contains("policyMigrationState")),
+        "{:?}",
+        i.reasons
+    );
+}
