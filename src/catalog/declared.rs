@@ -90,6 +90,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.deviceCategory",
     ),
     (
+        "policies/authenticationMethodsPolicy",
+        "#microsoft.graph.authenticationMethodsPolicy",
+    ),
+    (
         "policies/crossTenantAccessPolicy/partners",
         "#microsoft.graph.crossTenantAccessPolicyConfigurationPartner",
     ),

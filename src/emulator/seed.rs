@@ -131,6 +131,14 @@ impl TenantSeed {
             {
                 m.entry("id").or_insert(key);
             }
+            // Stored as every object is, with its type; answers leave the declared type out
+            // under the `omit-declared-type` variation.
+            if let Some(m) = v.as_object_mut()
+                && !coll.base_type.is_empty()
+            {
+                m.entry("@odata.type")
+                    .or_insert_with(|| Value::String(coll.base_type.to_string()));
+            }
             if !v.is_object() || v.get("id").and_then(Value::as_str).is_none() {
                 return Err(EmulatorError::Seed(format!(
                     "{path}: object without a string id"

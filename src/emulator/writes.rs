@@ -664,30 +664,6 @@ pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mi
     Ok(Resp::empty(204))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strip_keeps_root_type_only() {
-        let coll = behaviour::by_path("deviceManagement/deviceConfigurations").unwrap();
-        let mut m = json!({"@odata.type":"#t","@odata.context":"x","assignments@odata.context":"y","id":"1","version":3,"displayName":"d"})
-            .as_object()
-            .cloned()
-            .unwrap();
-        strip_read_only(coll, &mut m);
-        let keys: Vec<&String> = m.keys().collect();
-        assert_eq!(keys, vec!["@odata.type", "displayName"]);
-    }
-
-    #[test]
-    fn default_enrollment_ids() {
-        let coll = behaviour::by_path("deviceManagement/deviceEnrollmentConfigurations").unwrap();
-        assert!(coll.is_default_enrollment("abc_DefaultLimit"));
-        assert!(!coll.is_default_enrollment("abc_Limit"));
-    }
-}
-
 /// A singleton's child collection answered inline and as its own route (the authentication
 /// methods policy's method configurations, docs/graph-notes.md, "Authentication methods
 /// policy"): `GET {singleton}/{nav}` lists it, `GET`/`PATCH {singleton}/{nav}/{id}` read and
@@ -763,5 +739,29 @@ pub(crate) fn singleton_child(
             Ok(Resp::empty(204))
         }
         _ => Err(GraphError::no_route()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_keeps_root_type_only() {
+        let coll = behaviour::by_path("deviceManagement/deviceConfigurations").unwrap();
+        let mut m = json!({"@odata.type":"#t","@odata.context":"x","assignments@odata.context":"y","id":"1","version":3,"displayName":"d"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        strip_read_only(coll, &mut m);
+        let keys: Vec<&String> = m.keys().collect();
+        assert_eq!(keys, vec!["@odata.type", "displayName"]);
+    }
+
+    #[test]
+    fn default_enrollment_ids() {
+        let coll = behaviour::by_path("deviceManagement/deviceEnrollmentConfigurations").unwrap();
+        assert!(coll.is_default_enrollment("abc_DefaultLimit"));
+        assert!(!coll.is_default_enrollment("abc_Limit"));
     }
 }

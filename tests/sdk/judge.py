@@ -102,6 +102,11 @@ def snake(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def key_of(obj, source):
+    """An object's key: its id, or the property a collection is keyed by (a partner's tenantId)."""
+    return getattr(obj, snake(source.get("key", "id")), None)
+
+
 def name_field(entry):
     """The property holding an object's name, or None for types whose names are derived."""
     rule = entry["name"]
@@ -116,7 +121,12 @@ SINGLETON_CHANGES = {
     "policies/identitySecurityDefaultsEnforcementPolicy": ("is_enabled", True),
     "policies/deviceRegistrationPolicy": ("user_device_quota", 21),
     "policies/crossTenantAccessPolicy/default": ("inbound_trust.is_mfa_accepted", True),
+    "policies/authenticationMethodsPolicy": ("reconfirmation_in_days", 91),
 }
+
+# Navigations a singleton answers inline that its PATCH may not carry: written through their own
+# routes (the method configurations).
+SINGLETON_INLINE = {"policies/authenticationMethodsPolicy": "authenticationMethodConfigurations"}
 
 
 def get_path(obj, path):
@@ -233,10 +243,11 @@ class Judge:
         bad = unknown_properties(items)
         check(not bad, f"{what}: every item parses with the SDK models", ", ".join(sorted(set(bad))[:10]))
 
-        sel = ["id", name] if name else ["id"]
+        key = source.get("key", "id")
+        sel = [key, name] if name and name != key else [key]
         got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, select=sel),
                                      q(select=",".join(sel)))
-        check(len(got) == len(items) and all(g.id for g in got), f"{what}: $select={','.join(sel)}")
+        check(len(got) == len(items) and all(key_of(g, source) for g in got), f"{what}: $select={','.join(sel)}")
 
         types = [getattr(i, "odata_type", None) for i in items]
         t = next((x for x in types if x), None)
@@ -269,7 +280,8 @@ class Judge:
         if len(items) >= 2:
             got, _, _ = await self.pages(b, ver, coll, None if v1 else query_config(b, top=1, skip=1),
                                          q(top=1, skip=1))
-            check(len(got) == len(items) - 1 and got[0].id == items[1].id, f"{what}: $top=1&$skip=1")
+            check(len(got) == len(items) - 1 and key_of(got[0], source) == key_of(items[1], source),
+                  f"{what}: $top=1&$skip=1")
 
     async def reads(self):
         seen = set()
@@ -378,6 +390,10 @@ class Judge:
             one = one.value[0]
             url = f"{url}/{one.id}"
         set_path(one, attr, value)
+        inline = SINGLETON_INLINE.get(coll)
+        children = getattr(one, snake(inline)) if inline else None
+        if inline:
+            setattr(one, snake(inline), None)
         method = Method.PUT if entry["write"]["update"] == "put" else Method.PATCH
         info = request(method, url)
         info.set_content_from_parsable(self.adapter, "application/json", one)
@@ -385,6 +401,18 @@ class Judge:
         back = await b.get()
         back = back.value[0] if hasattr(back, "value") else back
         check(get_path(back, attr) == value, f"{what}: update ({method.value}) from an SDK model reads back")
+        if children:
+            # One child through its own route, by its id, with its type (as restore writes it).
+            from msgraph_beta.generated.models.authentication_method_state import AuthenticationMethodState
+            child = children[0]
+            on = AuthenticationMethodState.Enabled
+            child.state = AuthenticationMethodState.Disabled if child.state == on else on
+            info = request(Method.PATCH, f"{url}/{inline}/{child.id}")
+            info.set_content_from_parsable(self.adapter, "application/json", child)
+            await self.adapter.send_no_response_content_async(info, {})
+            got = await self.adapter.send_async(
+                request(Method.GET, f"{url}/{inline}/{child.id}"), type(child), {})
+            check(got.state == child.state, f"{what}: a child PATCHed by its id reads back ({child.id})")
         try:
             await self.adapter.send_no_response_content_async(request(Method.DELETE, f"{self.base}/{ver}/{coll}"), {})
             raise Failure(f"{what}: a singleton was deleted")
@@ -410,14 +438,40 @@ class Judge:
         await self.adapter.send_no_response_content_async(info, {})
         check(True, f"{what}: delete")
 
+    async def write_keyed(self, what, ver, coll, b, one, source):
+        """A collection keyed by another property (partners by tenantId): a copy under a new key
+        is created, PATCHed by it, read back and deleted; a second create of the key is refused."""
+        key = snake(source["key"])
+        new = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+        setattr(one, key, new)
+        created = await b.with_url(f"{self.base}/{ver}/{coll}").post(one)
+        check(created is not None and getattr(created, key) == new, f"{what}: create keyed by {source['key']}")
+        try:
+            await b.with_url(f"{self.base}/{ver}/{coll}").post(one)
+            raise Failure(f"{what}: a second create of the same {source['key']} was accepted")
+        except APIError as e:
+            check(e.response_status_code == 409, f"{what}: a second create answers {e.response_status_code}")
+        patch = type(one)()
+        patch.additional_data["automaticUserConsentSettings"] = {"inboundAllowed": True}
+        info = request(Method.PATCH, f"{self.base}/{ver}/{coll}/{new}")
+        info.set_content_from_parsable(self.adapter, "application/json", patch)
+        await self.adapter.send_no_response_content_async(info, {})
+        back = await self.adapter.send_async(request(Method.GET, f"{self.base}/{ver}/{coll}/{new}"), type(one), {})
+        check(back.automatic_user_consent_settings.inbound_allowed is True, f"{what}: the update reads back")
+        info = request(Method.DELETE, f"{self.base}/{ver}/{coll}/{new}")
+        await self.adapter.send_no_response_content_async(info, {})
+        check(True, f"{what}: delete by {source['key']}")
+
     async def write_cycle(self, entry, source):
         coll, ver = source["collection"], source["version"]
         what = f"{ver}/{coll}"
         b = builder_for(self.client, coll)
         items, _, _ = await self.pages(b, ver, coll)
-        candidates = [i for i in items if "_Default" not in (i.id or "") and i.id != "0"]
+        candidates = [i for i in items if "_Default" not in (key_of(i, source) or "") and key_of(i, source) != "0"]
         model_cls = type(candidates[0])
-        item_b = b.with_url(f"{self.base}/{ver}/{coll}/{candidates[0].id}")
+        if source.get("key", "id") != "id":
+            await self.write_keyed(what, ver, coll, b, candidates[0], source)
+            return
         expand = {"deviceManagement/deviceCompliancePolicies": "scheduledActionsForRule($expand=scheduledActionConfigurations)",
                   "deviceManagement/compliancePolicies": "scheduledActionsForRule($expand=scheduledActionConfigurations),settings",
                   "deviceManagement/configurationPolicies": "settings",

@@ -737,11 +737,11 @@ fn authentication_methods_change_one_configuration_at_a_time_and_converge() {
         "{:#?}",
         i.requests
     );
-    let policy = body(&i, 0);
+    let policy = body(i, 0);
     assert_eq!(policy["reconfirmationInDays"], 90);
     assert!(policy.get("authenticationMethodConfigurations").is_none());
     assert!(policy.get("policyMigrationState").is_none(), "{policy}");
-    let sms = body(&i, 1);
+    let sms = body(i, 1);
     assert_eq!(
         sms["@odata.type"],
         "#microsoft.graph.smsAuthenticationMethodConfiguration"
