@@ -159,9 +159,10 @@ pub(crate) fn refuse_removed(
 
 /// `partial-create-body`: the 201 of a create carries the id and a few scalars only — no
 /// navigations, no `@odata.type`, no `createdDateTime`.
-pub(crate) fn partial_create(full: &Value) -> Value {
+pub(crate) fn partial_create(full: &Value, key: &str) -> Value {
     let mut out = Map::new();
-    for k in ["@odata.context", "id", "displayName", "name", "description"] {
+    // The key always: the id, or the property a collection is keyed by (a partner's tenantId).
+    for k in ["@odata.context", key, "displayName", "name", "description"] {
         if let Some(v) = full.get(k).filter(|v| !v.is_object() && !v.is_array()) {
             out.insert(k.to_string(), v.clone());
         }

@@ -286,7 +286,7 @@ pub(crate) fn create(t: &mut Tenant, ctx: &Ctx, req: &Req, coll: &Coll) -> R {
     let mut v = present(ctx, req.ver, coll, &obj, &Query::default(), false);
     v["@odata.context"] = json!(context(ctx, req.ver, &format!("{}/$entity", coll.path)));
     if ctx.cfg.partial_create_body {
-        v = evolution::partial_create(&v);
+        v = evolution::partial_create(&v, coll.key);
     }
     Ok(Resp::json(201, v))
 }

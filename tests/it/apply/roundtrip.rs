@@ -169,8 +169,10 @@ fn cleared_demo_is_restored_from_its_backup() {
             "file name of {kind}/{name}"
         );
         // Numeric ids (scope tags') are handed out again after a clear, client-chosen ones
-        // (authentication contexts') are sent with the create; others are new.
-        let client_chosen = tenant_atlas::catalog::get(kind).is_some_and(|e| e.write.client_ids);
+        // (authentication contexts') are sent with the create, and so are keys that are not ids
+        // (a cross-tenant partner's tenant id); others are new.
+        let client_chosen = tenant_atlas::catalog::get(kind)
+            .is_some_and(|e| e.write.client_ids || e.sources.iter().any(|s| s.key != "id"));
         if !client_chosen
             && !old[path]["id"]
                 .as_str()
