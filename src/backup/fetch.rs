@@ -408,6 +408,9 @@ async fn read_list(
     path: &str,
     singleton: bool,
 ) -> Result<Vec<Value>, GraphError> {
+    if let Some((parents, rest)) = path.split_once(catalog::PARENT_SEGMENT) {
+        return read_nested(client, parents, rest).await;
+    }
     if !singleton {
         return client.list(path).await;
     }
@@ -428,6 +431,24 @@ async fn read_list(
         Err(GraphError::Http { status: 404, .. }) => Ok(vec![]),
         Err(e) => Err(e),
     }
+}
+
+/// A collection below each object of another (Apple enrollment profiles below their tokens,
+/// docs/graph-notes.md, "Apple automated device enrollment profiles"): the parents are listed,
+/// then each one's children, all of them one list. A parent's children that cannot be read fail
+/// the whole list: a backup never holds part of a type as if it were all of it.
+async fn read_nested(
+    client: &GraphClient,
+    parents: &str,
+    rest: &str,
+) -> Result<Vec<Value>, GraphError> {
+    let mut out = vec![];
+    for p in client.list(parents).await? {
+        if let Some(id) = p["id"].as_str() {
+            out.extend(client.list(&format!("{parents}/{id}/{rest}")).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// A singleton's object, known by its path, whatever id Graph gives it (some have none, some a

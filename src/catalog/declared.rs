@@ -90,6 +90,10 @@ pub(super) const DECLARED: &[(&str, &str)] = &[
         "#microsoft.graph.deviceCategory",
     ),
     (
+        "deviceManagement/depOnboardingSettings/{parent}/enrollmentProfiles",
+        "#microsoft.graph.enrollmentProfile",
+    ),
+    (
         "policies/authenticationMethodsPolicy",
         "#microsoft.graph.authenticationMethodsPolicy",
     ),

@@ -1674,6 +1674,43 @@ pub static CATALOG: &[CatalogEntry] = &[
             &[source(BETA, "deviceAppManagement/vppTokens", "")],
         )
     },
+    // docs/graph-notes.md, "Apple automated device enrollment profiles"
+    CatalogEntry {
+        assignments: None,
+        scope_tags: ScopeTagField::None,
+        // The URL a device is sent to embeds the token's and the tenant's ids; the macOS local
+        // administrator's password is a secret Graph does not answer.
+        strip: &["configurationEndpointUrl", "adminAccountPassword"],
+        sets: &[
+            SetRule {
+                path: "enabledSkipKeys",
+                key: None,
+            },
+            SetRule {
+                path: "enrollmentTimeAzureAdGroupIds",
+                key: None,
+            },
+        ],
+        refs: &[RefField {
+            path: "enrollmentTimeAzureAdGroupIds",
+            kind: RefKind::Groups,
+        }],
+        // Profiles live below a token whose id differs in every tenant; Graph's write of them
+        // is documented but unconfirmed by any tool that creates them.
+        capability: Capability::PreviewOnly,
+        read_permission: SERVICE_READ,
+        write_permission: SERVICE_WRITE,
+        restore_order: 60,
+        ..policy(
+            "appleEnrollmentProfiles",
+            "Apple automated device enrollment profiles",
+            &[source(
+                BETA,
+                "deviceManagement/depOnboardingSettings/{parent}/enrollmentProfiles",
+                "",
+            )],
+        )
+    },
     CatalogEntry {
         name: NameRule::Derived {
             fields: &["tokenName", "appleIdentifier"],

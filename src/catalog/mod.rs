@@ -44,7 +44,8 @@ impl Capability {
 #[serde(rename_all = "camelCase")]
 pub struct Source {
     pub version: ApiVersion,
-    /// Collection path below the version, e.g. `deviceManagement/deviceConfigurations`.
+    /// Collection path below the version, e.g. `deviceManagement/deviceConfigurations`; a
+    /// collection below each object of another names the parent by [`PARENT_SEGMENT`].
     pub collection: &'static str,
     /// Query options sent with the list request (without `?`), e.g. `$expand=assignments`.
     pub list_query: &'static str,
@@ -710,6 +711,11 @@ pub fn complete_type(collection: &str, object: &mut serde_json::Value) {
     }
 }
 
+/// Marks a collection below each object of another in [`Source::collection`]
+/// (`deviceManagement/depOnboardingSettings/{parent}/enrollmentProfiles`): read by listing the
+/// parents, then each one's children.
+pub const PARENT_SEGMENT: &str = "/{parent}/";
+
 /// Gives an object of a collection keyed by another property (`tenantId`) that key as its `id`,
 /// the one every document, plan and journal knows objects by.
 pub fn complete_key(collection: &str, object: &mut serde_json::Value) {
@@ -887,6 +893,7 @@ mod tests {
             "uploadedAdmxFiles",
             "crossTenantAccessPartners",
             "authenticationMethodsPolicy",
+            "appleEnrollmentProfiles",
         ];
         for key in design {
             assert!(get(key).is_some(), "missing catalog entry {key}");

@@ -225,10 +225,31 @@ class Judge:
         check(not bad, f"{ver}/{coll}: it parses with the SDK models", ", ".join(sorted(set(bad))[:10]))
         return one
 
+    async def read_nested(self, source):
+        """A collection below each object of another (enrollment profiles below their tokens):
+        the parents through their builder, then each one's children through the item builder's
+        navigation."""
+        coll, ver = source["collection"], source["version"]
+        parent, child = coll.split("/{parent}/")
+        pb = builder_for(self.client, parent)
+        by_id = getattr(pb, next(a for a in dir(pb) if a.startswith("by_")))
+        parents, _, _ = await self.pages(pb, ver, parent)
+        items = []
+        for p in parents:
+            cb = builder_for(by_id(p.id), child)
+            got, _, _ = await self.pages(cb, ver, f"{parent}/{p.id}/{child}")
+            items += got
+        check(len(items) > 0, f"{ver}/{coll}: {len(items)} items below {len(parents)} parents")
+        bad = unknown_properties(items)
+        check(not bad, f"{ver}/{coll}: every item parses with the SDK models", ", ".join(sorted(set(bad))[:10]))
+
     async def read_collection(self, entry, source):
         coll, ver = source["collection"], source["version"]
         if source.get("singleton"):
             await self.read_singleton(entry, source)
+            return
+        if "/{parent}/" in coll:
+            await self.read_nested(source)
             return
         b = builder_for(self.client, coll)
         name = name_field(entry)
