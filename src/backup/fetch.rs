@@ -383,12 +383,20 @@ async fn read_lists(
         .filter(|s| s.singleton)
         .map(|s| (s.version, s.collection, s.list_query))
         .collect();
+    // Collections below another's objects are read once their parents' list is in.
+    let (nested, keys): (Vec<ListKey>, Vec<ListKey>) = keys
+        .into_iter()
+        .partition(|k| k.1.contains(catalog::PARENT_SEGMENT));
     let paths: Vec<(String, bool)> = keys
         .iter()
         .map(|k| (list_path(k.0, k.1, k.2), singletons.contains(k)))
         .collect();
     let results = join_all(paths.iter().map(|(p, one)| read_list(client, p, *one))).await;
     let mut lists: Lists = keys.into_iter().zip(results).collect();
+    for k in nested {
+        let result = read_nested(client, &lists, k).await;
+        lists.insert(k, result);
+    }
     // Minimal metadata leaves out the declared type: put it back before anything reads the type.
     for ((_, collection, _), items) in lists.iter_mut() {
         if let Ok(items) = items {
@@ -408,9 +416,6 @@ async fn read_list(
     path: &str,
     singleton: bool,
 ) -> Result<Vec<Value>, GraphError> {
-    if let Some((parents, rest)) = path.split_once(catalog::PARENT_SEGMENT) {
-        return read_nested(client, parents, rest).await;
-    }
     if !singleton {
         return client.list(path).await;
     }
@@ -434,18 +439,27 @@ async fn read_list(
 }
 
 /// A collection below each object of another (Apple enrollment profiles below their tokens,
-/// docs/graph-notes.md, "Apple automated device enrollment profiles"): the parents are listed,
-/// then each one's children, all of them one list. A parent's children that cannot be read fail
-/// the whole list: a backup never holds part of a type as if it were all of it.
+/// docs/graph-notes.md, "Apple automated device enrollment profiles"): each parent's children, all
+/// of them one list. The parents come from their own list when a selected type read it, else are
+/// listed here. A parent's children that cannot be read fail the whole list: a backup never holds
+/// part of a type as if it were all of it.
 async fn read_nested(
     client: &GraphClient,
-    parents: &str,
-    rest: &str,
+    lists: &Lists,
+    (version, collection, query): ListKey,
 ) -> Result<Vec<Value>, GraphError> {
+    let (parent, child) = collection
+        .split_once(catalog::PARENT_SEGMENT)
+        .unwrap_or((collection, ""));
+    let parents = match lists.get(&(version, parent, "")) {
+        Some(Ok(items)) => items.clone(),
+        _ => client.list(&list_path(version, parent, "")).await?,
+    };
     let mut out = vec![];
-    for p in client.list(parents).await? {
+    for p in &parents {
         if let Some(id) = p["id"].as_str() {
-            out.extend(client.list(&format!("{parents}/{id}/{rest}")).await?);
+            let path = list_path(version, &format!("{parent}/{id}/{child}"), query);
+            out.extend(client.list(&path).await?);
         }
     }
     Ok(out)

@@ -1700,7 +1700,7 @@ pub static CATALOG: &[CatalogEntry] = &[
         capability: Capability::PreviewOnly,
         read_permission: SERVICE_READ,
         write_permission: SERVICE_WRITE,
-        restore_order: 60,
+        restore_order: 50,
         ..policy(
             "appleEnrollmentProfiles",
             "Apple automated device enrollment profiles",

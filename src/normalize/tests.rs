@@ -295,8 +295,12 @@ fn demo_objects() -> BTreeMap<&'static str, Vec<Value>> {
     let mut out: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
     for e in catalog::all() {
         for s in e.sources {
-            let dir = root.join(s.version.as_str()).join(s.collection);
-            let Ok(files) = std::fs::read_dir(&dir) else {
+            // A collection below another's objects is seeded inline in its parents.
+            let (dir, nav) = match s.collection.split_once(catalog::PARENT_SEGMENT) {
+                Some((parent, child)) => (parent, Some(child)),
+                None => (s.collection, None),
+            };
+            let Ok(files) = std::fs::read_dir(root.join(s.version.as_str()).join(dir)) else {
                 continue;
             };
             let mut files: Vec<_> = files.map(|f| f.unwrap().path()).collect();
@@ -305,11 +309,17 @@ fn demo_objects() -> BTreeMap<&'static str, Vec<Value>> {
                 .into_iter()
                 .filter(|f| f.extension().is_some_and(|x| x == "json"))
             {
-                let mut v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
-                // As a backup reads it: keyed by `tenantId` means known by it.
-                catalog::complete_key(s.collection, &mut v);
-                if e.accepts(s, &v) {
-                    out.entry(e.key).or_default().push(v);
+                let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+                let objects = match nav {
+                    Some(n) => v[n].as_array().cloned().unwrap_or_default(),
+                    None => vec![v],
+                };
+                for mut v in objects {
+                    // As a backup reads it: keyed by `tenantId` means known by it.
+                    catalog::complete_key(s.collection, &mut v);
+                    if e.accepts(s, &v) {
+                        out.entry(e.key).or_default().push(v);
+                    }
                 }
             }
         }

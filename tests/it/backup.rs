@@ -120,13 +120,25 @@ fn requests_are_lists_plus_batched_hydration() {
     assert!(batches >= 1, "per-object hydration goes through $batch");
     // Every catalog collection is listed once (shared collections once, reference data too),
     // then full batches: nothing else.
+    // A collection below another's objects (enrollment profiles below their tokens) is one
+    // list per parent object.
     let mut lists: Vec<(String, &str)> = vec![];
     for e in tenant_atlas::catalog::all() {
         for s in e.sources {
-            lists.push((
-                format!("{}/{}", s.version.as_str(), s.collection),
-                s.list_query,
-            ));
+            let v = s.version.as_str();
+            match s.collection.split_once("/{parent}/") {
+                Some((parent, child)) => {
+                    let seeded = std::fs::read_dir(demo_seed_dir().join(v).join(parent)).unwrap();
+                    for f in seeded {
+                        let o: serde_json::Value =
+                            serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap())
+                                .unwrap();
+                        let id = o["id"].as_str().unwrap();
+                        lists.push((format!("{v}/{parent}/{id}/{child}"), s.list_query));
+                    }
+                }
+                None => lists.push((format!("{v}/{}", s.collection), s.list_query)),
+            }
         }
     }
     for r in tenant_atlas::catalog::REFERENCE_SOURCES {
