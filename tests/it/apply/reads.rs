@@ -7,9 +7,11 @@ use std::collections::BTreeSet;
 
 /// Collections of the catalog the demo tenant serves, as the emulator logs their paths.
 fn catalog_collections() -> BTreeSet<String> {
+    // A collection below another's objects is read per parent, never by its template's name.
     tenant_atlas::catalog::all()
         .iter()
         .flat_map(|e| e.sources)
+        .filter(|s| !s.collection.contains(tenant_atlas::catalog::PARENT_SEGMENT))
         .map(|s| format!("/{}/{}", s.version.as_str(), s.collection))
         .collect()
 }

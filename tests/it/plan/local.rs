@@ -312,7 +312,7 @@ fn an_emptied_tenant_plans_creates_in_restore_order() {
             continue;
         }
         match i.kind.as_str() {
-            "conditionalAccess" => {
+            "conditionalAccess" | "appleEnrollmentProfiles" => {
                 assert_eq!(i.action, Action::PreviewOnly, "{why}");
                 continue;
             }
