@@ -3,7 +3,7 @@
 //! Everything type-specific lives here as data — where Graph keeps the type, how to fetch what a list
 //! omits, which fields are read-only, which arrays are sets, which fields become sidecar files, which
 //! ids refer to other objects, and what restore can do with it. Backup, normalize and restore read the
-//! entry; they never branch on a type's name. Adding a type means adding an entry in `entries.rs`.
+//! entry; they never branch on a type's name. Adding a type means adding an entry in `entries/` (one file per family) and its line in `CATALOG`.
 
 mod declared;
 mod entries;
