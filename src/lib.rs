@@ -19,6 +19,7 @@ pub mod env;
 pub mod fuzzing;
 pub mod graph;
 pub mod health;
+pub mod inventory;
 pub mod normalize;
 pub mod notify;
 pub mod plan;

@@ -411,6 +411,9 @@ pub struct CatalogEntry {
     /// Dates in `spec` after which the object stops working — certificates and tokens — which
     /// health reports warn of (docs/ARCHITECTURE.md, "Expiry health").
     pub expiry: &'static [ExpiryField],
+    /// The platform every object of the type is for, where its objects do not say (scripts,
+    /// update profiles, Autopilot): what the inventory shows and filters by.
+    pub platform: Option<&'static str>,
 }
 
 /// A date of an object that health reports warn of.

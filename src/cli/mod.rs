@@ -8,6 +8,7 @@ mod docs;
 mod drift;
 mod emulator;
 mod init;
+mod list;
 mod log;
 mod logging;
 mod plan;
@@ -129,6 +130,12 @@ pub enum Command {
         after_help = "Examples:\n  tenant-atlas log --tenant contoso -n 10\n  tenant-atlas log \"Edge – security baseline\" --since 30d"
     )]
     Log(log::LogArgs),
+    /// The inventory: every configured object with its platform, scope tags, assignments and last
+    /// change, from git alone.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas list --tenant contoso\n  tenant-atlas list --assigned-to \"Finance Users\"          # what a group gets, exclusions included\n  tenant-atlas list --platform windows --unassigned --format csv > unassigned.csv\n  tenant-atlas list --type settingsCatalog --name 'Edge*' --rev HEAD~10"
+    )]
+    List(list::ListArgs),
     /// One policy at a version, readable: settings by name, assignments, scripts as text.
     #[command(
         after_help = "Examples:\n  tenant-atlas show 8d2f3c1e                           # by id (or its first 8 hex digits)\n  tenant-atlas show HEAD~1:\"Edge – security baseline\"\n  tenant-atlas show tenants/contoso/settingsCatalog/edge-security-baseline--8d2f3c1e.yaml"
@@ -300,6 +307,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&cli.global, &out, args),
         Command::Log(args) => log::run(&cli.global, &out, args),
         Command::Show(args) => show::run(&cli.global, &out, args),
+        Command::List(args) => list::run(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Apply(args) => apply::run(&cli.global, &out, args),

@@ -1,4 +1,4 @@
-//! JSON Schemas of the machine output of `drift`, `diff`, `show` and `log` (`--format json`), kept
+//! JSON Schemas of the machine output of `drift`, `diff`, `show`, `log` and `list` (`--format json`), kept
 //! in `schemas/` so pipelines can validate what they parse.
 
 use super::{Report, View};
@@ -36,6 +36,10 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         ("schemas/report.schema.json", schema::<Reports<'static>>()),
         ("schemas/view.schema.json", schema::<View>()),
         ("schemas/log.schema.json", schema::<Vec<LogLine>>()),
+        (
+            "schemas/inventory.schema.json",
+            schema::<crate::inventory::Inventory>(),
+        ),
     ]
 }
 

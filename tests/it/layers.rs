@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["normalize"],
     &["config"],
     &["store"],
-    &["health"],
+    &["health", "inventory"],
     &["render"],
     &["graph"],
     &["backup"],

@@ -13,6 +13,7 @@ mod fuzz_corpus;
 mod graph_samples;
 mod house;
 mod layers;
+mod list;
 mod long_functions;
 mod plan;
 mod reconcile;

@@ -31,6 +31,7 @@ pub(super) const DEVICE_CONFIGURATIONS: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Update rings"
 pub(super) const WINDOWS_UPDATE_RINGS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &[
         "qualityUpdatesPauseStartDate",
         "featureUpdatesPauseStartDate",
@@ -78,6 +79,7 @@ pub(super) const SETTINGS_CATALOG: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Administrative templates"
 pub(super) const ADMINISTRATIVE_TEMPLATES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     write: WriteRule {
         actions: &[FollowUp::DefinitionValues("definitionValues")],
         ..PATCH
@@ -217,6 +219,7 @@ pub(super) const COMPLIANCE_V2: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Scripts"
 pub(super) const POWERSHELL_SCRIPTS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     sidecars: &[SCRIPT],
     assignments: SCRIPT_ASSIGN,
     ..policy(
@@ -227,6 +230,7 @@ pub(super) const POWERSHELL_SCRIPTS: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const SHELL_SCRIPTS: CatalogEntry = CatalogEntry {
+    platform: Some("macOS"),
     sidecars: &[SHELL_SCRIPT],
     assignments: SCRIPT_ASSIGN,
     ..policy(
@@ -237,6 +241,7 @@ pub(super) const SHELL_SCRIPTS: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const REMEDIATIONS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &["isGlobalScript", "deviceHealthScriptType"],
     sidecars: &[
         SidecarField {
@@ -267,6 +272,7 @@ pub(super) const REMEDIATIONS: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const CUSTOM_ATTRIBUTE_SCRIPTS: CatalogEntry = CatalogEntry {
+    platform: Some("macOS"),
     sidecars: &[SHELL_SCRIPT],
     assignments: SCRIPT_ASSIGN,
     ..policy(
@@ -280,6 +286,7 @@ pub(super) const CUSTOM_ATTRIBUTE_SCRIPTS: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Windows Update profiles"
 pub(super) const FEATURE_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &["deployableContentDisplayName", "endOfSupportDate"],
     ..policy(
         "featureUpdateProfiles",
@@ -293,6 +300,7 @@ pub(super) const FEATURE_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const QUALITY_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &["releaseDateDisplayName", "deployableContentDisplayName"],
     ..policy(
         "qualityUpdateProfiles",
@@ -306,6 +314,7 @@ pub(super) const QUALITY_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const DRIVER_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &["deviceReporting", "newUpdates", "inventorySyncStatus"],
     ..policy(
         "driverUpdateProfiles",
@@ -320,6 +329,7 @@ pub(super) const DRIVER_UPDATE_PROFILES: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Intents"
 pub(super) const INTENTS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     strip: &["isMigratingToConfigurationPolicy", "settings[].id"],
     sets: &[SetRule {
         path: "settings",

@@ -5,6 +5,7 @@ use super::*;
 
 // docs/graph-notes.md, "Autopilot profiles"
 pub(super) const AUTOPILOT_PROFILES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     assignments: Some(AssignmentRule {
         assign_key: "assignments",
         write: AssignWrite::PerTarget,
@@ -30,6 +31,7 @@ pub(super) const AUTOPILOT_PROFILES: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Enrollment configurations"
 pub(super) const ENROLLMENT_STATUS_PAGES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     write: ENROLLMENT_WRITE,
     strip: &["deviceEnrollmentConfigurationType"],
     sets: &[SetRule {
@@ -89,6 +91,7 @@ pub(super) const ENROLLMENT_RESTRICTIONS: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Android Enterprise enrollment profiles"
 pub(super) const ANDROID_ENROLLMENT_PROFILES: CatalogEntry = CatalogEntry {
+    platform: Some("android"),
     assignments: None,
     strip: &[
         "tokenValue",
@@ -118,6 +121,7 @@ pub(super) const ANDROID_ENROLLMENT_PROFILES: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Connectors and tokens"
 pub(super) const APPLE_PUSH_CERTIFICATE: CatalogEntry = CatalogEntry {
+    platform: Some("apple"),
     name: fixed_name("Apple MDM push certificate"),
     assignments: None,
     scope_tags: ScopeTagField::None,
@@ -140,6 +144,7 @@ pub(super) const APPLE_PUSH_CERTIFICATE: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const MANAGED_GOOGLE_PLAY: CatalogEntry = CatalogEntry {
+    platform: Some("android"),
     name: fixed_name("Managed Google Play"),
     assignments: None,
     scope_tags: ScopeTagField::None,
@@ -172,6 +177,7 @@ pub(super) const MANAGED_GOOGLE_PLAY: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const VPP_TOKENS: CatalogEntry = CatalogEntry {
+    platform: Some("apple"),
     name: NameRule::Derived {
         fields: &["displayName", "organizationName"],
         known: &[],
@@ -236,6 +242,7 @@ pub(super) const APPLE_ENROLLMENT_PROFILES: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const APPLE_ENROLLMENT_TOKENS: CatalogEntry = CatalogEntry {
+    platform: Some("apple"),
     name: NameRule::Derived {
         fields: &["tokenName", "appleIdentifier"],
         known: &[],

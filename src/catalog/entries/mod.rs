@@ -570,6 +570,7 @@ const fn policy(
         view: ViewShape::Properties,
         write: PATCH,
         expiry: &[],
+        platform: None,
     }
 }
 

@@ -114,6 +114,7 @@ pub(super) const REUSABLE_SETTINGS: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Compliance scripts"
 pub(super) const COMPLIANCE_SCRIPTS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     sidecars: &[SidecarField {
         field: "detectionScriptContent",
         ext: "ps1",
@@ -139,6 +140,7 @@ pub(super) const COMPLIANCE_SCRIPTS: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Uploaded ADMX files"
 pub(super) const UPLOADED_ADMX_FILES: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     name: NameRule::Derived {
         fields: &["fileName", "displayName"],
         known: &[],
@@ -309,6 +311,7 @@ pub(super) const APPROVAL_POLICIES: CatalogEntry = CatalogEntry {
 
 // docs/graph-notes.md, "Windows 365 Cloud PC"
 pub(super) const CLOUD_PC_PROVISIONING: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     scope_tags: ScopeTagField::ScopeIds,
     strip: &[
         "alternateResourceUrl",
@@ -336,6 +339,7 @@ pub(super) const CLOUD_PC_PROVISIONING: CatalogEntry = CatalogEntry {
 };
 
 pub(super) const CLOUD_PC_USER_SETTINGS: CatalogEntry = CatalogEntry {
+    platform: Some("windows"),
     scope_tags: ScopeTagField::None,
     read_permission: CLOUD_PC_READ,
     write_permission: CLOUD_PC_WRITE,
