@@ -43,6 +43,10 @@ pub struct BackupArgs {
     /// Also regenerate each tenant's markdown documentation (`docs/<tenant>/`) in the same commit.
     #[arg(long)]
     pub docs: bool,
+    /// Name the version each tenant is at after the backup (a backup set, `atlas/<tenant>/NAME`);
+    /// pushed with the commit under --push.
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -80,6 +84,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
     let author = repo.author(config.git_author());
     let push = (args.push || config.git.push)
         .then(|| (config.git.remote.clone(), config.git.branch.clone()));
+    let push_tags = push.is_some();
     let settings = BackupSettings {
         only,
         message: args.message.clone(),
@@ -123,7 +128,22 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
     for e in &config_errors {
         out.line(format!("{}: {e}", out.paint("31", "not run")));
     }
-    let results: Vec<Exit> = outcomes.iter().map(exit_of).collect();
+    let mut results: Vec<Exit> = outcomes.iter().map(exit_of).collect();
+    if let Some(name) = &args.tag {
+        // Named after the run, on the version each tenant is at (after any push's rebase).
+        for (o, result) in outcomes.iter().zip(results.iter_mut()) {
+            if o.error.is_some() || o.locked.is_some() {
+                continue;
+            }
+            match super::tags::make_set(&repo, global, &o.tenant, name, "HEAD", None, push_tags) {
+                Ok((_, said)) => out.line(format!("  backup set {said}")),
+                Err(e) => {
+                    out.line(format!("{}: backup set not made: {}", o.tenant, e.message));
+                    *result = Exit::Partial;
+                }
+            }
+        }
+    }
     Ok(Exit::across_tenants(&results, config_errors.len()))
 }
 

@@ -59,6 +59,9 @@ impl From<crate::store::StoreError> for CliError {
             StoreError::NotFound { path } => not_a_repo(path, "it does not exist"),
             StoreError::NotARepository { path } => not_a_repo(path, "not a git repository"),
             StoreError::Bare { path } => not_a_repo(path, "a bare git repository has no work tree"),
+            StoreError::AmbiguousRev { .. } | StoreError::BackupSet { .. } => {
+                CliError::usage(e.to_string())
+            }
             _ => CliError::error(e.to_string()),
         }
     }

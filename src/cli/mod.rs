@@ -19,6 +19,7 @@ mod serve;
 mod show;
 mod signals;
 mod suggest;
+mod tags;
 mod types;
 mod views;
 
@@ -171,6 +172,17 @@ pub enum Command {
         after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0"
     )]
     Serve(serve::ServeArgs),
+    /// Name a version of a tenant (a backup set): an annotated tag `atlas/<tenant>/<NAME>` that
+    /// every revision argument accepts by name.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas tag before-migration --tenant contoso\n  tenant-atlas tag q3-audit HEAD~4 --tenant contoso -m \"approved by the CAB\" --push\n  tenant-atlas plan --tenant contoso --from before-migration"
+    )]
+    Tag(tags::TagArgs),
+    /// The backup sets: tag, commit, date and the backup each names.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas tags\n  tenant-atlas tags --tenant contoso --format json"
+    )]
+    Tags(tags::TagsArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     #[command(after_help = "Examples:\n  tenant-atlas types\n  tenant-atlas types --format json")]
     Types(types::TypesArgs),
@@ -308,6 +320,8 @@ pub fn main() -> ExitCode {
         Command::Log(args) => log::run(&cli.global, &out, args),
         Command::Show(args) => show::run(&cli.global, &out, args),
         Command::List(args) => list::run(&cli.global, &out, args),
+        Command::Tag(args) => tags::tag(&cli.global, &out, args),
+        Command::Tags(args) => tags::tags(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Apply(args) => apply::run(&cli.global, &out, args),

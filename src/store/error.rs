@@ -59,6 +59,12 @@ pub enum StoreError {
     /// Pushing through the git CLI failed.
     #[error("push failed: {message}")]
     Push { message: String },
+    /// A revision that is no name git knows is the name of backup sets of several tenants.
+    #[error("{rev:?} names backup sets of several tenants ({}); name one in full", tags.join(", "))]
+    AmbiguousRev { rev: String, tags: Vec<String> },
+    /// A backup set's name or tenant that cannot be part of a git tag name, or a set that exists.
+    #[error("backup set {tag}: {reason}")]
+    BackupSet { tag: String, reason: String },
 }
 
 impl StoreError {

@@ -226,17 +226,8 @@ fn tree_at<'r>(git: &'r git2::Repository, rev: &str) -> Result<git2::Tree<'r>, S
             .map_err(|e| StoreError::git("build the empty tree", e))?;
         return Ok(empty);
     }
-    let object = git.revparse_single(rev).map_err(|e| match e.code() {
-        git2::ErrorCode::NotFound | git2::ErrorCode::InvalidSpec | git2::ErrorCode::Ambiguous => {
-            StoreError::RevNotFound {
-                rev: rev.to_string(),
-            }
-        }
-        git2::ErrorCode::UnbornBranch => StoreError::RevNotFound {
-            rev: rev.to_string(),
-        },
-        _ => StoreError::git(format!("resolve {rev}"), e),
-    })?;
+    // One resolution for every revision argument, backup sets' names included.
+    let object = super::revisions::resolve_object(git, rev)?;
     object.peel_to_tree().map_err(|e| match e.code() {
         git2::ErrorCode::InvalidSpec | git2::ErrorCode::Peel => StoreError::RevNotFound {
             rev: rev.to_string(),

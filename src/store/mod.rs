@@ -21,6 +21,7 @@ pub mod runlog;
 mod session;
 mod snapshot;
 pub mod state;
+pub mod tags;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};

@@ -31,6 +31,39 @@ pub fn push(repo: &Repo, remote: &str, branch: &str) -> Result<PushOutcome, Stor
     push_with_env(repo, remote, branch, &[])
 }
 
+/// Pushes one tag (`refs/tags/<tag>`) to `remote` through the git CLI, never forced: a tag of
+/// that name on another commit there is an error, the same tag there is no change.
+pub fn push_tag(repo: &Repo, remote: &str, tag: &str) -> Result<(), StoreError> {
+    check_arg("remote", remote)?;
+    let refname = format!("refs/tags/{tag}");
+    if !git2::Reference::is_valid_name(&refname) {
+        return Err(StoreError::Push {
+            message: format!("{tag:?} is not a valid tag name"),
+        });
+    }
+    let cli = GitCli {
+        root: repo.root(),
+        git_dir: repo.git_dir(),
+        env: &[],
+        identity: repo.config_identity(),
+    };
+    let out = cli.run(&[
+        "push",
+        "--porcelain",
+        "--",
+        remote,
+        &format!("{refname}:{refname}"),
+    ])?;
+    if out.status.success() {
+        tracing::info!(remote, tag, "pushed the tag");
+        Ok(())
+    } else {
+        Err(StoreError::Push {
+            message: format!("git push of {tag} to {remote} failed: {}", describe(&out)),
+        })
+    }
+}
+
 /// `push` with extra environment variables for the git CLI (e.g. `HOME` in hermetic tests or
 /// `GIT_SSH_COMMAND`). They are applied after the defaults, so they can override them.
 pub fn push_with_env(

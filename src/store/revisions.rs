@@ -175,7 +175,7 @@ pub(super) fn validate_prefixes(prefixes: &[String]) -> Result<Vec<String>, Stor
 }
 
 /// The object a revision names; unknown or malformed revisions are `RevNotFound`.
-fn resolve_object<'r>(
+pub(super) fn resolve_object<'r>(
     git: &'r git2::Repository,
     rev: &str,
 ) -> Result<git2::Object<'r>, StoreError> {
@@ -185,14 +185,22 @@ fn resolve_object<'r>(
     if rev.is_empty() {
         return Err(not_found());
     }
-    git.revparse_single(rev).map_err(|e| match e.code() {
+    let parsed = git.revparse_single(rev).map_err(|e| match e.code() {
         git2::ErrorCode::NotFound
         | git2::ErrorCode::InvalidSpec
         | git2::ErrorCode::Ambiguous
         | git2::ErrorCode::UnbornBranch => not_found(),
         _ if e.class() == git2::ErrorClass::Reference => not_found(),
         _ => StoreError::git(format!("resolve {rev}"), e),
-    })
+    });
+    match parsed {
+        // Not a name git knows: a backup set's (docs/ARCHITECTURE.md, "Backup sets").
+        Err(StoreError::RevNotFound { .. }) => match super::tags::backup_set_tag(git, rev)? {
+            Some(tag) => git.revparse_single(&tag).map_err(|_| not_found()),
+            None => Err(not_found()),
+        },
+        other => other,
+    }
 }
 
 /// The commit a revision names.

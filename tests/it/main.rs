@@ -21,6 +21,7 @@ mod resilience;
 mod sdk_judge;
 mod secrets;
 mod serve;
+mod tags;
 mod variation;
 mod variation_writes;
 

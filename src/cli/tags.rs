@@ -1,0 +1,146 @@
+//! `tenant-atlas tag NAME [REV]` and `tenant-atlas tags`: named backups (backup sets), annotated
+//! tags `atlas/<tenant>/<name>` that every revision argument accepts by name.
+
+use super::{CliError, Exit, GlobalArgs, Out, OutputFormat};
+use crate::store::{Repo, tags::BackupSet};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct TagArgs {
+    /// The set's name (letters, digits, `-`, `_`, `.`), e.g. `before-migration`.
+    pub name: String,
+    /// The commit to name; default the tenant's latest version at HEAD.
+    pub rev: Option<String>,
+    /// The tenant; may be left out when the repository holds one.
+    #[arg(long, value_name = "T")]
+    pub tenant: Option<String>,
+    /// A line to keep with the set.
+    #[arg(long, short, value_name = "TEXT")]
+    pub message: Option<String>,
+    /// Push the tag to the configured remote (`git.remote`).
+    #[arg(long)]
+    pub push: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TagsArgs {
+    /// Only this tenant's sets.
+    #[arg(long, value_name = "T")]
+    pub tenant: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// The one tenant of the repository at `rev`, or the asked one, which must be there.
+fn tenant_at(repo: &Repo, rev: &str, asked: Option<&str>) -> Result<String, CliError> {
+    let mut present: Vec<String> = repo
+        .list_at(rev, crate::store::layout::TENANTS)?
+        .into_iter()
+        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+        .collect();
+    present.dedup();
+    match (asked, present.as_slice()) {
+        (Some(t), _) if present.iter().any(|p| p == t) => Ok(t.to_string()),
+        (Some(t), _) => Err(CliError::usage(format!(
+            "no tenant `{t}` at {rev} (tenants there: {})",
+            present.join(", ")
+        ))),
+        (None, [one]) => Ok(one.clone()),
+        (None, _) => Err(CliError::usage(format!(
+            "name the tenant with --tenant (tenants at {rev}: {})",
+            present.join(", ")
+        ))),
+    }
+}
+
+/// Tags the tenant's version at `rev` (the commit that last changed its folder) as a backup set,
+/// pushing the tag when asked; what a line of output says about it.
+pub(super) fn make_set(
+    repo: &Repo,
+    global: &GlobalArgs,
+    tenant: &str,
+    name: &str,
+    rev: &str,
+    message: Option<&str>,
+    push: bool,
+) -> Result<(BackupSet, String), CliError> {
+    // The author and remote come from the configuration when there is one.
+    let config = if global.config_path(repo.root()).exists() {
+        global.load_config(repo.root(), "")?.1
+    } else {
+        crate::config::Config::default()
+    };
+    let version = repo
+        .tenant_version(tenant, rev)?
+        .ok_or_else(|| CliError::usage(format!("{rev} holds no version of tenant `{tenant}`")))?;
+    let tagger = repo.author(config.git_author());
+    let text = format!(
+        "Backup set {name} of {tenant}\n\nVersion: {} ({})\nBackup: {}\nTagged by {} <{}> at {}{}",
+        version.short_id,
+        version.time,
+        version.summary,
+        tagger.name,
+        tagger.email,
+        jiff::Timestamp::from_second(crate::clock::now().as_second()).unwrap_or_default(),
+        message.map(|m| format!("\n\n{m}")).unwrap_or_default()
+    );
+    let set = repo.tag_backup_set(tenant, name, &version.id, &tagger, &text)?;
+    let mut said = format!("{}: {} → {}", set.tag, &set.commit[..10], version.summary);
+    if push {
+        let remote = config.git.remote.clone();
+        crate::store::push::push_tag(repo, &remote, &set.tag)?;
+        said.push_str(&format!(" (pushed to {remote})"));
+    }
+    Ok((set, said))
+}
+
+pub fn tag(global: &GlobalArgs, out: &Out, args: TagArgs) -> Result<Exit, CliError> {
+    let repo = Repo::open(&global.read_repo_dir())?;
+    let rev = args.rev.as_deref().unwrap_or("HEAD");
+    let tenant = tenant_at(&repo, rev, args.tenant.as_deref())?;
+    let (_, said) = make_set(
+        &repo,
+        global,
+        &tenant,
+        &args.name,
+        rev,
+        args.message.as_deref(),
+        args.push,
+    )?;
+    out.line(said);
+    Ok(Exit::Ok)
+}
+
+pub fn tags(global: &GlobalArgs, out: &Out, args: TagsArgs) -> Result<Exit, CliError> {
+    let repo = Repo::open(&global.read_repo_dir())?;
+    let sets = repo.backup_sets(args.tenant.as_deref())?;
+    match args.format {
+        OutputFormat::Json => {
+            out.line(serde_json::to_string_pretty(&sets).unwrap_or_default());
+        }
+        OutputFormat::Text if sets.is_empty() => {
+            out.line(
+                "no backup sets (make one with `tenant-atlas tag NAME` or `backup --tag NAME`)",
+            );
+        }
+        OutputFormat::Text => {
+            let w = sets
+                .iter()
+                .map(|s| s.tag.chars().count())
+                .max()
+                .unwrap_or(0);
+            for s in &sets {
+                let pad = " ".repeat(w - s.tag.chars().count());
+                let first = s.message.lines().find(|l| l.starts_with("Backup: "));
+                out.line(format!(
+                    "{}{pad}  {}  {}  {}",
+                    s.tag,
+                    &s.commit[..10],
+                    s.tagged.get(..10).unwrap_or(&s.tagged),
+                    first.map_or("", |l| l.trim_start_matches("Backup: "))
+                ));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
