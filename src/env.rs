@@ -3,6 +3,9 @@
 //! Credentials are named in `atlas.yaml` (`clientSecretEnv`) and read from the variable it names;
 //! the variables here tune the tool itself.
 
+/// The tenant `plan`, `restore` and `tag` act on without `--tenant` (read through clap's `env`).
+pub const TENANT: &str = "ATLAS_TENANT";
+
 /// Log filter (tracing `EnvFilter` syntax), overriding `-v`/`-q`. Example: `ATLAS_LOG=tenant_atlas=debug`.
 pub const LOG: &str = "ATLAS_LOG";
 /// Fixes the clock (RFC 3339, e.g. `2026-01-01T00:00:00Z`) for run ids, commit dates and run logs,

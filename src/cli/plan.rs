@@ -12,9 +12,10 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// The tenant folder whose configuration is restored (and the target, unless --to-tenant).
-    #[arg(long, value_name = "T")]
-    pub tenant: String,
+    /// The tenant folder whose configuration is restored (and the target, unless --to-tenant);
+    /// default `ATLAS_TENANT`, else `defaultTenant` of atlas.yaml, else its only tenant.
+    #[arg(long, value_name = "T", env = crate::env::TENANT)]
+    pub tenant: Option<String>,
     /// The commit holding the desired state.
     #[arg(long, value_name = "REV", default_value = "HEAD")]
     pub from: String,
@@ -145,20 +146,22 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
     let secrets = load_secrets(args.secrets.as_ref())?;
     let rt = super::runtime()?;
     let guard = rt.enter();
-    let (target, config) = if args.demo {
+    let (target, config, tenant) = if args.demo {
         (
             super::backup::demo_targets(&types)?.remove(0),
             Config::default(),
+            args.tenant.clone().unwrap_or_else(|| "demo".into()),
         )
     } else {
         let (config_path, config) = global.load_config(
             repo.root(),
             "plan reads the target tenant from atlas.yaml; try `plan --demo` for the demo tenant",
         )?;
-        let name = args
-            .to_tenant
-            .clone()
-            .unwrap_or_else(|| args.tenant.clone());
+        let tenant = match &args.tenant {
+            Some(t) => t.clone(),
+            None => config.the_tenant().map_err(CliError::usage)?,
+        };
+        let name = args.to_tenant.clone().unwrap_or_else(|| tenant.clone());
         let (mut targets, unusable) = super::backup::config_targets(
             &config,
             std::slice::from_ref(&name),
@@ -169,14 +172,14 @@ pub fn make(global: &GlobalArgs, args: &PlanArgs) -> Result<Made, CliError> {
         if targets.is_empty() {
             return Err(CliError::usage(unusable.join("\n")));
         }
-        (targets.remove(0), config)
+        (targets.remove(0), config, tenant)
     };
     let scrub = crate::apply::scrub_of(&secrets);
     let secret_supplied =
         |doc: &str, path: &str| crate::apply::secret_value(&secrets, doc, path).is_some();
     let opts = build::Options {
         rev: &args.from,
-        source_tenant: &args.tenant,
+        source_tenant: &tenant,
         only: only.as_ref(),
         only_patterns: args.only.clone(),
         type_keys: args.types.clone(),

@@ -11,8 +11,9 @@ pub struct TagArgs {
     pub name: String,
     /// The commit to name; default the tenant's latest version at HEAD.
     pub rev: Option<String>,
-    /// The tenant; may be left out when the repository holds one.
-    #[arg(long, value_name = "T")]
+    /// The tenant; default `ATLAS_TENANT`, else `defaultTenant` of atlas.yaml, else the
+    /// repository's only tenant.
+    #[arg(long, value_name = "T", env = crate::env::TENANT)]
     pub tenant: Option<String>,
     /// A line to keep with the set.
     #[arg(long, short, value_name = "TEXT")]
@@ -53,6 +54,16 @@ fn tenant_at(repo: &Repo, rev: &str, asked: Option<&str>) -> Result<String, CliE
     }
 }
 
+/// The configuration when there is one (the author, the remote, the default tenant), else the
+/// defaults: a repository made by `backup --demo` has none.
+fn configured(repo: &Repo, global: &GlobalArgs) -> Result<crate::config::Config, CliError> {
+    if global.config_path(repo.root()).exists() {
+        Ok(global.load_config(repo.root(), "")?.1)
+    } else {
+        Ok(crate::config::Config::default())
+    }
+}
+
 /// Tags the tenant's version at `rev` (the commit that last changed its folder) as a backup set,
 /// pushing the tag when asked; what a line of output says about it.
 pub(super) fn make_set(
@@ -64,12 +75,7 @@ pub(super) fn make_set(
     message: Option<&str>,
     push: bool,
 ) -> Result<(BackupSet, String), CliError> {
-    // The author and remote come from the configuration when there is one.
-    let config = if global.config_path(repo.root()).exists() {
-        global.load_config(repo.root(), "")?.1
-    } else {
-        crate::config::Config::default()
-    };
+    let config = configured(repo, global)?;
     let version = repo
         .tenant_version(tenant, rev)?
         .ok_or_else(|| CliError::usage(format!("{rev} holds no version of tenant `{tenant}`")))?;
@@ -97,7 +103,8 @@ pub(super) fn make_set(
 pub fn tag(global: &GlobalArgs, out: &Out, args: TagArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let rev = args.rev.as_deref().unwrap_or("HEAD");
-    let tenant = tenant_at(&repo, rev, args.tenant.as_deref())?;
+    let default = configured(&repo, global)?.default_tenant;
+    let tenant = tenant_at(&repo, rev, args.tenant.as_deref().or(default.as_deref()))?;
     let (_, said) = make_set(
         &repo,
         global,

@@ -27,6 +27,10 @@ pub use unattended::{
 pub struct Config {
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// The tenant `plan`, `restore` and `tag` act on when no `--tenant` (nor `ATLAS_TENANT`) says;
+    /// not needed when the file has one tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_tenant: Option<String>,
     #[serde(default)]
     pub git: GitConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +282,14 @@ impl Config {
             unattended::duration(v).map_err(|m| (top(key), m))?;
         }
         unattended::check_interval(&r.interval).map_err(|m| (top("reconcile.interval"), m))?;
+        if let Some(t) = &self.default_tenant
+            && self.tenant(t).is_none()
+        {
+            return Err((
+                top("defaultTenant"),
+                format!("no tenant `{t}` in this file"),
+            ));
+        }
         let known = |t: &String| t == "*" || self.tenant(t).is_some();
         for (i, n) in self.notifications.iter().enumerate() {
             let at = |key: &str| {
@@ -413,6 +425,14 @@ impl Config {
     /// The first problem of the `server` section.
     fn server_problem(&self, server: &ServerConfig) -> Result<(), Problem> {
         let top = |key: &str| (key.to_string(), key.to_string());
+        if let Some(t) = &self.default_tenant
+            && self.tenant(t).is_none()
+        {
+            return Err((
+                top("defaultTenant"),
+                format!("no tenant `{t}` in this file"),
+            ));
+        }
         let known = |t: &String| t == "*" || self.tenant(t).is_some();
         server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
             (
@@ -463,6 +483,25 @@ impl Config {
     }
 
     /// The commit author `git.author` names, as (name, email); `Repo::author` falls back from it.
+    /// The tenant a command that acts on one acts on without `--tenant`: `defaultTenant`, else the
+    /// file's only tenant; else what to say.
+    pub fn the_tenant(&self) -> Result<String, String> {
+        if let Some(t) = &self.default_tenant {
+            return Ok(t.clone());
+        }
+        match self.tenants.as_slice() {
+            [one] => Ok(one.name.clone()),
+            [] => Err("atlas.yaml has no tenant".into()),
+            many => Err(format!(
+                "name the tenant with --tenant or ATLAS_TENANT, or set defaultTenant in atlas.yaml (tenants: {})",
+                many.iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     pub fn git_author(&self) -> Option<(String, String)> {
         self.git.author.as_deref().and_then(parse_author)
     }

@@ -387,6 +387,44 @@ fn strengths_in_conditional_access_are_found_by_name_and_a_missing_one_is_named(
     assert!(said[0].contains(NAME), "{said:?}");
 }
 
+/// A command that acts on one tenant takes it from `--tenant`, else `ATLAS_TENANT`, else
+/// `defaultTenant`; with two tenants and none of them it asks, naming both; a default that names
+/// no tenant of the file is refused with its line.
+#[test]
+fn the_tenant_a_plan_restores_defaults_to_the_configured_one() {
+    let (_emu, env) = two_tenants();
+    let (code, _, stderr) = out(&env.run(&["--repo", "repo", "plan", "--demo"]));
+    assert_ne!(code, 64, "--demo: the demo tenant: {stderr}");
+    let (code, _, stderr) = out(&env.run(&["--repo", "repo", "plan"]));
+    assert_eq!(code, 64, "{stderr}");
+    assert!(
+        stderr.contains("demo, other") && stderr.contains("defaultTenant"),
+        "{stderr}"
+    );
+    let plan_into = |tenant_env: Option<&str>| {
+        let mut c = env.cmd(&["--repo", "repo", "plan", "--format", "json"]);
+        if let Some(t) = tenant_env {
+            c.env("ATLAS_TENANT", t);
+        }
+        let (code, stdout, stderr) = out(&c.output().unwrap());
+        assert_eq!(code, 0, "{stderr}");
+        let p: Value = serde_json::from_str(&stdout).unwrap();
+        p["target"]["tenant"].as_str().unwrap().to_string()
+    };
+    assert_eq!(plan_into(Some("demo")), "demo");
+    let config = env.repo().join("atlas.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("defaultTenant: demo\n{text}")).unwrap();
+    assert_eq!(plan_into(None), "demo");
+    std::fs::write(&config, format!("defaultTenant: contoso\n{text}")).unwrap();
+    let (code, _, stderr) = out(&env.run(&["--repo", "repo", "plan"]));
+    assert_eq!(code, 64);
+    assert!(
+        stderr.contains("defaultTenant") && stderr.contains("contoso") && stderr.contains(":1"),
+        "{stderr}"
+    );
+}
+
 /// Conditional Access names users by principal name, directory roles and applications: into
 /// another tenant, a user is found by principal name, Microsoft's roles keep their template ids
 /// and applications their application ids — also one neither tenant has a service principal for —
