@@ -20,6 +20,7 @@ mod show;
 mod signals;
 mod suggest;
 mod tags;
+mod tenants;
 mod types;
 mod views;
 
@@ -172,6 +173,11 @@ pub enum Command {
         after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0"
     )]
     Serve(serve::ServeArgs),
+    /// The configured tenants: last backup, drift, mode, next scheduled round.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas tenants\n  tenant-atlas tenants --format json"
+    )]
+    Tenants(tenants::TenantsArgs),
     /// Name a version of a tenant (a backup set): an annotated tag `atlas/<tenant>/<NAME>` that
     /// every revision argument accepts by name.
     #[command(
@@ -320,6 +326,7 @@ pub fn main() -> ExitCode {
         Command::Log(args) => log::run(&cli.global, &out, args),
         Command::Show(args) => show::run(&cli.global, &out, args),
         Command::List(args) => list::run(&cli.global, &out, args),
+        Command::Tenants(args) => tenants::run(&cli.global, &out, args),
         Command::Tag(args) => tags::tag(&cli.global, &out, args),
         Command::Tags(args) => tags::tags(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),

@@ -425,6 +425,41 @@ fn the_tenant_a_plan_restores_defaults_to_the_configured_one() {
     );
 }
 
+/// `tenants` lists what atlas.yaml configures, each with its last backup (the commit that last
+/// changed its folder) and the default the single-tenant commands use.
+#[test]
+fn tenants_are_listed_with_their_last_backup_and_the_default() {
+    let (_emu, env) = two_tenants();
+    let head = git(&env.repo(), &["rev-parse", "--short=10", "HEAD"]);
+    let list = |env: &TestEnv| {
+        let (code, stdout, stderr) =
+            out(&env.run(&["--repo", "repo", "tenants", "--format", "json"]));
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<Value>(&stdout).unwrap()
+    };
+    let v = list(&env);
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["demo", "other"]);
+    assert_eq!(v[0]["lastBackup"]["commit"], head.trim());
+    assert!(v[1].get("lastBackup").is_none(), "never backed up: {v}");
+    assert!(v.as_array().unwrap().iter().all(|t| t["default"] == false));
+    let config = env.repo().join("atlas.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("defaultTenant: other\n{text}")).unwrap();
+    assert_eq!(list(&env)[1]["default"], true);
+    let (code, stdout, _) = out(&env.run(&["--repo", "repo", "tenants"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("other (default)") && stdout.contains("never"),
+        "{stdout}"
+    );
+}
+
 /// Conditional Access names users by principal name, directory roles and applications: into
 /// another tenant, a user is found by principal name, Microsoft's roles keep their template ids
 /// and applications their application ids — also one neither tenant has a service principal for —
