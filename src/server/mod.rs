@@ -13,6 +13,7 @@ mod api;
 pub mod auth;
 mod conn;
 mod index;
+mod inventory;
 mod limits;
 mod metrics;
 mod pages;
@@ -280,6 +281,9 @@ fn router(app: Arc<App>) -> Router {
             "/tenants/{tenant}/policies/{kind}/{file}/diff",
             get(pages::diff),
         )
+        .route("/tenants/{tenant}/inventory", get(inventory::page_view))
+        .route("/tenants/{tenant}/groups/{group}", get(inventory::group))
+        .route("/api/tenants/{tenant}/inventory", get(inventory::api))
         .route("/tenants/{tenant}/runs", get(run_pages::runs))
         .route("/tenants/{tenant}/runs/{run}", get(run_pages::run))
         .route("/tenants/{tenant}/drift", get(run_pages::drift))

@@ -107,7 +107,7 @@ pub(super) fn run_href(tenant: &str, run: &str) -> String {
     format!("/tenants/{tenant}/runs/{}", enc(run))
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -248,6 +248,7 @@ pub(crate) async fn tenant(
     let d = api::detail_with_health(&app, &idx.tenants[&tenant]).await?;
     let body = html! {
         p {
+            a href=(format!("/tenants/{tenant}/inventory")) { "Inventory" } " · "
             a href=(format!("/tenants/{tenant}/runs")) { "Runs" } " · "
             a href=(format!("/tenants/{tenant}/drift")) { "Drift" }
             " · " (d.summary.objects) " objects"

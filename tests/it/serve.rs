@@ -25,6 +25,8 @@ pub const ADMIN: &str = "atl_admin_Zx8Cv5Bn2Mq9Wl6Ek3Rt0Yu7";
 /// The windows update ring the test changes through Graph.
 pub const RING_ID: &str = "05ff1b8f-292c-5e27-9f82-cd30afa19239";
 pub const CHANGED: &str = "Changed through Graph by the serve test";
+/// The demo's kiosk devices group: included by some objects, excluded by others.
+pub const KIOSK: &str = "141f84b3-35e3-52cb-bab3-459741f2c987";
 
 fn sha(t: &str) -> String {
     tenant_atlas::server::sha256_hex(t)
@@ -289,8 +291,11 @@ pub fn routes(s: &Server) -> Vec<String> {
             format!("{prefix}/tenants/demo/runs?page=1"),
             format!("{prefix}/tenants/demo{run}"),
             format!("{prefix}/tenants/demo/drift"),
+            format!("{prefix}/tenants/demo/inventory"),
+            format!("{prefix}/tenants/demo/inventory?platform=windows&sort=name"),
         ]);
     }
+    all.push(format!("/tenants/demo/groups/{KIOSK}"));
     all.push("/".into());
     all.push("/api/tenants".into());
     all.push("/metrics".into());

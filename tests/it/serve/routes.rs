@@ -419,3 +419,65 @@ fn the_tenant_page_warns_of_tokens_about_to_expire() {
         .collect();
     assert_eq!(days, [7, 10, 12], "{v:#}");
 }
+
+/// The inventory page and its JSON twin list what `list` lists, filtered the same way; a group's
+/// page shows what it gets and what excludes it, each object linked to its page.
+#[test]
+fn the_inventory_and_a_groups_page_show_what_list_shows() {
+    let s = Repo::new().serve();
+    let api = s.get(
+        "/api/tenants/demo/inventory?platform=macOS",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(api.status, 200, "{}", api.body);
+    let v: Value = serde_json::from_str(&api.body).unwrap();
+    let (code, cli, stderr) = out(&s.repo.env.run(&[
+        "--repo",
+        "repo",
+        "list",
+        "--tenant",
+        "demo",
+        "--platform",
+        "macOS",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let cli: Value = serde_json::from_str(&cli).unwrap();
+    assert_eq!(
+        v["objects"], cli["objects"],
+        "the page's twin is the command's answer"
+    );
+    assert!(!v["objects"].as_array().unwrap().is_empty());
+
+    let page = s.get(
+        "/tenants/demo/inventory?type=apps&sort=name",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("7-Zip 24.09 (x64)") && !page.body.contains("Update Ring"),
+        "apps only"
+    );
+    assert!(
+        page.body.contains(&format!("/tenants/demo/groups/{KIOSK}")),
+        "groups link to their page"
+    );
+    let bad = s.get("/api/tenants/demo/inventory?type=nope", Auth::Bearer(READ));
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let group = s.get(&format!("/tenants/demo/groups/{KIOSK}"), Auth::Bearer(READ));
+    assert_eq!(group.status, 200);
+    assert!(
+        group.body.contains("What Kiosk Devices gets"),
+        "{}",
+        group.body
+    );
+    assert!(
+        group.body.contains("Lockdown") && group.body.contains("exclude"),
+        "{}",
+        group.body
+    );
+    let tenant = s.get("/tenants/demo", Auth::Bearer(READ));
+    assert!(tenant.body.contains("/tenants/demo/inventory"));
+}
