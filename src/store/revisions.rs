@@ -195,7 +195,7 @@ pub(super) fn resolve_object<'r>(
     });
     match parsed {
         // Not a name git knows: a backup set's (docs/ARCHITECTURE.md, "Backup sets").
-        Err(StoreError::RevNotFound { .. }) => match super::tags::backup_set_tag(git, rev)? {
+        Err(StoreError::RevNotFound { .. }) => match backup_set_tag(git, rev)? {
             Some(tag) => git.revparse_single(&tag).map_err(|_| not_found()),
             None => Err(not_found()),
         },
@@ -535,3 +535,34 @@ fn split_rename(change: FileChange) -> (FileChange, FileChange) {
 
 #[cfg(test)]
 pub(super) mod tests;
+
+/// The prefix of every backup set's tag (`atlas/<tenant>/<name>`, see `store::tags`).
+pub const BACKUP_SET_PREFIX: &str = "atlas/";
+
+/// The tag a revision git does not know names: `atlas/<tenant>/<rev>` of the one tenant that has
+/// a set of that name (`before-migration`, `before-migration~1`). `None` when no tenant has one;
+/// an error when several do.
+fn backup_set_tag(git: &git2::Repository, rev: &str) -> Result<Option<String>, StoreError> {
+    let split = rev.find(['~', '^', '@', ':']).unwrap_or(rev.len());
+    let (name, rest) = rev.split_at(split);
+    if name.is_empty() || name.contains('/') || name.contains('*') || name.contains('?') {
+        return Ok(None);
+    }
+    let names = git
+        .tag_names(Some(&format!("{BACKUP_SET_PREFIX}*/{name}")))
+        .map_err(|e| StoreError::git("list the tags", e))?;
+    let tags: Vec<String> = names
+        .iter()
+        .flatten()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    match tags.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(format!("refs/tags/{one}{rest}"))),
+        _ => Err(StoreError::AmbiguousRev {
+            rev: rev.to_string(),
+            tags,
+        }),
+    }
+}

@@ -2,7 +2,8 @@
 //! holds a version of a tenant, so it can be restored, compared or listed by name later.
 //!
 //! Any revision argument takes a set's name: what git does not know as a revision is looked up as
-//! `atlas/<tenant>/<name>` ([`backup_set_tag`]), and must name one tenant's set only. Tags are
+//! `atlas/<tenant>/<name>` (in `revisions`, where every revision is resolved), and must name one
+//! tenant's set only. Tags are
 //! pushed one by one after the branch, so a rebase during the push never leaves a tag on a commit
 //! the remote does not have.
 
@@ -10,7 +11,7 @@ use super::{CommitInfo, Identity, LogQuery, Repo, StoreError, layout};
 use serde::Serialize;
 
 /// The prefix of every backup set's tag.
-pub const PREFIX: &str = "atlas/";
+pub use super::revisions::BACKUP_SET_PREFIX as PREFIX;
 
 /// One backup set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -175,36 +176,5 @@ impl Repo {
             ..LogQuery::default()
         })?;
         Ok(log.into_iter().next().map(|e| e.commit))
-    }
-}
-
-/// The tag a revision git does not know names: `atlas/<tenant>/<rev>` of the one tenant that has
-/// a set of that name (`before-migration`, `before-migration~1`). `None` when no tenant has one;
-/// an error when several do.
-pub(super) fn backup_set_tag(
-    git: &git2::Repository,
-    rev: &str,
-) -> Result<Option<String>, StoreError> {
-    let split = rev.find(['~', '^', '@', ':']).unwrap_or(rev.len());
-    let (name, rest) = rev.split_at(split);
-    if name.is_empty() || name.contains('/') || name.contains('*') || name.contains('?') {
-        return Ok(None);
-    }
-    let names = git
-        .tag_names(Some(&format!("{PREFIX}*/{name}")))
-        .map_err(|e| StoreError::git("list the tags", e))?;
-    let tags: Vec<String> = names
-        .iter()
-        .flatten()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    match tags.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(format!("refs/tags/{one}{rest}"))),
-        _ => Err(StoreError::AmbiguousRev {
-            rev: rev.to_string(),
-            tags,
-        }),
     }
 }
