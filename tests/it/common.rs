@@ -357,3 +357,36 @@ pub fn demo_objects() -> usize {
         .filter(|p| p.ends_with(".yaml") && !p.starts_with("_refs/") && *p != "tenant.yaml")
         .count()
 }
+
+/// A repository with the demo tenant backed up (`repo/` of the environment).
+pub fn demo_repo() -> TestEnv {
+    let env = TestEnv::new();
+    let (code, _, err) = out(&env.run(&["backup", "--demo", "repo"]));
+    assert_eq!(code, 0, "{err}");
+    env
+}
+
+/// Renames the first document of a type folder by hand (its `name:` line) and commits it; the
+/// name it had.
+pub fn rename_first(repo: &Path, type_folder: &str, new_name: &str) -> String {
+    let dir = repo.join("tenants/demo").join(type_folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let old = text
+        .lines()
+        .find_map(|l| l.strip_prefix("name: "))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &files[0],
+        text.replacen(&format!("name: {old}"), &format!("name: {new_name}"), 1),
+    )
+    .unwrap();
+    commit_all(repo, &format!("rename a {type_folder} document by hand"));
+    old
+}

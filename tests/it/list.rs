@@ -6,13 +6,6 @@ use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-fn demo() -> TestEnv {
-    let env = TestEnv::new();
-    let (code, _, err) = out(&env.run(&["backup", "--demo", "repo"]));
-    assert_eq!(code, 0, "{err}");
-    env
-}
-
 /// The JSON rows of `list` with these filters.
 fn rows(env: &TestEnv, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["--repo", "repo", "list", "--format", "json"];
@@ -38,7 +31,7 @@ fn names(rows: &[Value]) -> BTreeSet<String> {
 
 #[test]
 fn filters_answer_what_a_group_gets_what_is_unassigned_and_what_a_tag_holds() {
-    let env = demo();
+    let env = demo_repo();
     let all = rows(&env, &[]);
     assert_eq!(all.len(), demo_objects(), "one row per document");
 
@@ -153,28 +146,10 @@ fn filters_answer_what_a_group_gets_what_is_unassigned_and_what_a_tag_holds() {
 
 #[test]
 fn the_last_change_is_the_commit_that_touched_the_document_and_any_revision_can_be_listed() {
-    let env = demo();
+    let env = demo_repo();
     let repo = env.repo();
     let first = git(&repo, &["rev-parse", "--short=10", "HEAD"]);
-    let dir = repo.join("tenants/demo/deviceCategories");
-    let file = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(&file).unwrap();
-    let old_name = text
-        .lines()
-        .find_map(|l| l.strip_prefix("name: "))
-        .unwrap()
-        .to_string();
-    std::fs::write(
-        &file,
-        text.replacen(&format!("name: {old_name}"), "name: Renamed – by hand", 1),
-    )
-    .unwrap();
-    commit_all(&repo, "rename a device category");
+    let old_name = rename_first(&repo, "deviceCategories", "Renamed – by hand");
     let second = git(&repo, &["rev-parse", "--short=10", "HEAD"]);
 
     let now = rows(&env, &["--type", "deviceCategories"]);
@@ -208,7 +183,7 @@ fn the_last_change_is_the_commit_that_touched_the_document_and_any_revision_can_
 
 #[test]
 fn bad_filters_are_usage_errors_that_say_what_exists() {
-    let env = demo();
+    let env = demo_repo();
     let (code, _, stderr) = out(&env.run(&["--repo", "repo", "list", "--tenant", "contoso"]));
     assert_eq!(code, 64, "{stderr}");
     assert!(
@@ -226,7 +201,7 @@ fn bad_filters_are_usage_errors_that_say_what_exists() {
 /// What a user reads, in each format (the type list keeps the snapshots short).
 #[test]
 fn snapshots_of_the_three_formats() {
-    let env = demo();
+    let env = demo_repo();
     let args = [
         "--repo",
         "repo",

@@ -3,13 +3,6 @@
 
 use crate::common::*;
 
-fn demo() -> TestEnv {
-    let env = TestEnv::new();
-    let (code, _, err) = out(&env.run(&["backup", "--demo", "repo"]));
-    assert_eq!(code, 0, "{err}");
-    env
-}
-
 fn atlas(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["--repo", "repo"];
     all.extend(args);
@@ -18,7 +11,7 @@ fn atlas(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn a_named_version_is_a_revision_everywhere_and_is_never_moved() {
-    let env = demo();
+    let env = demo_repo();
     let repo = env.repo();
     let first = git(&repo, &["rev-parse", "HEAD"]);
     let (code, stdout, stderr) = atlas(&env, &["tag", "before-migration", "-m", "CAB 42"]);
@@ -50,25 +43,7 @@ fn a_named_version_is_a_revision_everywhere_and_is_never_moved() {
     );
 
     // A change later, the set's name is a revision to list, show and diff.
-    let dir = repo.join("tenants/demo/deviceCategories");
-    let file = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(&file).unwrap();
-    let old = text
-        .lines()
-        .find_map(|l| l.strip_prefix("name: "))
-        .unwrap()
-        .to_string();
-    std::fs::write(
-        &file,
-        text.replacen(&format!("name: {old}"), "name: Renamed later", 1),
-    )
-    .unwrap();
-    commit_all(&repo, "rename a device category");
+    let old = rename_first(&repo, "deviceCategories", "Renamed later");
     let (code, stdout, _) = atlas(
         &env,
         &[
@@ -114,7 +89,7 @@ fn a_named_version_is_a_revision_everywhere_and_is_never_moved() {
 
 #[test]
 fn a_name_two_tenants_use_must_be_named_in_full() {
-    let env = demo();
+    let env = demo_repo();
     let repo = env.repo();
     let copy = std::process::Command::new("cp")
         .args(["-r", "tenants/demo", "tenants/copy"])
