@@ -73,8 +73,15 @@ fn minimum_requests(seed: &Path, repo_tenant: &Path) -> u64 {
     };
     let mut lists = BTreeSet::new();
     let mut inner: BTreeMap<ApiVersion, u64> = BTreeMap::new();
+    // A collection below another's objects is one list per parent object (enrollment profiles
+    // below their tokens), not a list of its own.
+    let mut below: u64 = 0;
     for e in catalog::all() {
         for s in e.sources {
+            if let Some((parent, _)) = s.collection.split_once(catalog::PARENT_SEGMENT) {
+                below += objects(s.version, parent).len() as u64;
+                continue;
+            }
             lists.insert((s.version, s.collection, s.list_query));
             let per_object = u64::from(s.hydrate.is_some()) + s.navs.len() as u64;
             let n = objects(s.version, s.collection)
@@ -107,7 +114,7 @@ fn minimum_requests(seed: &Path, repo_tenant: &Path) -> u64 {
             (objects(*v, c).len() as u64).div_ceil(page).max(1)
         })
         .sum();
-    1 + pages + inner.values().map(|n| n.div_ceil(20)).sum::<u64>()
+    1 + pages + below + inner.values().map(|n| n.div_ceil(20)).sum::<u64>()
 }
 
 /// Policy documents written (the generator adds reference objects — filters, scope tags — on top of n).

@@ -149,6 +149,33 @@ impl Repo {
             .collect())
     }
 
+    /// The files below `prefix` at `rev` whose path (relative to `prefix`) `wanted` accepts, with
+    /// their bytes: one tree walk and one lock for all of them, where `read_at` per file resolves
+    /// the revision each time.
+    pub fn read_all_at(
+        &self,
+        rev: &str,
+        prefix: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        if !prefix.is_empty() {
+            paths::validate(prefix)?;
+        }
+        let git = self.lock_git();
+        let tree = tree_at(&git, rev)?;
+        let mut out = vec![];
+        for (path, oid) in blobs_below(&git, &tree, prefix)? {
+            if !wanted(&path) {
+                continue;
+            }
+            let blob = git
+                .find_blob(oid)
+                .map_err(|e| StoreError::git(format!("read {prefix}/{path} at {rev}"), e))?;
+            out.push((path, blob.content().to_vec()));
+        }
+        Ok(out)
+    }
+
     pub fn list_at(&self, rev: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
         if !prefix.is_empty() {
             paths::validate(prefix)?;
