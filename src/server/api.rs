@@ -128,6 +128,10 @@ pub struct TenantDetail {
     /// (docs/ARCHITECTURE.md, "Expiry health").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<crate::health::Expiry>,
+    /// The tenant's backup sets (named versions), newest first (docs/ARCHITECTURE.md, "Backup
+    /// sets").
+    #[serde(rename = "backupSets", skip_serializing_if = "Vec::is_empty")]
+    pub backup_sets: Vec<crate::store::tags::BackupSet>,
 }
 
 /// The tenant's detail with the expiry health of its documents at HEAD (only the documents of
@@ -137,6 +141,13 @@ pub(crate) async fn detail_with_health(
     t: &TenantIndex,
 ) -> Result<TenantDetail, Problem> {
     let mut d = detail(t);
+    let (a, name) = (app.clone(), t.name.clone());
+    d.backup_sets = blocking(move || {
+        a.repo
+            .backup_sets(Some(&name))
+            .map_err(|e| Problem::internal(e.to_string()))
+    })
+    .await?;
     let wanted: Vec<(String, String)> = t
         .objects
         .iter()
@@ -169,6 +180,7 @@ pub(crate) async fn detail_with_health(
 pub(crate) fn detail(t: &TenantIndex) -> TenantDetail {
     TenantDetail {
         health: vec![],
+        backup_sets: vec![],
         summary: summary(t),
         listing: t
             .objects

@@ -265,6 +265,23 @@ pub(crate) async fn tenant(
                 }
             }
         }
+        @if !d.backup_sets.is_empty() {
+            section.sets {
+                h2 { "Backup sets" }
+                table {
+                    tr { th { "name" } th { "commit" } th { "tagged" } th { "backup" } th { "" } }
+                    @for b in &d.backup_sets {
+                        tr {
+                            td { code { (b.tag) } }
+                            td { code { (&b.commit[..b.commit.len().min(10)]) } }
+                            td { (b.tagged.get(..10).unwrap_or(&b.tagged)) }
+                            td { (b.message.lines().find_map(|l| l.strip_prefix("Backup: ")).unwrap_or("")) }
+                            td { a href=(format!("/tenants/{tenant}/inventory?rev={}", enc(&b.tag))) { "inventory then" } }
+                        }
+                    }
+                }
+            }
+        }
         @for t in &d.listing {
             h2 id=(t.key) { (t.title) " " small { code { (t.key) } " · " (t.count) } }
             ul {

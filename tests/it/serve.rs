@@ -265,6 +265,19 @@ impl Server {
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
+
+    /// The server's output once it holds `needle` (the reader threads copy it as it comes, so
+    /// a line logged for the last request may still be on its way), or after 10 s as it is.
+    pub fn output_with(&self, needle: &str) -> String {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let out = self.output();
+            if out.contains(needle) || std::time::Instant::now() > until {
+                return out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Server {

@@ -441,7 +441,7 @@ fn tokens_never_appear_in_the_servers_output() {
         Some(b"token=atl_wrong_guess_123456".to_vec()),
     );
     s.get("/", Auth::Bearer("atl_wrong_guess_654321"));
-    let out = s.output();
+    let out = s.output_with("reconcile round requested");
     assert!(out.starts_with("listening on http://127.0.0.1:"), "{out}");
     assert!(
         out.contains("reconcile round requested"),

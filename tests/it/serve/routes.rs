@@ -481,3 +481,39 @@ fn the_inventory_and_a_groups_page_show_what_list_shows() {
     let tenant = s.get("/tenants/demo", Auth::Bearer(READ));
     assert!(tenant.body.contains("/tenants/demo/inventory"));
 }
+
+/// A tenant's backup sets show on its page and in its JSON, each with a link to the inventory at
+/// that version.
+#[test]
+fn backup_sets_show_on_the_tenant_page_with_the_inventory_then() {
+    let s = Repo::new().serve();
+    let (code, _, stderr) = out(&s.repo.env.run(&[
+        "--repo",
+        "repo",
+        "tag",
+        "audit-2026",
+        "HEAD~1",
+        "--tenant",
+        "demo",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let api = s.get("/api/tenants/demo", Auth::Bearer(READ));
+    let v: Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["backupSets"][0]["tag"], "atlas/demo/audit-2026", "{v}");
+    let page = s.get("/tenants/demo", Auth::Bearer(READ));
+    assert!(page.body.contains("Backup sets") && page.body.contains("atlas/demo/audit-2026"));
+    let then = s.get(
+        "/api/tenants/demo/inventory?rev=audit-2026&type=windowsUpdateRings",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(then.status, 200, "{}", then.body);
+    assert!(
+        !then.body.contains(CHANGED),
+        "the version before the change"
+    );
+    let now = s.get(
+        "/tenants/demo/inventory?type=windowsUpdateRings",
+        Auth::Bearer(READ),
+    );
+    assert_eq!(now.status, 200);
+}
