@@ -676,19 +676,7 @@ fn authentication_strengths_change_through_their_actions_and_converge() {
         body(i, 2)["allowedAAGUIDs"],
         json!(["cb69481e-8ff7-4039-93ec-0a2729a154a8"])
     );
-    let plan_file = env.path().join("plan.json");
-    let (code, stdout, stderr) = out(&env.run(&[
-        "--repo",
-        "repo",
-        "apply",
-        plan_file.to_str().unwrap(),
-        "--yes",
-    ]));
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(!stdout.contains("not converged"), "{stdout}");
-    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
-    assert_eq!(code, 0, "{stdout}");
-    assert_eq!(item(&p, &rel).action, Action::NoOp);
+    applied_then_unchanged(&env, &rel);
 }
 
 /// The authentication methods policy: a changed method configuration is PATCHed alone, by its id
@@ -750,19 +738,7 @@ fn authentication_methods_change_one_configuration_at_a_time_and_converge() {
         sms["includeTargets"][0]["id"],
         "2a2258ba-8768-5f63-81c9-00e31b9958c5"
     );
-    let plan_file = env.path().join("plan.json");
-    let (code, stdout, stderr) = out(&env.run(&[
-        "--repo",
-        "repo",
-        "apply",
-        plan_file.to_str().unwrap(),
-        "--yes",
-    ]));
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(!stdout.contains("not converged"), "{stdout}");
-    let (code, stdout, p) = plan(&env, &["--tenant", "demo"]);
-    assert_eq!(code, 0, "{stdout}");
-    assert_eq!(item(&p, rel).action, Action::NoOp);
+    applied_then_unchanged(&env, rel);
 
     replace(
         &repo,
@@ -779,4 +755,22 @@ fn authentication_methods_change_one_configuration_at_a_time_and_converge() {
         "{:?}",
         i.reasons
     );
+}
+
+/// Applies the plan the last `plan` wrote (`plan.json`): every write converges, and planning
+/// again finds the document unchanged.
+fn applied_then_unchanged(env: &TestEnv, rel: &str) {
+    let plan_file = env.path().join("plan.json");
+    let (code, stdout, stderr) = out(&env.run(&[
+        "--repo",
+        "repo",
+        "apply",
+        plan_file.to_str().unwrap(),
+        "--yes",
+    ]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("not converged"), "{stdout}");
+    let (code, stdout, p) = plan(env, &["--tenant", "demo"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(item(&p, rel).action, Action::NoOp);
 }
