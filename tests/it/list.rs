@@ -83,7 +83,18 @@ fn filters_answer_what_a_group_gets_what_is_unassigned_and_what_a_tag_holds() {
         (Some("Windows 11 only"), Some("include"), Some("required"))
     );
     // Everyone: all users.
-    assert!(!rows(&env, &["--assigned-to", "all-users"]).is_empty());
+    let everyone = rows(&env, &["--assigned-to", "all-users"]);
+    assert!(!everyone.is_empty());
+    for r in &everyone {
+        assert!(
+            r["assignments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["target"] == "allUsers"),
+            "{r}"
+        );
+    }
 
     // Unassigned means assignable and assigned to no one.
     let unassigned = rows(&env, &["--unassigned"]);
@@ -101,7 +112,12 @@ fn filters_answer_what_a_group_gets_what_is_unassigned_and_what_a_tag_holds() {
     assert!(names(&unassigned).contains("apps/7-Zip 23.01 (x64)"));
 
     // A scope tag, a platform, a type, a name glob: each row says what it was chosen by.
-    for r in rows(&env, &["--scope-tag", "tokyo"]) {
+    let tokyo = rows(&env, &["--scope-tag", "tokyo"]);
+    assert!(
+        names(&tokyo).contains("notificationTemplates/iOS update reminder"),
+        "{tokyo:?}"
+    );
+    for r in tokyo {
         assert!(
             r["scopeTags"]
                 .as_array()
@@ -118,21 +134,20 @@ fn filters_answer_what_a_group_gets_what_is_unassigned_and_what_a_tag_holds() {
         names(&mac).iter().any(|n| n.starts_with("shellScripts/")),
         "scripts are for the platform their type is for"
     );
-    let both = rows(
-        &env,
-        &[
-            "--type",
-            "settingsCatalog",
-            "--type",
-            "complianceV2",
-            "--platform",
-            "windows",
-        ],
+    // Two types: both listed; with a platform, only the type whose objects are for it.
+    let two = ["--type", "settingsCatalog", "--type", "complianceV2"];
+    let kinds = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter()
+            .map(|r| r["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        kinds(&rows(&env, &two)),
+        BTreeSet::from(["complianceV2".into(), "settingsCatalog".into()])
     );
-    assert!(both.iter().all(
-        |r| (r["type"] == "settingsCatalog" || r["type"] == "complianceV2")
-            && r["platform"] == "windows"
-    ));
+    let linux = rows(&env, &[two.as_slice(), &["--platform", "linux"]].concat());
+    assert_eq!(kinds(&linux), BTreeSet::from(["complianceV2".to_string()]));
+    assert!(linux.iter().all(|r| r["platform"] == "linux"));
     let named = rows(&env, &["--name", "windows*"]);
     assert!(!named.is_empty());
     assert!(named.iter().all(|r| {

@@ -473,11 +473,11 @@ fn the_inventory_and_a_groups_page_show_what_list_shows() {
         "{}",
         group.body
     );
-    assert!(
-        group.body.contains("Lockdown") && group.body.contains("exclude"),
-        "{}",
-        group.body
-    );
+    assert!(group.body.contains("Lockdown"), "{}", group.body);
+    // Company Portal excludes the group: shown as an exclusion, counted.
+    assert!(group.body.contains("Company Portal"), "{}", group.body);
+    assert!(group.body.contains("required: exclude"), "{}", group.body);
+    assert!(!group.body.contains("excluded from 0"), "{}", group.body);
     let tenant = s.get("/tenants/demo", Auth::Bearer(READ));
     assert!(tenant.body.contains("/tenants/demo/inventory"));
 }
@@ -507,13 +507,34 @@ fn backup_sets_show_on_the_tenant_page_with_the_inventory_then() {
         Auth::Bearer(READ),
     );
     assert_eq!(then.status, 200, "{}", then.body);
-    assert!(
-        !then.body.contains(CHANGED),
-        "the version before the change"
-    );
+    // At the set, every ring's last change is the first backup; now the changed ring's is the
+    // second.
+    let commit = |rev: &str| {
+        git(&s.repo.env.repo(), &["rev-parse", "--short=10", rev])
+            .trim()
+            .to_string()
+    };
+    let changed = |body: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(body).unwrap();
+        v["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["changed"]["commit"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let at_set = changed(&then.body);
+    assert_eq!(at_set.len(), 3);
+    assert!(at_set.iter().all(|c| *c == commit("HEAD~1")), "{at_set:?}");
     let now = s.get(
-        "/tenants/demo/inventory?type=windowsUpdateRings",
+        "/api/tenants/demo/inventory?type=windowsUpdateRings",
         Auth::Bearer(READ),
     );
     assert_eq!(now.status, 200);
+    assert!(changed(&now.body).contains(&commit("HEAD")), "{}", now.body);
+    let link = "/tenants/demo/inventory?rev=atlas%2Fdemo%2Faudit-2026";
+    assert!(
+        page.body.contains(link),
+        "the set links to the inventory then"
+    );
 }
