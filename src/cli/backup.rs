@@ -135,7 +135,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
             if o.error.is_some() || o.locked.is_some() {
                 continue;
             }
-            match super::tags::make_set(&repo, global, &o.tenant, name, "HEAD", None, push_tags) {
+            match super::tags::make_set(&repo, &config, &o.tenant, name, "HEAD", None, push_tags) {
                 Ok((_, said)) => out.line(format!("  backup set {said}")),
                 Err(e) => {
                     out.line(format!("{}: backup set not made: {}", o.tenant, e.message));

@@ -34,20 +34,13 @@ pub struct TagsArgs {
 
 /// The one tenant of the repository at `rev`, or the asked one, which must be there.
 fn tenant_at(repo: &Repo, rev: &str, asked: Option<&str>) -> Result<String, CliError> {
-    let mut present: Vec<String> = repo
-        .list_at(rev, crate::store::layout::TENANTS)?
-        .into_iter()
-        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
-        .collect();
-    present.dedup();
-    match (asked, present.as_slice()) {
-        (Some(t), _) if present.iter().any(|p| p == t) => Ok(t.to_string()),
-        (Some(t), _) => Err(CliError::usage(format!(
-            "no tenant `{t}` at {rev} (tenants there: {})",
-            present.join(", ")
-        ))),
-        (None, [one]) => Ok(one.clone()),
-        (None, _) => Err(CliError::usage(format!(
+    if let Some(t) = asked {
+        super::views::check_tenant_folder(repo, rev, t)?;
+        return Ok(t.to_string());
+    }
+    match super::views::tenant_folders(repo, rev)?.as_slice() {
+        [one] => Ok(one.clone()),
+        present => Err(CliError::usage(format!(
             "name the tenant with --tenant (tenants at {rev}: {})",
             present.join(", ")
         ))),
@@ -68,14 +61,13 @@ fn configured(repo: &Repo, global: &GlobalArgs) -> Result<crate::config::Config,
 /// pushing the tag when asked; what a line of output says about it.
 pub(super) fn make_set(
     repo: &Repo,
-    global: &GlobalArgs,
+    config: &crate::config::Config,
     tenant: &str,
     name: &str,
     rev: &str,
     message: Option<&str>,
     push: bool,
 ) -> Result<(BackupSet, String), CliError> {
-    let config = configured(repo, global)?;
     let version = repo
         .tenant_version(tenant, rev)?
         .ok_or_else(|| CliError::usage(format!("{rev} holds no version of tenant `{tenant}`")))?;
@@ -103,11 +95,12 @@ pub(super) fn make_set(
 pub fn tag(global: &GlobalArgs, out: &Out, args: TagArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let rev = args.rev.as_deref().unwrap_or("HEAD");
-    let default = configured(&repo, global)?.default_tenant;
-    let tenant = tenant_at(&repo, rev, args.tenant.as_deref().or(default.as_deref()))?;
+    let config = configured(&repo, global)?;
+    let default = config.default_tenant.as_deref();
+    let tenant = tenant_at(&repo, rev, args.tenant.as_deref().or(default))?;
     let (_, said) = make_set(
         &repo,
-        global,
+        &config,
         &tenant,
         &args.name,
         rev,

@@ -96,14 +96,8 @@ pub fn no_backup(repo: &crate::store::Repo) -> CliError {
 
 /// The tenant folders below `tenants/` at a revision.
 pub fn tenant_folders(repo: &crate::store::Repo, rev: &str) -> Result<Vec<String>, CliError> {
-    let mut folders: Vec<String> = repo
-        .list_at(rev, crate::store::layout::TENANTS)
-        .map_err(|e| rev_error(repo, rev, e))?
-        .iter()
-        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
-        .collect();
-    folders.dedup();
-    Ok(folders)
+    repo.tenant_folders(rev)
+        .map_err(|e| rev_error(repo, rev, e))
 }
 
 /// `--tenant T` of a read command must name a tenant folder at `rev`; the error lists them.

@@ -127,6 +127,22 @@ const fn partner(path: &'static str, base_type: &'static str) -> Coll {
     }
 }
 
+/// Directory objects other objects name (users, role definitions, service principals): v1.0 and
+/// beta, read-only reference data a clear keeps.
+const fn directory(path: &'static str, base_type: &'static str, read_role: &'static str) -> Coll {
+    Coll {
+        reference_data: true,
+        scope_tags: false,
+        primary: Ver::V1,
+        both: true,
+        read_role,
+        writable: false,
+        assign: Assign::No,
+        navs: &[],
+        ..coll(path, base_type)
+    }
+}
+
 /// An Entra tenant policy (docs/graph-notes.md, "Entra tenant policies"): a v1.0 singleton, also
 /// in beta, whose service-set name and description a write leaves alone.
 const fn entra_policy(path: &'static str, base_type: &'static str) -> Coll {
@@ -1112,45 +1128,26 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
     // Users, directory roles and service principals Conditional Access names (docs/graph-notes.md,
     // "Conditional Access and named locations"); read-only here, the tool never writes them.
     Coll {
-        reference_data: true,
-        scope_tags: false,
         advanced_query: true,
-        primary: Ver::V1,
-        both: true,
-        read_role: "User.Read.All",
-        writable: false,
-        assign: Assign::No,
-        navs: &[],
-        ..coll("users", "#microsoft.graph.user")
+        ..directory("users", "#microsoft.graph.user", "User.Read.All")
     },
     Coll {
-        reference_data: true,
-        scope_tags: false,
-        primary: Ver::V1,
-        both: true,
-        read_role: "RoleManagement.Read.Directory",
-        writable: false,
-        assign: Assign::No,
-        navs: &[],
         // Microsoft's roles have their template ids as ids, the same in every tenant.
         built_in: BuiltIn::Role,
-        ..coll(
+        ..directory(
             "roleManagement/directory/roleDefinitions",
             "#microsoft.graph.unifiedRoleDefinition",
+            "RoleManagement.Read.Directory",
         )
     },
     Coll {
-        reference_data: true,
-        scope_tags: false,
         advanced_query: true,
-        primary: Ver::V1,
-        both: true,
-        read_role: "Application.Read.All",
-        writable: false,
-        assign: Assign::No,
-        navs: &[],
         alternate_keys: &["appId"],
-        ..coll("servicePrincipals", "#microsoft.graph.servicePrincipal")
+        ..directory(
+            "servicePrincipals",
+            "#microsoft.graph.servicePrincipal",
+            "Application.Read.All",
+        )
     },
 ];
 

@@ -208,7 +208,7 @@ pub fn list(repo: &Repo, q: &Query) -> Result<(Vec<Row>, Vec<Unreadable>), Inven
         ),
         None => None,
     };
-    let present = tenants_at(repo, &rev)?;
+    let present = repo.tenant_folders(&rev)?;
     for t in &q.tenants {
         if !present.contains(t) {
             return Err(InventoryError::UnknownTenant {
@@ -316,17 +316,6 @@ fn read(path: &str, bytes: &[u8]) -> Result<Document, String> {
         });
     }
     normalize::yaml::from_str(text, path).map_err(|e| e.to_string())
-}
-
-/// Tenant folders at a revision.
-fn tenants_at(repo: &Repo, rev: &str) -> Result<Vec<String>, StoreError> {
-    let mut out: Vec<String> = repo
-        .list_at(rev, layout::TENANTS)?
-        .into_iter()
-        .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
-        .collect();
-    out.dedup();
-    Ok(out)
 }
 
 /// The last commit that changed each file of a tenant, from one walk of its folder's history.

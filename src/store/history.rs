@@ -176,6 +176,17 @@ impl Repo {
         Ok(out)
     }
 
+    /// The tenant folders below `tenants/` at a revision, sorted.
+    pub fn tenant_folders(&self, rev: &str) -> Result<Vec<String>, StoreError> {
+        let mut folders: Vec<String> = self
+            .list_at(rev, super::layout::TENANTS)?
+            .iter()
+            .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+            .collect();
+        folders.dedup();
+        Ok(folders)
+    }
+
     pub fn list_at(&self, rev: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
         if !prefix.is_empty() {
             paths::validate(prefix)?;

@@ -126,7 +126,10 @@ fn requests_are_lists_plus_batched_hydration() {
     for e in tenant_atlas::catalog::all() {
         for s in e.sources {
             let v = s.version.as_str();
-            match s.collection.split_once("/{parent}/") {
+            match s
+                .collection
+                .split_once(tenant_atlas::catalog::PARENT_SEGMENT)
+            {
                 Some((parent, child)) => {
                     let seeded = std::fs::read_dir(demo_seed_dir().join(v).join(parent)).unwrap();
                     for f in seeded {

@@ -32,28 +32,7 @@ fn without_ids(env: &TestEnv, text: &str) -> String {
 fn demo_repo_with_rename(env: &TestEnv) {
     let (code, _, err) = run(env, &["backup", "--demo", "repo"]);
     assert_eq!(code, 0, "{err}");
-    let dir = env.repo().join("tenants/demo/settingsCatalog");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    let renamed: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("name: ") {
-                "name: Renamed by hand".to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n";
-    std::fs::write(&files[0], renamed).unwrap();
-    commit_all(&env.repo(), "rename a policy");
+    rename_first(&env.repo(), "settingsCatalog", "Renamed by hand");
 }
 
 #[test]
