@@ -399,10 +399,13 @@ async fn read_lists(
     }
     // Minimal metadata leaves out the declared type: put it back before anything reads the type.
     for ((_, collection, _), items) in lists.iter_mut() {
+        let key = catalog::key_of(collection);
         if let Ok(items) = items {
             items.iter_mut().for_each(|o| {
                 catalog::complete_type(collection, o);
-                catalog::complete_key(collection, o);
+                if let Some(k) = key {
+                    catalog::complete_key(k, o);
+                }
             });
         }
     }

@@ -719,17 +719,19 @@ pub fn complete_type(collection: &str, object: &mut serde_json::Value) {
 /// parents, then each one's children.
 pub const PARENT_SEGMENT: &str = "/{parent}/";
 
-/// Gives an object of a collection keyed by another property (`tenantId`) that key as its `id`,
-/// the one every document, plan and journal knows objects by.
-pub fn complete_key(collection: &str, object: &mut serde_json::Value) {
-    let Some(key) = CATALOG
+/// The property a collection's objects are keyed by when it is not `id` (cross-tenant
+/// partners' `tenantId`), from the catalog source that reads the collection.
+pub fn key_of(collection: &str) -> Option<&'static str> {
+    CATALOG
         .iter()
         .flat_map(|e| e.sources)
         .find(|s| s.collection == collection && s.key != "id")
         .map(|s| s.key)
-    else {
-        return;
-    };
+}
+
+/// Gives an object of a collection keyed by `key` ([`key_of`]) that key as its `id`, the one
+/// every document, plan and journal knows objects by.
+pub fn complete_key(key: &str, object: &mut serde_json::Value) {
     if let Some(m) = object.as_object_mut()
         && !m.contains_key("id")
         && let Some(k) = m.get(key).cloned()

@@ -55,8 +55,9 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ListArgs) -> Result<Exit, CliEr
         name: args.name,
         rev: args.rev,
     };
+    let rev = query.rev.clone().unwrap_or_else(|| "HEAD".into());
     let (rows, unreadable) = inventory::list(&repo, &query).map_err(|e| match e {
-        InventoryError::Store(s) => CliError::from(s),
+        InventoryError::Store(s) => super::views::rev_error(&repo, &rev, s),
         other => CliError::usage(other.to_string()),
     })?;
     match args.format {

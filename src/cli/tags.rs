@@ -131,13 +131,12 @@ pub fn tags(global: &GlobalArgs, out: &Out, args: TagsArgs) -> Result<Exit, CliE
                 .unwrap_or(0);
             for s in &sets {
                 let pad = " ".repeat(w - s.tag.chars().count());
-                let first = s.message.lines().find(|l| l.starts_with("Backup: "));
                 out.line(format!(
                     "{}{pad}  {}  {}  {}",
                     s.tag,
                     &s.commit[..10],
                     s.tagged.get(..10).unwrap_or(&s.tagged),
-                    first.map_or("", |l| l.trim_start_matches("Backup: "))
+                    s.backup.as_deref().unwrap_or("")
                 ));
             }
         }

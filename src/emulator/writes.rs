@@ -14,13 +14,9 @@ use super::query::Query;
 use super::state::{Tenant, find_obj, find_obj_mut, ingest_secrets, now};
 use super::view::present;
 
+/// The request's JSON object, to change (`actions::body` reads it in place).
 fn body_object(req: &Req) -> Result<Map<String, Value>, GraphError> {
-    match &req.body {
-        Some(Value::Object(m)) => Ok(m.clone()),
-        _ => Err(GraphError::bad_request(
-            "Empty Payload. JSON content expected.",
-        )),
-    }
+    super::actions::body(req).cloned()
 }
 
 /// Drops read-only fields and OData annotations except the root `@odata.type` (docs/graph-notes.md,

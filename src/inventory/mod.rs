@@ -9,7 +9,7 @@
 
 mod platform;
 
-pub use platform::platform_of;
+use platform::platform_of;
 
 use crate::catalog;
 use crate::normalize::{self, Document};

@@ -316,7 +316,7 @@ fn demo_objects() -> BTreeMap<&'static str, Vec<Value>> {
                 };
                 for mut v in objects {
                     // As a backup reads it: keyed by `tenantId` means known by it.
-                    catalog::complete_key(s.collection, &mut v);
+                    catalog::complete_key(s.key, &mut v);
                     if e.accepts(s, &v) {
                         out.entry(e.key).or_default().push(v);
                     }

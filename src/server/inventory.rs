@@ -43,6 +43,12 @@ async fn rows_of(
     let app = app.clone();
     let (mut objects, unreadable) = blocking(move || {
         inventory::list(&app.repo, &q).map_err(|e| match e {
+            // A revision that names nothing (or a set's name several tenants use) is the
+            // caller's to fix.
+            inventory::InventoryError::Store(
+                s @ (crate::store::StoreError::RevNotFound { .. }
+                | crate::store::StoreError::AmbiguousRev { .. }),
+            ) => Problem::bad_request(s.to_string()),
             inventory::InventoryError::Store(s) => Problem::internal(s.to_string()),
             other => Problem::bad_request(other.to_string()),
         })

@@ -275,7 +275,7 @@ pub(crate) async fn tenant(
                             td { code { (b.tag) } }
                             td { code { (&b.commit[..b.commit.len().min(10)]) } }
                             td { (b.tagged.get(..10).unwrap_or(&b.tagged)) }
-                            td { (b.message.lines().find_map(|l| l.strip_prefix("Backup: ")).unwrap_or("")) }
+                            td { (b.backup.as_deref().unwrap_or("")) }
                             td { a href=(format!("/tenants/{tenant}/inventory?rev={}", enc(&b.tag))) { "inventory then" } }
                         }
                     }

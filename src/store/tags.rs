@@ -10,8 +10,7 @@
 use super::{CommitInfo, Identity, LogQuery, Repo, StoreError, layout};
 use serde::Serialize;
 
-/// The prefix of every backup set's tag.
-pub use super::revisions::BACKUP_SET_PREFIX as PREFIX;
+use super::revisions::BACKUP_SET_PREFIX as PREFIX;
 
 /// One backup set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,10 +27,13 @@ pub struct BackupSet {
     pub tagger: String,
     /// The tag's message: who made it, when, the counts and the run.
     pub message: String,
+    /// The first line of the backup commit the set names (the `Backup:` line of its message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
 }
 
 /// `atlas/<tenant>/<name>`.
-pub fn tag_name(tenant: &str, name: &str) -> String {
+fn tag_name(tenant: &str, name: &str) -> String {
     format!("{PREFIX}{tenant}/{name}")
 }
 
@@ -144,7 +146,12 @@ impl Repo {
                         .to_string(),
                 ),
             };
+            let backup = message
+                .lines()
+                .find_map(|l| l.strip_prefix("Backup: "))
+                .map(str::to_string);
             out.push(BackupSet {
+                backup,
                 tenant: t.to_string(),
                 name: name.to_string(),
                 tag: tag.to_string(),

@@ -211,6 +211,13 @@ fn bad_filters_are_usage_errors_that_say_what_exists() {
     let (code, _, stderr) = out(&env.run(&["--repo", "repo", "list", "--name", "[x"]));
     assert_eq!(code, 64);
     assert!(stderr.contains("--name [x"), "{stderr}");
+    // A revision that names nothing is the user's to fix, and says what the history holds.
+    let (code, _, stderr) = out(&env.run(&["--repo", "repo", "list", "--rev", "nope"]));
+    assert_eq!(code, 64, "{stderr}");
+    assert!(
+        stderr.contains("revision nope not found") && stderr.contains("HEAD"),
+        "{stderr}"
+    );
 }
 
 /// What a user reads, in each format (the type list keeps the snapshots short).

@@ -465,6 +465,12 @@ fn the_inventory_and_a_groups_page_show_what_list_shows() {
     );
     let bad = s.get("/api/tenants/demo/inventory?type=nope", Auth::Bearer(READ));
     assert_eq!(bad.status, 400, "{}", bad.body);
+    let bad = s.get("/api/tenants/demo/inventory?rev=nope", Auth::Bearer(READ));
+    assert_eq!(
+        bad.status, 400,
+        "a revision that names nothing: {}",
+        bad.body
+    );
 
     let group = s.get(&format!("/tenants/demo/groups/{KIOSK}"), Auth::Bearer(READ));
     assert_eq!(group.status, 200);
