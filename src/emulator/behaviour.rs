@@ -108,6 +108,7 @@ const fn coll(path: &'static str, base_type: &'static str) -> Coll {
         links: &[],
         alternate_keys: &[],
         key: "id",
+        child_refused: &[],
     }
 }
 
@@ -911,6 +912,7 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
         write_roles: &["Policy.ReadWrite.AuthenticationMethod"],
         navs: &["authenticationMethodConfigurations"],
         inline_navs: &["authenticationMethodConfigurations"],
+        child_refused: &["featureSettings.numberMatchingRequiredState"],
         modified: &["lastModifiedDateTime"],
         read_only: &["displayName", "description", "policyVersion"],
         ..entra_policy(

@@ -292,6 +292,10 @@ pub(crate) struct Coll {
     /// `tenantId`, docs/graph-notes.md, "Cross-tenant access partners"): a create takes it from
     /// the body (409 when taken), the object is addressed by it and answered without `id`.
     pub key: &'static str,
+    /// Dotted paths a PATCH of a singleton's child may not name: the service keeps them (number
+    /// matching in the Authenticator's configuration, docs/graph-notes.md, "Authentication
+    /// methods policy").
+    pub child_refused: &'static [&'static str],
 }
 
 /// The directory setting templates (global ids, the same in every tenant) and their names

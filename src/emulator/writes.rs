@@ -663,8 +663,8 @@ pub(crate) fn patch_message(t: &mut Tenant, req: &Req, coll: &Coll, id: &str, mi
 /// A singleton's child collection answered inline and as its own route (the authentication
 /// methods policy's method configurations, docs/graph-notes.md, "Authentication methods
 /// policy"): `GET {singleton}/{nav}` lists it, `GET`/`PATCH {singleton}/{nav}/{id}` read and
-/// change one child. A PATCH needs the child's `@odata.type` and may not name number matching,
-/// which the service keeps on.
+/// change one child. A PATCH needs the child's `@odata.type` and may not name what the service
+/// keeps to itself ([`Coll::child_refused`]).
 pub(crate) fn singleton_child(
     t: &mut Tenant,
     ctx: &Ctx,
@@ -705,23 +705,25 @@ pub(crate) fn singleton_child(
             match m.get("@odata.type") {
                 None => {
                     return Err(GraphError::bad_request(
-                        "The '@odata.type' property is required to update a method configuration.",
+                        "The '@odata.type' property is required to update this entity.",
                     ));
                 }
                 Some(ty) if *ty != stored_type => {
                     return Err(GraphError::bad_request(format!(
-                        "The type {ty} does not match the method configuration's {stored_type}."
+                        "The type {ty} does not match the entity's {stored_type}."
                     )));
                 }
                 Some(_) => {}
             }
-            if m.get("featureSettings")
-                .and_then(|f| f.get("numberMatchingRequiredState"))
-                .is_some()
-            {
-                return Err(GraphError::bad_request(
-                    "numberMatchingRequiredState cannot be changed: number matching is enforced.",
-                ));
+            let body = Value::Object(m.clone());
+            for path in coll.child_refused {
+                // A dotted path into the body (`featureSettings.numberMatchingRequiredState`).
+                let named = path.split('.').try_fold(&body, |v, k| v.get(k)).is_some();
+                if named {
+                    return Err(GraphError::bad_request(format!(
+                        "'{path}' cannot be set: the service keeps it."
+                    )));
+                }
             }
             m.remove("id");
             m.retain(|k, _| k == "@odata.type" || !k.contains('@'));

@@ -476,6 +476,53 @@ mod tests {
         assert!(r[0].body.as_ref().unwrap().get("assignments").is_none());
     }
 
+    /// The methods policy's configurations: one the live one covers (Graph adds a property the
+    /// document strips) sends nothing, a changed one is PATCHed by its id with its type, one the
+    /// target lacks is POSTed; none is removed.
+    #[test]
+    fn method_configurations_are_patched_by_id_and_missing_ones_added() {
+        const SMS: &str = "#microsoft.graph.smsAuthenticationMethodConfiguration";
+        let target = |id: &str| json!({"id": id, "targetType": "group"});
+        let desired = json!({"reconfirmationInDays": 90, "authenticationMethodConfigurations": [
+            {"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "id": "Fido2",
+                "state": "enabled", "includeTargets": [target("g1"), target("g2")]},
+            {"@odata.type": SMS, "id": "Sms", "state": "enabled", "includeTargets": [target("g1")]},
+            {"@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+                "id": "b1c2", "state": "enabled", "displayName": "Partner MFA"}]});
+        let mut live = Map::new();
+        live.insert(
+            "authenticationMethodConfigurations".into(),
+            json!([
+                // Targets in another order, and a property Graph answers that the document strips.
+                {"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "id": "Fido2",
+                    "state": "enabled", "includeTargets": [target("g2"), target("g1")],
+                    "includeTargets@odata.context": "x"},
+                {"@odata.type": SMS, "id": "Sms", "state": "disabled", "includeTargets": [target("g1")]},
+                {"@odata.type": "#microsoft.graph.voiceAuthenticationMethodConfiguration", "id": "Voice",
+                    "state": "disabled"}
+            ]),
+        );
+        let c = ctx("authenticationMethodsPolicy", &desired, &live);
+        let changed = Changed {
+            actions: vec!["authenticationMethodConfigurations"],
+            ..Default::default()
+        };
+        let r = update(&c, "authenticationMethodsPolicy", &changed);
+        let shape: Vec<(&str, &str)> = r
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
+        const AT: &str =
+            "v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
+        assert_eq!(shape, [("PATCH", &*format!("{AT}/Sms")), ("POST", AT)]);
+        let patch = r[0].body.as_ref().unwrap();
+        assert_eq!(
+            (patch["@odata.type"].as_str(), patch.get("id")),
+            (Some(SMS), None)
+        );
+        assert_eq!(r[1].body.as_ref().unwrap()["displayName"], "Partner MFA");
+    }
+
     #[test]
     fn apps_and_policy_sets_write_their_links_through_their_actions() {
         const APP: &str = "#microsoft.graph.mobileAppPolicySetItem";
