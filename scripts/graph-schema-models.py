@@ -52,6 +52,8 @@ EXTRA = {
     "deviceManagement/groupPolicyUploadedDefinitionFiles": "group_policy_uploaded_definition_file.GroupPolicyUploadedDefinitionFile",
     "servicePrincipals": "service_principal.ServicePrincipal",
     "roleManagement/directory/roleDefinitions": "unified_role_definition.UnifiedRoleDefinition",
+    "applications": "application.Application",
+    "tenantRelationships/delegatedAdminCustomers": "delegated_admin_customer.DelegatedAdminCustomer",
 }
 
 checker = sys.argv[1]

@@ -12,8 +12,11 @@ use crate::normalize::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod defaults;
 mod demo;
+pub mod edit;
 pub mod unattended;
+pub use defaults::TenantDefaults;
 use demo::check_demo;
 pub use demo::demo_example;
 pub use unattended::{
@@ -25,6 +28,10 @@ pub use unattended::{
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    /// What every tenant inherits unless it sets the key itself (a fleet's one app registration,
+    /// credential, schedule, types…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<TenantDefaults>,
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
     /// The tenant `plan`, `restore` and `tag` act on when no `--tenant` (nor `ATLAS_TENANT`) says;
@@ -52,7 +59,9 @@ pub struct TenantConfig {
     pub name: String,
     /// Entra tenant id (GUID).
     pub tenant_id: String,
-    /// Application (client) id of the app registration (GUID).
+    /// Application (client) id of the app registration (GUID); inherited from `defaults` when
+    /// not set.
+    #[serde(default)]
     pub client_id: String,
     /// Name of the environment variable holding the client secret (the secret itself never goes here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,7 +248,16 @@ impl Config {
 
     /// Parses and validates config text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let config: Config = yaml::from_str(text, file)?;
+        // Read as written first, so that a misspelt or mistyped key is named with its line.
+        let mut config: Config = yaml::from_str(text, file)?;
+        if let Some(merged) = defaults::inherit(text, file)? {
+            config = serde_yaml::from_value(merged).map_err(|e| YamlError {
+                file: file.to_string(),
+                line: None,
+                column: None,
+                message: format!("with defaults applied: {e}"),
+            })?;
+        }
         config.validate(file, text)?;
         Ok(config)
     }
@@ -253,6 +271,11 @@ impl Config {
                 .split_once('.')
                 .map(|(t, _)| format!("{t}.name"))
                 .unwrap_or_default();
+            // A key the tenant inherited is pointed at in `defaults`.
+            let (at, path) = match defaults::inherited_path(&path, &lines) {
+                Some(from) => (format!("{at} (from defaults)"), from),
+                None => (at, path),
+            };
             ConfigError::Invalid {
                 file: file.to_string(),
                 line: lines.get(&path).or_else(|| lines.get(&tenant)).copied(),
@@ -270,6 +293,17 @@ impl Config {
             Self::tenant_problem(i, t, &mut names)?;
         }
         let top = |key: &str| (key.to_string(), key.to_string());
+        if let Some(p) = self
+            .defaults
+            .as_ref()
+            .and_then(|d| d.partner_tenant_id.as_ref())
+            && !crate::normalize::slug::is_guid(p)
+        {
+            return Err((
+                top("defaults.partnerTenantId"),
+                format!("`{p}` is not a GUID"),
+            ));
+        }
         let r = &self.reconcile;
         if r.concurrency == 0 {
             return Err((top("reconcile.concurrency"), "must be at least 1".into()));
@@ -351,6 +385,12 @@ impl Config {
         }
         if !names.insert(&t.name) {
             return Err((at("name"), format!("tenant `{}` is listed twice", t.name)));
+        }
+        if t.client_id.is_empty() {
+            return Err((
+                at("clientId"),
+                "missing: set clientId here or in defaults".into(),
+            ));
         }
         for (key, v) in [("tenantId", &t.tenant_id), ("clientId", &t.client_id)] {
             if !crate::normalize::slug::is_guid(v) {

@@ -271,14 +271,44 @@ fn verify_assertion(
     Ok(())
 }
 
-/// A fresh opaque access token (not a JWT) and its success body.
-pub(crate) fn token_body(lifetime: Duration) -> (String, Value) {
-    let token = format!(
-        "emu.{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+/// A fresh access token shaped as Graph's are: a JWT whose claims say who it is for (`tid`,
+/// `appid`), until when (`exp`) and which application permissions the app holds (`roles`, every
+/// permission the emulator knows for a client seeded without a list), and its success body. The
+/// signature is random: Graph's tokens are for Graph to check, and the emulator checks its own by
+/// looking them up (docs/graph-notes.md, "Authentication").
+pub(crate) fn token_body(lifetime: Duration, info: &TokenInfo, audience: &str) -> (String, Value) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let secs = lifetime.as_secs();
+    let roles: Vec<String> = match &info.roles {
+        Some(r) => r.clone(),
+        None => super::behaviour::all_roles(),
+    };
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "emulator"});
+    let mut claims = json!({
+        "aud": audience,
+        "iss": format!("https://sts.windows.net/{}/", info.tenant),
+        "iat": now, "nbf": now, "exp": now + secs,
+        "appid": info.client_id, "appidacr": "1", "idtyp": "app",
+        "tid": info.tenant,
+        "uti": uuid::Uuid::new_v4().simple().to_string(),
+        "ver": "1.0",
+    });
+    // As in Entra: no `roles` claim when the app holds no application permission.
+    if !roles.is_empty() {
+        claims["roles"] = json!(roles);
+    }
+    let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let signature = URL_SAFE_NO_PAD.encode(
+        uuid::Uuid::new_v4()
+            .as_bytes()
+            .iter()
+            .chain(uuid::Uuid::new_v4().as_bytes())
+            .copied()
+            .collect::<Vec<u8>>(),
+    );
+    let token = format!("{}.{}.{signature}", part(&header), part(&claims));
     let body = json!({"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": token});
     (token, body)
 }
@@ -349,11 +379,42 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_opaque_and_unique() {
-        let (a, body) = token_body(Duration::from_secs(3599));
-        let (b, _) = token_body(Duration::from_secs(1));
+    fn tokens_are_unique_jwts_that_name_the_app_and_its_roles() {
+        let info = |roles: Option<Vec<String>>| TokenInfo {
+            tenant: "tid-1".into(),
+            client_id: "cid".into(),
+            roles,
+            expires: Instant::now(),
+        };
+        let claims = |token: &str| -> Value {
+            let part = token.split('.').nth(1).unwrap();
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+        };
+        let some = Some(vec!["Policy.Read.All".to_string()]);
+        let (a, body) = token_body(Duration::from_secs(3599), &info(some), "https://graph");
+        let (b, _) = token_body(Duration::from_secs(1), &info(None), "https://graph");
         assert_ne!(a, b);
-        assert_eq!(a.matches('.').count(), 1, "not a JWT");
+        assert_eq!(a.split('.').count(), 3, "a JWT");
         assert_eq!(body["expires_in"], 3599);
+        let c = claims(&a);
+        assert_eq!(c["roles"], json!(["Policy.Read.All"]));
+        assert_eq!(
+            (c["tid"].as_str(), c["appid"].as_str()),
+            (Some("tid-1"), Some("cid"))
+        );
+        assert_eq!(
+            c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(),
+            3599
+        );
+        let every = claims(&b)["roles"].as_array().unwrap().len();
+        assert!(
+            every > 10,
+            "a client seeded without roles holds every permission: {every}"
+        );
+        let (none, _) = token_body(Duration::from_secs(1), &info(Some(vec![])), "https://graph");
+        assert!(
+            claims(&none).get("roles").is_none(),
+            "no permission, no claim"
+        );
     }
 }

@@ -1151,6 +1151,23 @@ pub(crate) static COLLECTIONS: &[Coll] = &[
             "Application.Read.All",
         )
     },
+    // App registrations: `check` reads its own by `appId` for the expiry of its secrets and
+    // certificates (docs/graph-notes.md, "App registrations and partner customers").
+    Coll {
+        alternate_keys: &["appId"],
+        ..directory(
+            "applications",
+            "#microsoft.graph.application",
+            "Application.Read.All",
+        )
+    },
+    // The customer tenants a partner reaches through granular delegated admin relationships
+    // (`tenants discover`; docs/graph-notes.md, "App registrations and partner customers").
+    directory(
+        "tenantRelationships/delegatedAdminCustomers",
+        "#microsoft.graph.delegatedAdminCustomer",
+        "DelegatedAdminRelationship.Read.All",
+    ),
 ];
 
 /// Templates intents are created from and read against (docs/graph-notes.md, "Intents").
@@ -1184,6 +1201,20 @@ pub(crate) fn served(ver: Ver, path: &str) -> Option<&'static Coll> {
 
 /// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (docs/graph-notes.md,
 /// "Permissions").
+/// Every application permission some collection asks for, sorted: what a token of a client seeded
+/// without a list of roles holds.
+pub(crate) fn all_roles() -> Vec<String> {
+    let mut roles: Vec<String> = COLLECTIONS
+        .iter()
+        .flat_map(|c| std::iter::once(c.read_role).chain(c.write_roles.iter().copied()))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
 pub(crate) fn has_role(roles: Option<&[String]>, role: &str) -> bool {
     let Some(roles) = roles else { return true };
     roles.iter().any(|r| {

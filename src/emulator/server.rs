@@ -77,7 +77,7 @@ async fn token(State(sh): State<Arc<Shared>>, Path(tenant): Path<String>, body: 
     let url = format!("{}/{tenant}/oauth2/v2.0/token", sh.base);
     match auth::authenticate(clients, &key, &url, &form) {
         Ok(mut info) => {
-            let (tok, mut body) = auth::token_body(sh.cfg.token_lifetime);
+            let (tok, mut body) = auth::token_body(sh.cfg.token_lifetime, &info, &sh.base);
             if sh.cfg.token_expiry_as_string {
                 for k in ["expires_in", "ext_expires_in"] {
                     body[k] = json!(body[k].to_string());

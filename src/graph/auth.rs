@@ -167,7 +167,39 @@ pub(crate) struct TokenCache {
     client_id: String,
     proof: Proof,
     current: Mutex<TokenState>,
+    /// What the last successful sign-in showed (`check` reads it).
+    facts: std::sync::Mutex<Option<SignInFacts>>,
     pub(crate) requests: AtomicU64,
+}
+
+/// What a sign-in shows besides the token: the application permissions the token carries and the
+/// token endpoint's clock, for the onboarding check. Never the token itself.
+#[derive(Debug, Clone, Default)]
+pub struct SignInFacts {
+    /// The token's `roles` claim; `None` when the token is not a JWT the client can read (an
+    /// empty list when it is one without the claim: the app holds no application permission).
+    pub roles: Option<Vec<String>>,
+    /// Seconds the token endpoint's `Date` header is ahead of this machine's clock (negative:
+    /// behind), to the second; `None` without the header.
+    pub clock_skew: Option<i64>,
+}
+
+/// The `roles` claim of an access token, read without checking its signature (the token is for
+/// Graph to check; the claim only tells what the app was granted).
+pub(crate) fn token_roles(token: &str) -> Option<Vec<String>> {
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let roles = match claims.get("roles") {
+        None => vec![],
+        Some(v) => v
+            .as_array()?
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect(),
+    };
+    Some(roles)
 }
 
 impl fmt::Debug for TokenCache {
@@ -213,6 +245,7 @@ impl TokenCache {
             client_id: client_id.to_owned(),
             proof,
             current: Mutex::new(TokenState::default()),
+            facts: std::sync::Mutex::new(None),
             requests: AtomicU64::new(0),
         })
     }
@@ -249,6 +282,11 @@ impl TokenCache {
                 Err(error)
             }
         }
+    }
+
+    /// What the last successful sign-in showed.
+    pub(crate) fn facts(&self) -> Option<SignInFacts> {
+        self.facts.lock().ok().and_then(|f| f.clone())
     }
 
     /// Forget `rejected` (Graph said it is invalid) unless it was already replaced.
@@ -353,6 +391,11 @@ impl TokenCache {
             .map_err(transport)?;
         let status = response.status().as_u16();
         let retry_after = retry::retry_after_header(response.headers());
+        let server_date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
         let body = response.bytes().await.map_err(transport)?;
         tracing::debug!(
             status,
@@ -373,6 +416,19 @@ impl TokenCache {
                 _ => None,
             }
             .unwrap_or(300);
+            let clock_skew = server_date.map(|d| {
+                let secs = |t: SystemTime| {
+                    t.duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64)
+                };
+                secs(d) - secs(SystemTime::now())
+            });
+            if let Ok(mut facts) = self.facts.lock() {
+                *facts = Some(SignInFacts {
+                    roles: token_roles(&parsed.access_token),
+                    clock_skew,
+                });
+            }
             return Ok((
                 SecretString(parsed.access_token),
                 cache_lifetime(expires_in),

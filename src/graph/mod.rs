@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
-pub use auth::{Credential, SecretString};
+pub use auth::{Credential, SecretString, SignInFacts};
 mod tenant;
 pub use crate::cloud::{ApiVersion, Cloud, Endpoints, check_endpoint};
 pub use error::GraphError;
@@ -244,6 +244,13 @@ impl GraphClient {
     /// fails once, before any Graph request.
     pub async fn sign_in(&self) -> Result<(), GraphError> {
         self.inner.auth.token(&self.inner.http).await.map(|_| ())
+    }
+
+    /// Signs in and tells what the sign-in showed: the permissions the token carries and the
+    /// token endpoint's clock (`check`).
+    pub async fn sign_in_facts(&self) -> Result<SignInFacts, GraphError> {
+        self.sign_in().await?;
+        Ok(self.inner.auth.facts().unwrap_or_default())
     }
 
     /// The Graph base URL requests are resolved against (and nextLinks pinned to).

@@ -18,8 +18,8 @@ async fn token_by_secret_and_aad_errors() {
     assert_eq!(b["expires_in"], 3599);
     assert_eq!(
         b["access_token"].as_str().unwrap().split('.').count(),
-        2,
-        "opaque, not a JWT"
+        3,
+        "shaped as Graph's tokens: a JWT"
     );
     let (s, b) = env
         .token_req(
