@@ -22,6 +22,7 @@ pub mod health;
 pub mod inventory;
 pub mod normalize;
 pub mod notify;
+pub mod onboard;
 pub mod plan;
 pub mod reconcile;
 pub mod records;

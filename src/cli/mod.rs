@@ -3,10 +3,12 @@
 
 mod apply;
 mod backup;
+mod check;
 mod diff;
 mod docs;
 mod drift;
 mod emulator;
+mod fleet;
 mod init;
 mod list;
 mod log;
@@ -173,11 +175,19 @@ pub enum Command {
         after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0"
     )]
     Serve(serve::ServeArgs),
-    /// The configured tenants: last backup, drift, mode, next scheduled round.
+    /// The configured tenants: last backup, drift, mode, next scheduled round; `tenants add` and
+    /// `tenants discover` add tenants to atlas.yaml.
     #[command(
-        after_help = "Examples:\n  tenant-atlas tenants\n  tenant-atlas tenants --format json"
+        after_help = "Examples:\n  tenant-atlas tenants\n  tenant-atlas tenants --format json\n  tenant-atlas tenants add fabrikam --tenant-id 3d5f7a9c-1b2e-4c6d-8e0f-a1b2c3d4e5f6\n  tenant-atlas tenants discover\n  tenant-atlas tenants discover --add fabrikam-inc --add 8a0c2e4f-6b7d-4e9f-a1c3-d5e7f9a1b3c5"
     )]
     Tenants(tenants::TenantsArgs),
+    /// Is each tenant set up for the tool? Sign-in, read (and with --write, write) permission per
+    /// type, the credential's expiry, the clock, the repository and its remote; exit 3 when
+    /// something the tenant's mode needs is missing.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas check\n  tenant-atlas check --tenant contoso --write\n  tenant-atlas check --format json"
+    )]
+    Check(check::CheckArgs),
     /// Name a version of a tenant (a backup set): an annotated tag `atlas/<tenant>/<NAME>` that
     /// every revision argument accepts by name.
     #[command(
@@ -327,6 +337,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(&cli.global, &out, args),
         Command::List(args) => list::run(&cli.global, &out, args),
         Command::Tenants(args) => tenants::run(&cli.global, &out, args),
+        Command::Check(args) => check::run(&cli.global, &out, args),
         Command::Tag(args) => tags::tag(&cli.global, &out, args),
         Command::Tags(args) => tags::tags(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),

@@ -8,9 +8,22 @@ use clap::Args;
 use serde::Serialize;
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct TenantsArgs {
+    #[command(subcommand)]
+    pub action: Option<TenantsAction>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TenantsAction {
+    /// Append a tenant to atlas.yaml, keeping the file's comments; what `defaults:` says need not
+    /// be repeated.
+    Add(super::fleet::AddArgs),
+    /// The customer tenants the partner's app reaches through granular delegated admin
+    /// relationships; `--add` or `--all` appends them to atlas.yaml.
+    Discover(super::fleet::DiscoverArgs),
 }
 
 /// One tenant as listed.
@@ -44,6 +57,11 @@ struct Version {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: TenantsArgs) -> Result<Exit, CliError> {
+    match args.action {
+        Some(TenantsAction::Add(a)) => return super::fleet::add(global, out, a),
+        Some(TenantsAction::Discover(a)) => return super::fleet::discover(global, out, a),
+        None => {}
+    }
     let repo = Repo::open(&global.read_repo_dir())?;
     let (_, config) = global.load_config(
         repo.root(),

@@ -79,6 +79,30 @@ pub struct TenantDefaults {
     pub rate_limit: Option<RateLimitConfig>,
 }
 
+impl TenantDefaults {
+    /// A tenant entry made of the defaults alone (`tenants discover` signs in to the partner's
+    /// own tenant this way).
+    pub fn tenant(&self, name: &str, tenant_id: &str) -> TenantConfig {
+        TenantConfig {
+            name: name.to_string(),
+            tenant_id: tenant_id.to_string(),
+            client_id: self.client_id.clone().unwrap_or_default(),
+            client_secret_env: self.client_secret_env.clone(),
+            certificate: self.certificate.clone(),
+            cloud: self.cloud.unwrap_or_default(),
+            endpoints: self.endpoints.clone(),
+            types: self.types.clone().unwrap_or_default(),
+            schedule: self.schedule.clone(),
+            mode: self.mode.unwrap_or_default(),
+            desired: self.desired.clone(),
+            guardrails: self.guardrails.clone().unwrap_or_default(),
+            windows: self.windows.clone().unwrap_or_default(),
+            demo: false,
+            rate_limit: self.rate_limit.clone(),
+        }
+    }
+}
+
 /// The configuration text as a YAML value with `defaults` copied into every tenant that lacks
 /// the key; `None` when the file has no `defaults` (nothing to copy).
 pub(super) fn inherit(text: &str, file: &str) -> Result<Option<Value>, YamlError> {

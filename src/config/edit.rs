@@ -200,6 +200,21 @@ fn locate(text: &str) -> Result<Found, String> {
 
 type Events<'a> = Parser<'a, saphyr_parser::StrInput<'a>>;
 
+/// The column of the `-` that starts the first block item, the sequence starting at character
+/// `at` (the parser places it at the dash of an indented sequence, at the first item's content
+/// of one at its key's indentation).
+fn dash_column(chars: &[char], at: usize) -> usize {
+    let line_start = chars[..at]
+        .iter()
+        .rposition(|c| *c == '\n')
+        .map_or(0, |i| i + 1);
+    let end = (at + 1).min(chars.len());
+    chars[line_start..end]
+        .iter()
+        .rposition(|c| *c == '-')
+        .unwrap_or(0)
+}
+
 /// Consumes events up to the end of the collection just started.
 fn skip_nested(events: &mut Events) -> Result<(), String> {
     let mut depth = 1usize;
@@ -248,7 +263,7 @@ fn value_of_tenants(events: &mut Events, chars: &[char], key_end: usize) -> Resu
                             });
                         }
                         return Ok(Found::Block {
-                            indent: start.col(),
+                            indent: dash_column(chars, start.index()),
                             last,
                         });
                     }
@@ -348,6 +363,16 @@ mod tests {
         assert_eq!(
             c.tenant("c").unwrap().client_secret_env.as_deref(),
             Some("FLEET")
+        );
+    }
+
+    #[test]
+    fn items_at_the_keys_indentation() {
+        let text = "tenants:   # none yet\n- name: a\n  tenantId: 00000000-0000-0000-0000-000000000001\n  clientId: 00000000-0000-0000-0000-000000000002\n  clientSecretEnv: X\ngit:\n  push: false\n";
+        let out = append_tenant(text, "atlas.yaml", &new("b")).unwrap();
+        assert!(
+            out.contains("  clientSecretEnv: X\n- name: b\n  tenantId: "),
+            "{out}"
         );
     }
 

@@ -403,36 +403,13 @@ impl TokenCache {
             "token request"
         );
         if (200..300).contains(&status) {
-            let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+            return self.accepted(&body, server_date).ok_or_else(|| {
                 let err = GraphError::InvalidResponse {
                     path: path.clone(),
                     message: "token response without access_token/expires_in".into(),
                 };
                 (Failure::Status(status), err, None)
-            })?;
-            let expires_in = match &parsed.expires_in {
-                serde_json::Value::Number(n) => n.as_u64(),
-                serde_json::Value::String(s) => s.parse().ok(),
-                _ => None,
-            }
-            .unwrap_or(300);
-            let clock_skew = server_date.map(|d| {
-                let secs = |t: SystemTime| {
-                    t.duration_since(UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64)
-                };
-                secs(d) - secs(SystemTime::now())
             });
-            if let Ok(mut facts) = self.facts.lock() {
-                *facts = Some(SignInFacts {
-                    roles: token_roles(&parsed.access_token),
-                    clock_skew,
-                });
-            }
-            return Ok((
-                SecretString(parsed.access_token),
-                cache_lifetime(expires_in),
-            ));
         }
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let text = |key: &str| {
@@ -457,6 +434,39 @@ impl TokenCache {
             description,
         };
         Err((Failure::Status(status), err, retry_after))
+    }
+}
+
+impl TokenCache {
+    /// The token of a success answer and how long to use it; keeps what the sign-in showed
+    /// (`server_date`: the answer's `Date`). `None` for an answer without a token.
+    fn accepted(
+        &self,
+        body: &[u8],
+        server_date: Option<SystemTime>,
+    ) -> Option<(SecretString, Duration)> {
+        let parsed: TokenResponse = serde_json::from_slice(body).ok()?;
+        let expires_in = match &parsed.expires_in {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .unwrap_or(300);
+        let secs = |t: SystemTime| {
+            t.duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        };
+        let clock_skew = server_date.map(|d| secs(d) - secs(SystemTime::now()));
+        if let Ok(mut facts) = self.facts.lock() {
+            *facts = Some(SignInFacts {
+                roles: token_roles(&parsed.access_token),
+                clock_skew,
+            });
+        }
+        Some((
+            SecretString(parsed.access_token),
+            cache_lifetime(expires_in),
+        ))
     }
 }
 

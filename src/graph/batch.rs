@@ -19,14 +19,23 @@ pub(crate) const MAX_BATCH: usize = 20;
 
 const NEXT_LINK: &str = "@odata.nextLink";
 
+/// Whether a paged inner answer is completed by following its nextLinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pages {
+    All,
+    /// The first page only: a probe (`check`) asks whether it may read, not what there is.
+    First,
+}
+
 pub(super) async fn batch_get(
     client: &GraphClient,
     version: ApiVersion,
     urls: &[String],
+    pages: Pages,
 ) -> Vec<Result<Value, GraphError>> {
     let chunks = urls
         .chunks(MAX_BATCH)
-        .map(|chunk| run_chunk(client, version, chunk));
+        .map(|chunk| run_chunk(client, version, chunk, pages));
     futures::future::join_all(chunks)
         .await
         .into_iter()
@@ -39,6 +48,7 @@ async fn run_chunk(
     client: &GraphClient,
     version: ApiVersion,
     urls: &[String],
+    pages: Pages,
 ) -> Vec<Result<Value, GraphError>> {
     let batch_url = match client.resolve(&format!("/{version}/$batch")) {
         Ok(url) => url,
@@ -50,6 +60,7 @@ async fn run_chunk(
         paths: urls.iter().map(|url| format!("/{version}{url}")).collect(),
         results: vec![None; urls.len()],
         attempts: vec![0u32; urls.len()],
+        pages,
     };
     let mut pending: Vec<usize> = (0..urls.len()).collect();
     let mut round = 0;
@@ -82,6 +93,7 @@ struct Chunk<'a> {
     /// The latest answer of each request (a retried one keeps its last error).
     results: Vec<Option<Result<Value, GraphError>>>,
     attempts: Vec<u32>,
+    pages: Pages,
 }
 
 /// The requests of one round worth sending again, and how long Graph asked to wait.
@@ -149,7 +161,10 @@ impl Chunk<'_> {
                 .unwrap_or(0);
             if (200..300).contains(&status) {
                 let body = response.get("body").cloned().unwrap_or(Value::Null);
-                self.results[i] = Some(complete(self.client, body).await);
+                self.results[i] = Some(match self.pages {
+                    Pages::All => complete(self.client, body).await,
+                    Pages::First => Ok(body),
+                });
                 continue;
             }
             let err = inner_error(response, status, &self.paths[i]);

@@ -297,14 +297,25 @@ impl GraphClient {
         }
     }
 
-    /// Hydrate many resources with `$batch` (≤20 per batch); `urls` are relative without version
+    /// Many GETs in `$batch` (≤20 per batch), each answered with its first page only: whether
+    /// each can be read (`check`). `urls` are relative without version; results in input order.
+    pub async fn batch_probe(
+        &self,
+        version: ApiVersion,
+        urls: &[String],
+    ) -> Vec<Result<serde_json::Value, GraphError>> {
+        batch::batch_get(self, version, urls, batch::Pages::First).await
+    }
+
+    /// Hydrate many resources with `$batch` (≤20 per batch), following every inner nextLink;
+    /// `urls` are relative without version
     /// ("/deviceManagement/configurationPolicies/ID?$expand=settings"). Results in input order.
     pub async fn batch_get(
         &self,
         version: ApiVersion,
         urls: &[String],
     ) -> Vec<Result<serde_json::Value, GraphError>> {
-        batch::batch_get(self, version, urls).await
+        batch::batch_get(self, version, urls, batch::Pages::All).await
     }
 
     /// A write (POST/PATCH/PUT/DELETE), counted as a write by the limiter. PATCH, PUT and DELETE

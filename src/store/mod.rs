@@ -206,6 +206,11 @@ impl Repo {
         (!name.trim().is_empty() && !email.trim().is_empty()).then_some(Identity { name, email })
     }
 
+    /// Whether the repository's git configuration names the remote `name`.
+    pub fn has_remote(&self, name: &str) -> bool {
+        self.lock_git().find_remote(name).is_ok()
+    }
+
     /// The private state directory `.git/atlas/` (created on demand): no-op run logs and locks
     /// live there.
     pub fn state_dir(&self) -> Result<PathBuf, StoreError> {

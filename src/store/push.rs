@@ -64,6 +64,26 @@ pub fn push_tag(repo: &Repo, remote: &str, tag: &str) -> Result<(), StoreError> 
     }
 }
 
+/// Whether `remote` answers with the credentials git is configured with (`git ls-remote`), for
+/// `check`; the error is credential-free.
+pub fn remote_reachable(repo: &Repo, remote: &str) -> Result<(), StoreError> {
+    check_arg("remote", remote)?;
+    let cli = GitCli {
+        root: repo.root(),
+        git_dir: repo.git_dir(),
+        env: &[],
+        identity: None,
+    };
+    let out = cli.run(&["ls-remote", "--heads", "--", remote])?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(StoreError::Push {
+            message: format!("git ls-remote {remote} failed: {}", describe(&out)),
+        })
+    }
+}
+
 /// `push` with extra environment variables for the git CLI (e.g. `HOME` in hermetic tests or
 /// `GIT_SSH_COMMAND`). They are applied after the defaults, so they can override them.
 pub fn push_with_env(

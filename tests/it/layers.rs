@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["health", "inventory"],
     &["render"],
     &["graph"],
-    &["backup"],
+    &["backup", "onboard"],
     &["drift", "plan"],
     &["apply"],
     &["records"],
