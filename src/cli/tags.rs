@@ -68,22 +68,14 @@ pub(super) fn make_set(
     message: Option<&str>,
     push: bool,
 ) -> Result<(BackupSet, String), CliError> {
-    let version = repo
-        .tenant_version(tenant, rev)?
-        .ok_or_else(|| CliError::usage(format!("{rev} holds no version of tenant `{tenant}`")))?;
     let tagger = repo.author(config.git_author());
-    let text = format!(
-        "Backup set {name} of {tenant}\n\nVersion: {} ({})\nBackup: {}\nTagged by {} <{}> at {}{}",
-        version.short_id,
-        version.time,
-        version.summary,
-        tagger.name,
-        tagger.email,
-        jiff::Timestamp::from_second(crate::clock::now().as_second()).unwrap_or_default(),
-        message.map(|m| format!("\n\n{m}")).unwrap_or_default()
+    let set = repo.name_version(tenant, name, rev, &tagger, message)?;
+    let mut said = format!(
+        "{}: {} → {}",
+        set.tag,
+        &set.commit[..10],
+        set.backup.as_deref().unwrap_or("")
     );
-    let set = repo.tag_backup_set(tenant, name, &version.id, &tagger, &text)?;
-    let mut said = format!("{}: {} → {}", set.tag, &set.commit[..10], version.summary);
     if push {
         let remote = config.git.remote.clone();
         crate::store::push::push_tag(repo, &remote, &set.tag)?;

@@ -21,7 +21,7 @@ use demo::check_demo;
 pub use demo::demo_example;
 pub use unattended::{
     Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
-    ScheduleConfig, ServerConfig, ServerToken, Weekday, Window, Windows,
+    ScheduleConfig, ServerConfig, ServerToken, TokenRole, Weekday, Window, Windows,
 };
 
 /// The whole configuration file.

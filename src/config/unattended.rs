@@ -266,14 +266,45 @@ pub struct ServerToken {
     /// Tenants it may read (`*` for all).
     #[serde(default)]
     pub tenants: Vec<String>,
-    /// May trigger reconcile runs of those tenants through `POST /hooks/reconcile/{tenant}`.
+    /// May trigger reconcile runs of those tenants through `POST /hooks/reconcile/{tenant}` (as
+    /// the `operate` role does).
     #[serde(default)]
     pub trigger: bool,
+    /// What it may do beyond reading: `read` (the default), `operate` (also trigger rounds and
+    /// name versions), `restore` (also what restores need; implies operate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<TokenRole>,
+}
+
+/// A role of a `serve` token, each including the ones before it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    Read,
+    Operate,
+    Restore,
 }
 
 impl ServerToken {
     pub fn allows(&self, tenant: &str) -> bool {
         self.tenants.iter().any(|t| t == "*" || t == tenant)
+    }
+
+    /// The token's highest role (`trigger: true` is `operate`).
+    pub fn role(&self) -> TokenRole {
+        let trigger = if self.trigger {
+            TokenRole::Operate
+        } else {
+            TokenRole::Read
+        };
+        self.roles
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(TokenRole::Read)
+            .max(trigger)
     }
 }
 

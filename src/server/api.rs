@@ -132,6 +132,10 @@ pub struct TenantDetail {
     /// sets").
     #[serde(rename = "backupSets", skip_serializing_if = "Vec::is_empty")]
     pub backup_sets: Vec<crate::store::tags::BackupSet>,
+    /// The last onboarding check (`tenant-atlas check`), if one was kept (docs/ARCHITECTURE.md,
+    /// "Onboarding check").
+    #[serde(rename = "lastCheck", skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<crate::onboard::TenantCheck>,
 }
 
 /// The tenant's detail with the expiry health of its documents at HEAD (only the documents of
@@ -142,10 +146,12 @@ pub(crate) async fn detail_with_health(
 ) -> Result<TenantDetail, Problem> {
     let mut d = detail(t);
     let (a, name) = (app.clone(), t.name.clone());
-    d.backup_sets = blocking(move || {
-        a.repo
+    (d.backup_sets, d.last_check) = blocking(move || {
+        let sets = a
+            .repo
             .backup_sets(Some(&name))
-            .map_err(|e| Problem::internal(e.to_string()))
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        Ok((sets, crate::onboard::last(&a.repo, &name)))
     })
     .await?;
     let wanted: Vec<(String, String)> = t
@@ -181,6 +187,7 @@ pub(crate) fn detail(t: &TenantIndex) -> TenantDetail {
     TenantDetail {
         health: vec![],
         backup_sets: vec![],
+        last_check: None,
         summary: summary(t),
         listing: t
             .objects

@@ -7,7 +7,7 @@
 //! time, so neither a match's position nor a prefix leaks through timing. A token is never logged,
 //! echoed or kept beyond the request.
 
-use crate::config::ServerToken;
+use crate::config::{ServerToken, TokenRole};
 use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 
@@ -20,12 +20,37 @@ pub struct Caller {
     pub name: String,
     pub tenants: Vec<String>,
     pub trigger: bool,
+    pub role: TokenRole,
+    /// The configured tenants it may read, for the tenant switcher (set by `App::caller`).
+    pub readable: Vec<String>,
+    /// The anti-forgery value its forms carry when the token came in the login cookie (a
+    /// browser); `None` for a bearer header, which no other site can make a browser send.
+    pub csrf: Option<String>,
 }
 
 impl Caller {
     pub fn allows(&self, tenant: &str) -> bool {
         self.tenants.iter().any(|t| t == "*" || t == tenant)
     }
+
+    /// Whether the token's role includes `role`.
+    pub fn may(&self, role: TokenRole) -> bool {
+        self.role >= role
+    }
+}
+
+/// The anti-forgery value of a browser session: a keyed hash of its token, so it is stable for
+/// the session, differs per token and per server start, and reveals nothing of the token.
+pub fn csrf_value(key: &[u8; 32], token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(sha256_hex(token).as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Whether the request's token came in the login cookie rather than a bearer header.
+pub fn by_cookie(headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).is_none() && presented(headers).is_some()
 }
 
 /// Lower-case hex sha256 of a token, as `server.tokens[].sha256` stores it.
@@ -56,7 +81,10 @@ pub fn authenticate(tokens: &[ServerToken], presented: &str) -> Option<Caller> {
             found = Some(Caller {
                 name: t.name.clone(),
                 tenants: t.tenants.clone(),
-                trigger: t.trigger,
+                trigger: t.role() >= TokenRole::Operate,
+                role: t.role(),
+                readable: vec![],
+                csrf: None,
             });
         }
     }
@@ -172,6 +200,7 @@ mod tests {
             sha256: sha256_hex(secret),
             tenants: tenants.iter().map(|t| t.to_string()).collect(),
             trigger: false,
+            roles: vec![],
         }
     }
 

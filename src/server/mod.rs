@@ -1,10 +1,11 @@
-//! `serve`: a read-only web UI and JSON API over the backup repository and its run logs.
+//! `serve`: a web UI and JSON API over the backup repository and its run logs.
 //!
 //! Auditors and engineers browse tenants, policies, their history and diffs, runs and drift
 //! without a git client; monitoring scrapes `/metrics`; a CI job or a chat bot asks the reconcile
-//! loop for a round through `POST /hooks/reconcile/{tenant}`. The server only reads the repository
-//! (and drops trigger files under `.git/atlas/triggers/`); it never talks to Graph. Every route but
-//! `/healthz` and `/login` needs a bearer token from `server.tokens`, scoped to tenants.
+//! loop for a round through `POST /hooks/reconcile/{tenant}`. The server reads the repository and
+//! writes only trigger files under `.git/atlas/triggers/` and the tags of versions `operate`
+//! tokens name; it never talks to Graph. Every route but `/healthz` and `/login` needs a bearer
+//! token from `server.tokens`, scoped to tenants, with a role.
 //!
 //! What a page needs is read from an [`index`] built once per HEAD commit and run-log state, so a
 //! request costs a lookup, not a tree walk; git work runs on blocking threads.
@@ -16,11 +17,13 @@ mod index;
 mod inventory;
 mod limits;
 mod metrics;
+mod operate;
 mod pages;
 mod policy;
 mod reload;
 mod run_pages;
 pub mod runs;
+mod switch;
 
 use crate::config::{Config, ServerToken};
 use crate::store::{Repo, StoreError};
@@ -108,6 +111,8 @@ pub(crate) struct App {
     /// Login cookies carry `Secure`: people reach the server over https (`publicUrl`) or beyond
     /// loopback (through a TLS proxy).
     pub secure_cookie: bool,
+    /// Keys the anti-forgery values of browser forms (random per start).
+    pub csrf_key: [u8; 32],
 }
 
 /// A running server.
@@ -189,6 +194,7 @@ pub async fn start(
                 .as_ref()
                 .and_then(|s| s.public_url.as_deref())
                 .is_some_and(|u| u.starts_with("https:")),
+        csrf_key: rand::random(),
     });
     let reload = reload::start(app.clone());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -269,6 +275,9 @@ fn router(app: Arc<App>) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/tenants/{tenant}", get(pages::tenant))
+        .route("/tenants/{tenant}/sets", post(operate::name_form))
+        .route("/api/tenants/{tenant}/sets", post(operate::name_api))
+        .route("/switch", get(switch::switch))
         .route(
             "/tenants/{tenant}/policies/{kind}/{file}",
             get(pages::policy),
@@ -428,8 +437,22 @@ impl App {
 
     /// The caller's identity, or 401.
     pub fn caller(&self, headers: &axum::http::HeaderMap, api: bool) -> Result<Caller, Problem> {
-        auth::presented(headers)
-            .and_then(|t| auth::authenticate(&self.tokens(), &t))
+        let presented = auth::presented(headers);
+        presented
+            .as_deref()
+            .and_then(|t| auth::authenticate(&self.tokens(), t))
+            .map(|mut c| {
+                c.readable = self
+                    .configured
+                    .iter()
+                    .filter(|t| c.allows(t))
+                    .cloned()
+                    .collect();
+                if auth::by_cookie(headers) {
+                    c.csrf = presented.map(|t| auth::csrf_value(&self.csrf_key, &t));
+                }
+                c
+            })
             .ok_or_else(|| {
                 Problem::new(
                     StatusCode::UNAUTHORIZED,

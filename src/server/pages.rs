@@ -1,7 +1,8 @@
 //! The HTML pages around tenants and policies: the page layout, login, the tenants overview, the
 //! policy browser, a policy with its history and diffs. Server-rendered with maud (every value
 //! escaped), no JavaScript, one small inline style sheet; forms are GET forms (choosing two versions
-//! to compare) or the login POST. Each page shows the same data its `/api/…` twin returns.
+//! to compare, switching tenants), the login POST and, for `operate` tokens, naming a version
+//! (`operate.rs`). Each page shows the same data its `/api/…` twin returns.
 
 use super::api::{self, Params};
 use super::policy::{Commit, HistoryEntry, PolicyRef};
@@ -21,7 +22,8 @@ table{border-collapse:collapse;margin:.4em 0 1em}th,td{border:1px solid #d0d7de;
 th{background:#f3f4f6;font-weight:600}td.old,li.old,span.old{background:#ffebe9}td.new,li.new,span.new{background:#dafbe1}\
 .none{color:#6e7781;font-style:italic}.warning{color:#9a6700}pre{white-space:pre-wrap;margin:0}\
 .outcome-success,.outcome-no-change{color:#1a7f37}.outcome-failed,.outcome-partial{color:#cf222e}.outcome-refused,.outcome-drift{color:#9a6700}\
-ul.lines{list-style:none;padding-left:.5em}code{font-size:.92em}";
+ul.lines{list-style:none;padding-left:.5em}code{font-size:.92em}\
+form.switch{float:right;margin:.2em 0 0 1em}form.name-version{margin:.6em 0 1em}";
 
 /// The page around a body.
 pub(super) fn page(
@@ -55,6 +57,7 @@ pub(super) fn page(
                                 @for (href, label) in crumbs { " › " a href=(href) { (label) } }
                             }
                         }
+                        @if let Some(s) = caller.and_then(|c| super::switch::switcher(c, crumbs)) { (s) }
                         h1 { (title) }
                         (body)
                     }
@@ -265,10 +268,12 @@ pub(crate) async fn tenant(
                 }
             }
         }
-        @if !d.backup_sets.is_empty() {
-            section.sets {
+        @if let Some(c) = &d.last_check { (super::operate::check_markup(c)) }
+        @if !d.backup_sets.is_empty() || super::operate::name_form_markup(&caller, &tenant).is_some() {
+            section.sets id="sets" {
                 h2 { "Backup sets" }
-                table {
+                @if let Some(f) = super::operate::name_form_markup(&caller, &tenant) { (f) }
+                @if !d.backup_sets.is_empty() { table {
                     tr { th { "name" } th { "commit" } th { "tagged" } th { "backup" } th { "" } }
                     @for b in &d.backup_sets {
                         tr {
@@ -279,7 +284,7 @@ pub(crate) async fn tenant(
                             td { a href=(format!("/tenants/{tenant}/inventory?rev={}", enc(&b.tag))) { "inventory then" } }
                         }
                     }
-                }
+                } }
             }
         }
         @for t in &d.listing {

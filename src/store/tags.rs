@@ -97,6 +97,36 @@ impl Repo {
             .ok_or_else(|| bad("was not found after it was made"))
     }
 
+    /// Names the version of `tenant` at `rev` (the commit that last changed its folder) as the
+    /// backup set `name`, with the message every set carries: the version, its backup, who
+    /// tagged it and when, and `note`.
+    pub fn name_version(
+        &self,
+        tenant: &str,
+        name: &str,
+        rev: &str,
+        tagger: &Identity,
+        note: Option<&str>,
+    ) -> Result<BackupSet, StoreError> {
+        let version = self
+            .tenant_version(tenant, rev)?
+            .ok_or_else(|| StoreError::BackupSet {
+                tag: tag_name(tenant, name),
+                reason: format!("{rev} holds no version of tenant `{tenant}`"),
+            })?;
+        let text = format!(
+            "Backup set {name} of {tenant}\n\nVersion: {} ({})\nBackup: {}\nTagged by {} <{}> at {}{}",
+            version.short_id,
+            version.time,
+            version.summary,
+            tagger.name,
+            tagger.email,
+            jiff::Timestamp::from_second(crate::clock::now().as_second()).unwrap_or_default(),
+            note.map(|m| format!("\n\n{m}")).unwrap_or_default()
+        );
+        self.tag_backup_set(tenant, name, &version.id, tagger, &text)
+    }
+
     /// Backup sets, of one tenant or all, sorted by tenant, then newest first.
     pub fn backup_sets(&self, tenant: Option<&str>) -> Result<Vec<BackupSet>, StoreError> {
         let git = self.lock_git();

@@ -11,6 +11,7 @@ use tenant_atlas::records::status::{self, Drift, DriftObject, Round, RoundKind, 
 
 mod guards;
 mod hardening;
+mod operate;
 mod routes;
 
 /// Reads `demo`; no trigger.

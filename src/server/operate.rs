@@ -1,0 +1,196 @@
+//! What an `operate` token may do from the browser or a script besides reading: name a version
+//! of a tenant (a backup set). A request handler writes only the tag, never to Graph.
+//!
+//! Forms are protected against cross-site requests twice: the browser's `Sec-Fetch-Site` /
+//! `Origin` must say the same site, and the form must carry the session's anti-forgery value
+//! (`auth::csrf_value`). A script with a bearer header needs neither: no other site can make a
+//! browser send that header.
+
+use super::{App, Caller, Problem, auth, blocking};
+use crate::config::TokenRole;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The header a browser script would carry the anti-forgery value in (the JSON API).
+const CSRF_HEADER: &str = "x-csrf-token";
+
+/// What naming a version asks for.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NameVersion {
+    name: String,
+    #[serde(default)]
+    rev: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    /// The form's anti-forgery value.
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// 403 unless the caller may operate on `tenant` and, coming from a browser session, the request
+/// is same-site and carries the session's value (`sent`).
+fn may_operate(
+    caller: &Caller,
+    tenant: &str,
+    headers: &HeaderMap,
+    sent: Option<&str>,
+    api: bool,
+) -> Result<(), Problem> {
+    let refuse = |m: &str| Err(Problem::new(StatusCode::FORBIDDEN, m.to_string()).api(api));
+    if !caller.allows(tenant) {
+        return refuse("this token may not read this tenant");
+    }
+    if !caller.may(TokenRole::Operate) {
+        return refuse("this token may only read (the `operate` role names versions)");
+    }
+    if let Some(expected) = &caller.csrf {
+        if auth::cross_site(headers) {
+            return refuse("a form posted from another site is refused");
+        }
+        let ok = sent.is_some_and(|s| {
+            s.len() == expected.len()
+                && s.bytes()
+                    .zip(expected.bytes())
+                    .fold(0u8, |a, (x, y)| a | (x ^ y))
+                    == 0
+        });
+        if !ok {
+            return refuse("the form is stale or was not made by this server: reload the page");
+        }
+    }
+    Ok(())
+}
+
+/// Tags the version; the tagger is the token, named in the set's message.
+async fn name(
+    app: &Arc<App>,
+    caller: &Caller,
+    tenant: &str,
+    req: NameVersion,
+    api: bool,
+) -> Result<crate::store::tags::BackupSet, Problem> {
+    app.tenant_index(caller, tenant, api).await?;
+    let (a, t, who) = (app.clone(), tenant.to_string(), caller.name.clone());
+    let set = blocking(move || {
+        let tagger = a.repo.author(None);
+        let note = format!(
+            "Named in the web UI by the token `{who}`{}",
+            req.message
+                .as_deref()
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| format!(": {}", m.trim()))
+                .unwrap_or_default()
+        );
+        let rev = req
+            .rev
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or("HEAD");
+        a.repo
+            .name_version(&t, req.name.trim(), rev.trim(), &tagger, Some(&note))
+            .map_err(|e| match e {
+                crate::store::StoreError::BackupSet { .. }
+                | crate::store::StoreError::RevNotFound { .. }
+                | crate::store::StoreError::AmbiguousRev { .. } => {
+                    Problem::bad_request(e.to_string())
+                }
+                other => Problem::from(other),
+            })
+    })
+    .await
+    .map_err(|p| p.api(api))?;
+    tracing::info!(tenant, token = %caller.name, tag = %set.tag, "version named");
+    Ok(set)
+}
+
+/// `POST /tenants/{tenant}/sets` (the tenant page's form): names a version, then back to the
+/// tenant's backup sets.
+pub(crate) async fn name_form(
+    State(app): State<Arc<App>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let caller = app.caller(&headers, false)?;
+    let field = |key: &str| {
+        url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    let req = NameVersion {
+        name: field("name").unwrap_or_default(),
+        rev: field("rev"),
+        message: field("message"),
+        csrf: field("csrf"),
+    };
+    may_operate(&caller, &tenant, &headers, req.csrf.as_deref(), false)?;
+    name(&app, &caller, &tenant, req, false).await?;
+    let location = format!("/tenants/{tenant}#sets");
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}
+
+/// `POST /api/tenants/{tenant}/sets` with `{"name", "rev"?, "message"?}`: 201 and the set.
+pub(crate) async fn name_api(
+    State(app): State<Arc<App>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let caller = app.caller(&headers, true)?;
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    may_operate(&caller, &tenant, &headers, sent, true)?;
+    let req: NameVersion = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("the body: {e}")).api(true))?;
+    let set = name(&app, &caller, &tenant, req, true).await?;
+    Ok((StatusCode::CREATED, Json(set)).into_response())
+}
+
+/// The tenant page's form to name a version, for callers that may.
+pub(super) fn name_form_markup(caller: &Caller, tenant: &str) -> Option<Markup> {
+    if !caller.may(TokenRole::Operate) || !caller.allows(tenant) {
+        return None;
+    }
+    Some(html! {
+        form.name-version method="post" action=(format!("/tenants/{tenant}/sets")) {
+            @if let Some(c) = &caller.csrf { input type="hidden" name="csrf" value=(c); }
+            label for="set-name" { "Name a version " }
+            input id="set-name" name="name" required pattern="[A-Za-z0-9._-]+" placeholder="before-migration" size="18";
+            label for="set-rev" { " at " }
+            input id="set-rev" name="rev" value="HEAD" size="10";
+            label for="set-message" { " note " }
+            input id="set-message" name="message" size="28";
+            " " button type="submit" { "Name it" }
+        }
+    })
+}
+
+/// The last onboarding check, as the tenant page shows it.
+pub(super) fn check_markup(c: &crate::onboard::TenantCheck) -> Markup {
+    html! {
+        section.check {
+            h2 { "Onboarding check" }
+            p {
+                @if c.ready { span.outcome-success { "Ready" } } @else { span.outcome-failed { "Not ready" } }
+                " · checked " (c.checked_at.get(..16).unwrap_or(&c.checked_at).replace('T', " ")) " UTC"
+                " · " (c.types.iter().filter(|t| t.read.granted()).count()) " of " (c.types.len()) " types readable"
+            }
+            @if !c.missing.is_empty() {
+                table {
+                    tr { th { "missing permission" } th { "for" } th { "blocks" } }
+                    @for m in &c.missing {
+                        tr { td { code { (m.permission) } } td { (m.access) } td { (m.blocks.join(", ")) } }
+                    }
+                }
+            }
+            @if !c.advice.is_empty() {
+                ol { @for a in &c.advice { li { (a) } } }
+            }
+        }
+    }
+}
