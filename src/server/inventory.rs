@@ -42,7 +42,13 @@ async fn rows_of(
 ) -> Result<Inventory, Problem> {
     let app = app.clone();
     let (mut objects, unreadable) = blocking(move || {
-        inventory::list(&app.repo, &q).map_err(|e| match e {
+        let listed = inventory::list(&app.repo, &q);
+        // The tenant is known (configured or backed up); at a revision without its folder it has
+        // nothing to list — a tenant switched to before its first backup.
+        if let Err(inventory::InventoryError::UnknownTenant { .. }) = listed {
+            return Ok((vec![], vec![]));
+        }
+        listed.map_err(|e| match e {
             // A revision that names nothing (or a set's name several tenants use) is the
             // caller's to fix.
             inventory::InventoryError::Store(

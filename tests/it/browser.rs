@@ -5,7 +5,7 @@
 //! `$ATLAS_SCREENSHOT_DIR`). Without Chromium the test fails, unless `ATLAS_SKIP` names `browser`.
 
 use crate::common::demo_objects;
-use crate::serve::{CHANGED, READ, Repo};
+use crate::serve::{ADMIN, CHANGED, KIOSK, READ, Repo};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -101,23 +101,22 @@ async fn click(c: &Client, link: Locator<'_>) {
         .unwrap_or_else(|e| panic!("click {link:?}: {e}"));
 }
 
-#[test]
-fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        if crate::common::skip_requested("browser") {
-            eprintln!("note: browser test skipped as ATLAS_SKIP asks");
-            return;
-        }
-        panic!(
-            "the web UI test needs {CHROMIUM} and {CHROMEDRIVER}: `apt-get install chromium chromium-driver` (Debian), or set ATLAS_SKIP=browser to skip it knowingly"
-        );
+/// Whether Chromium is there; without it the test fails unless `ATLAS_SKIP` names `browser`.
+fn chromium_present() -> bool {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return true;
     }
-    let server = Repo::new().serve();
-    let rt = &server.repo.emu.rt;
-    let driver = Driver::start(rt);
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let profile = tempfile::tempdir().unwrap();
+    if crate::common::skip_requested("browser") {
+        eprintln!("note: browser test skipped as ATLAS_SKIP asks");
+        return false;
+    }
+    panic!(
+        "the web UI test needs {CHROMIUM} and {CHROMEDRIVER}: `apt-get install chromium chromium-driver` (Debian), or set ATLAS_SKIP=browser to skip it knowingly"
+    );
+}
+
+/// A headless Chromium session with its own profile.
+async fn session(driver: &Driver, profile: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "chrome".into());
     caps.insert(
@@ -128,17 +127,44 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.path().display()),
+                format!("--user-data-dir={}", profile.display()),
             ]
         }),
     );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// Logs in with the token form.
+async fn log_in(c: &Client, base: &str, token: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    page_with(c, "Access token").await;
+    c.find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(token)
+        .await
+        .unwrap();
+    click(c, Locator::Css("form[action='/login'] button")).await;
+}
+
+#[test]
+fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
+    if !chromium_present() {
+        return;
+    }
+    let server = Repo::new().serve();
+    let rt = &server.repo.emu.rt;
+    let driver = Driver::start(rt);
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = tempfile::tempdir().unwrap();
     let base = server.url.clone();
     rt.block_on(async {
-        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver.url)
-            .await
-            .expect("a Chromium session");
+        let c = session(&driver, profile.path()).await;
         let result = async {
             // Not logged in: the login form.
             c.goto(&format!("{base}/")).await.unwrap();
@@ -210,6 +236,103 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
         result
     });
     for n in ["01-login", "02-tenants", "04-policy", "06-diff", "08-run"] {
+        assert!(dir.join(format!("{n}.png")).exists(), "{n}");
+    }
+}
+
+#[test]
+fn a_person_filters_the_inventory_follows_a_group_and_switches_tenant_in_chromium() {
+    if !chromium_present() {
+        return;
+    }
+    let server = Repo::new().serve();
+    let rt = &server.repo.emu.rt;
+    let driver = Driver::start(rt);
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let base = server.url.clone();
+    rt.block_on(async {
+        let c = session(&driver, profile.path()).await;
+        let result = async {
+            // A token of both tenants.
+            log_in(&c, &base, ADMIN).await;
+            page_with(&c, "fabrikam").await;
+            c.goto(&format!("{base}/tenants/demo/inventory"))
+                .await
+                .unwrap();
+            let t = page_with(&c, "Inventory of demo").await;
+            assert!(t.contains(&format!("{} object(s)", demo_objects())), "{t}");
+            shot(&c, &dir, "09-inventory").await;
+
+            // Filter by name: only the update rings are left.
+            let name = c
+                .find(Locator::Css("form.filters input[name='name']"))
+                .await
+                .unwrap();
+            name.send_keys("Update Ring*").await.unwrap();
+            click(&c, Locator::Css("form.filters button")).await;
+            let t = page_with(&c, "3 object(s)").await;
+            assert!(
+                t.contains("Update Ring – Pilot") && !t.contains("Edge – security baseline"),
+                "{t}"
+            );
+            assert!(
+                c.current_url()
+                    .await
+                    .unwrap()
+                    .as_str()
+                    .contains("name=Update+Ring")
+            );
+            // Sorted by name: the names come in order, the filter kept.
+            click(&c, Locator::LinkText("name")).await;
+            let t = page_with(&c, "3 object(s)").await;
+            let at = |n: &str| t.find(n).unwrap_or_else(|| panic!("{n}: {t}"));
+            let (b, e, p) = (
+                at("Update Ring – Broad"),
+                at("Update Ring – Executives"),
+                at("Update Ring – Pilot"),
+            );
+            assert!(b < e && e < p, "{t}");
+            assert!(
+                c.current_url()
+                    .await
+                    .unwrap()
+                    .as_str()
+                    .contains("sort=name")
+            );
+            shot(&c, &dir, "10-inventory-filtered").await;
+
+            // The kiosk group: what it gets, exclusions included.
+            c.goto(&format!("{base}/tenants/demo/groups/{KIOSK}"))
+                .await
+                .unwrap();
+            let t = page_with(&c, "What Kiosk Devices gets").await;
+            assert!(t.contains("include") && t.contains("exclude"), "{t}");
+            shot(&c, &dir, "11-group").await;
+
+            // Switch to the other tenant: its inventory, not the group (which belongs to demo).
+            let select = c.find(Locator::Id("switch-to")).await.unwrap();
+            select.select_by_value("fabrikam").await.unwrap();
+            click(&c, Locator::Css("form.switch button")).await;
+            let t = page_with(&c, "Inventory of fabrikam").await;
+            assert!(t.contains("0 object(s)"), "{t}");
+            assert!(
+                c.current_url().await.unwrap().path() == "/tenants/fabrikam/inventory",
+                "the same kind of page"
+            );
+            shot(&c, &dir, "12-switched").await;
+        }
+        .await;
+        let _ = c.close().await;
+        result
+    });
+    for n in [
+        "09-inventory",
+        "10-inventory-filtered",
+        "11-group",
+        "12-switched",
+    ] {
         assert!(dir.join(format!("{n}.png")).exists(), "{n}");
     }
 }
