@@ -308,14 +308,20 @@ impl ServerToken {
     }
 }
 
-/// Parses a duration: `90s`, `5m`, `1h30m`, `2h`, `250ms` (jiff's friendly format, or ISO 8601).
+/// Parses a duration: `90s`, `5m`, `1h30m`, `2h`, `250ms`, `30d`, `2w` (jiff's friendly format, or
+/// ISO 8601); a day is 24 hours and a week 7 days.
 pub fn duration(s: &str) -> Result<Duration, String> {
-    let d: jiff::SignedDuration = s
-        .trim()
+    let text = s.trim();
+    let d: jiff::SignedDuration = text
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration (write e.g. 90s, 5m, 1h30m)"))?;
+        .or_else(|_| {
+            text.parse::<jiff::Span>()
+                .and_then(|span| span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()))
+        })
+        .map_err(|_| format!("`{s}` is not a duration (write e.g. 90s, 5m, 1h30m, 30d)"))?;
     Duration::try_from(d).map_err(|_| format!("`{s}` is negative"))
 }
+
 
 /// A schedule interval: a duration of at least 10 ms (short intervals are for tests; real
 /// schedules are minutes or hours).
@@ -381,6 +387,10 @@ mod tests {
         assert_eq!(duration("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(duration("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(duration("1w 1d").unwrap(), Duration::from_secs(8 * 86_400));
+        assert_eq!(duration("1d12h").unwrap(), Duration::from_secs(36 * 3600));
+        assert!(duration("1 month").is_err(), "months have no fixed length");
         assert!(duration("soon").is_err());
         assert!(duration("-5m").is_err());
     }
