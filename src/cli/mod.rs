@@ -297,6 +297,8 @@ impl GlobalArgs {
             );
         }
         let config = crate::config::Config::load(&path)?;
+        // The run logs this process writes keep what the configuration says.
+        crate::store::runlog::keep_private(config.housekeeping.keep_runs);
         Ok((path, config))
     }
 

@@ -20,8 +20,9 @@ pub use defaults::TenantDefaults;
 use demo::check_demo;
 pub use demo::demo_example;
 pub use unattended::{
-    Guardrails, NotificationEvent, NotificationFormat, NotificationTarget, ReconcileConfig,
-    ScheduleConfig, ServerConfig, ServerToken, TokenRole, Weekday, Window, Windows,
+    Guardrails, HousekeepingConfig, NotificationEvent, NotificationFormat, NotificationTarget,
+    ReconcileConfig, ScheduleConfig, ServerConfig, ServerToken, TokenRole, Weekday, Window,
+    Windows,
 };
 
 /// The whole configuration file.
@@ -48,6 +49,9 @@ pub struct Config {
     /// Where run results are sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<NotificationTarget>,
+    /// What `housekeeping` removes from the private state, and how often the loop runs it.
+    #[serde(default)]
+    pub housekeeping: HousekeepingConfig,
 }
 
 /// One tenant.
@@ -316,6 +320,8 @@ impl Config {
             unattended::duration(v).map_err(|m| (top(key), m))?;
         }
         unattended::check_interval(&r.interval).map_err(|m| (top("reconcile.interval"), m))?;
+        unattended::check_housekeeping(&self.housekeeping)
+            .map_err(|(key, m)| (top(&format!("housekeeping.{key}")), m))?;
         if let Some(t) = &self.default_tenant
             && self.tenant(t).is_none()
         {

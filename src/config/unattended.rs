@@ -171,6 +171,96 @@ impl Default for ReconcileConfig {
     }
 }
 
+/// `housekeeping:` — what `tenant-atlas housekeeping` removes from the private state below
+/// `.git/atlas/`, and how often the reconcile loop runs it (docs/ARCHITECTURE.md, "Housekeeping").
+/// Ages are durations (`30d`, `12h`); committed history is never touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HousekeepingConfig {
+    /// Private run logs kept per tenant, the newest (default 2000): every run that writes one
+    /// removes the oldest beyond this, and so does `housekeeping`.
+    #[serde(default = "default_keep_runs")]
+    #[schemars(range(min = 1))]
+    pub keep_runs: usize,
+    /// Private run logs older than this are removed too (default: none; only `keepRuns` bounds
+    /// them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_max_age: Option<String>,
+    /// Logs of interrupted runs (`*.interrupted.yaml`) older than this are removed (default `30d`).
+    #[serde(default = "default_interrupted_max_age")]
+    pub interrupted_max_age: String,
+    /// Finished apply journals, and the plans kept beside them, older than this are removed
+    /// (default `30d`); an unfinished journal is never removed.
+    #[serde(default = "default_journals_max_age")]
+    pub journals_max_age: String,
+    /// A trigger file of a configured tenant waiting longer than this while no loop runs the
+    /// tenant is removed (default `1d`); one of a tenant the file does not list goes at once.
+    #[serde(default = "default_triggers_max_age")]
+    pub triggers_max_age: String,
+    /// How often the reconcile loop runs housekeeping, e.g. `24h` (default: never; run the
+    /// command yourself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+}
+
+/// Private run logs kept per tenant unless `housekeeping.keepRuns` says otherwise.
+pub const DEFAULT_KEEP_RUNS: usize = 2000;
+
+fn default_keep_runs() -> usize {
+    DEFAULT_KEEP_RUNS
+}
+fn default_interrupted_max_age() -> String {
+    "30d".into()
+}
+fn default_journals_max_age() -> String {
+    "30d".into()
+}
+fn default_triggers_max_age() -> String {
+    "1d".into()
+}
+
+impl Default for HousekeepingConfig {
+    fn default() -> Self {
+        HousekeepingConfig {
+            keep_runs: default_keep_runs(),
+            runs_max_age: None,
+            interrupted_max_age: default_interrupted_max_age(),
+            journals_max_age: default_journals_max_age(),
+            triggers_max_age: default_triggers_max_age(),
+            schedule: None,
+        }
+    }
+}
+
+impl HousekeepingConfig {
+    /// How often the loop runs housekeeping; `None` when it does not.
+    pub fn every(&self) -> Option<Duration> {
+        self.schedule.as_deref().and_then(|s| duration(s).ok())
+    }
+}
+
+/// Checks the `housekeeping` section; the error is (key below `housekeeping`, message).
+pub fn check_housekeeping(h: &HousekeepingConfig) -> Result<(), (String, String)> {
+    if h.keep_runs == 0 {
+        return Err(("keepRuns".into(), "must be at least 1".into()));
+    }
+    let ages = [
+        ("runsMaxAge", h.runs_max_age.as_deref()),
+        ("interruptedMaxAge", Some(h.interrupted_max_age.as_str())),
+        ("journalsMaxAge", Some(h.journals_max_age.as_str())),
+        ("triggersMaxAge", Some(h.triggers_max_age.as_str())),
+    ];
+    for (key, v) in ages {
+        if let Some(v) = v {
+            duration(v).map_err(|m| (key.to_string(), m))?;
+        }
+    }
+    if let Some(s) = &h.schedule {
+        check_interval(s).map_err(|m| ("schedule".to_string(), m))?;
+    }
+    Ok(())
+}
+
 /// One notification target (`notifications:`).
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -322,7 +412,6 @@ pub fn duration(s: &str) -> Result<Duration, String> {
     Duration::try_from(d).map_err(|_| format!("`{s}` is negative"))
 }
 
-
 /// A schedule interval: a duration of at least 10 ms (short intervals are for tests; real
 /// schedules are minutes or hours).
 pub fn check_interval(s: &str) -> Result<(), String> {
@@ -393,6 +482,42 @@ mod tests {
         assert!(duration("1 month").is_err(), "months have no fixed length");
         assert!(duration("soon").is_err());
         assert!(duration("-5m").is_err());
+    }
+
+    #[test]
+    fn housekeeping_keys_are_checked_with_their_line() {
+        let head = "tenants: []\n";
+        let c = super::super::Config::parse(head, "atlas.yaml").unwrap();
+        assert_eq!(c.housekeeping, HousekeepingConfig::default());
+        assert_eq!(c.housekeeping.keep_runs, 2000);
+        assert_eq!(c.housekeeping.every(), None);
+        let set =
+            format!("{head}housekeeping:\n  keepRuns: 10\n  runsMaxAge: 90d\n  schedule: 24h\n");
+        let c = super::super::Config::parse(&set, "atlas.yaml").unwrap();
+        assert_eq!(c.housekeeping.keep_runs, 10);
+        assert_eq!(c.housekeeping.every(), Some(Duration::from_secs(86_400)));
+        for (text, key, line) in [
+            (set.replace("keepRuns: 10", "keepRuns: 0"), "keepRuns", 3),
+            (set.replace("90d", "a while"), "runsMaxAge", 4),
+            (set.replace("24h", "1ms"), "schedule", 5),
+            (
+                format!("{head}housekeeping:\n  journalsMaxAge: -3d\n"),
+                "journalsMaxAge",
+                3,
+            ),
+        ] {
+            let e = super::super::Config::parse(&text, "atlas.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("atlas.yaml:{line}: housekeeping.{key}: ")),
+                "{key}: {e}"
+            );
+        }
+        let e = super::super::Config::parse(&format!("{head}housekeeping: {{keep: 3}}\n"), "a")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("keep"), "unknown keys are errors: {e}");
     }
 
     #[test]

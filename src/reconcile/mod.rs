@@ -448,6 +448,7 @@ impl Loop {
             }
         }
         tracing::info!("atlas.yaml reloaded");
+        crate::store::runlog::keep_private(config.housekeeping.keep_runs);
         self.config = Arc::new(config);
         self.sched
             .set_concurrency(self.config.reconcile.concurrency);

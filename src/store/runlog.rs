@@ -23,7 +23,7 @@ pub fn write_private(
     let path = dir.join(format!("{run_id}.yaml"));
     fsio::atomic_write(&path, bytes)?;
     fsio::fsync_dir(&dir)?;
-    prune_private(&dir, PRIVATE_KEPT);
+    prune_private(&dir, kept_private());
     Ok(path)
 }
 
@@ -36,27 +36,52 @@ pub fn shown(repo: &Repo, path: &std::path::Path) -> String {
         .replace('\\', "/")
 }
 
-/// Private run logs kept per tenant: a loop running every few minutes writes one or two per round,
-/// so the oldest go (committed run logs, and logs of interrupted runs, are never removed).
-pub const PRIVATE_KEPT: usize = 2000;
+/// Private run logs kept per tenant unless the configuration says otherwise
+/// (`housekeeping.keepRuns`): a loop running every few minutes writes one or two per round, so the
+/// oldest go (committed run logs, and logs of interrupted runs, are never removed on a write).
+pub const PRIVATE_KEPT: usize = crate::config::unattended::DEFAULT_KEEP_RUNS;
 
-/// Removes the oldest private run logs of `dir` beyond `keep` (run ids sort by time). Best effort:
-/// a log that cannot be removed stays.
-fn prune_private(dir: &std::path::Path, keep: usize) {
+/// The end of the name of an interrupted run's log (see [`set_aside_interrupted`]).
+pub const INTERRUPTED_SUFFIX: &str = ".interrupted.yaml";
+
+/// How many private run logs of a tenant a write keeps in this process.
+static KEPT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(PRIVATE_KEPT);
+
+/// Sets how many private run logs of a tenant every later write in this process keeps: the
+/// `housekeeping.keepRuns` of the configuration it runs with (one process, one `atlas.yaml`; the
+/// commands set it when they load it, the loop again when it reloads it). At least one.
+pub fn keep_private(n: usize) {
+    KEPT.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many private run logs of a tenant a write keeps (see [`keep_private`]).
+pub fn kept_private() -> usize {
+    KEPT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The names of the private run logs of finished runs in `dir` (a tenant's `.git/atlas/runs/<t>/`),
+/// oldest first (run ids sort by time): logs of interrupted runs and temporary files left out.
+pub(super) fn private_logs(dir: &std::path::Path) -> Vec<String> {
     let Ok(entries) = fs_err::read_dir(dir) else {
-        return;
+        return vec![];
     };
     let mut names: Vec<String> = entries
         .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            n.ends_with(".yaml") && !n.ends_with(".interrupted.yaml") && !n.starts_with('.')
-        })
+        .filter(|n| n.ends_with(".yaml") && !n.ends_with(INTERRUPTED_SUFFIX) && !n.starts_with('.'))
         .collect();
+    names.sort();
+    names
+}
+
+/// Removes the oldest private run logs of `dir` beyond `keep`. Best effort: a log that cannot be
+/// removed stays.
+fn prune_private(dir: &std::path::Path, keep: usize) {
+    let names = private_logs(dir);
     if names.len() <= keep {
         return;
     }
-    names.sort();
     for n in &names[..names.len() - keep] {
         let _ = fs_err::remove_file(dir.join(n));
     }
@@ -102,7 +127,10 @@ pub fn set_aside_interrupted(repo: &Repo, tenant: &str) -> Result<Vec<String>, S
         let bytes = fs_err::read(&path).map_err(|e| StoreError::io(&path, e))?;
         let target_dir = layout::private_runs(repo.git_dir(), tenant);
         fs_err::create_dir_all(&target_dir).map_err(|e| StoreError::io(&target_dir, e))?;
-        fsio::atomic_write(&target_dir.join(format!("{name}.interrupted.yaml")), &bytes)?;
+        fsio::atomic_write(
+            &target_dir.join(format!("{name}{INTERRUPTED_SUFFIX}")),
+            &bytes,
+        )?;
         fs_err::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
         moved.push(format!("{}/{rel}", layout::runs(tenant)));
     }
