@@ -5,6 +5,7 @@
 //! One JSON line per event in `.git/atlas/journal/<tenant>/<plan hash>.jsonl`; a torn last line
 //! (the process died mid-write) is ignored.
 
+use crate::store::housekeeping::{self, Age, Category, Sweep};
 use crate::store::{Repo, StoreError, fault};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,6 +58,9 @@ impl Progress {
     }
 }
 
+/// The folder of the journals below `.git/atlas/`.
+const AREA: &str = "journal";
+
 /// An open journal.
 pub struct Journal {
     path: PathBuf,
@@ -66,7 +70,7 @@ pub struct Journal {
 impl Journal {
     /// The journal path of a plan.
     pub fn path(repo: &Repo, tenant: &str, plan_hash: &str) -> Result<PathBuf, StoreError> {
-        let dir = repo.state_dir()?.join("journal").join(tenant);
+        let dir = repo.state_dir()?.join(AREA).join(tenant);
         fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let name = plan_hash.trim_start_matches("sha256:");
         Ok(dir.join(format!("{}.jsonl", &name[..name.len().min(32)])))
@@ -163,7 +167,7 @@ pub fn drop_plan(repo: &Repo, tenant: &str, plan_hash: &str) {
 /// A kept plan whose journal did finish is removed; one that does not parse is skipped with a
 /// warning.
 pub fn pending_plans(repo: &Repo, tenant: &str) -> Result<Vec<crate::plan::Plan>, StoreError> {
-    let dir = repo.state_dir()?.join("journal").join(tenant);
+    let dir = repo.state_dir()?.join(AREA).join(tenant);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(vec![]);
     };
@@ -190,6 +194,78 @@ pub fn pending_plans(repo: &Repo, tenant: &str) -> Result<Vec<crate::plan::Plan>
     }
     found.sort_by_key(|(modified, _)| *modified);
     Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
+/// What housekeeping may remove of the journals (docs/ARCHITECTURE.md, "Housekeeping"): a finished
+/// journal last written longer than `max_age` before `now`, with the plan kept beside it. An
+/// unfinished journal — an apply stopped or killed mid-way, which the next apply of its plan
+/// resumes — is never named, nor is its plan, nor a kept plan whose apply has not started.
+pub fn sweep(repo: &Repo, max_age: &Age, now: jiff::Timestamp) -> Result<Sweep, StoreError> {
+    let mut sweep = Sweep::new(Category::Journals);
+    for (_, dir) in housekeeping::tenant_folders(repo, AREA)? {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| StoreError::io(&dir, e))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        for name in &names {
+            let path = dir.join(name);
+            if let Some(stem) = name.strip_suffix(".jsonl") {
+                let plan = dir.join(format!("{stem}.plan.json"));
+                let plan = plan.is_file().then_some(plan);
+                judge_journal(repo, &mut sweep, (&path, plan.as_deref()), max_age, now);
+            } else if let Some(stem) = name.strip_suffix(".plan.json")
+                && !names.contains(&format!("{stem}.jsonl"))
+            {
+                sweep.keep(
+                    repo,
+                    &path,
+                    "the plan of an unattended apply not started yet: the next round resumes it",
+                );
+            }
+        }
+    }
+    Ok(sweep)
+}
+
+/// One journal (and the plan kept beside it): kept while unfinished, removed once finished and
+/// old, else left.
+fn judge_journal(
+    repo: &Repo,
+    sweep: &mut Sweep,
+    (journal, plan): (&std::path::Path, Option<&std::path::Path>),
+    max_age: &Age,
+    now: jiff::Timestamp,
+) {
+    if !Journal::read(journal).finished {
+        sweep.keep(
+            repo,
+            journal,
+            "unfinished: the next apply of its plan resumes from it",
+        );
+        if let Some(plan) = plan {
+            sweep.keep(repo, plan, "the plan of an unfinished journal");
+        }
+        return;
+    }
+    let old = std::fs::metadata(journal).is_ok_and(|m| max_age.exceeded_by(&m, now));
+    if !old {
+        sweep.leave();
+        if plan.is_some() {
+            sweep.leave();
+        }
+        return;
+    }
+    sweep.remove(
+        repo,
+        journal,
+        format!("finished, last written more than {} ago", max_age.shown),
+    );
+    if let Some(plan) = plan {
+        sweep.remove(repo, plan, "the plan kept beside a finished journal");
+    }
 }
 
 #[cfg(test)]
@@ -287,5 +363,52 @@ mod tests {
         assert!(pending_plans(&repo, "t").unwrap().is_empty());
         assert!(!path.exists());
         drop_plan(&repo, "t", &plan.hash);
+    }
+    #[test]
+    fn housekeeping_removes_old_finished_journals_and_never_an_unfinished_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let now: jiff::Timestamp = "2026-01-15T09:30:00Z".parse().unwrap();
+        let day = std::time::Duration::from_secs(86_400);
+        let dir = repo.state_dir().unwrap().join("journal/t");
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str, age: std::time::Duration| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let at = std::time::SystemTime::try_from(now).unwrap() - age;
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(at).unwrap();
+        };
+        let finished =
+            "{\"event\":\"sending\",\"item\":0,\"request\":0}\n{\"event\":\"finished\"}\n";
+        let unfinished = "{\"event\":\"sending\",\"item\":0,\"request\":0}\n";
+        write("old.jsonl", finished, day * 40);
+        write("old.plan.json", "{}", day * 40);
+        write("young.jsonl", finished, day * 2);
+        write("stopped.jsonl", unfinished, day * 400);
+        write("stopped.plan.json", "{}", day * 400);
+        write("waiting.plan.json", "{}", day * 400);
+        let max_age = crate::store::housekeeping::Policy::default().journals_max_age;
+        let sweep = sweep(&repo, &max_age, now).unwrap();
+        let report = crate::store::housekeeping::carry_out(&repo, vec![sweep], true);
+        let s = &report.sections[0];
+        let names = |items: &[crate::store::housekeeping::Item]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| i.path.rsplit('/').next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&s.removed), ["old.jsonl", "old.plan.json"]);
+        assert_eq!(
+            names(&s.kept),
+            ["stopped.jsonl", "stopped.plan.json", "waiting.plan.json"]
+        );
+        assert!(s.kept[0].reason.starts_with("unfinished"), "{:?}", s.kept);
+        assert_eq!(s.left, 1);
+        assert!(
+            s.removed[0].reason.contains("more than 30d"),
+            "{:?}",
+            s.removed
+        );
     }
 }

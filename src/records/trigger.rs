@@ -3,6 +3,7 @@
 //! schedules a round. A request carries no payload beyond who asked: reconcile recomputes
 //! everything. Several requests before the loop takes them are one request.
 
+use crate::store::housekeeping::{Age, Category, Sweep};
 use crate::store::{Repo, StoreError, state};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,70 @@ pub fn dir(repo: &Repo) -> Result<std::path::PathBuf, StoreError> {
     state::dir(repo, AREA)
 }
 
+/// What housekeeping may remove of the trigger files: the ones no loop will take
+/// (docs/ARCHITECTURE.md, "Housekeeping"). A file named after a tenant `configured` does not
+/// accept goes at once: a loop runs only the tenants of its configuration. A file of a configured
+/// tenant goes once it has waited longer than `max_age` with no loop running the tenant — its
+/// status file absent, `stopped`, or last written before the trigger came (a loop that runs a
+/// tenant takes its trigger within seconds, and writes its status at every round). A loop started
+/// later runs every tenant at once anyway, so such a request asks for nothing.
+pub fn sweep(
+    repo: &Repo,
+    configured: impl Fn(&str) -> bool,
+    max_age: &Age,
+    now: Timestamp,
+) -> Result<Sweep, StoreError> {
+    let mut sweep = Sweep::new(Category::Triggers);
+    let dir = dir(repo)?;
+    for name in state::list(repo, AREA)? {
+        let path = dir.join(&name);
+        if !configured(&name) {
+            sweep.remove(
+                repo,
+                &path,
+                format!("no tenant `{name}` in the configuration: no loop takes it"),
+            );
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue; // taken meanwhile
+        };
+        if !max_age.exceeded_by(&meta, now) {
+            sweep.leave();
+            continue;
+        }
+        let came = meta
+            .modified()
+            .ok()
+            .and_then(|t| Timestamp::try_from(t).ok());
+        let status = super::status::read(repo, &name)?;
+        let idle = match &status {
+            None => Some("no loop has run the tenant".to_string()),
+            Some(s) if s.state == super::status::State::Stopped => {
+                Some(format!("its loop stopped at {}", s.updated))
+            }
+            Some(s) if came.is_some_and(|c| s.updated < c) => Some(format!(
+                "its status was last written at {}, before the request",
+                s.updated
+            )),
+            Some(_) => None,
+        };
+        match idle {
+            Some(why) => sweep.remove(
+                repo,
+                &path,
+                format!("waiting longer than {}: {why}", max_age.shown),
+            ),
+            None => sweep.keep(
+                repo,
+                &path,
+                "waiting, but a loop runs the tenant: it takes the request",
+            ),
+        }
+    }
+    Ok(sweep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +159,66 @@ mod tests {
         let rest = take_all(&repo).unwrap();
         assert_eq!(rest.len(), 1, "the other loop's request is left");
         assert_eq!(rest[0].tenant, "fabrikam");
+    }
+    #[test]
+    fn housekeeping_removes_the_triggers_no_loop_takes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let now: Timestamp = "2026-01-15T09:30:00Z".parse().unwrap();
+        let day = std::time::Duration::from_secs(86_400);
+        let plant = |tenant: &str, age: std::time::Duration| {
+            request(&repo, tenant, "webhook:a").unwrap();
+            let path = dir(&repo).unwrap().join(tenant);
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(std::time::SystemTime::try_from(now).unwrap() - age)
+                .unwrap();
+        };
+        plant("gone", std::time::Duration::ZERO);
+        plant("fresh", day / 2);
+        plant("orphan", day * 2);
+        plant("stopped", day * 2);
+        plant("running", day * 2);
+        plant("dead-loop", day * 2);
+        let status = |tenant: &str, state, updated: Timestamp| {
+            let mut s =
+                super::super::status::TenantStatus::new(tenant, crate::config::Mode::Backup);
+            s.state = state;
+            s.updated = updated;
+            super::super::status::write(&repo, &s).unwrap();
+        };
+        use super::super::status::State;
+        status("stopped", State::Stopped, now);
+        status("running", State::Idle, now);
+        status(
+            "dead-loop",
+            State::Running,
+            now - jiff::SignedDuration::from_hours(24 * 3),
+        );
+        let max_age = crate::store::housekeeping::Policy::default().triggers_max_age;
+        let sweep = sweep(&repo, |t| t != "gone", &max_age, now).unwrap();
+        let report = crate::store::housekeeping::carry_out(&repo, vec![sweep], false);
+        let s = &report.sections[0];
+        let names = |items: &[crate::store::housekeeping::Item]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| i.path.rsplit('/').next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(&s.removed),
+            ["dead-loop", "gone", "orphan", "stopped"]
+        );
+        assert_eq!(names(&s.kept), ["running"]);
+        assert_eq!(s.left, 1);
+        assert!(
+            s.removed[1].reason.contains("no tenant `gone`"),
+            "{:?}",
+            s.removed
+        );
+        let rest = take_all(&repo).unwrap();
+        assert_eq!(
+            rest.iter().map(|r| r.tenant.as_str()).collect::<Vec<_>>(),
+            ["fresh", "running"]
+        );
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! Private, below the git directory's `atlas/` ([`super::Repo::state_dir`]), never committed:
 //! `runs/<tenant>/` (logs of runs that changed nothing, and of interrupted runs), `journal/`,
-//! `locks/`, `status/`, `triggers/` and `write.lock`.
+//! `locks/`, `status/`, `triggers/`, `housekeeping/` and `write.lock`.
 
 use std::path::{Path, PathBuf};
 

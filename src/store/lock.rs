@@ -278,16 +278,19 @@ pub fn current_host() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
+/// The folder of the lock files below `.git/atlas/`.
+pub(super) const AREA: &str = "locks";
+
 fn lock_path(repo: &Repo, tenant: &str) -> Result<PathBuf, LockError> {
     paths::validate_component(tenant).map_err(LockError::InvalidTenant)?;
-    let dir = repo.state_dir()?.join("locks");
+    let dir = repo.state_dir()?.join(AREA);
     fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
     Ok(dir.join(format!("{tenant}.lock")))
 }
 
 /// The holder in a lock file, None when there is no lock file. A lock being written right now
 /// may be empty for a moment, so an unparsable file is re-read a few times before giving up.
-fn read_holder(path: &Path) -> Result<Option<LockHolder>, LockError> {
+pub(super) fn read_holder(path: &Path) -> Result<Option<LockHolder>, LockError> {
     let mut last_problem = String::new();
     for attempt in 0..5 {
         if attempt > 0 {
@@ -317,7 +320,7 @@ fn read_holder(path: &Path) -> Result<Option<LockHolder>, LockError> {
 /// emptied for anyone else's lock. Under the guard the file can only change by its holder
 /// releasing it, and a stale holder is gone. A guard left by a run killed mid-removal is ignored
 /// after [`GUARD_ABANDONED`].
-fn remove_stale(path: &Path, stale: &LockHolder) -> Result<bool, LockError> {
+pub(super) fn remove_stale(path: &Path, stale: &LockHolder) -> Result<bool, LockError> {
     let guard = path.with_extension("lock.breaking");
     let taken = fs_err::OpenOptions::new()
         .write(true)
@@ -357,7 +360,7 @@ const GUARD_ABANDONED: Duration = Duration::from_secs(60);
 /// Stale: the holder ran on this host, in this PID namespace, and its process no longer exists.
 /// A holder whose namespace is unknown (an older lock, a system without `/proc`) is never stale:
 /// another container of the same host name could still be running it.
-fn is_stale(holder: &LockHolder) -> bool {
+pub(super) fn is_stale(holder: &LockHolder) -> bool {
     holder.host == current_host()
         && holder.pid_ns.is_some()
         && holder.pid_ns == current_pid_ns()

@@ -3,13 +3,14 @@
 //! Every backup is a commit, every diff is drift, so this module owns everything that touches
 //! git: opening and creating the repository, writing a tenant's snapshot crash-safely into the
 //! work tree and index, committing with a compare-and-swap on the branch, reading any file at any
-//! revision, per-tenant locks, run logs and pushing. Callers never see libgit2 handles except
-//! commit ids.
+//! revision, per-tenant locks, run logs, pushing and housekeeping of the private state. Callers
+//! never see libgit2 handles except commit ids.
 
 mod error;
 pub mod fault;
 mod fsio;
 mod history;
+pub mod housekeeping;
 pub mod layout;
 pub mod lock;
 pub mod log;

@@ -216,15 +216,23 @@ fn check_arg(what: &str, value: &str) -> Result<(), StoreError> {
 }
 
 /// Runs git in the repository root with a controlled environment.
-struct GitCli<'a> {
-    root: &'a Path,
-    git_dir: &'a Path,
-    env: &'a [(String, String)],
-    identity: Option<Identity>,
+pub(super) struct GitCli<'a> {
+    pub(super) root: &'a Path,
+    pub(super) git_dir: &'a Path,
+    pub(super) env: &'a [(String, String)],
+    pub(super) identity: Option<Identity>,
 }
 
 impl GitCli<'_> {
     fn run(&self, args: &[&str]) -> Result<Output, StoreError> {
+        tracing::debug!(args = ?args, "running git");
+        self.command(args).output().map_err(|e| StoreError::Push {
+            message: format!("could not run git ({e}); is git installed and on PATH?"),
+        })
+    }
+
+    /// `git -C <root> <args>` without prompts, editors or hooks, in a controlled environment.
+    pub(super) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("git");
         cmd.arg("-C").arg(self.root);
         #[cfg(unix)]
@@ -257,15 +265,12 @@ impl GitCli<'_> {
         for (key, value) in self.env {
             cmd.env(key, value);
         }
-        tracing::debug!(args = ?args, "running git");
-        cmd.output().map_err(|e| StoreError::Push {
-            message: format!("could not run git ({e}); is git installed and on PATH?"),
-        })
+        cmd
     }
 }
 
 /// A short, credential-free description of a failed git command.
-fn describe(out: &Output) -> String {
+pub(super) fn describe(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let text = if stderr.trim().is_empty() {
         String::from_utf8_lossy(&out.stdout).into_owned()
