@@ -9,6 +9,7 @@ mod docs;
 mod drift;
 mod emulator;
 mod fleet;
+mod housekeeping;
 mod init;
 mod list;
 mod log;
@@ -199,6 +200,12 @@ pub enum Command {
         after_help = "Examples:\n  tenant-atlas tags\n  tenant-atlas tags --tenant contoso --format json"
     )]
     Tags(tags::TagsArgs),
+    /// Prune the private state below .git/atlas/ (old run logs and journals, stray triggers,
+    /// dead locks) and run `git gc --auto`.
+    #[command(
+        after_help = "Examples:\n  tenant-atlas housekeeping --dry-run                  # what would go, removing nothing\n  tenant-atlas housekeeping --format json"
+    )]
+    Housekeeping(housekeeping::HousekeepingArgs),
     /// The policy-type catalog: key, Graph path, backup/restore capability.
     #[command(after_help = "Examples:\n  tenant-atlas types\n  tenant-atlas types --format json")]
     Types(types::TypesArgs),
@@ -302,6 +309,19 @@ impl GlobalArgs {
         Ok((path, config))
     }
 
+    /// The configuration when there is one, else the defaults: a command that works without one
+    /// (the author, the remote, the default tenant, housekeeping's limits) uses them.
+    pub fn config_or_default(
+        &self,
+        repo: &std::path::Path,
+    ) -> Result<crate::config::Config, CliError> {
+        if self.config_path(repo).exists() {
+            Ok(self.load_config(repo, "")?.1)
+        } else {
+            Ok(crate::config::Config::default())
+        }
+    }
+
     fn color(&self) -> bool {
         use std::io::IsTerminal;
         match self.color {
@@ -342,6 +362,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&cli.global, &out, args),
         Command::Tag(args) => tags::tag(&cli.global, &out, args),
         Command::Tags(args) => tags::tags(&cli.global, &out, args),
+        Command::Housekeeping(args) => housekeeping::run(&cli.global, &out, args),
         Command::Docs(args) => docs::run(&cli.global, &out, args),
         Command::Plan(args) => plan::run(&cli.global, &out, args),
         Command::Apply(args) => apply::run(&cli.global, &out, args),

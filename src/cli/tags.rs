@@ -47,16 +47,6 @@ fn tenant_at(repo: &Repo, rev: &str, asked: Option<&str>) -> Result<String, CliE
     }
 }
 
-/// The configuration when there is one (the author, the remote, the default tenant), else the
-/// defaults: a repository made by `backup --demo` has none.
-fn configured(repo: &Repo, global: &GlobalArgs) -> Result<crate::config::Config, CliError> {
-    if global.config_path(repo.root()).exists() {
-        Ok(global.load_config(repo.root(), "")?.1)
-    } else {
-        Ok(crate::config::Config::default())
-    }
-}
-
 /// Tags the tenant's version at `rev` (the commit that last changed its folder) as a backup set,
 /// pushing the tag when asked; what a line of output says about it.
 pub(super) fn make_set(
@@ -87,7 +77,7 @@ pub(super) fn make_set(
 pub fn tag(global: &GlobalArgs, out: &Out, args: TagArgs) -> Result<Exit, CliError> {
     let repo = Repo::open(&global.read_repo_dir())?;
     let rev = args.rev.as_deref().unwrap_or("HEAD");
-    let config = configured(&repo, global)?;
+    let config = global.config_or_default(repo.root())?;
     let default = config.default_tenant.as_deref();
     let tenant = tenant_at(&repo, rev, args.tenant.as_deref().or(default))?;
     let (_, said) = make_set(

@@ -14,6 +14,7 @@
 
 pub mod guard;
 mod health;
+pub mod housekeeping;
 pub mod round;
 pub mod runlog;
 pub mod schedule;

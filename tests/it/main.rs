@@ -14,6 +14,7 @@ mod fleet;
 mod fuzz_corpus;
 mod graph_samples;
 mod house;
+mod housekeeping;
 mod layers;
 mod list;
 mod long_functions;
