@@ -11,6 +11,9 @@
 //! and plan, which the next start resumes before anything else while the desired commit and the
 //! guardrails still allow it (else it is dropped and the tenant planned afresh). An apply not yet
 //! started when the stop comes is not started.
+//!
+//! With `housekeeping.schedule` the loop also prunes the private state at that interval, on a
+//! blocking thread beside the rounds ([`housekeeping`]).
 
 pub mod guard;
 mod health;
@@ -143,6 +146,10 @@ struct Loop {
     config_bytes: Option<Vec<u8>>,
     /// Each tenant's Graph client with the configuration it was built from.
     clients: BTreeMap<String, (String, crate::graph::GraphClient)>,
+    /// When housekeeping runs next (`housekeeping.schedule`; never with `--once`), and the one
+    /// running now.
+    housekeeping_due: Option<Instant>,
+    housekeeping: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Runs the loop until `opts.stop` is cancelled (or, with `opts.once`, until every selected
@@ -176,8 +183,17 @@ pub async fn run(
         desired_seen: BTreeMap::new(),
         summary: Summary::default(),
         on_round,
+        housekeeping_due: None,
+        housekeeping: None,
     };
     lp.queue_at_start(&names)?;
+    if !lp.opts.once {
+        lp.housekeeping_due = lp
+            .config
+            .housekeeping
+            .every()
+            .map(|every| Instant::now() + housekeeping::first_delay(&lp.repo, every));
+    }
     lp.desired_seen = lp.desired_commits();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _watch = if lp.opts.once { None } else { lp.watch(tx)? };
@@ -200,6 +216,7 @@ pub async fn run(
             _ = lp.opts.stop.cancelled() => break,
             Some(done) = tasks.join_next_with_id() => lp.joined(done, &mut running),
             Some(change) = rx.recv() => lp.changed(change),
+            _ = sleep_until(lp.housekeeping_due) => lp.housekeep(),
             _ = sleep_until(wake) => {
                 for t in lp.sched.fire_timers(Instant::now()) {
                     if !lp.sched.is_running(&t) {
@@ -209,9 +226,12 @@ pub async fn run(
             }
         }
     }
-    // Stopped: rounds in flight finish their current step.
+    // Stopped: rounds in flight finish their current step, housekeeping its run.
     while let Some(done) = tasks.join_next_with_id().await {
         lp.joined(done, &mut running);
+    }
+    if let Some(running) = lp.housekeeping.take() {
+        let _ = running.await;
     }
     if lp.opts.stop.is_cancelled() {
         let names: Vec<String> = lp.statuses.keys().cloned().collect();
@@ -367,6 +387,26 @@ impl Loop {
         }
     }
 
+    /// Starts housekeeping on a blocking thread unless the last one still runs, and schedules the
+    /// next.
+    fn housekeep(&mut self) {
+        self.housekeeping_due = self
+            .config
+            .housekeeping
+            .every()
+            .map(|every| Instant::now() + every);
+        if self.housekeeping.as_ref().is_some_and(|h| !h.is_finished()) {
+            tracing::warn!(
+                "housekeeping is still running since its last turn; this one is skipped"
+            );
+            return;
+        }
+        let (root, config) = (self.root.clone(), self.config.clone());
+        self.housekeeping = Some(tokio::task::spawn_blocking(move || {
+            housekeeping::in_loop(root, config)
+        }));
+    }
+
     fn take_trigger_files(&mut self) {
         // Only this loop's tenants: loops split by `--tenant` share the folder.
         let statuses = &self.statuses;
@@ -450,6 +490,12 @@ impl Loop {
         }
         tracing::info!("atlas.yaml reloaded");
         crate::store::runlog::keep_private(config.housekeeping.keep_runs);
+        if config.housekeeping.schedule != self.config.housekeeping.schedule {
+            self.housekeeping_due = config
+                .housekeeping
+                .every()
+                .map(|every| Instant::now() + every);
+        }
         self.config = Arc::new(config);
         self.sched
             .set_concurrency(self.config.reconcile.concurrency);

@@ -1,11 +1,12 @@
 //! `housekeeping`: on a repository prepared with every kind of private file, old and new, it
 //! removes exactly what it should, nothing with `--dry-run`, and never an unfinished journal, a
 //! lock whose holder may still run, or anything of history; a removal that fails makes the run
-//! partial.
+//! partial; the loop runs it on `housekeeping.schedule`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::*;
 use tenant_atlas::store::lock::{LockHolder, current_host, current_pid_ns};
@@ -330,4 +331,72 @@ fn a_removal_that_fails_is_named_and_the_run_is_partial() {
     let left = private_files(&repo);
     let stuck: Vec<&String> = gone.iter().filter(|p| left.contains(*p)).collect();
     assert_eq!(stuck, [".git/atlas/triggers/gone"], "the rest was removed");
+}
+
+#[test]
+fn the_loop_runs_it_on_its_schedule() {
+    let env = demo_repo();
+    let repo = env.repo();
+    let config = std::fs::read_to_string(repo.join("atlas.yaml")).unwrap();
+    std::fs::write(
+        repo.join("atlas.yaml"),
+        config + "reconcile: {interval: 1h}\nhousekeeping: {schedule: 100ms}\n",
+    )
+    .unwrap();
+    let old = ".git/atlas/runs/demo/20251201T000000Z-cut001.interrupted.yaml";
+    plant(&repo, &old[5..], "outcome: success\n", DAY * 45);
+
+    // One round per tenant and out: no housekeeping.
+    let (code, _, stderr) = atlas(&env, &["reconcile", "--once"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(repo.join(old).exists(), "--once does not run housekeeping");
+
+    let log = std::fs::File::create(env.path().join("reconcile.err")).unwrap();
+    let mut child = env
+        .cmd(&["--repo", "repo", "reconcile"])
+        .env("ATLAS_LOG", "tenant_atlas=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let last = repo.join(".git/atlas/housekeeping/last.json");
+    let wait_until_gone = |rel: &str| {
+        let start = Instant::now();
+        while repo.join(rel).exists() || !last.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the loop did not run housekeeping: {}",
+                std::fs::read_to_string(env.path().join("reconcile.err")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_until_gone(old);
+    // And again at the next interval.
+    let later = ".git/atlas/runs/demo/20251202T000000Z-cut002.interrupted.yaml";
+    plant(&repo, &later[5..], "outcome: success\n", DAY * 45);
+    wait_until_gone(later);
+    // SAFETY: signals our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("reconcile did not exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let stderr = std::fs::read_to_string(env.path().join("reconcile.err")).unwrap();
+    assert!(stderr.contains("housekeeping finished"), "{stderr}");
+    // The last report is a run's (a later one may have found nothing left).
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&last).unwrap()).unwrap();
+    assert_eq!(report["dryRun"], false);
+    assert_eq!(report["gc"]["result"], "ran");
 }
