@@ -27,6 +27,27 @@ pub struct ServeArgs {
     /// With --new-token: it may also trigger reconcile rounds (`POST /hooks/reconcile/{tenant}`).
     #[arg(long, requires = "new_token")]
     pub trigger: bool,
+    /// With --new-token: its roles — `read` (the default), `operate` (start backups, captures and
+    /// restore previews; name versions; trigger rounds), `restore` (also apply plans).
+    #[arg(
+        long,
+        value_name = "ROLE,…",
+        value_delimiter = ',',
+        requires = "new_token"
+    )]
+    pub roles: Vec<RoleArg>,
+    /// Leave the runs people start here to another process that works the tenants (a reconcile
+    /// loop, or another `serve`): this one only queues them.
+    #[arg(long)]
+    pub no_work: bool,
+}
+
+/// A token role as `--roles` takes it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Read,
+    Operate,
+    Restore,
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<Exit, CliError> {
@@ -49,7 +70,8 @@ pub fn run(global: &GlobalArgs, out: &Out, args: ServeArgs) -> Result<Exit, CliE
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
     };
     let config_path = global.config_path(repo.root());
-    let opts = options(&config, config_path);
+    let mut opts = options(&config, config_path);
+    opts.work = !args.no_work;
     let rt = super::runtime()?;
     rt.block_on(async {
         let handle = server::start(repo, &config, listen, opts).await?;
@@ -107,8 +129,22 @@ fn new_token(
         .join(", ");
     out.line(format!("token (shown once, keep it secret): {token}"));
     out.line("add to atlas.yaml under server.tokens:");
+    let roles = if args.roles.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = args
+            .roles
+            .iter()
+            .map(|r| match r {
+                RoleArg::Read => "read",
+                RoleArg::Operate => "operate",
+                RoleArg::Restore => "restore",
+            })
+            .collect();
+        format!(", roles: [{}]", names.join(", "))
+    };
     out.line(format!(
-        "  - {{name: {}, sha256: {}, tenants: [{tenants}], trigger: {}}}",
+        "  - {{name: {}, sha256: {}, tenants: [{tenants}], trigger: {}{roles}}}",
         yaml_quote(name),
         server::sha256_hex(&token),
         args.trigger

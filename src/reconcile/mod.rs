@@ -18,6 +18,7 @@
 pub mod guard;
 mod health;
 pub mod housekeeping;
+pub mod jobs;
 pub mod round;
 pub mod runlog;
 pub mod schedule;

@@ -97,7 +97,7 @@ pub async fn run(ctx: &RoundCtx, tenant: &TenantConfig, trigger: &str) -> RoundO
     out
 }
 
-fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
+pub(super) fn target_of(ctx: &RoundCtx, t: &TenantConfig) -> Result<TenantTarget, String> {
     match &ctx.client {
         Some(client) => Ok(TenantTarget::with_client(t, client.clone())),
         None => TenantTarget::from_config(t, &ctx.config_path, None),

@@ -433,6 +433,19 @@ pub(crate) async fn run(
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, true)?;
     let idx = app.tenant_index(&caller, &tenant, true).await?;
+    if let Some(job) = super::jobs::find(&app, &tenant, &run)
+        .await
+        .map_err(|e| e.api(true))?
+    {
+        if !super::jobs::visible_to(&caller, &job) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "this token may not read the run's target tenant",
+            )
+            .api(true));
+        }
+        return Ok(json(&super::jobs::view(&app, job).await));
+    }
     let d = run_detail(&app, &idx.tenants[&tenant], &run)
         .await
         .map_err(|e| e.api(true))?;

@@ -1,18 +1,61 @@
 //! Who is asking: bearer tokens from `server.tokens`, stored only as their sha256, each scoped to
 //! tenants and optionally allowed to trigger reconcile rounds.
 //!
-//! A token arrives as `Authorization: Bearer <token>` (scripts, monitoring) or in the `atlas_token`
-//! cookie that `POST /login` sets (people in a browser, where no header can be added without
-//! JavaScript). The presented token is hashed and compared with every configured hash in constant
-//! time, so neither a match's position nor a prefix leaks through timing. A token is never logged,
-//! echoed or kept beyond the request.
+//! A token arrives as `Authorization: Bearer <token>` (scripts, monitoring). People in a browser,
+//! where no header can be added without JavaScript, log in once with `POST /login`: the server
+//! keeps a session (in memory) that refers to the token by its hash, and the `atlas_session` cookie
+//! holds only the session's random id — never the token. Logging out ends the session, and a token
+//! taken out of `server.tokens` ends every session made with it, since a session is checked against
+//! the tokens in force on every request. A presented token is hashed and compared with every
+//! configured hash in constant time, so neither a match's position nor a prefix leaks through
+//! timing. A token is never logged, echoed or kept beyond the request.
 
 use crate::config::{ServerToken, TokenRole};
 use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 
-/// The cookie `POST /login` sets.
-pub const COOKIE: &str = "atlas_token";
+/// The cookie `POST /login` sets: a session id.
+pub const COOKIE: &str = "atlas_session";
+
+/// Longest a browser session lasts.
+pub const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// Browser sessions: session id → the token's sha256 and when the session began.
+#[derive(Debug, Default)]
+pub struct Sessions(
+    std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
+);
+
+impl Sessions {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (String, std::time::Instant)>>
+    {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new session for a token that authenticated; its id.
+    pub fn open(&self, token: &str) -> String {
+        let id = new_token().replacen("atl_", "ses_", 1);
+        let mut map = self.map();
+        map.retain(|_, (_, at)| at.elapsed() < SESSION_LIFETIME);
+        map.insert(id.clone(), (sha256_hex(token), std::time::Instant::now()));
+        id
+    }
+
+    /// The token hash of a live session.
+    pub fn token_hash(&self, id: &str) -> Option<String> {
+        let map = self.map();
+        map.get(id)
+            .filter(|(_, at)| at.elapsed() < SESSION_LIFETIME)
+            .map(|(h, _)| h.clone())
+    }
+
+    /// Ends a session.
+    pub fn close(&self, id: &str) {
+        self.map().remove(id);
+    }
+}
 
 /// An authenticated caller: the token's name and scope (never the token).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,18 +82,13 @@ impl Caller {
     }
 }
 
-/// The anti-forgery value of a browser session: a keyed hash of its token, so it is stable for
-/// the session, differs per token and per server start, and reveals nothing of the token.
-pub fn csrf_value(key: &[u8; 32], token: &str) -> String {
+/// The anti-forgery value of a browser session: a keyed hash of its id, so it is stable for the
+/// session, differs per session and per server start, and reveals nothing of the id.
+pub fn csrf_value(key: &[u8; 32], session: &str) -> String {
     let mut h = Sha256::new();
     h.update(key);
-    h.update(sha256_hex(token).as_bytes());
+    h.update(sha256_hex(session).as_bytes());
     hex::encode(h.finalize())
-}
-
-/// Whether the request's token came in the login cookie rather than a bearer header.
-pub fn by_cookie(headers: &HeaderMap) -> bool {
-    headers.get(header::AUTHORIZATION).is_none() && presented(headers).is_some()
 }
 
 /// Lower-case hex sha256 of a token, as `server.tokens[].sha256` stores it.
@@ -73,7 +111,11 @@ pub fn authenticate(tokens: &[ServerToken], presented: &str) -> Option<Caller> {
     if presented.is_empty() {
         return None;
     }
-    let digest = sha256_hex(presented);
+    by_hash(tokens, &sha256_hex(presented))
+}
+
+/// The configured token whose sha256 is `digest` (a session's), compared in constant time.
+pub fn by_hash(tokens: &[ServerToken], digest: &str) -> Option<Caller> {
     let mut found = None;
     for t in tokens {
         // Every hash is compared, whether an earlier one matched or not.
@@ -99,8 +141,15 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The token a request carries: the bearer header first, else the login cookie.
-pub fn presented(headers: &HeaderMap) -> Option<String> {
+/// What a request presents: a bearer token, else a session cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presented {
+    Bearer(String),
+    Session(String),
+}
+
+/// What the request carries: the bearer header first, else the session cookie.
+pub fn presented(headers: &HeaderMap) -> Option<Presented> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -108,8 +157,13 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
         let (scheme, rest) = v.trim().split_once(' ')?;
         return scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| rest.trim().to_string());
+            .then(|| Presented::Bearer(rest.trim().to_string()));
     }
+    session_cookie(headers).map(Presented::Session)
+}
+
+/// The session id of the login cookie.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -121,10 +175,9 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// `Set-Cookie` value that logs a browser in (the token is URL-safe as `new_token` makes it;
-/// other tokens are percent-encoded).
-pub fn login_cookie(token: &str, secure: bool) -> String {
-    let value: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+/// `Set-Cookie` value that logs a browser in with a session id.
+pub fn login_cookie(session: &str, secure: bool) -> String {
+    let value: String = url::form_urlencoded::byte_serialize(session.as_bytes()).collect();
     let secure = if secure { "; Secure" } else { "" };
     format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/{secure}")
 }
@@ -225,14 +278,17 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,
-            HeaderValue::from_static("x=1; atlas_token=from-cookie"),
+            HeaderValue::from_static("x=1; atlas_session=from-cookie"),
         );
-        assert_eq!(presented(&h).as_deref(), Some("from-cookie"));
+        assert_eq!(
+            presented(&h),
+            Some(Presented::Session("from-cookie".into()))
+        );
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer from-header"),
         );
-        assert_eq!(presented(&h).as_deref(), Some("from-header"));
+        assert_eq!(presented(&h), Some(Presented::Bearer("from-header".into())));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(presented(&h), None, "another scheme is no token");
     }
@@ -266,6 +322,28 @@ mod tests {
             ),
             "a b;c"
         );
+    }
+
+    #[test]
+    fn sessions_refer_to_tokens_by_hash_and_end() {
+        let sessions = Sessions::default();
+        let tokens = [token("a", "alpha", &["x"])];
+        let id = sessions.open("alpha");
+        assert!(id.starts_with("ses_") && !id.contains("alpha"));
+        assert_ne!(sessions.open("alpha"), id, "one session per login");
+        let hash = sessions.token_hash(&id).unwrap();
+        assert_eq!(by_hash(&tokens, &hash).unwrap().name, "a");
+        assert_eq!(
+            by_hash(&[], &hash),
+            None,
+            "a token taken out ends its sessions"
+        );
+        sessions.close(&id);
+        assert_eq!(sessions.token_hash(&id), None);
+        assert_eq!(sessions.token_hash("ses_forged"), None);
+        let key = [7u8; 32];
+        assert_ne!(csrf_value(&key, &id), csrf_value(&[8u8; 32], &id));
+        assert_eq!(csrf_value(&key, &id).len(), 64);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod auth;
 mod conn;
 mod index;
 mod inventory;
+mod job_pages;
+mod jobs;
 mod limits;
 mod metrics;
 mod operate;
@@ -64,6 +66,9 @@ pub struct ServerOptions {
     pub config_file: Option<PathBuf>,
     /// Quiet time after a change of the configuration file before it is read.
     pub reload_debounce: Duration,
+    /// Work the queued runs of the configured tenants here (off: another process, a reconcile
+    /// loop or another `serve`, works them).
+    pub work: bool,
 }
 
 impl Default for ServerOptions {
@@ -79,6 +84,7 @@ impl Default for ServerOptions {
             uri_limit: 8 * 1024,
             config_file: None,
             reload_debounce: Duration::from_secs(2),
+            work: true,
         }
     }
 }
@@ -113,6 +119,10 @@ pub(crate) struct App {
     pub secure_cookie: bool,
     /// Keys the anti-forgery values of browser forms (random per start).
     pub csrf_key: [u8; 32],
+    /// The workers of the run queue.
+    pub workers: jobs::Workers,
+    /// Browser sessions.
+    pub sessions: auth::Sessions,
 }
 
 /// A running server.
@@ -121,6 +131,9 @@ pub struct ServerHandle {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
     reload: Option<tokio::task::JoinHandle<()>>,
+    /// Stops the queue's workers (a running apply between two requests, its journal kept).
+    workers: tokio_util::sync::CancellationToken,
+    work: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ServerHandle {
@@ -141,6 +154,10 @@ impl ServerHandle {
     pub async fn shutdown(self) {
         if let Some(r) = &self.reload {
             r.abort();
+        }
+        self.workers.cancel();
+        if let Some(w) = self.work {
+            let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
         }
         let _ = self.stop.send(());
         let mut task = self.task;
@@ -181,6 +198,14 @@ pub async fn start(
             "listening beyond loopback over plain http: put the server behind a TLS-terminating proxy"
         );
     }
+    let stop_workers = tokio_util::sync::CancellationToken::new();
+    let work_ctx = opts.work.then(|| crate::reconcile::round::RoundCtx {
+        root: repo.root().to_path_buf(),
+        config: Arc::new(config.clone()),
+        config_path: opts.config_file.clone().unwrap_or_default(),
+        stop: stop_workers.clone(),
+        client: None,
+    });
     let app = Arc::new(App {
         repo,
         tokens: RwLock::new(Arc::new(tokens)),
@@ -195,8 +220,13 @@ pub async fn start(
                 .and_then(|s| s.public_url.as_deref())
                 .is_some_and(|u| u.starts_with("https:")),
         csrf_key: rand::random(),
+        workers: jobs::Workers::new(work_ctx.clone()),
+        sessions: auth::Sessions::default(),
     });
     let reload = reload::start(app.clone());
+    let work = work_ctx
+        .is_some()
+        .then(|| tokio::spawn(jobs::work(app.clone())));
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(accept(listener, app, rx));
     tracing::info!(%addr, "serving the repository");
@@ -205,6 +235,8 @@ pub async fn start(
         stop,
         task,
         reload,
+        workers: stop_workers,
+        work,
     })
 }
 
@@ -293,7 +325,19 @@ fn router(app: Arc<App>) -> Router {
         .route("/tenants/{tenant}/inventory", get(inventory::page_view))
         .route("/tenants/{tenant}/groups/{group}", get(inventory::group))
         .route("/api/tenants/{tenant}/inventory", get(inventory::api))
-        .route("/tenants/{tenant}/runs", get(run_pages::runs))
+        .route(
+            "/tenants/{tenant}/runs",
+            get(run_pages::runs).post(job_pages::start_form),
+        )
+        .route(
+            "/tenants/{tenant}/runs/{run}/apply",
+            post(job_pages::apply_form),
+        )
+        .route(
+            "/tenants/{tenant}/runs/{run}/cancel",
+            post(job_pages::cancel_form),
+        )
+        .route("/tenants/{tenant}/restore", get(job_pages::wizard))
         .route("/tenants/{tenant}/runs/{run}", get(run_pages::run))
         .route("/tenants/{tenant}/drift", get(run_pages::drift))
         .route("/api/tenants", get(api::tenants))
@@ -310,8 +354,18 @@ fn router(app: Arc<App>) -> Router {
             "/api/tenants/{tenant}/policies/{kind}/{file}/diff",
             get(api::diff),
         )
-        .route("/api/tenants/{tenant}/runs", get(api::runs))
-        .route("/api/tenants/{tenant}/runs/{run}", get(api::run))
+        .route(
+            "/api/tenants/{tenant}/runs",
+            get(api::runs).post(jobs::start_api),
+        )
+        .route(
+            "/api/tenants/{tenant}/runs/{run}",
+            get(api::run).delete(jobs::cancel_api),
+        )
+        .route(
+            "/api/tenants/{tenant}/runs/{run}/apply",
+            post(jobs::apply_api),
+        )
         .route("/api/tenants/{tenant}/drift", get(api::drift))
         .route("/hooks/reconcile/{tenant}", post(api::hook))
         .route("/healthz", get(api::healthz))
@@ -437,29 +491,35 @@ impl App {
 
     /// The caller's identity, or 401.
     pub fn caller(&self, headers: &axum::http::HeaderMap, api: bool) -> Result<Caller, Problem> {
-        let presented = auth::presented(headers);
-        presented
-            .as_deref()
-            .and_then(|t| auth::authenticate(&self.tokens(), t))
-            .map(|mut c| {
-                c.readable = self
-                    .configured
-                    .iter()
-                    .filter(|t| c.allows(t))
-                    .cloned()
-                    .collect();
-                if auth::by_cookie(headers) {
-                    c.csrf = presented.map(|t| auth::csrf_value(&self.csrf_key, &t));
-                }
-                c
-            })
-            .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "a valid token is needed: send the header Authorization: Bearer <token>, or log in",
-                )
-                .api(api)
-            })
+        let tokens = self.tokens();
+        match auth::presented(headers) {
+            Some(auth::Presented::Bearer(t)) => auth::authenticate(&tokens, &t),
+            Some(auth::Presented::Session(id)) => self
+                .sessions
+                .token_hash(&id)
+                .and_then(|h| auth::by_hash(&tokens, &h))
+                .map(|mut c| {
+                    c.csrf = Some(auth::csrf_value(&self.csrf_key, &id));
+                    c
+                }),
+            None => None,
+        }
+        .map(|mut c| {
+            c.readable = self
+                .configured
+                .iter()
+                .filter(|t| c.allows(t))
+                .cloned()
+                .collect();
+            c
+        })
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "a valid token is needed: send the header Authorization: Bearer <token>, or log in",
+            )
+            .api(api)
+        })
     }
 
     /// 403 when the caller may not read `tenant` (whether it exists or not), 404 when it does not

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 /// The header a browser script would carry the anti-forgery value in (the JSON API).
-const CSRF_HEADER: &str = "x-csrf-token";
+pub(super) const CSRF_HEADER: &str = "x-csrf-token";
 
 /// What naming a version asks for.
 #[derive(Debug, Deserialize)]
@@ -33,21 +33,25 @@ pub(crate) struct NameVersion {
     csrf: Option<String>,
 }
 
-/// 403 unless the caller may operate on `tenant` and, coming from a browser session, the request
-/// is same-site and carries the session's value (`sent`).
-fn may_operate(
+/// 403 unless the caller may act on `tenant` with `role` and, coming from a browser session, the
+/// request is same-site and carries the session's value (`sent`).
+pub(super) fn may(
     caller: &Caller,
     tenant: &str,
     headers: &HeaderMap,
     sent: Option<&str>,
+    role: TokenRole,
     api: bool,
 ) -> Result<(), Problem> {
     let refuse = |m: &str| Err(Problem::new(StatusCode::FORBIDDEN, m.to_string()).api(api));
     if !caller.allows(tenant) {
         return refuse("this token may not read this tenant");
     }
-    if !caller.may(TokenRole::Operate) {
-        return refuse("this token may only read (the `operate` role names versions)");
+    if !caller.may(role) {
+        return refuse(match role {
+            TokenRole::Restore => "this token may not apply plans (the `restore` role does)",
+            _ => "this token may only read (the `operate` role starts runs and names versions)",
+        });
     }
     if let Some(expected) = &caller.csrf {
         if auth::cross_site(headers) {
@@ -129,7 +133,14 @@ pub(crate) async fn name_form(
         message: field("message"),
         csrf: field("csrf"),
     };
-    may_operate(&caller, &tenant, &headers, req.csrf.as_deref(), false)?;
+    may(
+        &caller,
+        &tenant,
+        &headers,
+        req.csrf.as_deref(),
+        TokenRole::Operate,
+        false,
+    )?;
     name(&app, &caller, &tenant, req, false).await?;
     let location = format!("/tenants/{tenant}#sets");
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
@@ -144,7 +155,7 @@ pub(crate) async fn name_api(
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, true)?;
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    may_operate(&caller, &tenant, &headers, sent, true)?;
+    may(&caller, &tenant, &headers, sent, TokenRole::Operate, true)?;
     let req: NameVersion = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("the body: {e}")).api(true))?;
     let set = name(&app, &caller, &tenant, req, true).await?;
@@ -158,7 +169,7 @@ pub(super) fn name_form_markup(caller: &Caller, tenant: &str) -> Option<Markup> 
     }
     Some(html! {
         form.name-version method="post" action=(format!("/tenants/{tenant}/sets")) {
-            @if let Some(c) = &caller.csrf { input type="hidden" name="csrf" value=(c); }
+            (csrf_field(caller))
             label for="set-name" { "Name a version " }
             input id="set-name" name="name" required pattern="[A-Za-z0-9._-]+" placeholder="before-migration" size="18";
             label for="set-rev" { " at " }
@@ -193,4 +204,58 @@ pub(super) fn check_markup(c: &crate::onboard::TenantCheck) -> Markup {
             }
         }
     }
+}
+
+/// The hidden anti-forgery field of a browser session's forms.
+pub(super) fn csrf_field(caller: &Caller) -> Markup {
+    html! { @if let Some(c) = &caller.csrf { input type="hidden" name="csrf" value=(c); } }
+}
+
+/// The tenant page's actions: back up now and restore, for callers that may.
+pub(super) fn tenant_actions(caller: &Caller, tenant: &str) -> Option<Markup> {
+    if !caller.allows(tenant) || !caller.may(TokenRole::Operate) {
+        return None;
+    }
+    Some(html! {
+        div.actions {
+            form.inline method="post" action=(format!("/tenants/{tenant}/runs")) {
+                (csrf_field(caller))
+                input type="hidden" name="kind" value="backup";
+                button type="submit" { "Back up now" }
+            }
+            " "
+            a href=(format!("/tenants/{tenant}/restore")) { "Restore…" }
+        }
+    })
+}
+
+/// A policy page's actions: capture it now, restore this version.
+pub(super) fn policy_actions(
+    caller: &Caller,
+    tenant: &str,
+    kind: &str,
+    file: &str,
+    commit: &str,
+) -> Option<Markup> {
+    if !caller.allows(tenant) || !caller.may(TokenRole::Operate) {
+        return None;
+    }
+    let stem = file.strip_suffix(".yaml").unwrap_or(file);
+    Some(html! {
+        div.actions {
+            form.inline method="post" action=(format!("/tenants/{tenant}/runs")) {
+                (csrf_field(caller))
+                input type="hidden" name="kind" value="capture";
+                input type="hidden" name="policy" value=(format!("{kind}/{file}"));
+                button type="submit" { "Capture this policy now" }
+            }
+            " "
+            a href=(format!("/tenants/{tenant}/restore?from={}&only={}", query_value(commit), query_value(&format!("{kind}/{stem}")))) { "Restore this version…" }
+        }
+    })
+}
+
+/// A value for a URL's query string.
+fn query_value(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }

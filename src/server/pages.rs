@@ -23,7 +23,9 @@ th{background:#f3f4f6;font-weight:600}td.old,li.old,span.old{background:#ffebe9}
 .none{color:#6e7781;font-style:italic}.warning{color:#9a6700}pre{white-space:pre-wrap;margin:0}\
 .outcome-success,.outcome-no-change{color:#1a7f37}.outcome-failed,.outcome-partial{color:#cf222e}.outcome-refused,.outcome-drift{color:#9a6700}\
 ul.lines{list-style:none;padding-left:.5em}code{font-size:.92em}\
-form.switch{float:right;margin:.2em 0 0 1em}form.name-version{margin:.6em 0 1em}";
+form.switch{float:right;margin:.2em 0 0 1em}form.name-version{margin:.6em 0 1em}\
+form.inline{display:inline}div.actions{margin:.4em 0 1em}fieldset{margin:.5em 0;border:1px solid #d0d7de}\
+pre.plan{background:#f6f8fa;padding:.6em;border:1px solid #d0d7de}";
 
 /// The page around a body.
 pub(super) fn page(
@@ -141,7 +143,8 @@ pub(crate) async fn login(
         Some(c) => {
             tracing::info!(token = %c.name, "logged in");
             let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-            if let Ok(v) = HeaderValue::from_str(&auth::login_cookie(&token, app.secure_cookie)) {
+            let session = app.sessions.open(&token);
+            if let Ok(v) = HeaderValue::from_str(&auth::login_cookie(&session, app.secure_cookie)) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
             r
@@ -178,9 +181,13 @@ fn cross_site_refused() -> Response {
         .into_response()
 }
 
-pub(crate) async fn logout(headers: HeaderMap) -> Response {
+pub(crate) async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     if auth::cross_site(&headers) {
         return cross_site_refused();
+    }
+    // The session ends here, not only the cookie in this browser.
+    if let Some(id) = auth::session_cookie(&headers) {
+        app.sessions.close(&id);
     }
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::logout_cookie()) {
@@ -268,6 +275,7 @@ pub(crate) async fn tenant(
                 }
             }
         }
+        @if let Some(a) = super::operate::tenant_actions(&caller, &tenant) { (a) }
         @if let Some(c) = &d.last_check { (super::operate::check_markup(c)) }
         @if !d.backup_sets.is_empty() || super::operate::name_form_markup(&caller, &tenant).is_some() {
             section.sets id="sets" {
@@ -383,6 +391,7 @@ pub(crate) async fn policy(
             "Version " code { (v.commit.short_id) } " · " (ts(Some(v.commit.time))) " · " (v.commit.summary)
             " · " a href=(format!("{}/history", policy_href(&p))) { "History" }
         }
+        @if let Some(a) = super::operate::policy_actions(&caller, &p.tenant, &p.kind, &p.file, &v.commit.id) { (a) }
         @for w in &v.warnings { p.warning { "warning: " (w) } }
         (crate::render::html::view(&v.view))
         h2 id="history" { "History" }

@@ -43,8 +43,11 @@ pub(crate) async fn runs(
     let caller = app.caller(&headers, false)?;
     let idx = app.tenant_index(&caller, &tenant, false).await?;
     let pg = api::runs_page(&idx.tenants[&tenant], &params, app.opts.runs_per_page)?;
+    let queued = super::jobs::of_tenant(&app, &tenant).await?;
     let base = format!("/tenants/{tenant}/runs");
     let body = html! {
+        (super::job_pages::queue_table(&tenant, &queued))
+        @if !queued.is_empty() { h2 { "Run logs" } }
         @if pg.runs.is_empty() { p.none { "No runs." } } @else { (runs_table(&tenant, &pg.runs)) }
         p {
             "Page " (pg.page) " of " (pg.pages) " (" (pg.total) " runs)"
@@ -62,6 +65,22 @@ pub(crate) async fn runs(
         body,
     )
     .into_response())
+}
+
+/// The parts of a run log the run page does not show in a section of its own.
+fn unlisted(log: &Value) -> serde_json::Map<String, Value> {
+    let known = [
+        "runId", "kind", "tenant", "started", "finished", "outcome", "message", "graph", "types",
+        "items", "drift", "runs", "errors",
+    ];
+    log.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Any JSON value as nested tables.
@@ -119,22 +138,13 @@ pub(crate) async fn run(
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, false)?;
     let idx = app.tenant_index(&caller, &tenant, false).await?;
+    if let Some(job) = super::jobs::find(&app, &tenant, &run).await? {
+        return super::job_pages::job_page(&app, &caller, job).await;
+    }
     let d = api::run_detail(&app, &idx.tenants[&tenant], &run).await?;
     let s = &d.summary;
     let log = &d.log;
-    let known = [
-        "runId", "kind", "tenant", "started", "finished", "outcome", "message", "graph", "types",
-        "items", "drift", "runs", "errors",
-    ];
-    let rest: serde_json::Map<String, Value> = log
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| !known.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let rest = unlisted(log);
     let body = html! {
         table.meta {
             tr { th { "kind" } td { (s.kind) } }

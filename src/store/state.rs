@@ -2,14 +2,24 @@
 //! server (status per tenant) and what the server asks of the loop (trigger requests).
 //!
 //! They live in the git directory so they are never committed, and are written atomically so a
-//! reader never sees half a file. Area and name are single path components, checked here.
+//! reader never sees half a file. A name is a single path component and an area one or two
+//! (`queue/<tenant>`), checked here.
 
 use super::{Repo, StoreError, fsio, paths};
 use std::path::PathBuf;
 
 /// `.git/atlas/<area>/` (created on demand).
 pub fn dir(repo: &Repo, area: &str) -> Result<PathBuf, StoreError> {
-    paths::validate_component(area)?;
+    let parts: Vec<&str> = area.split('/').collect();
+    if parts.len() > 2 {
+        return Err(StoreError::UnsafePath {
+            path: area.to_string(),
+            reason: "an area is one or two path components".into(),
+        });
+    }
+    for part in &parts {
+        paths::validate_component(part)?;
+    }
     let dir = repo.state_dir()?.join(area);
     fs_err::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
     Ok(dir)
@@ -36,6 +46,21 @@ pub fn list(repo: &Repo, area: &str) -> Result<Vec<String>, StoreError> {
         let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if entry.file_type().is_ok_and(|t| t.is_file()) && !name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Names of the folders in `.git/atlas/<area>/` (sorted).
+pub fn list_dirs(repo: &Repo, area: &str) -> Result<Vec<String>, StoreError> {
+    let dir = dir(repo, area)?;
+    let mut names = vec![];
+    for entry in fs_err::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))? {
+        let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) && !name.starts_with('.') {
             names.push(name);
         }
     }

@@ -13,6 +13,7 @@ mod guards;
 mod hardening;
 mod operate;
 mod routes;
+mod runs;
 
 /// Reads `demo`; no trigger.
 pub const READ: &str = "atl_read_7Qm2v9XcB4kLp0sZr8TyWn3E";
@@ -22,6 +23,8 @@ pub const TRIGGER: &str = "atl_trigger_Hq5Jd8Fs1Vb6Nc0Mx2Lz7Ke4";
 pub const OTHER: &str = "atl_other_Pw3Rt6Yu9Io1As4Df7Gh0Jk2";
 /// Reads and triggers every tenant.
 pub const ADMIN: &str = "atl_admin_Zx8Cv5Bn2Mq9Wl6Ek3Rt0Yu7";
+/// Restores `demo` (the `restore` role).
+pub const RESTORE: &str = "atl_restore_Mv4Tq8Lp1Wz6Xc3Bn9Ka5Sd2";
 
 /// The windows update ring the test changes through Graph.
 pub const RING_ID: &str = "05ff1b8f-292c-5e27-9f82-cd30afa19239";
@@ -33,14 +36,15 @@ fn sha(t: &str) -> String {
     tenant_atlas::server::sha256_hex(t)
 }
 
-/// A second tenant (never backed up) and the `server:` block of atlas.yaml with the four tokens.
+/// A second tenant (never backed up) and the `server:` block of atlas.yaml with the five tokens.
 pub fn server_config() -> String {
     format!(
-        "- name: fabrikam\n  tenantId: 00000000-0000-4000-8000-0000000000fb\n  clientId: 00000000-0000-4000-8000-0000000000fc\n  clientSecretEnv: {DEMO_SECRET_ENV}\nserver:\n  tokens:\n  - {{name: auditor, sha256: {}, tenants: [demo]}}\n  - {{name: ci, sha256: {}, tenants: [demo], trigger: true}}\n  - {{name: other, sha256: {}, tenants: [fabrikam], trigger: true}}\n  - {{name: admin, sha256: {}, tenants: ['*'], trigger: true}}\n",
+        "- name: fabrikam\n  tenantId: 00000000-0000-4000-8000-0000000000fb\n  clientId: 00000000-0000-4000-8000-0000000000fc\n  clientSecretEnv: {DEMO_SECRET_ENV}\nserver:\n  tokens:\n  - {{name: auditor, sha256: {}, tenants: [demo]}}\n  - {{name: ci, sha256: {}, tenants: [demo], trigger: true}}\n  - {{name: other, sha256: {}, tenants: [fabrikam], trigger: true}}\n  - {{name: admin, sha256: {}, tenants: ['*'], trigger: true}}\n  - {{name: desk, sha256: {}, tenants: [demo], roles: [restore]}}\n",
         sha(READ),
         sha(TRIGGER),
         sha(OTHER),
-        sha(ADMIN)
+        sha(ADMIN),
+        sha(RESTORE)
     )
 }
 
@@ -131,7 +135,12 @@ impl Repo {
     }
 
     pub fn serve(self) -> Server {
-        Server::start(self)
+        Server::start(self, &[])
+    }
+
+    /// `serve` with more arguments (`--no-work`).
+    pub fn serve_with(self, args: &[&str]) -> Server {
+        Server::start(self, args)
     }
 }
 
@@ -142,6 +151,8 @@ pub struct Server {
     pub url: String,
     output: Arc<Mutex<Vec<u8>>>,
     pub http: reqwest::Client,
+    /// Session ids of the tokens logged in so far (`Auth::Cookie`).
+    sessions: Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// How a request authenticates.
@@ -159,10 +170,12 @@ pub struct Answer {
 }
 
 impl Server {
-    fn start(repo: Repo) -> Server {
+    fn start(repo: Repo, more: &[&str]) -> Server {
+        let mut args = vec!["-vv", "serve", "--repo", "repo", "--listen", "127.0.0.1:0"];
+        args.extend(more);
         let mut child = repo
             .env
-            .cmd(&["-vv", "serve", "--repo", "repo", "--listen", "127.0.0.1:0"])
+            .cmd(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -206,6 +219,7 @@ impl Server {
             url,
             output,
             http,
+            sessions: Mutex::new(Default::default()),
         }
     }
 
@@ -220,7 +234,7 @@ impl Server {
         r = match auth {
             Auth::None => r,
             Auth::Bearer(t) => r.bearer_auth(t),
-            Auth::Cookie(t) => r.header("cookie", format!("atlas_token={t}")),
+            Auth::Cookie(t) => r.header("cookie", format!("atlas_session={}", self.session(t))),
         };
         if let Some(b) = body {
             r = r
@@ -235,6 +249,43 @@ impl Server {
                 body: resp.text().await.unwrap(),
             }
         })
+    }
+
+    /// The session id a browser logged in with `token` holds (logged in once, then kept; a value
+    /// that is no token is taken as a session id).
+    pub fn session(&self, token: &str) -> String {
+        if !token.starts_with("atl_") {
+            return token.to_string();
+        }
+        if let Some(id) = self.sessions.lock().unwrap().get(token) {
+            return id.clone();
+        }
+        let login = self.repo.emu.rt.block_on(async {
+            self.http
+                .post(format!("{}/login", self.url))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={token}"))
+                .send()
+                .await
+                .unwrap()
+        });
+        let Some(cookie) = login.headers().get("set-cookie") else {
+            return token.to_string();
+        };
+        let id = cookie
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .and_then(|c| c.split_once('='))
+            .map(|(_, v)| v.to_string())
+            .unwrap();
+        assert!(!id.contains(token), "the cookie never holds the token");
+        self.sessions
+            .lock()
+            .unwrap()
+            .insert(token.to_string(), id.clone());
+        id
     }
 
     pub fn get(&self, path: &str, auth: Auth) -> Answer {

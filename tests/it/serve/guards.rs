@@ -232,6 +232,13 @@ fn login_sets_a_strict_cookie_and_logout_clears_it() {
             .unwrap()
             .contains("Max-Age=0")
     );
+    // The cookie holds a session id, never the token, and logging out ends the session itself:
+    // a copy of the cookie kept elsewhere no longer works.
+    assert!(
+        value.starts_with("ses_") && !value.contains(READ),
+        "{value}"
+    );
+    assert_eq!(s.get("/", Auth::Cookie(&value)).status, 401);
 }
 
 /// One sample of the text format.

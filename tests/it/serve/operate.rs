@@ -95,7 +95,10 @@ fn an_operate_token_names_a_version_from_the_page_and_the_api() {
         |csrf: &str, name: &str| format!("csrf={csrf}&name={name}&rev=HEAD%7E1&message=CAB+7");
     let post = |auth_cookie: &str, body: String, extra: &[(&str, String)]| {
         let mut h = vec![
-            ("cookie", format!("atlas_token={auth_cookie}")),
+            (
+                "cookie",
+                format!("atlas_session={}", s.session(auth_cookie)),
+            ),
             (
                 "content-type",
                 "application/x-www-form-urlencoded".to_string(),
@@ -177,7 +180,7 @@ fn an_operate_token_names_a_version_from_the_page_and_the_api() {
         &s,
         reqwest::Method::POST,
         "/api/tenants/demo/sets",
-        &[("cookie", format!("atlas_token={TRIGGER}"))],
+        &[("cookie", format!("atlas_session={}", s.session(TRIGGER)))],
         Some(r#"{"name": "sneaky"}"#.into()),
     );
     assert_eq!(cookie_api.status, 403);
