@@ -201,7 +201,7 @@ pub(crate) async fn wizard(
             " " button type="submit" { "Show" }
         }
         p { "Version " code { (version.short_id) } " · " (version.time) " · " (version.summary) }
-        form.wizard method="post" action=(format!("/tenants/{tenant}/runs")) {
+        form.wizard #restore method="post" action=(format!("/tenants/{tenant}/runs")) {
             (csrf_field(&caller))
             input type="hidden" name="kind" value="plan";
             input type="hidden" name="from" value=(version.id);
@@ -221,7 +221,7 @@ pub(crate) async fn wizard(
                     }
                 }
             }
-            p { button type="submit" { "Preview the restore" } " " span.none { "Reads only: nothing is written until the plan is applied." } }
+            p { button #preview type="submit" { "Preview the restore" } " " span.none { "Reads only: nothing is written until the plan is applied." } }
         }
     };
     Ok(page(

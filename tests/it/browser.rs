@@ -5,7 +5,7 @@
 //! `$ATLAS_SCREENSHOT_DIR`). Without Chromium the test fails, unless `ATLAS_SKIP` names `browser`.
 
 use crate::common::demo_objects;
-use crate::serve::{ADMIN, CHANGED, KIOSK, READ, Repo};
+use crate::serve::{ADMIN, CHANGED, KIOSK, READ, RESTORE, RING_ID, Repo};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -335,4 +335,79 @@ fn a_person_filters_the_inventory_follows_a_group_and_switches_tenant_in_chromiu
     ] {
         assert!(dir.join(format!("{n}.png")).exists(), "{n}");
     }
+}
+
+#[test]
+fn a_person_restores_an_earlier_version_through_the_wizard_in_chromium() {
+    if !chromium_present() {
+        return;
+    }
+    let server = Repo::new().serve();
+    let rt = &server.repo.emu.rt;
+    let driver = Driver::start(rt);
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let base = server.url.clone();
+    rt.block_on(async {
+        let c = session(&driver, profile.path()).await;
+        let result = async {
+            log_in(&c, &base, RESTORE).await;
+            page_with(&c, "Tenants").await;
+            click(&c, Locator::LinkText("demo")).await;
+            page_with(&c, "Back up now").await;
+            click(&c, Locator::LinkText("Update Ring – Pilot")).await;
+            page_with(&c, CHANGED).await;
+            click(&c, Locator::LinkText("History")).await;
+            page_with(&c, "History of Update Ring").await;
+            // The version before the change (the history lists the newest first).
+            click(&c, Locator::XPath("(//a[text()='view'])[2]")).await;
+            let t = page_with(&c, "Restore this version").await;
+            assert!(!t.contains(CHANGED), "the earlier version: {t}");
+            click(&c, Locator::LinkText("Restore this version…")).await;
+            let t = page_with(&c, "Preview the restore").await;
+            assert!(t.contains("Update Ring – Broad"), "{t}");
+            // The ring is chosen already; choose a second item.
+            let broad = c
+                .find(Locator::XPath(
+                    "//label[contains(., 'Update Ring – Broad')]/input",
+                ))
+                .await
+                .unwrap();
+            broad.click().await.unwrap();
+            shot(&c, &dir, "13-restore-wizard").await;
+            click(&c, Locator::Id("preview")).await;
+            // The preview: the ring back to its earlier description, the other unchanged.
+            let t = page_with(&c, "Apply this plan").await;
+            assert!(t.contains("1 to update") && t.contains("succeeded"), "{t}");
+            assert!(
+                t.contains("Update Ring – Pilot") && t.contains("1 unchanged"),
+                "{t}"
+            );
+            shot(&c, &dir, "14-restore-preview").await;
+            click(&c, Locator::Css("form.apply button")).await;
+            let t = page_with(&c, "Items").await;
+            let t = if t.contains("succeeded") {
+                t
+            } else {
+                page_with(&c, "succeeded").await
+            };
+            assert!(t.contains("applied"), "{t}");
+            shot(&c, &dir, "15-restore-applied").await;
+        }
+        .await;
+        let _ = c.close().await;
+        result
+    });
+    let (tenant, client, secret) = crate::common::demo_credentials();
+    let graph = crate::common::client_for(&server.repo.emu, &tenant, &client, &secret);
+    let ring = rt
+        .block_on(graph.get(&format!(
+            "/beta/deviceManagement/deviceConfigurations/{RING_ID}"
+        )))
+        .unwrap();
+    assert_ne!(
+        ring["description"], CHANGED,
+        "the policy is back in the tenant"
+    );
 }
