@@ -79,6 +79,7 @@ mod generate;
 mod http;
 mod pipeline;
 mod policy_sets;
+mod portal;
 mod query;
 mod references;
 mod routes;
@@ -105,6 +106,7 @@ pub use config::{
     EmptyPages, EmulatorConfig, HostileLink, ListOrder, NextLinkForm, SecretForm, Throttle,
 };
 pub use error::EmulatorError;
+pub use portal::{Portal, PortalAnswer};
 pub use seed::TenantSeed;
 pub use vary::{CHANGES_CONTENT, VARIATIONS, Variation, VaryError, pairwise, random_combination};
 
@@ -241,6 +243,14 @@ impl EmulatorHandle {
     /// `POST /_emulator/tenants/{tenantId}/clear`.
     pub fn clear_tenant(&self, tenant_id: &str) -> Result<serde_json::Value, EmulatorError> {
         self.shared.clear_tenant(tenant_id)
+    }
+
+    /// Changes to its tenants from inside the process, as made in the portal (see [`Portal`]);
+    /// valid while the emulator runs.
+    pub fn portal(&self) -> Portal {
+        Portal {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Stops accepting, lets in-flight requests finish (bounded), and returns.

@@ -4,7 +4,7 @@
 //! faults and the stats endpoint; `reads` and `shapes` the read side and the shapes Graph varies
 //! in; `writes`, `fidelity` and `actions` writes, `apps` what only apps do, the write rules restore depends on and bound
 //! actions; `restore` what the restore tests lean on; `definitions` and `neighbours` the read-only
-//! data other clients read.
+//! data other clients read; `portal` the edits made from inside the process (`Portal`).
 
 mod actions;
 mod api;
@@ -13,6 +13,7 @@ mod definitions;
 mod fidelity;
 mod fixture;
 mod neighbours;
+mod portal;
 mod protocol;
 mod reads;
 mod restore;
