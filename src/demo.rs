@@ -1,6 +1,9 @@
 //! The demo tenant compiled into the binary, so `backup --demo` works from any directory, and the
 //! embedded Graph emulator that serves it to every command of a process (`--demo`, and tenants
-//! configured with `demo: true`).
+//! configured with `demo: true`); [`drift`] changes that tenant as an administrator would in the
+//! portal (`serve --demo-drift`).
+
+pub mod drift;
 
 use include_dir::{Dir, include_dir};
 use std::sync::OnceLock;
@@ -44,11 +47,30 @@ pub fn credentials() -> Option<(String, String, String)> {
 /// reads or writes the demo tenant in one process sees the same state, which starts as the embedded
 /// seed each time a process starts.
 pub fn emulator_url() -> Result<String, String> {
-    static URL: OnceLock<Result<String, String>> = OnceLock::new();
-    URL.get_or_init(start_emulator).clone()
+    embedded().map(|e| e.url.clone())
 }
 
-fn start_emulator() -> Result<String, String> {
+/// Changes to this process's embedded demo tenant, as made in the portal (the emulator is started
+/// when it is not yet running).
+pub fn portal() -> Result<crate::emulator::Portal, String> {
+    embedded().map(|e| e.portal.clone())
+}
+
+/// This process's embedded emulator.
+struct Embedded {
+    url: String,
+    portal: crate::emulator::Portal,
+}
+
+fn embedded() -> Result<&'static Embedded, String> {
+    static EMBEDDED: OnceLock<Result<Embedded, String>> = OnceLock::new();
+    EMBEDDED
+        .get_or_init(start_emulator)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn start_emulator() -> Result<Embedded, String> {
     let seed = crate::emulator::TenantSeed::from_files(files())
         .map_err(|e| format!("the embedded demo tenant does not load: {e}"))?;
     let (tx, rx) = std::sync::mpsc::channel();
@@ -70,7 +92,10 @@ fn start_emulator() -> Result<String, String> {
                 let config = crate::emulator::EmulatorConfig::default();
                 match crate::emulator::start(config, vec![seed], addr).await {
                     Ok(handle) => {
-                        let _ = tx.send(Ok(handle.base_url()));
+                        let _ = tx.send(Ok(Embedded {
+                            url: handle.base_url(),
+                            portal: handle.portal(),
+                        }));
                         // Served until the process ends.
                         std::future::pending::<()>().await;
                         drop(handle);
