@@ -1,8 +1,9 @@
 //! Who is asking: bearer tokens from `server.tokens`, stored only as their sha256, each scoped to
-//! tenants and optionally allowed to trigger reconcile rounds.
+//! tenants and optionally allowed to trigger reconcile rounds — and, for `serve --demo`, a
+//! [`Session`] token that lives only as long as the server, with a one-time login link.
 //!
 //! A token arrives as `Authorization: Bearer <token>` (scripts, monitoring). People in a browser,
-//! where no header can be added without JavaScript, log in once with `POST /login`: the server
+//! where no header can be added without JavaScript, log in once with `POST /login` (or the one-time link of `serve --demo`, `GET /login/once`): the server
 //! keeps a session (in memory) that refers to the token by its hash, and the `atlas_session` cookie
 //! holds only the session's random id — never the token. Logging out ends the session, and a token
 //! taken out of `server.tokens` ends every session made with it, since a session is checked against
@@ -104,6 +105,85 @@ pub fn new_token() -> String {
         "atl_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     )
+}
+
+/// A token that holds for one start of the server only, beside `server.tokens`, and a single-use
+/// code that logs one browser in with it (`GET /login/once?code=…`, which `serve --demo` prints).
+/// The token is never written anywhere: the server knows it by its hash like every other token,
+/// and keeps the token itself only until the code is used or expires, to set it as the login
+/// cookie. The code is kept as its hash, compared in constant time, and spent on first use.
+pub struct Session {
+    token: ServerToken,
+    once: std::sync::Mutex<Option<Once>>,
+}
+
+/// The pending one-time login.
+struct Once {
+    code_sha256: String,
+    token: String,
+    expires: std::time::Instant,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("name", &self.token.name)
+            .field("tenants", &self.token.tenants)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A new random token named `name` for `tenants` with `role`, and the code that logs a
+    /// browser in with it once within `ttl` (shown to whoever starts the server, never logged).
+    pub fn new(
+        name: &str,
+        tenants: Vec<String>,
+        role: TokenRole,
+        ttl: std::time::Duration,
+    ) -> (Session, String) {
+        let token = new_token();
+        let code = {
+            use base64::Engine;
+            let bytes: [u8; 32] = rand::random();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        };
+        let session = Session {
+            token: ServerToken {
+                name: name.to_string(),
+                sha256: sha256_hex(&token),
+                tenants,
+                trigger: false,
+                roles: vec![role],
+            },
+            once: std::sync::Mutex::new(Some(Once {
+                code_sha256: sha256_hex(&code),
+                token,
+                expires: std::time::Instant::now() + ttl,
+            })),
+        };
+        (session, code)
+    }
+
+    /// The session's token as the server checks it (its hash).
+    pub fn token(&self) -> &ServerToken {
+        &self.token
+    }
+
+    /// The token to set as the login cookie when `code` is the pending code and has not expired;
+    /// the code is spent then, and `None` answers it from then on (an expired code is dropped).
+    pub fn redeem(&self, code: &str) -> Option<String> {
+        let mut once = self.once.lock().unwrap_or_else(|p| p.into_inner());
+        let pending = once.as_ref()?;
+        if pending.expires <= std::time::Instant::now() {
+            *once = None;
+            return None;
+        }
+        if !ct_eq(sha256_hex(code).as_bytes(), pending.code_sha256.as_bytes()) {
+            return None;
+        }
+        once.take().map(|o| o.token)
+    }
 }
 
 /// The configured token `presented` is, compared in constant time with every configured hash.
@@ -222,6 +302,7 @@ pub fn cookie_value(v: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use std::time::Duration;
 
     #[test]
     fn cross_site_posts_are_recognized() {
@@ -344,6 +425,28 @@ mod tests {
         let key = [7u8; 32];
         assert_ne!(csrf_value(&key, &id), csrf_value(&[8u8; 32], &id));
         assert_eq!(csrf_value(&key, &id).len(), 64);
+    }
+
+    #[test]
+    fn a_one_time_code_logs_in_once_with_the_sessions_token() {
+        let hour = std::time::Duration::from_secs(3600);
+        let (s, code) = Session::new("demo", vec!["demo".into()], TokenRole::Restore, hour);
+        assert!(code.len() >= 43, "{code}");
+        assert_eq!(s.redeem("not the code"), None);
+        let token = s.redeem(&code).expect("the first use");
+        assert_eq!(s.redeem(&code), None, "a second use is refused");
+        let c = authenticate(std::slice::from_ref(s.token()), &token).unwrap();
+        assert_eq!((c.name.as_str(), c.role), ("demo", TokenRole::Restore));
+        assert!(c.allows("demo") && !c.allows("other"));
+        assert_ne!(
+            s.token().sha256,
+            sha256_hex(&code),
+            "the code is not the token"
+        );
+        assert!(!format!("{s:?}").contains(&token));
+
+        let (expired, code) = Session::new("demo", vec![], TokenRole::Read, Duration::ZERO);
+        assert_eq!(expired.redeem(&code), None, "expired");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! without a git client; monitoring scrapes `/metrics`; a CI job or a chat bot asks the reconcile
 //! loop for a round through `POST /hooks/reconcile/{tenant}`. The server reads the repository and
 //! writes only trigger files under `.git/atlas/triggers/` and the tags of versions `operate`
-//! tokens name; it never talks to Graph. Every route but `/healthz` and `/login` needs a bearer
-//! token from `server.tokens`, scoped to tenants, with a role.
+//! tokens name; it never talks to Graph. Every route but `/healthz`, `/login` and `/login/once`
+//! needs a bearer token from `server.tokens` (or the session token `serve --demo` gives the
+//! server, [`auth::Session`]), scoped to tenants, with a role.
 //!
 //! What a page needs is read from an [`index`] built once per HEAD commit and run-log state, so a
 //! request costs a lookup, not a tree walk; git work runs on blocking threads.
@@ -38,7 +39,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-pub use auth::{Caller, new_token, sha256_hex};
+pub use auth::{Caller, Session, new_token, sha256_hex};
 pub use index::{LastBackup, ObjectEntry};
 pub use runs::RunSummary;
 
@@ -69,6 +70,9 @@ pub struct ServerOptions {
     /// Work the queued runs of the configured tenants here (off: another process, a reconcile
     /// loop or another `serve`, works them).
     pub work: bool,
+    /// A token for this start only, beside `server.tokens`, with its one-time login link
+    /// (`serve --demo`); the server starts with it even when `server.tokens` is empty.
+    pub session: Option<Arc<auth::Session>>,
 }
 
 impl Default for ServerOptions {
@@ -85,6 +89,7 @@ impl Default for ServerOptions {
             config_file: None,
             reload_debounce: Duration::from_secs(2),
             work: true,
+            session: None,
         }
     }
 }
@@ -170,8 +175,9 @@ impl ServerHandle {
     }
 }
 
-/// Serves the repository on `addr` (`127.0.0.1:0` picks a port). Refuses to start without tokens;
-/// a non-loopback address is logged as a warning (plain http).
+/// Serves the repository on `addr` (`127.0.0.1:0` picks a port). Refuses to start without tokens
+/// (configured, or the session's of `opts`); a non-loopback address is logged as a warning (plain
+/// http).
 pub async fn start(
     repo: Repo,
     config: &Config,
@@ -183,9 +189,10 @@ pub async fn start(
         .as_ref()
         .map(|s| s.tokens.clone())
         .unwrap_or_default();
-    if tokens.is_empty() {
+    if tokens.is_empty() && opts.session.is_none() {
         return Err(ServerError::NoTokens);
     }
+    let tokens = with_session(tokens, &opts);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
@@ -305,6 +312,7 @@ fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
         .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/once", get(pages::login_once))
         .route("/logout", post(pages::logout))
         .route("/tenants/{tenant}", get(pages::tenant))
         .route("/tenants/{tenant}/sets", post(operate::name_form))
@@ -484,8 +492,9 @@ impl App {
             .clone()
     }
 
-    /// Replaces the tokens in force.
+    /// Replaces the tokens of `server.tokens` in force (the session's token stays).
     fn set_tokens(&self, tokens: Vec<ServerToken>) {
+        let tokens = with_session(tokens, &self.opts);
         *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(tokens);
     }
 
@@ -549,6 +558,14 @@ impl App {
             .await
             .map_err(|p| p.api(api))
     }
+}
+
+/// The tokens of `server.tokens` and the session's, when the server has one.
+fn with_session(mut tokens: Vec<ServerToken>, opts: &ServerOptions) -> Vec<ServerToken> {
+    if let Some(s) = &opts.session {
+        tokens.push(s.token().clone());
+    }
+    tokens
 }
 
 /// Runs repository work on a blocking thread.

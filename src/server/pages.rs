@@ -167,6 +167,40 @@ pub(crate) async fn login(
     }
 }
 
+/// `GET /login/once?code=…`: the one-time link of the server's session (`serve --demo`) sets the
+/// login cookie of its token and sends the browser to the overview; a code used before, expired
+/// or unknown is refused (403). The code is never logged.
+pub(crate) async fn login_once(
+    State(app): State<Arc<App>>,
+    Query(q): Query<OnceParams>,
+) -> Response {
+    let session = app.opts.session.as_ref();
+    let token = session
+        .zip(q.code.as_deref())
+        .and_then(|(s, c)| s.redeem(c));
+    let (Some(token), Some(session)) = (token, session) else {
+        return Problem::new(
+            StatusCode::FORBIDDEN,
+            "This login link has been used already, has expired, or is not one this server \
+             printed. Each start of `tenant-atlas serve --demo` prints a new one.",
+        )
+        .into_response();
+    };
+    tracing::info!(token = %session.token().name, "logged in with the one-time link");
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    let id = app.sessions.open(&token);
+    if let Ok(v) = HeaderValue::from_str(&auth::login_cookie(&id, app.secure_cookie)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The query of the one-time link.
+#[derive(serde::Deserialize)]
+pub(crate) struct OnceParams {
+    code: Option<String>,
+}
+
 /// 403 for a login form posted from another site.
 fn cross_site_refused() -> Response {
     (

@@ -70,7 +70,7 @@ async fn read(path: &Path) -> Option<Vec<u8>> {
 /// Puts the tokens of a freshly loaded configuration in force.
 fn apply(app: &App, config: Config) {
     let tokens = config.server.map(|s| s.tokens).unwrap_or_default();
-    if tokens.is_empty() {
+    if tokens.is_empty() && app.opts.session.is_none() {
         tracing::warn!(
             "the configuration has no tokens any more: every request that needs one is refused"
         );
