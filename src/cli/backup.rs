@@ -11,7 +11,7 @@ use crate::store::Repo;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct BackupArgs {
     /// The repository (same as --repo); with --demo it is created if missing.
     pub dir: Option<PathBuf>,
@@ -53,59 +53,17 @@ pub struct BackupArgs {
 }
 
 pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, CliError> {
-    let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
-    let types = selected_types(&args.types)?;
-    let only = only_globs(&args.only)?;
     let rt = super::runtime()?;
     let _guard = rt.enter();
     // A stop signal ends the run between steps, so the locks are released (see `interrupted`).
     let stop = tokio_util::sync::CancellationToken::new();
     super::signals::cancel_on_signal(stop.clone());
-
-    let mut config_errors: Vec<String> = vec![];
-    let (repo, config, targets) = if args.demo {
-        let repo = super::init::prepare_demo(&dir)?;
-        (repo, Config::default(), demo_targets(&types)?)
-    } else {
-        let repo = Repo::open(&dir)?;
-        let (config_path, config) = global.load_config(
-            repo.root(),
-            "run `tenant-atlas init` to create one, or pass --config FILE",
-        )?;
-        let (targets, unusable) =
-            config_targets(&config, &args.tenant, &types, &config_path, "backup")?;
-        if targets.is_empty() {
-            // Every chosen tenant is misconfigured: a configuration error, nothing ran.
-            return Err(CliError::usage(unusable.join("\n")));
-        }
-        config_errors = unusable;
-        (repo, config, targets)
-    };
-    let author = repo.author(config.git_author());
-    let push = (args.push || config.git.push)
-        .then(|| (config.git.remote.clone(), config.git.branch.clone()));
-    let push_tags = push.is_some();
-    let settings = BackupSettings {
-        only,
-        message: args.message.clone(),
-        author,
-        push,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        restricted: types.is_some() || !args.only.is_empty(),
-        break_lock: args.break_lock.clone(),
-        docs: args.docs,
-        scrub: vec![],
-        run_id: None,
-    };
-    let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
-    let outcomes = rt.block_on(backup::run_until(
-        repo.root().to_path_buf(),
-        targets,
-        std::sync::Arc::new(settings),
-        bar.clone(),
-        stop,
-    ));
-    bar.finish();
+    let BackedUp {
+        repo,
+        config,
+        outcomes,
+        config_errors,
+    } = back_up(global, &rt, &args, stop)?;
     if outcomes.iter().any(|o| o.interrupted) {
         out.note(interrupted(&outcomes));
         return Ok(Exit::Interrupted);
@@ -130,6 +88,7 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
     }
     let mut results: Vec<Exit> = outcomes.iter().map(exit_of).collect();
     if let Some(name) = &args.tag {
+        let push_tags = args.push || config.git.push;
         // Named after the run, on the version each tenant is at (after any push's rebase).
         for (o, result) in outcomes.iter().zip(results.iter_mut()) {
             if o.error.is_some() || o.locked.is_some() {
@@ -145,6 +104,78 @@ pub fn run(global: &GlobalArgs, out: &Out, args: BackupArgs) -> Result<Exit, Cli
         }
     }
     Ok(Exit::across_tenants(&results, config_errors.len()))
+}
+
+/// What a backup run did, before it is reported.
+pub(super) struct BackedUp {
+    pub repo: Repo,
+    pub config: Config,
+    pub outcomes: Vec<TenantOutcome>,
+    /// Why chosen tenants whose configuration is unusable did not run.
+    pub config_errors: Vec<String>,
+}
+
+/// `backup` up to its report: prepares the repository (with `--demo`, creating it when missing),
+/// then backs the chosen tenants up with a progress bar on a terminal, stopped between steps once
+/// `stop` is cancelled. `serve --demo` backs the demo tenant up through here too.
+pub(super) fn back_up(
+    global: &GlobalArgs,
+    rt: &tokio::runtime::Runtime,
+    args: &BackupArgs,
+    stop: tokio_util::sync::CancellationToken,
+) -> Result<BackedUp, CliError> {
+    let dir = args.dir.clone().unwrap_or_else(|| global.repo_dir());
+    let types = selected_types(&args.types)?;
+    let only = only_globs(&args.only)?;
+    let mut config_errors: Vec<String> = vec![];
+    let (repo, config, targets) = if args.demo {
+        let repo = super::init::prepare_demo(&dir)?;
+        (repo, Config::default(), demo_targets(&types)?)
+    } else {
+        let repo = Repo::open(&dir)?;
+        let (config_path, config) = global.load_config(
+            repo.root(),
+            "run `tenant-atlas init` to create one, or pass --config FILE",
+        )?;
+        let (targets, unusable) =
+            config_targets(&config, &args.tenant, &types, &config_path, "backup")?;
+        if targets.is_empty() {
+            // Every chosen tenant is misconfigured: a configuration error, nothing ran.
+            return Err(CliError::usage(unusable.join("\n")));
+        }
+        config_errors = unusable;
+        (repo, config, targets)
+    };
+    let author = repo.author(config.git_author());
+    let push = (args.push || config.git.push)
+        .then(|| (config.git.remote.clone(), config.git.branch.clone()));
+    let settings = BackupSettings {
+        only,
+        message: args.message.clone(),
+        author,
+        push,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        restricted: types.is_some() || !args.only.is_empty(),
+        break_lock: args.break_lock.clone(),
+        docs: args.docs,
+        scrub: vec![],
+        run_id: None,
+    };
+    let bar = std::sync::Arc::new(Bar::tenants(targets.len(), global));
+    let outcomes = rt.block_on(backup::run_until(
+        repo.root().to_path_buf(),
+        targets,
+        std::sync::Arc::new(settings),
+        bar.clone(),
+        stop,
+    ));
+    bar.finish();
+    Ok(BackedUp {
+        repo,
+        config,
+        outcomes,
+        config_errors,
+    })
 }
 
 pub(super) fn selected_types(
