@@ -102,10 +102,15 @@ impl From<crate::server::ServerError> for CliError {
     fn from(e: crate::server::ServerError) -> Self {
         use crate::server::ServerError;
         match e {
-            ServerError::NoTokens => CliError::usage(e.to_string()).hint(
-                "make one with `tenant-atlas serve --new-token NAME --tenants T` and add the printed line to server.tokens",
-            ),
-            ServerError::Bind { .. } => CliError::error(e.to_string()),
+            ServerError::NoTokens => CliError::usage(e.to_string())
+                .hint(
+                    "make one with `tenant-atlas serve --new-token NAME --tenants T` and add the printed line to server.tokens",
+                )
+                .hint(
+                    "to look at the built-in demo tenant, `tenant-atlas serve --demo [DIR]` needs no token: it prints a one-time login link",
+                ),
+            ServerError::Bind { .. } => CliError::error(e.to_string())
+                .hint("listen elsewhere with --listen ADDR (port 0 picks a free port)"),
         }
     }
 }

@@ -174,7 +174,7 @@ pub enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Read-only web UI and JSON API over the repository and its runs.
     #[command(
-        after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0"
+        after_help = "Examples:\n  tenant-atlas serve --new-token auditor --tenants contoso,fabrikam\n  tenant-atlas serve --listen 127.0.0.1:0\n  tenant-atlas serve --demo --demo-drift          # the demo tenant in ./atlas-demo, a one-time login link"
     )]
     Serve(serve::ServeArgs),
     /// The configured tenants: last backup, drift, mode, next scheduled round; `tenants add` and

@@ -2,6 +2,7 @@
 //! Graph and backed up again (so history, a diff and two runs exist), with a reconcile status file
 //! and tokens in atlas.yaml. The real CLI process serves it on 127.0.0.1:0. Shared setup lives
 //! here; the tests are split by what they exercise (routes and access, guards and the webhook).
+//! `demo` starts `serve --demo` instead, which makes its own repository.
 
 use crate::common::*;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,6 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use tenant_atlas::records::status::{self, Drift, DriftObject, Round, RoundKind, RoundResult};
 
+mod demo;
 mod guards;
 mod hardening;
 mod operate;
