@@ -168,7 +168,7 @@ fn text(output: &Arc<Mutex<Vec<u8>>>) -> String {
     String::from_utf8_lossy(&output.lock().unwrap()).into_owned()
 }
 
-/// Logs in with the one-time link: the `atlas_token=…` pair of its cookie.
+/// Logs in with the one-time link: the `atlas_session=…` pair of its cookie.
 fn log_in(s: &DemoServer) -> String {
     let (status, headers, body) = s.get(&s.link, None);
     assert_eq!(status, 303, "{body}");
@@ -215,7 +215,9 @@ fn the_link_logs_in_once_and_no_token_is_written_or_logged() {
 
     // Neither the code nor the token is anywhere but in the one line that shows the link.
     let code = s.link.split("code=").nth(1).unwrap().to_string();
-    let token = cookie.strip_prefix("atlas_token=").unwrap().to_string();
+    // The cookie holds a session id; the token stays in the server.
+    let token = cookie.strip_prefix("atlas_session=").unwrap().to_string();
+    assert!(token.starts_with("ses_"), "{cookie}");
     let out = s.output_with("logged in with the one-time link");
     assert!(out.contains("logged in with the one-time link"), "{out}");
     assert_eq!(out.matches(&code).count(), 1, "{out}");
