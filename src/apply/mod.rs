@@ -46,6 +46,9 @@ pub struct ApplySettings {
     pub stop: Option<tokio_util::sync::CancellationToken>,
     /// `--verify-key-env`: the plan must carry a signature made with this key.
     pub verify_key: Option<crate::plan::sign::Key>,
+    /// Who asked for the apply when it is not the commit author (the `serve` token that applied a
+    /// previewed plan); recorded in the run log.
+    pub requested_by: Option<String>,
 }
 
 /// What an apply did.
@@ -604,8 +607,9 @@ fn record(
     // Refused runs, and runs whose log cannot be committed, keep it outside history (as the
     // report says by then: a log that could not be committed makes the run partial).
     let private = |report: &ApplyReport| {
-        let yaml =
-            ApplyRunLog::new(report, target, plan, started, finished, stats.clone()).to_yaml();
+        let yaml = ApplyRunLog::new(report, target, plan, started, finished, stats.clone())
+            .by(settings.requested_by.as_deref())
+            .to_yaml();
         crate::store::runlog::write_private(repo, &target.name, &report.run_id, yaml.as_bytes())
             .ok()
             .map(|p| crate::store::runlog::shown(repo, &p))
@@ -614,7 +618,8 @@ fn record(
         report.run_log = private(report);
         return;
     }
-    let log = ApplyRunLog::new(report, target, plan, started, finished, stats.clone());
+    let log = ApplyRunLog::new(report, target, plan, started, finished, stats.clone())
+        .by(settings.requested_by.as_deref());
     let yaml = log.to_yaml();
     let path = crate::store::layout::run_log(&target.name, &report.run_id, started);
     let committed = repo

@@ -124,9 +124,18 @@ pub struct ApplyRunLog<'a> {
     pub checks: &'a super::verify::Checks,
     pub items: Vec<&'a ItemResult>,
     pub graph: ClientStats,
+    /// Who asked for it when that is not the commit's author (a `serve` token's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<&'a str>,
 }
 
 impl<'a> ApplyRunLog<'a> {
+    /// The same log, saying who asked for the apply.
+    pub fn by(mut self, who: Option<&'a str>) -> Self {
+        self.requested_by = who;
+        self
+    }
+
     pub fn new(
         report: &'a ApplyReport,
         target: &'a TenantTarget,
@@ -156,6 +165,7 @@ impl<'a> ApplyRunLog<'a> {
                 .filter(|i| i.result != ItemStatus::NotApplied)
                 .collect(),
             graph,
+            requested_by: None,
         }
     }
 
@@ -189,8 +199,12 @@ impl<'a> ApplyRunLog<'a> {
                 i.name
             ));
         }
+        let by = self
+            .requested_by
+            .map(|w| format!("Atlas-Requested-By: {w}\n"))
+            .unwrap_or_default();
         format!(
-            "apply({}): {applied} applied, {failed} failed\n\n{body}\nAtlas-Run: {}\nAtlas-Tenant: {}\nAtlas-Plan: {}\nAtlas-Source: {} {}\n",
+            "apply({}): {applied} applied, {failed} failed\n\n{body}\nAtlas-Run: {}\nAtlas-Tenant: {}\nAtlas-Plan: {}\nAtlas-Source: {} {}\n{by}",
             self.tenant, self.run_id, self.tenant, self.plan, self.source, self.commit
         )
     }

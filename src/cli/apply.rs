@@ -132,6 +132,7 @@ pub fn execute(
         backup_after: true,
         stop: None,
         verify_key: verify_key.map(|(k, _)| k),
+        requested_by: None,
     };
     let report = rt.block_on(apply::apply(
         repo.root().to_path_buf(),

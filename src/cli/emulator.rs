@@ -29,6 +29,9 @@ pub struct EmulatorArgs {
     /// Latency added to every Graph request.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Latency added to every write besides --latency-ms (Intune's writes take seconds).
+    #[arg(long, default_value_t = 0)]
+    pub write_latency_ms: u64,
     /// Throttling: Intune's published limits as sliding 20 s windows, or none.
     #[arg(long, value_enum, default_value_t = ThrottleArg::Off)]
     pub throttle: ThrottleArg,
@@ -108,26 +111,7 @@ pub fn run(out: &Out, args: EmulatorArgs) -> Result<Exit, CliError> {
         );
         names.push("demo".into());
     }
-    let mut config = EmulatorConfig {
-        page_size: args.page_size,
-        latency: Duration::from_millis(args.latency_ms),
-        throttle: match args.throttle {
-            ThrottleArg::Intune => Throttle::Intune {
-                window: Duration::from_secs(20),
-                scale: 1.0,
-            },
-            ThrottleArg::Off => Throttle::Off,
-        },
-        fault_rate: args.fault_rate,
-        fault_seed: args.random_seed,
-        drop_create_rate: args.drop_create_rate,
-        order: match args.order {
-            OrderArg::AsStored => ListOrder::AsStored,
-            OrderArg::Reverse => ListOrder::Reverse,
-            OrderArg::Shuffle => ListOrder::Shuffle(args.random_seed),
-        },
-        ..EmulatorConfig::default()
-    };
+    let mut config = config_of(&args);
     config
         .vary(&args.vary, args.random_seed)
         .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
@@ -216,4 +200,29 @@ fn banner(base: &str, served: &[Served]) -> Vec<String> {
     lines.push(String::new());
     lines.push("Ctrl-C stops the emulator.".into());
     lines
+}
+
+/// The emulator's knobs as the arguments set them (variations are applied after).
+fn config_of(args: &EmulatorArgs) -> EmulatorConfig {
+    EmulatorConfig {
+        page_size: args.page_size,
+        latency: Duration::from_millis(args.latency_ms),
+        write_latency: Duration::from_millis(args.write_latency_ms),
+        throttle: match args.throttle {
+            ThrottleArg::Intune => Throttle::Intune {
+                window: Duration::from_secs(20),
+                scale: 1.0,
+            },
+            ThrottleArg::Off => Throttle::Off,
+        },
+        fault_rate: args.fault_rate,
+        fault_seed: args.random_seed,
+        drop_create_rate: args.drop_create_rate,
+        order: match args.order {
+            OrderArg::AsStored => ListOrder::AsStored,
+            OrderArg::Reverse => ListOrder::Reverse,
+            OrderArg::Shuffle => ListOrder::Shuffle(args.random_seed),
+        },
+        ..EmulatorConfig::default()
+    }
 }

@@ -11,6 +11,10 @@ pub struct EmulatorConfig {
     pub page_size: Option<usize>,
     /// Added to every Graph request.
     pub latency: Duration,
+    /// Added to every write (`POST`, `PATCH`, `PUT`, `DELETE` outside `$batch`) besides
+    /// `latency`: Intune's writes take far longer than its reads. Changeable while serving
+    /// (`EmulatorHandle::set_write_latency`).
+    pub write_latency: Duration,
     pub throttle: Throttle,
     /// Fraction (0.0..=1.0) of Graph GET / list / batch-inner requests that fail
     /// (503, 504 or a connection reset, rotating); never token or `/_emulator` requests.
@@ -90,6 +94,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             page_size: None,
             latency: Duration::ZERO,
+            write_latency: Duration::ZERO,
             throttle: Throttle::Off,
             fault_rate: 0.0,
             fault_seed: 0,

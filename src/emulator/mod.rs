@@ -174,7 +174,9 @@ pub async fn start(
         Throttle::Off => None,
         Throttle::Intune { window, scale } => Some(Mutex::new(Throttler::new(window, scale))),
     };
+    let write_latency_ms = config.write_latency.as_millis() as u64;
     let shared = Arc::new(Shared {
+        write_latency_ms: std::sync::atomic::AtomicU64::new(write_latency_ms),
         faults: Mutex::new(
             Faults::new(config.fault_rate, config.fault_seed)
                 .with_drop_create_rate(config.drop_create_rate),
@@ -214,6 +216,14 @@ impl EmulatorHandle {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         self.shared.base.clone()
+    }
+
+    /// Changes the latency added to every write from now on.
+    pub fn set_write_latency(&self, latency: std::time::Duration) {
+        self.shared.write_latency_ms.store(
+            latency.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Same JSON as `GET /_emulator/stats`.

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<Stats>,
     pub throttle: Option<Mutex<Throttler>>,
     pub faults: Mutex<Faults>,
+    /// `EmulatorConfig::write_latency` as it is now, in milliseconds.
+    pub write_latency_ms: std::sync::atomic::AtomicU64,
 }
 
 /// Locks ignoring poisoning: a panicked handler must not take the emulator down.

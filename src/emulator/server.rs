@@ -146,6 +146,12 @@ async fn graph(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     }
     let method = parts.method.as_str().to_string();
     let raw_path = parts.uri.path().to_string();
+    let write_ms = sh
+        .write_latency_ms
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if write_ms > 0 && method != "GET" && !raw_path.ends_with("/$batch") {
+        tokio::time::sleep(std::time::Duration::from_millis(write_ms)).await;
+    }
     let fail = |e: GraphError| {
         let mut o = Outcome::error(e, &uuid::Uuid::new_v4().to_string(), crid);
         o.request_id = uuid::Uuid::new_v4().to_string();

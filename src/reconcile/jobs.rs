@@ -61,8 +61,74 @@ impl Running {
     }
 }
 
+/// How often queues are looked at besides being woken.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Works the queues of `tenants` until `ctx.stop`: at each wake or poll, every one of them with a
+/// queued (or orphaned running) run and no worker of this process gets one. `serve` runs this for
+/// the tenants of its configuration, the reconcile loop for the tenants it runs.
+pub async fn work_queues(
+    ctx: RoundCtx,
+    running: Arc<Running>,
+    tenants: Vec<String>,
+    wake: Arc<tokio::sync::Notify>,
+) {
+    let busy: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+    loop {
+        tokio::select! {
+            _ = ctx.stop.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+        let root = ctx.root.clone();
+        let wanted = tenants.clone();
+        let waiting = tokio::task::spawn_blocking(move || {
+            let Ok(repo) = Repo::open(&root) else {
+                return vec![];
+            };
+            let queued = jobs::tenants(&repo).unwrap_or_default();
+            wanted
+                .into_iter()
+                .filter(|t| queued.contains(t))
+                .filter(|t| {
+                    jobs::list(&repo, t)
+                        .map(|l| l.iter().any(|j| j.status.active()))
+                        .unwrap_or(false)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for tenant in waiting {
+            if !busy
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(tenant.clone())
+            {
+                continue;
+            }
+            let (ctx, running, busy) = (ctx.clone(), running.clone(), busy.clone());
+            tokio::spawn(async move {
+                loop {
+                    match work_next(&ctx, &running, &tenant).await {
+                        Ok(Some(j)) if !ctx.stop.is_cancelled() && !j.status.active() => continue,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(tenant = %tenant, error = %e, "the queue could not be worked");
+                            break;
+                        }
+                    }
+                }
+                busy.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&tenant);
+            });
+        }
+    }
+}
+
 /// Works the next run of `tenant`, if there is one and no other process works the tenant's queue
-/// now. Returns the run as it finished.
+/// now. Returns the run as it finished (queued again when the tenant was locked by another run).
 pub async fn work_next(
     ctx: &RoundCtx,
     running: &Running,
@@ -123,13 +189,47 @@ async fn work(ctx: &RoundCtx, repo: &Repo, mut job: Job) -> Job {
         job.message = Some(e);
     }
     job.progress = None;
+    if job.status.active() {
+        // Queued again: worked once the tenant is free.
+        let _ = jobs::save(repo, &job);
+        return job;
+    }
     job.finished = Some(crate::clock::now());
     let _ = jobs::save(repo, &job);
+    tell(repo, &job);
     tracing::info!(
         tenant = %job.tenant, run = %job.run, kind = job.kind.as_str(),
         status = job.status.as_str(), "queued run finished"
     );
     job
+}
+
+/// Leaves word of a finished run in the inbox of the token that started it.
+fn tell(repo: &Repo, job: &Job) {
+    let what = match (&job.kind, &job.spec.policy) {
+        (JobKind::Capture, Some(p)) => format!("capture of {p}"),
+        (kind, _) => kind.as_str().to_string(),
+    };
+    let message = crate::records::inbox::Message {
+        id: format!("run:{}", job.run),
+        at: job.finished.unwrap_or_else(crate::clock::now),
+        tenant: job.tenant.clone(),
+        kind: "run".into(),
+        level: job.status.as_str().into(),
+        text: format!(
+            "{what} of {} {}{}",
+            job.tenant,
+            job.status.as_str(),
+            job.message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        ),
+        link: format!("/tenants/{}/runs/{}", job.tenant, job.run),
+    };
+    if let Err(e) = crate::records::inbox::post(repo, &job.requested_by, message) {
+        tracing::warn!(run = %job.run, error = %e, "the inbox could not be written");
+    }
 }
 
 /// The `--only` pattern of one policy (`<type>/<file stem>`), its characters taken literally.
@@ -185,13 +285,19 @@ async fn backup_job(
     if !o.run_id.is_empty() {
         job.runs.push(o.run_id.clone());
     }
+    if let Some(held) = &o.locked {
+        // Another run (the loop's round, a command) writes the tenant now: wait for it.
+        job.status = JobStatus::Queued;
+        job.message = Some(format!("waiting: {held}"));
+        return Ok(());
+    }
     job.status = match o.outcome {
         Outcome::Success | Outcome::NoChange => JobStatus::Succeeded,
         Outcome::Partial => JobStatus::Partial,
         Outcome::Failed => JobStatus::Failed,
         Outcome::Refused => JobStatus::Refused,
     };
-    job.message = o.locked.or(o.error).or_else(|| {
+    job.message = o.error.or_else(|| {
         if o.nothing_matched {
             return Some("the policy is not in the tenant any more".into());
         }
@@ -337,8 +443,20 @@ async fn apply_job(ctx: &RoundCtx, repo: &Repo, job: &mut Job) -> Result<(), Str
         backup_after: true,
         stop: Some(ctx.stop.clone()),
         verify_key: None,
+        requested_by: Some(job.requested_by.clone()),
     };
     let report = apply::apply(ctx.root.clone(), target, plan, settings).await;
+    if report.locked {
+        job.status = JobStatus::Queued;
+        job.message = Some(format!(
+            "waiting: {}",
+            report
+                .message
+                .as_deref()
+                .unwrap_or("another run holds the tenant's lock")
+        ));
+        return Ok(());
+    }
     job.runs.push(report.run_id.clone());
     job.runs.extend(report.backup_run.clone());
     job.items = report

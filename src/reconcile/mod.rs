@@ -13,7 +13,8 @@
 //! started when the stop comes is not started.
 //!
 //! With `housekeeping.schedule` the loop also prunes the private state at that interval, on a
-//! blocking thread beside the rounds ([`housekeeping`]).
+//! blocking thread beside the rounds ([`housekeeping`]). It also works the runs people queued in
+//! `serve` for its tenants ([`jobs`]), as `serve` does unless started with `--no-work`.
 
 pub mod guard;
 mod health;
@@ -198,6 +199,7 @@ pub async fn run(
     lp.desired_seen = lp.desired_commits();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _watch = if lp.opts.once { None } else { lp.watch(tx)? };
+    let queue = (!lp.opts.once).then(|| lp.work_queues(names.clone()));
     let mut tasks: Rounds = tokio::task::JoinSet::new();
     let mut running: BTreeMap<tokio::task::Id, String> = BTreeMap::new();
     loop {
@@ -233,6 +235,9 @@ pub async fn run(
     }
     if let Some(running) = lp.housekeeping.take() {
         let _ = running.await;
+    }
+    if let Some(queue) = queue {
+        let _ = queue.await;
     }
     if lp.opts.stop.is_cancelled() {
         let names: Vec<String> = lp.statuses.keys().cloned().collect();
@@ -386,6 +391,24 @@ impl Loop {
                 tracing::warn!(tenant, error = %e, "could not write the status file");
             }
         }
+    }
+
+    /// Works the runs people started in `serve` for `tenants` (docs/ARCHITECTURE.md, "Runs from
+    /// the browser") until the loop stops: whichever process takes a tenant's queue lock first
+    /// works its next run.
+    fn work_queues(&self, tenants: Vec<String>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(jobs::work_queues(
+            round::RoundCtx {
+                root: self.root.clone(),
+                config: self.config.clone(),
+                config_path: self.config_path.clone(),
+                stop: self.opts.stop.clone(),
+                client: None,
+            },
+            Arc::new(jobs::Running::default()),
+            tenants,
+            Arc::new(tokio::sync::Notify::new()),
+        ))
     }
 
     /// Starts housekeeping on a blocking thread unless the last one still runs, and schedules the

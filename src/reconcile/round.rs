@@ -446,6 +446,7 @@ async fn apply_plan(
         backup_after: true,
         stop: Some(ctx.stop.clone()),
         verify_key: None,
+        requested_by: None,
     };
     let hash = plan.hash.clone();
     let sentence = plan.summary.sentence();

@@ -3,6 +3,7 @@
 //! They sit below `reconcile`, `notify` and `server` so that the loop writes them and the web UI
 //! and notifications read them without either importing the loop (docs/ARCHITECTURE.md, "Layers").
 
+pub mod inbox;
 pub mod jobs;
 pub mod status;
 pub mod trigger;

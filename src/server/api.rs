@@ -307,7 +307,7 @@ pub(crate) fn drift_view(t: &TenantIndex) -> DriftView {
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-fn json<T: Serialize>(v: &T) -> Response {
+pub(crate) fn json<T: Serialize>(v: &T) -> Response {
     Json(v).into_response()
 }
 

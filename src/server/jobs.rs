@@ -8,7 +8,7 @@
 
 use super::{App, Caller, Problem, blocking, operate};
 use crate::config::TokenRole;
-use crate::reconcile::jobs::{Running, work_next};
+use crate::reconcile::jobs::{Running, work_queues};
 use crate::reconcile::round::RoundCtx;
 use crate::records::jobs::{self, Job, JobKind, JobSpec, JobStatus, Started};
 use axum::Json;
@@ -17,21 +17,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// How often the workers look for queued runs besides being told of a new one.
-const POLL: Duration = Duration::from_secs(2);
+use std::sync::Arc;
 
 /// The workers of this process.
 pub(crate) struct Workers {
     /// `None`: queued runs are left to another process (`serve --no-work`, a reconcile loop).
     pub ctx: Option<RoundCtx>,
     pub running: Arc<Running>,
-    pub wake: tokio::sync::Notify,
-    /// Tenants a worker of this process is on now.
-    busy: Mutex<HashSet<String>>,
+    pub wake: Arc<tokio::sync::Notify>,
     /// Starts are checked for duplicates one at a time.
     pub starts: tokio::sync::Mutex<()>,
 }
@@ -41,71 +34,24 @@ impl Workers {
         Workers {
             ctx,
             running: Arc::new(Running::default()),
-            wake: tokio::sync::Notify::new(),
-            busy: Mutex::new(HashSet::new()),
+            wake: Arc::new(tokio::sync::Notify::new()),
             starts: tokio::sync::Mutex::new(()),
         }
     }
-
-    fn claim(&self, tenant: &str) -> bool {
-        self.busy
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(tenant.to_string())
-    }
-
-    fn release(&self, tenant: &str) {
-        self.busy
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(tenant);
-    }
 }
 
-/// Runs the workers until `stop`: at each wake or poll, every tenant with a queued (or orphaned
-/// running) run and no worker of this process gets one.
+/// Works the queues of the configured tenants until the server stops.
 pub(crate) async fn work(app: Arc<App>) {
     let Some(ctx) = app.workers.ctx.clone() else {
         return;
     };
-    loop {
-        tokio::select! {
-            _ = ctx.stop.cancelled() => return,
-            _ = app.workers.wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
-        }
-        let a = app.clone();
-        let waiting = blocking(move || {
-            let mut out = vec![];
-            for t in jobs::tenants(&a.repo)? {
-                if jobs::list(&a.repo, &t)?.iter().any(|j| j.status.active()) {
-                    out.push(t);
-                }
-            }
-            Ok(out)
-        })
-        .await
-        .unwrap_or_default();
-        for tenant in waiting {
-            if !app.configured.contains(&tenant) || !app.workers.claim(&tenant) {
-                continue;
-            }
-            let (app, ctx) = (app.clone(), ctx.clone());
-            tokio::spawn(async move {
-                loop {
-                    match work_next(&ctx, &app.workers.running, &tenant).await {
-                        Ok(Some(_)) if !ctx.stop.is_cancelled() => continue,
-                        Ok(_) => break,
-                        Err(e) => {
-                            tracing::warn!(tenant = %tenant, error = %e, "the queue could not be worked");
-                            break;
-                        }
-                    }
-                }
-                app.workers.release(&tenant);
-            });
-        }
-    }
+    work_queues(
+        ctx,
+        app.workers.running.clone(),
+        app.configured.clone(),
+        app.workers.wake.clone(),
+    )
+    .await;
 }
 
 /// What `POST /api/tenants/{t}/runs` asks for.
@@ -388,14 +334,10 @@ pub(crate) async fn apply_job(
         ..JobSpec::default()
     };
     let key = format!("apply:{}", summary.hash);
-    Ok(new_job(
-        tenant,
-        JobKind::Apply,
-        spec,
-        key,
-        caller,
-        idempotency_key,
-    ))
+    let mut job = new_job(tenant, JobKind::Apply, spec, key, caller, idempotency_key);
+    // The apply names the plan it applies, as the audit shows it.
+    job.plan = Some(summary);
+    Ok(job)
 }
 
 /// `POST /api/tenants/{t}/runs/{plan-run}/apply`: applies exactly that plan (`restore` role).

@@ -12,8 +12,10 @@
 //! request costs a lookup, not a tree walk; git work runs on blocking threads.
 
 mod api;
+mod audit;
 pub mod auth;
 mod conn;
+mod inbox;
 mod index;
 mod inventory;
 mod job_pages;
@@ -346,6 +348,11 @@ fn router(app: Arc<App>) -> Router {
             post(job_pages::cancel_form),
         )
         .route("/tenants/{tenant}/restore", get(job_pages::wizard))
+        .route("/tenants/{tenant}/audit", get(audit::page_view))
+        .route("/inbox", get(inbox::page_view))
+        .route("/inbox/read", post(inbox::mark_read))
+        .route("/api/inbox", get(inbox::api))
+        .route("/api/tenants/{tenant}/audit", get(audit::api))
         .route("/tenants/{tenant}/runs/{run}", get(run_pages::run))
         .route("/tenants/{tenant}/drift", get(run_pages::drift))
         .route("/api/tenants", get(api::tenants))

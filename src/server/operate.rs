@@ -53,6 +53,18 @@ pub(super) fn may(
             _ => "this token may only read (the `operate` role starts runs and names versions)",
         });
     }
+    forged(caller, headers, sent, api)
+}
+
+/// 403 when a browser session's request came from another site or lacks the session's
+/// anti-forgery value (`sent`); requests with a bearer header pass.
+pub(super) fn forged(
+    caller: &Caller,
+    headers: &HeaderMap,
+    sent: Option<&str>,
+    api: bool,
+) -> Result<(), Problem> {
+    let refuse = |m: &str| Err(Problem::new(StatusCode::FORBIDDEN, m.to_string()).api(api));
     if let Some(expected) = &caller.csrf {
         if auth::cross_site(headers) {
             return refuse("a form posted from another site is refused");

@@ -25,7 +25,7 @@ th{background:#f3f4f6;font-weight:600}td.old,li.old,span.old{background:#ffebe9}
 ul.lines{list-style:none;padding-left:.5em}code{font-size:.92em}\
 form.switch{float:right;margin:.2em 0 0 1em}form.name-version{margin:.6em 0 1em}\
 form.inline{display:inline}div.actions{margin:.4em 0 1em}fieldset{margin:.5em 0;border:1px solid #d0d7de}\
-pre.plan{background:#f6f8fa;padding:.6em;border:1px solid #d0d7de}";
+pre.plan{background:#f6f8fa;padding:.6em;border:1px solid #d0d7de}tr.unread td{font-weight:600}";
 
 /// The page around a body.
 pub(super) fn page(
@@ -49,6 +49,7 @@ pub(super) fn page(
                         a href="/" { "tenant-atlas" }
                         @if let Some(c) = caller {
                             span { "token: " (c.name) }
+                            a href="/inbox" { "Inbox" }
                             form method="post" action="/logout" { button type="submit" { "Log out" } }
                         }
                     }
@@ -167,8 +168,8 @@ pub(crate) async fn login(
     }
 }
 
-/// `GET /login/once?code=…`: the one-time link of the server's session (`serve --demo`) sets the
-/// login cookie of its token and sends the browser to the overview; a code used before, expired
+/// `GET /login/once?code=…`: the one-time link of the server's session (`serve --demo`) opens a
+/// browser session of its token and sends the browser to the overview; a code used before, expired
 /// or unknown is refused (403). The code is never logged.
 pub(crate) async fn login_once(
     State(app): State<Arc<App>>,
@@ -294,7 +295,8 @@ pub(crate) async fn tenant(
         p {
             a href=(format!("/tenants/{tenant}/inventory")) { "Inventory" } " · "
             a href=(format!("/tenants/{tenant}/runs")) { "Runs" } " · "
-            a href=(format!("/tenants/{tenant}/drift")) { "Drift" }
+            a href=(format!("/tenants/{tenant}/drift")) { "Drift" } " · "
+            a href=(format!("/tenants/{tenant}/audit")) { "Audit" }
             " · " (d.summary.objects) " objects"
             @if let Some(l) = &d.summary.last_backup { " · last backup " (ts(l.at)) }
         }

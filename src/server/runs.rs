@@ -42,6 +42,9 @@ pub struct RunSummary {
     /// The runs a reconcile round made (its backup, apply and the backup after it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<String>,
+    /// Who asked for it, when the log says (an apply started from `serve`: the token's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
 }
 
 /// Parses a run log's YAML into a generic value (`None`: not a YAML mapping).
@@ -87,6 +90,7 @@ pub fn summarize(v: &Value, fallback_id: &str, source: RunSource) -> RunSummary 
                     .collect()
             })
             .unwrap_or_default(),
+        requested_by: s("requestedBy"),
     }
 }
 

@@ -14,6 +14,7 @@ mod demo;
 mod guards;
 mod hardening;
 mod operate;
+mod resume;
 mod routes;
 mod runs;
 

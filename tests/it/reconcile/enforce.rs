@@ -446,6 +446,7 @@ fn an_apply_stopped_before_its_first_request_keeps_nothing() {
         backup_after: false,
         stop: Some(stop),
         verify_key: None,
+        requested_by: None,
     };
     let before = writes(&emu);
     let report = emu

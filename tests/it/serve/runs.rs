@@ -146,6 +146,53 @@ fn each_kind_is_queued_worked_and_followed_to_its_end() {
     // The runs page lists what was started here.
     let page = s.get("/tenants/demo/runs", Auth::Bearer(READ));
     assert!(page.body.contains("Started here") && page.body.contains(&applied));
+
+    // The audit trail: who applied which plan, in the committed run log and its commit too.
+    let audit = json(&s.get(
+        "/api/tenants/demo/audit?who=desk&kind=apply",
+        Auth::Bearer(READ),
+    ));
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "the apply and the refused one: {audit}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["run"] == applied.as_str() && e["outcome"] == "succeeded")
+    );
+    assert!(
+        entries.iter().all(|e| e["plan"] == plan["plan"]["hash"]),
+        "{audit}"
+    );
+    let log_id = v["runs"][0].as_str().unwrap();
+    let committed = git(
+        &s.repo.env.repo(),
+        &["grep", "-l", "requestedBy: desk", "HEAD", "--", "runs"],
+    );
+    assert!(committed.contains(log_id), "{committed}");
+    let message = git(
+        &s.repo.env.repo(),
+        &["log", "--format=%B", "--grep", "Atlas-Requested-By: desk"],
+    );
+    assert!(
+        message.contains(&format!("Atlas-Run: {log_id}")),
+        "{message}"
+    );
+    let page = s.get("/tenants/demo/audit?kind=backup", Auth::Bearer(READ));
+    assert!(
+        page.body.contains("Audit of demo") && page.body.contains(">ci<"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&applied), "filtered by kind");
+    assert_eq!(
+        s.get("/api/tenants/demo/audit?since=soon", Auth::Bearer(READ))
+            .status,
+        400
+    );
+    assert_eq!(
+        s.get("/api/tenants/demo/audit", Auth::Bearer(OTHER)).status,
+        403
+    );
 }
 
 #[test]
@@ -206,7 +253,7 @@ fn identical_starts_make_one_run_and_handlers_never_reach_graph() {
     ));
     assert_eq!(queued["status"], "queued");
 
-    // A queued run can be cancelled; the other is worked by a second process.
+    // A queued run can be cancelled; the other is worked by the reconcile loop of the tenant.
     let cancel = s.repo.emu.rt.block_on(async {
         s.http
             .delete(format!(
@@ -223,7 +270,7 @@ fn identical_starts_make_one_run_and_handlers_never_reach_graph() {
     let mut worker = s
         .repo
         .env
-        .cmd(&["serve", "--repo", "repo", "--listen", "127.0.0.1:0"])
+        .cmd(&["reconcile", "--repo", "repo", "--tenant", "demo"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
