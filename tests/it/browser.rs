@@ -394,6 +394,17 @@ fn a_person_restores_an_earlier_version_through_the_wizard_in_chromium() {
             };
             assert!(t.contains("applied"), "{t}");
             shot(&c, &dir, "15-restore-applied").await;
+            // What it leaves: the inbox's word of the run, and the audit naming the token.
+            c.goto(&format!("{base}/inbox")).await.unwrap();
+            let t = page_with(&c, "View run").await;
+            assert!(t.contains("apply of demo succeeded"), "{t}");
+            shot(&c, &dir, "16-inbox").await;
+            c.goto(&format!("{base}/tenants/demo/audit?who=desk"))
+                .await
+                .unwrap();
+            let t = page_with(&c, "Audit of demo").await;
+            assert!(t.contains("apply") && t.contains("plan"), "{t}");
+            shot(&c, &dir, "17-audit").await;
         }
         .await;
         let _ = c.close().await;

@@ -51,25 +51,25 @@ fn worker(s: &Server) -> std::process::Child {
         .unwrap()
 }
 
-#[test]
-fn a_worker_killed_during_an_apply_is_resumed_without_duplicates() {
+/// The device categories deleted live, a plan restoring them, and its apply killed after its
+/// first create: the server, the categories' names, the apply run and what it had done.
+fn killed_half_way() -> (Server, std::collections::BTreeSet<String>, String) {
     let s = Repo::new().serve_with(&["--no-work"]);
     let (tenant, client, secret) = demo_credentials();
     let graph = client_for(&s.repo.emu, &tenant, &client, &secret);
     let rt = &s.repo.emu.rt;
     let path = "/beta/deviceManagement/deviceCategories";
-    let categories = rt.block_on(graph.list(path)).unwrap();
-    let names: std::collections::BTreeSet<String> = categories
+    let live = rt.block_on(graph.list(path)).unwrap();
+    let names: std::collections::BTreeSet<String> = live
         .iter()
         .map(|c| c["displayName"].as_str().unwrap().to_string())
         .collect();
     assert!(names.len() >= 3);
-    for c in &categories {
+    for c in &live {
         let id = c["id"].as_str().unwrap();
         rt.block_on(graph.send(reqwest::Method::DELETE, &format!("{path}/{id}"), None))
             .unwrap();
     }
-
     let plan = api(
         &s,
         reqwest::Method::POST,
@@ -105,33 +105,84 @@ fn a_worker_killed_during_an_apply_is_resumed_without_duplicates() {
         "running",
         "left running by the killed process"
     );
-
     emu.set_write_latency(Duration::ZERO);
-    let mut second = worker(&s);
-    let v = wait_for(&s, &apply, "the resumed apply", |v| {
+    (s, names, apply)
+}
+
+/// The device categories' names in the tenant now, sorted.
+fn categories(s: &Server) -> Vec<String> {
+    let (tenant, client, secret) = demo_credentials();
+    let graph = client_for(&s.repo.emu, &tenant, &client, &secret);
+    let all = s
+        .repo
+        .emu
+        .rt
+        .block_on(graph.list("/beta/deviceManagement/deviceCategories"))
+        .unwrap();
+    let mut names: Vec<String> = all
+        .iter()
+        .map(|c| c["displayName"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Starts a worker and waits for the run to end.
+fn resumed(s: &Server, apply: &str) -> Value {
+    let mut second = worker(s);
+    let v = wait_for(s, apply, "the resumed apply", |v| {
         !["queued", "running"].contains(&v["status"].as_str().unwrap_or(""))
     });
     let _ = second.kill();
     let _ = second.wait();
+    v
+}
+
+#[test]
+fn a_worker_killed_during_an_apply_is_resumed_without_duplicates() {
+    let (s, names, apply) = killed_half_way();
+    let v = resumed(&s, &apply);
     assert_eq!(v["status"], "succeeded", "{v}");
-    assert!(
-        v["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("taken up again")
-            || v["items"].as_array().is_some(),
-        "{v}"
-    );
-    // Every category once: none created twice.
-    let after = rt.block_on(graph.list(path)).unwrap();
-    let mut again: Vec<String> = after
+    let applied = v["items"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|c| c["displayName"].as_str().unwrap().to_string())
-        .collect();
-    again.sort();
+        .filter(|i| i["result"] == "applied")
+        .count();
+    assert_eq!(applied, names.len(), "each item applied: {v}");
+    // Every category once: none created twice.
     assert_eq!(
-        again,
+        categories(&s),
         names.into_iter().collect::<Vec<_>>(),
         "no duplicates"
     );
+}
+
+#[test]
+fn a_killed_apply_whose_tenant_changed_since_is_refused_with_the_reason() {
+    let (s, names, apply) = killed_half_way();
+    // Someone makes the categories still missing by hand meanwhile: the objects the plan would
+    // create exist now, so the plan no longer matches the tenant.
+    let (tenant, client, secret) = demo_credentials();
+    let graph = client_for(&s.repo.emu, &tenant, &client, &secret);
+    let there = categories(&s);
+    for name in names.iter().filter(|n| !there.contains(n)) {
+        let body = serde_json::json!({"displayName": name, "description": "made by hand"});
+        s.repo
+            .emu
+            .rt
+            .block_on(graph.send(
+                reqwest::Method::POST,
+                "/beta/deviceManagement/deviceCategories",
+                Some(&body),
+            ))
+            .unwrap();
+    }
+    let before = categories(&s);
+    let v = resumed(&s, &apply);
+    assert_eq!(v["status"], "refused", "{v}");
+    let reason = v["message"].as_str().unwrap_or("");
+    assert!(reason.contains("changed"), "the reason: {v}");
+    assert_eq!(categories(&s), before, "nothing more written");
+    assert_eq!(before.len(), names.len(), "none twice: {before:?}");
 }
