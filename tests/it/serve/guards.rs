@@ -498,4 +498,27 @@ fn serve_refuses_to_start_without_tokens_and_makes_new_ones() {
     .unwrap();
     let config = tenant_atlas::config::Config::load(&env.repo().join("atlas.yaml")).unwrap();
     assert!(config.server.unwrap().tokens[0].allows("any"));
+    // With roles, the line names them and loads with them.
+    let (code, o, err) = out(&env.run(&[
+        "serve",
+        "--new-token",
+        "desk",
+        "--tenants",
+        "*",
+        "--roles",
+        "restore",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let line = o.lines().nth(2).unwrap();
+    assert!(line.ends_with("trigger: false, roles: [restore]}"), "{line}");
+    std::fs::write(
+        env.repo().join("atlas.yaml"),
+        format!("server:\n  tokens:\n{line}\n"),
+    )
+    .unwrap();
+    let config = tenant_atlas::config::Config::load(&env.repo().join("atlas.yaml")).unwrap();
+    assert_eq!(
+        config.server.unwrap().tokens[0].role(),
+        tenant_atlas::config::TokenRole::Restore
+    );
 }

@@ -45,15 +45,54 @@ fn worker(s: &Server) -> std::process::Child {
     s.repo
         .env
         .cmd(&["serve", "--repo", "repo", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
 
+/// The address a worker `serve` listens on (its first line).
+fn address_of(worker: &mut std::process::Child) -> String {
+    let mut first = String::new();
+    BufReader::new(worker.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string()
+}
+
 /// The device categories deleted live, a plan restoring them, and its apply killed after its
-/// first create: the server, the categories' names, the apply run and what it had done.
+/// first create: the server, the categories' names and the apply run.
 fn killed_half_way() -> (Server, std::collections::BTreeSet<String>, String) {
+    let (s, names, apply, mut first) = half_way();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(
+        run_of(&s, &apply)["status"],
+        "running",
+        "left running by the killed process"
+    );
+    s.repo
+        .emu
+        .handle
+        .as_ref()
+        .unwrap()
+        .set_write_latency(Duration::ZERO);
+    (s, names, apply)
+}
+
+/// The device categories deleted live, a plan restoring them, and its apply worked by another
+/// `serve` with slow writes, after its first create: the server, the categories' names, the
+/// apply run and the worker.
+fn half_way() -> (
+    Server,
+    std::collections::BTreeSet<String>,
+    String,
+    std::process::Child,
+) {
     let s = Repo::new().serve_with(&["--no-work"]);
     let (tenant, client, secret) = demo_credentials();
     let graph = client_for(&s.repo.emu, &tenant, &client, &secret);
@@ -96,17 +135,9 @@ fn killed_half_way() -> (Server, std::collections::BTreeSet<String>, String) {
     let half = wait_for(&s, &apply, "the first create", |v| {
         v["progress"]["done"].as_u64().unwrap_or(0) >= 1
     });
-    first.kill().unwrap();
-    first.wait().unwrap();
     let done_before = half["progress"]["done"].as_u64().unwrap();
-    assert!(done_before < names.len() as u64, "killed half-way: {half}");
-    assert_eq!(
-        run_of(&s, &apply)["status"],
-        "running",
-        "left running by the killed process"
-    );
-    emu.set_write_latency(Duration::ZERO);
-    (s, names, apply)
+    assert!(done_before < names.len() as u64, "half-way: {half}");
+    (s, names, apply, first)
 }
 
 /// The device categories' names in the tenant now, sorted.
@@ -185,4 +216,40 @@ fn a_killed_apply_whose_tenant_changed_since_is_refused_with_the_reason() {
     assert!(reason.contains("changed"), "the reason: {v}");
     assert_eq!(categories(&s), before, "nothing more written");
     assert_eq!(before.len(), names.len(), "none twice: {before:?}");
+}
+
+#[test]
+fn a_running_apply_is_stopped_between_two_requests_by_the_process_working_it() {
+    let (s, names, apply, mut w) = half_way();
+    let url = address_of(&mut w);
+    let stop = s.repo.emu.rt.block_on(async {
+        s.http
+            .delete(format!("{url}/api/tenants/demo/runs/{apply}"))
+            .bearer_auth(TRIGGER)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(stop, 202);
+    // The server that does not work it says so.
+    let elsewhere = s.request(
+        reqwest::Method::DELETE,
+        &format!("/api/tenants/demo/runs/{apply}"),
+        Auth::Bearer(TRIGGER),
+        None,
+    );
+    assert_eq!(elsewhere.status, 409, "{}", elsewhere.body);
+    let v = wait_for(&s, &apply, "the stopped apply", |v| {
+        !["queued", "running"].contains(&v["status"].as_str().unwrap_or(""))
+    });
+    let _ = w.kill();
+    let _ = w.wait();
+    assert_eq!(v["status"], "partial", "stopped half-way: {v}");
+    assert!(
+        categories(&s).len() < names.len(),
+        "not every create was sent: {:?}",
+        categories(&s)
+    );
 }
