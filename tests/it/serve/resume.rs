@@ -117,7 +117,7 @@ fn half_way() -> (
         r#"{"kind": "plan", "types": ["deviceCategories"]}"#,
     );
     let plan = plan["run"].as_str().unwrap().to_string();
-    let mut first = worker(&s);
+    let first = worker(&s);
     let p = wait_for(&s, &plan, "the plan", |v| v["status"] == "succeeded");
     assert_eq!(p["plan"]["toApply"], names.len(), "{p}");
 
