@@ -134,21 +134,9 @@ pub(crate) async fn mark_read(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, false)?;
-    let ids: Vec<String> = url::form_urlencoded::parse(&body)
-        .filter(|(k, _)| k == "id")
-        .map(|(_, v)| v.into_owned())
-        .collect();
-    let sent = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
-    if let Some(expected) = &caller.csrf
-        && (super::auth::cross_site(&headers) || sent.as_deref() != Some(expected.as_str()))
-    {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "the form is stale or was not made by this server: reload the page",
-        ));
-    }
+    let form = super::operate::Form::parse(&body);
+    super::operate::forged(&caller, &headers, form.first("csrf").as_deref(), false)?;
+    let ids = form.all("id");
     let ids = if ids.is_empty() {
         messages(&app, &caller)
             .await?

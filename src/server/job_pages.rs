@@ -17,22 +17,6 @@ use maud::{Markup, PreEscaped, html};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The fields of a posted form, repeated keys kept.
-fn fields(body: &[u8]) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        out.entry(k.into_owned()).or_default().push(v.into_owned());
-    }
-    out
-}
-
-fn first(f: &BTreeMap<String, Vec<String>>, k: &str) -> Option<String> {
-    f.get(k)
-        .and_then(|v| v.first())
-        .filter(|v| !v.trim().is_empty())
-        .cloned()
-}
-
 fn see_other(location: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
@@ -44,24 +28,15 @@ pub(crate) async fn start_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let f = fields(&body);
-    operate::may(
-        &caller,
-        &tenant,
-        &headers,
-        first(&f, "csrf").as_deref(),
-        TokenRole::Operate,
-        false,
-    )?;
+    let (caller, f) = operate::form_caller(&app, &headers, &tenant, TokenRole::Operate, &body)?;
     app.tenant_index(&caller, &tenant, false).await?;
     let req = StartRequest {
-        kind: first(&f, "kind").unwrap_or_default(),
-        policy: first(&f, "policy"),
-        from: first(&f, "from"),
+        kind: f.first("kind").unwrap_or_default(),
+        policy: f.first("policy"),
+        from: f.first("from"),
         types: vec![],
-        only: f.get("only").cloned().unwrap_or_default(),
-        to_tenant: first(&f, "toTenant").filter(|t| *t != tenant),
+        only: f.all("only"),
+        to_tenant: f.first("toTenant").filter(|t| *t != tenant),
     };
     if req.kind == "plan" && req.only.is_empty() {
         return Err(Problem::bad_request("choose at least one item to restore"));
@@ -80,22 +55,13 @@ pub(crate) async fn apply_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let f = fields(&body);
-    operate::may(
-        &caller,
-        &tenant,
-        &headers,
-        first(&f, "csrf").as_deref(),
-        TokenRole::Restore,
-        false,
-    )?;
+    let (caller, f) = operate::form_caller(&app, &headers, &tenant, TokenRole::Restore, &body)?;
     app.tenant_index(&caller, &tenant, false).await?;
     let job = jobs::apply_job(&app, &caller, &tenant, &run, None)
         .await
         .map_err(|p| p.api(false))?;
     // The form names the plan it showed: a plan run is one plan, but say so if not.
-    if let (Some(shown), Some(hash)) = (first(&f, "hash"), job_plan_hash(&app, &tenant, &run).await)
+    if let (Some(shown), Some(hash)) = (f.first("hash"), job_plan_hash(&app, &tenant, &run).await)
         && shown != hash
     {
         return Err(Problem::new(
@@ -122,16 +88,7 @@ pub(crate) async fn cancel_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let f = fields(&body);
-    operate::may(
-        &caller,
-        &tenant,
-        &headers,
-        first(&f, "csrf").as_deref(),
-        TokenRole::Operate,
-        false,
-    )?;
+    let (caller, _) = operate::form_caller(&app, &headers, &tenant, TokenRole::Operate, &body)?;
     jobs::cancel(&app, &caller, &tenant, &run).await?;
     Ok(see_other(run_href(&tenant, &run)))
 }

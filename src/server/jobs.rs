@@ -283,11 +283,7 @@ pub(crate) async fn start_api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, true)?;
-    let sent = headers
-        .get(operate::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok());
-    operate::may(&caller, &tenant, &headers, sent, TokenRole::Operate, true)?;
+    let caller = operate::api_caller(&app, &headers, &tenant, TokenRole::Operate)?;
     app.tenant_index(&caller, &tenant, true).await?;
     let req: StartRequest =
         serde_json::from_slice(&body).map_err(|e| bad(format!("the body: {e}")))?;
@@ -347,11 +343,7 @@ pub(crate) async fn apply_api(
     headers: HeaderMap,
     _body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, true)?;
-    let sent = headers
-        .get(operate::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok());
-    operate::may(&caller, &tenant, &headers, sent, TokenRole::Restore, true)?;
+    let caller = operate::api_caller(&app, &headers, &tenant, TokenRole::Restore)?;
     app.tenant_index(&caller, &tenant, true).await?;
     let job = apply_job(&app, &caller, &tenant, &run, idempotency_key(&headers)?).await?;
     Ok(answer(&queue(&app, job).await?))
@@ -400,11 +392,7 @@ pub(crate) async fn cancel_api(
     Path((tenant, run)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, true)?;
-    let sent = headers
-        .get(operate::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok());
-    operate::may(&caller, &tenant, &headers, sent, TokenRole::Operate, true)?;
+    let caller = operate::api_caller(&app, &headers, &tenant, TokenRole::Operate)?;
     let job = cancel(&app, &caller, &tenant, &run)
         .await
         .map_err(|p| p.api(true))?;

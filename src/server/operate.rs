@@ -28,9 +28,6 @@ pub(crate) struct NameVersion {
     rev: Option<String>,
     #[serde(default)]
     message: Option<String>,
-    /// The form's anti-forgery value.
-    #[serde(default)]
-    csrf: Option<String>,
 }
 
 /// 403 unless the caller may act on `tenant` with `role` and, coming from a browser session, the
@@ -83,6 +80,72 @@ pub(super) fn forged(
     Ok(())
 }
 
+/// The fields of a posted form, repeated keys kept.
+pub(super) struct Form(std::collections::BTreeMap<String, Vec<String>>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Form {
+        let mut fields: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            fields
+                .entry(k.into_owned())
+                .or_default()
+                .push(v.into_owned());
+        }
+        Form(fields)
+    }
+
+    /// The first non-blank value of `key`.
+    pub fn first(&self, key: &str) -> Option<String> {
+        self.0
+            .get(key)
+            .and_then(|v| v.first())
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+
+    /// Every value of `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.get(key).cloned().unwrap_or_default()
+    }
+}
+
+/// The caller of a form posted to act on `tenant` with `role`, and the form: 401, 403 (role,
+/// tenant, forged) as [`may`] says.
+pub(super) fn form_caller(
+    app: &App,
+    headers: &HeaderMap,
+    tenant: &str,
+    role: TokenRole,
+    body: &[u8],
+) -> Result<(Caller, Form), Problem> {
+    let caller = app.caller(headers, false)?;
+    let form = Form::parse(body);
+    may(
+        &caller,
+        tenant,
+        headers,
+        form.first("csrf").as_deref(),
+        role,
+        false,
+    )?;
+    Ok((caller, form))
+}
+
+/// The caller of a JSON API request acting on `tenant` with `role` (a browser session sends its
+/// anti-forgery value as `X-CSRF-Token`).
+pub(super) fn api_caller(
+    app: &App,
+    headers: &HeaderMap,
+    tenant: &str,
+    role: TokenRole,
+) -> Result<Caller, Problem> {
+    let caller = app.caller(headers, true)?;
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    may(&caller, tenant, headers, sent, role, true)?;
+    Ok(caller)
+}
+
 /// Tags the version; the tagger is the token, named in the set's message.
 async fn name(
     app: &Arc<App>,
@@ -133,26 +196,12 @@ pub(crate) async fn name_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, false)?;
-    let field = |key: &str| {
-        url::form_urlencoded::parse(&body)
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
-    };
+    let (caller, form) = form_caller(&app, &headers, &tenant, TokenRole::Operate, &body)?;
     let req = NameVersion {
-        name: field("name").unwrap_or_default(),
-        rev: field("rev"),
-        message: field("message"),
-        csrf: field("csrf"),
+        name: form.first("name").unwrap_or_default(),
+        rev: form.first("rev"),
+        message: form.first("message"),
     };
-    may(
-        &caller,
-        &tenant,
-        &headers,
-        req.csrf.as_deref(),
-        TokenRole::Operate,
-        false,
-    )?;
     name(&app, &caller, &tenant, req, false).await?;
     let location = format!("/tenants/{tenant}#sets");
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
@@ -165,9 +214,7 @@ pub(crate) async fn name_api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let caller = app.caller(&headers, true)?;
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    may(&caller, &tenant, &headers, sent, TokenRole::Operate, true)?;
+    let caller = api_caller(&app, &headers, &tenant, TokenRole::Operate)?;
     let req: NameVersion = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("the body: {e}")).api(true))?;
     let set = name(&app, &caller, &tenant, req, true).await?;

@@ -101,6 +101,47 @@ async fn click(c: &Client, link: Locator<'_>) {
         .unwrap_or_else(|e| panic!("click {link:?}: {e}"));
 }
 
+/// The served demo repository, chromedriver, a profile folder and where screenshots go.
+struct Browser {
+    server: crate::serve::Server,
+    driver: Driver,
+    profile: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Browser {
+    /// `None` when Chromium is missing and `ATLAS_SKIP` names `browser` (else that fails).
+    fn start() -> Option<Browser> {
+        if !chromium_present() {
+            return None;
+        }
+        let server = Repo::new().serve();
+        let driver = Driver::start(&server.repo.emu.rt);
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        Some(Browser {
+            server,
+            driver,
+            profile: tempfile::tempdir().unwrap(),
+            dir,
+        })
+    }
+
+    /// Runs `steps` in a new Chromium session (the server's URL and the screenshot folder given),
+    /// then closes the session.
+    fn browse<F, Fut>(&self, steps: F)
+    where
+        F: FnOnce(Client, String, PathBuf) -> Fut,
+        Fut: std::future::Future<Output = Client>,
+    {
+        self.server.repo.emu.rt.block_on(async {
+            let c = session(&self.driver, self.profile.path()).await;
+            let c = steps(c, self.server.url.clone(), self.dir.clone()).await;
+            let _ = c.close().await;
+        });
+    }
+}
+
 /// Whether Chromium is there; without it the test fails unless `ATLAS_SKIP` names `browser`.
 fn chromium_present() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
@@ -153,19 +194,12 @@ async fn log_in(c: &Client, base: &str, token: &str) {
 
 #[test]
 fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
-    if !chromium_present() {
+    let Some(b) = Browser::start() else {
         return;
-    }
-    let server = Repo::new().serve();
-    let rt = &server.repo.emu.rt;
-    let driver = Driver::start(rt);
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let base = server.url.clone();
-    rt.block_on(async {
-        let c = session(&driver, profile.path()).await;
-        let result = async {
+    };
+    let dir = b.dir.clone();
+    b.browse(|c, base, dir| async move {
+        {
             // Not logged in: the login form.
             c.goto(&format!("{base}/")).await.unwrap();
             page_with(&c, "Access token").await;
@@ -231,9 +265,7 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
             assert!(t.contains("windowsUpdateRings"), "{t}");
             shot(&c, &dir, "08-run").await;
         }
-        .await;
-        let _ = c.close().await;
-        result
+        c
     });
     for n in ["01-login", "02-tenants", "04-policy", "06-diff", "08-run"] {
         assert!(dir.join(format!("{n}.png")).exists(), "{n}");
@@ -242,19 +274,12 @@ fn a_person_browses_tenant_policy_history_diff_and_run_in_chromium() {
 
 #[test]
 fn a_person_filters_the_inventory_follows_a_group_and_switches_tenant_in_chromium() {
-    if !chromium_present() {
+    let Some(b) = Browser::start() else {
         return;
-    }
-    let server = Repo::new().serve();
-    let rt = &server.repo.emu.rt;
-    let driver = Driver::start(rt);
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let base = server.url.clone();
-    rt.block_on(async {
-        let c = session(&driver, profile.path()).await;
-        let result = async {
+    };
+    let dir = b.dir.clone();
+    b.browse(|c, base, dir| async move {
+        {
             // A token of both tenants.
             log_in(&c, &base, ADMIN).await;
             page_with(&c, "fabrikam").await;
@@ -323,9 +348,7 @@ fn a_person_filters_the_inventory_follows_a_group_and_switches_tenant_in_chromiu
             );
             shot(&c, &dir, "12-switched").await;
         }
-        .await;
-        let _ = c.close().await;
-        result
+        c
     });
     for n in [
         "09-inventory",
@@ -339,19 +362,11 @@ fn a_person_filters_the_inventory_follows_a_group_and_switches_tenant_in_chromiu
 
 #[test]
 fn a_person_restores_an_earlier_version_through_the_wizard_in_chromium() {
-    if !chromium_present() {
+    let Some(b) = Browser::start() else {
         return;
-    }
-    let server = Repo::new().serve();
-    let rt = &server.repo.emu.rt;
-    let driver = Driver::start(rt);
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let base = server.url.clone();
-    rt.block_on(async {
-        let c = session(&driver, profile.path()).await;
-        let result = async {
+    };
+    b.browse(|c, base, dir| async move {
+        {
             log_in(&c, &base, RESTORE).await;
             page_with(&c, "Tenants").await;
             click(&c, Locator::LinkText("demo")).await;
@@ -406,13 +421,15 @@ fn a_person_restores_an_earlier_version_through_the_wizard_in_chromium() {
             assert!(t.contains("apply") && t.contains("plan"), "{t}");
             shot(&c, &dir, "17-audit").await;
         }
-        .await;
-        let _ = c.close().await;
-        result
+        c
     });
     let (tenant, client, secret) = crate::common::demo_credentials();
-    let graph = crate::common::client_for(&server.repo.emu, &tenant, &client, &secret);
-    let ring = rt
+    let graph = crate::common::client_for(&b.server.repo.emu, &tenant, &client, &secret);
+    let ring = b
+        .server
+        .repo
+        .emu
+        .rt
         .block_on(graph.get(&format!(
             "/beta/deviceManagement/deviceConfigurations/{RING_ID}"
         )))

@@ -510,7 +510,10 @@ fn serve_refuses_to_start_without_tokens_and_makes_new_ones() {
     ]));
     assert_eq!(code, 0, "{err}");
     let line = o.lines().nth(2).unwrap();
-    assert!(line.ends_with("trigger: false, roles: [restore]}"), "{line}");
+    assert!(
+        line.ends_with("trigger: false, roles: [restore]}"),
+        "{line}"
+    );
     std::fs::write(
         env.repo().join("atlas.yaml"),
         format!("server:\n  tokens:\n{line}\n"),
