@@ -178,6 +178,39 @@ pub struct Job {
     pub cancelled_by: Option<String>,
 }
 
+impl Job {
+    /// A new queued run.
+    pub fn queued(
+        run: &str,
+        tenant: &str,
+        kind: JobKind,
+        spec: JobSpec,
+        key: &str,
+        requested_by: &str,
+        requested_at: Timestamp,
+    ) -> Job {
+        Job {
+            run: run.to_string(),
+            tenant: tenant.to_string(),
+            kind,
+            spec,
+            key: key.to_string(),
+            requested_by: requested_by.to_string(),
+            requested_at,
+            idempotency_key: None,
+            status: JobStatus::Queued,
+            started: None,
+            finished: None,
+            progress: None,
+            message: None,
+            runs: vec![],
+            plan: None,
+            items: vec![],
+            cancelled_by: None,
+        }
+    }
+}
+
 /// A start: a new run, or the one that already does it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Started {
@@ -288,25 +321,8 @@ mod tests {
     use super::*;
 
     fn job(run: &str, kind: JobKind, key: &str) -> Job {
-        Job {
-            run: run.into(),
-            tenant: "contoso".into(),
-            kind,
-            spec: JobSpec::default(),
-            key: key.into(),
-            requested_by: "desk".into(),
-            requested_at: "2026-01-15T09:30:00Z".parse().unwrap(),
-            idempotency_key: None,
-            status: JobStatus::Queued,
-            started: None,
-            finished: None,
-            progress: None,
-            message: None,
-            runs: vec![],
-            plan: None,
-            items: vec![],
-            cancelled_by: None,
-        }
+        let at = "2026-01-15T09:30:00Z".parse().unwrap();
+        Job::queued(run, "contoso", kind, JobSpec::default(), key, "desk", at)
     }
 
     #[test]

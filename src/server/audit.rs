@@ -191,25 +191,11 @@ mod tests {
     use crate::server::runs::{RunSource, RunSummary};
 
     fn job(run: &str, kind: JobKind, by: &str, made: &[&str]) -> Job {
-        Job {
-            run: run.into(),
-            tenant: "demo".into(),
-            kind,
-            spec: JobSpec::default(),
-            key: String::new(),
-            requested_by: by.into(),
-            requested_at: "2026-01-15T09:30:00Z".parse().unwrap(),
-            idempotency_key: None,
-            status: JobStatus::Succeeded,
-            started: None,
-            finished: None,
-            progress: None,
-            message: None,
-            runs: made.iter().map(|r| r.to_string()).collect(),
-            plan: None,
-            items: vec![],
-            cancelled_by: None,
-        }
+        let at = "2026-01-15T09:30:00Z".parse().unwrap();
+        let mut j = Job::queued(run, "demo", kind, JobSpec::default(), "", by, at);
+        j.status = JobStatus::Succeeded;
+        j.runs = made.iter().map(|r| r.to_string()).collect();
+        j
     }
 
     fn log(id: &str, kind: &str, at: &str, by: Option<&str>, children: &[&str]) -> RunSummary {

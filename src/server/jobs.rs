@@ -194,25 +194,17 @@ fn new_job(
     caller: &Caller,
     idempotency_key: Option<String>,
 ) -> Job {
-    Job {
-        run: new_run_id(),
-        tenant: tenant.to_string(),
+    let mut job = Job::queued(
+        &new_run_id(),
+        tenant,
         kind,
         spec,
-        key,
-        requested_by: caller.name.clone(),
-        requested_at: crate::clock::now(),
-        idempotency_key,
-        status: JobStatus::Queued,
-        started: None,
-        finished: None,
-        progress: None,
-        message: None,
-        runs: vec![],
-        plan: None,
-        items: vec![],
-        cancelled_by: None,
-    }
+        &key,
+        &caller.name,
+        crate::clock::now(),
+    );
+    job.idempotency_key = idempotency_key;
+    job
 }
 
 /// The document file (`<type>/<file>`) a capture names: a path in the tenant's folder at HEAD, or

@@ -1,7 +1,7 @@
 //! Bad input gets a clear error naming the file, object or field, and loses nothing.
 
 use crate::common::*;
-use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
+use tenant_atlas::emulator::EmulatorConfig;
 
 #[test]
 fn malformed_config_names_file_line_and_key() {
@@ -87,24 +87,14 @@ fn one_misconfigured_tenant_does_not_stop_the_others() {
 
 #[test]
 fn forbidden_type_names_the_permission_and_the_rest_is_backed_up() {
-    // A copy of the demo seed whose app lacks DeviceManagementApps.Read.All.
-    let seed_dir = tempfile::tempdir().unwrap();
-    copy_dir(&demo_seed_dir(), seed_dir.path());
-    let tenant_json = seed_dir.path().join("tenant.json");
-    let mut t: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
-    t["clients"][0]["roles"] = serde_json::json!([
+    // The demo seed's app lacks DeviceManagementApps.Read.All.
+    let emu = demo_emulator_with_roles(serde_json::json!([
         "DeviceManagementConfiguration.Read.All",
         "DeviceManagementServiceConfig.Read.All",
         "DeviceManagementRBAC.Read.All",
         "Policy.Read.All",
         "Group.Read.All"
-    ]);
-    std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    let emu = Emu::start(
-        EmulatorConfig::default(),
-        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
-    );
+    ]));
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     init_repo_for(&env, &emu, "demo", "");

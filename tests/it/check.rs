@@ -3,7 +3,7 @@
 //! from the token, never from a write; the last check is kept for `serve`.
 
 use crate::common::*;
-use tenant_atlas::emulator::{EmulatorConfig, TenantSeed};
+use tenant_atlas::emulator::EmulatorConfig;
 
 fn atlas(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["--repo", "repo"];
@@ -14,19 +14,10 @@ fn atlas(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
 /// A repository for the demo tenant served by an emulator whose client holds `roles` (`None`:
 /// every permission).
 fn with_roles(roles: Option<serde_json::Value>, extra: &str) -> (Emu, TestEnv) {
-    let seed_dir = tempfile::tempdir().unwrap();
-    crate::bad_input::copy_dir(&demo_seed_dir(), seed_dir.path());
-    if let Some(roles) = roles {
-        let tenant_json = seed_dir.path().join("tenant.json");
-        let mut t: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
-        t["clients"][0]["roles"] = roles;
-        std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    }
-    let emu = Emu::start(
-        EmulatorConfig::default(),
-        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
-    );
+    let emu = match roles {
+        Some(roles) => demo_emulator_with_roles(roles),
+        None => Emu::demo(EmulatorConfig::default()),
+    };
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     init_repo_for(&env, &emu, "contoso", extra);

@@ -199,17 +199,9 @@ fn discover_lists_the_partners_customers_and_adds_the_chosen_ones() {
 
 #[test]
 fn discover_without_the_permission_says_which_one() {
-    let seed_dir = tempfile::tempdir().unwrap();
-    crate::bad_input::copy_dir(&demo_seed_dir(), seed_dir.path());
-    let tenant_json = seed_dir.path().join("tenant.json");
-    let mut t: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
-    t["clients"][0]["roles"] = serde_json::json!(["DeviceManagementConfiguration.Read.All"]);
-    std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    let emu = Emu::start(
-        EmulatorConfig::default(),
-        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
-    );
+    let emu = demo_emulator_with_roles(serde_json::json!([
+        "DeviceManagementConfiguration.Read.All"
+    ]));
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     let (code, _, err) = out(&env.run(&["init", "repo"]));

@@ -291,6 +291,31 @@ impl Server {
         id
     }
 
+    /// A request with these headers and body, as they are.
+    pub fn request_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<String>,
+    ) -> Answer {
+        let mut r = self.http.request(method, format!("{}{path}", self.url));
+        for (k, v) in headers {
+            r = r.header(*k, v);
+        }
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        self.repo.emu.rt.block_on(async {
+            let resp = r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            Answer {
+                status: resp.status().as_u16(),
+                headers: resp.headers().clone(),
+                body: resp.text().await.unwrap(),
+            }
+        })
+    }
+
     pub fn get(&self, path: &str, auth: Auth) -> Answer {
         self.request(reqwest::Method::GET, path, auth, None)
     }

@@ -6,31 +6,6 @@
 use super::*;
 use serde_json::Value;
 
-/// A request with extra headers.
-fn with_headers(
-    s: &Server,
-    method: reqwest::Method,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<String>,
-) -> Answer {
-    let mut r = s.http.request(method, format!("{}{path}", s.url));
-    for (k, v) in headers {
-        r = r.header(*k, v);
-    }
-    if let Some(b) = body {
-        r = r.body(b);
-    }
-    s.repo.emu.rt.block_on(async {
-        let resp = r.send().await.unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
-    })
-}
-
 fn csrf_of(page: &str) -> String {
     let at = page
         .find("name=\"csrf\" value=\"")
@@ -105,13 +80,7 @@ fn an_operate_token_names_a_version_from_the_page_and_the_api() {
             ),
         ];
         h.extend(extra.iter().cloned());
-        with_headers(
-            &s,
-            reqwest::Method::POST,
-            "/tenants/demo/sets",
-            &h,
-            Some(body),
-        )
+        s.request_with(reqwest::Method::POST, "/tenants/demo/sets", &h, Some(body))
     };
     assert!(csrf_free(&page.body));
     assert_eq!(post(READ, form("x", "a"), &[]).status, 403);
@@ -147,8 +116,7 @@ fn an_operate_token_names_a_version_from_the_page_and_the_api() {
 
     // The API, with a bearer header (no anti-forgery value needed).
     let api = |token: &str, body: &str| {
-        with_headers(
-            &s,
+        s.request_with(
             reqwest::Method::POST,
             "/api/tenants/demo/sets",
             &[
@@ -176,8 +144,7 @@ fn an_operate_token_names_a_version_from_the_page_and_the_api() {
         assert_eq!(v["error"]["status"], status);
     }
     // The API from a browser session needs the value too.
-    let cookie_api = with_headers(
-        &s,
+    let cookie_api = s.request_with(
         reqwest::Method::POST,
         "/api/tenants/demo/sets",
         &[("cookie", format!("atlas_session={}", s.session(TRIGGER)))],

@@ -7,23 +7,17 @@ use super::*;
 use serde_json::Value;
 
 fn post(s: &Server, path: &str, token: &str, body: &str, extra: &[(&str, &str)]) -> Answer {
-    let mut r = s
-        .http
-        .post(format!("{}{path}", s.url))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string());
-    for (k, v) in extra {
-        r = r.header(*k, *v);
-    }
-    s.repo.emu.rt.block_on(async {
-        let resp = r.send().await.unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
-    })
+    let mut headers = vec![
+        ("authorization", format!("Bearer {token}")),
+        ("content-type", "application/json".to_string()),
+    ];
+    headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    s.request_with(
+        reqwest::Method::POST,
+        path,
+        &headers,
+        Some(body.to_string()),
+    )
 }
 
 fn json(a: &Answer) -> Value {
