@@ -392,12 +392,7 @@ mod tests {
         let sweep = sweep(&repo, &max_age, now).unwrap();
         let report = crate::store::housekeeping::carry_out(&repo, vec![sweep], true);
         let s = &report.sections[0];
-        let names = |items: &[crate::store::housekeeping::Item]| -> Vec<String> {
-            items
-                .iter()
-                .map(|i| i.path.rsplit('/').next().unwrap().to_string())
-                .collect()
-        };
+        let names = crate::store::housekeeping::Item::names;
         assert_eq!(names(&s.removed), ["old.jsonl", "old.plan.json"]);
         assert_eq!(
             names(&s.kept),

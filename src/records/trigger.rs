@@ -198,12 +198,7 @@ mod tests {
         let sweep = sweep(&repo, |t| t != "gone", &max_age, now).unwrap();
         let report = crate::store::housekeeping::carry_out(&repo, vec![sweep], false);
         let s = &report.sections[0];
-        let names = |items: &[crate::store::housekeeping::Item]| -> Vec<String> {
-            items
-                .iter()
-                .map(|i| i.path.rsplit('/').next().unwrap().to_string())
-                .collect()
-        };
+        let names = crate::store::housekeeping::Item::names;
         assert_eq!(
             names(&s.removed),
             ["dead-loop", "gone", "orphan", "stopped"]

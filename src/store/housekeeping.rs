@@ -128,6 +128,16 @@ pub struct Item {
     pub reason: String,
 }
 
+impl Item {
+    /// The file names of items, in order (what tests compare).
+    pub fn names(items: &[Item]) -> Vec<String> {
+        items
+            .iter()
+            .map(|i| i.path.rsplit('/').next().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
 /// A file that should have gone and could not be removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
