@@ -1,7 +1,10 @@
-//! What the benchmarks share: running the real CLI with its own CPU time and peak memory, and
-//! resetting the emulator's counters.
+//! What the benchmarks share: running the real CLI with its own CPU time and peak memory,
+//! generated tenants on the emulator with a repository naming them, changes to them through Graph,
+//! and resetting the emulator's counters; [`load`]: the `serve` process and clients loading it.
 
 #![allow(dead_code)]
+
+pub mod load;
 
 use std::path::Path;
 use std::process::Command;
@@ -115,11 +118,31 @@ pub fn change_objects(
     seed: &Path,
     count: usize,
 ) -> usize {
+    let t = Tenant {
+        name: String::new(),
+        id: tenant.into(),
+        client: client.into(),
+        secret: secret.into(),
+        secret_env: String::new(),
+        seed: seed.to_path_buf(),
+    };
+    change_tenant(rt, url, &t, count, "changed by the benchmark")
+}
+
+/// PATCHes the description of the first `count` device configurations of `t` (in the order of
+/// their seed files) to `<label> <i>`; returns how many changed. A new label changes them again.
+pub fn change_tenant(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    t: &Tenant,
+    count: usize,
+    label: &str,
+) -> usize {
     let mut config = tenant_atlas::graph::ClientConfig::new(
-        tenant.to_string(),
-        client.to_string(),
+        t.id.clone(),
+        t.client.clone(),
         tenant_atlas::graph::Credential::Secret(tenant_atlas::graph::SecretString::new(
-            secret.to_string(),
+            t.secret.clone(),
         )),
     );
     let base = url::Url::parse(url).unwrap();
@@ -129,7 +152,7 @@ pub fn change_objects(
     });
     let graph = tenant_atlas::graph::GraphClient::new(config).unwrap();
     let mut files: Vec<_> =
-        std::fs::read_dir(seed.join("beta/deviceManagement/deviceConfigurations"))
+        std::fs::read_dir(t.seed.join("beta/deviceManagement/deviceConfigurations"))
             .unwrap()
             .flatten()
             .map(|e| e.path())
@@ -140,7 +163,7 @@ pub fn change_objects(
         let o: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
         let body = serde_json::json!({
             "@odata.type": o["@odata.type"],
-            "description": format!("changed by the benchmark {changed}"),
+            "description": format!("{label} {changed}"),
         });
         let path = format!(
             "beta/deviceManagement/deviceConfigurations/{}",
@@ -153,11 +176,38 @@ pub fn change_objects(
     changed
 }
 
-/// The credentials of a generated tenant.
+/// A generated tenant: its name in `atlas.yaml`, credentials, the environment variable its
+/// secret is read from, and the folder of its dumped seed.
 pub struct Tenant {
+    pub name: String,
     pub id: String,
     pub client: String,
     pub secret: String,
+    pub secret_env: String,
+    pub seed: std::path::PathBuf,
+}
+
+impl Tenant {
+    fn from_dump(name: String, secret_env: String, seed: std::path::PathBuf) -> Tenant {
+        let t: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(seed.join("tenant.json")).unwrap()).unwrap();
+        Tenant {
+            name,
+            id: t["tenantId"].as_str().unwrap().into(),
+            client: t["clients"][0]["clientId"].as_str().unwrap().into(),
+            secret: t["clients"][0]["clientSecret"].as_str().unwrap().into(),
+            secret_env,
+            seed,
+        }
+    }
+
+    /// Its entry in the `tenants:` list of `atlas.yaml`, pointing at the emulator at `url`.
+    fn yaml(&self, url: &str) -> String {
+        format!(
+            "- name: {}\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: {}\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
+            self.name, self.id, self.client, self.secret_env
+        )
+    }
 }
 
 /// A generated tenant of `n` objects on the emulator with 50 ms latency and Intune's throttling,
@@ -192,26 +242,80 @@ pub fn start_with(
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     handle.dump(&dir.path().join("seed")).unwrap();
-    let t: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("seed/tenant.json")).unwrap())
-            .unwrap();
-    let tenant = Tenant {
-        id: t["tenantId"].as_str().unwrap().into(),
-        client: t["clients"][0]["clientId"].as_str().unwrap().into(),
-        secret: t["clients"][0]["clientSecret"].as_str().unwrap().into(),
-    };
-    let repo = dir.path().join("repo");
-    assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
-    let url = handle.base_url();
-    std::fs::write(
-        repo.join("atlas.yaml"),
-        format!(
-            "tenants:\n- name: bench\n  tenantId: {}\n  clientId: {}\n  clientSecretEnv: BENCH_SECRET\n  endpoints: {{graph: '{url}', login: '{url}'}}\n",
-            tenant.id, tenant.client
-        ),
-    )
-    .unwrap();
+    let tenant = Tenant::from_dump(
+        "bench".into(),
+        "BENCH_SECRET".into(),
+        dir.path().join("seed"),
+    );
+    init_repo(&dir.path().join("repo"), &[&tenant], &handle.base_url());
     (handle, dir, tenant)
+}
+
+/// `count` generated tenants of `n` objects each (seeds 42, 43, …) on one emulator configured by
+/// `config`, their seeds dumped to `<dir>/seed/<tenant id>`, and a repository `<dir>/repo` naming
+/// them `t00`, `t01`, … with secrets in `BENCH_SECRET_0`, `BENCH_SECRET_1`, …
+pub fn start_tenants(
+    rt: &tokio::runtime::Runtime,
+    config: EmulatorConfig,
+    count: usize,
+    n: usize,
+) -> (EmulatorHandle, tempfile::TempDir, Vec<Tenant>) {
+    let seeds: Vec<TenantSeed> = (0..count)
+        .map(|i| TenantSeed::generate(n, 42 + i as u64))
+        .collect();
+    let ids: Vec<String> = seeds.iter().map(|s| s.tenant_id().to_string()).collect();
+    let handle = rt
+        .block_on(emulator::start(
+            config,
+            seeds,
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed");
+    handle.dump(&seed).unwrap();
+    // A dump of one tenant is flat; of several, one folder per tenant id.
+    let tenants: Vec<Tenant> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let at = if count == 1 {
+                seed.clone()
+            } else {
+                seed.join(id)
+            };
+            Tenant::from_dump(format!("t{i:02}"), format!("BENCH_SECRET_{i}"), at)
+        })
+        .collect();
+    let refs: Vec<&Tenant> = tenants.iter().collect();
+    init_repo(&dir.path().join("repo"), &refs, &handle.base_url());
+    (handle, dir, tenants)
+}
+
+/// `init` of a repository at `repo` whose `atlas.yaml` lists `tenants`.
+fn init_repo(repo: &Path, tenants: &[&Tenant], url: &str) {
+    assert_eq!(run_cli(&["init", repo.to_str().unwrap()], &[]).code, 0);
+    let mut yaml = String::from("tenants:\n");
+    for t in tenants {
+        yaml.push_str(&t.yaml(url));
+    }
+    std::fs::write(repo.join("atlas.yaml"), yaml).unwrap();
+}
+
+/// The secrets of `tenants` as the environment the CLI reads them from.
+pub fn secrets(tenants: &[Tenant]) -> Vec<(&str, &str)> {
+    tenants
+        .iter()
+        .map(|t| (t.secret_env.as_str(), t.secret.as_str()))
+        .collect()
+}
+
+/// A number from the environment variable `name`, else `default`.
+pub fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Sizes from `ATLAS_BENCH_SIZES` (comma-separated), else `default`.
