@@ -12,7 +12,7 @@
 mod common;
 
 use common::knob;
-use common::load::{self, Peak, Server, Until};
+use common::load::{self, Connections, Peak, Server, Until};
 use std::sync::Arc;
 use std::time::Instant;
 use tenant_atlas::emulator::EmulatorConfig;
@@ -64,12 +64,12 @@ fn main() {
         );
         let each: load::Target = Arc::new(move |_, _| target.clone());
         let (latencies, wall) = rt.block_on(load::load(
-            &http,
+            Connections::Shared(http.clone()),
             clients,
             each,
             Until::Requests(per_client),
         ));
-        let s = load::summary(latencies, wall);
+        let s = load::summary(latencies.into_iter().flatten(), wall);
         println!(
             "| {label} | {n} | {clients} | {} | {:.1} | {:.1} | {:.1} | {:.0} |",
             s.count, s.p50, s.p99, s.max, s.per_sec

@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -151,33 +152,139 @@ pub enum Until {
     Requests(usize),
     /// Once this is set (checked before each request).
     Set(Arc<AtomicBool>),
+    /// Once this long has passed since the load started (checked before each request).
+    For(Duration),
 }
 
 /// The URL a client requests: (client, its request number) → URL.
 pub type Target = Arc<dyn Fn(usize, usize) -> String + Send + Sync>;
 
+/// How the clients of [`load`] connect.
+pub enum Connections {
+    /// Through one shared HTTP client. Its pool opens a connection whenever none is idle and can
+    /// hold more connections than there are clients (a new connection raced against a busy one
+    /// coming free is kept too).
+    Shared(reqwest::Client),
+    /// Each client on one HTTP/1.1 connection of its own (see [`open`]).
+    Own(Vec<Own>),
+}
+
+/// One connection to `serve` per client, opened before the load starts (so that the load does
+/// not begin with every client connecting at the same instant).
+pub async fn open(base: &str, clients: usize) -> Connections {
+    let authority = base.trim_start_matches("http://").to_string();
+    let opened = futures::future::join_all((0..clients).map(|_| {
+        let authority = authority.clone();
+        async move {
+            let mut own = Own {
+                authority,
+                send: None,
+            };
+            own.connect().await.expect("connect to serve");
+            own
+        }
+    }));
+    Connections::Own(opened.await)
+}
+
+/// One client's own connection, reopened only when the server closes it.
+pub struct Own {
+    authority: String,
+    send: Option<hyper::client::conn::http1::SendRequest<String>>,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+impl Own {
+    async fn connect(&mut self) -> Result<(), Error> {
+        let stream = tokio::net::TcpStream::connect(&self.authority).await?;
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (send, connection) = hyper::client::conn::http1::handshake(io).await?;
+        tokio::spawn(connection);
+        self.send = Some(send);
+        Ok(())
+    }
+
+    /// As [`get`], on this connection.
+    async fn get(&mut self, url: &str) -> (Duration, u16) {
+        let t = Instant::now();
+        let uri: hyper::Uri = url.parse().expect("a URL");
+        let answer = async {
+            if self.send.as_ref().is_none_or(|s| s.is_closed()) {
+                self.connect().await?;
+            }
+            let send = self.send.as_mut().unwrap();
+            send.ready().await?;
+            let request = hyper::Request::get(uri.path_and_query().unwrap().as_str())
+                .header(hyper::header::HOST, &self.authority)
+                .header(hyper::header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(String::new())?;
+            let mut response = send.send_request(request).await?;
+            let body = response.body_mut();
+            while let Some(frame) =
+                std::future::poll_fn(|cx| hyper::body::Body::poll_frame(Pin::new(&mut *body), cx))
+                    .await
+            {
+                frame?;
+            }
+            Ok::<_, Error>(response.status().as_u16())
+        };
+        let status = tokio::time::timeout(Duration::from_secs(120), answer)
+            .await
+            .expect("an answer within 120 s")
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        (t.elapsed(), status)
+    }
+}
+
+/// One client of [`load`]: its own connection, or the shared HTTP client.
+enum Client {
+    Shared(reqwest::Client),
+    Own(Own),
+}
+
+impl Client {
+    async fn get(&mut self, url: &str) -> (Duration, u16) {
+        match self {
+            Client::Shared(http) => get(http, url).await,
+            Client::Own(own) => own.get(url).await,
+        }
+    }
+}
+
 /// `clients` concurrent clients each requesting `target(client, i)` for i = 0, 1, … until `until`;
-/// every answer must be 200. Returns all latencies, and the wall time of the whole load.
+/// every answer must be 200. Returns the latencies of each client in the order of its requests,
+/// and the wall time of the whole load.
 pub async fn load(
-    http: &reqwest::Client,
+    connections: Connections,
     clients: usize,
     target: Target,
     until: Until,
-) -> (Vec<Duration>, Duration) {
+) -> (Vec<Vec<Duration>>, Duration) {
+    let each: Vec<Client> = match connections {
+        Connections::Shared(http) => (0..clients).map(|_| Client::Shared(http.clone())).collect(),
+        Connections::Own(own) => {
+            assert_eq!(own.len(), clients, "one connection per client");
+            own.into_iter().map(Client::Own).collect()
+        }
+    };
     let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let (http, target, until) = (http.clone(), target.clone(), until.clone());
+    let tasks: Vec<_> = each
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut client)| {
+            let (target, until) = (target.clone(), until.clone());
             tokio::spawn(async move {
                 let mut own = vec![];
                 for i in 0.. {
                     match &until {
                         Until::Requests(n) if i >= *n => break,
                         Until::Set(done) if done.load(Ordering::Relaxed) => break,
+                        Until::For(d) if started.elapsed() >= *d => break,
                         _ => {}
                     }
                     let url = target(c, i);
-                    let (d, status) = get(&http, &url).await;
+                    let (d, status) = client.get(&url).await;
                     assert_eq!(status, 200, "{url}");
                     own.push(d);
                 }
@@ -187,7 +294,7 @@ pub async fn load(
         .collect();
     let mut all = vec![];
     for t in tasks {
-        all.extend(t.await.unwrap());
+        all.push(t.await.unwrap());
     }
     (all, started.elapsed())
 }
@@ -201,7 +308,8 @@ pub struct Summary {
     pub per_sec: f64,
 }
 
-pub fn summary(mut latencies: Vec<Duration>, wall: Duration) -> Summary {
+pub fn summary(latencies: impl IntoIterator<Item = Duration>, wall: Duration) -> Summary {
+    let mut latencies: Vec<Duration> = latencies.into_iter().collect();
     assert!(!latencies.is_empty(), "no requests");
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
