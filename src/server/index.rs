@@ -69,9 +69,16 @@ struct Stamp {
     fresh: bool,
 }
 
+/// How long an index built while its folders were freshly changed is used before it is built
+/// again: a change within the same clock tick would not show in the folders' times, so such an
+/// index is trusted only briefly. Under load this bounds the rebuilds to a few per second.
+const FRESH_REUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl Stamp {
-    fn matches(&self, other: &Stamp) -> bool {
-        !self.fresh && !other.fresh && self == other
+    /// Whether an index stamped `self`, built at `built`, holds for the repository stamped `other`.
+    fn matches(&self, other: &Stamp, built: std::time::Instant) -> bool {
+        let same = self.head == other.head && self.dirs == other.dirs;
+        same && ((!self.fresh && !other.fresh) || built.elapsed() < FRESH_REUSE)
     }
 }
 
@@ -79,6 +86,8 @@ impl Stamp {
 #[derive(Debug)]
 pub struct Index {
     stamp: Stamp,
+    /// When it was built.
+    built: std::time::Instant,
     pub head: Option<String>,
     pub tenants: BTreeMap<String, TenantIndex>,
     /// Run summaries by source key, reused by the next build.
@@ -95,14 +104,17 @@ pub struct Cache {
 impl Cache {
     pub fn current(&self, repo: &Repo, configured: &[String]) -> Result<Arc<Index>, Problem> {
         let stamp = stamp(repo)?;
-        if let Some(i) = self.read().filter(|i| i.stamp.matches(&stamp)) {
+        if let Some(i) = self.read().filter(|i| i.stamp.matches(&stamp, i.built)) {
             return Ok(i);
         }
         let _building = self.build.lock().unwrap_or_else(|p| p.into_inner());
         // Another request may have built it meanwhile.
         let stamp = self::stamp(repo)?;
         let previous = self.read();
-        if let Some(i) = previous.as_ref().filter(|i| i.stamp.matches(&stamp)) {
+        if let Some(i) = previous
+            .as_ref()
+            .filter(|i| i.stamp.matches(&stamp, i.built))
+        {
             return Ok(i.clone());
         }
         let built = Arc::new(build(repo, configured, stamp, previous.as_deref())?);
@@ -244,6 +256,7 @@ fn build(
     }
     tracing::debug!(head = ?head, tenants = tenants.len(), "index built");
     Ok(Index {
+        built: std::time::Instant::now(),
         stamp,
         head,
         tenants,
@@ -503,8 +516,30 @@ mod tests {
         let cache = Cache::default();
         let a = cache.current(&repo, &[]).unwrap();
         let b = cache.current(&repo, &[]).unwrap();
-        // A fresh folder is never trusted; an old one is.
-        assert_eq!(Arc::ptr_eq(&a, &b), !a.stamp.fresh);
+        // An old folder is trusted; a fresh one for a moment (the second read comes at once).
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn an_index_of_fresh_folders_is_trusted_only_briefly() {
+        let stamp = |fresh: bool| Stamp {
+            head: Some("h".into()),
+            dirs: vec![(PathBuf::from("/r"), None)],
+            fresh,
+        };
+        let now = std::time::Instant::now();
+        let old = now
+            .checked_sub(FRESH_REUSE * 2)
+            .expect("the clock runs long enough");
+        assert!(stamp(false).matches(&stamp(false), old), "settled: always");
+        assert!(
+            stamp(true).matches(&stamp(true), now),
+            "fresh: for a moment"
+        );
+        assert!(!stamp(true).matches(&stamp(true), old), "fresh: not after");
+        let mut other = stamp(false);
+        other.head = Some("h2".into());
+        assert!(!stamp(false).matches(&other, now), "another commit: never");
     }
 
     #[test]
