@@ -28,25 +28,29 @@ fn queue_lock(tenant: &str) -> String {
 }
 
 /// The runs this process works now, each with what stops it (`DELETE` of a running apply stops
-/// it between two requests, as SIGTERM does).
+/// it between two requests, as SIGTERM does) and who stopped it.
 #[derive(Debug, Default)]
-pub struct Running(std::sync::Mutex<std::collections::HashMap<String, CancellationToken>>);
+pub struct Running(
+    std::sync::Mutex<std::collections::HashMap<String, (CancellationToken, Option<String>)>>,
+);
 
 impl Running {
     fn start(&self, run: &str, parent: &CancellationToken) -> CancellationToken {
         let token = parent.child_token();
-        self.lock().insert(run.to_string(), token.clone());
+        self.lock().insert(run.to_string(), (token.clone(), None));
         token
     }
 
-    fn end(&self, run: &str) {
-        self.lock().remove(run);
+    /// Forgets `run`, telling who stopped it, if someone did.
+    fn end(&self, run: &str) -> Option<String> {
+        self.lock().remove(run).and_then(|(_, by)| by)
     }
 
-    /// Stops `run` if this process works it; false when it does not.
-    pub fn cancel(&self, run: &str) -> bool {
-        match self.lock().get(run) {
-            Some(t) => {
+    /// Stops `run` if this process works it (`by` names who asked); false when it does not.
+    pub fn cancel(&self, run: &str, by: &str) -> bool {
+        match self.lock().get_mut(run) {
+            Some((t, who)) => {
+                *who = Some(by.to_string());
                 t.cancel();
                 true
             }
@@ -54,9 +58,13 @@ impl Running {
         }
     }
 
+    #[allow(clippy::type_complexity)]
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, CancellationToken>> {
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, (CancellationToken, Option<String>)>,
+    > {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -74,9 +82,16 @@ pub async fn work_queues(
     wake: Arc<tokio::sync::Notify>,
 ) {
     let busy: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+    // The tenants' workers: on stop, each finishes the step it is in (an apply its request in
+    // flight) and records where its run is before this returns.
+    let mut workers = tokio::task::JoinSet::new();
     loop {
+        while workers.try_join_next().is_some() {}
         tokio::select! {
-            _ = ctx.stop.cancelled() => return,
+            _ = ctx.stop.cancelled() => {
+                while workers.join_next().await.is_some() {}
+                return;
+            }
             _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
@@ -108,7 +123,7 @@ pub async fn work_queues(
                 continue;
             }
             let (ctx, running, busy) = (ctx.clone(), running.clone(), busy.clone());
-            tokio::spawn(async move {
+            workers.spawn(async move {
                 loop {
                     match work_next(&ctx, &running, &tenant).await {
                         Ok(Some(j)) if !ctx.stop.is_cancelled() && !j.status.active() => continue,
@@ -152,8 +167,11 @@ pub async fn work_next(
             let run = job.run.clone();
             let mut own = ctx.clone();
             own.stop = running.start(&run, &ctx.stop);
-            let done = work(&own, &repo, job).await;
-            running.end(&run);
+            let mut done = work(&own, &repo, job).await;
+            let stopped_by = running.end(&run);
+            if own.stop.is_cancelled() {
+                done = after_stop(&repo, done, stopped_by);
+            }
             Ok(Some(done))
         }
     };
@@ -162,20 +180,59 @@ pub async fn work_next(
 }
 
 /// Does one run, recording it as it goes.
-async fn work(ctx: &RoundCtx, repo: &Repo, mut job: Job) -> Job {
-    // Cancelled between the listing and now: left as it is.
+/// Saves `job` unless its file says it was cancelled meanwhile (a cancel of another process or
+/// request, between this worker's reading and writing): then the cancellation is kept, and
+/// false says so.
+fn save_unless_cancelled(repo: &Repo, job: &mut Job) -> bool {
     if let Ok(Some(now)) = jobs::get(repo, &job.tenant, &job.run)
-        && !now.status.active()
+        && now.status == JobStatus::Cancelled
     {
-        return now;
+        job.cancelled_by = now.cancelled_by;
+        if job.status.active() {
+            *job = jobs::get(repo, &job.tenant, &job.run)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| job.clone());
+            return false;
+        }
+        job.message = Some(format!(
+            "{} (a cancellation came after the run had started)",
+            job.message.as_deref().unwrap_or(job.status.as_str())
+        ));
     }
+    let _ = jobs::save(repo, job);
+    true
+}
+
+/// A run whose process was stopped: stopped by a person, it keeps its outcome and says who
+/// stopped it; stopped by its process's shutdown before it ended, it goes back to the queue for
+/// the next worker (an apply resumes from its journal).
+fn after_stop(repo: &Repo, mut job: Job, by: Option<String>) -> Job {
+    match by {
+        Some(who) => job.cancelled_by = Some(who),
+        None if job.status != JobStatus::Succeeded => {
+            job.status = JobStatus::Queued;
+            job.finished = None;
+            job.message =
+                Some("stopped with the process working it; the next worker takes it up".into());
+        }
+        None => return job,
+    }
+    save_unless_cancelled(repo, &mut job);
+    job
+}
+
+async fn work(ctx: &RoundCtx, repo: &Repo, mut job: Job) -> Job {
     let resumed = job.status == JobStatus::Running;
     job.status = JobStatus::Running;
     job.started.get_or_insert(crate::clock::now());
     if resumed {
         job.message = Some("taken up again after the process working it stopped".into());
     }
-    let _ = jobs::save(repo, &job);
+    // Cancelled between the listing and now: left as it is.
+    if !save_unless_cancelled(repo, &mut job) {
+        return job;
+    }
     let done = match ctx.config.tenant(&job.tenant).cloned() {
         None => Err(format!("tenant `{}` is no longer configured", job.tenant)),
         Some(t) => match job.kind {
@@ -191,11 +248,11 @@ async fn work(ctx: &RoundCtx, repo: &Repo, mut job: Job) -> Job {
     job.progress = None;
     if job.status.active() {
         // Queued again: worked once the tenant is free.
-        let _ = jobs::save(repo, &job);
+        save_unless_cancelled(repo, &mut job);
         return job;
     }
     job.finished = Some(crate::clock::now());
-    let _ = jobs::save(repo, &job);
+    save_unless_cancelled(repo, &mut job);
     tell(repo, &job);
     tracing::info!(
         tenant = %job.tenant, run = %job.run, kind = job.kind.as_str(),
@@ -493,6 +550,45 @@ async fn apply_job(ctx: &RoundCtx, repo: &Repo, job: &mut Job) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancellation_written_meanwhile_is_never_saved_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repo::init(tmp.path()).unwrap();
+        let at = "2026-01-15T09:30:00Z".parse().unwrap();
+        let queued = Job::queued(
+            "r1",
+            "t",
+            JobKind::Backup,
+            Default::default(),
+            "backup",
+            "ci",
+            at,
+        );
+        let mut cancelled = queued.clone();
+        cancelled.status = JobStatus::Cancelled;
+        cancelled.cancelled_by = Some("desk".into());
+        jobs::save(&repo, &cancelled).unwrap();
+        // A worker about to start it: not started, the file stays cancelled.
+        let mut starting = queued.clone();
+        starting.status = JobStatus::Running;
+        assert!(!save_unless_cancelled(&repo, &mut starting));
+        assert_eq!(starting.status, JobStatus::Cancelled);
+        assert_eq!(jobs::get(&repo, "t", "r1").unwrap().unwrap(), cancelled);
+        // A worker that finished it anyway: the outcome is kept, with who cancelled and when.
+        let mut done = queued;
+        done.status = JobStatus::Succeeded;
+        done.message = Some("committed abc".into());
+        assert!(save_unless_cancelled(&repo, &mut done));
+        let kept = jobs::get(&repo, "t", "r1").unwrap().unwrap();
+        assert_eq!(kept.status, JobStatus::Succeeded);
+        assert_eq!(kept.cancelled_by.as_deref(), Some("desk"));
+        assert!(
+            kept.message
+                .unwrap()
+                .contains("came after the run had started")
+        );
+    }
 
     #[test]
     fn a_policy_glob_takes_its_name_literally() {

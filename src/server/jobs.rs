@@ -363,7 +363,7 @@ pub(crate) async fn cancel(
             blocking(move || Ok(jobs::save(&a.repo, &j)?)).await?;
             Ok(job)
         }
-        JobStatus::Running if app.workers.running.cancel(run) => {
+        JobStatus::Running if app.workers.running.cancel(run, &caller.name) => {
             job.cancelled_by = Some(caller.name.clone());
             Ok(job)
         }

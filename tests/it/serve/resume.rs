@@ -247,9 +247,37 @@ fn a_running_apply_is_stopped_between_two_requests_by_the_process_working_it() {
     let _ = w.kill();
     let _ = w.wait();
     assert_eq!(v["status"], "partial", "stopped half-way: {v}");
+    assert_eq!(v["cancelledBy"], "ci", "who stopped it is kept: {v}");
     assert!(
         categories(&s).len() < names.len(),
         "not every create was sent: {:?}",
         categories(&s)
+    );
+}
+
+#[test]
+fn an_apply_stopped_by_its_servers_shutdown_is_queued_again_and_finished_by_the_next() {
+    let (s, names, apply, mut w) = half_way();
+    // SIGTERM: the server stops its workers between two requests and exits.
+    let pid = w.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(w.wait().unwrap().success(), "a clean stop");
+    let v = run_of(&s, &apply);
+    assert_eq!(v["status"], "queued", "back in the queue: {v}");
+    s.repo
+        .emu
+        .handle
+        .as_ref()
+        .unwrap()
+        .set_write_latency(Duration::ZERO);
+    let v = resumed(&s, &apply);
+    assert_eq!(v["status"], "succeeded", "{v}");
+    assert_eq!(
+        categories(&s),
+        names.into_iter().collect::<Vec<_>>(),
+        "no duplicates"
     );
 }
