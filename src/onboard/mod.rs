@@ -89,13 +89,11 @@ pub async fn check_tenant(
         .collect();
     let reads = probe::reads(&client, &entries).await;
     for entry in &entries {
-        let read = reads.get(entry.key).cloned().unwrap_or(Access::NotChecked);
-        let read = match read {
-            Access::Missing { .. } => Access::Missing {
-                permissions: lacking(entry.read_permission, facts.roles.as_deref(), false),
-            },
-            other => other,
-        };
+        let read = refused_read(
+            reads.get(entry.key).cloned().unwrap_or(Access::NotChecked),
+            entry.read_permission,
+            facts.roles.as_deref(),
+        );
         let write = (needs_write && entry.capability == Capability::Full).then(|| {
             match facts.roles.as_deref() {
                 None => Access::Unknown {
@@ -119,6 +117,24 @@ pub async fn check_tenant(
     }
     check.finish();
     check
+}
+
+/// A read Graph refused (403) names the listed permissions the token lacks; when the token holds
+/// them all, the refusal has another cause (a role scope, a license) and is a failure, never
+/// "granted by omission".
+fn refused_read(read: Access, listed: &str, roles: Option<&[String]>) -> Access {
+    match read {
+        Access::Missing { .. } => match lacking(listed, roles, false) {
+            missing if missing.is_empty() => Access::Failed {
+                status: Some(403),
+                message: format!(
+                    "Graph refused the read although the token holds {listed}: check the app's role scope or the tenant's license"
+                ),
+            },
+            permissions => Access::Missing { permissions },
+        },
+        other => other,
+    }
 }
 
 /// The permissions of `listed` (comma-separated, all needed) that `roles` lacks; all of them when
@@ -254,6 +270,31 @@ mod tests {
         assert_eq!(
             lacking("DeviceManagementApps.Read.All", None, false),
             vec!["DeviceManagementApps.Read.All"]
+        );
+    }
+
+    #[test]
+    fn a_refused_read_the_roles_cannot_explain_is_a_failure() {
+        let refused = || Access::Missing {
+            permissions: vec![],
+        };
+        let held = vec!["Policy.Read.All".to_string()];
+        assert!(matches!(
+            refused_read(refused(), "Policy.Read.All", Some(&held)),
+            Access::Failed {
+                status: Some(403),
+                ..
+            }
+        ));
+        assert_eq!(
+            refused_read(refused(), "Policy.Read.All", Some(&[])),
+            Access::Missing {
+                permissions: vec!["Policy.Read.All".into()]
+            }
+        );
+        assert_eq!(
+            refused_read(Access::Granted, "Policy.Read.All", None),
+            Access::Granted
         );
     }
 
