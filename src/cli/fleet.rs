@@ -51,11 +51,9 @@ fn config_text(global: &GlobalArgs) -> Result<(std::path::PathBuf, String), CliE
     Ok((path, text))
 }
 
-/// Writes the edited configuration atomically (a file beside it, then a rename).
+/// Writes the edited configuration atomically (fsynced, as the store writes files).
 fn write_config(path: &Path, text: &str) -> Result<(), CliError> {
-    let tmp = path.with_extension("yaml.tmp");
-    fs_err::write(&tmp, text)
-        .and_then(|()| fs_err::rename(&tmp, path))
+    crate::store::write_atomic(path, text.as_bytes())
         .map_err(|e| CliError::error(format!("cannot write {}: {e}", path.display())))
 }
 
