@@ -4,7 +4,7 @@
 //! (docs/ARCHITECTURE.md, "Runs from the browser").
 
 use super::api::{Params, json};
-use super::pages::{page, run_href, tenant_href, ts};
+use super::pages::{page, run_href, section_crumbs, ts};
 use super::{App, Problem};
 use crate::records::jobs::Job;
 use axum::extract::{Path, Query, State};
@@ -175,10 +175,7 @@ pub(crate) async fn page_view(
     Ok(page(
         &format!("Audit of {tenant}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/audit"), "audit".into()),
-        ],
+        &section_crumbs(&tenant, "audit", None),
         body,
     )
     .into_response())

@@ -214,7 +214,7 @@ pub fn by_hash(tokens: &[ServerToken], digest: &str) -> Option<Caller> {
 }
 
 /// Equality whose time does not depend on where the inputs differ.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -4,7 +4,7 @@
 //! a page per group: what it gets, its exclusions included.
 
 use super::api::Params;
-use super::pages::{page, tenant_href};
+use super::pages::{page, section_crumbs};
 use super::{App, Problem, blocking};
 use crate::inventory::{self, Audience, Inventory, Query as InventoryQuery, Row};
 use axum::Json;
@@ -230,10 +230,7 @@ pub(crate) async fn page_view(
     Ok(page(
         &format!("Inventory of {tenant}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/inventory"), "inventory".into()),
-        ],
+        &section_crumbs(&tenant, "inventory", None),
         body,
     )
     .into_response())
@@ -286,11 +283,11 @@ pub(crate) async fn group(
     Ok(page(
         &format!("What {name} gets"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/inventory"), "inventory".into()),
-            (group_href(&tenant, &group), name.clone()),
-        ],
+        &section_crumbs(
+            &tenant,
+            "inventory",
+            Some((group_href(&tenant, &group), name.clone())),
+        ),
         body,
     )
     .into_response())

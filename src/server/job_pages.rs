@@ -5,7 +5,7 @@
 
 use super::jobs::{self, StartRequest};
 use super::operate::csrf_field;
-use super::pages::{page, run_href, tenant_href, ts};
+use super::pages::{page, run_href, section_crumbs, ts};
 use super::{App, Caller, Problem, operate};
 use crate::config::TokenRole;
 use crate::records::jobs::{Job, JobKind, JobStatus};
@@ -184,10 +184,7 @@ pub(crate) async fn wizard(
     Ok(page(
         &format!("Restore {tenant}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/restore"), "restore".into()),
-        ],
+        &section_crumbs(&tenant, "restore", None),
         body,
     )
     .into_response())
@@ -259,11 +256,11 @@ pub(super) async fn job_page(
     Ok(page(
         &format!("{} run {}", capitalized(j.kind.as_str()), j.run),
         Some(caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/runs"), "runs".into()),
-            (run_href(&tenant, &j.run), j.run.clone()),
-        ],
+        &section_crumbs(
+            &tenant,
+            "runs",
+            Some((run_href(&tenant, &j.run), j.run.clone())),
+        ),
         body,
     )
     .into_response())

@@ -66,13 +66,7 @@ pub(super) fn forged(
         if auth::cross_site(headers) {
             return refuse("a form posted from another site is refused");
         }
-        let ok = sent.is_some_and(|s| {
-            s.len() == expected.len()
-                && s.bytes()
-                    .zip(expected.bytes())
-                    .fold(0u8, |a, (x, y)| a | (x ^ y))
-                    == 0
-        });
+        let ok = sent.is_some_and(|s| auth::ct_eq(s.as_bytes(), expected.as_bytes()));
         if !ok {
             return refuse("the form is stale or was not made by this server: reload the page");
         }

@@ -105,6 +105,21 @@ pub(super) fn tenant_href(t: &str) -> String {
     format!("/tenants/{t}")
 }
 
+/// The crumbs of a page of a tenant's `section` (`inventory`, `runs`, …), then `more` below it.
+/// The tenant switcher keeps the section (`switch.rs` reads the second crumb).
+pub(super) fn section_crumbs(
+    tenant: &str,
+    section: &str,
+    more: Option<(String, String)>,
+) -> Vec<(String, String)> {
+    let mut crumbs = vec![
+        (tenant_href(tenant), tenant.to_string()),
+        (format!("/tenants/{tenant}/{section}"), section.to_string()),
+    ];
+    crumbs.extend(more);
+    crumbs
+}
+
 fn policy_href(p: &PolicyRef) -> String {
     format!("/tenants/{}/policies/{}/{}", p.tenant, p.kind, p.file)
 }

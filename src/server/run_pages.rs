@@ -2,7 +2,7 @@
 //! logs specially, everything else generically) and the drift view.
 
 use super::api::{self, Params};
-use super::pages::{outcome, page, run_href, tenant_href, ts};
+use super::pages::{outcome, page, run_href, section_crumbs, ts};
 use super::policy::PolicyRef;
 use super::runs::RunSummary;
 use super::{App, Problem};
@@ -58,10 +58,7 @@ pub(crate) async fn runs(
     Ok(page(
         &format!("Runs of {tenant}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (base, "runs".into()),
-        ],
+        &section_crumbs(&tenant, "runs", None),
         body,
     )
     .into_response())
@@ -213,11 +210,11 @@ pub(crate) async fn run(
     Ok(page(
         &format!("Run {run}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/runs"), "runs".into()),
-            (run_href(&tenant, &run), run.clone()),
-        ],
+        &section_crumbs(
+            &tenant,
+            "runs",
+            Some((run_href(&tenant, &run), run.clone())),
+        ),
         body,
     )
     .into_response())
@@ -281,10 +278,7 @@ pub(crate) async fn drift(
     Ok(page(
         &format!("Drift of {tenant}"),
         Some(&caller),
-        &[
-            (tenant_href(&tenant), tenant.clone()),
-            (format!("/tenants/{tenant}/drift"), "drift".into()),
-        ],
+        &section_crumbs(&tenant, "drift", None),
         body,
     )
     .into_response())

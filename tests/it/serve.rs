@@ -244,14 +244,7 @@ impl Server {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(b);
         }
-        self.repo.emu.rt.block_on(async {
-            let resp = r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
-            Answer {
-                status: resp.status().as_u16(),
-                headers: resp.headers().clone(),
-                body: resp.text().await.unwrap(),
-            }
-        })
+        self.send(r, path)
     }
 
     /// The session id a browser logged in with `token` holds (logged in once, then kept; a value
@@ -291,6 +284,18 @@ impl Server {
         id
     }
 
+    /// Sends a request and reads its whole answer.
+    fn send(&self, r: reqwest::RequestBuilder, path: &str) -> Answer {
+        self.repo.emu.rt.block_on(async {
+            let resp = r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            Answer {
+                status: resp.status().as_u16(),
+                headers: resp.headers().clone(),
+                body: resp.text().await.unwrap(),
+            }
+        })
+    }
+
     /// A request with these headers and body, as they are.
     pub fn request_with(
         &self,
@@ -306,14 +311,7 @@ impl Server {
         if let Some(b) = body {
             r = r.body(b);
         }
-        self.repo.emu.rt.block_on(async {
-            let resp = r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
-            Answer {
-                status: resp.status().as_u16(),
-                headers: resp.headers().clone(),
-                body: resp.text().await.unwrap(),
-            }
-        })
+        self.send(r, path)
     }
 
     pub fn get(&self, path: &str, auth: Auth) -> Answer {
