@@ -88,13 +88,16 @@ fn one_misconfigured_tenant_does_not_stop_the_others() {
 #[test]
 fn forbidden_type_names_the_permission_and_the_rest_is_backed_up() {
     // The demo seed's app lacks DeviceManagementApps.Read.All.
-    let emu = demo_emulator_with_roles(serde_json::json!([
-        "DeviceManagementConfiguration.Read.All",
-        "DeviceManagementServiceConfig.Read.All",
-        "DeviceManagementRBAC.Read.All",
-        "Policy.Read.All",
-        "Group.Read.All"
-    ]));
+    let emu = demo_emulator_with_roles(
+        serde_json::json!([
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementServiceConfig.Read.All",
+            "DeviceManagementRBAC.Read.All",
+            "Policy.Read.All",
+            "Group.Read.All"
+        ]),
+        EmulatorConfig::default(),
+    );
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     init_repo_for(&env, &emu, "demo", "");

@@ -14,9 +14,14 @@ fn atlas(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
 /// A repository for the demo tenant served by an emulator whose client holds `roles` (`None`:
 /// every permission).
 fn with_roles(roles: Option<serde_json::Value>, extra: &str) -> (Emu, TestEnv) {
+    // One object a page: a probe that followed nextLinks would cost hundreds of requests.
+    let config = EmulatorConfig {
+        page_size: Some(1),
+        ..EmulatorConfig::default()
+    };
     let emu = match roles {
-        Some(roles) => demo_emulator_with_roles(roles),
-        None => Emu::demo(EmulatorConfig::default()),
+        Some(roles) => demo_emulator_with_roles(roles, config),
+        None => Emu::demo(config),
     };
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);

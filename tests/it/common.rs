@@ -391,9 +391,9 @@ pub fn rename_first(repo: &Path, type_folder: &str, new_name: &str) -> String {
     old
 }
 
-/// The demo seed served by an emulator whose client holds only `roles` (Graph answers 403 for
-/// what they do not allow).
-pub fn demo_emulator_with_roles(roles: serde_json::Value) -> Emu {
+/// The demo seed served by an emulator (with `config`) whose client holds only `roles` (Graph
+/// answers 403 for what they do not allow).
+pub fn demo_emulator_with_roles(roles: serde_json::Value, config: EmulatorConfig) -> Emu {
     let seed_dir = tempfile::tempdir().unwrap();
     crate::bad_input::copy_dir(&demo_seed_dir(), seed_dir.path());
     let tenant_json = seed_dir.path().join("tenant.json");
@@ -401,8 +401,5 @@ pub fn demo_emulator_with_roles(roles: serde_json::Value) -> Emu {
         serde_json::from_slice(&std::fs::read(&tenant_json).unwrap()).unwrap();
     t["clients"][0]["roles"] = roles;
     std::fs::write(&tenant_json, serde_json::to_vec_pretty(&t).unwrap()).unwrap();
-    Emu::start(
-        EmulatorConfig::default(),
-        vec![TenantSeed::load_dir(seed_dir.path()).unwrap()],
-    )
+    Emu::start(config, vec![TenantSeed::load_dir(seed_dir.path()).unwrap()])
 }

@@ -199,9 +199,10 @@ fn discover_lists_the_partners_customers_and_adds_the_chosen_ones() {
 
 #[test]
 fn discover_without_the_permission_says_which_one() {
-    let emu = demo_emulator_with_roles(serde_json::json!([
-        "DeviceManagementConfiguration.Read.All"
-    ]));
+    let emu = demo_emulator_with_roles(
+        serde_json::json!(["DeviceManagementConfiguration.Read.All"]),
+        EmulatorConfig::default(),
+    );
     let (_, _, secret) = demo_credentials();
     let env = TestEnv::new().env(DEMO_SECRET_ENV, &secret);
     let (code, _, err) = out(&env.run(&["init", "repo"]));
