@@ -471,14 +471,6 @@ impl Config {
     /// The first problem of the `server` section.
     fn server_problem(&self, server: &ServerConfig) -> Result<(), Problem> {
         let top = |key: &str| (key.to_string(), key.to_string());
-        if let Some(t) = &self.default_tenant
-            && self.tenant(t).is_none()
-        {
-            return Err((
-                top("defaultTenant"),
-                format!("no tenant `{t}` in this file"),
-            ));
-        }
         let known = |t: &String| t == "*" || self.tenant(t).is_some();
         server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
             (
@@ -528,7 +520,6 @@ impl Config {
         Ok(())
     }
 
-    /// The commit author `git.author` names, as (name, email); `Repo::author` falls back from it.
     /// The tenant a command that acts on one acts on without `--tenant`: `defaultTenant`, else the
     /// file's only tenant; else what to say.
     pub fn the_tenant(&self) -> Result<String, String> {
@@ -548,6 +539,7 @@ impl Config {
         }
     }
 
+    /// The commit author `git.author` names, as (name, email); `Repo::author` falls back from it.
     pub fn git_author(&self) -> Option<(String, String)> {
         self.git.author.as_deref().and_then(parse_author)
     }

@@ -1199,8 +1199,6 @@ pub(crate) fn served(ver: Ver, path: &str) -> Option<&'static Coll> {
     by_path(path).filter(|c| c.primary == ver || c.both)
 }
 
-/// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (docs/graph-notes.md,
-/// "Permissions").
 /// Every application permission some collection asks for, sorted: what a token of a client seeded
 /// without a list of roles holds.
 pub(crate) fn all_roles() -> Vec<String> {
@@ -1215,6 +1213,8 @@ pub(crate) fn all_roles() -> Vec<String> {
     roles
 }
 
+/// Whether `roles` grant `role`; a `X.ReadWrite.Y` role implies `X.Read.Y` (docs/graph-notes.md,
+/// "Permissions").
 pub(crate) fn has_role(roles: Option<&[String]>, role: &str) -> bool {
     let Some(roles) = roles else { return true };
     roles.iter().any(|r| {
