@@ -92,6 +92,7 @@ pub(super) fn certificate(cert_pem: &str, now: Timestamp) -> CredentialCheck {
         expires: None,
         days_left: None,
         detail,
+        needs: None,
     };
     let Some(Ok(pem)) = x509_parser::pem::Pem::iter_from_buffer(cert_pem.as_bytes()).next() else {
         return unknown("the certificate file holds no PEM certificate".into());
@@ -120,7 +121,13 @@ pub(super) async fn secret(
         Ok(app) => app,
         Err(e) => {
             let detail = match e.status() {
-                Some(403) => "reading the app registration needs Application.Read.All".to_string(),
+                Some(403) => {
+                    let mut unknown = CredentialCheck::secret_unknown(
+                        "reading the app registration needs Application.Read.All",
+                    );
+                    unknown.needs = Some("Application.Read.All".into());
+                    return unknown;
+                }
                 Some(404) => "the app registration is not in this tenant (a multi-tenant app's registration is in its home tenant; check that one)".to_string(),
                 _ => format!("the app registration could not be read: {}", e.cause()),
             };

@@ -151,6 +151,10 @@ pub struct CredentialCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_left: Option<i64>,
     pub detail: String,
+    /// The permission that would let the check read the end date, when its lack is why it is
+    /// unknown (an optional one: nothing else needs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
 }
 
 impl CredentialCheck {
@@ -161,6 +165,7 @@ impl CredentialCheck {
             expires: None,
             days_left: None,
             detail: detail.into(),
+            needs: None,
         }
     }
 
@@ -180,6 +185,7 @@ impl CredentialCheck {
             expires: Some(end.to_string()),
             days_left: Some(days_left),
             detail,
+            needs: None,
         }
     }
 }
@@ -235,12 +241,7 @@ impl TenantCheck {
     /// Draws the missing permissions, the verdict and the advice from what was found.
     pub(super) fn finish(&mut self) {
         self.missing = super::missing(&self.types);
-        if self.credential.kind == "secret"
-            && self.credential.state == CredentialState::Unknown
-            && self.credential.detail.contains("Application.Read.All")
-        {
-            self.optional.push("Application.Read.All".into());
-        }
+        self.optional.extend(self.credential.needs.clone());
         let failed: Vec<&TypeAccess> = self
             .types
             .iter()
@@ -263,10 +264,15 @@ impl TenantCheck {
             && self.credential.state != CredentialState::Expired
             && self.repository.writable
             && !remote_broken;
-        self.advice = self.advice(&failed, remote_broken);
+        self.advice = self.advice(&failed, writes_unknown, remote_broken);
     }
 
-    fn advice(&self, failed: &[&TypeAccess], remote_broken: bool) -> Vec<String> {
+    fn advice(
+        &self,
+        failed: &[&TypeAccess],
+        writes_unknown: bool,
+        remote_broken: bool,
+    ) -> Vec<String> {
         let mut advice = vec![];
         if !self.sign_in.ok {
             advice.push(match &self.sign_in.hint {
@@ -281,7 +287,9 @@ impl TenantCheck {
             ));
         }
         if !self.missing.is_empty() {
+            // One entry per permission and access: a permission missing for both is named once.
             let mut names: Vec<&str> = self.missing.iter().map(|m| m.permission.as_str()).collect();
+            names.sort();
             names.dedup();
             advice.push(format!(
                 "Add the Microsoft Graph application permissions {} to the app registration {} (Entra admin center → App registrations → API permissions → Add a permission → Microsoft Graph → Application permissions), then grant admin consent for the tenant: a permission without admin consent is not in the token.",
@@ -296,11 +304,7 @@ impl TenantCheck {
                 keys.join(", ")
             ));
         }
-        if self
-            .types
-            .iter()
-            .any(|t| matches!(t.write, Some(Access::Unknown { .. })))
-        {
+        if writes_unknown {
             advice.push(
                 "The token's permissions could not be read, so writes were not checked.".into(),
             );
@@ -333,5 +337,83 @@ impl TenantCheck {
             ));
         }
         advice
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check where everything is there: signed in, writable, nothing missing.
+    fn ready() -> TenantCheck {
+        let t = crate::config::TenantDefaults::default().tenant("contoso", "tid");
+        let now: Timestamp = "2026-01-15T09:30:00Z".parse().unwrap();
+        let mut c = TenantCheck::new(&t, now, false);
+        c.sign_in = SignInCheck::ok(Some(1), true);
+        c.credential = CredentialCheck::ending(
+            "secret",
+            "2027-01-15T00:00:00Z".parse().unwrap(),
+            now,
+            "the secret".into(),
+        );
+        c.repository = RepositoryCheck {
+            writable: true,
+            detail: "writable".into(),
+            remote: None,
+        };
+        c
+    }
+
+    #[test]
+    fn the_verdict_and_the_advice() {
+        let mut c = ready();
+        c.finish();
+        assert!(c.ready && c.advice.is_empty(), "{:?}", c.advice);
+
+        let mut skewed = ready();
+        skewed.sign_in.clock_skew_seconds = Some(-400);
+        skewed.finish();
+        assert!(!skewed.ready);
+        assert!(
+            skewed.advice[0].contains("400 s off"),
+            "{:?}",
+            skewed.advice
+        );
+
+        let now: Timestamp = "2026-01-15T09:30:00Z".parse().unwrap();
+        let mut expired = ready();
+        expired.credential = CredentialCheck::ending(
+            "certificate",
+            "2026-01-01T00:00:00Z".parse().unwrap(),
+            now,
+            "CN=app".into(),
+        );
+        expired.finish();
+        assert_eq!(expired.credential.state, CredentialState::Expired);
+        assert!(!expired.ready && expired.advice[0].contains("has expired"));
+
+        let mut expiring = ready();
+        expiring.credential = CredentialCheck::ending(
+            "secret",
+            "2026-01-25T09:30:00Z".parse().unwrap(),
+            now,
+            "s".into(),
+        );
+        expiring.finish();
+        assert_eq!(expiring.credential.state, CredentialState::Expiring);
+        assert!(expiring.ready, "expiring is a warning");
+        assert!(
+            expiring.advice[0].contains("expires in 10 days"),
+            "{:?}",
+            expiring.advice
+        );
+
+        let mut unreadable = ready();
+        unreadable.credential = CredentialCheck::secret_unknown("reading it needs a permission");
+        unreadable.credential.needs = Some("Application.Read.All".into());
+        unreadable.finish();
+        assert!(unreadable.ready, "an optional permission does not block");
+        assert_eq!(unreadable.optional, ["Application.Read.All"]);
+        assert!(unreadable.advice[0].starts_with("Optional: Application.Read.All"));
     }
 }
