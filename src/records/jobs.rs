@@ -216,12 +216,14 @@ impl Job {
 pub enum Started {
     New(Job),
     Existing(Job),
+    /// The token used the idempotency key for another start (another kind or target): this run.
+    KeyReused(Job),
 }
 
 impl Started {
     pub fn job(&self) -> &Job {
         match self {
-            Started::New(j) | Started::Existing(j) => j,
+            Started::New(j) | Started::Existing(j) | Started::KeyReused(j) => j,
         }
     }
 }
@@ -299,7 +301,11 @@ pub fn enqueue(repo: &Repo, job: Job) -> Result<Started, StoreError> {
             .iter()
             .find(|j| j.idempotency_key.as_ref() == Some(k) && j.requested_by == job.requested_by)
     {
-        return Ok(Started::Existing(j.clone()));
+        return Ok(if j.kind == job.kind && j.key == job.key {
+            Started::Existing(j.clone())
+        } else {
+            Started::KeyReused(j.clone())
+        });
     }
     if let Some(j) = existing
         .iter()
@@ -367,6 +373,13 @@ mod tests {
             Started::Existing(done),
             "even once finished"
         );
+        let mut other = retry.clone();
+        other.kind = JobKind::Backup;
+        other.key = "backup".into();
+        assert!(matches!(
+            enqueue(repo, other).unwrap(),
+            Started::KeyReused(_)
+        ));
         retry.requested_by = "someone-else".into();
         assert!(matches!(enqueue(repo, retry).unwrap(), Started::New(_)));
     }

@@ -237,9 +237,23 @@ pub(crate) async fn queue(app: &Arc<App>, job: Job) -> Result<Started, Problem> 
     let started = blocking(move || Ok(jobs::enqueue(&a.repo, job)?))
         .await
         .map_err(|p| p.api(true))?;
-    if let Started::New(j) = &started {
-        tracing::info!(tenant = %j.tenant, run = %j.run, kind = j.kind.as_str(), by = %j.requested_by, "run queued");
-        app.workers.wake.notify_one();
+    match &started {
+        Started::New(j) => {
+            tracing::info!(tenant = %j.tenant, run = %j.run, kind = j.kind.as_str(), by = %j.requested_by, "run queued");
+            app.workers.wake.notify_one();
+        }
+        Started::KeyReused(j) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "this Idempotency-Key was used for another start (run {}, a {}): send a new key",
+                    j.run,
+                    j.kind.as_str()
+                ),
+            )
+            .api(true));
+        }
+        Started::Existing(_) => {}
     }
     Ok(started)
 }
@@ -254,7 +268,7 @@ fn answer(started: &Started) -> Response {
     };
     let code = match started {
         Started::New(_) => StatusCode::ACCEPTED,
-        Started::Existing(_) => StatusCode::OK,
+        Started::Existing(_) | Started::KeyReused(_) => StatusCode::OK,
     };
     (code, Json(body)).into_response()
 }

@@ -215,7 +215,7 @@ fn identical_starts_make_one_run_and_handlers_never_reach_graph() {
     assert_eq!(runs.len(), 1, "{answers:?}");
     assert_eq!(answers.iter().filter(|(s, _)| *s == 202).count(), 1);
     assert_eq!(answers.iter().filter(|(s, _)| *s == 200).count(), 19);
-    // A retried POST with the same key is the run it made, even for another kind of start.
+    // A retried POST with the same key is the run it made; the key for another start is refused.
     let key = [("idempotency-key", "plan-7f3a")];
     let first = post(
         &s,
@@ -235,6 +235,28 @@ fn identical_starts_make_one_run_and_handlers_never_reach_graph() {
     assert_eq!(retry.status, 200);
     assert_eq!(json(&retry)["run"], json(&first)["run"]);
     assert_eq!(json(&retry)["deduplicated"], true);
+    let reused = post(
+        &s,
+        "/api/tenants/demo/runs",
+        TRIGGER,
+        r#"{"kind": "capture", "policy": "x"}"#,
+        &key,
+    );
+    assert_eq!(
+        reused.status, 400,
+        "the policy is checked first: {}",
+        reused.body
+    );
+    let ring = s.repo.ring();
+    let reused = post(
+        &s,
+        "/api/tenants/demo/runs",
+        TRIGGER,
+        &format!(r#"{{"kind": "capture", "policy": "{ring}"}}"#),
+        &key,
+    );
+    assert_eq!(reused.status, 422, "{}", reused.body);
+    assert!(reused.body.contains(json(&first)["run"].as_str().unwrap()));
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(
         s.repo.emu.stats()["httpRequests"],
