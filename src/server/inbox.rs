@@ -6,7 +6,6 @@ use super::api::json;
 use super::pages::{page, ts};
 use super::{App, Caller, Problem, blocking};
 use crate::records::inbox::{self, Message};
-use crate::records::status;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -26,6 +25,8 @@ pub(crate) struct Shown {
 
 /// The caller's messages, newest first: kept ones and the live ones of its tenants.
 async fn messages(app: &Arc<App>, caller: &Caller) -> Result<Vec<Shown>, Problem> {
+    // The tenants' status files as the index holds them (read once per change, not per request).
+    let idx = app.current(false).await?;
     let (a, c) = (app.clone(), caller.clone());
     blocking(move || {
         let kept = inbox::read(&a.repo, &c.name)?;
@@ -36,7 +37,7 @@ async fn messages(app: &Arc<App>, caller: &Caller) -> Result<Vec<Shown>, Problem
             .cloned()
             .collect();
         for t in &c.readable {
-            let Some(s) = status::read(&a.repo, t)? else {
+            let Some(s) = idx.tenants.get(t).and_then(|t| t.status.as_ref()) else {
                 continue;
             };
             if let Some(d) = s.drift.as_ref().filter(|d| !d.objects.is_empty()) {
@@ -106,6 +107,8 @@ pub(crate) async fn page_view(
         @if unread > 0 {
             form.inline method="post" action="/inbox/read" {
                 (super::operate::csrf_field(&caller))
+                // What this page shows: a message that comes meanwhile stays unread.
+                @for m in all.iter().filter(|m| !m.read) { input type="hidden" name="id" value=(m.message.id); }
                 button type="submit" { "Mark all read" }
             }
         }
@@ -127,7 +130,8 @@ pub(crate) async fn page_view(
     Ok(page("Inbox", Some(&caller), &[], body).into_response())
 }
 
-/// `POST /inbox/read`: marks every message shown now as read (form: `id` to mark only those).
+/// `POST /inbox/read`: marks the messages the form names (`id`, the page's unread ones) as read;
+/// without any, every message there is now.
 pub(crate) async fn mark_read(
     State(app): State<Arc<App>>,
     headers: HeaderMap,

@@ -60,9 +60,9 @@ pub(crate) async fn apply_form(
     let job = jobs::apply_job(&app, &caller, &tenant, &run, None)
         .await
         .map_err(|p| p.api(false))?;
-    // The form names the plan it showed: a plan run is one plan, but say so if not.
-    if let (Some(shown), Some(hash)) = (f.first("hash"), job_plan_hash(&app, &tenant, &run).await)
-        && shown != hash
+    // The form names the plan it showed; the run names the one it applies (read once above).
+    if let (Some(shown), Some(plan)) = (f.first("hash"), &job.plan)
+        && shown != plan.hash
     {
         return Err(Problem::new(
             StatusCode::CONFLICT,
@@ -71,14 +71,6 @@ pub(crate) async fn apply_form(
     }
     let started = jobs::queue(&app, job).await.map_err(|p| p.api(false))?;
     Ok(see_other(run_href(&tenant, &started.job().run)))
-}
-
-async fn job_plan_hash(app: &Arc<App>, tenant: &str, run: &str) -> Option<String> {
-    jobs::find(app, tenant, run)
-        .await
-        .ok()??
-        .plan
-        .map(|p| p.hash)
 }
 
 /// `POST /tenants/{t}/runs/{run}/cancel` (form).

@@ -107,6 +107,28 @@ fn each_kind_is_queued_worked_and_followed_to_its_end() {
     );
     assert_eq!(ring_description(&s), CHANGED);
 
+    // The page's form applies only the plan it showed.
+    let page = s.get(&format!("/tenants/demo/runs/{run}"), Auth::Cookie(RESTORE));
+    assert!(
+        page.body.contains("Apply this plan (1 item(s) to demo)"),
+        "{}",
+        page.body
+    );
+    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page.body[at..at + 64].to_string();
+    let other = s.request(
+        reqwest::Method::POST,
+        &format!("/tenants/demo/runs/{run}/apply"),
+        Auth::Cookie(RESTORE),
+        Some(format!("csrf={csrf}&hash=sha256%3Aanother").into_bytes()),
+    );
+    assert_eq!(other.status, 409, "{}", other.body);
+    assert_eq!(
+        s.repo.emu.stats()["writes"],
+        writes,
+        "nothing queued, nothing written"
+    );
+
     // Applying needs the restore role; with it the ring is back.
     let apply = format!("/api/tenants/demo/runs/{run}/apply");
     assert_eq!(post(&s, &apply, TRIGGER, "", &[]).status, 403);
@@ -186,6 +208,98 @@ fn each_kind_is_queued_worked_and_followed_to_its_end() {
     assert_eq!(
         s.get("/api/tenants/demo/audit", Auth::Bearer(OTHER)).status,
         403
+    );
+
+    // Each token's inbox: its own runs, and the drift of the tenants it reads.
+    let inbox = |token: &str| json(&s.get("/api/inbox", Auth::Bearer(token)));
+    let texts = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let desk = texts(&inbox(RESTORE));
+    assert!(
+        desk.iter()
+            .any(|t| t.starts_with("apply of demo succeeded")),
+        "{desk:?}"
+    );
+    assert!(desk.iter().any(|t| t.contains("drifted")), "{desk:?}");
+    assert!(
+        !desk.iter().any(|t| t.starts_with("backup of demo")),
+        "ci's runs are ci's: {desk:?}"
+    );
+    let ci = inbox(TRIGGER);
+    assert!(
+        ci.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["link"] == format!("/tenants/demo/runs/{run}")),
+        "{ci}"
+    );
+    assert!(
+        inbox(OTHER).as_array().unwrap().is_empty(),
+        "nothing of demo for fabrikam's token"
+    );
+    let page = s.get("/inbox", Auth::Cookie(RESTORE));
+    assert!(
+        page.body.contains("View run") && page.body.contains("Mark all read"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("name=\"id\" value=\"run:{applied}\"")),
+        "the form names what the page shows: {}",
+        page.body
+    );
+    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page.body[at..at + 64].to_string();
+    // Marking one read leaves the others unread.
+    let one = s.request(
+        reqwest::Method::POST,
+        "/inbox/read",
+        Auth::Cookie(RESTORE),
+        Some(format!("csrf={csrf}&id=run%3A{applied}").into_bytes()),
+    );
+    assert_eq!(one.status, 303);
+    let after = inbox(RESTORE);
+    let read: Vec<bool> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["read"] == true)
+        .collect();
+    assert_eq!(read.iter().filter(|r| **r).count(), 1, "{after}");
+    let forged = s.request(
+        reqwest::Method::POST,
+        "/inbox/read",
+        Auth::Cookie(RESTORE),
+        Some(b"csrf=0000".to_vec()),
+    );
+    assert_eq!(forged.status, 403);
+    let all = s.request(
+        reqwest::Method::POST,
+        "/inbox/read",
+        Auth::Cookie(RESTORE),
+        Some(format!("csrf={csrf}").into_bytes()),
+    );
+    assert_eq!(all.status, 303);
+    assert!(
+        inbox(RESTORE)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["read"] == true)
+    );
+    assert!(
+        inbox(TRIGGER)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["read"] == false),
+        "per token"
     );
 }
 
