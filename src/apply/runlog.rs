@@ -30,6 +30,17 @@ pub enum ItemStatus {
     NotApplied,
 }
 
+impl ItemStatus {
+    /// As a run's commit message and a queued run's items say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Applied => "applied",
+            ItemStatus::Failed => "failed",
+            ItemStatus::NotApplied => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestResult {
@@ -189,11 +200,7 @@ impl<'a> ApplyRunLog<'a> {
         for i in &self.items {
             body.push_str(&format!(
                 "{} {} {}/{}\n",
-                match i.result {
-                    ItemStatus::Applied => "applied",
-                    ItemStatus::Failed => "failed",
-                    ItemStatus::NotApplied => "skipped",
-                },
+                i.result.as_str(),
                 i.action.as_str(),
                 i.kind,
                 i.name

@@ -101,10 +101,8 @@ pub async fn work_queues(
             let Ok(repo) = Repo::open(&root) else {
                 return vec![];
             };
-            let queued = jobs::tenants(&repo).unwrap_or_default();
             wanted
                 .into_iter()
-                .filter(|t| queued.contains(t))
                 .filter(|t| {
                     jobs::list(&repo, t)
                         .map(|l| l.iter().any(|j| j.status.active()))
@@ -523,12 +521,7 @@ async fn apply_job(ctx: &RoundCtx, repo: &Repo, job: &mut Job) -> Result<(), Str
             kind: i.kind.clone(),
             name: i.name.clone(),
             action: i.action.as_str().to_string(),
-            result: match i.result {
-                apply::runlog::ItemStatus::Applied => "applied",
-                apply::runlog::ItemStatus::Failed => "failed",
-                apply::runlog::ItemStatus::NotApplied => "not applied",
-            }
-            .to_string(),
+            result: i.result.as_str().to_string(),
             message: i.message.clone(),
             request_ids: i
                 .requests

@@ -317,11 +317,6 @@ pub fn enqueue(repo: &Repo, job: Job) -> Result<Started, StoreError> {
     Ok(Started::New(job))
 }
 
-/// The tenants with a queue folder.
-pub fn tenants(repo: &Repo) -> Result<Vec<String>, StoreError> {
-    state::list_dirs(repo, AREA)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

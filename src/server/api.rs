@@ -470,7 +470,7 @@ pub(crate) async fn hook(
     _body: Bytes,
 ) -> Result<Response, Problem> {
     let caller = app.caller(&headers, true)?;
-    if !caller.trigger {
+    if !caller.may(crate::config::TokenRole::Operate) {
         return Err(
             Problem::new(StatusCode::FORBIDDEN, "this token may not trigger rounds").api(true),
         );

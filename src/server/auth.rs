@@ -63,7 +63,6 @@ impl Sessions {
 pub struct Caller {
     pub name: String,
     pub tenants: Vec<String>,
-    pub trigger: bool,
     pub role: TokenRole,
     /// The configured tenants it may read, for the tenant switcher (set by `App::caller`).
     pub readable: Vec<String>,
@@ -203,7 +202,6 @@ pub fn by_hash(tokens: &[ServerToken], digest: &str) -> Option<Caller> {
             found = Some(Caller {
                 name: t.name.clone(),
                 tenants: t.tenants.clone(),
-                trigger: t.role() >= TokenRole::Operate,
                 role: t.role(),
                 readable: vec![],
                 csrf: None,

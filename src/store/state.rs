@@ -53,21 +53,6 @@ pub fn list(repo: &Repo, area: &str) -> Result<Vec<String>, StoreError> {
     Ok(names)
 }
 
-/// Names of the folders in `.git/atlas/<area>/` (sorted).
-pub fn list_dirs(repo: &Repo, area: &str) -> Result<Vec<String>, StoreError> {
-    let dir = dir(repo, area)?;
-    let mut names = vec![];
-    for entry in fs_err::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))? {
-        let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) && !name.starts_with('.') {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names)
-}
-
 /// Removes `.git/atlas/<area>/<name>`; true when it was there.
 pub fn remove(repo: &Repo, area: &str, name: &str) -> Result<bool, StoreError> {
     paths::validate_component(name)?;
