@@ -2,7 +2,8 @@
 //! it on `housekeeping.schedule` (docs/ARCHITECTURE.md, "Housekeeping").
 //!
 //! Each kind of private file is judged by the module that writes it — `store` for run logs and
-//! locks, `apply::journal` for journals and kept plans, `records::trigger` for trigger files — and
+//! locks, `apply::journal` for journals and kept plans, `records::trigger` for trigger files,
+//! `records::jobs` for the runs queued from `serve` — and
 //! only here, above all of them, are the judgements gathered and carried out; the command and the
 //! loop both call [`run`].
 
@@ -29,6 +30,12 @@ pub fn run(repo: &Repo, config: &Config, dry_run: bool) -> Result<Report, StoreE
         repo,
         |t| config.tenant(t).is_some(),
         &policy.triggers_max_age,
+        now,
+    )?);
+    // Ended runs of the queue go when journals do: both are the record of finished work.
+    sweeps.push(crate::records::jobs::sweep(
+        repo,
+        &policy.journals_max_age,
         now,
     )?);
     let report = hk::carry_out(repo, sweeps, dry_run);

@@ -8,6 +8,7 @@
 //! run, and an `Idempotency-Key` a token sent before gives back the run it made. Request handlers
 //! only write these files; workers do the Graph work.
 
+use crate::store::housekeeping::{Age, Category, Sweep};
 use crate::store::{Repo, StoreError, state};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -317,6 +318,51 @@ pub fn enqueue(repo: &Repo, job: Job) -> Result<Started, StoreError> {
     Ok(Started::New(job))
 }
 
+/// What housekeeping may remove of the queue: runs that ended longer than `max_age` ago (by
+/// their file's time), with their kept plans; a queued or running run, and the plan of a plan run
+/// an active apply names, are never removed.
+pub fn sweep(repo: &Repo, max_age: &Age, now: Timestamp) -> Result<Sweep, StoreError> {
+    let mut sweep = Sweep::new(Category::Queue);
+    for (tenant, dir) in crate::store::housekeeping::tenant_folders(repo, AREA)? {
+        let all = list(repo, &tenant)?;
+        let needed: std::collections::BTreeSet<&str> = all
+            .iter()
+            .filter(|j| j.status.active())
+            .filter_map(|j| j.spec.plan_run.as_deref())
+            .collect();
+        for j in &all {
+            let path = dir.join(file(&j.run));
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if j.status.active() || needed.contains(j.run.as_str()) {
+                sweep.keep(
+                    repo,
+                    &path,
+                    format!("{} run, still needed", j.status.as_str()),
+                );
+                continue;
+            }
+            if !max_age.exceeded_by(&meta, now) {
+                sweep.leave();
+                continue;
+            }
+            let why = format!(
+                "{} {} older than {}",
+                j.status.as_str(),
+                j.kind.as_str(),
+                max_age.shown
+            );
+            sweep.remove(repo, &path, why.clone());
+            let plan = dir.join(plan_file(&j.run));
+            if plan.exists() {
+                sweep.remove(repo, &plan, format!("the plan of a {why}"));
+            }
+        }
+    }
+    Ok(sweep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +423,53 @@ mod tests {
         ));
         retry.requested_by = "someone-else".into();
         assert!(matches!(enqueue(repo, retry).unwrap(), Started::New(_)));
+    }
+
+    #[test]
+    fn housekeeping_takes_old_ended_runs_and_never_an_active_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = &Repo::init(tmp.path()).unwrap();
+        let mut plan = job("p1", JobKind::Plan, "plan:x");
+        plan.status = JobStatus::Succeeded;
+        save(repo, &plan).unwrap();
+        save_plan(repo, "contoso", "p1", b"{}").unwrap();
+        let mut apply = job("a1", JobKind::Apply, "apply:x");
+        apply.spec.plan_run = Some("p1".into());
+        save(repo, &apply).unwrap(); // queued: it needs p1's plan
+        let mut old = job("b1", JobKind::Backup, "backup");
+        old.status = JobStatus::Failed;
+        save(repo, &old).unwrap();
+        let age = Age {
+            limit: std::time::Duration::from_secs(3600),
+            shown: "1h".into(),
+        };
+        let later = crate::clock::now() + jiff::SignedDuration::from_hours(2);
+        let report = crate::store::housekeeping::carry_out(
+            repo,
+            vec![sweep(repo, &age, later).unwrap()],
+            false,
+        );
+        let names = crate::store::housekeeping::Item::names;
+        assert_eq!(names(&report.sections[0].removed), ["b1.json"]);
+        let runs: Vec<String> = list(repo, "contoso")
+            .unwrap()
+            .into_iter()
+            .map(|j| j.run)
+            .collect();
+        assert_eq!(runs, ["a1", "p1"]);
+        assert!(read_plan(repo, "contoso", "p1").unwrap().is_some());
+        // Once the apply ended, its plan run goes too.
+        apply.status = JobStatus::Succeeded;
+        save(repo, &apply).unwrap();
+        let report = crate::store::housekeeping::carry_out(
+            repo,
+            vec![sweep(repo, &age, later).unwrap()],
+            false,
+        );
+        assert_eq!(
+            names(&report.sections[0].removed),
+            ["a1.json", "p1.json", "p1.plan.json"]
+        );
     }
 
     #[test]

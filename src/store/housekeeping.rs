@@ -105,6 +105,8 @@ pub enum Category {
     Triggers,
     /// Tenant locks (`.git/atlas/locks/<tenant>.lock`).
     Locks,
+    /// Runs started from `serve` and their kept plans (`.git/atlas/queue/<tenant>/`).
+    Queue,
 }
 
 impl Category {
@@ -116,6 +118,7 @@ impl Category {
             Category::Journals => "journals and kept plans",
             Category::Triggers => "trigger files",
             Category::Locks => "locks",
+            Category::Queue => "queued runs",
         }
     }
 }
